@@ -1,0 +1,35 @@
+"""``delimit validate PATH...``: check scenario and geodata files without writing anything.
+
+Exit 0 when every file is sound; exit 2 with one line naming the file, feature and field of the
+first problem otherwise. ``--repair`` repairs invalid polygons in memory and reports each repair
+(the files themselves are never modified).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from delimit.cli.render import Format, emit_json
+from delimit.io.validate import validate_paths
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    def validate(
+        paths: list[Path] = typer.Argument(..., help="Scenario files (.yaml/.toml) or geodata (.gpkg .geojson .shp .fgb .tif .osm.pbf)."),
+        repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (in memory) and report each repair."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    ) -> None:
+        """Validate scenario and geodata files; exit 2 with a named reason on the first problem."""
+        results = validate_paths(paths, repair=repair)
+        if fmt == Format.json:
+            emit_json({"ok": True, "files": [r.as_dict() for r in results]})
+            return
+        console = Console()
+        for r in results:
+            console.print(f"[green]ok[/green] {r.path}: {r.summary}")
+            for rep in r.repairs:
+                console.print(f"   [yellow]{rep}[/yellow]")

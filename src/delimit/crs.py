@@ -1,0 +1,86 @@
+"""Coordinate reference systems: storage in WGS84, measurement in explicit local CRSs.
+
+delimit stores every geometry in WGS84 longitude/latitude (EPSG:4326) and measures in a CRS chosen
+for the task and named in every output:
+
+* areas in a Lambert azimuthal equal-area projection centred on the data (:func:`equal_area_crs`):
+  exact areas everywhere, shape distortion small within a few hundred km of the centre;
+* lengths and widths in the UTM zone of the data's centroid (:func:`metric_crs`): scale error at most
+  0.04 % within the zone, up to ~0.1 % a zone away;
+* treaty distances and azimuths geodesically on the WGS84 ellipsoid (:data:`GEOD`), with no projection.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pyproj import CRS, Geod
+
+#: The storage CRS (WGS84 longitude/latitude, axis order lon, lat).
+WGS84 = CRS.from_epsg(4326)
+
+#: The WGS84 ellipsoid for geodesic lengths (metres) and azimuths (degrees clockwise from north).
+GEOD = Geod(ellps="WGS84")
+
+
+def _centre(geom_or_bounds: Any) -> tuple[float, float]:
+    """Return (lon, lat) of the centre of a geometry, GeoSeries/GeoDataFrame or (minx, miny, maxx, maxy)."""
+    if isinstance(geom_or_bounds, tuple | list) and len(geom_or_bounds) == 2:
+        return float(geom_or_bounds[0]), float(geom_or_bounds[1])
+    if isinstance(geom_or_bounds, tuple | list) and len(geom_or_bounds) == 4:
+        minx, miny, maxx, maxy = geom_or_bounds
+    elif hasattr(geom_or_bounds, "total_bounds"):
+        minx, miny, maxx, maxy = geom_or_bounds.total_bounds
+    else:
+        minx, miny, maxx, maxy = geom_or_bounds.bounds
+    return (float(minx) + float(maxx)) / 2.0, (float(miny) + float(maxy)) / 2.0
+
+
+def equal_area_crs(geom_or_bounds: Any) -> CRS:
+    """Lambert azimuthal equal-area CRS (metres) centred on the given data.
+
+    Centre is rounded to 0.1 degree so that the same region always gets the same CRS.
+
+    >>> equal_area_crs((70.5, 40.0)).to_proj4()  # doctest: +ELLIPSIS
+    '+proj=laea +lat_0=40.0 +lon_0=70.5 ...'
+    """
+    lon, lat = _centre(geom_or_bounds)
+    lon, lat = round(lon, 1), round(lat, 1)
+    return CRS.from_proj4(
+        f"+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs +type=crs"
+    )
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS84 UTM zone containing (lon, lat).
+
+    >>> utm_epsg(70.58, 39.85)
+    32642
+    """
+    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def metric_crs(geom_or_bounds: Any) -> CRS:
+    """The WGS84 / UTM CRS (metres) of the zone holding the data's centre."""
+    lon, lat = _centre(geom_or_bounds)
+    return CRS.from_epsg(utm_epsg(lon, lat))
+
+
+def crs_description(crs: CRS) -> str:
+    """A short, unambiguous description of a CRS for outputs, e.g. ``'EPSG:32642 (WGS 84 / UTM zone 42N)'``.
+
+    CRSs without an EPSG code are described by their PROJ string.
+    """
+    epsg = crs.to_epsg()
+    if epsg is not None:
+        return f"EPSG:{epsg} ({crs.name})"
+    return f"{crs.name}: {crs.to_proj4()}"
+
+
+def same_crs(a: Any, b: Any) -> bool:
+    """True when two CRS-likes denote the same CRS (None equals only None)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(CRS.from_user_input(a) == CRS.from_user_input(b))

@@ -1,0 +1,1 @@
+"""Readers and writers (private adapters): vector, raster, OSM PBF, structured documents; atomic writes."""

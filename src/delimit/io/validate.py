@@ -1,0 +1,101 @@
+"""Validation of input files, shared by ``delimit validate`` and the web upload path.
+
+:func:`validate_paths` opens each file with the same readers the engines use (so a file that
+validates will load), and additionally refuses geodata files in different CRSs given together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+from pyproj import CRS
+
+from delimit.errors import CRSMismatchError, InputError
+from delimit.io.limits import Limits, check_file
+from delimit.io.raster import read_raster
+from delimit.io.vector import DRIVERS, ReadReport, read_layer
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".toml")
+RASTER_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass
+class ValidationResult:
+    """What was checked in one file."""
+
+    path: str
+    kind: str
+    summary: str
+    repairs: list[Any] = field(default_factory=list)
+    crs: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "summary": self.summary, "crs": self.crs, "repairs": [str(r) for r in self.repairs]}
+
+
+def _is_pbf(p: Path) -> bool:
+    return p.name.lower().endswith((".osm.pbf", ".pbf"))
+
+
+def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | None = None) -> ValidationResult:
+    """Validate one file; raise InputError on the first problem."""
+    from delimit.model.layers import LAYERS
+
+    p = Path(path)
+    check_file(p, limits)
+    suffix = p.suffix.lower()
+    if suffix in SCENARIO_SUFFIXES:
+        from delimit.scenario import load_scenario
+
+        s = load_scenario(p, repair=repair, limits=limits)
+        counts = ", ".join(f"{n} {len(s.layer(n))}" for n in s.LAYER_ATTRS if len(s.layer(n)))
+        return ValidationResult(str(p), "scenario", f"scenario {s.name!r}: {counts}", list(s.repairs), "EPSG:4326")
+    if suffix in RASTER_SUFFIXES:
+        r = read_raster(p, limits=limits)
+        return ValidationResult(str(p), "raster", f"raster {r.shape[1]}x{r.shape[0]}", [], r.crs.to_string())
+    if _is_pbf(p):
+        from delimit.io.osm import read_osm
+
+        data = read_osm(p, limits=limits)
+        return ValidationResult(str(p), "osm", data.summary(), [], "EPSG:4326")
+    if suffix not in DRIVERS:
+        raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .pbf)")
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(p)]
+    except Exception as exc:
+        if suffix in (".geojson", ".json"):
+            # let the GeoJSON pre-checks name the problem precisely
+            read_layer(p, limits=limits)
+        raise InputError(p, f"cannot open as vector data: {str(exc).splitlines()[0]}") from None
+    report = ReadReport()
+    counts = []
+    crs = None
+    for name in layers:
+        spec = LAYERS.get(name)
+        gdf = read_layer(
+            p,
+            name if len(layers) > 1 or suffix == ".gpkg" else None,
+            geometry_types=spec.geometry_types if spec else None,
+            id_field=spec.id_field if spec else None,
+            required=spec.required if spec else (),
+            repair=repair,
+            report=report,
+            limits=limits,
+        )
+        counts.append(f"{name} {len(gdf)}")
+        crs = report.source_crs
+    return ValidationResult(str(p), "vector", "layers: " + ", ".join(counts), list(report.repairs), crs)
+
+
+def validate_paths(paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None) -> list[ValidationResult]:
+    """Validate every file; refuse geodata files whose CRSs differ. Raises InputError on the first problem."""
+    results = [validate_file(p, repair=repair, limits=limits) for p in paths]
+    geodata = [r for r in results if r.kind in ("vector", "raster") and r.crs]
+    for r in geodata[1:]:
+        if CRS.from_user_input(r.crs) != CRS.from_user_input(geodata[0].crs):
+            raise CRSMismatchError(r.path, f"CRS {r.crs} differs from {geodata[0].path}'s {geodata[0].crs}; inputs must share one CRS", field="crs")
+    return results

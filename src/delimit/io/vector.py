@@ -1,0 +1,410 @@
+"""Vector I/O through pyogrio: GeoPackage, GeoJSON (RFC 7946), Shapefile and FlatGeobuf.
+
+Readers return GeoDataFrames in WGS84 (EPSG:4326) and refuse, with an
+:class:`~delimit.errors.InputError` naming file, layer, feature and field:
+
+* files over the size limit, non-UTF-8 GeoJSON, malformed JSON, absurd nesting;
+* a missing CRS (never guessed; GeoJSON without a ``crs`` member is WGS84 by RFC 7946);
+* empty geometries, wrong geometry types, NaN or out-of-range coordinates, unclosed rings,
+  invalid (e.g. self-intersecting) polygons - repaired only when ``repair=True``, each repair
+  reported;
+* duplicate ids.
+
+Writers are atomic (:mod:`delimit.io.atomic`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from delimit.crs import WGS84
+from delimit.errors import CRSMismatchError, GeometryError, InputError
+from delimit.geomtypes import LINEAR, POLYGONAL, PUNTAL  # noqa: F401 - re-exported
+from delimit.io.atomic import atomic_path
+from delimit.io.limits import Limits, check_file
+from delimit.io.structured import read_document
+
+#: File suffix -> OGR driver for the formats delimit reads and writes.
+DRIVERS: dict[str, str] = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+}
+
+
+
+@dataclass
+class Repair:
+    """One geometry repaired on request: which feature, why it was invalid, what it became."""
+
+    path: str
+    layer: str | None
+    feature: int | str
+    reason: str
+    result_type: str
+
+    def __str__(self) -> str:
+        lay = f" (layer {self.layer!r})" if self.layer else ""
+        return f"{self.path}{lay}: feature {self.feature}: repaired ({self.reason}) -> {self.result_type}"
+
+
+@dataclass
+class ReadReport:
+    """What a reader did besides reading: repairs made, CRS found, reprojection."""
+
+    repairs: list[Repair] = field(default_factory=list)
+    source_crs: str | None = None
+    reprojected: bool = False
+
+
+def driver_for(path: str | Path) -> str:
+    """The OGR driver name for a path, from its suffix; InputError for unknown formats."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in DRIVERS:
+        raise InputError(path, f"unknown vector format {suffix!r} (expected one of {', '.join(sorted(DRIVERS))})")
+    return DRIVERS[suffix]
+
+
+def list_layers(path: str | Path) -> list[str]:
+    """Names of the layers in a vector file."""
+    p = check_file(path)
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InputError(p, f"cannot open as vector data: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _feature_label(gdf: gpd.GeoDataFrame, i: int, id_field: str | None) -> int | str:
+    if id_field and id_field in gdf.columns:
+        value = gdf[id_field].iloc[i]
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            return f"{i} ({id_field}={value})"
+    return i
+
+
+def _precheck_geojson(path: Path, limits: Limits) -> None:
+    """Structural checks GDAL would silently paper over: ring closure, NaN, nesting, feature form."""
+    doc = read_document(path, limits)
+    if not isinstance(doc, dict):
+        raise InputError(path, "GeoJSON must be an object")
+    kind = doc.get("type")
+    if kind == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise InputError(path, "FeatureCollection without a 'features' list", field="features")
+    elif kind == "Feature":
+        features = [doc]
+    else:
+        raise InputError(path, f"GeoJSON type {kind!r} is not a Feature or FeatureCollection", field="type")
+    for i, feat in enumerate(features):
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            raise InputError(path, "not a GeoJSON Feature", feature=i, field="type")
+        geom = feat.get("geometry")
+        if geom is None:
+            raise InputError(path, "geometry is null (empty geometry)", feature=_gj_label(feat, i), field="geometry")
+        _check_geojson_geometry(path, geom, _gj_label(feat, i))
+
+
+def _gj_label(feat: dict[str, Any], i: int) -> int | str:
+    fid = feat.get("id")
+    if fid is None and isinstance(feat.get("properties"), dict):
+        for key in ("id", "part_id", "road_id", "settlement_id", "crossing_id", "water_id"):
+            if key in feat["properties"]:
+                fid = feat["properties"][key]
+                break
+    return i if fid is None else f"{i} (id={fid})"
+
+
+def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
+    if not isinstance(geom, dict) or "type" not in geom:
+        raise InputError(path, "geometry is not a GeoJSON geometry object", feature=label, field="geometry")
+    gtype = geom["type"]
+    if gtype == "GeometryCollection":
+        for g in geom.get("geometries") or []:
+            _check_geojson_geometry(path, g, label)
+        return
+    coords = geom.get("coordinates")
+    if coords is None:
+        raise InputError(path, f"{gtype} without coordinates", feature=label, field="geometry")
+    rings: list[Any] = []
+    if gtype == "Polygon":
+        rings = list(coords)
+    elif gtype == "MultiPolygon":
+        rings = [r for poly in coords for r in poly]
+    for ring in rings:
+        if not isinstance(ring, list) or len(ring) < 4:
+            raise InputError(path, f"{gtype} ring has fewer than 4 positions", feature=label, field="geometry")
+        if list(ring[0])[:2] != list(ring[-1])[:2]:
+            raise InputError(path, f"{gtype} ring is not closed (first and last positions differ)", feature=label, field="geometry")
+    stack = [coords]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list) and node and not isinstance(node[0], list):
+            for v in node:
+                if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+                    raise InputError(path, f"coordinate {v!r} is not a finite number", feature=label, field="geometry")
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def read_layer(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    geometry_types: Sequence[str] | None = None,
+    id_field: str | None = None,
+    required: Iterable[str] = (),
+    repair: bool = False,
+    report: ReadReport | None = None,
+    limits: Limits | None = None,
+    allow_empty: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read one vector layer, validate it and return it in WGS84.
+
+    Parameters
+    ----------
+    path, layer:
+        The file and (for multi-layer formats) the layer name; default the first layer.
+    geometry_types:
+        Allowed geometry types, e.g. ``("Polygon", "MultiPolygon")``; None allows any.
+    id_field:
+        Column whose values must be unique and non-null (named in messages).
+    required:
+        Columns that must exist.
+    repair:
+        Repair invalid polygons with :func:`shapely.make_valid` instead of refusing them; every
+        repair is appended to ``report.repairs``.
+
+    Raises
+    ------
+    InputError
+        For any of the faults listed in the module docstring.
+
+    Examples
+    --------
+    >>> gdf = read_layer("roads.gpkg", "roads", geometry_types=("LineString",), id_field="road_id")  # doctest: +SKIP
+    """
+    limits = limits or Limits.from_env()
+    p = check_file(path, limits)
+    driver = driver_for(p)
+    if driver == "GeoJSON":
+        _precheck_geojson(p, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = pyogrio.read_dataframe(p, layer=layer)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(p, f"cannot read: {_first_line(exc)}", layer=layer) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise InputError(p, "layer has no geometry column", layer=layer)
+    report = report if report is not None else ReadReport()
+    return validate_frame(
+        gdf,
+        p,
+        layer=layer,
+        geometry_types=geometry_types,
+        id_field=id_field,
+        required=required,
+        repair=repair,
+        report=report,
+        allow_empty=allow_empty,
+        driver=driver,
+    )
+
+
+def validate_frame(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path | None,
+    *,
+    layer: str | None = None,
+    geometry_types: Sequence[str] | None = None,
+    id_field: str | None = None,
+    required: Iterable[str] = (),
+    repair: bool = False,
+    report: ReadReport | None = None,
+    allow_empty: bool = True,
+    driver: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate an in-memory GeoDataFrame the way :func:`read_layer` validates a file.
+
+    Returns a copy in EPSG:4326 (reprojected from its declared CRS, never from a guessed one).
+    """
+    report = report if report is not None else ReadReport()
+    where = str(path) if path is not None else "<memory>"
+    for col in required:
+        if col not in gdf.columns:
+            raise InputError(where, "required column is missing", field=col, layer=layer)
+    if len(gdf) == 0 and not allow_empty:
+        raise InputError(where, "layer has no features", layer=layer)
+    if gdf.crs is None:
+        if driver == "GeoJSON":
+            gdf = gdf.set_crs(WGS84)
+        else:
+            raise InputError(where, "no CRS declared (delimit never guesses a CRS; add a .prj or define the SRS)", layer=layer, field="crs")
+    report.source_crs = gdf.crs.to_string()
+    geoms = gdf.geometry.values
+    # Empty / missing geometries
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise GeometryError(where, "empty geometry", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer)
+    # Geometry type
+    if geometry_types is not None:
+        types = shapely.get_type_id(geoms)
+        names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"])[types]
+        bad = ~np.isin(names, list(geometry_types))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise GeometryError(
+                where,
+                f"geometry is a {names[i]}, expected {' or '.join(geometry_types)}",
+                feature=_feature_label(gdf, i, id_field),
+                field="geometry",
+                layer=layer,
+            )
+    # NaN coordinates
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    nan_rows = ~np.isfinite(coords).all(axis=1)
+    if nan_rows.any():
+        i = int(index[np.flatnonzero(nan_rows)[0]])
+        raise GeometryError(where, "coordinate is NaN or infinite", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer)
+    # Reproject to WGS84 from the declared CRS
+    crs = CRS.from_user_input(gdf.crs)
+    if crs != WGS84:
+        if crs.is_geographic and crs.to_epsg() == 4326:
+            pass
+        try:
+            gdf = gdf.to_crs(WGS84)
+        except Exception as exc:
+            raise InputError(where, f"cannot reproject from {crs.to_string()}: {_first_line(exc)}", layer=layer, field="crs") from None
+        report.reprojected = True
+        coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    # Range
+    out = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0) | ~np.isfinite(coords).all(axis=1)
+    if out.any():
+        k = int(np.flatnonzero(out)[0])
+        i = int(index[k])
+        raise GeometryError(
+            where,
+            f"coordinate ({coords[k, 0]:g}, {coords[k, 1]:g}) is outside longitude -180..180 / latitude -90..90",
+            feature=_feature_label(gdf, i, id_field),
+            field="geometry",
+            layer=layer,
+        )
+    # Validity
+    geoms = gdf.geometry.values
+    valid = shapely.is_valid(geoms)
+    if not valid.all():
+        bad_idx = np.flatnonzero(~valid)
+        if not repair:
+            i = int(bad_idx[0])
+            reason = shapely.is_valid_reason(geoms[i])
+            more = f" (and {len(bad_idx) - 1} more invalid)" if len(bad_idx) > 1 else ""
+            raise GeometryError(
+                where,
+                f"invalid geometry: {reason}{more}; rerun with --repair to repair it",
+                feature=_feature_label(gdf, i, id_field),
+                field="geometry",
+                layer=layer,
+            )
+        gdf = gdf.copy()
+        fixed = list(geoms)
+        for i in bad_idx:
+            reason = shapely.is_valid_reason(geoms[i])
+            g = shapely.make_valid(geoms[i])
+            if geometry_types is not None and set(geometry_types) <= set(POLYGONAL):
+                g = _polygonal_part(g)
+            fixed[i] = g
+            report.repairs.append(Repair(where, layer, _feature_label(gdf, int(i), id_field), reason, g.geom_type))
+        gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
+    # Unique ids
+    if id_field is not None:
+        if id_field not in gdf.columns:
+            raise InputError(where, "id column is missing", field=id_field, layer=layer)
+        ids = gdf[id_field]
+        if ids.isna().any():
+            i = int(np.flatnonzero(ids.isna().to_numpy())[0])
+            raise InputError(where, "id is empty", feature=i, field=id_field, layer=layer)
+        dup = ids.duplicated(keep="first").to_numpy()
+        if dup.any():
+            i = int(np.flatnonzero(dup)[0])
+            raise InputError(where, f"duplicate id {ids.iloc[i]!r}", feature=i, field=id_field, layer=layer)
+    return gdf.reset_index(drop=True)
+
+
+def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygonal part of a make_valid result (which may add lines or points)."""
+    if g.geom_type in POLYGONAL:
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in POLYGONAL]
+    return shapely.union_all(parts) if parts else g
+
+
+def check_same_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Refuse to combine layers declared in different CRSs (before any reprojection).
+
+    ``frames`` maps a label (file path) to a frame in its *declared* CRS.
+    """
+    first: tuple[str, Any] | None = None
+    for label, gdf in frames.items():
+        if first is None:
+            first = (label, gdf.crs)
+            continue
+        if gdf.crs is None or first[1] is None or CRS.from_user_input(gdf.crs) != CRS.from_user_input(first[1]):
+            raise CRSMismatchError(
+                label,
+                f"CRS {gdf.crs.to_string() if gdf.crs else None} differs from {first[0]}'s "
+                f"{first[1].to_string() if first[1] else None}; reproject one of them first",
+                field="crs",
+            )
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write one or more layers to a vector file atomically.
+
+    Multi-layer output needs a multi-layer format (GeoPackage); for GeoJSON/Shapefile/FlatGeobuf
+    pass exactly one layer. GeoJSON output is RFC 7946 (WGS84, 7 decimals).
+    """
+    dest = Path(path)
+    driver = driver_for(dest)
+    if driver != "GPKG" and len(layers) != 1:
+        raise InputError(dest, f"{driver} holds one layer; got {len(layers)} (write a .gpkg instead)")
+    with atomic_path(dest) as tmp:
+        for name, gdf in layers.items():
+            kwargs: dict[str, Any] = {}
+            frame = gdf
+            if driver == "GeoJSON":
+                frame = gdf.to_crs(WGS84) if gdf.crs is not None else gdf
+                kwargs["layer_options"] = {"RFC7946": "YES", "COORDINATE_PRECISION": "7"}
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver=driver, append=tmp.exists() and driver == "GPKG", **kwargs)
+        if driver == "ESRI Shapefile":
+            # Shapefiles are several files: move the sidecars next to the destination too.
+            for side in tmp.parent.glob(tmp.stem + ".*"):
+                if side != tmp:
+                    side.replace(dest.with_suffix(side.suffix))
+    return dest
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | Path, layer: str | None = None) -> Path:
+    """Write a single layer atomically (layer name defaults to the file stem)."""
+    return write_layers({layer or Path(path).stem: gdf}, path)

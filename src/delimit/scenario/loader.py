@@ -1,0 +1,384 @@
+"""Load scenario files into :class:`~delimit.model.scenario.Scenario` objects.
+
+Resolution: a name is looked up among the bundled scenarios; anything that looks like a path is
+read from disk. ``base`` chains are resolved recursively (cycles refused), layers come from the
+embedded dataset and/or files next to the scenario, transfers are applied in order, and every
+reference (party, crossing, road, traveller class, regime) is checked. Errors are
+:class:`~delimit.errors.InputError` naming the scenario file and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pydantic import ValidationError
+from pyproj import CRS
+
+from delimit.crs import WGS84
+from delimit.datasets import bundled_scenario_files, dataset_dir, read_manifest
+from delimit.errors import CRSMismatchError, InputError
+from delimit.io.limits import Limits, resolve_inside
+from delimit.io.raster import read_raster
+from delimit.io.structured import read_document
+from delimit.io.vector import ReadReport, read_layer
+from delimit.model.features import Party
+from delimit.model.layers import LAYERS
+from delimit.model.provenance import InputRecord, Provenance, sha256_file
+from delimit.model.raster import Raster
+from delimit.model.regime import Regime, TravellerClass
+from delimit.model.scenario import Scenario, Transfer, assign_party, empty_layer
+from delimit.scenario.schema import LayerRef, ScenarioFile
+
+
+@dataclass
+class _State:
+    """Everything a scenario file contributes, accumulated along a base chain."""
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    status: str = "illustrative"
+    parties: dict[str, Party] = field(default_factory=dict)
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    layer_crs: dict[str, tuple[str, CRS]] = field(default_factory=dict)  # label -> (layer, declared CRS)
+    elevation_path: Path | None = None
+    transfers: list[Transfer] = field(default_factory=list)
+    classes: dict[str, TravellerClass] = field(default_factory=dict)
+    regimes: dict[str, Regime] = field(default_factory=dict)
+    default_regime: str | None = None
+    chain: list[str] = field(default_factory=list)
+    inputs: list[InputRecord] = field(default_factory=list)
+    dataset: str = ""
+    dataset_version: str = ""
+    repairs: list[Any] = field(default_factory=list)
+
+
+def _looks_like_path(s: str) -> bool:
+    return any(ch in s for ch in "/\\") or s.endswith((".yaml", ".yml", ".toml"))
+
+
+def resolve_scenario(name_or_path: str | Path) -> Path:
+    """The file behind a scenario name or path; InputError listing the bundled names if unknown."""
+    s = str(name_or_path)
+    p = Path(s)
+    if _looks_like_path(s) or p.exists():
+        if not p.exists():
+            raise InputError(p, "scenario file not found")
+        return p
+    bundled = bundled_scenario_files()
+    if s not in bundled:
+        raise InputError(s, f"unknown scenario (bundled: {', '.join(sorted(bundled)) or 'none'}; or give a path to a .yaml/.toml file)")
+    return bundled[s]
+
+
+def _validation_message(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err.get("loc", ()))
+    msg = err.get("msg", "invalid")
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return loc or "<document>", msg
+
+
+def parse_scenario_file(path: str | Path, limits: Limits | None = None) -> ScenarioFile:
+    """Read and validate a scenario file without loading its layers."""
+    p = Path(path)
+    doc = read_document(p, limits)
+    if not isinstance(doc, dict):
+        raise InputError(p, "a scenario file must be a mapping of keys to values")
+    try:
+        return ScenarioFile.model_validate(doc)
+    except ValidationError as exc:
+        loc, msg = _validation_message(exc)
+        raise InputError(p, msg, field=loc) from None
+
+
+def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, layer_name: str, state: _State, repair: bool, limits: Limits | None) -> gpd.GeoDataFrame:
+    target = resolve_inside(base_dir, ref.path, source=source, field=f"{field_name}.path")
+    spec = LAYERS.get(layer_name)
+    report = ReadReport()
+    # Check the declared CRS before reprojection so that mixing is refused, never silently fixed.
+    try:
+        info = pyogrio.read_info(target, layer=ref.layer)
+        declared = CRS.from_user_input(info["crs"]) if info.get("crs") else None
+    except Exception:
+        declared = None  # read_layer gives the precise error below
+    gdf = read_layer(
+        target,
+        ref.layer,
+        geometry_types=spec.geometry_types if spec else None,
+        id_field=spec.id_field if spec else None,
+        required=spec.required if spec else (),
+        repair=repair,
+        report=report,
+        limits=limits,
+    )
+    if declared is None and target.suffix.lower() in (".geojson", ".json"):
+        declared = WGS84
+    label = f"{target}" + (f" (layer {ref.layer!r})" if ref.layer else "")
+    for other_label, (_, other_crs) in state.layer_crs.items():
+        if declared is not None and other_crs is not None and declared != other_crs:
+            raise CRSMismatchError(
+                label,
+                f"CRS {declared.to_string()} differs from {other_crs.to_string()} of {other_label}; "
+                "reproject the inputs to one CRS first",
+                field="crs",
+            )
+    if declared is not None:
+        state.layer_crs[label] = (layer_name, declared)
+    state.repairs.extend(report.repairs)
+    state.inputs.append(InputRecord(field_name, str(target), sha256_file(target)))
+    if spec:
+        gdf = _with_defaults(gdf, layer_name)
+    return gdf
+
+
+def _with_defaults(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
+    spec = LAYERS[layer_name]
+    gdf = gdf.copy()
+    for col, default in spec.defaults:
+        if col not in gdf.columns:
+            gdf[col] = default
+        else:
+            gdf[col] = gdf[col].fillna(default) if gdf[col].dtype == object else gdf[col]
+    gdf[spec.id_field] = gdf[spec.id_field].astype(str)
+    return gdf
+
+
+def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None) -> None:
+    folder = dataset_dir(name)
+    manifest = read_manifest(name)
+    gpkg = folder / manifest.get("vector_file", f"{name}.gpkg")
+    available = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.exists() else set()
+    for layer_name in LAYERS:
+        if layer_name in available:
+            ref = LayerRef(path=gpkg.name, layer=layer_name)
+            state.layers[layer_name] = _read_ref(ref, folder, source, f"dataset.{layer_name}", layer_name, state, False, limits)
+    elev = folder / manifest.get("elevation_file", "elevation.tif")
+    state.elevation_path = elev if elev.exists() else None
+    state.dataset = name
+    state.dataset_version = str(manifest.get("version", ""))
+    # The dataset's own files are recorded once (not per layer).
+    state.inputs = [i for i in state.inputs if not i.role.startswith("dataset.")]
+    state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
+
+
+def _apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path) -> gpd.GeoDataFrame:
+    """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``."""
+    from_mask = (territory["party"] == t.from_party).to_numpy()
+    if not from_mask.any():
+        raise InputError(source, f"transfer {t.id!r}: party {t.from_party!r} holds no land", field="transfers.from")
+    geoms = territory.geometry.to_numpy()
+    moved: list[shapely.Geometry] = []
+    keep_rows: list[dict[str, Any]] = []
+    for i, row in enumerate(territory.to_dict("records")):
+        g = geoms[i]
+        if from_mask[i] and g.intersects(t.geometry):
+            inside = shapely.intersection(g, t.geometry)
+            rest = shapely.difference(g, t.geometry)
+            polys = [p for p in shapely.get_parts(inside) if p.geom_type == "Polygon" and p.area > 0]
+            moved.extend(polys)
+            for k, part in enumerate(p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0):
+                r = dict(row)
+                r["geometry"] = part
+                if k:
+                    r["part_id"] = f"{row['part_id']}.{k}"
+                keep_rows.append(r)
+        else:
+            keep_rows.append(row)
+    if not moved:
+        raise InputError(source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field="transfers.geometry")
+    for k, poly in enumerate(moved):
+        keep_rows.append(
+            {"part_id": f"{t.id}-{k + 1}", "party": t.to_party, "name": t.id, "status": t.status, "source": t.source, "geometry": poly}
+        )
+    out = gpd.GeoDataFrame(keep_rows, geometry="geometry", crs=WGS84)
+    return out[territory.columns.tolist()] if set(territory.columns) <= set(out.columns) else out
+
+
+def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool, limits: Limits | None) -> None:
+    spec = parse_scenario_file(path, limits)
+    real = path.resolve()
+    if real in seen:
+        raise InputError(path, "scenario bases form a cycle", field="base")
+    base_dir = path.parent
+    if spec.base:
+        base_path = Path(spec.base)
+        if _looks_like_path(spec.base):
+            base_path = resolve_inside(base_dir, spec.base, source=path, field="base")
+        else:
+            base_path = resolve_scenario(spec.base)
+        _merge_file(base_path, state, (*seen, real), repair, limits)
+    state.name = spec.name
+    state.title = spec.title or state.title
+    state.description = spec.description or state.description
+    state.status = spec.status or state.status
+    state.chain.append(spec.name)
+    state.inputs.append(InputRecord("scenario", str(path), sha256_file(path)))
+    for p in spec.parties:
+        state.parties[p.id] = Party(p.id, p.name)
+    if spec.dataset:
+        _load_dataset(spec.dataset, state, path, limits)
+    for layer_name, ref in spec.layers.items():
+        if layer_name not in LAYERS:
+            raise InputError(path, f"unknown layer {layer_name!r} (known: {', '.join(LAYERS)})", field=f"layers.{layer_name}")
+        state.layers[layer_name] = _read_ref(ref, base_dir, path, f"layers.{layer_name}", layer_name, state, repair, limits)
+    if spec.elevation:
+        state.elevation_path = resolve_inside(base_dir, spec.elevation.path, source=path, field="elevation.path")
+    for i, tr in enumerate(spec.transfers):
+        for key, party in (("from", tr.from_), ("to", tr.to)):
+            if party not in state.parties:
+                raise InputError(path, f"unknown party {party!r} (known: {', '.join(state.parties)})", field=f"transfers.{i}.{key}")
+        gdf = _read_ref(tr.geometry, base_dir, path, f"transfers.{i}.geometry", "", state, repair, limits)
+        polys = [g for g in gdf.geometry if g.geom_type in ("Polygon", "MultiPolygon")]
+        if not polys:
+            raise InputError(path, "transfer geometry holds no polygon", field=f"transfers.{i}.geometry")
+        t = Transfer(tr.id, tr.from_, tr.to, tr.status, tr.source, shapely.union_all(polys))
+        if "territory" not in state.layers:
+            raise InputError(path, "a transfer needs a territory layer (set dataset, layers.territory or base)", field=f"transfers.{i}")
+        state.layers["territory"] = _apply_transfer(state.layers["territory"], t, path)
+        state.transfers.append(t)
+    for i, ref in enumerate(spec.add_roads):
+        extra = _read_ref(ref, base_dir, path, f"add_roads.{i}", "roads", state, repair, limits)
+        roads = state.layers.get("roads", empty_layer("roads"))
+        clash = set(extra["road_id"]) & set(roads["road_id"])
+        if clash:
+            raise InputError(path, f"duplicate road id {sorted(clash)[0]!r}", field=f"add_roads.{i}")
+        state.layers["roads"] = gpd.GeoDataFrame(pd.concat([roads, extra], ignore_index=True), geometry="geometry", crs=WGS84)
+    for c in spec.traveller_classes:
+        state.classes[c.id] = c
+    for r in spec.regimes:
+        state.regimes[r.id] = r
+    if spec.default_regime is not None:
+        state.default_regime = spec.default_regime
+
+
+def _check_references(state: _State, path: Path) -> None:
+    terr = state.layers.get("territory")
+    if terr is not None:
+        unknown = sorted(set(terr["party"]) - set(state.parties))
+        if unknown:
+            raise InputError(path, f"territory names unknown party {unknown[0]!r} (declare it under 'parties')", field="parties")
+    crossings = set(state.layers["crossings"]["crossing_id"]) if "crossings" in state.layers else set()
+    roads = set(state.layers["roads"]["road_id"]) if "roads" in state.layers else set()
+    for c in state.classes.values():
+        if c.party is not None and c.party not in state.parties:
+            raise InputError(path, f"traveller class {c.id!r} names unknown party {c.party!r}", field="traveller_classes.party")
+    for r in state.regimes.values():
+        for k, pol in enumerate(r.crossings):
+            if pol.crossing not in crossings:
+                raise InputError(path, f"regime {r.id!r} names unknown crossing {pol.crossing!r}", field=f"regimes.{r.id}.crossings.{k}.crossing")
+            for cls in pol.classes:
+                if cls not in state.classes:
+                    raise InputError(path, f"regime {r.id!r} names unknown traveller class {cls!r}", field=f"regimes.{r.id}.crossings.{k}.classes")
+        for x in r.closed_crossings:
+            if x not in crossings:
+                raise InputError(path, f"regime {r.id!r} closes unknown crossing {x!r}", field=f"regimes.{r.id}.closed_crossings")
+        for key, ids in (("neutral_roads", r.neutral_roads), ("closed_roads", r.closed_roads)):
+            for rid in ids:
+                if rid not in roads:
+                    raise InputError(path, f"regime {r.id!r} names unknown road {rid!r}", field=f"regimes.{r.id}.{key}")
+        for tc in r.transit:
+            for rid in tc.roads:
+                if rid not in roads:
+                    raise InputError(path, f"transit {tc.id!r} names unknown road {rid!r}", field=f"regimes.{r.id}.transit.roads")
+            for cls in tc.classes:
+                if cls not in state.classes:
+                    raise InputError(path, f"transit {tc.id!r} names unknown traveller class {cls!r}", field=f"regimes.{r.id}.transit.classes")
+    if state.default_regime is not None and state.default_regime not in state.regimes:
+        raise InputError(path, f"default regime {state.default_regime!r} is not defined", field="default_regime")
+
+
+def _road_parties(roads: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> np.ndarray:
+    mids = gpd.GeoDataFrame(geometry=shapely.line_interpolate_point(roads.geometry.values, 0.5, normalized=True), crs=WGS84)
+    return assign_party(mids, territory)
+
+
+def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Limits | None = None) -> Scenario:
+    """Load a bundled scenario by name (``'status-quo'``) or a scenario file by path.
+
+    Parameters
+    ----------
+    name_or_path:
+        A bundled scenario name (see ``delimit scenarios list``) or a path to a ``.yaml``/``.toml`` file.
+    repair:
+        Repair invalid polygons in user layers (each repair is listed in ``scenario.repairs``).
+
+    Returns
+    -------
+    Scenario
+        Layers as GeoDataFrames in EPSG:4326.
+
+    Raises
+    ------
+    InputError
+        Naming the file, feature and field of the first problem found.
+
+    Examples
+    --------
+    >>> s = load_scenario("status-quo")  # doctest: +SKIP
+    >>> sorted(s.parties)  # doctest: +SKIP
+    ['CHN', 'KAZ', 'KGZ', 'TJK', 'UZB']
+    """
+    path = resolve_scenario(name_or_path)
+    state = _State()
+    _merge_file(path, state, (), repair, limits)
+    _check_references(state, path)
+    layers = {name: state.layers.get(name, empty_layer(name)) for name in LAYERS}
+    terr = layers["territory"]
+    settlements = layers["settlements"].copy()
+    settlements["party"] = assign_party(settlements, terr)
+    roads = layers["roads"].copy()
+    roads["party"] = _road_parties(roads, terr) if len(roads) else np.array([], dtype=object)
+    elev_path = state.elevation_path
+
+    def _elev() -> Raster | None:
+        return read_raster(elev_path, units="m") if elev_path is not None else None
+
+    prov = Provenance(
+        scenario=state.name,
+        scenario_chain=tuple(state.chain),
+        dataset=state.dataset,
+        dataset_version=state.dataset_version,
+        inputs=tuple(state.inputs),
+    )
+    scenario = Scenario(
+        name=state.name,
+        title=state.title or state.name,
+        description=state.description,
+        status=state.status,
+        parties=dict(state.parties),
+        territory=terr,
+        settlements=settlements,
+        roads=roads,
+        crossings=layers["crossings"],
+        water_bodies=layers["water_bodies"],
+        rivers=layers["rivers"],
+        outline=layers["outline_naturalearth"],
+        window=layers["window"],
+        traveller_classes=dict(state.classes),
+        regimes=dict(state.regimes),
+        default_regime=state.default_regime,
+        provenance=prov,
+        transfers=list(state.transfers),
+        repairs=list(state.repairs),
+        elevation_loader=_elev,
+    )
+    return scenario
+
+
+def copy_scenario(s: Scenario, **changes: Any) -> Scenario:
+    """A deep copy of a scenario with some attributes replaced (engines use it to derive variants)."""
+    new = copy.copy(s)
+    for k, v in changes.items():
+        setattr(new, k, v)
+    return new
