@@ -42,7 +42,7 @@ def equal_area_crs(geom_or_bounds: Any) -> CRS:
 
     Centre is rounded to 0.1 degree so that the same region always gets the same CRS.
 
-    >>> equal_area_crs((70.5, 40.0)).to_proj4()  # doctest: +ELLIPSIS
+    >>> equal_area_crs((70.5, 40.0)).srs  # doctest: +ELLIPSIS
     '+proj=laea +lat_0=40.0 +lon_0=70.5 ...'
     """
     lon, lat = _centre(geom_or_bounds)
@@ -76,7 +76,7 @@ def crs_description(crs: CRS) -> str:
     epsg = crs.to_epsg()
     if epsg is not None:
         return f"EPSG:{epsg} ({crs.name})"
-    return f"{crs.name}: {crs.to_proj4()}"
+    return f"{crs.name}: {crs.srs}"
 
 
 def same_crs(a: Any, b: Any) -> bool:

@@ -8,6 +8,7 @@ Bad input (:class:`~delimit.errors.InputError`) becomes one line on stderr and e
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 
 import click
@@ -16,11 +17,10 @@ import typer
 from delimit import __version__
 from delimit.errors import InputError
 
-#: Modules under ``delimit.cli`` that add commands (each has ``register(app: typer.Typer)``).
-COMMAND_MODULES: tuple[str, ...] = (
-    "data",
-    "scenarios",
-    "validate",
+#: Modules under ``delimit.cli`` that add commands: every module with a ``register(app)`` function,
+#: discovered in name order, so adding a command means adding one module.
+COMMAND_MODULES: tuple[str, ...] = tuple(
+    sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in ("render", "progress", "common"))
 )
 
 app = typer.Typer(
@@ -46,7 +46,9 @@ def _root(
 
 
 for _name in COMMAND_MODULES:
-    importlib.import_module(f"delimit.cli.{_name}").register(app)
+    _module = importlib.import_module(f"delimit.cli.{_name}")
+    if hasattr(_module, "register"):
+        _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

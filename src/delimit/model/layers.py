@@ -19,7 +19,7 @@ class LayerSpec:
     ----------
     name: layer name in files and on :class:`~delimit.model.scenario.Scenario`.
     geometry_types: allowed geometry types.
-    id_field: unique, non-null identifier column.
+    id_field: unique, non-null identifier column (None: the layer has no unique id).
     required: columns that must exist (besides geometry and the id).
     defaults: columns filled with this value when a user file lacks them.
     description: one line for documentation and ``delimit data info``.
@@ -27,7 +27,7 @@ class LayerSpec:
 
     name: str
     geometry_types: tuple[str, ...]
-    id_field: str
+    id_field: str | None
     required: tuple[str, ...]
     defaults: tuple[tuple[str, object], ...]
     description: str
@@ -87,8 +87,8 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec(
             "outline_naturalearth",
             POLYGONAL,
-            "party",
-            (),
+            None,
+            ("party",),
             (("name", ""), ("status", "reference"), ("source", "")),
             "a second, coarser outline for comparison",
         ),

@@ -39,7 +39,7 @@ class Transfer:
 def empty_layer(name: str) -> gpd.GeoDataFrame:
     """An empty GeoDataFrame with the columns of layer ``name``."""
     spec = LAYERS[name]
-    cols = [spec.id_field, *spec.required, *(k for k, _ in spec.defaults)]
+    cols = [*([spec.id_field] if spec.id_field else []), *spec.required, *(k for k, _ in spec.defaults)]
     cols = list(dict.fromkeys(cols))
     return gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
 

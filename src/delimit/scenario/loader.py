@@ -150,7 +150,8 @@ def _with_defaults(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
             gdf[col] = default
         else:
             gdf[col] = gdf[col].fillna(default) if gdf[col].dtype == object else gdf[col]
-    gdf[spec.id_field] = gdf[spec.id_field].astype(str)
+    if spec.id_field:
+        gdf[spec.id_field] = gdf[spec.id_field].astype(str)
     return gdf
 
 
