@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from delimit.cli.render import Format, emit_json
 from delimit.io.validate import validate_paths
@@ -28,8 +29,11 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json({"ok": True, "files": [r.as_dict() for r in results]})
             return
-        console = Console()
+        # soft_wrap: one line per file and per repair, whatever the terminal width (grep-able)
+        console = Console(soft_wrap=True)
         for r in results:
-            console.print(f"[green]ok[/green] {r.path}: {r.summary}")
+            console.print(f"[green]ok[/green] {escape(r.path)}: {escape(r.summary)}")
             for rep in r.repairs:
-                console.print(f"   [yellow]{rep}[/yellow]")
+                console.print(f"   [yellow]{escape(str(rep))}[/yellow]")
+            for note in r.notes:
+                console.print(f"   note: {escape(note)}")

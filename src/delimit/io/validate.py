@@ -16,6 +16,7 @@ from pyproj import CRS
 
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, check_file
+from delimit.io.osm import is_osm_path
 from delimit.io.raster import read_raster
 from delimit.io.vector import DRIVERS, ReadReport, read_layer
 
@@ -32,13 +33,18 @@ class ValidationResult:
     summary: str
     repairs: list[Any] = field(default_factory=list)
     crs: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "summary": self.summary, "crs": self.crs, "repairs": [str(r) for r in self.repairs]}
-
-
-def _is_pbf(p: Path) -> bool:
-    return p.name.lower().endswith((".osm.pbf", ".pbf"))
+        """JSON-ready form for ``delimit validate --format json``."""
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "summary": self.summary,
+            "crs": self.crs,
+            "repairs": [str(r) for r in self.repairs],
+            "notes": list(self.notes),
+        }
 
 
 def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | None = None) -> ValidationResult:
@@ -57,13 +63,13 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
     if suffix in RASTER_SUFFIXES:
         r = read_raster(p, limits=limits)
         return ValidationResult(str(p), "raster", f"raster {r.shape[1]}x{r.shape[0]}", [], r.crs.to_string())
-    if _is_pbf(p):
+    if is_osm_path(p):
         from delimit.io.osm import read_osm
 
         data = read_osm(p, limits=limits)
-        return ValidationResult(str(p), "osm", data.summary(), [], "EPSG:4326")
+        return ValidationResult(str(p), "osm", data.summary(), [], "EPSG:4326", list(data.problems))
     if suffix not in DRIVERS:
-        raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .pbf)")
+        raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .osm.pbf/.osm)")
     try:
         layers = [str(n) for n, _ in pyogrio.list_layers(p)]
     except Exception as exc:
