@@ -1,0 +1,265 @@
+"""One scenario against a baseline: land, people, roads and water, topology, access, costs.
+
+:func:`compare` is the engine behind ``delimit compare`` and ``delimit report``. It is pure: it takes
+loaded scenarios (and optional unit costs) and returns a :class:`Comparison`, whose
+:meth:`Comparison.to_json` is the JSON contract::
+
+    {baseline, scenario, land: [{from, to, area_km2}], people: [{from, to, settlements, population}],
+     access: [{regime, class, people_cut_off, person_hours_added}],
+     topology: {enclaves_added, enclaves_removed}, ...}
+
+with, in addition, the per-party land balance, roads/water, necks, costs, the CRSs measured in,
+units, data marks and both scenarios' provenance. Sections depending on the topology or access
+engines are reported as unavailable (with the reason) if those engines cannot run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from delimit.crs import crs_description
+from delimit.impact.access_change import access_changes, regime_pairs
+from delimit.impact.availability import Unavailable, engine
+from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs
+from delimit.impact.features import FeatureChange, feature_changes
+from delimit.impact.land import LandChange, land_changes, measurement_crs
+from delimit.impact.people import PeopleChange, people_changes
+from delimit.impact.topology_change import TopologyChange, topology_changes
+from delimit.model.scenario import Scenario
+
+ProgressFn = Callable[[str, float], None]
+
+#: Layers whose data marks every comparison reports (all it reads).
+LAYERS_USED = ("territory", "settlements", "roads", "crossings", "rivers", "water_bodies")
+
+UNITS = {
+    "area_km2": "square kilometres (equal-area CRS)",
+    "length": "kilometres (metric CRS)",
+    "population": "persons (settlement population as recorded by the source; 0 = unknown)",
+    "person_hours": "hours (population x travel time, as defined by delimit.access)",
+    "width_m": "metres",
+}
+
+
+@dataclass
+class EngineCache:
+    """Results of the topology and access engines per scenario name, shared across comparisons.
+
+    A report compares several scenarios against one baseline; the baseline's topology and access
+    are computed once. Keys are scenario names; values are engine results or :class:`Unavailable`.
+    """
+
+    topology: dict[str, Any] = field(default_factory=dict)
+    access: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything that changes from ``baseline`` to ``scenario`` (see the module docstring)."""
+
+    baseline: Scenario
+    scenario: Scenario
+    land: LandChange
+    people: PeopleChange
+    features: FeatureChange
+    topology: TopologyChange | Unavailable
+    access: pd.DataFrame | Unavailable
+    costs: CostEstimate | None
+    neck_width_m: float
+
+    @property
+    def data_marks(self) -> dict[str, list[str]]:
+        """Non-registry statuses of both scenarios' data (union per layer)."""
+        out: dict[str, set[str]] = {}
+        for s in (self.baseline, self.scenario):
+            for k, v in s.data_marks(LAYERS_USED).items():
+                out.setdefault(k, set()).update(v)
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def crs(self) -> dict[str, str]:
+        d = {"areas": crs_description(self.land.crs), "lengths": crs_description(self.features.length_crs)}
+        if not isinstance(self.topology, Unavailable):
+            d["topology"] = self.topology.crs
+        return d
+
+    def summary_row(self) -> dict[str, Any]:
+        """One line for summary tables: totals of each section."""
+        acc = self.access
+        if isinstance(acc, Unavailable) or not len(acc):
+            cut, hours = None, None
+        else:
+            head = acc[acc["default"]]
+            cut = int(head["people_cut_off"].fillna(0).sum())
+            hours = float(head["person_hours_added"].fillna(0).sum())
+        topo = self.topology
+        return {
+            "scenario": self.scenario.name,
+            "land_km2": round(self.land.total_km2, 3),
+            "balanced": self.land.is_balanced,
+            "settlements": int(len(self.people.settlements)),
+            "population": self.people.population,
+            "road_km_moved": round(float(self.features.flows.loc[self.features.flows["layer"] == "roads", "amount"].sum()) if len(self.features.flows) else 0.0, 3),
+            "enclaves_added": None if isinstance(topo, Unavailable) else len(topo.enclaves_added),
+            "enclaves_removed": None if isinstance(topo, Unavailable) else len(topo.enclaves_removed),
+            "people_cut_off": cut,
+            "person_hours_added": None if hours is None else round(hours, 1),
+            "cost": None if self.costs is None else round(self.costs.total, 0),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of ``delimit compare --format json`` (numbers in the units of :data:`UNITS`)."""
+        land = [{"from": r["from"], "to": r["to"], "area_km2": float(r["area_km2"])} for _, r in self.land.flows.iterrows()]
+        people = [
+            {"from": r["from"], "to": r["to"], "settlements": int(r["settlements"]), "population": int(r["population"]), "population_unknown": int(r["population_unknown"])}
+            for _, r in self.people.flows.iterrows()
+        ]
+        if isinstance(self.access, Unavailable):
+            access: Any = []
+            access_status: dict[str, Any] = self.access.as_dict()
+        else:
+            access = self.access.to_dict("records")
+            access_status = {"available": True}
+        if isinstance(self.topology, Unavailable):
+            topology: dict[str, Any] = {"enclaves_added": None, "enclaves_removed": None, "necks": None, **self.topology.as_dict()}
+        else:
+            topology = {
+                "available": True,
+                "enclaves_added": self.topology.enclaves_added,
+                "enclaves_removed": self.topology.enclaves_removed,
+                "enclaves_resized": self.topology.parts[self.topology.parts["change"] == "resized"].to_dict("records"),
+                "necks": self.topology.necks.to_dict("records"),
+                "neck_width_m": self.neck_width_m,
+                "crs": self.topology.crs,
+            }
+        return {
+            "baseline": self.baseline.name,
+            "scenario": self.scenario.name,
+            "land": land,
+            "land_balance": self.land.balance.to_dict("records"),
+            "land_balanced": self.land.is_balanced,
+            "people": people,
+            "settlements_changing_country": self.people.settlements.drop(columns="geometry").to_dict("records"),
+            "features": self.features.features.to_dict("records"),
+            "feature_flows": self.features.flows.to_dict("records"),
+            "roads_added_km": self.features.roads_added_km,
+            "access": access,
+            "access_status": access_status,
+            "topology": topology,
+            "costs": self.costs.as_dict() if self.costs is not None else {"available": False, "reason": "no unit costs supplied (--costs FILE); delimit ships no default cost figures"},
+            "crs": self.crs(),
+            "units": UNITS,
+            "data_marks": self.data_marks,
+            "provenance": {"baseline": self.baseline.provenance.as_dict(), "scenario": self.scenario.provenance.as_dict()},
+        }
+
+
+def _topology_for(s: Scenario, mod: Any, cache: EngineCache, neck_width_m: float, progress: ProgressFn | None) -> Any:
+    key = f"{s.name}@{neck_width_m}"
+    if key not in cache.topology:
+        try:
+            cache.topology[key] = mod.analyse(s, neck_width_m=neck_width_m, progress=progress)
+        except Exception as exc:  # engine failure on this scenario: report, never invent
+            cache.topology[key] = Unavailable("topology", f"the topology engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
+    return cache.topology[key]
+
+
+def _access_for(s: Scenario, mod: Any, cache: EngineCache, progress: ProgressFn | None) -> Any:
+    if s.name not in cache.access:
+        try:
+            cache.access[s.name] = mod.access_summary(s, regimes=sorted(s.regimes))
+        except Exception as exc:
+            cache.access[s.name] = Unavailable("access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
+    return cache.access[s.name]
+
+
+def topology_result(s: Scenario, *, neck_width_m: float = 1000.0, cache: EngineCache | None = None, progress: ProgressFn | None = None) -> Any:
+    """The topology engine's result for one scenario (cached), or :class:`Unavailable`."""
+    mod = engine("topology", ("analyse",))
+    if isinstance(mod, Unavailable):
+        return mod
+    return _topology_for(s, mod, cache or EngineCache(), neck_width_m, progress)
+
+
+def compare(
+    baseline: Scenario,
+    scenario: Scenario,
+    *,
+    costs: UnitCosts | None = None,
+    neck_width_m: float = 1000.0,
+    with_topology: bool = True,
+    with_access: bool = True,
+    cache: EngineCache | None = None,
+    progress: ProgressFn | None = None,
+) -> Comparison:
+    """Compare ``scenario`` against ``baseline`` (see the module docstring).
+
+    Parameters
+    ----------
+    costs:
+        Optional unit costs; without them the comparison has no cost estimate.
+    neck_width_m:
+        Neck threshold for the topology engine (metres).
+    with_topology, with_access:
+        Skip a section (it is then reported unavailable, "not requested").
+    cache:
+        Shared engine results across comparisons (the baseline is analysed once).
+    progress:
+        Optional ``(message, fraction)`` callback.
+    """
+    cache = cache if cache is not None else EngineCache()
+
+    def step(msg: str, lo: float, hi: float) -> ProgressFn | None:
+        if progress is None:
+            return None
+        return lambda m, f: progress(f"{msg}: {m}", lo + (hi - lo) * max(0.0, min(1.0, f)))
+
+    if progress:
+        progress(f"{scenario.name}: land", 0.0)
+    crs = measurement_crs(baseline, scenario)
+    land = land_changes(baseline, scenario, crs=crs, progress=step(f"{scenario.name}: land", 0.0, 0.15))
+    if progress:
+        progress(f"{scenario.name}: people, roads and water", 0.15)
+    people = people_changes(baseline, scenario)
+    features = feature_changes(baseline, scenario, land)
+
+    topo: TopologyChange | Unavailable
+    if not with_topology:
+        topo = Unavailable("topology", "not requested")
+    else:
+        mod = engine("topology", ("analyse",))
+        if isinstance(mod, Unavailable):
+            topo = mod
+        else:
+            tb = _topology_for(baseline, mod, cache, neck_width_m, step(f"{baseline.name}: topology", 0.25, 0.4))
+            ts = _topology_for(scenario, mod, cache, neck_width_m, step(f"{scenario.name}: topology", 0.4, 0.55))
+            bad = tb if isinstance(tb, Unavailable) else ts if isinstance(ts, Unavailable) else None
+            topo = bad if bad is not None else topology_changes(tb, ts, neck_width_m=neck_width_m)
+
+    acc: pd.DataFrame | Unavailable
+    if not with_access:
+        acc = Unavailable("access", "not requested")
+    else:
+        mod = engine("access", ("access_summary",))
+        if isinstance(mod, Unavailable):
+            acc = mod
+        else:
+            if progress:
+                progress(f"{baseline.name}: access", 0.55)
+            ab = _access_for(baseline, mod, cache, None)
+            if progress:
+                progress(f"{scenario.name}: access", 0.75)
+            as_ = _access_for(scenario, mod, cache, None)
+            bad = ab if isinstance(ab, Unavailable) else as_ if isinstance(as_, Unavailable) else None
+            acc = bad if bad is not None else access_changes(ab, as_, regime_pairs(baseline, scenario))
+
+    estimate = None
+    if costs is not None:
+        unknown = int(people.flows["population_unknown"].sum()) if len(people.flows) else 0
+        estimate = estimate_costs(costs, population_changing=people.population, settlements_unknown_population=unknown, bypass_road_km=features.roads_added_km)
+    if progress:
+        progress(f"{scenario.name}: done", 1.0)
+    return Comparison(baseline, scenario, land, people, features, topo, acc, estimate, neck_width_m)

@@ -1,0 +1,183 @@
+"""Land changing hands between two scenarios: flows per (from, to) party and a balance per party.
+
+Both scenarios' territory layers are dissolved by party and overlaid in one Lambert azimuthal
+equal-area CRS (:func:`delimit.crs.equal_area_crs`, centred on the union of both scenarios'
+data), so every area is exact in km². Land that one scenario assigns to no party is labelled
+:data:`NO_PARTY`; including it keeps the balance closed: the net changes of all parties (and of
+"no party") sum to zero, and an equal-area swap shows as balanced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from delimit.crs import WGS84, crs_description, equal_area_crs
+from delimit.model.scenario import Scenario
+
+#: Label for land no party holds under a scenario (outside every territory part).
+NO_PARTY = "(none)"
+
+#: Pieces smaller than this (km²) are numerical slivers of the overlay, not land changing hands
+#: (1e-4 km² = 100 m²). They are dropped from flows and pieces.
+DEFAULT_MIN_AREA_KM2 = 1e-4
+
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class LandChange:
+    """Land that changes hands from a baseline to a scenario.
+
+    Attributes
+    ----------
+    flows:
+        One row per (from, to) pair with land moving: ``from, to, area_km2`` (sorted by from, to).
+    balance:
+        One row per party (and :data:`NO_PARTY` if it occurs): ``party, baseline_km2, scenario_km2,
+        gained_km2, lost_km2, net_km2``; ``net_km2`` sums to zero over the rows.
+    pieces:
+        GeoDataFrame (EPSG:4326) of the land that changes hands: ``from, to, area_km2, geometry``.
+    crs:
+        The equal-area CRS every area was measured in.
+    min_area_km2:
+        Sliver threshold used (km²).
+    """
+
+    flows: pd.DataFrame
+    balance: pd.DataFrame
+    pieces: gpd.GeoDataFrame
+    crs: CRS
+    min_area_km2: float
+
+    @property
+    def total_km2(self) -> float:
+        """Total land changing hands (km²)."""
+        return float(self.flows["area_km2"].sum()) if len(self.flows) else 0.0
+
+    @property
+    def is_balanced(self) -> bool:
+        """True when every party's net change is below the sliver threshold (an equal-area swap)."""
+        return bool((self.balance["net_km2"].abs() <= self.min_area_km2 * 10).all()) if len(self.balance) else True
+
+    def crs_text(self) -> str:
+        return crs_description(self.crs)
+
+
+def measurement_crs(*scenarios: Scenario) -> CRS:
+    """The equal-area CRS centred on the union of the scenarios' windows (or territory, if no window)."""
+    bounds = []
+    for s in scenarios:
+        layer = s.window if len(s.window) else s.territory
+        if len(layer):
+            bounds.append(layer.total_bounds)
+    if not bounds:
+        return equal_area_crs((0.0, 0.0))
+    b = np.array(bounds)
+    return equal_area_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
+
+
+def dissolve_parties(territory: gpd.GeoDataFrame, crs: CRS) -> dict[str, BaseGeometry]:
+    """{party: union of its parts} with geometries projected into ``crs`` (made valid)."""
+    if not len(territory):
+        return {}
+    proj = territory.to_crs(crs)
+    out: dict[str, BaseGeometry] = {}
+    for party in sorted(proj["party"].astype(str).unique()):
+        geoms = proj.geometry[proj["party"].astype(str) == party].values
+        out[party] = shapely.make_valid(shapely.union_all(shapely.make_valid(geoms)))
+    return out
+
+
+def _polygonal(g: BaseGeometry) -> BaseGeometry:
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def land_changes(
+    baseline: Scenario,
+    scenario: Scenario,
+    *,
+    crs: CRS | None = None,
+    min_area_km2: float = DEFAULT_MIN_AREA_KM2,
+    progress: ProgressFn | None = None,
+) -> LandChange:
+    """Overlay two scenarios' territory and report the land that changes hands (km², equal-area CRS).
+
+    Parameters
+    ----------
+    baseline, scenario:
+        The two scenarios; land is moved *from* the baseline holder *to* the scenario holder.
+    crs:
+        Equal-area CRS to measure in; default :func:`measurement_crs` of both scenarios.
+    min_area_km2:
+        Pieces below this area (km²) are treated as overlay slivers and dropped.
+    progress:
+        Optional ``(message, fraction)`` callback.
+    """
+    crs = crs or measurement_crs(baseline, scenario)
+    if progress:
+        progress("dissolving territory by party", 0.0)
+    ga = dissolve_parties(baseline.territory, crs)
+    gb = dissolve_parties(scenario.territory, crs)
+    all_a = shapely.union_all(list(ga.values())) if ga else shapely.Polygon()
+    all_b = shapely.union_all(list(gb.values())) if gb else shapely.Polygon()
+    # "No party" is the rest of the joint extent under each scenario.
+    extent = shapely.union_all([all_a, all_b])
+    ga_full = dict(ga)
+    gb_full = dict(gb)
+    rest_a = _polygonal(shapely.difference(extent, all_a))
+    rest_b = _polygonal(shapely.difference(extent, all_b))
+    if not rest_a.is_empty:
+        ga_full[NO_PARTY] = rest_a
+    if not rest_b.is_empty:
+        gb_full[NO_PARTY] = rest_b
+
+    rows: list[dict[str, object]] = []
+    keys = sorted(ga_full)
+    for i, frm in enumerate(keys):
+        if progress:
+            progress(f"overlaying land of {frm}", 0.1 + 0.8 * i / max(1, len(keys)))
+        lost = _polygonal(shapely.difference(ga_full[frm], gb_full.get(frm, shapely.Polygon())))
+        if lost.is_empty or lost.area / 1e6 < min_area_km2:
+            continue
+        for to in sorted(gb_full):
+            if to == frm or not lost.envelope.intersects(gb_full[to].envelope):
+                continue
+            piece = _polygonal(shapely.intersection(lost, gb_full[to]))
+            area = piece.area / 1e6
+            if area >= min_area_km2:
+                rows.append({"from": frm, "to": to, "area_km2": area, "geometry": piece})
+    pieces = gpd.GeoDataFrame(rows, columns=["from", "to", "area_km2", "geometry"], geometry="geometry", crs=crs)
+    pieces = pieces.to_crs(WGS84) if len(pieces) else gpd.GeoDataFrame({"from": [], "to": [], "area_km2": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    flows = pd.DataFrame(pieces.drop(columns="geometry")).reset_index(drop=True)
+    flows["area_km2"] = flows["area_km2"].astype(float)
+
+    parties = sorted(set(ga_full) | set(gb_full))
+    bal = []
+    for p in parties:
+        if p == NO_PARTY and not ((flows["from"] == p) | (flows["to"] == p)).any():
+            continue  # only overlay slivers: no land held by nobody changes hands
+        gained = float(flows.loc[flows["to"] == p, "area_km2"].sum())
+        lost = float(flows.loc[flows["from"] == p, "area_km2"].sum())
+        bal.append(
+            {
+                "party": p,
+                "baseline_km2": ga_full[p].area / 1e6 if p in ga_full else 0.0,
+                "scenario_km2": gb_full[p].area / 1e6 if p in gb_full else 0.0,
+                "gained_km2": gained,
+                "lost_km2": lost,
+                "net_km2": gained - lost,
+            }
+        )
+    balance = pd.DataFrame(bal, columns=["party", "baseline_km2", "scenario_km2", "gained_km2", "lost_km2", "net_km2"])
+    if progress:
+        progress("land overlay done", 1.0)
+    return LandChange(flows=flows, balance=balance, pieces=pieces, crs=crs, min_area_km2=min_area_km2)
