@@ -46,7 +46,23 @@ def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path
         else:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        for side in temp_siblings(tmp):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                side.unlink()
         raise
+
+
+def temp_siblings(tmp: Path) -> list[Path]:
+    """Files a writer created beside the temporary path ``tmp``: a Shapefile's ``.dbf``/``.shx``/``.prj``/
+    ``.cpg`` (same stem) and SQLite's ``-wal``/``-shm``/``-journal`` (same name plus a suffix).
+
+    The temporary stem is unique (``mkstemp``), so nothing else can match.
+    """
+    stem_prefix = tmp.stem + "."
+    name_prefix = tmp.name + "-"
+    if not tmp.parent.is_dir():
+        return []
+    return sorted(p for p in tmp.parent.iterdir() if p != tmp and (p.name.startswith(stem_prefix) or p.name.startswith(name_prefix)))
 
 
 def atomic_write_bytes(dest: str | Path, data: bytes) -> Path:

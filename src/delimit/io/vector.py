@@ -15,6 +15,7 @@ Writers are atomic (:mod:`delimit.io.atomic`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,7 +32,7 @@ from pyproj import CRS
 from delimit.crs import WGS84
 from delimit.errors import CRSMismatchError, GeometryError, InputError
 from delimit.geomtypes import LINEAR, POLYGONAL, PUNTAL  # noqa: F401 - re-exported
-from delimit.io.atomic import atomic_path
+from delimit.io.atomic import atomic_path, temp_siblings
 from delimit.io.limits import Limits, check_file
 from delimit.io.structured import read_document
 
@@ -43,6 +44,9 @@ DRIVERS: dict[str, str] = {
     ".shp": "ESRI Shapefile",
     ".fgb": "FlatGeobuf",
 }
+
+#: The files that make up a Shapefile besides the ``.shp`` itself.
+SHAPEFILE_SIDECARS: frozenset[str] = frozenset({".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd"})
 
 
 
@@ -396,11 +400,21 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Pa
             if driver == "GeoJSON":
                 frame = gdf.to_crs(WGS84) if gdf.crs is not None else gdf
                 kwargs["layer_options"] = {"RFC7946": "YES", "COORDINATE_PRECISION": "7"}
+            elif driver == "FlatGeobuf":
+                # The packed R-tree reorders features spatially; delimit keeps feature order (messages
+                # name features by index, and outputs must be reproducible), so no index.
+                kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
             pyogrio.write_dataframe(frame, tmp, layer=name, driver=driver, append=tmp.exists() and driver == "GPKG", **kwargs)
         if driver == "ESRI Shapefile":
-            # Shapefiles are several files: move the sidecars next to the destination too.
-            for side in tmp.parent.glob(tmp.stem + ".*"):
-                if side != tmp:
+            # Shapefiles are several files: move the sidecars next to the destination too, and
+            # remove sidecars of an earlier file at ``dest`` that this write did not produce
+            # (a stale .prj would give the new file a wrong CRS).
+            produced = {side.suffix.lower() for side in temp_siblings(tmp) if side.stem == tmp.stem}
+            for old_side in SHAPEFILE_SIDECARS - produced:
+                with contextlib.suppress(FileNotFoundError):
+                    dest.with_suffix(old_side).unlink()
+            for side in temp_siblings(tmp):
+                if side.stem == tmp.stem:
                     side.replace(dest.with_suffix(side.suffix))
     return dest
 
