@@ -162,6 +162,7 @@ def test_build_is_reproducible() -> None:
     spec = spec_from_file_location("bfd", REPO / "scripts" / "build_fergana_data.py")
     assert spec and spec.loader
     mod = module_from_spec(spec)
+    sys.modules["bfd"] = mod  # dataclasses need the module registered
     spec.loader.exec_module(mod)
     missing = [a.filename for a in mod.ARTEFACTS if not (mod.DEFAULT_CACHE / a.filename).exists()]
     if missing:
