@@ -1,0 +1,170 @@
+"""``delimit treaty``: the treaty annex (line description, pillar plan) for a line or two parties' shared line.
+
+Examples::
+
+    delimit treaty --scenario neutral-road-2025 --between KGZ TJK
+    delimit treaty --scenario status-quo --between KGZ TJK --window 70.4,39.8,70.8,40.1 -o out/vorukh
+    delimit treaty agreed_line.gpkg --layer line --between KGZ TJK --scenario status-quo -o out/agreed
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+import typer
+from rich.console import Console
+
+from delimit.cli.progress import progress_bar
+from delimit.cli.render import Format, emit_json, print_marks, print_table, rich_table
+from delimit.errors import InputError
+from delimit.geomtypes import LINEAR
+from delimit.model.provenance import InputRecord, Provenance, sha256_file
+
+
+def _section_status(values: list[str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for v in values:
+        key, sep, status = v.partition("=")
+        if not sep or not key.strip().isdigit():
+            raise InputError(None, f"--section-status {v!r} must look like 3=signed", field="section-status")
+        out[int(key)] = status.strip()
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("treaty")
+    def treaty(
+        line: Path | None = typer.Argument(None, help="A line layer file (GeoPackage, GeoJSON, Shapefile, FlatGeobuf); omit to use --scenario and --between."),
+        layer: str | None = typer.Option(None, "--layer", help="Layer of LINE (default: the first)."),
+        scenario: str | None = typer.Option(None, "--scenario", help="Bundled scenario name or scenario file: the line between --between parties, and the DEM, rivers, roads and water used for LINE."),
+        between: tuple[str, str] | None = typer.Option(None, "--between", help="The two parties, e.g. --between KGZ TJK."),
+        out: Path | None = typer.Option(None, "-o", "--output", help="Output folder (default out/treaty/<scenario>-<A>-<B>/ or out/treaty/<LINE stem>/)."),
+        max_spacing: float = typer.Option(1000.0, "--max-spacing", help="Largest distance between consecutive pillars along the line (m)."),
+        window: str | None = typer.Option(None, "--window", help="Clip the line to lon0,lat0,lon1,lat1 (WGS84 degrees)."),
+        simplify_m: float | None = typer.Option(None, "--simplify-m", help="Simplify the line (Douglas-Peucker, metres) before describing it; reported. Default: keep every vertex."),
+        status: str | None = typer.Option(None, "--status", help="Status of every section (drafted, agreed, initialled, signed, ratified-<PARTY>, in-force, demarcated); default: the layer's 'status' attribute or 'drafted'."),
+        section_status: list[str] = typer.Option([], "--section-status", help="Status of one section, e.g. --section-status 2=signed (repeatable)."),
+        river_tolerance: float = typer.Option(100.0, "--river-tolerance", help="A segment within this distance (m) of a river all along runs 'along a river'."),
+        road_tolerance: float = typer.Option(100.0, "--road-tolerance", help="Likewise for roads (m)."),
+        no_roads: bool = typer.Option(False, "--no-roads", help="Do not detect 'along a road' segments."),
+        no_watersheds: bool = typer.Option(False, "--no-watersheds", help="Do not detect 'along a watershed' segments on the DEM."),
+        pillar_height: float = typer.Option(1.0, "--pillar-height", help="Pillar height above ground (m)."),
+        observer_height: float = typer.Option(1.5, "--observer-height", help="Observer eye height above the pillar top (m)."),
+        refraction: float = typer.Option(0.13, "--refraction-k", help="Coefficient of terrestrial refraction for line of sight."),
+        add_sight_pillars: bool = typer.Option(False, "--add-sight-pillars", help="Add the suggested pillar for each pair without line of sight, and check again."),
+        dem: Path | None = typer.Option(None, "--dem", help="Elevation model (GeoTIFF) for LINE when no --scenario gives one."),
+        no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF annex."),
+        pdf_rows: int = typer.Option(25, "--pdf-rows", help="Rows per section shown in the PDF tables (the CSV/GPKG always hold all)."),
+        fmt: Format = typer.Option(Format.table, "--format", help="Summary on stdout: table or json."),
+    ) -> None:
+        """Write the treaty annex: turning points, segments, sections, pillar plan (GPKG, GeoJSON, KML, CSV, PDF, text)."""
+        from delimit import load_scenario
+        from delimit.io.raster import read_raster
+        from delimit.io.vector import read_layer
+        from delimit.treaty import describe_sections, from_scenario, parse_window, plan_pillars, section_inputs_from_layer
+        from delimit.treaty.annex import Annex, clip_line
+        from delimit.treaty.segment_types import DetectionSettings
+        from delimit.treaty_export import write_annex
+
+        parties = tuple(between) if between and all(between) else None
+        box = parse_window(window)
+        per_section = _section_status(section_status)
+        detection = DetectionSettings(river_tolerance_m=river_tolerance, road_tolerance_m=road_tolerance, detect_watersheds=not no_watersheds)
+        if line is None and (scenario is None or parties is None):
+            raise InputError(None, "give a LINE file, or --scenario and --between A B", field="line")
+        sc = load_scenario(scenario) if scenario else None
+        status_arg: str | dict[int, str] | None = per_section or status
+        if per_section and status:
+            raise InputError(None, "use --status or --section-status, not both", field="status")
+        with progress_bar("treaty annex") as prog:
+            if line is None:
+                assert sc is not None and parties is not None
+                annex = from_scenario(
+                    sc, parties[0], parties[1], window=box, max_spacing_m=max_spacing, status=status_arg, simplify_m=simplify_m,
+                    detection=detection, use_roads=not no_roads, pillar_height_m=pillar_height, observer_height_m=observer_height,
+                    refraction_k=refraction, add_sight_pillars=add_sight_pillars, progress=lambda m, f: prog(m, 0.6 * f),
+                )
+                default_out = Path("out") / "treaty" / f"{sc.name}-{parties[0]}-{parties[1]}"
+            else:
+                gdf = read_layer(line, layer, geometry_types=LINEAR)
+                if parties is None:
+                    if "parties" not in gdf.columns:
+                        raise InputError(line, "say which parties the line lies between (--between A B, or a 'parties' column such as KGZ-TJK)", field="parties")
+                    values = {str(v) for v in gdf["parties"]}
+                    if len(values) != 1 or len(next(iter(values)).replace(",", "-").split("-")) != 2:
+                        raise InputError(line, f"the 'parties' column must hold one pair such as KGZ-TJK, found {sorted(values)}", field="parties")
+                    a, b = next(iter(values)).replace(",", "-").split("-")
+                    parties = (a.strip(), b.strip())
+                if box is not None:
+                    gdf = gdf.assign(geometry=[clip_line(g, box) for g in gdf.geometry])
+                    gdf = gdf[~gdf.geometry.is_empty]
+                    if not len(gdf):
+                        raise InputError(line, f"the line has no part inside window {box}", field="window")
+                if status is not None:
+                    gdf = gdf.assign(status=status)
+                inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))  # type: ignore[arg-type]
+                if per_section:
+                    from dataclasses import replace
+
+                    inputs = [replace(s, status=per_section.get(k + 1, s.status)) for k, s in enumerate(inputs)]
+                elevation = sc.elevation if sc is not None else (read_raster(dem, units="m") if dem else None)
+                names = {p: (sc.parties[p].name if sc is not None and p in sc.parties else p) for p in parties}
+                desc = describe_sections(
+                    inputs, parties=parties, elevation=elevation, rivers=sc.rivers if sc else None,
+                    roads=(sc.roads if sc and not no_roads else None), detection=detection, simplify_m=simplify_m,
+                    party_names=names, progress=lambda m, f: prog(m, 0.3 * f),
+                )
+                plan = plan_pillars(
+                    desc, max_spacing_m=max_spacing, elevation=elevation, water=sc.water_bodies if sc else None,
+                    pillar_height_m=pillar_height, observer_height_m=observer_height, refraction_k=refraction,
+                    add_sight_pillars=add_sight_pillars, progress=lambda m, f: prog(m, 0.3 + 0.3 * f),
+                )
+                record = InputRecord("line", str(line), sha256_file(line))
+                if sc is not None:
+                    prov = sc.provenance.as_dict()
+                    prov["inputs"] = [*prov["inputs"], record.as_dict()]
+                    marks = sc.data_marks(["rivers", "water_bodies"] + ([] if no_roads else ["roads"]))
+                else:
+                    prov = Provenance(scenario="", inputs=(record,) + ((InputRecord("dem", str(dem), sha256_file(dem)),) if dem else ())).as_dict()
+                    marks = {}
+                bounds = desc.sections.total_bounds
+                view = shapely.box(*bounds).buffer(0.05 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 0.01))
+                context = {}
+                if sc is not None:
+                    from delimit.treaty.annex import _clip
+
+                    context = {
+                        "territory": _clip(sc.territory[sc.territory["party"].isin(parties)], view),
+                        "water_bodies": _clip(sc.water_bodies, view),
+                        "rivers": _clip(sc.rivers, view),
+                    }
+                annex = Annex(
+                    title=f"Boundary between {names[parties[0]]} and {names[parties[1]]} - line {Path(line).name}",
+                    parties=(parties[0], parties[1]), party_names=names, description=desc, pillars=plan, provenance=prov,
+                    data_marks=marks, window=box, context=context, scenario=sc.name if sc else "",
+                )
+                default_out = Path("out") / "treaty" / Path(line).stem
+            dest = out or default_out
+            written = write_annex(annex, dest, pdf=not no_pdf, rows_per_section=pdf_rows, progress=lambda m, f: prog(m, 0.6 + 0.4 * f))
+        summary = annex.summary()
+        summary["output"] = str(dest)
+        summary["files"] = sorted(written)
+        if fmt == Format.json:
+            emit_json(summary)
+        else:
+            d, p = summary["description"], summary["pillars"]
+            rows = [
+                {"item": "sections", "value": f"{d['sections']} ({', '.join(f'{v} {k}' for k, v in d['status_counts'].items())})"},
+                {"item": "turning points / segments", "value": f"{d['turning_points']} / {d['segments']}"},
+                {"item": "total length (geodesic, WGS84)", "value": f"{d['total_length_m']:,.3f} m"},
+                {"item": "segment types", "value": ", ".join(f"{v} {k}" for k, v in d["segment_types"].items())},
+                {"item": "pillars", "value": f"{p['pillars']} (max {p['max_along_spacing_m']} m apart along the line; {p['moved_off_water']} moved off water)"},
+                {"item": "line of sight", "value": f"{p['sight_pairs_checked']} pairs, {p['sight_blocked']} blocked, {p['sight_unknown']} unknown"},
+                {"item": "spacing exceptions", "value": str(p["spacing_exceptions"])},
+                {"item": "simplified", "value": f"at {d['simplify_m']} m: {d['vertices_in']} -> {d['vertices_kept']} vertices" if d["simplify_m"] else "no"},
+            ]
+            print_table(rich_table(rows, ["item", "value"], title=annex.title, caption="CRS: EPSG:4326 (WGS84); lengths/azimuths geodesic on the WGS84 ellipsoid"))
+        print_marks(annex.data_marks)
+        Console(stderr=True).print(f"wrote {len(written)} files to {dest}")
