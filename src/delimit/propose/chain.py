@@ -1,0 +1,192 @@
+"""The Markov-chain ensemble: spanning-tree recombination plus single-parcel flips, seeded.
+
+:class:`Chain` holds a two-party partition of a graph and its incrementally updated statistics
+(people moved, area moved each way, cut length and count; see :mod:`delimit.propose.chain_core`) and
+runs steps in compiled code. With ``beta > 0`` each step is accepted by the Metropolis rule on the
+weighted objective (an annealing-free, fixed-temperature sampler favouring good proposals); with
+``beta == 0`` every valid step is accepted (the plain ReCom / flip chains that GerryChain runs).
+
+The same seed, graph and settings give the same sequence of states on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from delimit.propose import chain_core as core
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    """How the chain moves and what it keeps.
+
+    Attributes
+    ----------
+    p_recom: probability that a step is a recombination (else a single-node flip).
+    region_size: free nodes re-split by one recombination (<= 0: the whole graph, as ReCom with 2 parts).
+    max_tries: spanning trees drawn per recombination before giving up on a balanced cut.
+    balance: ``'exchange'`` (area moved each way within ``tol`` of the larger), ``'bounds'`` (balance
+        weight of each party within ``[lo, hi]``) or ``'none'``.
+    flip_balance_hard: flips must keep the balance too (else balance only constrains recorded states).
+    weights: objective weights (per person moved, per metre of cut, per cut edge, per m^2 of net imbalance).
+    beta: inverse temperature of the Metropolis rule (0: accept every valid step).
+    min_part: in graphs without anchors, the least nodes each party must keep (GerryChain: no empty district).
+    record_every: record the state every this many steps (0: never).
+    max_records: capacity of the record.
+    require_exchange: record only states that move land both ways.
+    """
+
+    p_recom: float = 0.1
+    region_size: int = 48
+    max_tries: int = 50
+    balance: str = "exchange"
+    tol: float = 0.05
+    lo: float = 0.0
+    hi: float = 0.0
+    flip_balance_hard: bool = False
+    weights: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    beta: float = 0.0
+    min_part: int = 0
+    record_every: int = 10
+    max_records: int = 2000
+    require_exchange: bool = True
+    check_party: tuple[bool, bool] = (True, True)
+
+
+_BAL = {"none": core.BAL_NONE, "exchange": core.BAL_EXCHANGE, "bounds": core.BAL_BOUNDS}
+
+
+@dataclass
+class ChainRecord:
+    """States recorded by a chain: assignments (records x nodes, int8), statistics, hashes, steps."""
+
+    assign: np.ndarray
+    stats: np.ndarray
+    hashes: np.ndarray
+    steps: np.ndarray
+
+
+@dataclass
+class Chain:
+    """A seeded two-party chain on a CSR graph.
+
+    Parameters
+    ----------
+    indptr, indices, elen: symmetric CSR adjacency and edge lengths (m).
+    holder: party (0/1) holding each node now; the chain starts from ``start`` (default ``holder``).
+    fixed: nodes that never move (anchors, pinned parcels).
+    area: exchange weight per node (m^2); pop: persons per node; bw: balance weight per node.
+    is_anchor, anchor_group: see :class:`~delimit.propose.graph.ParcelGraph`.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    elen: np.ndarray
+    holder: np.ndarray
+    fixed: np.ndarray
+    area: np.ndarray
+    pop: np.ndarray
+    bw: np.ndarray
+    is_anchor: np.ndarray
+    anchor_group: np.ndarray
+    settings: ChainSettings
+    seed: int
+    start: np.ndarray | None = None
+    counters: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        n = len(self.holder)
+        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(self.indices, dtype=np.int64)
+        self.elen = np.ascontiguousarray(self.elen, dtype=np.float64)
+        self.holder = np.ascontiguousarray(self.holder, dtype=np.int8)
+        self.fixed = np.ascontiguousarray(self.fixed, dtype=np.bool_)
+        self.area = np.ascontiguousarray(self.area, dtype=np.float64)
+        self.pop = np.ascontiguousarray(self.pop, dtype=np.float64)
+        self.bw = np.ascontiguousarray(self.bw, dtype=np.float64)
+        self.is_anchor = np.ascontiguousarray(self.is_anchor, dtype=np.bool_)
+        self.anchor_group = np.ascontiguousarray(self.anchor_group, dtype=np.int64)
+        self.edge_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+        self.rng = core.seed_state(self.seed)
+        zrng = core.seed_state(self.seed ^ 0x5DEECE66D)
+        self.zob = np.array([int(core.rng_next(zrng)) for _ in range(n)], dtype=np.uint64)
+        self.assign = np.array(self.holder if self.start is None else self.start, dtype=np.int8)
+        self.stats = np.zeros(7)
+        self.hash = np.zeros(1, dtype=np.uint64)
+        self._recompute_stats()
+        s = self.settings
+        self._rec_assign = np.zeros((max(1, s.max_records), n), dtype=np.int8)
+        self._rec_stats = np.zeros((max(1, s.max_records), 7))
+        self._rec_hash = np.zeros(max(1, s.max_records), dtype=np.uint64)
+        self._rec_step = np.zeros(max(1, s.max_records), dtype=np.int64)
+        self._n_rec = np.zeros(1, dtype=np.int64)
+        self.steps_done = 0
+
+    def _recompute_stats(self) -> None:
+        """Statistics of the current state from scratch (the incremental updates must agree)."""
+        a, h = self.assign, self.holder
+        moved = a != h
+        src = self.edge_src
+        cut = a[src] != a[self.indices]
+        self.stats[:] = 0.0
+        self.stats[core.PEOPLE] = self.pop[moved].sum()
+        self.stats[core.AB] = self.area[moved & (h == 0)].sum()
+        self.stats[core.BA] = self.area[moved & (h == 1)].sum()
+        self.stats[core.CUTLEN] = self.elen[cut].sum() / 2.0
+        self.stats[core.CUTN] = cut.sum() / 2.0
+        self.stats[core.WB] = self.bw[a == 1].sum()
+        self.stats[core.NB] = float((a == 1).sum())
+        hv = np.uint64(0)
+        for v in np.flatnonzero(moved):
+            hv ^= self.zob[v]
+        self.hash[0] = hv
+
+    def valid(self) -> bool:
+        """Whether the current state keeps every party whole (exact, whole-graph labelling)."""
+        n = len(self.assign)
+        ng = max(1, int(self.anchor_group.max()) + 1) if len(self.anchor_group) else 1
+        return bool(
+            core.partition_valid(
+                self.assign, self.indptr, self.indices, self.is_anchor, self.anchor_group,
+                np.array(self.settings.check_party, dtype=np.bool_), np.empty(n, np.int64), np.empty(n + 2, np.int64),
+                np.empty(ng, np.int64), self.settings.min_part,
+            )
+        )
+
+    def run(self, n_steps: int, *, progress: Callable[[str, float], None] | None = None, chunks: int = 20) -> None:
+        """Run ``n_steps`` more steps (in ``chunks`` compiled calls, reporting progress between them)."""
+        s = self.settings
+        per = max(1, -(-n_steps // max(1, chunks)))
+        done = 0
+        while done < n_steps:
+            k = min(per, n_steps - done)
+            core.run_steps(
+                k, self.rng, self.assign, self.holder, self.fixed, self.indptr, self.indices, self.edge_src, self.elen,
+                self.area, self.pop, self.bw, self.zob, self.stats, self.hash, self.is_anchor, self.anchor_group,
+                np.array(s.check_party, dtype=np.bool_), _BAL[s.balance], float(s.tol), float(s.lo), float(s.hi),
+                float(self.bw.sum()), bool(s.flip_balance_hard), np.array(s.weights, dtype=np.float64), float(s.beta),
+                int(s.min_part), int(s.region_size), int(s.max_tries), float(s.p_recom), int(s.record_every),
+                int(self.steps_done), self._rec_assign, self._rec_stats, self._rec_hash, self._rec_step, self._n_rec,
+                self.counters, bool(s.require_exchange),
+            )
+            done += k
+            self.steps_done += k
+            if progress is not None:
+                progress(f"step {self.steps_done}", done / n_steps)
+
+    def record(self) -> ChainRecord:
+        """The states recorded so far (distinct by hash), in the order they were met."""
+        k = int(self._n_rec[0])
+        return ChainRecord(self._rec_assign[:k].copy(), self._rec_stats[:k].copy(), self._rec_hash[:k].copy(), self._rec_step[:k].copy())
+
+    def acceptance(self) -> dict[str, float]:
+        c = self.counters
+        return {
+            "recom_steps": int(c[0]),
+            "recom_accepted": int(c[1]),
+            "flip_steps": int(c[2]),
+            "flip_accepted": int(c[3]),
+        }

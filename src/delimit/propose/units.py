@@ -1,0 +1,319 @@
+"""Split a zone into parcels: hexagonal or square grid cells, Voronoi cells or user parcels.
+
+A *cell* is a polygon of the chosen tiling; a *parcel* is the piece of a cell held by one party
+(a cell the current line crosses gives one parcel per side, and a cell cut into separate pieces
+gives one parcel per piece). Each parcel carries its area (km^2, equal-area CRS), population (sum of
+the settlements inside), settlements, road ids and lengths, river length, and its current holder.
+
+Grid cells are laid out in the equal-area CRS of the zone with vertices computed from one lattice,
+so neighbouring cells share vertices exactly; they are then taken to WGS84 and cut against the
+territory there (so parcels are exact pieces of the stored territory).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from delimit.crs import WGS84, equal_area_crs, metric_crs
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+from delimit.propose.graph import ParcelGraph, build_graph
+from delimit.propose.zone import parse_length_m
+
+ProgressFn = Callable[[str, float], None]
+
+#: Refuse grids with more cells than this (memory and time guard).
+MAX_CELLS = 400_000
+
+
+def parse_units(text: str) -> tuple[str, float]:
+    """``'hex:500m'`` -> ('hex', 500.0); ``'square:1km'``; ``'voronoi'`` -> ('voronoi', 0)."""
+    m = re.match(r"^\s*(hex|square|voronoi)\s*(?::\s*(.+))?$", str(text), re.IGNORECASE)
+    if not m:
+        raise InputError(None, f"cannot read units {text!r} (hex:SIZE, square:SIZE, voronoi or a parcel file)", field="units")
+    kind = m.group(1).lower()
+    if kind == "voronoi":
+        return kind, 0.0
+    if not m.group(2):
+        raise InputError(None, f"units {text!r} need a size, e.g. {kind}:500m", field="units")
+    return kind, parse_length_m(m.group(2), field="units")
+
+
+def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
+    """Cells (WGS84 polygons) of a hexagonal or square grid covering ``zone``.
+
+    ``size_m`` is the distance between neighbouring cell centres (a square's side; a hexagon's
+    width across flats), in the zone's equal-area CRS. Only cells within reach of the zone are built.
+    """
+    crs = equal_area_crs(zone)
+    fwd = Transformer.from_crs(WGS84, crs, always_xy=True)
+    inv = Transformer.from_crs(crs, WGS84, always_xy=True)
+    zone_m = shapely.transform(zone, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    minx, miny, maxx, maxy = zone_m.bounds
+    if kind == "square":
+        dx = dy = size_m
+        i0, i1 = math.floor(minx / dx) - 1, math.ceil(maxx / dx) + 1
+        j0, j1 = math.floor(miny / dy) - 1, math.ceil(maxy / dy) + 1
+        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = ii.ravel(), jj.ravel()
+        cx, cy = (ii + 0.5) * dx, (jj + 0.5) * dy
+        radius = size_m * math.sqrt(0.5)
+        offs = [(0, 0), (1, 0), (1, 1), (0, 1)]
+
+        def corners(i: np.ndarray, j: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+            return [((i + a) * dx, (j + b) * dy) for a, b in offs]
+    elif kind == "hex":
+        # pointy-top hexagons; centres on a lattice with column spacing w, row spacing 1.5 r
+        r = size_m / math.sqrt(3.0)
+        w = size_m
+        i0, i1 = math.floor(minx / w) - 2, math.ceil(maxx / w) + 2
+        j0, j1 = math.floor(miny / (1.5 * r)) - 2, math.ceil(maxy / (1.5 * r)) + 2
+        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = ii.ravel(), jj.ravel()
+        cx = ii * w + (jj % 2) * (w / 2.0)
+        cy = jj * 1.5 * r
+        radius = r
+        # vertices on a lattice of half-widths (x) and half-radii (y), so shared vertices are identical
+        hx = [0, 1, 1, 0, -1, -1]
+        hy = [2, 1, -1, -2, -1, 1]
+
+        def corners(i: np.ndarray, j: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+            base_x = 2 * i + (j % 2)  # in half-widths
+            base_y = 3 * j  # in half-radii
+            return [((base_x + a) * (w / 2.0), (base_y + b) * (r / 2.0)) for a, b in zip(hx, hy, strict=True)]
+    else:  # pragma: no cover - guarded by parse_units
+        raise InputError(None, f"unknown grid {kind!r}", field="units")
+    if len(ii) > 50 * MAX_CELLS:
+        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
+    span = max(maxx - minx, maxy - miny)
+    zone_tiles = _tile_pieces(zone_m, _tiles(zone_m, max(size_m * 20, span / 200.0)))
+    hit = np.unique(shapely.STRtree(zone_tiles).query(shapely.points(cx, cy), predicate="dwithin", distance=radius * 1.01)[0])
+    ii, jj = ii[hit], jj[hit]
+    if len(ii) > MAX_CELLS:
+        raise InputError(None, f"{kind}:{size_m:g}m gives {len(ii)} cells (> {MAX_CELLS}); use larger cells", field="units")
+    pts = corners(ii, jj)
+    xs = np.stack([p[0] for p in pts] + [pts[0][0]], axis=1).astype(np.float64)
+    ys = np.stack([p[1] for p in pts] + [pts[0][1]], axis=1).astype(np.float64)
+    lon, lat = inv.transform(xs.ravel(), ys.ravel())
+    coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=1).reshape(len(ii), len(pts) + 1, 2)
+    return shapely.polygons(coords)
+
+
+def voronoi_cells(zone: BaseGeometry, settlements: gpd.GeoDataFrame) -> np.ndarray:
+    """Voronoi cells (WGS84) around the settlements inside the zone (computed in the equal-area CRS)."""
+    inside = settlements[settlements.intersects(zone)]
+    if len(inside) < 2:
+        raise InputError(None, f"Voronoi units need at least 2 settlements in the zone; found {len(inside)}", field="units")
+    crs = equal_area_crs(zone)
+    pts = inside.to_crs(crs).geometry.values
+    zone_m = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
+    extent = zone_m.envelope.buffer(10_000)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=extent))
+    return gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy()
+
+
+def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, float, float]]:
+    minx, miny, maxx, maxy = zone.bounds
+    xs = np.arange(minx, maxx + tile_deg, tile_deg)
+    ys = np.arange(miny, maxy + tile_deg, tile_deg)
+    boxes = [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]] if len(xs) > 1 and len(ys) > 1 else [zone.bounds]
+    geoms = shapely.box(*np.array(boxes).T)
+    shapely.prepare(zone)
+    keep = shapely.intersects(zone, geoms)
+    return [b for b, k in zip(boxes, keep, strict=True) if k]
+
+
+def _tile_pieces(geom: BaseGeometry, tiles: list[tuple[float, float, float, float]]) -> np.ndarray:
+    out = []
+    for t in tiles:
+        try:
+            p = shapely.clip_by_rect(geom, *t)
+        except shapely.errors.GEOSException:  # degenerate rings: fall back to a full overlay
+            p = shapely.intersection(shapely.make_valid(geom), shapely.box(*t))
+        out.extend(_polys(p))
+    return np.array(out, dtype=object)
+
+
+def _polys(g: BaseGeometry) -> list[BaseGeometry]:
+    return [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0]
+
+
+def build_parcels(
+    scenario: Scenario,
+    parties: tuple[str, str],
+    zone: BaseGeometry,
+    cells: np.ndarray,
+    *,
+    progress: ProgressFn | None = None,
+) -> ParcelGraph:
+    """Cut ``cells`` (WGS84 polygons) by the zone and the two parties' territory into parcels.
+
+    Returns the :class:`~delimit.propose.graph.ParcelGraph` with every parcel's attributes and the
+    anchors (each party's land outside the zone, one anchor per connected part).
+    """
+    say = progress or (lambda _m, _f: None)
+    cells = np.asarray(cells, dtype=object)
+    shapely.prepare(zone)
+    cells = cells[shapely.intersects(zone, cells)]
+    if len(cells) == 0:
+        raise InputError(None, "no unit intersects the zone", field="units")
+    span = max(zone.bounds[2] - zone.bounds[0], zone.bounds[3] - zone.bounds[1])
+    tile_deg = max(0.02, span / 200.0)
+    tiles = _tiles(zone, tile_deg)
+    say("cutting parcels", 0.1)
+    rows_cell: list[int] = []
+    rows_party: list[str] = []
+    rows_geom: list[BaseGeometry] = []
+    for party in parties:
+        piece = shapely.intersection(scenario.party_geometry(party), zone)
+        if piece.is_empty:
+            continue
+        tp = _tile_pieces(piece, tiles)
+        if len(tp) == 0:
+            continue
+        tree = shapely.STRtree(tp)
+        ci, ti = tree.query(cells, predicate="intersects")
+        inter = shapely.intersection(cells[ci], tp[ti])
+        df = pd.DataFrame({"cell": ci, "g": inter})
+        for cell, grp in df.groupby("cell", sort=True):
+            gs = [g for g in grp["g"] if not g.is_empty]
+            if not gs:
+                continue
+            g = gs[0] if len(gs) == 1 else shapely.union_all(gs)
+            for poly in _polys(g):
+                rows_cell.append(int(cell))
+                rows_party.append(party)
+                rows_geom.append(poly)
+    if not rows_geom:
+        raise InputError(None, "the zone holds no land of the two parties", field="zone")
+    order = np.lexsort((np.array([parties.index(p) for p in rows_party]), np.array(rows_cell)))
+    parcels = gpd.GeoDataFrame(
+        {"cell": np.array(rows_cell)[order], "party": np.array(rows_party, dtype=object)[order]},
+        geometry=gpd.GeoSeries(np.array(rows_geom, dtype=object)[order], crs=WGS84),
+        crs=WGS84,
+    ).reset_index(drop=True)
+    parcels.insert(0, "parcel_id", [f"p{i:05d}" for i in range(len(parcels))])
+    area_crs = equal_area_crs(zone)
+    length_crs = metric_crs(zone)
+    parcels["area_km2"] = parcels.to_crs(area_crs).area.to_numpy() / 1e6
+    say("parcel attributes", 0.4)
+    _attach_settlements(parcels, scenario.settlements)
+    _attach_lines(parcels, scenario.roads, "road_id", "road", length_crs)
+    _attach_lines(parcels, scenario.rivers, "water_id", "river", length_crs)
+    # cell clipped to the zone, per parcel (union of the cell's parcels)
+    cell_geom = parcels.groupby("cell").geometry.apply(lambda s: s.iloc[0] if len(s) == 1 else shapely.union_all(s.values))
+    cell_geometry = cell_geom.loc[parcels["cell"]].to_numpy()
+    say("anchors", 0.6)
+    anchor_rows = []
+    for party in parties:
+        outside = shapely.difference(scenario.party_geometry(party), zone)
+        near = shapely.buffer(shapely.envelope(zone), tile_deg)
+        for k, poly in enumerate(_polys(outside)):
+            if not poly.intersects(near):
+                continue
+            for piece in _tile_pieces(poly, tiles):
+                anchor_rows.append({"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece})
+    anchors = gpd.GeoDataFrame(anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84)
+    say("adjacency", 0.75)
+    graph = _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone)
+    say("parcels ready", 1.0)
+    return graph
+
+
+def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone) -> ParcelGraph:  # type: ignore[no-untyped-def]
+    """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor."""
+    graph = build_graph(parties, parcels, anchors, cell_geometry, zone)
+    n = graph.n_parcels
+    if len(graph.anchors) == 0:
+        return graph
+    # tiles of the same anchor are one node: relabel and rebuild CSR
+    ids = graph.anchors["anchor_id"].to_numpy()
+    uniq, inv = np.unique(ids, return_inverse=True)
+    extra = np.flatnonzero(graph.is_anchor[:n])  # parcels promoted to anchors
+    node_map = np.concatenate([np.arange(n), n + inv])
+    u, v, w = graph.edges()
+    mu, mv = node_map[u], node_map[v]
+    keep = mu != mv
+    mu, mv, w = mu[keep], mv[keep], w[keep]
+    k = len(uniq)
+    key = np.minimum(mu, mv) * (n + k + 1) + np.maximum(mu, mv)
+    kk, kinv = np.unique(key, return_inverse=True)
+    ww = np.zeros(len(kk))
+    np.add.at(ww, kinv, w)
+    from delimit.propose.graph import csr_from_edges
+
+    indptr, indices, lens = csr_from_edges(n + k, kk // (n + k + 1), kk % (n + k + 1), ww)
+    merged = graph.anchors.dissolve(by="anchor_id", aggfunc="first", sort=True).reset_index()
+    merged = merged[["anchor_id", "party", "kind", "geometry"]]
+    holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
+    is_anchor = np.zeros(n + k, dtype=bool)
+    is_anchor[extra] = True
+    is_anchor[n:] = True
+    # status-quo groups over merged nodes
+    same = holder[kk // (n + k + 1)] == holder[kk % (n + k + 1)]
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = kk[same] // (n + k + 1)
+    b = kk[same] % (n + k + 1)
+    _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n + k, n + k)), directed=False)
+    graph.anchors = merged
+    graph.holder = holder
+    graph.area_m2 = np.concatenate([graph.area_m2[:n], np.zeros(k)])
+    graph.population = np.concatenate([graph.population[:n], np.zeros(k)])
+    graph.indptr, graph.indices, graph.edge_len_m = indptr, indices, lens
+    graph.is_anchor = is_anchor
+    graph.anchor_group = np.where(is_anchor, labels, -1).astype(np.int64)
+    return graph
+
+
+def _attach_settlements(parcels: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> None:
+    n = len(parcels)
+    pop = np.zeros(n, dtype=np.int64)
+    maxpop = np.zeros(n, dtype=np.int64)
+    names: list[list[str]] = [[] for _ in range(n)]
+    if len(settlements):
+        tree = shapely.STRtree(parcels.geometry.values)
+        si, pi = tree.query(settlements.geometry.values, predicate="intersects")
+        seen: set[int] = set()
+        for s, p in sorted(zip(si.tolist(), pi.tolist(), strict=True)):
+            if s in seen:  # a point on a shared edge counts once (lowest parcel index)
+                continue
+            seen.add(s)
+            sp = int(settlements["population"].iloc[s] or 0)
+            pop[p] += sp
+            maxpop[p] = max(maxpop[p], sp)
+            names[p].append(str(settlements["settlement_id"].iloc[s]))
+    parcels["population"] = pop
+    parcels["max_settlement_pop"] = maxpop
+    parcels["settlements"] = [",".join(x) for x in names]
+
+
+def _attach_lines(parcels: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, id_field: str, prefix: str, length_crs) -> None:  # type: ignore[no-untyped-def]
+    n = len(parcels)
+    km = np.zeros(n)
+    ids: list[list[str]] = [[] for _ in range(n)]
+    if len(lines):
+        tree = shapely.STRtree(parcels.geometry.values)
+        li, pi = tree.query(lines.geometry.values, predicate="intersects")
+        if len(li):
+            inter = shapely.intersection(lines.geometry.values[li], parcels.geometry.values[pi])
+            lens = gpd.GeoSeries(inter, crs=WGS84).to_crs(length_crs).length.to_numpy() / 1000.0
+            for l_, p, length in zip(li.tolist(), pi.tolist(), lens.tolist(), strict=True):
+                if length <= 0:
+                    continue
+                km[p] += length
+                rid = str(lines[id_field].iloc[l_])
+                if rid not in ids[p]:
+                    ids[p].append(rid)
+    parcels[f"{prefix}_km"] = km
+    parcels[f"{prefix}_ids"] = [",".join(x) for x in ids]

@@ -1,0 +1,76 @@
+"""The zone a proposal may redraw: a user polygon, disputed land, or a band around a line.
+
+Every zone is returned in WGS84 (EPSG:4326), clipped to the land of the two parties negotiating
+(water bodies removed: lakes and reservoirs are not land that can be exchanged). Band widths are
+measured in the UTM zone of the line (:func:`delimit.crs.metric_crs`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from delimit.crs import WGS84, metric_crs
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+
+_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(m|km)?\s*$", re.IGNORECASE)
+
+
+def parse_length_m(text: str, *, field: str = "length") -> float:
+    """Parse ``'500m'``, ``'2km'``, ``'0.5 km'`` or a bare number of metres into metres (> 0)."""
+    m = _LENGTH.match(str(text))
+    if not m:
+        raise InputError(None, f"cannot read {text!r} as a length (e.g. 500m, 2km)", field=field)
+    value = float(m.group(1)) * (1000.0 if (m.group(2) or "m").lower() == "km" else 1.0)
+    if value <= 0:
+        raise InputError(None, f"length {text!r} must be positive", field=field)
+    return value
+
+
+def _land(scenario: Scenario, parties: tuple[str, str]) -> BaseGeometry:
+    for p in parties:
+        if p not in scenario.parties:
+            raise InputError(scenario.name, f"unknown party {p!r} (known: {', '.join(scenario.parties)})", field="between")
+    land = shapely.union_all([scenario.party_geometry(p) for p in parties])
+    if len(scenario.water_bodies):
+        land = shapely.difference(land, shapely.union_all(scenario.water_bodies.geometry.values))
+    return land
+
+
+def _finish(zone: BaseGeometry, what: str) -> BaseGeometry:
+    zone = shapely.make_valid(zone)
+    polys = [p for p in shapely.get_parts(zone) if p.geom_type == "Polygon" and not p.is_empty]
+    zone = shapely.union_all(polys) if polys else shapely.Polygon()
+    if zone.is_empty or zone.area == 0:
+        raise InputError(None, f"the zone ({what}) holds no land of the two parties", field="zone")
+    return zone
+
+
+def zone_from_polygon(scenario: Scenario, parties: tuple[str, str], polygon: BaseGeometry) -> BaseGeometry:
+    """The given polygon (WGS84) clipped to the two parties' land, water removed."""
+    return _finish(shapely.intersection(polygon, _land(scenario, parties)), "polygon")
+
+
+def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str]) -> BaseGeometry:
+    """Land held by one of the two parties under ``scenario`` and by the other under ``other``."""
+    a, b = parties
+    pieces = [
+        shapely.intersection(scenario.party_geometry(a), other.party_geometry(b)),
+        shapely.intersection(scenario.party_geometry(b), other.party_geometry(a)),
+    ]
+    disputed = shapely.union_all([p for p in pieces if not p.is_empty]) if any(not p.is_empty for p in pieces) else shapely.Polygon()
+    return _finish(shapely.intersection(disputed, _land(scenario, parties)), f"disputed with {other.name}")
+
+
+def zone_band(scenario: Scenario, parties: tuple[str, str], width_m: float) -> BaseGeometry:
+    """Land within ``width_m / 2`` of the line the two parties share (a band ``width_m`` wide)."""
+    line = scenario.boundary_between(*parties)
+    if line.is_empty:
+        raise InputError(scenario.name, f"{parties[0]} and {parties[1]} share no boundary", field="between")
+    crs = metric_crs(line)
+    band = gpd.GeoSeries([line], crs=WGS84).to_crs(crs).buffer(width_m / 2.0, quad_segs=4).to_crs(WGS84).iloc[0]
+    return _finish(shapely.intersection(band, _land(scenario, parties)), f"band {width_m:g} m")
