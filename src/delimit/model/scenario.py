@@ -184,21 +184,23 @@ class Scenario:
         """Non-registry statuses used, per layer: ``{'roads': ['schematic'], 'territory': ['illustrative']}``.
 
         Outputs print these so that a reader sees, on the face of the result, which numbers rest on
-        schematic or illustrative data. Also includes the regimes' statuses under ``'regimes'``.
+        schematic or illustrative data. Besides layer names, ``layers`` may hold ``'regimes'`` (the
+        statuses of the crossing regimes) and ``'scenario'`` (the scenario's own status); all of them
+        are included when ``layers`` is None.
         """
-        names = list(layers) if layers is not None else list(self.LAYER_ATTRS)
+        names = list(layers) if layers is not None else [*self.LAYER_ATTRS, "regimes", "scenario"]
         out: dict[str, list[str]] = {}
         for name in names:
-            gdf = self.layer(name)
-            if "status" in gdf.columns and len(gdf):
-                marks = sorted({str(s) for s in gdf["status"].unique()} - REGISTRY_STATUSES)
-                if marks:
-                    out[name] = marks
-        regime_marks = sorted({r.status for r in self.regimes.values()} - REGISTRY_STATUSES)
-        if regime_marks:
-            out["regimes"] = regime_marks
-        if self.status not in REGISTRY_STATUSES:
-            out["scenario"] = [self.status]
+            if name == "regimes":
+                marks = sorted({r.status for r in self.regimes.values()} - REGISTRY_STATUSES)
+            elif name == "scenario":
+                marks = [] if self.status in REGISTRY_STATUSES else [self.status]
+            else:
+                gdf = self.layer(name)
+                statuses = {str(x) for x in gdf["status"].unique()} if "status" in gdf.columns and len(gdf) else set()
+                marks = sorted(statuses - REGISTRY_STATUSES)
+            if marks:
+                out[name] = marks
         return out
 
     def summary(self) -> dict[str, Any]:
