@@ -21,12 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from delimit.crs import crs_description
 from delimit.impact.access_change import access_changes, regime_pairs
 from delimit.impact.availability import Unavailable, engine
 from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs
 from delimit.impact.features import FeatureChange, feature_changes
-from delimit.impact.land import LandChange, land_changes, measurement_crs
+from delimit.impact.land import LandChange, describe_crs, land_changes, measurement_crs
 from delimit.impact.people import PeopleChange, people_changes
 from delimit.impact.topology_change import TopologyChange, topology_changes
 from delimit.model.scenario import Scenario
@@ -81,7 +80,7 @@ class Comparison:
         return {k: sorted(v) for k, v in sorted(out.items())}
 
     def crs(self) -> dict[str, str]:
-        d = {"areas": crs_description(self.land.crs), "lengths": crs_description(self.features.length_crs)}
+        d = {"areas": describe_crs(self.land.crs), "lengths": describe_crs(self.features.length_crs)}
         if not isinstance(self.topology, Unavailable):
             d["topology"] = self.topology.crs
         return d

@@ -22,8 +22,8 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from delimit.crs import crs_description, metric_crs
-from delimit.impact.land import LandChange, dissolve_parties
+from delimit.crs import metric_crs
+from delimit.impact.land import LandChange, describe_crs, dissolve_parties
 from delimit.model.scenario import Scenario
 
 #: Layers compared, with their id field, measure, unit and the tolerance below which a share is noise.
@@ -63,7 +63,7 @@ class FeatureChange:
     area_crs: CRS
 
     def crs_text(self) -> dict[str, str]:
-        return {"lengths": crs_description(self.length_crs), "areas": crs_description(self.area_crs)}
+        return {"lengths": describe_crs(self.length_crs), "areas": describe_crs(self.area_crs)}
 
 
 def _measure(geoms: np.ndarray, unit: str) -> np.ndarray:

@@ -68,7 +68,16 @@ class LandChange:
         return bool((self.balance["net_km2"].abs() <= self.min_area_km2 * 10).all()) if len(self.balance) else True
 
     def crs_text(self) -> str:
-        return crs_description(self.crs)
+        return describe_crs(self.crs)
+
+
+def describe_crs(crs: CRS) -> str:
+    """:func:`delimit.crs.crs_description`, naming the projection when the CRS has no name of its own
+    (the equal-area CRS is a PROJ string: 'Lambert azimuthal equal-area: +proj=laea ...')."""
+    text = crs_description(crs)
+    if text.startswith("unknown:") and "+proj=laea" in text:
+        return "Lambert azimuthal equal-area:" + text.removeprefix("unknown:")
+    return text
 
 
 def measurement_crs(*scenarios: Scenario) -> CRS:

@@ -1,0 +1,62 @@
+"""``delimit report [SCENARIO ...] -o DIR``: the self-contained offline report (HTML, optional PDF).
+
+With no scenario names, or ``--all``, every bundled scenario is reported against ``status-quo``
+(``--baseline NAME`` overrides). The folder is built in a temporary sibling and moved into place
+only when complete (:func:`delimit.io.atomic.atomic_directory`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from delimit.cli.compare import load_costs
+from delimit.cli.progress import progress_bar
+from delimit.cli.render import print_marks, rich_table
+from delimit.datasets import bundled_scenario_files
+from delimit.errors import InputError
+from delimit.io.atomic import atomic_directory
+from delimit.report import build_report
+from delimit.report.build import SUMMARY_COLUMNS
+from delimit.scenario import load_scenario
+
+DEFAULT_BASELINE = "status-quo"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_cmd(
+        scenarios: list[str] | None = typer.Argument(None, help="Scenarios (bundled names or paths); none = every bundled scenario."),
+        out: Path = typer.Option(..., "-o", "--output", help="Report folder (replaced atomically)."),
+        all_: bool = typer.Option(False, "--all", help="Every bundled scenario."),
+        baseline: str = typer.Option(DEFAULT_BASELINE, "--baseline", help="Baseline scenario."),
+        costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
+        pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
+        neck_width: float = typer.Option(1000.0, "--neck-width", min=1.0, help="Neck threshold for topology (metres)."),
+    ) -> None:
+        """Write the report: overview maps, comparison tables, travel-time and chokepoint maps, plots."""
+        if out.exists() and not out.is_dir():
+            raise InputError(out, "the report output must be a folder", field="--output")
+        names = list(scenarios or [])
+        if all_ or not names:
+            names = sorted(bundled_scenario_files())
+            if not names:
+                raise InputError(None, "no bundled scenario found", field="scenarios")
+        unit_costs = load_costs(costs)
+        base = load_scenario(baseline)
+        loaded = [load_scenario(n) for n in names]
+        for s in [base, *loaded]:
+            print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
+        with atomic_directory(out) as tmp, progress_bar("report") as bar:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
+            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, progress=bar)
+        con = Console()
+        con.print(f"report: {out / result.index}")
+        if result.pdf:
+            con.print(f"pdf: {out / result.pdf}")
+        for u in result.unavailable:
+            Console(stderr=True).print(f"[yellow]{u}[/yellow]")
+        cols = [k for k, _ in SUMMARY_COLUMNS if k != "cost" or unit_costs is not None]
+        con.print(rich_table(result.summary, cols, title=f"against {base.name}"))

@@ -1,0 +1,470 @@
+"""Build the self-contained, offline report of a set of scenarios against a baseline.
+
+:func:`build_report` writes into a folder the caller provides (the CLI gives it the temporary folder
+of :func:`delimit.io.atomic.atomic_directory`): ``index.html`` (inline CSS, images referenced
+relatively, no external request), ``img/*.png``, ``comparisons.json`` (the JSON of every comparison
+with provenance and data marks) and, with ``pdf=True``, ``report.pdf``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from delimit import __version__
+from delimit.impact.land import describe_crs
+from delimit.impact import Comparison, EngineCache, Unavailable, UnitCosts, compare, measurement_crs, topology_result
+from delimit.impact.availability import engine
+from delimit.impact.compare import LAYERS_USED
+from delimit.io.atomic import atomic_write_text
+from delimit.model.scenario import Scenario
+from delimit.report import access_figures, maps, plots
+from delimit.report.figures import banner_text, marks_text, sources_text
+from delimit.report.html import Figure, Section, Table, render
+from delimit.report.palette import party_colours
+
+ProgressFn = Callable[[str, float], None]
+
+#: The access engine's default target for travel times.
+DEFAULT_TARGET = "regional-centre"
+
+
+@dataclass
+class ReportResult:
+    """What was written (paths relative to the report folder) and the summary rows."""
+
+    index: str
+    pdf: str | None
+    files: list[str]
+    summary: list[dict[str, Any]]
+    unavailable: list[str] = field(default_factory=list)
+
+
+def _slug(s: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in s.lower())
+
+
+def _marks(*scenarios: Scenario, layers: Sequence[str] = LAYERS_USED) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {}
+    for s in scenarios:
+        for k, v in s.data_marks(layers).items():
+            out.setdefault(k, set()).update(v)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return df.to_dict("records") if df is not None and len(df) else []
+
+
+SUMMARY_COLUMNS = [
+    ("scenario", "scenario"),
+    ("land_km2", "land changing hands (km²)"),
+    ("balanced", "balanced"),
+    ("settlements", "settlements changing country"),
+    ("population", "their population (persons)"),
+    ("road_km_moved", "road changing sides (km)"),
+    ("enclaves_added", "enclaves added"),
+    ("enclaves_removed", "enclaves removed"),
+    ("people_cut_off", "people newly cut off (default regime, all classes)"),
+    ("person_hours_added", "person-hours added (default regime, all classes)"),
+    ("cost", "cost estimate"),
+]
+
+
+class _Builder:
+    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None) -> None:
+        self.baseline = baseline
+        self.others = [s for s in scenarios if s.name != baseline.name]
+        self.all = [baseline, *self.others]
+        self.out = out
+        self.img = out / "img"
+        self.img.mkdir(parents=True, exist_ok=True)
+        self.costs = costs
+        self.neck_width_m = neck_width_m
+        self.target = target
+        self.progress = progress
+        self.cache = EngineCache()
+        self.files: list[str] = []
+        self.unavailable: list[str] = []
+        self.access_cache: dict[str, tuple[access_figures.AccessFigureData, dict[str, str]]] = {}
+
+    # ------------------------------------------------------------ helpers
+    def tick(self, msg: str, frac: float) -> None:
+        if self.progress:
+            self.progress(msg, frac)
+
+    def fig_path(self, name: str) -> Path:
+        p = self.img / f"{_slug(name)}.png"
+        self.files.append(f"img/{p.name}")
+        return p
+
+    def note_unavailable(self, what: str, reason: str) -> str:
+        text = f"Unavailable: {what}: {reason}"
+        if text not in self.unavailable:
+            self.unavailable.append(text)
+        return text
+
+    # ------------------------------------------------------------ stages
+    def run(self, pdf: bool) -> ReportResult:
+        n = len(self.others)
+        self.comparisons: list[Comparison] = []
+        for i, s in enumerate(self.others):
+            lo, hi = 0.02 + 0.4 * i / max(1, n), 0.02 + 0.4 * (i + 1) / max(1, n)
+            self.comparisons.append(
+                compare(
+                    self.baseline,
+                    s,
+                    costs=self.costs,
+                    neck_width_m=self.neck_width_m,
+                    cache=self.cache,
+                    progress=(lambda m, f, lo=lo, hi=hi: self.tick(f"compare {m}", lo + (hi - lo) * f)),
+                )
+            )
+        crs = measurement_crs(*self.all)
+        parties = set()
+        for s in self.all:
+            parties |= set(s.parties) | set(s.territory["party"].astype(str))
+        self.topo = {s.name: topology_result(s, neck_width_m=self.neck_width_m, cache=self.cache) for s in self.all}
+        extra = [c.land.pieces for c in self.comparisons]
+        for t in self.topo.values():
+            if not isinstance(t, Unavailable) and len(getattr(t, "necks", [])):
+                extra.append(t.necks)
+        self.frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds(self.all, crs, extra), full=maps.full_bounds(self.all, crs), colours=party_colours(parties))
+        sections = [self.summary_section()]
+        steps = len(self.all)
+        for i, s in enumerate(self.all):
+            self.tick(f"figures for {s.name}", 0.45 + 0.45 * i / steps)
+            comp = next((c for c in self.comparisons if c.scenario.name == s.name), None)
+            sections.append(self.scenario_section(s, comp))
+        sections.append(self.method_section())
+        sections.append(self.sources_section())
+        # The summary's notes list every unavailable section found while building the others.
+        sections[0].notes = [*self.unavailable, *sections[0].notes]
+        self.tick("writing HTML", 0.92)
+        html = render(
+            {
+                "title": f"delimit report: {', '.join(s.name for s in self.others) or self.baseline.name} against {self.baseline.name}",
+                "version": __version__,
+                "baseline": self.baseline.name,
+                "scenarios": [s.name for s in self.all],
+                "crs": {
+                    "areas": describe_crs(crs),
+                    "lengths": self.comparisons[0].crs()["lengths"] if self.comparisons else "n/a",
+                    "map": describe_crs(crs),
+                },
+                "banner": banner_text(_marks(*self.all)),
+                "sections": sections,
+            }
+        )
+        atomic_write_text(self.out / "index.html", html)
+        doc = {
+            "baseline": self.baseline.name,
+            "scenarios": [s.name for s in self.all],
+            "comparisons": [c.to_json() for c in self.comparisons],
+            "summary": [c.summary_row() for c in self.comparisons],
+            "unavailable": self.unavailable,
+            "data_marks": _marks(*self.all),
+            "provenance": {s.name: s.provenance.as_dict() for s in self.all},
+        }
+        from delimit.cli.render import dumps
+
+        atomic_write_text(self.out / "comparisons.json", dumps(doc))
+        self.files += ["index.html", "comparisons.json"]
+        pdf_name = None
+        if pdf:
+            self.tick("writing PDF", 0.95)
+            from delimit.report.pdf import write_pdf
+
+            write_pdf(self.out / "index.html", self.out / "report.pdf")
+            pdf_name = "report.pdf"
+            self.files.append(pdf_name)
+        self.tick("report written", 1.0)
+        return ReportResult("index.html", pdf_name, sorted(self.files), [c.summary_row() for c in self.comparisons], self.unavailable)
+
+    # ------------------------------------------------------------ sections
+    def summary_section(self) -> Section:
+        sec = Section("Summary", "summary")
+        sec.paragraphs.append(
+            f"Each scenario is compared with the baseline '{self.baseline.name}' ({self.baseline.title}). "
+            "Land and people are counted from the two scenarios' territory layers; access from the access engine under "
+            "each scenario's default regime against the baseline's default regime."
+        )
+        sec.banner = banner_text(_marks(*self.all))
+        rows = [c.summary_row() for c in self.comparisons]
+        sec.tables.append(
+            Table(
+                "Proposals against the baseline",
+                SUMMARY_COLUMNS,
+                rows,
+                caption=f"areas in km², {describe_crs(self.frame.crs)}; lengths in km; population in persons (settlements of unknown population not counted); '-' = unavailable",
+                banner=sec.banner,
+                empty="no scenario to compare (only the baseline was given)",
+            )
+        )
+        if self.costs is None:
+            sec.notes.append("No cost estimate: no unit-cost file was given (delimit report --costs FILE). delimit ships no default cost figures because none could be sourced.")
+        else:
+            sec.notes.append(f"Costs in {self.costs.currency}; unit costs from: {self.costs.source}.")
+        tb = self.topo.get(self.baseline.name)
+        small = None
+        if tb is not None and not isinstance(tb, Unavailable) and len(tb.parts):
+            small = tb.parts[tb.parts["kind"].isin(("enclave", "exclave"))].merge(
+                self.baseline.territory[["part_id", "name"]].rename(columns={"part_id": "id"}), on="id", how="left"
+            ) if "id" in tb.parts.columns else None
+        path = maps.context_map(self.baseline, self.frame, self.fig_path("context"), banner=banner_text(_marks(self.baseline, layers=("territory", "settlements"))), topology_small=small)
+        sec.figures.append(
+            Figure(
+                f"img/{path.name}",
+                "Map of every party's land in the data window",
+                f"Parties' land under the baseline ({self.baseline.name}). Map projection {self.frame.crs_text}. Sources: {sources_text(self.baseline, ('territory', 'settlements'))}.",
+                banner_text(_marks(self.baseline, layers=("territory", "settlements"))),
+            )
+        )
+        return sec
+
+    def scenario_section(self, s: Scenario, comp: Comparison | None) -> Section:
+        is_base = comp is None
+        marks = _marks(s) if is_base else comp.data_marks
+        banner = banner_text(marks)
+        sec = Section(f"{'Baseline' if is_base else 'Scenario'}: {s.name}", f"s-{_slug(s.name)}", banner=banner)
+        sec.paragraphs.append(f"{s.title}. {s.description.strip()}")
+        sec.paragraphs.append(f"Status of the scenario as a whole: {s.status}. Default crossing regime: {s.default_regime or 'none'}.")
+        for t in s.transfers:
+            sec.notes.append(f"Transfer '{t.id}': land from {t.from_party} to {t.to_party} [{t.status}] - source: {t.source}")
+        topo = self.topo.get(s.name)
+        topo_ok = topo if not isinstance(topo, Unavailable) else None
+        added = comp.features.roads_added["id"].tolist() if comp is not None and len(comp.features.roads_added) else []
+        path = maps.overview_map(
+            s,
+            self.frame,
+            self.fig_path(f"overview-{s.name}"),
+            banner=banner,
+            pieces=comp.land.pieces if comp is not None else None,
+            baseline_name=self.baseline.name,
+            topology=topo_ok,
+            added_roads=added,
+        )
+        cap = (
+            f"Overview of {s.name}: each party's land (colour by sorted party id), claims hatched alike for every party"
+            + ("" if is_base else f", land changing hands against {self.baseline.name} cross-hatched")
+            + (", enclaves outlined, necks marked with their minimum width (m)" if topo_ok is not None else "")
+            + f", roads, crossings, settlements sized by population. Projection {self.frame.crs_text}."
+        )
+        sec.figures.append(Figure(f"img/{path.name}", f"Overview map of {s.name}", cap, banner))
+        if comp is not None:
+            sec.subsections.append(self.moves_section(comp, banner))
+        sec.subsections.append(self.topology_section(s, comp, topo, banner))
+        sec.subsections.append(self.access_section(s, comp, banner))
+        if comp is not None:
+            sec.subsections.append(self.costs_section(comp, banner))
+        return sec
+
+    def moves_section(self, c: Comparison, banner: str) -> Section:
+        s = c.scenario
+        crs = c.crs()
+        sec = Section("What moves: land, people, roads and water", f"moves-{_slug(s.name)}", banner=banner)
+        sec.tables.append(Table("Land changing hands", [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")], _records(c.land.flows), caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored", banner=banner, empty="no land changes hands"))
+        sec.tables.append(
+            Table(
+                "Land balance per party" + (" (balanced)" if c.land.is_balanced else ""),
+                [("party", "party"), ("baseline_km2", "baseline (km²)"), ("scenario_km2", "scenario (km²)"), ("gained_km2", "gained"), ("lost_km2", "lost"), ("net_km2", "net")],
+                _records(c.land.balance),
+                caption=f"km², {crs['areas']}; nets sum to zero",
+                banner=banner,
+            )
+        )
+        if len(c.land.flows):
+            p = plots.balance_chart(
+                c.land.balance[c.land.balance["party"].isin(set(c.land.flows["from"]) | set(c.land.flows["to"]))],
+                self.frame.colours,
+                self.fig_path(f"balance-{s.name}"),
+                title=f"{s.name}: net land change per party (km²)",
+                banner=banner,
+                footer=f"Units: km², measured in {crs['areas']}. Source: territory layers of {self.baseline.name} and {s.name}.",
+            )
+            sec.figures.append(Figure(f"img/{p.name}", f"Net land change per party under {s.name}", f"Net land change (km², {crs['areas']}); bars of a balanced swap sum to zero.", banner))
+        sec.tables.append(
+            Table(
+                "Settlements changing country",
+                [("name", "settlement"), ("from", "from"), ("to", "to"), ("population", "population"), ("population_year", "year"), ("status", "status"), ("source", "source")],
+                _records(c.people.settlements.drop(columns="geometry")),
+                caption="population in persons (0 = unknown); residents would face resettlement or a citizenship choice",
+                banner=banner,
+                empty="no settlement changes country",
+            )
+        )
+        sec.tables.append(
+            Table(
+                "Roads and water changing sides or becoming shared",
+                [("layer", "layer"), ("name", "name"), ("kind", "kind"), ("status", "status"), ("change", "change"), ("parties_before", "before"), ("parties_after", "after"), ("moved", "moving"), ("total", "total"), ("unit", "unit"), ("moves", "moves (from->to amount)")],
+                _records(c.features.features),
+                caption=f"lengths in km ({crs['lengths']}); water-body areas in km² ({crs['areas']}); 'added' roads exist only in the scenario",
+                banner=banner,
+                empty="no road or water feature changes side",
+            )
+        )
+        return sec
+
+    def topology_section(self, s: Scenario, comp: Comparison | None, topo: Any, banner: str) -> Section:
+        sec = Section("Enclaves and necks", f"topo-{_slug(s.name)}", banner=banner)
+        if isinstance(topo, Unavailable) or topo is None:
+            sec.notes.append(self.note_unavailable("enclaves and necks", topo.reason if topo is not None else "not computed"))
+            return sec
+        crs = getattr(topo, "crs", "")
+        crs_txt = crs if isinstance(crs, str) else describe_crs(crs)
+        parts = topo.parts
+        small = parts[parts["kind"].isin(("enclave", "exclave"))].drop(columns="geometry")
+        sec.tables.append(
+            Table(
+                f"Enclaves and exclaves under {s.name}",
+                [("party", "party"), ("kind", "kind"), ("id", "part"), ("area_km2", "area (km²)"), ("surrounded_by", "surrounded by"), ("gap_to_mainland_km", "gap to mainland (km)"), ("population", "population"), ("settlements", "settlements")],
+                _records(small),
+                caption=f"areas km², distances km, measured in {crs_txt}",
+                banner=banner,
+                empty="no enclave or exclave",
+            )
+        )
+        necks = topo.necks.drop(columns="geometry") if len(topo.necks) else topo.necks
+        sec.tables.append(
+            Table(
+                f"Necks narrower than {self.neck_width_m:,.0f} m under {s.name}",
+                [("party", "party"), ("part", "part"), ("min_width_m", "min width (m)"), ("length_km", "length (km)"), ("lon", "lon"), ("lat", "lat"), ("settlements", "settlements"), ("roads", "roads")],
+                _records(necks),
+                caption=f"widths in m, lengths in km, measured in {crs_txt}; lon/lat WGS84",
+                banner=banner,
+                empty="no neck",
+            )
+        )
+        if comp is not None and not isinstance(comp.topology, Unavailable):
+            sec.tables.append(Table(f"Enclave changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("kind", "kind"), ("area_km2", "area (km²)"), ("area_before_km2", "before (km²)"), ("population", "population"), ("settlements", "settlements")], _records(comp.topology.parts), caption="km²; persons", banner=banner, empty="no enclave created, removed or resized"))
+            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(comp.topology.necks), caption="metres", banner=banner, empty="no neck narrowed, widened, new or gone"))
+        return sec
+
+    def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
+        sec = Section("Access", f"access-{_slug(s.name)}", banner=banner)
+        if comp is not None:
+            if isinstance(comp.access, Unavailable):
+                sec.notes.append(self.note_unavailable("access changes", comp.access.reason))
+            else:
+                sec.tables.append(
+                    Table(
+                        f"Access change against {self.baseline.name} (scenario minus baseline; positive = worse)",
+                        [("regime", "regime"), ("baseline_regime", "baseline regime"), ("class", "class"), ("people_cut_off", "people newly cut off"), ("person_hours_added", "person-hours added"), ("people_cut_off_baseline", "cut off before"), ("people_cut_off_scenario", "cut off after"), ("mean_minutes_baseline", "mean min before"), ("mean_minutes_scenario", "mean min after")],
+                        _records(comp.access),
+                        caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
+                        banner=banner,
+                        empty="no access change",
+                    )
+                )
+        mod = engine("access", ("travel_time_surface", "chokepoints", "travel_times"))
+        if isinstance(mod, Unavailable):
+            sec.notes.append(self.note_unavailable("travel-time and chokepoint maps", mod.reason))
+            return sec
+        bands: dict[str, pd.Series] = {}
+        for rid in sorted(s.regimes):
+            key = access_figures.access_key(s, rid)
+            sub = Section(f"Regime '{rid}'", f"access-{_slug(s.name)}-{_slug(rid)}", paragraphs=[s.regimes[rid].description.strip()])
+            if key in self.access_cache:
+                data, names = self.access_cache[key]
+                sub.notes.append("Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply.")
+            else:
+                data = access_figures.compute(mod, s, rid, self.target)
+                names = {}
+                if data.surfaces:
+                    p = maps.travel_time_map(s, self.frame, self.fig_path(f"travel-{s.name}-{rid}"), panels=data.surfaces, regime=rid, target=self.target, banner=banner)
+                    names["travel"] = p.name
+                p = maps.chokepoint_map(s, self.frame, self.fig_path(f"choke-{s.name}-{rid}"), rows=data.chokepoints, regime=rid, banner=banner)
+                names["choke"] = p.name
+                self.access_cache[key] = (data, names)
+            for e in data.errors:
+                sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
+            if "travel" in names:
+                sub.figures.append(Figure(f"img/{names['travel']}", f"Travel time map of {s.name} under {rid}", f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}; projection {self.frame.crs_text}.", banner))
+            if data.chokepoints is not None:
+                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", f"Roads and crossings whose loss would cut off the most people or add the most person-hours; projection {self.frame.crs_text}.", banner))
+                sub.tables.append(Table("Chokepoints", [("kind", "kind"), ("id", "id"), ("people_cut_off", "people cut off if lost"), ("person_hours_added", "person-hours added if lost"), ("lon", "lon"), ("lat", "lat")], _records(data.chokepoints), caption="persons; hours; WGS84", banner=banner, empty="no chokepoint"))
+            if data.travel_rows is not None:
+                bands[rid] = plots.population_by_band(data.travel_rows)
+            sec.subsections.append(sub)
+        if bands:
+            p = plots.band_chart(
+                bands,
+                self.fig_path(f"bands-{s.name}"),
+                title=f"{s.name}: population by travel time to the nearest {self.target}, per regime",
+                banner=banner,
+                footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(access_figures.headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
+            )
+            sec.figures.insert(0, Figure(f"img/{p.name}", f"Population by travel-time band under each regime for {s.name}", f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(access_figures.headline_classes(s))}).", banner))
+        return sec
+
+    def costs_section(self, c: Comparison, banner: str) -> Section:
+        sec = Section("Cost estimate", f"costs-{_slug(c.scenario.name)}", banner=banner)
+        if c.costs is None:
+            sec.notes.append("No cost estimate: no unit-cost file was given. delimit ships no default cost figures because none could be sourced.")
+            return sec
+        sec.tables.append(Table(f"Cost estimate ({c.costs.currency})", [("item", "item"), ("quantity", "quantity"), ("unit", "unit"), ("unit_cost", f"unit cost ({c.costs.currency})"), ("cost", f"cost ({c.costs.currency})")], c.costs.lines, caption=f"unit costs from: {c.costs.source}", banner=banner))
+        sec.paragraphs.append(f"Total: {c.costs.total:,.0f} {c.costs.currency}. Assumptions: " + "; ".join(c.costs.assumptions) + ".")
+        return sec
+
+    def method_section(self) -> Section:
+        sec = Section("Method, units and coordinate systems", "method")
+        sec.paragraphs += [
+            f"Areas: the two scenarios' territory layers are dissolved by party and overlaid in {describe_crs(self.frame.crs)} (Lambert azimuthal equal-area: exact areas). Land changing hands is counted per (from, to) pair; the balance per party sums to zero, so an equal-area swap shows as balanced.",
+            "Lengths: roads and rivers are measured in the UTM zone of the data (metric CRS named in each table). A feature 'becomes shared' when it lies in one party's land before and in two or more after (the new line crosses it).",
+            "People: a settlement changes country when the party holding its point differs between the baseline and the scenario. Population as recorded by the source (GeoNames or the cited supplement); 0 means unknown and is never counted as zero people.",
+            f"Topology: enclaves, exclaves and necks (passages narrower than {self.neck_width_m:,.0f} m) from delimit.topology; changes match parts of the same party that overlap and necks of the same party within 2 km.",
+            f"Access: travel times to the nearest {self.target} from delimit.access under each regime and traveller class; 'people cut off' counts the population that cannot reach it at all, 'person-hours' the population times travel time. Changes compare the scenario's default regime with the baseline's default regime, and every other regime with the baseline under the same regime.",
+            "Costs: only from a unit-cost file supplied by the user, with its source printed next to the estimate; resettlement costs are an upper bound (everyone in a settlement changing country resettles).",
+        ]
+        return sec
+
+    def sources_section(self) -> Section:
+        sec = Section("Sources and provenance", "sources")
+        rows = []
+        for name in ("territory", "settlements", "roads", "crossings", "rivers", "water_bodies"):
+            srcs: dict[str, set[str]] = {}
+            for s in self.all:
+                gdf = s.layer(name)
+                if "source" in gdf.columns:
+                    for src, st in zip(gdf["source"].astype(str), gdf["status"].astype(str) if "status" in gdf.columns else [""] * len(gdf), strict=True):
+                        srcs.setdefault(src, set()).add(st)
+            for src, sts in sorted(srcs.items()):
+                rows.append({"layer": name, "status": ", ".join(sorted(sts)), "source": src})
+        sec.tables.append(Table("Data sources by layer", [("layer", "layer"), ("status", "status"), ("source", "source")], rows, caption="status other than registry, de-facto, reference or cited marks hand-made data"))
+        for s in self.all:
+            sec.paragraphs.append(f"Provenance of {s.name}: " + json.dumps(s.provenance.as_dict(), ensure_ascii=False))
+            m = marks_text(s.data_marks(LAYERS_USED))
+            if m:
+                sec.notes.append(f"{s.name} is built on hand-made data: {m}.")
+        return sec
+
+
+def build_report(
+    baseline: Scenario,
+    scenarios: Sequence[Scenario],
+    out_dir: str | Path,
+    *,
+    costs: UnitCosts | None = None,
+    pdf: bool = False,
+    neck_width_m: float = 1000.0,
+    target: str = DEFAULT_TARGET,
+    progress: ProgressFn | None = None,
+) -> ReportResult:
+    """Write the report of ``scenarios`` against ``baseline`` into ``out_dir`` (an empty folder).
+
+    Parameters
+    ----------
+    costs: optional unit costs (a cost section per scenario; otherwise the report says there is none).
+    pdf: also write ``report.pdf`` (weasyprint) from the same HTML.
+    neck_width_m: neck threshold for the topology engine (metres).
+    target: the access engine's travel target (default: regional centres).
+    progress: optional ``(message, fraction)`` callback.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress).run(pdf)

@@ -1,0 +1,83 @@
+"""Shared figure furniture: the hand-made-data banner, the units/CRS/sources footer, PNG output.
+
+Every figure of a report is self-describing: a PNG lifted out of the report still states its
+units, map projection and data sources in its footer, and, if any of its data is schematic or
+illustrative, says so in a banner across its top.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from delimit.io.atomic import atomic_path  # noqa: E402
+from delimit.model.scenario import Scenario  # noqa: E402
+
+#: Resolution of report PNGs (dots per inch): modest, so the demo stays fast and the folder small.
+DPI = 110
+
+plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9, "svg.fonttype": "none"})
+
+
+def marks_text(marks: Mapping[str, Iterable[str]]) -> str:
+    """'territory: illustrative; roads: schematic' from a data-marks mapping ('' if none)."""
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in marks.items() if list(v))
+
+
+def banner_text(marks: Mapping[str, Iterable[str]]) -> str:
+    """The banner for figures and tables built on hand-made data ('' if none is used)."""
+    t = marks_text(marks)
+    return f"BUILT ON HAND-MADE DATA - {t}" if t else ""
+
+
+def sources_text(scenario: Scenario, layers: Iterable[str]) -> str:
+    """Short list of data sources of ``layers`` (at most two per layer; more are counted)."""
+    parts = []
+    for name in layers:
+        gdf = scenario.layer(name)
+        if "source" not in gdf.columns or not len(gdf):
+            continue
+        srcs = sorted({str(s) for s in gdf["source"].unique() if str(s)})
+        if not srcs:
+            continue
+        if len(srcs) <= 2:
+            parts.append(f"{name}: {' | '.join(srcs)}")
+        else:
+            parts.append(f"{name}: {len(srcs)} sources (listed in the report's Sources section)")
+    return "; ".join(parts)
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    return plt.figure(figsize=(width_in, height_in), dpi=DPI)
+
+
+def furnish(fig: Figure, *, banner: str, footer: str, width_chars: int = 170) -> None:
+    """Draw the banner (yellow box, top) and the footer (units, CRS, sources; bottom) on ``fig``."""
+    if banner:
+        fig.text(
+            0.5,
+            0.995,
+            textwrap.fill(banner, width_chars),
+            ha="center",
+            va="top",
+            fontsize=8.5,
+            fontweight="bold",
+            bbox={"boxstyle": "square,pad=0.4", "facecolor": "#FFF3B0", "edgecolor": "#8A6D00"},
+        )
+    if footer:
+        fig.text(0.01, 0.005, textwrap.fill(footer, width_chars + 20), ha="left", va="bottom", fontsize=6.3, color="#333333")
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG to ``path`` (atomically) and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI)
+    plt.close(fig)
+    return path

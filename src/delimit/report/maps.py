@@ -1,0 +1,390 @@
+"""Report maps (matplotlib, PNG): overview per scenario, context, travel time and chokepoints.
+
+All maps of one report are drawn in one Lambert azimuthal equal-area projection (named in every
+footer) with the same party colours (:mod:`delimit.report.palette`). Every party's land is drawn
+the same way; every claim (a part whose status is not a registry status, e.g. ``claimed`` or
+``illustrative``) carries the same hatching whoever makes it; land changing hands between the
+baseline and the scenario is cross-hatched in neutral black.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from pyproj import CRS
+
+from delimit.impact.land import describe_crs
+from delimit.model.layers import REGISTRY_STATUSES
+from delimit.model.scenario import Scenario
+from delimit.report.figures import furnish, new_figure, save, sources_text
+from delimit.report.palette import CHANGE_HATCH, CLAIM_HATCH
+
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """What every map of a report shares: projection, extents (projected metres) and party colours."""
+
+    crs: CRS
+    focus: Bounds
+    full: Bounds
+    colours: Mapping[str, str]
+
+    @property
+    def crs_text(self) -> str:
+        return describe_crs(self.crs)
+
+
+
+def _pad(b: Sequence[float], frac: float, min_m: float = 5000.0) -> Bounds:
+    minx, miny, maxx, maxy = (float(v) for v in b)
+    dx = max((maxx - minx) * frac, min_m)
+    dy = max((maxy - miny) * frac, min_m)
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def small_parts(scenario: Scenario, crs: CRS, max_km2: float = 500.0) -> gpd.GeoDataFrame:
+    """Parts that are not their party's largest and are under ``max_km2``: enclaves/exclaves by a
+    simple rule, used for labelling when the topology engine is unavailable (projected to ``crs``)."""
+    terr = scenario.territory.to_crs(crs)
+    if not len(terr):
+        return terr
+    area = terr.geometry.area / 1e6
+    largest = area.groupby(terr["party"]).transform("max")
+    return terr[(area < largest) & (area < max_km2)]
+
+
+def focus_bounds(scenarios: Sequence[Scenario], crs: CRS, extra: Sequence[gpd.GeoDataFrame] = ()) -> Bounds:
+    """Extent (projected metres) of the area the scenarios are about: their border crossings, the
+    ``extra`` layers (land changing hands, necks), padded by 25 % (at least 8 km); else their
+    roads; else their small parts; else the whole territory."""
+    boxes = []
+    for s in scenarios:
+        if len(s.crossings):
+            boxes.append(s.crossings.to_crs(crs).total_bounds)
+    for g in extra:
+        if g is not None and len(g):
+            boxes.append(g.to_crs(crs).total_bounds)
+    if not boxes:
+        boxes = [s.roads.to_crs(crs).total_bounds for s in scenarios if len(s.roads)]
+    if not boxes:
+        for s in scenarios:
+            sp = small_parts(s, crs)
+            if len(sp):
+                boxes.append(sp.total_bounds)
+    if not boxes:
+        terr = scenarios[0].territory.to_crs(crs)
+        return tuple(float(v) for v in terr.total_bounds)  # type: ignore[return-value]
+    b = np.array(boxes)
+    return _pad((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), 0.25, min_m=8000.0)
+
+
+def map_figure(bounds: Bounds, banner: str, *, map_width_in: float = 7.4, legend_in: float = 3.1) -> tuple[Any, Axes]:
+    """A figure sized to the map's aspect: map axes on the left, room for the legend on the right,
+    the banner above and the footer below."""
+    aspect = (bounds[3] - bounds[1]) / max(bounds[2] - bounds[0], 1.0)
+    map_h = min(max(map_width_in * aspect, 3.0), 9.0)
+    map_w = map_h / aspect if map_width_in * aspect > 9.0 else map_width_in
+    top_in = 0.75 if banner else 0.45
+    bottom_in = 0.75
+    W = map_w + legend_in + 0.3
+    H = map_h + top_in + bottom_in
+    fig = new_figure(W, H)
+    ax = fig.add_axes((0.1 / W, bottom_in / H, map_w / W, map_h / H))
+    return fig, ax
+
+
+def legend(fig: Any, ax: Axes, handles: list[Any]) -> None:
+    x = ax.get_position().x1 + 0.01
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, ax.get_position().y1), fontsize=7, frameon=False)
+
+
+def _set_extent(ax: Axes, b: Bounds) -> None:
+    ax.set_xlim(b[0], b[2])
+    ax.set_ylim(b[1], b[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _scale_bar(ax: Axes, b: Bounds) -> None:
+    width = b[2] - b[0]
+    km = [1, 2, 5, 10, 20, 50, 100, 200][int(np.searchsorted([1, 2, 5, 10, 20, 50, 100, 200], width / 1000 / 6))] if width > 6000 else 1
+    x0, y0 = b[0] + width * 0.04, b[1] + (b[3] - b[1]) * 0.04
+    ax.plot([x0, x0 + km * 1000], [y0, y0], color="black", lw=2.5, solid_capstyle="butt")
+    ax.text(x0 + km * 500, y0 + (b[3] - b[1]) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=7)
+
+
+def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame) -> list[Any]:
+    """Each party's land in its colour; claims (non-registry status) hatched identically for every party."""
+    terr = scenario.territory.to_crs(frame.crs)
+    handles: list[Any] = []
+    for party in sorted(terr["party"].astype(str).unique()):
+        colour = frame.colours.get(party, "#cccccc")
+        mine = terr[terr["party"].astype(str) == party]
+        settled = mine[mine["status"].astype(str).isin(REGISTRY_STATUSES)]
+        claimed = mine[~mine["status"].astype(str).isin(REGISTRY_STATUSES)]
+        if len(settled):
+            settled.plot(ax=ax, facecolor=colour, edgecolor="#333333", linewidth=0.4, alpha=0.55)
+        if len(claimed):
+            claimed.plot(ax=ax, facecolor=colour, edgecolor="#333333", linewidth=0.8, alpha=0.55, hatch=CLAIM_HATCH)
+        name = scenario.parties[party].name if party in scenario.parties else party
+        handles.append(Patch(facecolor=colour, edgecolor="#333333", alpha=0.55, label=f"{party} ({name})"))
+    statuses = sorted({str(s) for s in terr["status"]} - REGISTRY_STATUSES)
+    if statuses:
+        handles.append(Patch(facecolor="white", edgecolor="#333333", hatch=CLAIM_HATCH, label=f"claim ({', '.join(statuses)}), any party"))
+    return handles
+
+
+def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = ()) -> list[Any]:
+    handles: list[Any] = []
+    if len(scenario.rivers):
+        scenario.rivers.to_crs(frame.crs).plot(ax=ax, color="#3B7DBF", linewidth=0.6, alpha=0.8)
+        handles.append(Line2D([], [], color="#3B7DBF", lw=0.8, label="river / canal"))
+    if len(scenario.water_bodies):
+        scenario.water_bodies.to_crs(frame.crs).plot(ax=ax, facecolor="#9CC3E6", edgecolor="#3B7DBF", linewidth=0.2)
+    if len(scenario.roads):
+        roads = scenario.roads.to_crs(frame.crs)
+        is_new = roads["road_id"].astype(str).isin(set(added_roads))
+        if (~is_new).any():
+            roads[~is_new].plot(ax=ax, color="#444444", linewidth=1.0)
+            handles.append(Line2D([], [], color="#444444", lw=1.0, label="road" + (" (schematic)" if "schematic" in set(roads["status"]) else "")))
+        if is_new.any():
+            roads[is_new].plot(ax=ax, color="black", linewidth=1.6, linestyle=(0, (4, 2)))
+            handles.append(Line2D([], [], color="black", lw=1.6, ls=(0, (4, 2)), label="road added by the scenario"))
+    if len(scenario.crossings):
+        scenario.crossings.to_crs(frame.crs).plot(ax=ax, marker="^", color="white", edgecolor="black", markersize=22, linewidth=0.7, zorder=5)
+        handles.append(Line2D([], [], marker="^", color="white", markeredgecolor="black", ls="", label="crossing point"))
+    return handles
+
+
+def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds, *, labels: int = 14) -> list[Any]:
+    """Settlements as circles with area proportional to population; unknown population as small rings."""
+    pts = scenario.settlements.to_crs(frame.crs)
+    if not len(pts):
+        return []
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    inside = (x >= bounds[0]) & (x <= bounds[2]) & (y >= bounds[1]) & (y <= bounds[3])
+    pts = pts[inside]
+    pop = pts["population"].fillna(0).astype(float).to_numpy()
+    known = pop > 0
+    size = np.where(known, 4 + 180 * np.sqrt(pop / max(pop.max(), 1.0)), 10)
+    ax.scatter(pts.geometry.x[known], pts.geometry.y[known], s=size[known], facecolor="white", edgecolor="black", linewidth=0.6, zorder=6, alpha=0.9)
+    ax.scatter(pts.geometry.x[~known], pts.geometry.y[~known], s=10, facecolor="none", edgecolor="black", linewidth=0.6, zorder=6)
+    order = np.argsort(-pop)[:labels]
+    for k in order:
+        r = pts.iloc[int(k)]
+        ax.annotate(str(r["name"]), (r.geometry.x, r.geometry.y), xytext=(3, 3), textcoords="offset points", fontsize=6.5, zorder=7)
+    handles = [Line2D([], [], marker="o", color="white", markeredgecolor="black", ls="", markersize=7, label="settlement (area ~ population)")]
+    if (~known).any():
+        handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", ls="", markersize=4, label="settlement, population unknown"))
+    return handles
+
+
+def draw_changes(ax: Axes, pieces: gpd.GeoDataFrame | None, frame: MapFrame, label: str) -> list[Any]:
+    if pieces is None or not len(pieces):
+        return []
+    pieces.to_crs(frame.crs).plot(ax=ax, facecolor="none", edgecolor="black", linewidth=1.0, hatch=CHANGE_HATCH, zorder=4)
+    return [Patch(facecolor="white", edgecolor="black", hatch=CHANGE_HATCH, label=label)]
+
+
+def draw_topology(ax: Axes, topology: Any, frame: MapFrame) -> list[Any]:
+    """Enclaves/exclaves outlined in bold, necks as black diamonds labelled with their width (m)."""
+    if topology is None:
+        return []
+    handles: list[Any] = []
+    parts = getattr(topology, "parts", None)
+    if parts is not None and len(parts):
+        small = parts[parts["kind"].isin(("enclave", "exclave"))]
+        if len(small):
+            small.to_crs(frame.crs).boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=4)
+            handles.append(Line2D([], [], color="black", lw=1.4, label="enclave / exclave outline"))
+    necks = getattr(topology, "necks", None)
+    if necks is not None and len(necks):
+        g = necks.to_crs(frame.crs)
+        pts = g.geometry.representative_point()
+        ax.scatter(pts.x, pts.y, marker="D", s=26, facecolor="white", edgecolor="black", linewidth=1.0, zorder=8)
+        for p, w in zip(pts, g["min_width_m"], strict=True):
+            ax.annotate(f"{float(w):,.0f} m", (p.x, p.y), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
+        handles.append(Line2D([], [], marker="D", color="white", markeredgecolor="black", ls="", label="neck (label: minimum width)"))
+    return handles
+
+
+def overview_map(
+    scenario: Scenario,
+    frame: MapFrame,
+    path: Path,
+    *,
+    banner: str,
+    pieces: gpd.GeoDataFrame | None = None,
+    baseline_name: str = "",
+    topology: Any = None,
+    added_roads: Sequence[str] = (),
+    title: str = "",
+) -> Path:
+    """The focus map of one scenario: land, claims, land changing hands, enclaves, necks, roads,
+    crossings and settlements sized by population."""
+    b = frame.focus
+    fig, ax = map_figure(b, banner)
+    handles = draw_territory(ax, scenario, frame)
+    handles += draw_changes(ax, pieces, frame, f"land changing hands (vs {baseline_name})")
+    handles += draw_topology(ax, topology, frame)
+    handles += draw_lines(ax, scenario, frame, added_roads)
+    handles += draw_settlements(ax, scenario, frame, b)
+    _set_extent(ax, b)
+    _scale_bar(ax, b)
+    ax.set_title(title or f"{scenario.name}: {scenario.title}", loc="left")
+    legend(fig, ax, handles)
+    footer = (
+        f"Map projection: {frame.crs_text}. Colours are assigned by sorted party id (Okabe-Ito palette) and carry no meaning. "
+        f"Sources: {sources_text(scenario, ('territory', 'settlements', 'roads', 'crossings', 'rivers'))}."
+    )
+    furnish(fig, banner=banner, footer=footer)
+    return save(fig, path)
+
+
+def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str, topology_small: gpd.GeoDataFrame | None = None) -> Path:
+    """The whole data window with every party's land, the focus area boxed."""
+    fig, ax = map_figure(frame.full, banner)
+    handles = draw_territory(ax, scenario, frame)
+    sp = topology_small if topology_small is not None else small_parts(scenario, frame.crs)
+    if len(sp):
+        sp = sp.to_crs(frame.crs)
+        sp.boundary.plot(ax=ax, color="black", linewidth=0.9, zorder=4)
+        for _, r in sp.iterrows():
+            nm = str(r.get("name", "") or "")
+            if nm:
+                p = r.geometry.representative_point()
+                ax.annotate(nm, (p.x, p.y), xytext=(3, -9), textcoords="offset points", fontsize=6.5, fontstyle="italic", zorder=7)
+        handles.append(Line2D([], [], color="black", lw=0.9, label="enclave / exclave (outline)"))
+    settle = scenario.settlements[scenario.settlements["population"].fillna(0) >= 100000]
+    if len(settle):
+        g = settle.to_crs(frame.crs)
+        ax.scatter(g.geometry.x, g.geometry.y, s=8, color="black", zorder=5)
+        for _, r in g.iterrows():
+            ax.annotate(str(r["name"]), (r.geometry.x, r.geometry.y), xytext=(2, 2), textcoords="offset points", fontsize=6)
+    f = frame.focus
+    ax.add_patch(shapely_box_patch(f))
+    handles.append(Patch(facecolor="none", edgecolor="black", linestyle="--", label="area of the detailed maps"))
+    _set_extent(ax, frame.full)
+    _scale_bar(ax, frame.full)
+    ax.set_title(f"Parties' land in the data window ({scenario.name})", loc="left")
+    legend(fig, ax, handles)
+    furnish(fig, banner=banner, footer=f"Map projection: {frame.crs_text}. Towns of at least 100,000 people labelled. Sources: {sources_text(scenario, ('territory', 'settlements'))}.")
+    return save(fig, path)
+
+
+def shapely_box_patch(b: Bounds) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, edgecolor="black", linestyle="--", linewidth=1.0, zorder=9)
+
+
+def project_raster_extent(raster: Any, crs: CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell-centre coordinates of ``raster`` projected into ``crs`` (for pcolormesh), with its values."""
+    from pyproj import Transformer
+
+    rows, cols = raster.shape
+    t = raster.transform
+    cc, rr = np.meshgrid(np.arange(cols + 1), np.arange(rows + 1))
+    xs, ys = t * (cc.astype(float), rr.astype(float))
+    tr = Transformer.from_crs(raster.crs, crs, always_xy=True)
+    px, py = tr.transform(np.asarray(xs), np.asarray(ys))
+    return np.asarray(px), np.asarray(py), raster.masked()
+
+
+def travel_time_map(
+    scenario: Scenario,
+    frame: MapFrame,
+    path: Path,
+    *,
+    panels: Sequence[tuple[str, Any]],
+    regime: str,
+    target: str,
+    banner: str,
+) -> Path:
+    """One panel per traveller class: minutes to the nearest ``target`` under ``regime``."""
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm
+
+    n = max(1, len(panels))
+    fig = new_figure(5.2 * n + 1.2, 5.6)
+    levels = [0, 15, 30, 60, 90, 120, 180, 240, 360]
+    cmap = colormaps["viridis"].resampled(len(levels) - 1)
+    norm = BoundaryNorm(levels, cmap.N, extend="max")
+    mesh = None
+    top = 0.86 if banner else 0.9
+    for k, (cls, raster) in enumerate(panels):
+        ax = fig.add_axes((0.01 + k * (0.88 / n), 0.1, 0.86 / n, top - 0.12))
+        px, py, vals = project_raster_extent(raster, frame.crs)
+        mesh = ax.pcolormesh(px, py, vals, cmap=cmap, norm=norm, shading="flat", rasterized=True)
+        terr = scenario.territory.to_crs(frame.crs)
+        terr.boundary.plot(ax=ax, color="white", linewidth=0.8)
+        terr.boundary.plot(ax=ax, color="black", linewidth=0.3)
+        if len(scenario.roads):
+            scenario.roads.to_crs(frame.crs).plot(ax=ax, color="#dddddd", linewidth=0.5)
+        draw_settlements(ax, scenario, frame, frame.focus, labels=6)
+        _set_extent(ax, frame.focus)
+        _scale_bar(ax, frame.focus)
+        ax.set_title(f"{cls}", loc="left")
+    if mesh is not None:
+        cax = fig.add_axes((0.91, 0.15, 0.015, top - 0.25))
+        cb = fig.colorbar(mesh, cax=cax)
+        cb.set_label("minutes to the nearest " + target)
+    fig.text(0.01, top + 0.02, f"{scenario.name}, regime '{regime}': travel time (minutes) to the nearest {target}; blank = cannot reach", fontsize=9)
+    furnish(
+        fig,
+        banner=banner,
+        footer=f"Units: minutes. Map projection: {frame.crs_text}; travel times computed by delimit.access on the scenario's roads and terrain. Sources: {sources_text(scenario, ('roads', 'crossings', 'settlements'))}.",
+    )
+    return save(fig, path)
+
+
+def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd.GeoDataFrame | Any, regime: str, banner: str, topology: Any = None) -> Path:
+    """Chokepoints (roads/crossings whose loss hurts most): circles sized by person-hours added."""
+    fig, ax = map_figure(frame.focus, banner)
+    handles = draw_territory(ax, scenario, frame)
+    handles += draw_lines(ax, scenario, frame)
+    draw_settlements(ax, scenario, frame, frame.focus, labels=8)
+    if rows is not None and len(rows):
+        lon = np.asarray(rows["lon"], dtype=float)
+        lat = np.asarray(rows["lat"], dtype=float)
+        g = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(frame.crs)
+        hours = np.asarray(rows["person_hours_added"], dtype=float)
+        hours = np.nan_to_num(hours, nan=0.0)
+        size = 30 + 500 * np.sqrt(np.clip(hours, 0, None) / max(float(np.nanmax(hours)) if len(hours) else 1.0, 1e-9))
+        ax.scatter(g.x, g.y, s=size, facecolor="none", edgecolor="black", linewidth=1.6, zorder=9)
+        for rank, (p, kind, rid) in enumerate(zip(g, rows["kind"], rows["id"], strict=True), start=1):
+            ax.annotate(f"#{rank}", (p.x, p.y), xytext=(6, 6), textcoords="offset points", fontsize=8, fontweight="bold", zorder=10)
+        handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", markeredgewidth=1.6, ls="", markersize=10, label="chokepoint (area ~ person-hours added if lost; #rank)"))
+    else:
+        ax.text(0.5, 0.5, "no chokepoint: no single road or crossing whose loss changes access", transform=ax.transAxes, ha="center", fontsize=9)
+    _set_extent(ax, frame.focus)
+    _scale_bar(ax, frame.focus)
+    ax.set_title(f"{scenario.name}, regime '{regime}': chokepoints", loc="left")
+    legend(fig, ax, handles)
+    furnish(fig, banner=banner, footer=f"Units: person-hours added (population x extra travel time) and persons cut off if the road or crossing is lost. Map projection: {frame.crs_text}. Sources: {sources_text(scenario, ('roads', 'crossings', 'settlements'))}.")
+    return save(fig, path)
+
+
+def full_bounds(scenarios: Sequence[Scenario], crs: CRS) -> Bounds:
+    """Projected extent of the scenarios' windows (or territory)."""
+    boxes = []
+    for s in scenarios:
+        layer = s.window if len(s.window) else s.territory
+        if len(layer):
+            boxes.append(layer.to_crs(crs).total_bounds)
+    b = np.array(boxes)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
