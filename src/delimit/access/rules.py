@@ -1,0 +1,145 @@
+"""Regimes and traveller classes as arc costs: the ``group_add`` array and the node mask.
+
+A regime and a class never change the graph, only (a) the additive cost of each arc *group*
+(``inf`` closes it) and (b) which nodes are blocked. See :mod:`delimit.access.network` for the
+model; this module is the one place where the regime's rules are read.
+
+* road segment: open (0) unless its road is in ``regime.closed_roads`` or closed by a
+  :class:`Closures`;
+* transition between two labels of one vertex: free between labels of one party, or when either
+  label is a road the regime makes neutral (or a free transit corridor listing the class);
+  otherwise a crossing: ``regime.rule(crossing_id if named else None, class, parties)`` -
+  ``delay_minutes * 60`` seconds when open, ``inf`` when closed;
+* green border (foot mode, between terrain cells of two parties): the unnamed-crossing rule of the
+  border between those parties;
+* sealed transit shortcut: open (0 added to the corridor drive) only under its regime, for its
+  listed classes, and when the drive takes at most ``max_minutes``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from delimit.access.network import GREEN, SEALED, SEGMENT, TRANSITION, AccessNetwork
+from delimit.errors import InputError
+from delimit.model.regime import Regime, TravellerClass
+
+
+@dataclass(frozen=True)
+class Closures:
+    """Points blocked on top of a regime (for chokepoint analysis and "what if" questions).
+
+    Attributes
+    ----------
+    junctions: road vertex ids (``AccessNetwork.vertices['vertex_id']``, e.g. ``'v12'``): every
+        node of the vertex is blocked.
+    roads: road ids: every segment of the road is closed.
+    segments: segment ids (``'<road_id>#<k>'``): one straight piece of a road.
+    crossings: crossing ids (named, or the generated ``unnamed:...`` ids of the network).
+
+    >>> Closures(roads=("r-1",)).is_empty
+    False
+    """
+
+    junctions: tuple[str, ...] = field(default_factory=tuple)
+    roads: tuple[str, ...] = field(default_factory=tuple)
+    segments: tuple[str, ...] = field(default_factory=tuple)
+    crossings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.junctions or self.roads or self.segments or self.crossings)
+
+    @classmethod
+    def of(cls, junctions: Iterable[str] = (), roads: Iterable[str] = (), segments: Iterable[str] = (), crossings: Iterable[str] = ()) -> Closures:
+        return cls(tuple(junctions), tuple(roads), tuple(segments), tuple(crossings))
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"junctions": list(self.junctions), "roads": list(self.roads), "segments": list(self.segments), "crossings": list(self.crossings)}
+
+
+def _party_name(net: AccessNetwork, i: int) -> str:
+    return net.parties[i] if 0 <= i < len(net.parties) else ""
+
+
+def check_closures(net: AccessNetwork, closures: Closures) -> None:
+    """Raise InputError naming the first closure that matches nothing in the network."""
+    g = net.groups
+    known = {
+        "junctions": set(net.vertices["vertex_id"]),
+        "roads": set(g.loc[g["kind"] == SEGMENT, "road_id"]),
+        "segments": set(g.loc[g["kind"] == SEGMENT, "segment"]),
+        "crossings": set(g.loc[g["kind"] == TRANSITION, "crossing_id"]),
+    }
+    for name, ids in closures.as_dict().items():
+        for x in ids:
+            if x not in known[name]:
+                raise InputError(net.scenario, f"cannot block unknown {name[:-1]} {x!r}", field=name)
+
+
+def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closures: Closures | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(group_add, blocked)`` for ``regime`` and class ``cls`` (plus optional closures).
+
+    ``group_add[g]`` is added (seconds) to every arc of group ``g``; ``inf`` closes the group.
+    ``blocked`` is the node mask.
+    """
+    closures = closures or Closures()
+    g = net.groups
+    n = len(g)
+    add = np.zeros(n)
+    if n == 0:
+        return add, np.zeros(net.n_nodes, np.bool_)
+    kind = g["kind"].to_numpy()
+    neutral = set(regime.neutral_roads)
+    for t in regime.transit:
+        if t.kind == "free" and cls.id in t.classes:
+            neutral.update(t.roads)
+    closed_roads = set(regime.closed_roads) | set(closures.roads)
+    closed_segments = set(closures.segments)
+    closed_crossings = set(closures.crossings)
+    road_id = g["road_id"].to_numpy()
+    segment = g["segment"].to_numpy()
+    seg = kind == SEGMENT
+    add[seg & (np.isin(road_id, list(closed_roads)) | np.isin(segment, list(closed_segments)))] = math.inf
+    rule_cache: dict[tuple[str | None, str, str], float] = {}
+
+    def rule_cost(cid: str | None, pa: str, pb: str) -> float:
+        k = (cid, pa, pb)
+        if k not in rule_cache:
+            r = regime.rule(cid, cls.id, (pa, pb))
+            rule_cache[k] = float(r.delay_minutes) * 60.0 if r.open else math.inf
+        return rule_cache[k]
+
+    pa_ = g["party_a"].to_numpy()
+    pb_ = g["party_b"].to_numpy()
+    la = g["label_road_a"].to_numpy()
+    lb = g["label_road_b"].to_numpy()
+    cid_ = g["crossing_id"].to_numpy()
+    named_ = g["named"].to_numpy()
+    for i in np.flatnonzero(kind == TRANSITION):
+        if cid_[i] in closed_crossings:
+            add[i] = math.inf
+        elif pa_[i] == pb_[i] or la[i] in neutral or lb[i] in neutral:
+            add[i] = 0.0
+        else:
+            add[i] = rule_cost(str(cid_[i]) if named_[i] else None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])))
+    for i in np.flatnonzero(kind == GREEN):
+        add[i] = rule_cost(None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])))
+    regime_col = g["regime"].to_numpy()
+    classes_col = g["classes"].to_numpy()
+    secs = g["seconds"].to_numpy(dtype=float)
+    maxm = g["max_minutes"].to_numpy(dtype=float)
+    for i in np.flatnonzero(kind == SEALED):
+        ok = regime_col[i] == regime.id and cls.id in str(classes_col[i]).split(",")
+        ok = ok and (not np.isfinite(maxm[i]) or secs[i] <= maxm[i] * 60.0)
+        add[i] = 0.0 if ok else math.inf
+    blocked = np.zeros(net.n_nodes, np.bool_)
+    if closures.junctions:
+        vid = {v: i for i, v in enumerate(net.vertices["vertex_id"])}
+        vs = [vid[j] for j in closures.junctions if j in vid]
+        blocked[np.isin(net.node_vertex, vs) & (net.node_vertex >= 0)] = True
+    return add, blocked

@@ -1,0 +1,544 @@
+"""Travel times from settlements to their targets under a regime, for a traveller class.
+
+Definitions used in every output (also printed in the JSON under ``definitions``):
+
+* **minutes / km**: the fastest trip from the settlement to its target (the nearest target of the
+  kind it may use), including the walk on the connector at both ends and every crossing delay;
+  km is the length of that fastest route (not the shortest route).
+* **reachable**: a route exists under the regime and closures. Settlements off the network (no
+  road of their own party within the connector distance, in the vehicle mode) and settlements
+  without any target of their kind are *not reachable*, with the reason in ``note``; they are
+  counted apart from those *cut off* by the regime.
+* **origins**: the settlements a class travels from: those of the class's party (every
+  settlement for a class without a party).
+* **person-hours added** (comparisons): for each settlement reachable under both regimes,
+  ``population x (minutes_b - minutes_a) / 60`` - the extra hours, summed over the residents, of
+  one trip each to the target; summed over settlements (negative when regime B is faster).
+  Settlements that lose all access are counted in ``people_cut_off`` instead.
+* population 0 means *unknown* (the registry gives none): such settlements count in settlement
+  totals but add nothing to people or person-hours; totals say how many there were.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from delimit.access.network import SEALED, TRANSITION, AccessNetwork, build_network
+from delimit.access.rules import Closures, check_closures, group_costs
+from delimit.access.targets import TargetSet, resolve_targets
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+
+ProgressFn = Callable[[str, float], None]
+
+DEFINITIONS: dict[str, str] = {
+    "minutes": "fastest trip from the settlement to its nearest usable target, including connector walks and crossing delays",
+    "km": "length of that fastest route",
+    "reachable": "a route exists under the regime (and closures); see note for off-network settlements or missing targets",
+    "person_hours_added": "sum over settlements reachable under both regimes of population x (minutes_b - minutes_a) / 60: extra hours for one trip each to the target (negative = faster)",
+    "people_cut_off": "population of settlements with a route under the first regime and none under the second",
+    "population": "0 means unknown; such settlements add nothing to people or person-hours",
+}
+
+ROW_COLUMNS = ["settlement_id", "settlement", "party", "population", "target", "target_id", "minutes", "km", "reachable", "via", "note"]
+
+
+def layers_used(mode: str) -> list[str]:
+    """The scenario layers an access result rests on (for ``data_marks``)."""
+    base = ["territory", "settlements", "roads", "crossings"]
+    return base + (["water_bodies"] if mode == "foot" else [])
+
+
+@dataclass
+class Run:
+    """Solver state of one (regime, class, targets) computation, kept for chokepoints and surfaces."""
+
+    net: AccessNetwork
+    group_add: np.ndarray
+    blocked: np.ndarray
+    # per target group key (party or '*'): (sources, offsets_s, offsets_m, dist, metres, origin, pred, target rows)
+    solves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]]
+    origin_index: np.ndarray  # positions in scenario.settlements of the origins
+
+
+@dataclass
+class AccessResult:
+    """Travel times for one scenario, regime, class and target set.
+
+    ``rows``: one row per origin settlement: ``settlement_id, settlement, party, population,
+    target, target_id, minutes, km, reachable, via`` (crossings on the route), ``note``.
+    """
+
+    scenario: str
+    regime: str
+    traveller_class: str
+    mode: str
+    targets: str
+    targets_description: str
+    rows: pd.DataFrame
+    crs_description: str
+    assumptions: dict[str, Any]
+    notes: list[str]
+    data_marks: dict[str, list[str]]
+    provenance: dict[str, Any]
+    closures: dict[str, list[str]] = field(default_factory=dict)
+    run: Run | None = field(default=None, repr=False)
+
+    def totals(self) -> dict[str, Any]:
+        """Population-weighted totals over the origins (see :data:`DEFINITIONS`)."""
+        return summarise(self.rows)
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue's JSON contract plus provenance, data marks, CRS, assumptions and definitions."""
+        rows = []
+        for r in self.rows.itertuples(index=False):
+            rows.append(
+                {
+                    "settlement_id": r.settlement_id,
+                    "settlement": r.settlement,
+                    "party": r.party,
+                    "population": int(r.population),
+                    "target": r.target,
+                    "target_id": r.target_id,
+                    "minutes": round(float(r.minutes), 2) if r.reachable else None,
+                    "km": round(float(r.km), 3) if r.reachable else None,
+                    "reachable": bool(r.reachable),
+                    "via": list(r.via) if isinstance(r.via, list | tuple) else [],
+                    "note": r.note,
+                }
+            )
+        return {
+            "scenario": self.scenario,
+            "regime": self.regime,
+            "class": self.traveller_class,
+            "mode": self.mode,
+            "targets": self.targets,
+            "targets_description": self.targets_description,
+            "closures": self.closures,
+            "rows": rows,
+            "totals": self.totals(),
+            "definitions": DEFINITIONS,
+            "crs_description": self.crs_description,
+            "assumptions": self.assumptions,
+            "notes": self.notes,
+            "data_marks": self.data_marks,
+            "provenance": self.provenance,
+        }
+
+
+def summarise(rows: pd.DataFrame) -> dict[str, Any]:
+    """People and settlements reachable / not, population-weighted mean minutes, person-hours."""
+    pop = rows["population"].astype(float).to_numpy()
+    reach = rows["reachable"].to_numpy(dtype=bool)
+    off = rows["note"].astype(str).str.startswith("off").to_numpy()
+    notarget = rows["note"].astype(str).str.startswith("no ").to_numpy()
+    cut = ~reach & ~off & ~notarget
+    mins = rows["minutes"].astype(float).to_numpy()
+    w = pop[reach]
+    mean = float((w * mins[reach]).sum() / w.sum()) if w.sum() > 0 else math.nan
+    return {
+        "settlements": int(len(rows)),
+        "settlements_reachable": int(reach.sum()),
+        "settlements_cut_off": int(cut.sum()),
+        "settlements_off_network": int(off.sum()),
+        "settlements_without_target": int(notarget.sum()),
+        "settlements_population_unknown": int((pop == 0).sum()),
+        "people": int(pop.sum()),
+        "people_reachable": int(pop[reach].sum()),
+        "people_cut_off": int(pop[cut].sum()),
+        "people_off_network": int(pop[off].sum()),
+        "mean_minutes": mean,
+        "person_hours": float((pop[reach] * mins[reach]).sum() / 60.0),
+    }
+
+
+def _origins(scenario: Scenario, class_party: str | None) -> np.ndarray:
+    st = scenario.settlements
+    if class_party is None:
+        return np.arange(len(st))
+    return np.flatnonzero(st["party"].astype(str).to_numpy() == class_party)
+
+
+def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int = 100000) -> list[str]:
+    """Crossings (named or generated ids) and sealed transits on the route ending at ``node``."""
+    kinds = net.groups["kind"].to_numpy()
+    pa = net.groups["party_a"].to_numpy()
+    pb = net.groups["party_b"].to_numpy()
+    cid = net.groups["crossing_id"].to_numpy()
+    out: list[str] = []
+    tails = None
+    steps = 0
+    while node >= 0 and pred[node] >= 0 and steps < limit:
+        a = int(pred[node])
+        g = int(net.group[a])
+        if g >= 0 and ((kinds[g] == TRANSITION and pa[g] != pb[g]) or kinds[g] == SEALED):
+            out.append(str(cid[g]))
+        if tails is None:
+            tails = _arc_tails(net)
+        node = int(tails[a])
+        steps += 1
+    return out
+
+
+def _arc_tails(net: AccessNetwork) -> np.ndarray:
+    t = getattr(net, "_tails", None)
+    if t is None:
+        t = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(net.indptr))
+        net._tails = t  # type: ignore[attr-defined]
+    return t
+
+
+def _target_attach(scenario: Scenario, net: AccessNetwork, tset: TargetSet) -> pd.DataFrame:
+    pts = tset.points.copy()
+    node = np.full(len(pts), -1, np.int64)
+    off_s = np.full(len(pts), np.inf)
+    off_m = np.full(len(pts), np.inf)
+    si = pts["settlement_index"].to_numpy()
+    has = si >= 0
+    if has.any():
+        att = net.attach.iloc[si[has]]
+        node[has] = att["node"].to_numpy()
+        off_s[has] = att["offset_s"].to_numpy()
+        off_m[has] = att["offset_m"].to_numpy()
+    if (~has).any():
+        att = net.attach_points(pts["lon"].to_numpy()[~has], pts["lat"].to_numpy()[~has], pts["party"].to_numpy()[~has])
+        node[~has] = att["node"].to_numpy()
+        off_s[~has] = att["offset_s"].to_numpy()
+        off_m[~has] = att["offset_m"].to_numpy()
+    pts["node"] = node
+    pts["offset_s"] = off_s
+    pts["offset_m"] = off_m
+    return pts
+
+
+def compute(
+    scenario: Scenario,
+    net: AccessNetwork,
+    regime_id: str | None,
+    class_id: str,
+    tset: TargetSet,
+    closures: Closures | None = None,
+    *,
+    with_routes: bool = True,
+) -> tuple[pd.DataFrame, Run]:
+    """Rows and solver state for one regime and class on a built network (the engine's core)."""
+    regime = scenario.regime(regime_id)
+    cls = scenario.traveller_class(class_id)
+    closures = closures or Closures()
+    check_closures(net, closures)
+    add, blocked = group_costs(net, regime, cls, closures)
+    st = scenario.settlements
+    origins = _origins(scenario, cls.party)
+    tpts = _target_attach(scenario, net, tset)
+    keys = sorted(set(st["party"].astype(str).to_numpy()[origins])) if tset.per_party else ["*"]
+    solves: dict[str, Any] = {}
+    for key in keys:
+        sel = tpts[(tpts["party"].astype(str) == key) & (tpts["node"] >= 0)] if key != "*" else tpts[tpts["node"] >= 0]
+        src = sel["node"].to_numpy(np.int64)
+        offs = sel["offset_s"].to_numpy(float)
+        offm = sel["offset_m"].to_numpy(float)
+        if len(src):
+            d, m, o, p = net.shortest(add, blocked, src, offs)
+        else:
+            d = m = np.full(net.n_nodes, np.inf)
+            o = np.full(net.n_nodes, -1, np.int32)
+            p = np.full(net.n_nodes, -1, np.int64)
+        solves[key] = (src, offs, offm, d, m, o, p, sel.reset_index(drop=True))
+    out: list[dict[str, Any]] = []
+    all_by_party = tpts.groupby(tpts["party"].astype(str)).size().to_dict() if len(tpts) else {}
+    for i in origins:
+        row = st.iloc[i]
+        party = str(row["party"])
+        rec: dict[str, Any] = {
+            "settlement_id": str(row["settlement_id"]),
+            "settlement": str(row["name"]),
+            "party": party,
+            "population": int(row["population"]),
+            "target": "",
+            "target_id": "",
+            "minutes": math.inf,
+            "km": math.inf,
+            "reachable": False,
+            "via": [],
+            "note": "",
+        }
+        key = party if tset.per_party else "*"
+        att = net.attach.iloc[i]
+        if tset.per_party and all_by_party.get(party, 0) == 0:
+            rec["note"] = f"no {tset.spec} of {party or 'any party'} in the data"
+            if tset.spec == "capital":
+                rec["note"] += " (the capital lies outside the data window)"
+        elif key not in solves or len(solves[key][0]) == 0:
+            rec["note"] = f"no {tset.spec} reachable from the network (targets off the network)"
+        elif int(att["node"]) < 0:
+            rec["note"] = "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
+        else:
+            src, offs, offm, d, m, o, p, sel = solves[key]
+            node = int(att["node"])
+            if np.isfinite(d[node]):
+                k = int(o[node])
+                rec.update(
+                    target=str(sel["name"].iloc[k]),
+                    target_id=str(sel["target_id"].iloc[k]),
+                    minutes=(float(d[node]) + float(att["offset_s"])) / 60.0,
+                    km=(float(m[node]) + float(att["offset_m"]) + float(offm[k])) / 1000.0,
+                    reachable=True,
+                    via=_route_crossings(net, p, node)[::-1] if with_routes else [],
+                )
+        out.append(rec)
+    rows = pd.DataFrame(out, columns=ROW_COLUMNS)
+    return rows, Run(net, add, blocked, solves, origins)
+
+
+def _network_for(scenario: Scenario, class_id: str, network: AccessNetwork | None, progress: ProgressFn | None = None) -> AccessNetwork:
+    cls = scenario.traveller_class(class_id)
+    if network is not None:
+        if network.mode != cls.mode:
+            raise InputError(scenario.name, f"class {class_id!r} travels by {cls.mode} but the network given is for {network.mode}", field="network")
+        return network
+    return build_network(scenario, mode=cls.mode, progress=progress)
+
+
+def travel_times(
+    scenario: Scenario,
+    *,
+    traveller_class: str,
+    regime: str | None = None,
+    targets: str | gpd.GeoDataFrame = "regional-centre",
+    network: AccessNetwork | None = None,
+    closures: Closures | None = None,
+    blocked_nodes: Sequence[str] = (),
+    blocked_roads: Sequence[str] = (),
+    blocked_crossings: Sequence[str] = (),
+    progress: ProgressFn | None = None,
+) -> AccessResult:
+    """Travel time and distance from each origin settlement to its target, or unreachable.
+
+    Parameters
+    ----------
+    scenario: the scenario.
+    traveller_class: a class id of the scenario (its ``mode`` picks the network).
+    regime: regime id (default: the scenario's default regime).
+    targets: ``'capital'``, ``'regional-centre'``, ``'district-centre'``, ``'town:N'`` or a point
+        GeoDataFrame (see :mod:`delimit.access.targets`).
+    network: a network built by :func:`build_network` for the class's mode (reused across calls).
+    closures, blocked_nodes, blocked_roads, blocked_crossings: points blocked on top of the regime
+        (junction vertex ids such as ``'v18'``, road ids, crossing ids).
+    progress: optional ``(message, fraction)`` callback.
+
+    Returns
+    -------
+    AccessResult
+        ``rows`` (minutes, km, reachable, via, note per settlement) and ``to_json()``.
+
+    Examples
+    --------
+    >>> from delimit import load_scenario  # doctest: +SKIP
+    >>> r = travel_times(load_scenario("status-quo"), traveller_class="resident-tj")  # doctest: +SKIP
+    >>> r.rows.set_index("settlement").loc["Vorukh", "target"]  # doctest: +SKIP
+    'Khujand'
+    """
+    report = progress or (lambda _m, _f: None)
+    net = _network_for(scenario, traveller_class, network, progress=lambda m, f: report(m, 0.6 * f))
+    c = closures or Closures()
+    if blocked_nodes or blocked_roads or blocked_crossings:
+        c = Closures(
+            tuple(c.junctions) + tuple(blocked_nodes), tuple(c.roads) + tuple(blocked_roads), tuple(c.segments), tuple(c.crossings) + tuple(blocked_crossings)
+        )
+    tset = resolve_targets(scenario, targets)
+    report("solving", 0.6)
+    rows, run = compute(scenario, net, regime, traveller_class, tset, c)
+    report("done", 1.0)
+    reg = scenario.regime(regime)
+    return AccessResult(
+        scenario=scenario.name,
+        regime=reg.id,
+        traveller_class=traveller_class,
+        mode=net.mode,
+        targets=tset.spec,
+        targets_description=tset.description,
+        rows=rows,
+        crs_description=net.crs_description,
+        assumptions={"speeds": net.speeds.as_dict(), "regime_status": reg.status},
+        notes=list(net.notes),
+        data_marks=scenario.data_marks(layers_used(net.mode)),
+        provenance=scenario.provenance.as_dict(),
+        closures=c.as_dict(),
+        run=run,
+    )
+
+
+@dataclass
+class RegimeComparison:
+    """Per-settlement change between two regimes (same scenario, class, targets and network).
+
+    ``rows``: ``settlement_id, settlement, party, population, target_a, minutes_a, target_b,
+    minutes_b, delta_minutes, cut_off`` (route under A, none under B), ``gained`` (the reverse),
+    ``person_hours_added``. ``totals``: ``people_cut_off, people_gaining_access,
+    person_hours_added, settlements_cut_off, settlements_population_unknown_cut_off``.
+    """
+
+    scenario: str
+    regime_a: str
+    regime_b: str
+    traveller_class: str
+    targets: str
+    rows: pd.DataFrame
+    totals: dict[str, Any]
+    crs_description: str
+    notes: list[str]
+    data_marks: dict[str, list[str]]
+    provenance: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        rows = []
+        for r in self.rows.to_dict("records"):
+            rr = dict(r)
+            for k in ("minutes_a", "minutes_b", "delta_minutes", "person_hours_added"):
+                v = rr[k]
+                rr[k] = round(float(v), 3) if v is not None and math.isfinite(float(v)) else None
+            rows.append(rr)
+        return {
+            "scenario": self.scenario,
+            "regime_a": self.regime_a,
+            "regime_b": self.regime_b,
+            "class": self.traveller_class,
+            "targets": self.targets,
+            "rows": rows,
+            "totals": self.totals,
+            "definitions": DEFINITIONS,
+            "crs_description": self.crs_description,
+            "notes": self.notes,
+            "data_marks": self.data_marks,
+            "provenance": self.provenance,
+        }
+
+
+def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Merge two results' rows (same origins) into the comparison rows and totals."""
+    m = a[["settlement_id", "settlement", "party", "population", "target", "minutes", "reachable"]].merge(
+        b[["settlement_id", "target", "minutes", "reachable"]], on="settlement_id", how="outer", suffixes=("_a", "_b")
+    )
+    for col in ("settlement", "party"):
+        m[col] = m[col].fillna("")
+    m["population"] = m["population"].fillna(0).astype(int)
+    ra = m["reachable_a"].fillna(False).astype(bool).to_numpy()
+    rb = m["reachable_b"].fillna(False).astype(bool).to_numpy()
+    ma = np.where(ra, m["minutes_a"].astype(float), np.inf)
+    mb = np.where(rb, m["minutes_b"].astype(float), np.inf)
+    both = ra & rb
+    delta = np.where(both, mb - ma, np.nan)
+    pop = m["population"].to_numpy(float)
+    pha = np.where(both, pop * delta / 60.0, np.nan)
+    cut = ra & ~rb
+    gained = ~ra & rb
+    rows = pd.DataFrame(
+        {
+            "settlement_id": m["settlement_id"],
+            "settlement": m["settlement"],
+            "party": m["party"],
+            "population": m["population"],
+            "target_a": m["target_a"].fillna(""),
+            "minutes_a": np.where(ra, ma, np.nan),
+            "target_b": m["target_b"].fillna(""),
+            "minutes_b": np.where(rb, mb, np.nan),
+            "delta_minutes": delta,
+            "cut_off": cut,
+            "gained": gained,
+            "person_hours_added": pha,
+        }
+    )
+    totals = {
+        "settlements": int(len(rows)),
+        "settlements_cut_off": int(cut.sum()),
+        "settlements_cut_off_population_unknown": int((cut & (pop == 0)).sum()),
+        "people_cut_off": int(pop[cut].sum()),
+        "settlements_gaining_access": int(gained.sum()),
+        "people_gaining_access": int(pop[gained].sum()),
+        "person_hours_added": float(np.nansum(pha)),
+        "settlements_slower": int((both & (delta > 1e-9)).sum()),
+        "settlements_faster": int((both & (delta < -1e-9)).sum()),
+    }
+    return rows, totals
+
+
+def compare_regimes(
+    scenario: Scenario,
+    regime_a: str,
+    regime_b: str,
+    *,
+    traveller_class: str,
+    targets: str | gpd.GeoDataFrame = "regional-centre",
+    network: AccessNetwork | None = None,
+    progress: ProgressFn | None = None,
+) -> RegimeComparison:
+    """Per-settlement change in travel time from regime A to regime B, with population totals.
+
+    Both regimes are solved on one network (one CSR, masked per regime). See
+    :data:`DEFINITIONS` for *people cut off* and *person-hours added*.
+    """
+    net = _network_for(scenario, traveller_class, network, progress)
+    tset = resolve_targets(scenario, targets)
+    ra, _ = compute(scenario, net, regime_a, traveller_class, tset, with_routes=False)
+    rb, _ = compute(scenario, net, regime_b, traveller_class, tset, with_routes=False)
+    rows, totals = compare_rows(ra, rb)
+    return RegimeComparison(
+        scenario=scenario.name,
+        regime_a=scenario.regime(regime_a).id,
+        regime_b=scenario.regime(regime_b).id,
+        traveller_class=traveller_class,
+        targets=tset.spec,
+        rows=rows,
+        totals=totals,
+        crs_description=net.crs_description,
+        notes=list(net.notes),
+        data_marks=scenario.data_marks(layers_used(net.mode)),
+        provenance=scenario.provenance.as_dict(),
+    )
+
+
+def access_summary(
+    scenario: Scenario,
+    *,
+    regimes: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
+    targets: str | gpd.GeoDataFrame = "regional-centre",
+    networks: dict[str, AccessNetwork] | None = None,
+    progress: ProgressFn | None = None,
+) -> pd.DataFrame:
+    """One row per (regime, class): people reachable / cut off, mean minutes, person-hours.
+
+    Columns: ``regime, class, mode, settlements, people, people_reachable, people_cut_off,
+    people_off_network, settlements_cut_off, settlements_population_unknown, mean_minutes``
+    (population-weighted over reachable settlements), ``person_hours`` (population x minutes / 60
+    summed over reachable settlements: the hours of one trip each). One network per mode is built
+    and reused for every regime and class (pass ``networks={'vehicle': net, ...}`` to reuse yours).
+    """
+    regimes = list(regimes) if regimes is not None else list(scenario.regimes)
+    classes = list(classes) if classes is not None else list(scenario.traveller_classes)
+    nets = dict(networks or {})
+    tset = resolve_targets(scenario, targets)
+    out: list[dict[str, Any]] = []
+    total = max(1, len(regimes) * len(classes))
+    k = 0
+    for cid in classes:
+        mode = scenario.traveller_class(cid).mode
+        if mode not in nets:
+            nets[mode] = build_network(scenario, mode=mode)
+        for rid in regimes:
+            rows, _ = compute(scenario, nets[mode], rid, cid, tset, with_routes=False)
+            s = summarise(rows)
+            out.append({"regime": scenario.regime(rid).id, "class": cid, "mode": mode, **{k2: s[k2] for k2 in (
+                "settlements", "people", "people_reachable", "people_cut_off", "people_off_network", "settlements_cut_off",
+                "settlements_population_unknown", "mean_minutes", "person_hours")}})
+            k += 1
+            if progress:
+                progress(f"{rid} / {cid}", k / total)
+    return pd.DataFrame(out)
