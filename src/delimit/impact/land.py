@@ -93,16 +93,23 @@ def measurement_crs(*scenarios: Scenario) -> CRS:
     return equal_area_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
 
 
-def dissolve_parties(territory: gpd.GeoDataFrame, crs: CRS) -> dict[str, BaseGeometry]:
-    """{party: union of its parts} with geometries projected into ``crs`` (made valid)."""
+def dissolve_parties(territory: gpd.GeoDataFrame, crs: CRS | None = None) -> dict[str, BaseGeometry]:
+    """{party: union of its parts} (made valid), projected into ``crs`` if given, else in WGS84."""
     if not len(territory):
         return {}
-    proj = territory.to_crs(crs)
+    proj = territory.to_crs(crs) if crs is not None else territory
     out: dict[str, BaseGeometry] = {}
     for party in sorted(proj["party"].astype(str).unique()):
         geoms = proj.geometry[proj["party"].astype(str) == party].values
         out[party] = shapely.make_valid(shapely.union_all(shapely.make_valid(geoms)))
     return out
+
+
+def area_km2(g: BaseGeometry, crs: CRS) -> float:
+    """Area (km²) of a WGS84 geometry measured in the equal-area ``crs`` (vertices projected)."""
+    if g.is_empty:
+        return 0.0
+    return float(gpd.GeoSeries([g], crs=WGS84).to_crs(crs).area.iloc[0]) / 1e6
 
 
 def _polygonal(g: BaseGeometry) -> BaseGeometry:
@@ -134,8 +141,11 @@ def land_changes(
     crs = crs or measurement_crs(baseline, scenario)
     if progress:
         progress("dissolving territory by party", 0.0)
-    ga = dissolve_parties(baseline.territory, crs)
-    gb = dissolve_parties(scenario.territory, crs)
+    # The overlay runs in the storage CRS, where both scenarios share their vertices exactly
+    # (projecting first would turn identical edges with different vertex density into slivers);
+    # each resulting piece is then measured in the equal-area CRS.
+    ga = dissolve_parties(baseline.territory)
+    gb = dissolve_parties(scenario.territory)
     all_a = shapely.union_all(list(ga.values())) if ga else shapely.Polygon()
     all_b = shapely.union_all(list(gb.values())) if gb else shapely.Polygon()
     # "No party" is the rest of the joint extent under each scenario.
@@ -155,17 +165,16 @@ def land_changes(
         if progress:
             progress(f"overlaying land of {frm}", 0.1 + 0.8 * i / max(1, len(keys)))
         lost = _polygonal(shapely.difference(ga_full[frm], gb_full.get(frm, shapely.Polygon())))
-        if lost.is_empty or lost.area / 1e6 < min_area_km2:
+        if lost.is_empty or area_km2(lost, crs) < min_area_km2:
             continue
         for to in sorted(gb_full):
             if to == frm or not lost.envelope.intersects(gb_full[to].envelope):
                 continue
             piece = _polygonal(shapely.intersection(lost, gb_full[to]))
-            area = piece.area / 1e6
+            area = area_km2(piece, crs)
             if area >= min_area_km2:
                 rows.append({"from": frm, "to": to, "area_km2": area, "geometry": piece})
-    pieces = gpd.GeoDataFrame(rows, columns=["from", "to", "area_km2", "geometry"], geometry="geometry", crs=crs)
-    pieces = pieces.to_crs(WGS84) if len(pieces) else gpd.GeoDataFrame({"from": [], "to": [], "area_km2": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    pieces = gpd.GeoDataFrame(rows, columns=["from", "to", "area_km2", "geometry"], geometry="geometry", crs=WGS84)
     flows = pd.DataFrame(pieces.drop(columns="geometry")).reset_index(drop=True)
     flows["area_km2"] = flows["area_km2"].astype(float)
 
@@ -179,8 +188,8 @@ def land_changes(
         bal.append(
             {
                 "party": p,
-                "baseline_km2": ga_full[p].area / 1e6 if p in ga_full else 0.0,
-                "scenario_km2": gb_full[p].area / 1e6 if p in gb_full else 0.0,
+                "baseline_km2": area_km2(ga_full[p], crs) if p in ga_full else 0.0,
+                "scenario_km2": area_km2(gb_full[p], crs) if p in gb_full else 0.0,
                 "gained_km2": gained,
                 "lost_km2": lost,
                 "net_km2": gained - lost,
