@@ -434,7 +434,8 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     ma = np.where(ra, m["minutes_a"].astype(float), np.inf)
     mb = np.where(rb, m["minutes_b"].astype(float), np.inf)
     both = ra & rb
-    delta = np.where(both, mb - ma, np.nan)
+    with np.errstate(invalid="ignore"):
+        delta = np.where(both, mb - ma, np.nan)
     pop = m["population"].to_numpy(float)
     pha = np.where(both, pop * delta / 60.0, np.nan)
     cut = ra & ~rb

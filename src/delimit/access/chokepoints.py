@@ -1,0 +1,360 @@
+"""Chokepoints: road junctions, road segments and crossings whose blocking cuts people off.
+
+Method
+------
+1. Solve once per class (vehicle mode; one network, the regime's masks).
+2. **Cut-offs from graph structure, not from re-solving.** For each party's target set, take the
+   graph of arcs usable under the regime, put an extra node in the middle of every road segment
+   and every crossing (so that blocking a segment or a crossing is blocking a node), add a root
+   joined to every target, and compute the **dominator tree** from the root
+   (``networkx.immediate_dominators``, Lengauer-Tarjan/Cooper-Harvey-Kennedy, near-linear). A
+   node *d* dominates a settlement when every route from any target to it passes *d*: blocking *d*
+   cuts it off. One pass up the tree from each settlement gives, for every junction, segment and
+   crossing at once, the people who would lose all access. A junction with several labels (a
+   vertex on a border) is the union of its nodes' dominated sets (a lower bound, made exact in 4).
+3. **Candidates** are ranked by that cut-off population, then by the population whose fastest
+   route passes the point (from the shortest-path trees already computed).
+4. **Re-solve only the top candidates** with the point blocked (:class:`~delimit.access.rules.Closures`)
+   to get exact ``people_cut_off`` and ``person_hours_added`` (see
+   :data:`delimit.access.travel.DEFINITIONS`).
+
+Classes: by default each party's *resident* vehicle class (so each settlement's residents are
+counted once, travelling from their own settlement to their own party's target); or the one class
+given. Chokepoints are computed on the road network (vehicle mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from delimit.access.network import SEGMENT, TRANSITION, AccessNetwork, build_network
+from delimit.access.rules import Closures
+from delimit.access.targets import resolve_targets
+from delimit.access.travel import DEFINITIONS, Run, _arc_tails, compare_rows, compute, layers_used
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+
+ProgressFn = Callable[[str, float], None]
+
+CHOKEPOINT_COLUMNS = ["kind", "id", "name", "lon", "lat", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
+
+
+@dataclass
+class ChokepointResult:
+    """Ranked chokepoints. ``rows``: ``kind`` (junction/road/crossing), ``id``, ``name``, ``lon``,
+    ``lat``, ``people_cut_off``, ``settlements_cut_off``, ``person_hours_added``,
+    ``cut_off_settlements`` (names), ``estimated_cut_off`` (the dominator-tree estimate)."""
+
+    scenario: str
+    regime: str
+    classes: list[str]
+    targets: str
+    rows: pd.DataFrame
+    candidates_examined: int
+    crs_description: str
+    notes: list[str]
+    data_marks: dict[str, list[str]]
+    provenance: dict[str, Any]
+    definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+
+    def to_json(self) -> dict[str, Any]:
+        rows = [
+            {
+                "kind": r["kind"],
+                "id": r["id"],
+                "name": r["name"],
+                "location": [round(float(r["lon"]), 6), round(float(r["lat"]), 6)],
+                "people_cut_off": int(r["people_cut_off"]),
+                "settlements_cut_off": int(r["settlements_cut_off"]),
+                "person_hours_added": round(float(r["person_hours_added"]), 3),
+                "cut_off_settlements": list(r["cut_off_settlements"]),
+            }
+            for r in self.rows.to_dict("records")
+        ]
+        return {
+            "scenario": self.scenario,
+            "regime": self.regime,
+            "classes": self.classes,
+            "targets": self.targets,
+            "rows": rows,
+            "candidates_examined": self.candidates_examined,
+            "method": "dominator tree of the usable road graph from each party's targets for cut-offs; solver re-run for the top candidates",
+            "definitions": {
+                **self.definitions,
+                "people_cut_off": "population (summed over the classes analysed) that has a route to its target under the regime and none with this point blocked",
+                "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
+            },
+            "crs_description": self.crs_description,
+            "notes": self.notes,
+            "data_marks": self.data_marks,
+            "provenance": self.provenance,
+        }
+
+
+def default_classes(scenario: Scenario) -> list[str]:
+    """Each party's resident vehicle class (first one declared per party)."""
+    seen: dict[str, str] = {}
+    for c in scenario.traveller_classes.values():
+        if c.mode == "vehicle" and c.kind == "resident" and c.party and c.party not in seen:
+            seen[c.party] = c.id
+    return list(seen.values())
+
+
+def _dominated_people(net: AccessNetwork, run: Run, pop: np.ndarray, names: np.ndarray) -> dict[tuple[str, int], tuple[float, set[int]]]:
+    """{(kind, id): (people, settlement positions)} dominated, for node ('n', node) and group ('g', group) keys."""
+    add, blocked = run.group_add, run.blocked
+    tails = _arc_tails(net)
+    g = net.group
+    w = net.base + np.where(g >= 0, add[np.maximum(g, 0)], 0.0)
+    ok = np.isfinite(w) & ~blocked[tails] & ~blocked[net.indices]
+    gk = net.groups["kind"].to_numpy()
+    out: dict[tuple[str, int], tuple[float, set[int]]] = {}
+    base_graph = nx.DiGraph()
+    for a in np.flatnonzero(ok):
+        u, v, gg = int(tails[a]), int(net.indices[a]), int(g[a])
+        if gg >= 0 and gk[gg] in (SEGMENT, TRANSITION):
+            base_graph.add_edge(("n", u), ("g", gg))
+            base_graph.add_edge(("g", gg), ("n", v))
+        else:
+            base_graph.add_edge(("n", u), ("n", v))
+    att = net.attach["node"].to_numpy()
+    for _key, (src, _offs, _offm, dist, _m, _o, _p, _sel) in run.solves.items():
+        if not len(src):
+            continue
+        G = base_graph.copy()
+        for s in src:
+            G.add_edge(("root", 0), ("n", int(s)))
+        idom = nx.immediate_dominators(G, ("root", 0))
+        for i in run.origin_index:
+            node = int(att[i])
+            if node < 0 or not np.isfinite(dist[node]) or ("n", node) not in idom:
+                continue
+            x: Any = ("n", node)
+            while x != ("root", 0):
+                people, members = out.get(x, (0.0, set()))
+                if i not in members:
+                    members.add(int(i))
+                    out[x] = (people + float(pop[i]), members)
+                nxt = idom[x]
+                if nxt == x:
+                    break
+                x = nxt
+    return out
+
+
+def _path_load(net: AccessNetwork, run: Run, pop: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
+    """Population whose fastest route passes each vertex / each group."""
+    tails = _arc_tails(net)
+    att = net.attach["node"].to_numpy()
+    vload: dict[int, float] = {}
+    gload: dict[int, float] = {}
+    for _key, (src, _offs, _offm, dist, _m, _o, pred, _sel) in run.solves.items():
+        if not len(src):
+            continue
+        for i in run.origin_index:
+            node = int(att[i])
+            if node < 0 or not np.isfinite(dist[node]):
+                continue
+            seen_v: set[int] = set()
+            seen_g: set[int] = set()
+            while node >= 0:
+                v = int(net.node_vertex[node])
+                if v >= 0:
+                    seen_v.add(v)
+                a = int(pred[node])
+                if a < 0:
+                    break
+                if net.group[a] >= 0:
+                    seen_g.add(int(net.group[a]))
+                node = int(tails[a])
+            for v in seen_v:
+                vload[v] = vload.get(v, 0.0) + float(pop[i]) + 1e-6
+            for gg in seen_g:
+                gload[gg] = gload.get(gg, 0.0) + float(pop[i]) + 1e-6
+    return vload, gload
+
+
+def chokepoints(
+    scenario: Scenario,
+    *,
+    regime: str | None = None,
+    traveller_class: str | None = None,
+    targets: str = "regional-centre",
+    top: int = 10,
+    network: AccessNetwork | None = None,
+    progress: ProgressFn | None = None,
+) -> ChokepointResult:
+    """Junctions, road segments and crossings ranked by people cut off, then person-hours added.
+
+    Parameters
+    ----------
+    scenario, regime: what to analyse (regime default: the scenario's default).
+    traveller_class: one vehicle class; default each party's resident vehicle class.
+    targets: target set (default each party's own regional centres).
+    top: how many chokepoints to return (the solver is re-run for up to ``3 * top`` candidates).
+    network: a vehicle network of the scenario to reuse.
+    progress: optional ``(message, fraction)`` callback.
+
+    See the module docstring for the method.
+    """
+    if top < 1:
+        raise InputError(scenario.name, f"top must be at least 1 (got {top})", field="top")
+    report = progress or (lambda _m, _f: None)
+    reg = scenario.regime(regime)
+    classes = [traveller_class] if traveller_class else default_classes(scenario)
+    if not classes:
+        raise InputError(scenario.name, "no resident vehicle class to analyse; name one with --class", field="class")
+    for c in classes:
+        if scenario.traveller_class(c).mode != "vehicle":
+            raise InputError(scenario.name, f"class {c!r} travels on foot; chokepoints are computed on the road network (vehicle classes)", field="class")
+    net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
+    tset = resolve_targets(scenario, targets)
+    st = scenario.settlements
+    pop = st["population"].astype(float).to_numpy()
+    names = st["name"].astype(str).to_numpy()
+    report("baseline", 0.1)
+    base_rows: dict[str, pd.DataFrame] = {}
+    dom_j: dict[int, tuple[float, set[int]]] = {}
+    dom_g: dict[int, tuple[float, set[int]]] = {}
+    vload: dict[int, float] = {}
+    gload: dict[int, float] = {}
+    for c in classes:
+        rows, run = compute(scenario, net, reg.id, c, tset, with_routes=False)
+        base_rows[c] = rows
+        dom = _dominated_people(net, run, pop, names)
+        for (kind, ident), (people, members) in dom.items():
+            if kind == "n":
+                v = int(net.node_vertex[ident])
+                if v < 0:
+                    continue
+                p0, m0 = dom_j.get(v, (0.0, set()))
+                new = members - m0
+                dom_j[v] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
+            elif kind == "g":
+                p0, m0 = dom_g.get(ident, (0.0, set()))
+                new = members - m0
+                dom_g[ident] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
+        vl, gl = _path_load(net, run, pop)
+        for k, v in vl.items():
+            vload[k] = vload.get(k, 0.0) + v
+        for k, v in gl.items():
+            gload[k] = gload.get(k, 0.0) + v
+    report("dominators", 0.4)
+
+    groups = net.groups
+    cands: list[dict[str, Any]] = []
+    verts = net.vertices
+    for v in np.flatnonzero(verts["degree"].to_numpy() >= 3):
+        est = dom_j.get(int(v), (0.0, set()))
+        cands.append(
+            {
+                "kind": "junction",
+                "id": str(verts["vertex_id"].iloc[v]),
+                "name": "junction of " + str(verts["roads"].iloc[v]).replace(",", ", "),
+                "lon": float(verts["lon"].iloc[v]),
+                "lat": float(verts["lat"].iloc[v]),
+                "est": est[0],
+                "est_n": len(est[1]),
+                "load": vload.get(int(v), 0.0),
+                "closures": Closures(junctions=(str(verts["vertex_id"].iloc[v]),)),
+            }
+        )
+    gk = groups["kind"].to_numpy()
+    by_road: dict[str, dict[str, Any]] = {}
+    by_cross: dict[str, dict[str, Any]] = {}
+    for gi in np.flatnonzero(gk == SEGMENT):
+        est = dom_g.get(int(gi), (0.0, set()))
+        rid = str(groups["road_id"].iloc[gi])
+        cand = {
+            "kind": "road",
+            "id": rid,
+            "name": str(groups["segment"].iloc[gi]),
+            "lon": float(groups["lon"].iloc[gi]),
+            "lat": float(groups["lat"].iloc[gi]),
+            "est": est[0],
+            "est_n": len(est[1]),
+            "load": gload.get(int(gi), 0.0),
+            "closures": Closures(segments=(str(groups["segment"].iloc[gi]),)),
+        }
+        cur = by_road.get(rid)
+        if cur is None or (cand["est"], cand["est_n"], cand["load"]) > (cur["est"], cur["est_n"], cur["load"]):
+            by_road[rid] = cand
+    pa, pb = groups["party_a"].to_numpy(), groups["party_b"].to_numpy()
+    for gi in np.flatnonzero((gk == TRANSITION) & (pa != pb)):
+        est = dom_g.get(int(gi), (0.0, set()))
+        cid = str(groups["crossing_id"].iloc[gi])
+        cand = {
+            "kind": "crossing",
+            "id": cid,
+            "name": cid,
+            "lon": float(groups["lon"].iloc[gi]),
+            "lat": float(groups["lat"].iloc[gi]),
+            "est": est[0],
+            "est_n": len(est[1]),
+            "load": gload.get(int(gi), 0.0),
+            "closures": Closures(crossings=(cid,)),
+        }
+        cur = by_cross.get(cid)
+        if cur is None or (cand["est"], cand["load"]) > (cur["est"], cur["load"]):
+            by_cross[cid] = cand
+    if len(scenario.crossings):
+        cname = dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True))
+        for cid, cand in by_cross.items():
+            cand["name"] = cname.get(cid, "unnamed crossing (road meets the border)") or cid
+    cands += list(by_road.values()) + list(by_cross.values())
+    cands.sort(key=lambda c: (-c["est"], -c["est_n"], -c["load"], c["kind"], c["id"]))
+    chosen = [c for c in cands if c["est"] > 0 or c["est_n"] > 0 or c["load"] > 0][: max(3 * top, top)]
+
+    out: list[dict[str, Any]] = []
+    for k, c in enumerate(chosen):
+        people = 0
+        n_cut = 0
+        ph = 0.0
+        cut_names: list[str] = []
+        for cls_id in classes:
+            rows, _ = compute(scenario, net, reg.id, cls_id, tset, c["closures"], with_routes=False)
+            crow, tot = compare_rows(base_rows[cls_id], rows)
+            people += tot["people_cut_off"]
+            n_cut += tot["settlements_cut_off"]
+            ph += tot["person_hours_added"]
+            cut_names += crow.loc[crow["cut_off"], "settlement"].astype(str).tolist()
+        out.append(
+            {
+                "kind": c["kind"],
+                "id": c["id"],
+                "name": c["name"],
+                "lon": c["lon"],
+                "lat": c["lat"],
+                "people_cut_off": int(people),
+                "settlements_cut_off": int(n_cut),
+                "person_hours_added": float(ph),
+                "cut_off_settlements": sorted(set(cut_names)),
+                "estimated_cut_off": float(c["est"]),
+            }
+        )
+        report(f"re-solving {c['kind']} {c['id']}", 0.4 + 0.6 * (k + 1) / max(1, len(chosen)))
+    res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
+    if len(res):
+        res = res.sort_values(["people_cut_off", "settlements_cut_off", "person_hours_added", "kind", "id"], ascending=[False, False, False, True, True], kind="stable")
+        res = res.head(top).reset_index(drop=True)
+    return ChokepointResult(
+        scenario=scenario.name,
+        regime=reg.id,
+        classes=classes,
+        targets=tset.spec,
+        rows=res,
+        candidates_examined=len(chosen),
+        crs_description=net.crs_description,
+        notes=list(net.notes),
+        data_marks=scenario.data_marks(layers_used("vehicle")),
+        provenance=scenario.provenance.as_dict(),
+    )
+
+
+__all__ = ["ChokepointResult", "chokepoints", "default_classes"]
