@@ -485,8 +485,9 @@ def describe_sections(
         for j, i in enumerate(idx):
             detected_types[i] = t[j]
             follows[i] = f[j]
-    seg_type = [g if g is not None else detected_types[i] for i, g in enumerate(sc["given"])]
-    type_source = [src if sc["given"].iloc[i] is not None else ("detected" if detected_types[i] != STRAIGHT else "default") for i, src in enumerate(sc["type_source"])]
+    given = [g if isinstance(g, str) else None for g in seg_cols["given"]]
+    seg_type = [g if g is not None else detected_types[i] for i, g in enumerate(given)]
+    type_source = [src if given[i] is not None else ("detected" if detected_types[i] != STRAIGHT else "default") for i, src in enumerate(seg_cols["type_source"])]
     report("segment types", 0.8)
     from delimit.treaty.geodesy import azimuth_dms
 

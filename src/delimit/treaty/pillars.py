@@ -214,10 +214,12 @@ def _layout_section(cum: np.ndarray, tp_numbers: list[int], closed: bool, spacin
         new = min(cands, key=lambda c: abs(c - p.chain))
         p.moved, p.water, p.chain = abs(new - p.chain), name, new
     ps.sort(key=lambda p: (p.chain, _KIND_RANK[p.kind]))
-    # merge pillars that now stand on the same spot (keep the turning point)
+    # merge pillars that now stand on the same spot (keep the turning point; two turning points,
+    # however close, each keep their pillar)
     merged: list[_P] = []
     for p in ps:
-        if merged and abs(p.chain - merged[-1].chain) < 0.5 and not (closed and p.chain == length and merged[-1].chain == 0.0):
+        both_fixed = p.kind == "turning point" and merged and merged[-1].kind == "turning point" and p.moved == 0 and merged[-1].moved == 0
+        if merged and not both_fixed and abs(p.chain - merged[-1].chain) < 0.5 and not (closed and p.chain == length and merged[-1].chain == 0.0):
             if _KIND_RANK[p.kind] < _KIND_RANK[merged[-1].kind]:
                 merged[-1] = p
             continue
