@@ -31,3 +31,8 @@ __all__ = [
     "tobler_pace_symmetric",
     "travel_times",
 ]
+
+from delimit.access.chokepoints import ChokepointResult, chokepoints  # noqa: E402
+from delimit.access.surface import travel_time_surface  # noqa: E402
+
+__all__ += ["ChokepointResult", "chokepoints", "travel_time_surface"]

@@ -1,0 +1,162 @@
+"""``delimit access``: travel times per settlement under a regime; ``delimit access compare``: two regimes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from delimit.cli.progress import progress_bar
+from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
+from delimit.errors import InputError
+
+TABLE_COLUMNS = ["settlement", "party", "population", "target", "minutes", "km", "reachable", "note"]
+COMPARE_COLUMNS = ["settlement", "party", "population", "minutes_a", "minutes_b", "delta_minutes", "cut_off", "person_hours_added"]
+
+
+def _load(scenario: str):  # type: ignore[no-untyped-def]
+    from delimit import load_scenario
+
+    return load_scenario(scenario)
+
+
+def _require_class(s, class_id: str | None) -> str:  # type: ignore[no-untyped-def]
+    if not class_id:
+        raise InputError(s.name, f"name a traveller class with --class (one of: {', '.join(s.traveller_classes)})", field="class")
+    s.traveller_class(class_id)
+    return class_id
+
+
+def _targets(spec: str, layer: Path | None):  # type: ignore[no-untyped-def]
+    if layer is None:
+        return spec
+    from delimit.io.vector import read_layer
+
+    return read_layer(layer, None, geometry_types=("Point",))
+
+
+def _geojson(res, s) -> str:  # type: ignore[no-untyped-def]
+    st = s.settlements.set_index(s.settlements["settlement_id"].astype(str))
+    feats = []
+    doc = res.to_json()
+    for r in doc["rows"]:
+        g = st.geometry.get(r["settlement_id"])
+        feats.append({"type": "Feature", "geometry": g.__geo_interface__ if g is not None else None, "properties": r})
+    meta = {k: v for k, v in doc.items() if k != "rows"}
+    return dumps({"type": "FeatureCollection", "features": feats, "properties": meta})
+
+
+def register(app: typer.Typer) -> None:
+    acc = typer.Typer(help="Travel times to targets under crossing regimes (border-aware access).", invoke_without_command=True)
+
+    @acc.callback(invoke_without_command=True)
+    def access(
+        ctx: typer.Context,
+        scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
+        regime: str | None = typer.Option(None, "--regime", "-r", help="Regime id (default: the scenario's default)."),
+        class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
+        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
+        target_layer: Path | None = typer.Option(None, "--target-layer", help="A point layer of targets (overrides --targets)."),
+        block: list[str] = typer.Option([], "--block", help="Block a junction (v12), road id or crossing id; repeatable."),
+        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, geojson or csv."),
+        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        raster: Path | None = typer.Option(None, "--raster", help="Also write the travel-time surface (minutes) as GeoTIFF."),
+        cell_m: float | None = typer.Option(None, "--cell-m", help="Cell size of the surface (metres, default 500)."),
+    ) -> None:
+        """Per settlement: minutes and km to its target, or unreachable, for one class and regime."""
+        if ctx.invoked_subcommand is not None:
+            return
+        from delimit.access import build_network, travel_time_surface, travel_times
+
+        s = _load(scenario)
+        cid = _require_class(s, class_id)
+        tg = _targets(targets, target_layer)
+        with progress_bar("access") as prog:
+            net = build_network(s, mode=s.traveller_class(cid).mode, progress=lambda m, f: prog(m, 0.5 * f))
+            closures = _closures(net, block)
+            res = travel_times(s, traveller_class=cid, regime=regime, targets=tg, network=net, closures=closures, progress=lambda m, f: prog(m, 0.5 + 0.3 * f))
+            surface = None
+            if raster is not None:
+                surface = travel_time_surface(s, traveller_class=cid, regime=regime, targets=tg, cell_m=cell_m, network=net if net.mode == "vehicle" else None, progress=lambda m, f: prog(m, 0.8 + 0.2 * f))
+        if surface is not None and raster is not None:
+            from delimit.io.raster import write_raster
+
+            write_raster(surface, raster, tags={"provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
+        if fmt == Format.json:
+            emit_json(res.to_json(), out)
+        elif fmt == Format.geojson:
+            emit_text(_geojson(res, s), out)
+        elif fmt == Format.csv:
+            rows = res.rows.assign(via=res.rows["via"].map(lambda v: ";".join(v)))
+            emit_text(rows_to_csv(rows.to_dict("records")), out)
+        else:
+            t = res.totals()
+            caption = (
+                f"{t['people_reachable']:,} of {t['people']:,} people reach their target; {t['people_cut_off']:,} cut off; "
+                f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}"
+            )
+            shown = res.rows.assign(minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"]))
+            print_table(rich_table(shown.to_dict("records"), TABLE_COLUMNS, title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}", caption=caption), out)
+        print_marks(res.data_marks)
+
+    @acc.command("compare")
+    def compare(
+        scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
+        regimes: list[str] = typer.Option(..., "--regime", "-r", help="Two regimes: --regime A --regime B."),
+        class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
+        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
+        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+    ) -> None:
+        """Per-settlement change from regime A to regime B: people cut off, person-hours added."""
+        from delimit.access import compare_regimes
+
+        s = _load(scenario)
+        if len(regimes) != 2:
+            raise InputError(s.name, f"give exactly two regimes (--regime A --regime B), got {len(regimes)}", field="regime")
+        cid = _require_class(s, class_id)
+        with progress_bar("access compare") as prog:
+            res = compare_regimes(s, regimes[0], regimes[1], traveller_class=cid, targets=targets, progress=prog)
+        if fmt == Format.json:
+            emit_json(res.to_json(), out)
+        elif fmt == Format.csv:
+            emit_text(rows_to_csv(res.rows.to_dict("records")), out)
+        elif fmt == Format.geojson:
+            raise InputError(s.name, "geojson is not offered for comparisons; use json or csv", field="format")
+        else:
+            t = res.totals
+            caption = (
+                f"people cut off: {t['people_cut_off']:,} ({t['settlements_cut_off']} settlements); "
+                f"person-hours added per trip: {t['person_hours_added']:,.1f}"
+            )
+            print_table(rich_table(res.rows.to_dict("records"), COMPARE_COLUMNS, title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}", caption=caption), out)
+        print_marks(res.data_marks)
+
+    app.add_typer(acc, name="access")
+
+
+def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
+    """Sort ``--block`` ids into junctions, roads and crossings of the network."""
+    from delimit.access import Closures
+
+    if not block:
+        return Closures()
+    g = net.groups
+    junctions = set(net.vertices["vertex_id"])
+    roads = set(g.loc[g["kind"] == "segment", "road_id"])
+    segments = set(g.loc[g["kind"] == "segment", "segment"])
+    crossings = set(g.loc[g["kind"] == "transition", "crossing_id"])
+    j, r, sg, c = [], [], [], []
+    for b in block:
+        if b in junctions:
+            j.append(b)
+        elif b in roads:
+            r.append(b)
+        elif b in segments:
+            sg.append(b)
+        elif b in crossings:
+            c.append(b)
+        else:
+            raise InputError(net.scenario, f"--block {b!r} names no junction, road, segment or crossing of the network", field="block")
+    return Closures.of(j, r, sg, c)

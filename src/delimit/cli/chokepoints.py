@@ -1,0 +1,46 @@
+"""``delimit chokepoints``: junctions, road segments and crossings whose blocking cuts people off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from delimit.cli.progress import progress_bar
+from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
+
+COLUMNS = ["kind", "id", "name", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("chokepoints")
+    def chokepoints_cmd(
+        scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
+        regime: str | None = typer.Option(None, "--regime", "-r", help="Regime id (default: the scenario's default)."),
+        class_id: str | None = typer.Option(None, "--class", "-c", help="One vehicle class (default: each party's resident class)."),
+        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
+        top: int = typer.Option(10, "--top", "-n", help="How many chokepoints to list."),
+        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, geojson or csv."),
+        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+    ) -> None:
+        """Rank junctions, road segments and crossings by the people cut off if each alone is blocked."""
+        from delimit import load_scenario
+        from delimit.access import chokepoints
+
+        s = load_scenario(scenario)
+        with progress_bar("chokepoints") as prog:
+            res = chokepoints(s, regime=regime, traveller_class=class_id, targets=targets, top=top, progress=prog)
+        doc = res.to_json()
+        if fmt == Format.json:
+            emit_json(doc, out)
+        elif fmt == Format.geojson:
+            feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r} for r in doc["rows"]]
+            emit_text(dumps({"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}}), out)
+        elif fmt == Format.csv:
+            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"])} for r in doc["rows"]]
+            emit_text(rows_to_csv(rows, [*COLUMNS, "lon", "lat"]), out)
+        else:
+            rows = [{**r, "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for r in doc["rows"]]
+            caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
+            print_table(rich_table(rows, COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption), out)
+        print_marks(res.data_marks)
