@@ -703,13 +703,22 @@ def build_network(
             if len(ends) < 2:
                 notes.append(f"sealed transit {tc.id!r} of regime {regime.id!r} has fewer than two ends on other roads; not modelled")
                 continue
-            # drive times along the corridor only
+            # drive times along the corridor only (its nodes at one vertex - e.g. where it crosses
+            # a border - are joined at no cost: inside a sealed corridor there are no formalities)
+            jt, jh = [], []
+            for v in cv:
+                ns = [n for n in by_vertex[v] if node_label[n] in tc.roads]
+                for a_ in ns:
+                    for b_ in ns:
+                        if a_ != b_:
+                            jt.append(a_)
+                            jh.append(b_)
             ip, ix, (w, ln), _ = csr_from_arcs(
                 n_road_nodes,
-                np.concatenate([na[in_c], nb_[in_c]]),
-                np.concatenate([nb_[in_c], na[in_c]]),
-                np.concatenate([seg_base[in_c]] * 2),
-                np.concatenate([seg_len[in_c]] * 2),
+                np.concatenate([na[in_c], nb_[in_c], np.asarray(jt, np.int64)]),
+                np.concatenate([nb_[in_c], na[in_c], np.asarray(jh, np.int64)]),
+                np.concatenate([seg_base[in_c], seg_base[in_c], np.zeros(len(jt))]),
+                np.concatenate([seg_len[in_c], seg_len[in_c], np.zeros(len(jt))]),
             )
             gz = np.full(len(ix), -1, np.int64)
             corridor_nodes = {v: [n for n in by_vertex[v] if node_label[n] not in tc.roads] for v in ends}

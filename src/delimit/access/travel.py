@@ -290,7 +290,7 @@ def compute(
                     minutes=(float(d[node]) + float(att["offset_s"])) / 60.0,
                     km=(float(m[node]) + float(att["offset_m"]) + float(offm[k])) / 1000.0,
                     reachable=True,
-                    via=_route_crossings(net, p, node)[::-1] if with_routes else [],
+                    via=_route_crossings(net, p, node) if with_routes else [],  # settlement -> target order
                 )
         out.append(rec)
     rows = pd.DataFrame(out, columns=ROW_COLUMNS)

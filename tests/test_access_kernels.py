@@ -1,0 +1,120 @@
+"""Shortest-path kernels against slow oracles: networkx Dijkstra and scikit-image MCP_Geometric."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from delimit.access.kernels import bucket_csr, bucket_grid, bucket_width, csr_from_arcs, dijkstra_csr, dijkstra_grid
+
+
+def _random_graph(seed: int, n: int, m: int, zero_frac: float = 0.1):
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, n, m)
+    h = rng.integers(0, n, m)
+    w = rng.uniform(0.5, 50.0, m)
+    w[rng.random(m) < zero_frac] = 0.0
+    ln = rng.uniform(1, 100, m)
+    g = rng.integers(-1, 4, m)
+    add = np.array([0.0, 7.5, math.inf, 120.0])
+    return t, h, w, ln, g, add
+
+
+def _oracle(n, t, h, w, g, add, blocked, sources, offsets):
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    for a in range(len(t)):
+        cost = w[a] + (add[g[a]] if g[a] >= 0 else 0.0)
+        if not math.isfinite(cost) or blocked[t[a]] or blocked[h[a]]:
+            continue
+        if G.has_edge(t[a], h[a]) and G[t[a]][h[a]]["weight"] <= cost:
+            continue
+        G.add_edge(int(t[a]), int(h[a]), weight=float(cost))
+    root = "root"
+    for s, o in zip(sources, offsets, strict=True):
+        if blocked[s]:
+            continue
+        if G.has_edge(root, int(s)) and G[root][int(s)]["weight"] <= o:
+            continue
+        G.add_edge(root, int(s), weight=float(o))
+    if root not in G:
+        return np.full(n, math.inf)
+    d = nx.single_source_dijkstra_path_length(G, root)
+    return np.array([d.get(i, math.inf) for i in range(n)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), k=st.integers(1, 4))
+def test_csr_kernels_equal_networkx(seed: int, n: int, k: int) -> None:
+    t, h, w, ln, g, add = _random_graph(seed, n, 4 * n)
+    ip, ix, (ww, ll, gg), _ = csr_from_arcs(n, t, h, w, ln, g)
+    rng = np.random.default_rng(seed + 1)
+    sources = rng.integers(0, n, k)
+    offsets = rng.uniform(0, 30, k)
+    blocked = rng.random(n) < 0.1
+    expected = _oracle(n, t, h, w, g, add, blocked, sources, offsets)
+    d1, m1, o1, p1 = dijkstra_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets)
+    delta, nb = bucket_width(float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0))
+    d2, m2, o2, p2 = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nb)
+    np.testing.assert_allclose(d1, expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(d2, expected, rtol=1e-12, atol=1e-9)
+    # the predecessor tree is consistent with the costs, metres and origins it reports
+    tails = np.repeat(np.arange(n), np.diff(ip))
+    for d, m, o, p in ((d1, m1, o1, p1), (d2, m2, o2, p2)):
+        for v in range(n):
+            if not math.isfinite(d[v]) or p[v] < 0:
+                continue
+            a = p[v]
+            u = tails[a]
+            cost = ww[a] + (add[gg[a]] if gg[a] >= 0 else 0.0)
+            assert d[v] == pytest.approx(d[u] + cost)
+            assert m[v] == pytest.approx(m[u] + ll[a])
+            assert o[v] == o[u]
+
+
+def test_bucket_width_keeps_window_above_largest_arc() -> None:
+    delta, nb = bucket_width(1e-9, 1e6)
+    assert (nb - 1) * delta > 1e6
+    assert nb <= (1 << 20) + 2
+
+
+def test_csr_from_arcs_orders_by_tail() -> None:
+    ip, ix, (c,), order = csr_from_arcs(3, np.array([2, 0, 1, 0]), np.array([1, 2, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    assert ip.tolist() == [0, 2, 3, 4]
+    assert ix.tolist() == [2, 1, 0, 1]
+    assert c.tolist() == [2.0, 4.0, 3.0, 1.0]
+    assert order.tolist() == [1, 3, 2, 0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(3, 30), cols=st.integers(3, 30), k=st.integers(1, 3), dy=st.sampled_from([1.0, 2.5]), dx=st.sampled_from([1.0, 0.7]))
+def test_grid_kernels_equal_mcp_geometric(seed: int, rows: int, cols: int, k: int, dy: float, dx: float) -> None:
+    from skimage.graph import MCP_Geometric
+
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(0.5, 10.0, (rows, cols))
+    cost[rng.random((rows, cols)) < 0.15] = np.inf
+    rs = rng.integers(0, rows, k)
+    cs = rng.integers(0, cols, k)
+    cost[rs, cs] = rng.uniform(0.5, 10.0, k)  # sources passable
+    mcp = MCP_Geometric(np.where(np.isfinite(cost), cost, -1.0), sampling=(dy, dx))
+    expected, _ = mcp.find_costs(list(zip(rs.tolist(), cs.tolist(), strict=True)))
+    expected = np.where(np.isfinite(cost), expected, np.inf)
+    d1, _ = dijkstra_grid(cost, dy, dx, rs, cs, np.zeros(k))
+    fin = cost[np.isfinite(cost)]
+    delta, nb = bucket_width(float(fin.min()) * min(dx, dy), float(fin.max()) * math.hypot(dx, dy))
+    d2, _ = bucket_grid(cost, dy, dx, rs, cs, np.zeros(k), delta, nb)
+    np.testing.assert_allclose(d1, expected, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(d2, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_grid_offsets_shift_costs() -> None:
+    cost = np.ones((1, 5))
+    d, o = dijkstra_grid(cost, 1.0, 1.0, np.array([0, 0]), np.array([0, 4]), np.array([0.0, 10.0]))
+    assert d[0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # the far source starts too late to win
+    assert o[0].tolist() == [0, 0, 0, 0, 0]
