@@ -46,7 +46,7 @@ def _tables(c: Comparison) -> list[Any]:
     if isinstance(c.access, Unavailable):
         out.append(f"{s}: access unavailable: {c.access.reason}")
     else:
-        out.append(rich_table(c.access.to_dict("records"), ["regime", "baseline_regime", "class", "people_cut_off", "person_hours_added"], title=f"{s}: access change (scenario minus baseline)", caption="people: persons; person-hours: hours"))
+        out.append(rich_table(c.access.to_dict("records"), ["regime", "baseline_regime", "class", "people_cut_off", "people_gaining_access", "person_hours_added"], title=f"{s}: access change (scenario minus baseline)", caption="people: persons; person-hours: hours"))
     if c.costs is None:
         out.append(f"{s}: no cost estimate (no --costs file given; delimit ships no default cost figures)")
     else:

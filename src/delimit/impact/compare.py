@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from delimit.impact.access_change import access_changes, regime_pairs
+from delimit.impact.access_change import access_changes, access_key, headline_classes, regime_pairs
 from delimit.impact.availability import Unavailable, engine
 from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs
 from delimit.impact.features import FeatureChange, feature_changes
@@ -39,7 +39,7 @@ UNITS = {
     "area_km2": "square kilometres (equal-area CRS)",
     "length": "kilometres (metric CRS)",
     "population": "persons (settlement population as recorded by the source; 0 = unknown)",
-    "person_hours": "hours (population x travel time, as defined by delimit.access)",
+    "person_hours": "hours: population x extra minutes / 60 of one trip each, over settlements reachable under both (delimit.access definitions)",
     "width_m": "metres",
 }
 
@@ -54,6 +54,8 @@ class EngineCache:
 
     topology: dict[str, Any] = field(default_factory=dict)
     access: dict[str, Any] = field(default_factory=dict)
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    runs: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class Comparison:
         if isinstance(acc, Unavailable) or not len(acc):
             cut, hours = None, None
         else:
-            head = acc[acc["default"]]
+            # Headline: the default regime, residents of each party by vehicle (disjoint origins).
+            head = acc[acc["default"] & acc["class"].isin(headline_classes(self.scenario))]
             cut = int(head["people_cut_off"].fillna(0).sum())
             hours = float(head["person_hours_added"].fillna(0).sum())
         topo = self.topology
@@ -166,13 +169,32 @@ def _topology_for(s: Scenario, mod: Any, cache: EngineCache, neck_width_m: float
     return cache.topology[key]
 
 
-def _access_for(s: Scenario, mod: Any, cache: EngineCache, progress: ProgressFn | None) -> Any:
-    if s.name not in cache.access:
-        try:
-            cache.access[s.name] = mod.access_summary(s, regimes=sorted(s.regimes))
-        except Exception as exc:
-            cache.access[s.name] = Unavailable("access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
-    return cache.access[s.name]
+def access_rows(s: Scenario, mod: Any, cache: EngineCache, *, target: str = "regional-centre", progress: ProgressFn | None = None) -> Any:
+    """{(regime, class): travel-time rows} for every regime and class of ``s`` (cached by scenario
+    name; one network per mode), or :class:`Unavailable` if the access engine fails."""
+    key = f"{s.name}@{target}"
+    if key in cache.access:
+        return cache.access[key]
+    try:
+        nets: dict[str, Any] = {}
+        out: dict[tuple[str, str], pd.DataFrame] = {}
+        runs = [(r, c) for r in sorted(s.regimes) for c in sorted(s.traveller_classes)]
+        for k, (rid, cid) in enumerate(runs):
+            # Scenarios with identical land, roads, settlements and rules share one computation.
+            content = f"{access_key(s, rid)}/{cid}/{target}"
+            if content not in cache.runs:
+                mode = s.traveller_class(cid).mode
+                if mode not in nets:
+                    nets[mode] = mod.build_network(s, mode=mode)
+                cache.runs[content] = mod.travel_times(s, traveller_class=cid, regime=rid, targets=target, network=nets[mode]).rows
+            out[(rid, cid)] = cache.runs[content]
+            if progress:
+                progress(f"{rid} / {cid}", (k + 1) / len(runs))
+        cache.access[key] = out
+        cache.networks[s.name] = nets
+    except Exception as exc:  # engine failure on this scenario: report, never invent
+        cache.access[key] = Unavailable("access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
+    return cache.access[key]
 
 
 def topology_result(s: Scenario, *, neck_width_m: float = 1000.0, cache: EngineCache | None = None, progress: ProgressFn | None = None) -> Any:
@@ -192,6 +214,7 @@ def compare(
     with_topology: bool = True,
     with_access: bool = True,
     cache: EngineCache | None = None,
+    target: str = "regional-centre",
     progress: ProgressFn | None = None,
 ) -> Comparison:
     """Compare ``scenario`` against ``baseline`` (see the module docstring).
@@ -206,6 +229,8 @@ def compare(
         Skip a section (it is then reported unavailable, "not requested").
     cache:
         Shared engine results across comparisons (the baseline is analysed once).
+    target:
+        The access engine's travel target (``regional-centre``, ``capital``, ...).
     progress:
         Optional ``(message, fraction)`` callback.
     """
@@ -242,18 +267,15 @@ def compare(
     if not with_access:
         acc = Unavailable("access", "not requested")
     else:
-        mod = engine("access", ("access_summary",))
-        if isinstance(mod, Unavailable):
-            acc = mod
+        mod = engine("access", ("build_network", "travel_times"))
+        cmp_mod = engine("access.travel", ("compare_rows",))
+        if isinstance(mod, Unavailable) or isinstance(cmp_mod, Unavailable):
+            acc = mod if isinstance(mod, Unavailable) else cmp_mod  # type: ignore[assignment]
         else:
-            if progress:
-                progress(f"{baseline.name}: access", 0.55)
-            ab = _access_for(baseline, mod, cache, None)
-            if progress:
-                progress(f"{scenario.name}: access", 0.75)
-            as_ = _access_for(scenario, mod, cache, None)
+            ab = access_rows(baseline, mod, cache, target=target, progress=step(f"{baseline.name}: access", 0.55, 0.75))
+            as_ = access_rows(scenario, mod, cache, target=target, progress=step(f"{scenario.name}: access", 0.75, 0.95))
             bad = ab if isinstance(ab, Unavailable) else as_ if isinstance(as_, Unavailable) else None
-            acc = bad if bad is not None else access_changes(ab, as_, regime_pairs(baseline, scenario))
+            acc = bad if bad is not None else access_changes(ab, as_, regime_pairs(baseline, scenario), cmp_mod.compare_rows)
 
     estimate = None
     if costs is not None:

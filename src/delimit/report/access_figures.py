@@ -8,43 +8,13 @@ missing or fails, the caller gets the reason as text, never invented numbers.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import shapely
 
+from delimit.impact.access_change import access_key, headline_classes
 from delimit.model.scenario import Scenario
-
-
-def headline_classes(scenario: Scenario) -> list[str]:
-    """Traveller classes drawn on travel-time maps: border-zone residents by vehicle, one per party
-    (sorted by party id so no party comes first by design); else the first two classes by id."""
-    res = sorted(
-        (c for c in scenario.traveller_classes.values() if c.kind == "resident" and c.mode == "vehicle" and c.party),
-        key=lambda c: (str(c.party), c.id),
-    )
-    seen: set[str] = set()
-    out = []
-    for c in res:
-        if c.party not in seen:
-            out.append(c.id)
-            seen.add(str(c.party))
-    return out or sorted(scenario.traveller_classes)[:2]
-
-
-def access_key(scenario: Scenario, regime_id: str) -> str:
-    """Hash of what determines access under a regime: territory, roads, crossings, settlements, rules."""
-    h = hashlib.sha256()
-    for gdf in (scenario.territory, scenario.roads, scenario.crossings, scenario.settlements):
-        h.update(shapely.to_wkb(gdf.geometry.values, hex=False).__repr__().encode())
-        for col in ("party", "road_id", "crossing_id", "population"):
-            if col in gdf.columns:
-                h.update(",".join(map(str, gdf[col].tolist())).encode())
-    h.update(scenario.regime(regime_id).model_dump_json().encode())
-    h.update(",".join(c.model_dump_json() for _, c in sorted(scenario.traveller_classes.items())).encode())
-    return h.hexdigest()[:16]
 
 
 @dataclass
@@ -57,36 +27,65 @@ class AccessFigureData:
     errors: list[str] = field(default_factory=list)
 
 
-def resident_rows(mod: Any, scenario: Scenario, regime_id: str, target: str) -> pd.DataFrame:
-    """Each settlement's travel time for the resident class of the party holding it (vehicle).
+def access_api() -> Any:
+    """The access engine's functions the report uses, as a namespace, or :class:`Unavailable`.
 
-    Settlements of a party without a resident vehicle class are left out (the report says so).
+    Looks in :mod:`delimit.access` first, then in its submodules (``surface``, ``chokepoints``).
+    """
+    import importlib
+    from types import SimpleNamespace
+
+    from delimit.impact.availability import Unavailable, engine
+
+    mod = engine("access", ("travel_times", "build_network"))
+    if isinstance(mod, Unavailable):
+        return mod
+    ns = SimpleNamespace(travel_times=mod.travel_times, build_network=mod.build_network)
+    for name, sub in (("travel_time_surface", "surface"), ("chokepoints", "chokepoints")):
+        fn = getattr(mod, name, None)
+        if fn is None:
+            try:
+                fn = getattr(importlib.import_module(f"delimit.access.{sub}"), name, None)
+            except ImportError:
+                fn = None
+        if fn is None:
+            return Unavailable("access", f"the access engine lacks {name}")
+        setattr(ns, name, fn)
+    return ns
+
+
+def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Scenario, regime_id: str) -> pd.DataFrame:
+    """Each settlement's travel time as the resident vehicle class of the party holding it.
+
+    Taken from the comparison's cached travel-time rows; settlements of a party without such a
+    class are left out (the report says so).
     """
     frames = []
     for cid in headline_classes(scenario):
+        rows = rows_by_run.get((regime_id, cid))
+        if rows is None:
+            continue
         cls = scenario.traveller_classes[cid]
-        res = mod.travel_times(scenario, traveller_class=cid, regime=regime_id, targets=target)
-        rows = res.rows
         if cls.party is not None and "party" in rows.columns:
             rows = rows[rows["party"].astype(str) == str(cls.party)]
         frames.append(rows.assign(traveller_class=cid))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["population", "minutes", "reachable"])
 
 
-def compute(mod: Any, scenario: Scenario, regime_id: str, target: str, top: int = 10) -> AccessFigureData:
+def compute(api: Any, scenario: Scenario, regime_id: str, target: str, *, networks: dict[str, Any] | None = None, rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None, top: int = 10) -> AccessFigureData:
     """Run the access engine for the figures of one (scenario, regime); errors recorded, not raised."""
     data = AccessFigureData()
+    nets = networks or {}
     for cid in headline_classes(scenario):
         try:
-            data.surfaces.append((cid, mod.travel_time_surface(scenario, traveller_class=cid, regime=regime_id, targets=target)))
+            net = nets.get(scenario.traveller_classes[cid].mode)
+            data.surfaces.append((cid, api.travel_time_surface(scenario, traveller_class=cid, regime=regime_id, targets=target, network=net)))
         except Exception as exc:
             data.errors.append(f"travel-time surface for {cid}: {type(exc).__name__}: {exc}")
     try:
-        data.chokepoints = mod.chokepoints(scenario, regime=regime_id, targets=target, top=top).rows
+        data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")).rows
     except Exception as exc:
         data.errors.append(f"chokepoints: {type(exc).__name__}: {exc}")
-    try:
-        data.travel_rows = resident_rows(mod, scenario, regime_id, target)
-    except Exception as exc:
-        data.errors.append(f"travel times: {type(exc).__name__}: {exc}")
+    if rows_by_run is not None:
+        data.travel_rows = resident_rows(rows_by_run, scenario, regime_id)
     return data

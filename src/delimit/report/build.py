@@ -19,7 +19,6 @@ import pandas as pd
 from delimit import __version__
 from delimit.impact.land import describe_crs
 from delimit.impact import Comparison, EngineCache, Unavailable, UnitCosts, compare, measurement_crs, topology_result
-from delimit.impact.availability import engine
 from delimit.impact.compare import LAYERS_USED
 from delimit.io.atomic import atomic_write_text
 from delimit.model.scenario import Scenario
@@ -70,8 +69,8 @@ SUMMARY_COLUMNS = [
     ("road_km_moved", "road changing sides (km)"),
     ("enclaves_added", "enclaves added"),
     ("enclaves_removed", "enclaves removed"),
-    ("people_cut_off", "people newly cut off (default regime, all classes)"),
-    ("person_hours_added", "person-hours added (default regime, all classes)"),
+    ("people_cut_off", "people newly cut off (default regime, residents by vehicle)"),
+    ("person_hours_added", "person-hours added (default regime, residents by vehicle)"),
     ("cost", "cost estimate"),
 ]
 
@@ -354,17 +353,23 @@ class _Builder:
                 sec.tables.append(
                     Table(
                         f"Access change against {self.baseline.name} (scenario minus baseline; positive = worse)",
-                        [("regime", "regime"), ("baseline_regime", "baseline regime"), ("class", "class"), ("people_cut_off", "people newly cut off"), ("person_hours_added", "person-hours added"), ("people_cut_off_baseline", "cut off before"), ("people_cut_off_scenario", "cut off after"), ("mean_minutes_baseline", "mean min before"), ("mean_minutes_scenario", "mean min after")],
+                        [("regime", "regime"), ("baseline_regime", "baseline regime"), ("class", "class"), ("people_cut_off", "people newly cut off"), ("people_gaining_access", "people gaining access"), ("person_hours_added", "person-hours added"), ("settlements_slower", "settlements slower"), ("settlements_faster", "settlements faster"), ("mean_minutes_baseline", "mean min before"), ("mean_minutes_scenario", "mean min after")],
                         _records(comp.access),
                         caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
                         banner=banner,
                         empty="no access change",
                     )
                 )
-        mod = engine("access", ("travel_time_surface", "chokepoints", "travel_times"))
+        mod = access_figures.access_api()
         if isinstance(mod, Unavailable):
             sec.notes.append(self.note_unavailable("travel-time and chokepoint maps", mod.reason))
             return sec
+        from delimit.impact.compare import access_rows
+
+        rows_by_run = access_rows(s, mod, self.cache, target=self.target)
+        if isinstance(rows_by_run, Unavailable):
+            sec.notes.append(self.note_unavailable(f"access of {s.name}", rows_by_run.reason))
+            rows_by_run = None
         bands: dict[str, pd.Series] = {}
         for rid in sorted(s.regimes):
             key = access_figures.access_key(s, rid)
@@ -373,7 +378,7 @@ class _Builder:
                 data, names = self.access_cache[key]
                 sub.notes.append("Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply.")
             else:
-                data = access_figures.compute(mod, s, rid, self.target)
+                data = access_figures.compute(mod, s, rid, self.target, networks=self.cache.networks.get(s.name), rows_by_run=rows_by_run)
                 names = {}
                 if data.surfaces:
                     p = maps.travel_time_map(s, self.frame, self.fig_path(f"travel-{s.name}-{rid}"), panels=data.surfaces, regime=rid, target=self.target, banner=banner)

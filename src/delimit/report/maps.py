@@ -321,7 +321,7 @@ def travel_time_map(
     n = max(1, len(panels))
     fig = new_figure(5.2 * n + 1.2, 5.6)
     levels = [0, 15, 30, 60, 90, 120, 180, 240, 360]
-    cmap = colormaps["viridis"].resampled(len(levels) - 1)
+    cmap = colormaps["viridis"].resampled(len(levels))
     norm = BoundaryNorm(levels, cmap.N, extend="max")
     mesh = None
     top = 0.86 if banner else 0.9
