@@ -89,13 +89,14 @@ class TerrainGrid:
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, col) of metric points (may be outside the grid)."""
-        inv = ~self.transform
-        c, r = inv * (np.asarray(x, float), np.asarray(y, float))
-        return np.floor(np.asarray(r)).astype(np.int64), np.floor(np.asarray(c)).astype(np.int64)
+        t = self.transform  # north-up grid, no rotation (built by build_terrain)
+        c = (np.asarray(x, float) - t.c) / t.a
+        r = (np.asarray(y, float) - t.f) / t.e
+        return np.floor(r).astype(np.int64), np.floor(c).astype(np.int64)
 
     def centre(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.transform * (np.asarray(cols) + 0.5, np.asarray(rows) + 0.5)
-        return np.asarray(x), np.asarray(y)
+        t = self.transform
+        return t.c + (np.asarray(cols, float) + 0.5) * t.a, t.f + (np.asarray(rows, float) + 0.5) * t.e
 
 
 @dataclass

@@ -282,7 +282,10 @@ def compute(
         else:
             src, offs, offm, d, m, o, p, sel = solves[key]
             node = int(att["node"])
-            if np.isfinite(d[node]):
+            own = np.flatnonzero(sel["settlement_index"].to_numpy() == i)
+            if len(own):  # the settlement is itself a target of its kind
+                rec.update(target=str(sel["name"].iloc[own[0]]), target_id=str(sel["target_id"].iloc[own[0]]), minutes=0.0, km=0.0, reachable=True)
+            elif np.isfinite(d[node]):
                 k = int(o[node])
                 rec.update(
                     target=str(sel["name"].iloc[k]),

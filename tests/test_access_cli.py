@@ -1,0 +1,73 @@
+"""``delimit access``, ``delimit access compare`` and ``delimit chokepoints`` end to end (in-process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def test_access_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-tj", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert (doc["scenario"], doc["regime"], doc["class"], doc["targets"]) == ("status-quo", "open", "resident-tj", "regional-centre")
+    assert {"settlement", "party", "population", "target", "minutes", "km", "reachable"} <= set(doc["rows"][0])
+    vorukh = next(x for x in doc["rows"] if x["settlement"] == "Vorukh")
+    assert vorukh["reachable"] and vorukh["target"] == "Khujand" and vorukh["minutes"] > 0
+    assert doc["provenance"]["scenario"] == "status-quo"
+    assert "schematic" in doc["data_marks"]["roads"]
+    assert "schematic" in r.err  # marks on the face of the table/json too
+
+
+def test_access_blocks_and_writes_csv_geojson_and_raster(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from delimit.io.raster import read_raster
+
+    r = cli("access", "--class", "resident-kg", "--block", "r-samarkandyk-ak-say-kgb", "--format", "csv", "-o", tmp_path / "a.csv")
+    assert r.code == 0, r.err
+    head = (tmp_path / "a.csv").read_text().splitlines()[0]
+    assert head.startswith("settlement_id,settlement,party,population,target")
+    r = cli("access", "--class", "resident-kg", "--format", "geojson", "-o", tmp_path / "a.geojson", "--raster", tmp_path / "t.tif")
+    assert r.code == 0, r.err
+    gj = json.loads((tmp_path / "a.geojson").read_text())
+    assert gj["type"] == "FeatureCollection" and gj["features"][0]["geometry"]["type"] == "Point"
+    ras = read_raster(tmp_path / "t.tif")
+    assert ras.units == "min" and np.isfinite(ras.data).any()
+
+
+def test_access_bad_input_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.json"
+    for args in (("--class", "nobody"), ("--class", "resident-kg", "--regime", "nope"), ("--class", "resident-kg", "--block", "v99999"), ("--class", "resident-kg", "--targets", "harbour")):
+        r = cli("access", *args, "--format", "json", "-o", out)
+        assert r.code == 2, (args, r.err)
+        assert r.err.startswith("delimit: error:") and len(r.err.strip().splitlines()) == 1
+        assert not out.exists()
+    r = cli("access", "--format", "json")
+    assert r.code == 2 and "--class" in r.err
+
+
+def test_access_compare(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("access", "compare", "--scenario", "status-quo", "--regime", "open", "--regime", "closed-2022", "--class", "resident-tj", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["totals"]["people_cut_off"] > 0
+    assert "person_hours_added" in doc["totals"] and "person_hours_added" in doc["definitions"]
+    assert any(x["settlement"] == "Vorukh" and x["cut_off"] for x in doc["rows"])
+    r = cli("access", "compare", "--regime", "open", "--class", "resident-tj")
+    assert r.code == 2
+
+
+def test_chokepoints_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("chokepoints", "--scenario", "status-quo", "--regime", "open", "--top", "5", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert 0 < len(doc["rows"]) <= 5
+    row = doc["rows"][0]
+    assert {"kind", "id", "location", "people_cut_off", "person_hours_added"} <= set(row)
+    assert row["kind"] in ("junction", "road", "crossing") and len(row["location"]) == 2
+    assert doc["provenance"]["scenario"] == "status-quo" and "schematic" in doc["data_marks"]["roads"]
+    r = cli("chokepoints", "--class", "resident-kg-foot")
+    assert r.code == 2
+    r = cli("chokepoints", "--top", "3")
+    assert r.code == 0 and "chokepoints" in r.out
