@@ -36,7 +36,7 @@ class ChainSettings:
     min_part: in graphs without anchors, the least nodes each party must keep (GerryChain: no empty district).
     record_every: record the state every this many steps (0: never).
     max_records: capacity of the record.
-    require_exchange: record only states that move land both ways.
+    require_exchange: record only states that move land both ways (more than ``min_exchange_m2`` each).
     """
 
     p_recom: float = 0.1
@@ -53,6 +53,7 @@ class ChainSettings:
     record_every: int = 10
     max_records: int = 2000
     require_exchange: bool = True
+    min_exchange_m2: float = 0.0
     check_party: tuple[bool, bool] = (True, True)
 
 
@@ -156,21 +157,32 @@ class Chain:
             )
         )
 
+    def reset(self, start: np.ndarray | None = None, fixed: np.ndarray | None = None, pool: np.ndarray | None = None) -> None:
+        """Restart from ``start`` (default: the holders), optionally with new fixed nodes and a new
+        pool of CSR entries to draw moves from (a focus region). The record and generator carry on."""
+        self.assign[:] = self.holder if start is None else start
+        if fixed is not None:
+            self.fixed = np.ascontiguousarray(fixed, dtype=np.bool_)
+        self.pool = np.ascontiguousarray(np.arange(len(self.indices)) if pool is None else pool, dtype=np.int64)
+        self._recompute_stats()
+
     def run(self, n_steps: int, *, progress: Callable[[str, float], None] | None = None, chunks: int = 20) -> None:
         """Run ``n_steps`` more steps (in ``chunks`` compiled calls, reporting progress between them)."""
         s = self.settings
+        if not hasattr(self, "pool"):
+            self.pool = np.arange(len(self.indices), dtype=np.int64)
         per = max(1, -(-n_steps // max(1, chunks)))
         done = 0
         while done < n_steps:
             k = min(per, n_steps - done)
             core.run_steps(
-                k, self.rng, self.assign, self.holder, self.fixed, self.indptr, self.indices, self.edge_src, self.elen,
+                k, self.rng, self.pool, self.assign, self.holder, self.fixed, self.indptr, self.indices, self.edge_src, self.elen,
                 self.area, self.pop, self.bw, self.zob, self.stats, self.hash, self.is_anchor, self.anchor_group,
                 np.array(s.check_party, dtype=np.bool_), _BAL[s.balance], float(s.tol), float(s.lo), float(s.hi),
                 float(self.bw.sum()), bool(s.flip_balance_hard), np.array(s.weights, dtype=np.float64), float(s.beta),
                 int(s.min_part), int(s.region_size), int(s.max_tries), float(s.p_recom), int(s.record_every),
                 int(self.steps_done), self._rec_assign, self._rec_stats, self._rec_hash, self._rec_step, self._n_rec,
-                self.counters, bool(s.require_exchange),
+                self.counters, bool(s.require_exchange), float(s.min_exchange_m2),
             )
             done += k
             self.steps_done += k
@@ -181,6 +193,10 @@ class Chain:
         """The states recorded so far (distinct by hash), in the order they were met."""
         k = int(self._n_rec[0])
         return ChainRecord(self._rec_assign[:k].copy(), self._rec_stats[:k].copy(), self._rec_hash[:k].copy(), self._rec_step[:k].copy())
+
+    def clear_record(self) -> None:
+        """Forget the recorded states (after harvesting them with :meth:`record`)."""
+        self._n_rec[0] = 0
 
     def acceptance(self) -> dict[str, float]:
         c = self.counters

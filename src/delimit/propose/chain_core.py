@@ -231,15 +231,18 @@ def _local_join(v, p, assign, indptr, indices, mark, queue, stamp):  # noqa: ANN
 
 
 @njit(cache=True)
-def flip_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
+def flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
               is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
               bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta, min_part):  # noqa: ANN001
-    """One single-node flip on the boundary. Returns 1 if accepted, 0 otherwise."""
-    nnz = len(indices)
+    """One single-node flip on the boundary. Returns 1 if accepted, 0 otherwise.
+
+    The node is found by drawing CSR entries from ``pool`` until one joins two parties.
+    """
+    nnz = len(pool)
     v = -1
     q = 0
     for _ in range(64):
-        e = rng_int(rng, nnz)
+        e = pool[rng_int(rng, nnz)]
         a = edge_src[e]
         b = indices[e]
         if assign[a] != assign[b] and not fixed[a]:
@@ -272,7 +275,7 @@ def flip_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area,
 
 
 @njit(cache=True)
-def recom_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
+def recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
                is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
                bal_mode, tol, lo, hi, total_bw, weights, beta, min_part, region_size, max_tries, any_anchor,
                loc, lnode, ldeg, lptr, ladj, nxt, intree, order, subA, subB, subW, par, cand):  # noqa: ANN001
@@ -285,12 +288,12 @@ def recom_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area
     Returns 1 if accepted, 0 otherwise.
     """
     n = len(assign)
-    nnz = len(indices)
+    nnz = len(pool)
     # --- the region
     seed_node = -1
     if region_size > 0:
         for _ in range(64):
-            e = rng_int(rng, nnz)
+            e = pool[rng_int(rng, nnz)]
             a = edge_src[e]
             b = indices[e]
             if assign[a] != assign[b]:
@@ -569,14 +572,15 @@ def recom_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area
 
 
 @njit(cache=True)
-def run_steps(n_steps, rng, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
+def run_steps(n_steps, rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
               is_anchor, anchor_group, check_party, bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta,
               min_part, region_size, max_tries, p_recom, record_every, step0, rec_assign, rec_stats, rec_hash, rec_step,
-              n_rec, counters, require_exchange):  # noqa: ANN001
+              n_rec, counters, require_exchange, min_exchange):  # noqa: ANN001
     """Run ``n_steps`` steps (recombination with probability ``p_recom``, else a flip).
 
     Every ``record_every`` steps the state is recorded (into ``rec_*``, up to their capacity) if it
-    keeps the balance, is new (by hash) and, with ``require_exchange``, moves land both ways.
+    keeps the balance, is new (by hash) and, with ``require_exchange``, moves more than
+    ``min_exchange`` (m^2) each way.
     ``counters``: [recom tried, recom accepted, flips tried, flips accepted].
     """
     n = len(assign)
@@ -611,20 +615,20 @@ def run_steps(n_steps, rng, assign, holder, fixed, indptr, indices, edge_src, el
     for s in range(n_steps):
         if p_recom > 0.0 and rng_uniform(rng) < p_recom:
             counters[0] += 1
-            counters[1] += recom_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
+            counters[1] += recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
                                       is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
                                       bal_mode, tol, lo, hi, total_bw, weights, beta, min_part, region_size, max_tries, any_anchor,
                                       loc, lnode, ldeg, lptr, ladj, nxt, intree, order, subA, subB, subW, par, cand)
         else:
             counters[2] += 1
-            counters[3] += flip_step(rng, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
+            counters[3] += flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
                                      is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
                                      bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta, min_part)
         step = step0 + s + 1
         if record_every > 0 and step % record_every == 0 and n_rec[0] < cap:
             if not balance_ok(bal_mode, tol, lo, hi, total_bw, stats[AB], stats[BA], stats[WB]):
                 continue
-            if require_exchange and (stats[AB] <= 0.0 or stats[BA] <= 0.0):
+            if require_exchange and (stats[AB] <= min_exchange or stats[BA] <= min_exchange):
                 continue
             h = hsh[0]
             dup = False

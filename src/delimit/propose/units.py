@@ -240,18 +240,12 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
     uniq, inv = np.unique(ids, return_inverse=True)
     extra = np.flatnonzero(graph.is_anchor[:n])  # parcels promoted to anchors
     node_map = np.concatenate([np.arange(n), n + inv])
-    u, v, w = graph.edges()
-    mu, mv = node_map[u], node_map[v]
-    keep = mu != mv
-    mu, mv, w = mu[keep], mv[keep], w[keep]
+    u, v, w, e = graph.edges()
     k = len(uniq)
-    key = np.minimum(mu, mv) * (n + k + 1) + np.maximum(mu, mv)
-    kk, kinv = np.unique(key, return_inverse=True)
-    ww = np.zeros(len(kk))
-    np.add.at(ww, kinv, w)
-    from delimit.propose.graph import csr_from_edges
+    from delimit.propose.graph import csr_from_edges, merge_edges
 
-    indptr, indices, lens = csr_from_edges(n + k, kk // (n + k + 1), kk % (n + k + 1), ww)
+    mu, mv, ww, gg = merge_edges(n + k, node_map[u], node_map[v], w, graph.edge_geom[e])
+    indptr, indices, lens, eid = csr_from_edges(n + k, mu, mv, ww, with_ids=True)
     merged = graph.anchors.dissolve(by="anchor_id", aggfunc="first", sort=True).reset_index()
     merged = merged[["anchor_id", "party", "kind", "geometry"]]
     holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
@@ -259,18 +253,19 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
     is_anchor[extra] = True
     is_anchor[n:] = True
     # status-quo groups over merged nodes
-    same = holder[kk // (n + k + 1)] == holder[kk % (n + k + 1)]
+    same = holder[mu] == holder[mv]
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    a = kk[same] // (n + k + 1)
-    b = kk[same] % (n + k + 1)
+    a = mu[same]
+    b = mv[same]
     _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n + k, n + k)), directed=False)
     graph.anchors = merged
     graph.holder = holder
     graph.area_m2 = np.concatenate([graph.area_m2[:n], np.zeros(k)])
     graph.population = np.concatenate([graph.population[:n], np.zeros(k)])
     graph.indptr, graph.indices, graph.edge_len_m = indptr, indices, lens
+    graph.edge_geom, graph.edge_id = gg, eid
     graph.is_anchor = is_anchor
     graph.anchor_group = np.where(is_anchor, labels, -1).astype(np.int64)
     return graph

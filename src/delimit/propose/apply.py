@@ -1,0 +1,90 @@
+"""Turn a proposal into transfers and into a Scenario, the way a scenario file's ``transfers`` would.
+
+A proposal moves parcels; as a scenario it is at most two transfers, one per direction, whose
+geometry is the union of the moved parcels' *cells* clipped to the zone (cutting along cell edges,
+not along the old line, so that no sliver of the old line survives the overlay). A transfer only
+moves land of its ``from`` party, so a cell's other piece is untouched. When a cell has pieces moving
+both ways, the second transfer excludes the pieces the first one moved.
+
+:func:`apply_proposal` applies the transfers in memory with the scenario loader's own transfer
+mechanism, so the derived scenario equals what ``delimit`` loads from the written YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import shapely
+
+from delimit.model.scenario import Scenario, Transfer, assign_party
+from delimit.propose.graph import ParcelGraph
+from delimit.scenario.loader import _apply_transfer, copy_scenario
+
+
+def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str) -> list[Transfer]:
+    """The transfers (WGS84) realising ``assign``: A->B first, then B->A; empty directions omitted."""
+    n = graph.n_parcels
+    moved = np.flatnonzero(assign[:n] != graph.holder[:n])
+    out: list[Transfer] = []
+    cells = graph.parcels["cell"].to_numpy()
+    first_pieces: list[shapely.Geometry] = []
+    first_cells: set[int] = set()
+    for direction, (frm, to) in enumerate(((0, 1), (1, 0))):
+        idx = [i for i in moved if graph.holder[i] == frm]
+        if not idx:
+            continue
+        by_cell: dict[int, shapely.Geometry] = {}
+        for i in idx:
+            by_cell.setdefault(int(cells[i]), graph.cell_geometry[i])
+        geoms = []
+        for c, g in by_cell.items():
+            if direction == 1 and c in first_cells:
+                g = shapely.difference(g, shapely.union_all([p for p, pc in first_pieces if pc == c]))  # type: ignore[misc]
+            geoms.append(g)
+        geom = shapely.union_all(geoms)
+        a, b = graph.parties[frm], graph.parties[to]
+        out.append(Transfer(f"{proposal_id}-{a.lower()}-to-{b.lower()}", a, b, "illustrative", source, geom))
+        if direction == 0:
+            first_cells = set(by_cell)
+            first_pieces = [(graph.parcels.geometry.iloc[i], int(cells[i])) for i in idx]  # type: ignore[misc]
+    return out
+
+
+def apply_transfers(scenario: Scenario, transfers: list[Transfer], *, name: str, title: str = "", description: str = "") -> Scenario:
+    """A new scenario: ``scenario`` with ``transfers`` applied in order (parties of points recomputed)."""
+    territory = scenario.territory
+    for t in transfers:
+        territory = _apply_transfer(territory, t, scenario.name)
+    settlements = scenario.settlements.copy()
+    settlements["party"] = assign_party(settlements, territory)
+    roads = scenario.roads.copy()
+    if len(roads):
+        mids = roads.copy()
+        mids["geometry"] = shapely.line_interpolate_point(roads.geometry.values, 0.5, normalized=True)
+        roads["party"] = assign_party(mids, territory)
+    prov = replace(scenario.provenance, scenario=name, scenario_chain=(*scenario.provenance.scenario_chain, name))
+    return copy_scenario(
+        scenario,
+        name=name,
+        title=title or name,
+        description=description,
+        status="illustrative",
+        territory=territory,
+        settlements=settlements,
+        roads=roads,
+        transfers=[*scenario.transfers, *transfers],
+        provenance=prov,
+    )
+
+
+def apply_proposal(scenario: Scenario, graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str) -> Scenario:
+    """The scenario a proposal describes (status ``illustrative``), built in memory."""
+    transfers = proposal_transfers(graph, assign, proposal_id=proposal_id, source=source)
+    return apply_transfers(
+        scenario,
+        transfers,
+        name=f"{scenario.name}-{proposal_id}",
+        title=f"{scenario.title} - proposal {proposal_id} (illustrative)",
+        description=f"Generated land swap: {source}. Illustrative, not any party's position.",
+    )

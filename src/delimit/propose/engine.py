@@ -1,0 +1,475 @@
+"""``propose``: balanced land swaps that keep every territory whole, ranked by weighted objectives.
+
+Pipeline (pure: no files, no printing):
+
+1. the zone (:mod:`delimit.propose.zone`) is split into parcels (:mod:`delimit.propose.units`) and
+   a parcel graph with anchors (:mod:`delimit.propose.graph`);
+2. pins are derived from settlements and roads (:mod:`delimit.propose.constraints`);
+3. candidates come from the exact model (:mod:`delimit.propose.exact`, small zones) or the seeded
+   Markov chain (:mod:`delimit.propose.chain`, large zones);
+4. candidates are ranked (weighted sum, or Pareto front first) and picked greedily so that each
+   differs from those already picked by at least ``min_distance`` parcels;
+5. each picked candidate passes the independent checker (:mod:`delimit.propose.check`), and, when
+   asked, the geometric checks of :mod:`delimit.topology` (necks, enclaves) and the access check of
+   :mod:`delimit.access`, all on the scenario the proposal describes (:mod:`delimit.propose.apply`).
+   Violations are reported per proposal; proposals violating nothing come first.
+
+Every proposal is ``illustrative``: a generated option, not any party's position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry.base import BaseGeometry
+
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+from delimit.propose.apply import apply_proposal, proposal_transfers
+from delimit.propose.chain import Chain, ChainSettings
+from delimit.propose.check import IndependentChecker
+from delimit.propose.constraints import Constraints, Pins, pin_parcels
+from delimit.propose.exact import EXACT_MAX_PARCELS, solve_exact
+from delimit.propose.graph import ParcelGraph
+from delimit.propose.objectives import Weights, evaluate, score, turning_points
+
+ProgressFn = Callable[[str, float], None]
+
+ILLUSTRATIVE_NOTE = (
+    "Generated proposals are illustrative: options computed from the scenario's data under the stated "
+    "constraints and weights, not any party's position or map."
+)
+
+
+@dataclass
+class Proposal:
+    """One proposal: which node goes to which party, its objectives and its violated constraints."""
+
+    id: str
+    assign: np.ndarray
+    metrics: dict[str, Any]
+    constraints_violated: list[str]
+    score: float
+    source: str
+    scenario: Scenario | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        m = self.metrics
+        return {
+            "id": self.id,
+            "area_exchanged_km2": m["area_exchanged_km2"],
+            "imbalance": m["imbalance"],
+            "people_moved": m["people_moved"],
+            "turning_points": m.get("turning_points"),
+            "access_loss": m.get("access_loss"),
+            "boundary_length_km": m["boundary_length_km"],
+            "boundary_length_change_km": m["boundary_length_change_km"],
+            "parcels_moved": m["parcels_moved"],
+            "score": self.score,
+            "constraints_violated": list(self.constraints_violated),
+            "status": "illustrative",
+            "source": self.source,
+        }
+
+
+@dataclass
+class ProposalSet:
+    """The result of :func:`propose`."""
+
+    scenario: Scenario
+    graph: ParcelGraph
+    proposals: list[Proposal]
+    method: str
+    seed: int
+    constraints: Constraints
+    weights: Weights
+    pins: Pins
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def parcels_frame(self) -> gpd.GeoDataFrame:
+        """All parcels of all proposals (WGS84), one row per (proposal, parcel)."""
+        g = self.graph
+        n = g.n_parcels
+        base = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"})
+        frames = []
+        for p in self.proposals:
+            f = base.copy()
+            after = np.array(g.parties, dtype=object)[p.assign[:n]]
+            f.insert(0, "proposal_id", p.id)
+            f["party_after"] = after
+            f["moved"] = f["party_before"] != f["party_after"]
+            f["status"] = "illustrative"
+            f["source"] = p.source
+            frames.append(f)
+        if not frames:
+            f = base.iloc[0:0].copy()
+            for c in ("proposal_id", "party_after", "moved", "status", "source"):
+                f[c] = []
+            return f
+        import pandas as pd
+
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=g.parcels.crs)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: proposals, settings, baseline, CRSs, provenance and data marks."""
+        return {
+            "proposals": [p.as_dict() for p in self.proposals],
+            "parties": list(self.graph.parties),
+            "method": self.method,
+            "seed": self.seed,
+            "constraints": self.constraints.as_dict(),
+            "weights": self.weights.__dict__,
+            "status": "illustrative",
+            "note": ILLUSTRATIVE_NOTE,
+            "crs": self.graph.crs_info(),
+            "definitions": {
+                "area_exchanged_km2": "land each party cedes (km2, equal-area CRS)",
+                "imbalance": "|ceded by A - ceded by B| / the larger (0 = equal areas each way)",
+                "people_moved": "recorded population of settlements that change party",
+                "turning_points": "vertices where the new line turns by more than 1 degree, along the zone",
+                "access_loss": "settlements that reached their regional centre before and no longer do (null: not checked)",
+            },
+            **self.info,
+            "provenance": self.scenario.provenance.as_dict(),
+            "data_marks": self.scenario.data_marks(["territory", "settlements", "roads", "water_bodies"]),
+        }
+
+
+def _pareto(points: np.ndarray) -> np.ndarray:
+    """Mask of non-dominated rows (all objectives minimised)."""
+    keep = np.ones(len(points), dtype=bool)
+    for i in range(len(points)):
+        if not keep[i]:
+            continue
+        dominated = np.all(points <= points[i], axis=1) & np.any(points < points[i], axis=1)
+        if dominated.any():
+            keep[i] = False
+    return keep
+
+
+def propose(
+    scenario: Scenario,
+    graph: ParcelGraph,
+    *,
+    constraints: Constraints = Constraints(),
+    weights: Weights = Weights(),
+    method: str = "auto",
+    n: int = 10,
+    seed: int = 0,
+    steps: int | None = None,
+    pareto: bool = False,
+    min_distance: int = 2,
+    exact_max_parcels: int = EXACT_MAX_PARCELS,
+    access_class: dict[str, str] | None = None,
+    chain_beta: float = 0.5,
+    progress: ProgressFn | None = None,
+) -> ProposalSet:
+    """Generate up to ``n`` proposals on ``graph`` (built from ``scenario``).
+
+    Parameters
+    ----------
+    method: ``'exact'`` (HiGHS MIP), ``'chain'`` (seeded Markov chain) or ``'auto'`` (exact up to
+        ``exact_max_parcels`` parcels).
+    seed: the chain's seed (the exact method is deterministic; the seed is recorded).
+    steps: chain steps in all (default 2,000 per segment; see :func:`_run_chain_segments`).
+    chain_beta: inverse temperature of the chain's Metropolis rule on the weighted objective.
+    pareto: rank the Pareto front (people, line length, cut edges, imbalance) before the rest.
+    min_distance: each picked proposal differs from every earlier one by at least this many parcels.
+    access_class: traveller class per party for the access check (default: that party's resident
+        vehicle class).
+    """
+    say = progress or (lambda _m, _f: None)
+    if n < 1:
+        raise InputError(None, "the number of proposals must be at least 1", field="n")
+    if constraints.balance is not None and not 0 <= constraints.balance < 1:
+        raise InputError(None, "balance must be a fraction in [0, 1)", field="balance")
+    if method not in ("auto", "exact", "chain"):
+        raise InputError(None, f"unknown method {method!r} (exact, chain or auto)", field="method")
+    chosen = method if method != "auto" else ("exact" if graph.n_parcels <= exact_max_parcels else "chain")
+    pins = pin_parcels(scenario, graph, constraints)
+    check_party = tuple(constraints.connected and p not in constraints.allow_exclaves for p in graph.parties)
+    pin_nodes = np.concatenate([pins.party, np.full(graph.n_nodes - graph.n_parcels, -1, dtype=np.int8)])
+    fixed = graph.is_anchor | (pin_nodes >= 0)
+    start = np.where(pin_nodes >= 0, pin_nodes, graph.holder).astype(np.int8)
+    info: dict[str, Any] = {
+        "zone_km2": float(graph.parcels["area_km2"].sum()),
+        "parcels": graph.n_parcels,
+        "anchors": int(graph.is_anchor.sum()),
+        "pinned_parcels": int((pins.party >= 0).sum()),
+        "notes": list(graph.notes) + list(pins.unavoidable),
+    }
+    cands: list[np.ndarray] = []
+    source_tpl = ""
+    if chosen == "exact":
+        if graph.n_parcels > 5 * exact_max_parcels:
+            raise InputError(None, f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units", field="method")
+        u, v, w, _ = graph.edges()
+        k = 3 * n
+        res = solve_exact(
+            holder=graph.holder, is_anchor=graph.is_anchor, anchor_group=graph.anchor_group, pins=pin_nodes,
+            edges_u=u, edges_v=v, edge_len_m=w, area_m2=graph.area_m2, population=graph.population,
+            weights=weights.chain_vector(), balance=constraints.balance, check_party=check_party,  # type: ignore[arg-type]
+            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+            k=k, progress=lambda m, f: say(m, 0.6 * f),
+        )
+        cands = res.assignments
+        info["solver"] = {"name": "HiGHS", "status": res.status, "solutions": len(cands)}
+        source_tpl = "delimit propose, seed {seed}, method exact (HiGHS MIP, rank {rank})"
+    else:
+        cands, steps_of, chain_info = _run_chain_segments(graph, fixed, start, weights, constraints, check_party, n, seed, steps, chain_beta, say)  # type: ignore[arg-type]
+        info["chain"] = chain_info
+        source_tpl = "delimit propose, seed {seed}, method chain (recombination + flips, segment {segment}, step {step})"
+    # rank
+    base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])  # type: ignore[call-overload]
+    metrics = [evaluate(graph, a, with_geometry=False) for a in cands]
+    scores = np.array([score(m, weights, base_cut) for m in metrics])
+    order = list(np.argsort(scores, kind="stable"))
+    if pareto and cands:
+        pts = np.array([[m["people_moved"], m["boundary_length_change_km"], m["cut_edges"], m["imbalance"]] for m in metrics], dtype=float)
+        front = _pareto(pts)
+        order = [i for i in order if front[i]] + [i for i in order if not front[i]]
+    checker = IndependentChecker(graph)
+    picked: list[int] = []
+    clean: list[Proposal] = []
+    flagged: list[Proposal] = []
+    base_turn = turning_points(list(graph.edge_geom[_cut_edges(graph, graph.holder)]))
+    info["baseline"] = {
+        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),  # type: ignore[arg-type]
+        "turning_points": base_turn,
+    }
+    base_access = None
+    final_checks = _final_checks_available(constraints)
+    info["checks_skipped"] = final_checks["skipped"]
+    considered = 0
+    for rank, i in enumerate(order):
+        if len(clean) >= n:
+            break
+        a = cands[i]
+        if any(int((a[: graph.n_parcels] != cands[j][: graph.n_parcels]).sum()) < min_distance for j in picked):
+            continue
+        considered += 1
+        if considered > 4 * n + 10:
+            break
+        pid = f"P{len(clean) + len(flagged) + 1:02d}"
+        src = source_tpl.format(seed=seed, rank=rank + 1, segment=steps_of[i][0] if chosen == "chain" else 0, step=steps_of[i][1] if chosen == "chain" else 0)
+        viol = checker.violations(a, balance=constraints.balance, pins=pins.party, check_party=check_party, min_exchange_m2=constraints.min_exchange_km2 * 1e6)  # type: ignore[arg-type]
+        if viol:
+            # a generator bug would surface here; never return such a proposal silently
+            info.setdefault("rejected_by_checker", []).append({"candidate": int(i), "violations": viol})
+            continue
+        picked.append(i)
+        m = dict(metrics[i])
+        m["turning_points"] = turning_points(list(graph.edge_geom[_cut_edges(graph, a)]))
+        m["turning_points_change"] = m["turning_points"] - base_turn
+        m["access_loss"] = None
+        prop = Proposal(pid, a, m, [], float(scores[i]), src)
+        say(f"checking {pid}", 0.6 + 0.4 * min(1.0, len(clean) / n))
+        if final_checks["topology"] or final_checks["access"]:
+            derived = apply_proposal(scenario, graph, a, proposal_id=pid, source=src)
+            prop.scenario = derived
+            if final_checks["topology"]:
+                prop.constraints_violated.extend(_topology_violations(scenario, derived, graph, constraints))
+            if final_checks["access"]:
+                if base_access is None:
+                    base_access = _reachable(scenario, graph, constraints.access_regime, access_class)
+                now = _reachable(derived, graph, constraints.access_regime, access_class)
+                lost = sorted(s for s, ok in base_access.items() if ok and not now.get(s, False))
+                m["access_loss"] = len(lost)
+                if lost:
+                    prop.constraints_violated.append(f"access: {len(lost)} settlement(s) lose access to their regional centre under {constraints.access_regime}: {', '.join(lost[:5])}")
+        (flagged if prop.constraints_violated else clean).append(prop)
+    proposals = clean + flagged[: max(0, n - len(clean))]
+    for k, p in enumerate(proposals):  # renumber best first
+        new_id = f"P{k + 1:02d}"
+        if p.id != new_id and p.scenario is not None:
+            p.scenario = None
+        p.id = new_id
+    say("done", 1.0)
+    return ProposalSet(scenario, graph, proposals, chosen, seed, constraints, weights, pins, info)
+
+
+#: Free parcels in one chain segment's focus region, and steps per segment.
+FOCUS_SIZE = 400
+SEGMENT_STEPS = 2000
+#: Recorded states kept per segment (the best by the weighted objective).
+KEEP_PER_SEGMENT = 4
+
+
+def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, n, seed, steps, beta, say):  # type: ignore[no-untyped-def]
+    """Run the chain as an ensemble of segments, each focused on one stretch of the line.
+
+    A negotiable swap is local: a segment restarts from the status quo, picks (with the seed) a
+    place where the two parties meet, frees the ``FOCUS_SIZE`` parcels nearest to it (breadth-first)
+    and runs ``SEGMENT_STEPS`` steps there (recombinations of 48-parcel regions and flips, Metropolis
+    on the weighted objective). The best balanced states of each segment become candidates.
+    Returns (candidates, {candidate: (segment, step)}, chain statistics).
+    """
+    n_segments = max(3 * n, 24)
+    if steps is not None:
+        n_segments = max(1, steps // SEGMENT_STEPS)
+    settings = ChainSettings(
+        p_recom=0.1, region_size=48, max_tries=20, balance="exchange" if constraints.balance is not None else "none",
+        tol=constraints.balance or 0.0, weights=weights.chain_vector(), beta=beta, record_every=5,
+        max_records=SEGMENT_STEPS // 5 + 1, require_exchange=True, min_exchange_m2=constraints.min_exchange_km2 * 1e6, check_party=check_party,
+    )
+    chain = Chain(
+        graph.indptr, graph.indices, graph.edge_len_m, graph.holder, fixed, graph.area_m2, graph.population,
+        graph.area_m2, graph.is_anchor, graph.anchor_group, settings, seed=seed, start=start,
+    )
+    if not chain.valid():
+        raise InputError(None, "the pinned parcels cannot all keep their party with every territory whole", field="constraints")
+    rng = np.random.default_rng(seed)
+    src = chain.edge_src
+    frontier = np.flatnonzero((graph.holder[src] != graph.holder[graph.indices]) & ~fixed[src])
+    if len(frontier) == 0:
+        raise InputError(None, "no free parcel lies on the line: nothing can be exchanged", field="zone")
+    base = evaluate(graph, graph.holder, with_geometry=False)
+    base_cut = int(base["cut_edges"])  # type: ignore[call-overload]
+    base_len = float(base["boundary_length_km"]) * 1000.0  # type: ignore[arg-type]
+    cands: list[np.ndarray] = []
+    where: dict[int, tuple[int, int]] = {}
+    for seg in range(n_segments):
+        centre = int(src[frontier[rng.integers(len(frontier))]])
+        ball = _ball(graph, centre, ~fixed, FOCUS_SIZE)
+        seg_fixed = fixed.copy()
+        seg_fixed[:] = True
+        seg_fixed[ball] = False
+        seg_fixed |= fixed
+        in_ball = np.zeros(graph.n_nodes, dtype=bool)
+        in_ball[ball] = True
+        pool = np.flatnonzero(in_ball[src])
+        chain.reset(start, seg_fixed, pool)
+        chain.clear_record()
+        chain.run(SEGMENT_STEPS, chunks=1)
+        rec = chain.record()
+        if len(rec.assign):
+            st = rec.stats  # incremental statistics of each recorded state (see chain_core)
+            w = weights.chain_vector()
+            sc = w[0] * st[:, 0] + w[1] * (st[:, 3] - base_len) + w[2] * (st[:, 4] - base_cut) + w[3] * np.abs(st[:, 1] - st[:, 2])
+            for k in np.argsort(sc, kind="stable")[:KEEP_PER_SEGMENT]:
+                where[len(cands)] = (seg + 1, int(rec.steps[k]))
+                cands.append(rec.assign[k].copy())
+        say(f"chain segment {seg + 1}/{n_segments}", 0.6 * (seg + 1) / n_segments)
+    info = {"segments": n_segments, "steps_per_segment": SEGMENT_STEPS, "focus_parcels": FOCUS_SIZE, "beta": beta, "candidates": len(cands), **chain.acceptance()}
+    return cands, where, info
+
+
+def _ball(graph: ParcelGraph, centre: int, free: np.ndarray, size: int) -> np.ndarray:
+    """Up to ``size`` free nodes nearest ``centre`` (breadth-first over free nodes)."""
+    seen = {centre}
+    order = [centre]
+    head = 0
+    while head < len(order) and len(order) < size:
+        v = order[head]
+        head += 1
+        for u in graph.indices[graph.indptr[v] : graph.indptr[v + 1]].tolist():
+            if u not in seen and free[u]:
+                seen.add(u)
+                order.append(u)
+                if len(order) >= size:
+                    break
+    return np.array(order, dtype=np.int64)
+
+
+def _cut_edges(graph: ParcelGraph, assign: np.ndarray) -> np.ndarray:
+    u, v, _, e = graph.edges()
+    return e[assign[u] != assign[v]]
+
+
+def _final_checks_available(c: Constraints) -> dict[str, Any]:
+    skipped: list[str] = []
+    topo = c.min_neck_m is not None or c.no_new_enclaves
+    if topo:
+        try:
+            import delimit.topology as t
+
+            if not hasattr(t, "analyse"):
+                raise ImportError("delimit.topology.analyse is missing")
+        except ImportError as exc:
+            skipped.append(f"neck width and enclaves on the final geometry: {exc}")
+            topo = False
+    acc = c.access_regime is not None
+    if acc:
+        try:
+            import delimit.access as a
+
+            if not hasattr(a, "travel_times"):
+                raise ImportError("delimit.access.travel_times is missing")
+        except ImportError as exc:
+            skipped.append(f"access: {exc}")
+            acc = False
+    return {"topology": topo, "access": acc, "skipped": skipped}
+
+
+def _topology_violations(before: Scenario, after: Scenario, graph: ParcelGraph, c: Constraints) -> list[str]:
+    from delimit.topology import analyse
+
+    out: list[str] = []
+    kw: dict[str, Any] = {}
+    if c.min_neck_m is not None:
+        kw["neck_width_m"] = c.min_neck_m
+    t0 = analyse(before, **kw)
+    t1 = analyse(after, **kw)
+    for p in graph.parties:
+        if c.no_new_enclaves:
+            e0 = int(((t0.parts["party"] == p) & (t0.parts["kind"] == "enclave")).sum())
+            e1 = int(((t1.parts["party"] == p) & (t1.parts["kind"] == "enclave")).sum())
+            if e1 > e0:
+                out.append(f"no_new_enclaves: {p} has {e1} enclave(s), {e0} before")
+        if c.min_neck_m is not None and len(t1.necks):
+            n0 = t0.necks[(t0.necks["party"] == p) & (t0.necks["min_width_m"] < c.min_neck_m)]
+            n1 = t1.necks[(t1.necks["party"] == p) & (t1.necks["min_width_m"] < c.min_neck_m)]
+            if len(n1) > len(n0):
+                out.append(f"min_neck_m: {p} has {len(n1)} neck(s) narrower than {c.min_neck_m:g} m, {len(n0)} before")
+    return out
+
+
+def _reachable(scenario: Scenario, graph: ParcelGraph, regime: str | None, classes: dict[str, str] | None) -> dict[str, bool]:
+    """settlement_id -> reachable, for settlements in the zone, each with its party's class."""
+    from delimit.access import travel_times
+
+    ids = {s for cell in graph.parcels["settlements"] for s in cell.split(",") if s}
+    out: dict[str, bool] = {}
+    for p in graph.parties:
+        cls = (classes or {}).get(p) or _resident_class(scenario, p)
+        rows = travel_times(scenario, traveller_class=cls, regime=regime).rows
+        sid = "settlement_id" if "settlement_id" in rows.columns else "settlement"
+        for _, r in rows.iterrows():
+            key = str(r[sid])
+            if key in ids and ("party" not in rows.columns or r["party"] == p):
+                out[key] = bool(r["reachable"])
+    return out
+
+
+def _resident_class(scenario: Scenario, party: str) -> str:
+    for c in scenario.traveller_classes.values():
+        if c.party == party and c.kind == "resident" and c.mode == "vehicle":
+            return c.id
+    for c in scenario.traveller_classes.values():
+        if c.party == party:
+            return c.id
+    raise InputError(scenario.name, f"no traveller class for party {party!r}: name one for the access check", field="access_class")
+
+
+def transfers_for(result: ProposalSet, proposal: Proposal) -> list:  # type: ignore[type-arg]
+    """The transfers of a proposal (as a scenario file lists them)."""
+    return proposal_transfers(result.graph, proposal.assign, proposal_id=proposal.id, source=proposal.source)
+
+
+def zone_geometry(scenario: Scenario, parties: tuple[str, str], spec: str, *, polygon: BaseGeometry | None = None, other: Scenario | None = None) -> BaseGeometry:
+    """The zone for a ``--zone`` spec: ``band:WIDTH``, ``disputed:OTHER`` (``other`` loaded), or a polygon."""
+    from delimit.propose.zone import parse_length_m, zone_band, zone_disputed, zone_from_polygon
+
+    if spec.startswith("band:"):
+        return zone_band(scenario, parties, parse_length_m(spec[5:], field="zone"))
+    if spec.startswith("disputed:"):
+        if other is None:
+            raise InputError(None, "disputed zones need the other scenario", field="zone")
+        return zone_disputed(scenario, other, parties)
+    if polygon is None:
+        raise InputError(None, f"cannot read zone {spec!r} (band:WIDTH, disputed:SCENARIO or a polygon file)", field="zone")
+    return zone_from_polygon(scenario, parties, polygon)
