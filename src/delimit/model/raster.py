@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from affine import Affine
@@ -38,9 +39,14 @@ class Raster:
     def bounds(self) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) in the raster's CRS."""
         rows, cols = self.shape
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (cols, rows)
+        x0, y0 = self._apply(self.transform, 0.0, 0.0)
+        x1, y1 = self._apply(self.transform, float(cols), float(rows))
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    @staticmethod
+    def _apply(t: Affine, x: Any, y: Any) -> tuple[Any, Any]:
+        """Apply an affine transform to scalars or arrays (explicit, avoiding affine's deprecated array API)."""
+        return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
 
     def masked(self) -> np.ma.MaskedArray:
         """The data with nodata cells masked."""
@@ -56,8 +62,7 @@ class Raster:
         >>> float(r.sample(np.array([1.0]), np.array([1.0]))[0])
         15.0
         """
-        inv = ~self.transform
-        cols, rows = inv * (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+        cols, rows = self._apply(~self.transform, np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         # pixel centres are at +0.5
         c = np.asarray(cols) - 0.5
         r = np.asarray(rows) - 0.5
