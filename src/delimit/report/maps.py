@@ -342,7 +342,7 @@ def travel_time_map(
         cax = fig.add_axes((0.91, 0.15, 0.015, top - 0.25))
         cb = fig.colorbar(mesh, cax=cax)
         cb.set_label("minutes to the nearest " + target)
-    fig.text(0.01, top + 0.02, f"{scenario.name}, regime '{regime}': travel time (minutes) to the nearest {target}; blank = cannot reach", fontsize=9)
+    fig.text(0.01, top + 0.02, f"{scenario.name}, regime '{regime}': travel time (minutes) to the nearest {target}; blank = no route", fontsize=9)
     furnish(
         fig,
         banner=banner,

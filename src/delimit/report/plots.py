@@ -15,11 +15,20 @@ BANDS_MIN: tuple[float, ...] = (30.0, 60.0, 120.0, 240.0)
 
 
 def band_labels(bands: Sequence[float] = BANDS_MIN) -> list[str]:
-    """['< 30 min', '30-60 min', ..., '>= 240 min', 'cannot reach']."""
+    """['< 30 min', '30-60 min', ..., '>= 240 min', 'cut off', 'not modelled'].
+
+    'cut off': a route to the target exists in the model but not under this regime; 'not
+    modelled': the settlement is off the modelled network or has no target of its kind (the
+    access engine's ``note``), so the chart says nothing about its access.
+    """
     out = [f"< {bands[0]:g} min"]
     out += [f"{a:g}-{b:g} min" for a, b in zip(bands[:-1], bands[1:], strict=True)]
-    out += [f">= {bands[-1]:g} min", "cannot reach"]
+    out += [f">= {bands[-1]:g} min", CUT_OFF, NOT_MODELLED]
     return out
+
+
+CUT_OFF = "cut off"
+NOT_MODELLED = "not modelled (off the network or no target)"
 
 
 def population_by_band(rows: pd.DataFrame, bands: Sequence[float] = BANDS_MIN) -> pd.Series:
@@ -31,7 +40,10 @@ def population_by_band(rows: pd.DataFrame, bands: Sequence[float] = BANDS_MIN) -
     pop = rows["population"].fillna(0).astype(float).to_numpy()
     mins = rows["minutes"].astype(float).to_numpy()
     reach = rows["reachable"].astype(bool).to_numpy() & np.isfinite(mins)
-    out[labels[-1]] = float(pop[~reach].sum())
+    note = rows["note"].astype(str).to_numpy() if "note" in rows.columns else np.full(len(rows), "")
+    unmodelled = ~reach & np.array([n.startswith(("off", "no ")) for n in note], dtype=bool)
+    out[NOT_MODELLED] = float(pop[unmodelled].sum())
+    out[CUT_OFF] = float(pop[~reach & ~unmodelled].sum())
     edges = [0.0, *bands, np.inf]
     for k in range(len(edges) - 1):
         sel = reach & (mins >= edges[k]) & (mins < edges[k + 1])
@@ -45,14 +57,14 @@ def band_chart(per_regime: Mapping[str, pd.Series], path: Path, *, title: str, b
 
     regimes = list(per_regime)
     labels = band_labels()
-    colours = [*colormaps["viridis"](np.linspace(0.05, 0.95, len(labels) - 1)), (0.55, 0.55, 0.55, 1.0)]
+    colours = [*colormaps["viridis"](np.linspace(0.05, 0.95, len(labels) - 2)), (0.35, 0.35, 0.35, 1.0), (0.88, 0.88, 0.88, 1.0)]
     fig = new_figure(9.5, 1.9 + 0.45 * max(1, len(regimes)))
     top = 0.72 if banner else 0.8
     ax = fig.add_axes((0.2, 0.3, 0.55, top - 0.3))
     left = np.zeros(len(regimes))
     for k, lab in enumerate(labels):
         vals = np.array([float(per_regime[r].get(lab, 0.0)) for r in regimes])
-        ax.barh(regimes, vals, left=left, color=colours[k], edgecolor="white", linewidth=0.5, label=lab, hatch="///" if lab == "cannot reach" else None)
+        ax.barh(regimes, vals, left=left, color=colours[k], edgecolor="white", linewidth=0.5, label=lab, hatch="///" if lab == CUT_OFF else None)
         left += vals
     ax.set_xlabel("persons (settlement population)")
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
