@@ -7,6 +7,7 @@ raised per call or, for the CLI, with the environment variables ``DELIMIT_MAX_FI
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from delimit.errors import InputError
 
 DEFAULT_MAX_FILE_MB = 2048.0
 DEFAULT_MAX_NESTING = 64
+#: Most values (scalars, lists, mappings) a YAML document may expand to, aliases counted at each use.
+DEFAULT_MAX_NODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,39 @@ class Limits:
     max_nesting:
         Deepest nesting of mappings/lists accepted in YAML/TOML/JSON documents (GeoJSON coordinates
         count too).
+    max_nodes:
+        Most values a YAML document may expand to once its aliases are resolved (refuses "billion
+        laughs" documents that are small on disk and enormous in memory).
     """
 
     max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024)
     max_nesting: int = DEFAULT_MAX_NESTING
+    max_nodes: int = DEFAULT_MAX_NODES
 
     @classmethod
     def from_env(cls) -> Limits:
-        """Limits from ``DELIMIT_MAX_FILE_MB`` / ``DELIMIT_MAX_NESTING``, defaults otherwise."""
-        mb = float(os.environ.get("DELIMIT_MAX_FILE_MB", DEFAULT_MAX_FILE_MB))
-        nest = int(os.environ.get("DELIMIT_MAX_NESTING", DEFAULT_MAX_NESTING))
+        """Limits from ``DELIMIT_MAX_FILE_MB`` / ``DELIMIT_MAX_NESTING``, defaults otherwise.
+
+        Raises InputError naming the variable if its value is not a positive number.
+        """
+        mb = _env_number("DELIMIT_MAX_FILE_MB", DEFAULT_MAX_FILE_MB, "megabytes")
+        nest = int(_env_number("DELIMIT_MAX_NESTING", DEFAULT_MAX_NESTING, "levels", integer=True))
         return cls(max_file_bytes=int(mb * 1024 * 1024), max_nesting=nest)
+
+
+def _env_number(name: str, default: float, unit: str, *, integer: bool = False) -> float:
+    """A positive number from the environment variable ``name`` (``default`` if unset or empty)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        kind = "a positive whole number" if integer else "a positive number"
+        raise InputError(name, f"environment variable must be {kind} of {unit}, not {raw!r}")
+    return value
 
 
 def check_file(path: str | Path, limits: Limits | None = None) -> Path:

@@ -53,6 +53,60 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
 _SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
 
 
+def _load_yaml(text: str, path: Path, limits: Limits) -> Any:
+    """Parse YAML safely: compose the node graph, refuse it if too deep, recursive or too large once
+    aliases are expanded ("billion laughs"), and only then construct Python objects."""
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_graph(node, path, limits)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_graph(root: yaml.Node, path: Path, limits: Limits) -> None:
+    """Depth and expanded size of a composed YAML graph, computed without expanding it.
+
+    Aliases make the graph a DAG (or a cycle, which is refused): each node's expanded size and depth
+    are computed once (memoised by identity), so a document of a few hundred bytes that would expand
+    to billions of values is refused in microseconds.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if depth[key] > limits.max_nesting + 1:
+                raise InputError(path, f"nesting deeper than {limits.max_nesting} levels")
+            if size[key] > limits.max_nodes:
+                raise InputError(path, f"document expands to more than {limits.max_nodes:,} values (aliases counted at every use)")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            mark = node.start_mark
+            raise InputError(path, f"recursive YAML alias at line {mark.line + 1}, column {mark.column + 1}")
+        on_path.add(key)
+        stack.append((node, True))
+        if len(on_path) > limits.max_nesting + 1:
+            raise InputError(path, f"nesting deeper than {limits.max_nesting} levels")
+        stack.extend((c, False) for c in children if id(c) not in size)
+
+
 def read_document(path: str | Path, limits: Limits | None = None) -> Any:
     """Parse a YAML (``.yaml``/``.yml``), TOML (``.toml``) or JSON (``.json``/``.geojson``) document."""
     limits = limits or Limits.from_env()
@@ -62,7 +116,7 @@ def read_document(path: str | Path, limits: Limits | None = None) -> Any:
     suffix = p.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            doc = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+            doc = _load_yaml(text, p, limits)
         elif suffix == ".toml":
             doc = tomllib.loads(text)
         elif suffix in (".json", ".geojson"):

@@ -127,14 +127,19 @@ def _precheck_geojson(path: Path, limits: Limits) -> None:
         _check_geojson_geometry(path, geom, _gj_label(feat, i))
 
 
+#: Property names tried, in order, to name a GeoJSON feature in messages (the layers' id fields).
+_ID_KEYS: tuple[str, ...] = ("part_id", "road_id", "settlement_id", "crossing_id", "water_id", "id")
+
+
 def _gj_label(feat: dict[str, Any], i: int) -> int | str:
+    """``'3 (part_id=kg-1)'``: the index plus the feature's id, in the form validate_frame uses."""
+    props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+    for key in _ID_KEYS:
+        value = props.get(key)
+        if value is not None and not isinstance(value, dict | list):
+            return f"{i} ({key}={value})"
     fid = feat.get("id")
-    if fid is None and isinstance(feat.get("properties"), dict):
-        for key in ("id", "part_id", "road_id", "settlement_id", "crossing_id", "water_id"):
-            if key in feat["properties"]:
-                fid = feat["properties"][key]
-                break
-    return i if fid is None else f"{i} (id={fid})"
+    return i if fid is None or isinstance(fid, dict | list) else f"{i} (id={fid})"
 
 
 def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
@@ -163,8 +168,10 @@ def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
         node = stack.pop()
         if isinstance(node, list) and node and not isinstance(node[0], list):
             for v in node:
-                if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-                    raise InputError(path, f"coordinate {v!r} is not a finite number", feature=label, field="geometry")
+                if not isinstance(v, int | float) or isinstance(v, bool):
+                    raise InputError(path, f"coordinate {v!r} is not a number", feature=label, field="geometry")
+                if not math.isfinite(v):
+                    raise InputError(path, f"coordinate is {'NaN' if math.isnan(v) else 'infinite'}", feature=label, field="geometry")
         elif isinstance(node, list):
             stack.extend(node)
 

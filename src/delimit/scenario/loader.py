@@ -59,6 +59,10 @@ class _State:
     dataset: str = ""
     dataset_version: str = ""
     repairs: list[Any] = field(default_factory=list)
+    layer_source: dict[str, str] = field(default_factory=dict)  # layer -> file (and layer) it came from
+    class_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # class id -> (file, index)
+    regime_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # regime id -> (file, index)
+    default_regime_origin: Path | None = None
 
 
 def _looks_like_path(s: str) -> bool:
@@ -90,16 +94,27 @@ def _validation_message(exc: ValidationError) -> tuple[str, str]:
 
 
 def parse_scenario_file(path: str | Path, limits: Limits | None = None) -> ScenarioFile:
-    """Read and validate a scenario file without loading its layers."""
+    """Read and validate a scenario file without loading its layers.
+
+    Besides the schema, ids must be unique within each list of the file (parties, transfers,
+    traveller classes, regimes): a second entry with the same id would silently replace the first.
+    """
     p = Path(path)
     doc = read_document(p, limits)
     if not isinstance(doc, dict):
         raise InputError(p, "a scenario file must be a mapping of keys to values")
     try:
-        return ScenarioFile.model_validate(doc)
+        spec = ScenarioFile.model_validate(doc)
     except ValidationError as exc:
         loc, msg = _validation_message(exc)
         raise InputError(p, msg, field=loc) from None
+    for key, items in (("parties", spec.parties), ("transfers", spec.transfers), ("traveller_classes", spec.traveller_classes), ("regimes", spec.regimes)):
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id in first:
+                raise InputError(p, f"duplicate id {item.id!r} (first at {key}.{first[item.id]})", field=f"{key}.{i}.id")
+            first[item.id] = i
+    return spec
 
 
 def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, layer_name: str, state: _State, repair: bool, limits: Limits | None) -> gpd.GeoDataFrame:
@@ -135,6 +150,8 @@ def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, laye
             )
     if declared is not None:
         state.layer_crs[label] = (layer_name, declared)
+    if layer_name:
+        state.layer_source[layer_name] = label
     state.repairs.extend(report.repairs)
     state.inputs.append(InputRecord(field_name, str(target), sha256_file(target)))
     if spec:
@@ -255,48 +272,82 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
         if clash:
             raise InputError(path, f"duplicate road id {sorted(clash)[0]!r}", field=f"add_roads.{i}")
         state.layers["roads"] = gpd.GeoDataFrame(pd.concat([roads, extra], ignore_index=True), geometry="geometry", crs=WGS84)
-    for c in spec.traveller_classes:
+    for i, c in enumerate(spec.traveller_classes):
         state.classes[c.id] = c
-    for r in spec.regimes:
+        state.class_origin[c.id] = (path, i)
+    for i, r in enumerate(spec.regimes):
         state.regimes[r.id] = r
+        state.regime_origin[r.id] = (path, i)
     if spec.default_regime is not None:
         state.default_regime = spec.default_regime
+        state.default_regime_origin = path
 
 
 def _check_references(state: _State, path: Path) -> None:
+    """Every party, crossing, road, traveller class and regime named anywhere must exist.
+
+    Errors name the file that holds the faulty reference (a base scenario's regime is reported in
+    the base's file) and the field by its position in that file (``regimes.0.crossings.1.crossing``).
+    """
     terr = state.layers.get("territory")
-    if terr is not None:
-        unknown = sorted(set(terr["party"]) - set(state.parties))
+    if terr is not None and len(terr):
+        parties = terr["party"].astype(str).to_numpy()
+        unknown = [i for i, party in enumerate(parties) if party not in state.parties]
         if unknown:
-            raise InputError(path, f"territory names unknown party {unknown[0]!r} (declare it under 'parties')", field="parties")
+            i = unknown[0]
+            pid = terr["part_id"].iloc[i] if "part_id" in terr.columns else None
+            label: int | str = f"{i} (part_id={pid})" if pid is not None else i
+            known = ", ".join(state.parties) or "none"
+            raise InputError(
+                state.layer_source.get("territory", path),
+                f"unknown party {parties[i]!r} (declared in {path.name}: {known}; declare it under 'parties')",
+                feature=label,
+                field="party",
+            )
     crossings = set(state.layers["crossings"]["crossing_id"]) if "crossings" in state.layers else set()
     roads = set(state.layers["roads"]["road_id"]) if "roads" in state.layers else set()
     for c in state.classes.values():
         if c.party is not None and c.party not in state.parties:
-            raise InputError(path, f"traveller class {c.id!r} names unknown party {c.party!r}", field="traveller_classes.party")
+            where, i = state.class_origin.get(c.id, (path, 0))
+            raise InputError(where, f"traveller class {c.id!r} names unknown party {c.party!r}", field=f"traveller_classes.{i}.party")
     for r in state.regimes.values():
+        where, ri = state.regime_origin.get(r.id, (path, 0))
+        at = f"regimes.{ri}"
+
+        def check_class(cls: str, fld: str, regime: str = r.id, where: Path = where) -> None:
+            if cls not in state.classes:
+                known = ", ".join(state.classes) or "none"
+                raise InputError(where, f"regime {regime!r} names unknown traveller class {cls!r} (known: {known})", field=fld)
+
         for k, pol in enumerate(r.crossings):
             if pol.crossing not in crossings:
-                raise InputError(path, f"regime {r.id!r} names unknown crossing {pol.crossing!r}", field=f"regimes.{r.id}.crossings.{k}.crossing")
+                raise InputError(where, f"regime {r.id!r} names unknown crossing {pol.crossing!r}", field=f"{at}.crossings.{k}.crossing")
             for cls in pol.classes:
-                if cls not in state.classes:
-                    raise InputError(path, f"regime {r.id!r} names unknown traveller class {cls!r}", field=f"regimes.{r.id}.crossings.{k}.classes")
-        for x in r.closed_crossings:
+                check_class(cls, f"{at}.crossings.{k}.classes")
+        for k, bp in enumerate(r.borders):
+            for party in bp.parties:
+                if party not in state.parties:
+                    raise InputError(where, f"regime {r.id!r} names a border with unknown party {party!r}", field=f"{at}.borders.{k}.parties")
+            for cls in bp.classes:
+                check_class(cls, f"{at}.borders.{k}.classes")
+        for k, x in enumerate(r.closed_crossings):
             if x not in crossings:
-                raise InputError(path, f"regime {r.id!r} closes unknown crossing {x!r}", field=f"regimes.{r.id}.closed_crossings")
+                raise InputError(where, f"regime {r.id!r} closes unknown crossing {x!r}", field=f"{at}.closed_crossings.{k}")
         for key, ids in (("neutral_roads", r.neutral_roads), ("closed_roads", r.closed_roads)):
-            for rid in ids:
+            for k, rid in enumerate(ids):
                 if rid not in roads:
-                    raise InputError(path, f"regime {r.id!r} names unknown road {rid!r}", field=f"regimes.{r.id}.{key}")
-        for tc in r.transit:
-            for rid in tc.roads:
+                    raise InputError(where, f"regime {r.id!r} names unknown road {rid!r}", field=f"{at}.{key}.{k}")
+        for t, tc in enumerate(r.transit):
+            for k, rid in enumerate(tc.roads):
                 if rid not in roads:
-                    raise InputError(path, f"transit {tc.id!r} names unknown road {rid!r}", field=f"regimes.{r.id}.transit.roads")
+                    raise InputError(where, f"transit {tc.id!r} names unknown road {rid!r}", field=f"{at}.transit.{t}.roads.{k}")
             for cls in tc.classes:
-                if cls not in state.classes:
-                    raise InputError(path, f"transit {tc.id!r} names unknown traveller class {cls!r}", field=f"regimes.{r.id}.transit.classes")
+                check_class(cls, f"{at}.transit.{t}.classes")
     if state.default_regime is not None and state.default_regime not in state.regimes:
-        raise InputError(path, f"default regime {state.default_regime!r} is not defined", field="default_regime")
+        known = ", ".join(state.regimes) or "none"
+        raise InputError(
+            state.default_regime_origin or path, f"default regime {state.default_regime!r} is not defined (defined: {known})", field="default_regime"
+        )
 
 
 def _road_parties(roads: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> np.ndarray:
