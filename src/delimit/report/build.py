@@ -187,7 +187,7 @@ class _Builder:
 
     # ------------------------------------------------------------ sections
     def summary_section(self) -> Section:
-        sec = Section("Summary", "summary")
+        sec = Section("Summary", "summary", tables_first=True)
         sec.paragraphs.append(
             f"Each scenario is compared with the baseline '{self.baseline.name}' ({self.baseline.title}). "
             "Land and people are counted from the two scenarios' territory layers; access from the access engine under "

@@ -45,6 +45,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    tables_first: bool = False
 
 
 def fmt(v: Any, digits: int = 3) -> str:
