@@ -628,7 +628,7 @@ def run_steps(n_steps, rng, pool, assign, holder, fixed, indptr, indices, edge_s
         if record_every > 0 and step % record_every == 0 and n_rec[0] < cap:
             if not balance_ok(bal_mode, tol, lo, hi, total_bw, stats[AB], stats[BA], stats[WB]):
                 continue
-            if require_exchange and (stats[AB] <= min_exchange or stats[BA] <= min_exchange):
+            if require_exchange and (stats[AB] <= min_exchange + 1e-6 or stats[BA] <= min_exchange + 1e-6):
                 continue
             h = hsh[0]
             dup = False
