@@ -59,8 +59,8 @@ def test_csr_kernels_equal_networkx(seed: int, n: int, k: int) -> None:
     blocked = rng.random(n) < 0.1
     expected = _oracle(n, t, h, w, g, add, blocked, sources, offsets)
     d1, m1, o1, p1 = dijkstra_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets)
-    delta, nb = bucket_width(float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0))
-    d2, m2, o2, p2 = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nb)
+    delta, nbits = bucket_width(float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0 + offsets.max() - offsets.min()))
+    d2, m2, o2, p2 = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nbits)
     np.testing.assert_allclose(d1, expected, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(d2, expected, rtol=1e-12, atol=1e-9)
     # the predecessor tree is consistent with the costs, metres and origins it reports
@@ -78,9 +78,24 @@ def test_csr_kernels_equal_networkx(seed: int, n: int, k: int) -> None:
 
 
 def test_bucket_width_keeps_window_above_largest_arc() -> None:
-    delta, nb = bucket_width(1e-9, 1e6)
-    assert (nb - 1) * delta > 1e6
-    assert nb <= (1 << 20) + 2
+    delta, nbits = bucket_width(1e-9, 1e6)
+    assert ((1 << nbits) - 1) * delta > 1e6
+    assert nbits <= 21
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), bits=st.integers(1, 3))
+def test_bucket_kernel_exact_even_with_coarse_buckets(seed: int, n: int, bits: int) -> None:
+    # buckets much wider than the arcs (forced by a tiny window) still give exact costs
+    t, h, w, ln, g, add = _random_graph(seed, n, 4 * n, zero_frac=0.3)
+    ip, ix, (ww, ll, gg), _ = csr_from_arcs(n, t, h, w, ln, g)
+    sources = np.array([0])
+    offsets = np.array([0.0])
+    blocked = np.zeros(n, np.bool_)
+    expected = _oracle(n, t, h, w, g, add, blocked, sources, offsets)
+    delta, nbits = bucket_width(0.5, float(ww.max() + 120.0), max_bits=bits + 1)
+    d, _m, _o, _p = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nbits)
+    np.testing.assert_allclose(d, expected, rtol=1e-12, atol=1e-9)
 
 
 def test_csr_from_arcs_orders_by_tail() -> None:
@@ -107,8 +122,8 @@ def test_grid_kernels_equal_mcp_geometric(seed: int, rows: int, cols: int, k: in
     expected = np.where(np.isfinite(cost), expected, np.inf)
     d1, _ = dijkstra_grid(cost, dy, dx, rs, cs, np.zeros(k))
     fin = cost[np.isfinite(cost)]
-    delta, nb = bucket_width(float(fin.min()) * min(dx, dy), float(fin.max()) * math.hypot(dx, dy))
-    d2, _ = bucket_grid(cost, dy, dx, rs, cs, np.zeros(k), delta, nb)
+    delta, nbits = bucket_width(float(fin.min()) * min(dx, dy), float(fin.max()) * math.hypot(dx, dy))
+    d2, _ = bucket_grid(cost, dy, dx, rs, cs, np.zeros(k), delta, nbits)
     np.testing.assert_allclose(d1, expected, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(d2, expected, rtol=1e-9, atol=1e-9)
 

@@ -282,47 +282,127 @@ def csr_from_arcs(n: int, tails: np.ndarray, heads: np.ndarray, *columns: np.nda
 
 
 # --------------------------------------------------------------------------------------------
-# Bucket (delta-stepping) kernels: exact, faster than a heap on road graphs and rasters.
+# Bucket kernels: exact, and several times faster than a heap on road graphs and rasters.
 #
-# Nodes are kept in circular buckets of width ``delta``: bucket ``floor(d / delta)``. The lowest
-# non-empty bucket is emptied node by node, relaxing every arc; a node improved into the current
-# bucket is processed again (label-correcting within the bucket). When ``delta`` is at most the
-# smallest positive arc cost no node is ever processed twice except across zero-cost arcs, and
-# when the bucket is empty every node in it holds its final cost. Keys are exact float64 costs:
-# nothing is rounded, so results equal a heap Dijkstra's up to float round-off. The circular array
-# holds ``nb > max_arc / delta + 1`` buckets so that pending keys never wrap onto each other;
-# ``delta`` is raised (at the price of a few re-relaxations, never of exactness) when the ratio of
-# the largest to the smallest arc would need more than ``MAX_BUCKETS`` buckets.
+# Nodes wait in circular buckets of width ``delta`` (bucket ``floor(cost / delta)``), each bucket
+# a LIFO stack of entries in a recycled pool. The lowest non-empty bucket is emptied node by node,
+# relaxing every arc. Keys are the exact float64 costs - nothing is rounded - so results equal a
+# heap Dijkstra's up to float round-off (tested against networkx and scikit-image). Exactness does
+# not depend on ``delta``: a node improved after it was expanded (possible only across arcs cheaper
+# than ``delta``, e.g. free border transitions) is re-opened and expanded again (label-correcting
+# within the bucket), so when a bucket empties every node in it holds its final cost. With
+# ``delta`` at most the smallest positive arc cost this happens only across zero-cost arcs. The
+# circular array holds a power of two ``nb > span / delta + 1`` buckets, ``span`` covering the
+# largest arc and the spread of the sources' offsets, so pending keys never wrap onto each other.
 # --------------------------------------------------------------------------------------------
 
-MAX_BUCKETS = 1 << 20
+MAX_BUCKET_BITS = 21
 
 
-def bucket_width(min_positive: float, max_arc: float, max_buckets: int = MAX_BUCKETS) -> tuple[float, int]:
-    """``(delta, n_buckets)`` for the bucket kernels given the smallest positive and largest finite arc cost.
+def bucket_width(min_positive: float, span: float, max_bits: int = MAX_BUCKET_BITS) -> tuple[float, int]:
+    """``(delta, nbits)`` for the bucket kernels.
+
+    ``min_positive``: smallest positive arc cost; ``span``: the largest finite arc cost plus the
+    spread of the sources' offsets. ``delta`` is raised above ``min_positive`` only when the window
+    would need more than ``2**max_bits`` buckets (exactness is kept; a few nodes are re-expanded).
 
     >>> bucket_width(1.0, 100.0)
-    (1.0, 102)
+    (1.0, 7)
     """
-    if not (max_arc > 0.0) or not math.isfinite(max_arc):
-        return 1.0, 2
-    delta = min_positive if (min_positive > 0.0 and math.isfinite(min_positive)) else max_arc
-    delta = max(delta, max_arc / (max_buckets - 2))
-    nb = int(math.floor(max_arc / delta)) + 2
-    return float(delta), nb
+    if not (span > 0.0) or not math.isfinite(span):
+        span = 1.0
+    delta = min_positive if (min_positive > 0.0 and math.isfinite(min_positive)) else span
+    delta = max(delta, span / float((1 << max_bits) - 2))
+    nbits = max(1, int(math.ceil(math.log2(span / delta + 2.0))))
+    return float(delta), nbits
 
 
 @numba.njit(cache=True)
-def _grow(pool_node: np.ndarray, pool_next: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
-    cap = pool_node.shape[0] * 2
-    a = np.empty(cap, np.int64)
-    b = np.empty(cap, np.int64)
-    a[:used] = pool_node[:used]
-    b[:used] = pool_next[:used]
-    return a, b
+def _bucket_csr_state(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    base: np.ndarray,
+    length: np.ndarray,
+    group: np.ndarray,
+    group_add: np.ndarray,
+    blocked: np.ndarray,
+    sources: np.ndarray,
+    offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> np.ndarray:
+    """Kernel of :func:`bucket_csr`: node state rows ``(cost, metres, origin, pred)``.
+
+    The four values of a node share one 32-byte row (one cache line touched per improvement).
+    Blocked nodes start at cost -1 so that no arc ever improves them (no per-arc mask lookup).
+    """
+    n = indptr.shape[0] - 1
+    nb = 1 << nbits
+    mask = nb - 1
+    inv = 1.0 / delta
+    st = np.empty((n, 4))  # dist, metres, origin, pred (floats: exact for ids < 2**53)
+    for v in range(n):
+        st[v, 0] = -1.0 if blocked[v] else INF
+        st[v, 1] = INF
+        st[v, 2] = -1.0
+        st[v, 3] = -1.0
+    done = np.zeros(n, np.bool_)
+    head = np.full(nb, -1, np.int32)
+    pool_node = np.empty(indices.shape[0] + sources.shape[0] + 1, np.int32)
+    pool_next = np.empty(pool_node.shape[0], np.int32)
+    used = 0; free = -1; live = 0
+    lo = INF
+    for s in range(sources.shape[0]):
+        u = sources[s]
+        if not blocked[u] and offsets[s] < st[u, 0]:
+            st[u, 0] = offsets[s]; st[u, 1] = 0.0; st[u, 2] = s
+            if offsets[s] < lo:
+                lo = offsets[s]
+    if lo == INF:
+        return st
+    cur = np.int64(lo * inv)
+    for s in range(sources.shape[0]):
+        u = sources[s]
+        if blocked[u] or st[u, 2] != s:
+            continue
+        kb = np.int64(st[u, 0] * inv)
+        e = used; used += 1
+        sl = kb & mask
+        pool_node[e] = u; pool_next[e] = head[sl]; head[sl] = e; live += 1
+    while live > 0:
+        slot = cur & mask
+        e = head[slot]
+        while e >= 0:
+            head[slot] = pool_next[e]
+            u = pool_node[e]
+            pool_next[e] = free; free = e; live -= 1
+            if not done[u]:
+                done[u] = True
+                du = st[u, 0]; mu = st[u, 1]; ou = st[u, 2]
+                for a in range(indptr[u], indptr[u + 1]):
+                    v = indices[a]
+                    w = base[a]
+                    g = group[a]
+                    if g >= 0:
+                        w = w + group_add[g]
+                    nd = du + w
+                    if nd < st[v, 0]:
+                        st[v, 0] = nd; st[v, 1] = mu + length[a]; st[v, 2] = ou; st[v, 3] = a
+                        done[v] = False
+                        kb = np.int64(nd * inv)
+                        if kb < cur:
+                            kb = cur
+                        if free >= 0:
+                            e2 = free; free = pool_next[e2]
+                        else:
+                            e2 = used; used += 1
+                        s2 = kb & mask
+                        pool_node[e2] = v; pool_next[e2] = head[s2]; head[s2] = e2; live += 1
+            e = head[slot]
+        cur += 1
+    return st
 
 
-@numba.njit(cache=True)
 def bucket_csr(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -334,138 +414,25 @@ def bucket_csr(
     sources: np.ndarray,
     offsets: np.ndarray,
     delta: float,
-    nb: int,
-    limit: float = INF,
+    nbits: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Multi-source exact shortest paths on a CSR graph with a circular bucket queue.
 
-    Same parameters and results as :func:`dijkstra_csr`, plus ``delta`` and ``nb`` from
-    :func:`bucket_width` computed over the *effective* finite arc costs. Buckets are singly
-    linked stacks in a recycled entry pool; an entry is stale (skipped) when its node's cost has
-    since moved to another bucket or the node was already expanded at its current cost. Ties
-    between equal costs may pick another, equally short, predecessor than a heap.
+    Same parameters and results as :func:`dijkstra_csr` (without ``limit``), plus ``delta`` and
+    ``nbits`` from :func:`bucket_width` (``span`` = largest effective finite arc cost plus the
+    spread of the offsets). Ties between equal costs may pick another, equally short, predecessor
+    than a heap would. Node ids must fit in int32. Every entry of the bucket pool is pushed by a
+    source or by an improvement along an arc, so ``m + k`` entries bound it and it never grows.
     """
-    n = indptr.shape[0] - 1
-    dist = np.full(n, INF)
-    metres = np.full(n, INF)
-    done_at = np.full(n, INF)  # cost at which the node was last expanded
-    origin = np.full(n, -1, np.int32)
-    pred = np.full(n, -1, np.int64)
-    head = np.full(nb, -1, np.int64)
-    cap = max(1024, n // 4)
-    pool_node = np.empty(cap, np.int64)
-    pool_next = np.empty(cap, np.int64)
-    used = 0
-    free = -1
-    live = 0
-    lo = INF
-    for s in range(sources.shape[0]):
-        u = sources[s]
-        if blocked[u]:
-            continue
-        if offsets[s] < dist[u]:
-            dist[u] = offsets[s]
-            metres[u] = 0.0
-            origin[u] = s
-            if offsets[s] < lo:
-                lo = offsets[s]
-    if lo == INF:
-        return dist, metres, origin, pred
-    # sources further than the circular window from the lowest one wait in ``pending``
-    order = np.argsort(offsets)
-    nxt_src = 0
-    cur = int(math.floor(lo / delta))
-    while True:
-        while nxt_src < order.shape[0]:
-            s = order[nxt_src]
-            u = sources[s]
-            if blocked[u] or origin[u] != s or dist[u] != offsets[s]:
-                nxt_src += 1
-                continue
-            kb = int(math.floor(dist[u] / delta))
-            if kb >= cur + nb - 1:
-                break
-            if kb < cur:
-                kb = cur
-            if free >= 0:
-                e = free
-                free = pool_next[e]
-            else:
-                if used >= pool_node.shape[0]:
-                    pool_node, pool_next = _grow(pool_node, pool_next, used)
-                e = used
-                used += 1
-            slot = kb % nb
-            pool_node[e] = u
-            pool_next[e] = head[slot]
-            head[slot] = e
-            live += 1
-            nxt_src += 1
-        if live == 0:
-            if nxt_src >= order.shape[0]:
-                break
-            cur = int(math.floor(offsets[order[nxt_src]] / delta))
-            continue
-        slot = cur % nb
-        if head[slot] < 0:
-            cur += 1
-            continue
-        if cur * delta > limit:
-            break
-        while head[slot] >= 0:
-            e = head[slot]
-            head[slot] = pool_next[e]
-            u = pool_node[e]
-            pool_next[e] = free
-            free = e
-            live -= 1
-            du = dist[u]
-            if du >= done_at[u] or int(math.floor(du / delta)) > cur:
-                continue
-            done_at[u] = du
-            for a in range(indptr[u], indptr[u + 1]):
-                v = indices[a]
-                if blocked[v]:
-                    continue
-                g = group[a]
-                w = base[a]
-                if g >= 0:
-                    w = w + group_add[g]
-                nd = du + w
-                if nd < dist[v]:
-                    dist[v] = nd
-                    metres[v] = metres[u] + length[a]
-                    origin[v] = origin[u]
-                    pred[v] = a
-                    kb = int(math.floor(nd / delta))
-                    if kb < cur:
-                        kb = cur
-                    if free >= 0:
-                        e2 = free
-                        free = pool_next[e2]
-                    else:
-                        if used >= pool_node.shape[0]:
-                            pool_node, pool_next = _grow(pool_node, pool_next, used)
-                        e2 = used
-                        used += 1
-                    s2 = kb % nb
-                    pool_node[e2] = v
-                    pool_next[e2] = head[s2]
-                    head[s2] = e2
-                    live += 1
-        cur += 1
-    if limit < INF:
-        for v in range(n):
-            if dist[v] > limit:
-                dist[v] = INF
-                metres[v] = INF
-                origin[v] = -1
-                pred[v] = -1
-    return dist, metres, origin, pred
+    st = _bucket_csr_state(indptr, indices, base, length, group, np.asarray(group_add, np.float64), blocked,
+                           np.asarray(sources, np.int64), np.asarray(offsets, np.float64), float(delta), int(nbits))
+    dist = st[:, 0].copy()
+    dist[dist < 0.0] = INF
+    return dist, st[:, 1].copy(), st[:, 2].astype(np.int32), st[:, 3].astype(np.int64)
 
 
 @numba.njit(cache=True)
-def bucket_grid(
+def _bucket_grid(
     cost: np.ndarray,
     dy: float,
     dx: float,
@@ -473,25 +440,22 @@ def bucket_grid(
     src_cols: np.ndarray,
     offsets: np.ndarray,
     delta: float,
-    nb: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`dijkstra_grid` with the circular bucket queue (same conventions and results).
-
-    ``delta``/``nb`` from :func:`bucket_width` with the smallest and largest move costs
-    (``min(cost) * min(dx, dy)`` and ``max(cost) * hypot(dx, dy)``). Offsets must lie within
-    ``(nb - 2) * delta`` of the smallest one (true for the zero offsets of a surface from points;
-    the engine checks it and falls back to :func:`dijkstra_grid` otherwise).
-    """
+    nbits: int,
+    cap: int,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Kernel of :func:`bucket_grid` with a fixed entry pool of ``cap`` (returns ok=False if it overflows)."""
     nr, nc = cost.shape
     n = nr * nc
     flat = cost.ravel()
+    nb = 1 << nbits
+    mask = nb - 1
+    inv = 1.0 / delta
     dist = np.full(n, INF)
     done = np.zeros(n, np.bool_)
     origin = np.full(n, -1, np.int32)
-    head = np.full(nb, -1, np.int64)
-    cap = max(1024, n // 8)
-    pool_node = np.empty(cap, np.int64)
-    pool_next = np.empty(cap, np.int64)
+    head = np.full(nb, -1, np.int32)
+    pool_node = np.empty(cap, np.int32)
+    pool_next = np.empty(pool_node.shape[0], np.int32)
     used = 0
     free = -1
     live = 0
@@ -515,8 +479,8 @@ def bucket_grid(
             if offsets[s] < lo:
                 lo = offsets[s]
     if lo == INF:
-        return dist.reshape(nr, nc), origin.reshape(nr, nc)
-    cur = int(math.floor(lo / delta))
+        return dist.reshape(nr, nc), origin.reshape(nr, nc), True
+    cur = np.int64(lo * inv)
     for s in range(src_rows.shape[0]):
         r = src_rows[s]
         c = src_cols[s]
@@ -524,63 +488,90 @@ def bucket_grid(
             continue
         u = r * nc + c
         if origin[u] == s and dist[u] == offsets[s]:
-            if used >= pool_node.shape[0]:
-                pool_node, pool_next = _grow(pool_node, pool_next, used)
+            kb = np.int64(dist[u] * inv)
+            if kb < cur:
+                kb = cur
+            if used >= cap:
+                return dist.reshape(nr, nc), origin.reshape(nr, nc), False
             e = used
             used += 1
-            slot = int(math.floor(dist[u] / delta)) % nb
+            sl = kb & mask
             pool_node[e] = u
-            pool_next[e] = head[slot]
-            head[slot] = e
+            pool_next[e] = head[sl]
+            head[sl] = e
             live += 1
     while live > 0:
-        slot = cur % nb
-        while head[slot] >= 0:
-            e = head[slot]
+        slot = cur & mask
+        e = head[slot]
+        while e >= 0:
             head[slot] = pool_next[e]
             u = pool_node[e]
             pool_next[e] = free
             free = e
             live -= 1
-            if done[u]:
-                continue
-            du = dist[u]
-            if int(math.floor(du / delta)) > cur:
-                continue
-            done[u] = True
-            r = u // nc
-            c = u - r * nc
-            cu = flat[u]
-            for k in range(8):
-                rr = r + drs[k]
-                cc = c + dcs[k]
-                if rr < 0 or rr >= nr or cc < 0 or cc >= nc:
-                    continue
-                v = rr * nc + cc
-                if done[v]:
-                    continue
-                cv = flat[v]
-                if not (cv >= 0.0 and cv < INF):
-                    continue
-                nd = du + (cu + cv) * steps[k]
-                if nd < dist[v]:
-                    dist[v] = nd
-                    origin[v] = origin[u]
-                    kb = int(math.floor(nd / delta))
-                    if kb < cur:
-                        kb = cur
-                    if free >= 0:
-                        e2 = free
-                        free = pool_next[e2]
-                    else:
-                        if used >= pool_node.shape[0]:
-                            pool_node, pool_next = _grow(pool_node, pool_next, used)
-                        e2 = used
-                        used += 1
-                    s2 = kb % nb
-                    pool_node[e2] = v
-                    pool_next[e2] = head[s2]
-                    head[s2] = e2
-                    live += 1
+            if not done[u]:
+                done[u] = True
+                du = dist[u]
+                r = u // nc
+                c = u - r * nc
+                cu = flat[u]
+                for k in range(8):
+                    rr = r + drs[k]
+                    cc = c + dcs[k]
+                    if rr < 0 or rr >= nr or cc < 0 or cc >= nc:
+                        continue
+                    v = rr * nc + cc
+                    cv = flat[v]
+                    if not (cv >= 0.0 and cv < INF):
+                        continue
+                    nd = du + (cu + cv) * steps[k]
+                    if nd < dist[v]:
+                        dist[v] = nd
+                        origin[v] = origin[u]
+                        done[v] = False
+                        kb = np.int64(nd * inv)
+                        if kb < cur:
+                            kb = cur
+                        if free >= 0:
+                            e2 = free
+                            free = pool_next[e2]
+                        else:
+                            if used >= cap:
+                                return dist.reshape(nr, nc), origin.reshape(nr, nc), False
+                            e2 = used
+                            used += 1
+                        s2 = kb & mask
+                        pool_node[e2] = v
+                        pool_next[e2] = head[s2]
+                        head[s2] = e2
+                        live += 1
+            e = head[slot]
         cur += 1
-    return dist.reshape(nr, nc), origin.reshape(nr, nc)
+    return dist.reshape(nr, nc), origin.reshape(nr, nc), True
+
+
+def bucket_grid(
+    cost: np.ndarray,
+    dy: float,
+    dx: float,
+    src_rows: np.ndarray,
+    src_cols: np.ndarray,
+    offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dijkstra_grid` with the circular bucket queue (same conventions and results).
+
+    ``delta``/``nbits`` from :func:`bucket_width` with the smallest move cost
+    (``min(cost) * min(dx, dy)``) and ``span`` = the largest move cost
+    (``max(cost) * hypot(dx, dy)``) plus the spread of the offsets. The entry pool starts at one
+    entry per cell (pages are only touched as used) and is retried at the exact bound (8 per cell)
+    in the unlikely case that is not enough.
+    """
+    n = int(cost.shape[0]) * int(cost.shape[1])
+    k = int(np.asarray(src_rows).shape[0])
+    for cap in (n + k + 1, 8 * n + k + 1):
+        d, o, ok = _bucket_grid(cost, float(dy), float(dx), src_rows, src_cols, offsets, float(delta), int(nbits), int(cap))
+        if ok:
+            return d, o
+    raise AssertionError("unreachable: 8 entries per cell bound every push")  # pragma: no cover

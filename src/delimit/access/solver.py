@@ -39,7 +39,12 @@ def solve(
     lo, hi = _arc_bounds(net)
     finite = group_add[np.isfinite(group_add)]
     hi = hi + (float(finite.max()) if len(finite) else 0.0)
-    delta, nb = bucket_width(lo, max(hi, lo))
     sources = np.asarray(sources, np.int64)
     offsets = np.asarray(offsets, np.float64)
-    return bucket_csr(net.indptr, net.indices, net.base, net.length, net.group, np.asarray(group_add, np.float64), blocked, sources, offsets, delta, nb, limit)
+    spread = float(offsets.max() - offsets.min()) if len(offsets) else 0.0
+    delta, nbits = bucket_width(lo, max(hi, lo) + spread)
+    d, m, o, p = bucket_csr(net.indptr, net.indices, net.base, net.length, net.group, np.asarray(group_add, np.float64), blocked, sources, offsets, delta, nbits)
+    if math.isfinite(limit):
+        over = d > limit
+        d[over], m[over], o[over], p[over] = math.inf, math.inf, -1, -1
+    return d, m, o, p
