@@ -370,6 +370,36 @@ def test_duplicate_party_ids(cli: Callable[..., Any], tmp_path: Path) -> None:
     refused(cli, tmp_path, path, names=(str(path), "duplicate", "'KGZ'"), field="parties.2.id", also_show=True)
 
 
+def test_added_road_clashes_with_an_existing_id(cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = scenario_folder(tmp_path, scenario_doc(add_roads=[{"path": "more_roads.geojson"}]))
+    line = {"type": "LineString", "coordinates": [[70.2, 40.1], [70.8, 40.1]]}
+    extra = write_geojson(tmp_path / "more_roads.geojson", [feature(line, road_id="r-2"), feature(line, road_id="r-1")])
+    refused(cli, tmp_path, path, names=(str(extra), "'r-1'", "add_roads.0"), feature_="1 (road_id=r-1)", field="road_id", also_show=True)
+
+
+def test_unknown_base(cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = scenario_folder(tmp_path, scenario_doc(base="no-such-base"))
+    refused(cli, tmp_path, path, names=(str(path), "'no-such-base'", "status-quo"), field="base", also_show=True)
+
+
+def test_unknown_dataset(cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = scenario_folder(tmp_path, scenario_doc(dataset="atlantis"))
+    refused(cli, tmp_path, path, names=(str(path), "'atlantis'", "fergana"), field="dataset", also_show=True)
+
+
+def test_transfer_covering_no_land_of_its_party(cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = scenario_folder(tmp_path)
+    write_geojson(tmp_path / "swap.geojson", [feature(polygon([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]))])
+    doc = scenario_doc(transfers=[{"id": "swap", "from": "KGZ", "to": "TJK", "source": "test", "geometry": {"path": "swap.geojson"}}])
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    refused(cli, tmp_path, path, names=(str(path), "covers no land of 'KGZ'"), field="transfers.0.geometry", also_show=True)
+
+
+def test_geojson_position_too_short(cli: Callable[..., Any], tmp_path: Path) -> None:
+    p = write_geojson(tmp_path / "settlements.geojson", [feature({"type": "Point", "coordinates": [70.1]}, settlement_id="s1", name="A")])
+    refused(cli, tmp_path, p, names=(str(p), "fewer than 2 numbers"), feature_="0 (settlement_id=s1)", field="geometry")
+
+
 # ----------------------------------------------------------------------------- encoding, size, nesting
 
 

@@ -153,6 +153,8 @@ def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
     coords = geom.get("coordinates")
     if coords is None:
         raise InputError(path, f"{gtype} without coordinates", feature=label, field="geometry")
+    if not isinstance(coords, list):
+        raise InputError(path, f"{gtype} coordinates must be an array, not {type(coords).__name__}", feature=label, field="geometry")
     rings: list[Any] = []
     if gtype == "Polygon":
         rings = list(coords)
@@ -167,6 +169,8 @@ def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
     while stack:
         node = stack.pop()
         if isinstance(node, list) and node and not isinstance(node[0], list):
+            if len(node) < 2:
+                raise InputError(path, f"position {node!r} has fewer than 2 numbers (longitude, latitude)", feature=label, field="geometry")
             for v in node:
                 if not isinstance(v, int | float) or isinstance(v, bool):
                     raise InputError(path, f"coordinate {v!r} is not a number", feature=label, field="geometry")

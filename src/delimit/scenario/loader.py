@@ -173,7 +173,10 @@ def _with_defaults(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
 
 
 def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None) -> None:
-    folder = dataset_dir(name)
+    try:
+        folder = dataset_dir(name)
+    except InputError as exc:
+        raise InputError(source, f"dataset {name!r}: {exc.reason}", field="dataset") from None
     manifest = read_manifest(name)
     gpkg = folder / manifest.get("vector_file", f"{name}.gpkg")
     available = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.exists() else set()
@@ -190,11 +193,14 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
 
 
-def _apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path) -> gpd.GeoDataFrame:
-    """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``."""
+def _apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path, at: str = "transfers") -> gpd.GeoDataFrame:
+    """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``.
+
+    ``at`` is the transfer's place in the scenario file (``transfers.0``), named in errors.
+    """
     from_mask = (territory["party"] == t.from_party).to_numpy()
     if not from_mask.any():
-        raise InputError(source, f"transfer {t.id!r}: party {t.from_party!r} holds no land", field="transfers.from")
+        raise InputError(source, f"transfer {t.id!r}: party {t.from_party!r} holds no land", field=f"{at}.from")
     geoms = territory.geometry.to_numpy()
     moved: list[shapely.Geometry] = []
     keep_rows: list[dict[str, Any]] = []
@@ -214,7 +220,7 @@ def _apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path) -> g
         else:
             keep_rows.append(row)
     if not moved:
-        raise InputError(source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field="transfers.geometry")
+        raise InputError(source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field=f"{at}.geometry")
     for k, poly in enumerate(moved):
         keep_rows.append(
             {"part_id": f"{t.id}-{k + 1}", "party": t.to_party, "name": t.id, "status": t.status, "source": t.source, "geometry": poly}
@@ -234,7 +240,10 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
         if _looks_like_path(spec.base):
             base_path = resolve_inside(base_dir, spec.base, source=path, field="base")
         else:
-            base_path = resolve_scenario(spec.base)
+            try:
+                base_path = resolve_scenario(spec.base)
+            except InputError as exc:
+                raise InputError(path, f"base {spec.base!r}: {exc.reason}", field="base") from None
         _merge_file(base_path, state, (*seen, real), repair, limits)
     state.name = spec.name
     state.title = spec.title or state.title
@@ -263,14 +272,22 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
         t = Transfer(tr.id, tr.from_, tr.to, tr.status, tr.source, shapely.union_all(polys))
         if "territory" not in state.layers:
             raise InputError(path, "a transfer needs a territory layer (set dataset, layers.territory or base)", field=f"transfers.{i}")
-        state.layers["territory"] = _apply_transfer(state.layers["territory"], t, path)
+        state.layers["territory"] = _apply_transfer(state.layers["territory"], t, path, f"transfers.{i}")
         state.transfers.append(t)
     for i, ref in enumerate(spec.add_roads):
         extra = _read_ref(ref, base_dir, path, f"add_roads.{i}", "roads", state, repair, limits)
         roads = state.layers.get("roads", empty_layer("roads"))
-        clash = set(extra["road_id"]) & set(roads["road_id"])
+        existing = set(roads["road_id"])
+        clash = [k for k, rid in enumerate(extra["road_id"]) if rid in existing]
         if clash:
-            raise InputError(path, f"duplicate road id {sorted(clash)[0]!r}", field=f"add_roads.{i}")
+            k = clash[0]
+            rid = extra["road_id"].iloc[k]
+            raise InputError(
+                resolve_inside(base_dir, ref.path, source=path, field=f"add_roads.{i}.path"),
+                f"road id {rid!r} already exists in the roads layer (listed under add_roads.{i} of {path.name})",
+                feature=f"{k} (road_id={rid})",
+                field="road_id",
+            )
         state.layers["roads"] = gpd.GeoDataFrame(pd.concat([roads, extra], ignore_index=True), geometry="geometry", crs=WGS84)
     for i, c in enumerate(spec.traveller_classes):
         state.classes[c.id] = c
