@@ -58,5 +58,26 @@ def register(app: typer.Typer) -> None:
             con.print(f"pdf: {out / result.pdf}")
         for u in result.unavailable:
             Console(stderr=True).print(f"[yellow]{u}[/yellow]")
-        cols = [k for k, _ in SUMMARY_COLUMNS if k != "cost" or unit_costs is not None]
-        con.print(rich_table(result.summary, cols, title=f"against {base.name}"))
+        short = {
+            "scenario": "scenario",
+            "land_km2": "land km²",
+            "balanced": "balanced",
+            "settlements": "settl.",
+            "population": "people",
+            "road_km_moved": "road km",
+            "enclaves_added": "encl.+",
+            "enclaves_removed": "encl.-",
+            "people_cut_off": "cut off",
+            "person_hours_added": "person-h",
+            "cost": f"cost ({unit_costs.currency})" if unit_costs is not None else "cost",
+        }
+        keys = [k for k, _ in SUMMARY_COLUMNS if k != "cost" or unit_costs is not None]
+        rows = [{short[k]: ("n/a" if r.get(k) is None else r.get(k)) for k in keys} for r in result.summary]
+        con.print(
+            rich_table(
+                rows,
+                [short[k] for k in keys],
+                title=f"against {base.name}",
+                caption="land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime, residents by vehicle",
+            )
+        )

@@ -55,7 +55,13 @@ def sources_text(scenario: Scenario, layers: Iterable[str]) -> str:
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
-    return plt.figure(figsize=(width_in, height_in), dpi=DPI)
+    """A figure outside pyplot's state machine (with an Agg canvas), so that helpers which call
+    ``plt.draw()`` (geopandas plotting) do not redraw it after every layer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def furnish(fig: Figure, *, banner: str, footer: str, width_chars: int = 170) -> None:
@@ -79,5 +85,5 @@ def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG to ``path`` (atomically) and close it."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=DPI)
-    plt.close(fig)
+    fig.clear()
     return path

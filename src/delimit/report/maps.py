@@ -291,17 +291,37 @@ def shapely_box_patch(b: Bounds) -> Any:
     return Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, edgecolor="black", linestyle="--", linewidth=1.0, zorder=9)
 
 
-def project_raster_extent(raster: Any, crs: CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cell-centre coordinates of ``raster`` projected into ``crs`` (for pcolormesh), with its values."""
+def _apply(t: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An affine transform applied to coordinate arrays (explicit, no deprecated array operator)."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
+def project_raster_extent(raster: Any, crs: CRS, bounds: Bounds | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell-corner coordinates of ``raster`` projected into ``crs`` (for pcolormesh) and its values,
+    cropped to the cells covering ``bounds`` (given in ``crs``) if given."""
     from pyproj import Transformer
 
     rows, cols = raster.shape
     t = raster.transform
-    cc, rr = np.meshgrid(np.arange(cols + 1), np.arange(rows + 1))
-    xs, ys = t * (cc.astype(float), rr.astype(float))
+    r0, r1, c0, c1 = 0, rows, 0, cols
+    if bounds is not None:
+        back = Transformer.from_crs(crs, raster.crs, always_xy=True)
+        bx = np.linspace(bounds[0], bounds[2], 21)
+        by = np.linspace(bounds[1], bounds[3], 21)
+        gx, gy = np.meshgrid(bx, by)
+        rx, ry = back.transform(gx.ravel(), gy.ravel())
+        cc_, rr_ = _apply(~t, np.asarray(rx), np.asarray(ry))
+        c0 = int(np.clip(np.floor(np.min(cc_)) - 1, 0, cols))
+        c1 = int(np.clip(np.ceil(np.max(cc_)) + 1, 0, cols))
+        r0 = int(np.clip(np.floor(np.min(rr_)) - 1, 0, rows))
+        r1 = int(np.clip(np.ceil(np.max(rr_)) + 1, 0, rows))
+        if c1 <= c0 or r1 <= r0:
+            r0, r1, c0, c1 = 0, rows, 0, cols
+    cc, rr = np.meshgrid(np.arange(c0, c1 + 1), np.arange(r0, r1 + 1))
+    xs, ys = _apply(t, cc.astype(float), rr.astype(float))
     tr = Transformer.from_crs(raster.crs, crs, always_xy=True)
     px, py = tr.transform(np.asarray(xs), np.asarray(ys))
-    return np.asarray(px), np.asarray(py), raster.masked()
+    return np.asarray(px), np.asarray(py), raster.masked()[r0:r1, c0:c1]
 
 
 def travel_time_map(
@@ -327,7 +347,7 @@ def travel_time_map(
     top = 0.86 if banner else 0.9
     for k, (cls, raster) in enumerate(panels):
         ax = fig.add_axes((0.01 + k * (0.88 / n), 0.1, 0.86 / n, top - 0.12))
-        px, py, vals = project_raster_extent(raster, frame.crs)
+        px, py, vals = project_raster_extent(raster, frame.crs, frame.focus)
         mesh = ax.pcolormesh(px, py, vals, cmap=cmap, norm=norm, shading="flat", rasterized=True)
         terr = scenario.territory.to_crs(frame.crs)
         terr.boundary.plot(ax=ax, color="white", linewidth=0.8)
