@@ -311,6 +311,25 @@ def test_scenario_mixing_crs(cli: Callable[..., Any], tmp_path: Path) -> None:
     refused(cli, tmp_path, path, names=("roads.gpkg", "EPSG:32642", "EPSG:4326"), field="crs", also_show=True)
 
 
+def test_crs84_and_epsg4326_are_one_crs(cli: Callable[..., Any], tmp_path: Path) -> None:
+    """Axis order aside, OGC:CRS84 and EPSG:4326 are the same data: not a mismatch."""
+    a = write_geojson(tmp_path / "territory.geojson", territory_features())
+    gdf = gpd.GeoDataFrame({"road_id": ["r-1"]}, geometry=[shapely.LineString([(70.2, 40.0), (70.8, 40.0)])], crs="OGC:CRS84")
+    b = tmp_path / "roads.gpkg"
+    pyogrio.write_dataframe(gdf, b, layer="roads", driver="GPKG")
+    r = cli("validate", a, b)
+    assert r.code == 0, r.err
+
+
+def test_folder_given_as_a_layer(cli: Callable[..., Any], tmp_path: Path) -> None:
+    path = scenario_folder(tmp_path)
+    (tmp_path / "roads_dir").mkdir()
+    doc = scenario_doc()
+    doc["layers"]["roads"] = {"path": "roads_dir"}
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    refused(cli, tmp_path, path, names=(str(tmp_path / "roads_dir"), "is a folder"), also_show=True)
+
+
 # ----------------------------------------------------------------------------- references
 
 

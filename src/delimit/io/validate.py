@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pyogrio
-from pyproj import CRS
 
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, check_file
 from delimit.io.osm import is_osm_path
 from delimit.io.raster import read_raster
-from delimit.io.vector import DRIVERS, ReadReport, read_layer
+from delimit.io.vector import DRIVERS, ReadReport, crs_equivalent, read_layer
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".toml")
 RASTER_SUFFIXES = (".tif", ".tiff")
@@ -102,6 +101,6 @@ def validate_paths(paths: Sequence[str | Path], *, repair: bool = False, limits:
     results = [validate_file(p, repair=repair, limits=limits) for p in paths]
     geodata = [r for r in results if r.kind in ("vector", "raster") and r.crs]
     for r in geodata[1:]:
-        if CRS.from_user_input(r.crs) != CRS.from_user_input(geodata[0].crs):
+        if not crs_equivalent(r.crs, geodata[0].crs):
             raise CRSMismatchError(r.path, f"CRS {r.crs} differs from {geodata[0].path}'s {geodata[0].crs}; inputs must share one CRS", field="crs")
     return results

@@ -219,6 +219,8 @@ def read_layer(
     """
     limits = limits or Limits.from_env()
     p = check_file(path, limits)
+    if p.is_dir():
+        raise InputError(p, "is a folder, not a file (name the .gpkg/.geojson/.shp/.fgb inside it)", layer=layer)
     driver = driver_for(p)
     if driver == "GeoJSON":
         _precheck_geojson(p, limits)
@@ -375,6 +377,17 @@ def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else g
 
 
+def crs_equivalent(a: Any, b: Any) -> bool:
+    """True when two CRS-likes denote the same coordinates as delimit reads them.
+
+    Axis order is ignored: readers hand delimit traditional GIS order (x = longitude/easting), so
+    ``OGC:CRS84`` and ``EPSG:4326`` are the same data. ``None`` (undeclared) equals nothing.
+    """
+    if a is None or b is None:
+        return False
+    return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
+
+
 def check_same_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> None:
     """Refuse to combine layers declared in different CRSs (before any reprojection).
 
@@ -385,7 +398,7 @@ def check_same_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> None:
         if first is None:
             first = (label, gdf.crs)
             continue
-        if gdf.crs is None or first[1] is None or CRS.from_user_input(gdf.crs) != CRS.from_user_input(first[1]):
+        if not crs_equivalent(gdf.crs, first[1]):
             raise CRSMismatchError(
                 label,
                 f"CRS {gdf.crs.to_string() if gdf.crs else None} differs from {first[0]}'s "

@@ -28,7 +28,7 @@ from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, resolve_inside
 from delimit.io.raster import read_raster
 from delimit.io.structured import read_document
-from delimit.io.vector import ReadReport, read_layer
+from delimit.io.vector import ReadReport, crs_equivalent, read_layer
 from delimit.model.features import Party
 from delimit.model.layers import LAYERS
 from delimit.model.provenance import InputRecord, Provenance, sha256_file
@@ -141,7 +141,7 @@ def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, laye
         declared = WGS84
     label = f"{target}" + (f" (layer {ref.layer!r})" if ref.layer else "")
     for other_label, (_, other_crs) in state.layer_crs.items():
-        if declared is not None and other_crs is not None and declared != other_crs:
+        if declared is not None and other_crs is not None and not crs_equivalent(declared, other_crs):
             raise CRSMismatchError(
                 label,
                 f"CRS {declared.to_string()} differs from {other_crs.to_string()} of {other_label}; "
