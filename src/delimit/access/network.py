@@ -574,11 +574,13 @@ def build_network(
     seg_pace = np.array([speeds.seconds_per_metre(road_class[r], mode) for r in seg_road_a]) if nseg else np.zeros(0)
     seg_ids: list[str] = []
     counter: dict[str, int] = {}
+    if nseg:
+        mlon_a, mlat_a = to_ll.transform((A[:, 0] + B[:, 0]) / 2, (A[:, 1] + B[:, 1]) / 2)
+        mlon_a, mlat_a = np.asarray(mlon_a), np.asarray(mlat_a)
     for s in range(nseg):
         rid = str(seg_rid[s])
         counter[rid] = counter.get(rid, 0) + 1
         seg_ids.append(f"{rid}#{counter[rid]}")
-        mlon, mlat = to_ll.transform(float(mid[s, 0]) if s < len(mid) else float((A[s, 0] + B[s, 0]) / 2), float((A[s, 1] + B[s, 1]) / 2))
         grows.append(
             {
                 "kind": SEGMENT,
@@ -590,11 +592,10 @@ def build_network(
                 "label_road_a": seg_label_road[s],
                 "label_road_b": seg_label_road[s],
                 "vertex": -1,
-                "lon": float(to_ll.transform((A[s, 0] + B[s, 0]) / 2, (A[s, 1] + B[s, 1]) / 2)[0]),
-                "lat": float(to_ll.transform((A[s, 0] + B[s, 0]) / 2, (A[s, 1] + B[s, 1]) / 2)[1]),
+                "lon": float(mlon_a[s]),
+                "lat": float(mlat_a[s]),
             }
         )
-        del mlon, mlat
     if nseg:
         g = np.arange(nseg, dtype=np.int64)
         tails += [na, nb_]

@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from delimit.access.network import SEALED, TRANSITION, AccessNetwork, build_network
+from delimit.access.network import GREEN, SEALED, TRANSITION, AccessNetwork, build_network
 from delimit.access.rules import Closures, check_closures, group_costs
 from delimit.access.targets import TargetSet, resolve_targets
 from delimit.errors import InputError
@@ -167,7 +167,13 @@ def _origins(scenario: Scenario, class_party: str | None) -> np.ndarray:
 
 
 def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int = 100000) -> list[str]:
-    """Crossings (named or generated ids) and sealed transits on the route ending at ``node``."""
+    """Crossings on the route from ``node`` to its target, in travel order.
+
+    Named crossing ids, generated ids of unnamed road crossings (``unnamed:<road>:<k>``),
+    ``green:<A>-<B>`` for cross-country steps over a border (foot mode) and ``transit:<id>`` for
+    sealed transit corridors. Free transitions (neutral roads, free transit) are listed too when
+    they change party: the route did cross the line there, without formalities.
+    """
     kinds = net.groups["kind"].to_numpy()
     pa = net.groups["party_a"].to_numpy()
     pb = net.groups["party_b"].to_numpy()
@@ -178,8 +184,9 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
     while node >= 0 and pred[node] >= 0 and steps < limit:
         a = int(pred[node])
         g = int(net.group[a])
-        if g >= 0 and ((kinds[g] == TRANSITION and pa[g] != pb[g]) or kinds[g] == SEALED):
-            out.append(str(cid[g]))
+        if g >= 0 and (((kinds[g] == TRANSITION or kinds[g] == GREEN) and pa[g] != pb[g]) or kinds[g] == SEALED):
+            if not out or out[-1] != str(cid[g]):  # a green-border crossing is one step, listed once
+                out.append(str(cid[g]))
         if tails is None:
             tails = _arc_tails(net)
         node = int(tails[a])
