@@ -266,7 +266,7 @@ class _Builder:
     def moves_section(self, c: Comparison, banner: str) -> Section:
         s = c.scenario
         crs = c.crs()
-        sec = Section("What moves: land, people, roads and water", f"moves-{_slug(s.name)}", banner=banner)
+        sec = Section("What moves: land, people, roads and water", f"moves-{_slug(s.name)}")
         sec.tables.append(Table("Land changing hands", [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")], _records(c.land.flows), caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored", banner=banner, empty="no land changes hands"))
         sec.tables.append(
             Table(
@@ -310,7 +310,7 @@ class _Builder:
         return sec
 
     def topology_section(self, s: Scenario, comp: Comparison | None, topo: Any, banner: str) -> Section:
-        sec = Section("Enclaves and necks", f"topo-{_slug(s.name)}", banner=banner)
+        sec = Section("Enclaves and necks", f"topo-{_slug(s.name)}")
         if isinstance(topo, Unavailable) or topo is None:
             sec.notes.append(self.note_unavailable("enclaves and necks", topo.reason if topo is not None else "not computed"))
             return sec
@@ -345,7 +345,7 @@ class _Builder:
         return sec
 
     def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
-        sec = Section("Access", f"access-{_slug(s.name)}", banner=banner)
+        sec = Section("Access", f"access-{_slug(s.name)}")
         if comp is not None:
             if isinstance(comp.access, Unavailable):
                 sec.notes.append(self.note_unavailable("access changes", comp.access.reason))
@@ -408,7 +408,7 @@ class _Builder:
         return sec
 
     def costs_section(self, c: Comparison, banner: str) -> Section:
-        sec = Section("Cost estimate", f"costs-{_slug(c.scenario.name)}", banner=banner)
+        sec = Section("Cost estimate", f"costs-{_slug(c.scenario.name)}")
         if c.costs is None:
             sec.notes.append("No cost estimate: no unit-cost file was given. delimit ships no default cost figures because none could be sourced.")
             return sec
