@@ -71,3 +71,14 @@ def test_chokepoints_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
     assert r.code == 2
     r = cli("chokepoints", "--top", "3")
     assert r.code == 0 and "chokepoints" in r.out
+
+
+def test_access_user_target_layer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    layer = tmp_path / "market.geojson"
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Isfara market"}, "geometry": {"type": "Point", "coordinates": [70.62526, 40.12649]}}]}))
+    r = cli("access", "--class", "resident-kg", "--target-layer", layer, "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    reached = [x for x in doc["rows"] if x["reachable"]]
+    assert reached and {x["target"] for x in reached} == {"Isfara market"}

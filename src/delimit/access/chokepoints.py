@@ -42,13 +42,13 @@ from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
 
-CHOKEPOINT_COLUMNS = ["kind", "id", "name", "lon", "lat", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
+CHOKEPOINT_COLUMNS = ["kind", "id", "name", "segment", "lon", "lat", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
 
 
 @dataclass
 class ChokepointResult:
     """Ranked chokepoints. ``rows``: ``kind`` (junction/road/crossing), ``id``, ``name``, ``lon``,
-    ``lat``, ``people_cut_off``, ``settlements_cut_off``, ``person_hours_added``,
+    ``lat``, ``segment`` (for roads: the blocked straight piece ``<road_id>#<k>``), ``people_cut_off``, ``settlements_cut_off``, ``person_hours_added``,
     ``cut_off_settlements`` (names), ``estimated_cut_off`` (the dominator-tree estimate)."""
 
     scenario: str
@@ -69,6 +69,7 @@ class ChokepointResult:
                 "kind": r["kind"],
                 "id": r["id"],
                 "name": r["name"],
+                "segment": r["segment"],
                 "location": [round(float(r["lon"]), 6), round(float(r["lat"]), 6)],
                 "people_cut_off": int(r["people_cut_off"]),
                 "settlements_cut_off": int(r["settlements_cut_off"]),
@@ -267,6 +268,7 @@ def chokepoints(
         )
     gk = groups["kind"].to_numpy()
     by_road: dict[str, dict[str, Any]] = {}
+    road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
     by_cross: dict[str, dict[str, Any]] = {}
     for gi in np.flatnonzero(gk == SEGMENT):
         est = dom_g.get(int(gi), (0.0, set()))
@@ -274,7 +276,8 @@ def chokepoints(
         cand = {
             "kind": "road",
             "id": rid,
-            "name": str(groups["segment"].iloc[gi]),
+            "name": road_names.get(rid, rid) or rid,
+            "segment": str(groups["segment"].iloc[gi]),
             "lon": float(groups["lon"].iloc[gi]),
             "lat": float(groups["lat"].iloc[gi]),
             "est": est[0],
@@ -329,6 +332,7 @@ def chokepoints(
                 "kind": c["kind"],
                 "id": c["id"],
                 "name": c["name"],
+                "segment": c.get("segment", ""),
                 "lon": c["lon"],
                 "lat": c["lat"],
                 "people_cut_off": int(people),

@@ -9,7 +9,7 @@ import typer
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
 
-COLUMNS = ["kind", "id", "name", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
+COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
 
 
 def register(app: typer.Typer) -> None:
