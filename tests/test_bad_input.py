@@ -163,6 +163,57 @@ def test_unknown_scenario_key(cli: Callable[..., Any], tmp_path: Path) -> None:
     refused(cli, tmp_path, path, names=(str(path),), field="regimes_typo", also_show=True)
 
 
+MINI_TOML = """
+schema_version = 1
+name = "mini"
+title = "mini scenario"
+default_regime = "open"
+
+[layers.territory]
+path = "territory.geojson"
+
+[layers.crossings]
+path = "crossings.geojson"
+
+[[parties]]
+id = "KGZ"
+name = "Kyrgyzstan"
+
+[[parties]]
+id = "TJK"
+name = "Tajikistan"
+
+[[traveller_classes]]
+id = "resident-kg"
+party = "KGZ"
+
+[[regimes]]
+id = "open"
+
+[[regimes.crossings]]
+crossing = "x-1"
+classes = { resident-kg = { open = true, delay_minutes = 5 } }
+"""
+
+
+def test_toml_scenario(cli: Callable[..., Any], tmp_path: Path) -> None:
+    scenario_folder(tmp_path)
+    p = tmp_path / "mini.toml"
+    p.write_text(MINI_TOML, encoding="utf-8")
+    r = cli("validate", p)
+    assert r.code == 0, r.err
+    p.write_text(MINI_TOML.replace('name = "mini"', 'name = "mini"\nname = "again"'), encoding="utf-8")
+    refused(cli, tmp_path, p, names=(str(p), "malformed TOML", "line 4"), also_show=True)
+
+
+def test_odd_file_names_are_printed_verbatim(cli: Callable[..., Any], tmp_path: Path) -> None:
+    """Paths with rich-markup brackets are printed as they are, on one line."""
+    p = write_geojson(tmp_path / "territory [draft].geojson", territory_features())
+    r = cli("validate", p)
+    assert r.code == 0, r.err
+    assert r.out.count("\n") == 1 and f"{p}: layers:" in r.out
+
+
 # ----------------------------------------------------------------------------- geometry
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import osmium
@@ -251,6 +252,11 @@ def test_cli_validate_osm(tmp_path: Path, cli) -> None:  # type: ignore[no-untyp
     r = cli("validate", p)
     assert r.code == 0, r.err
     assert "roads 9 segments" in r.out.replace("\n", " ")
+    r = cli("validate", "--format", "json", p)
+    doc = json.loads(r.out)
+    (result,) = doc["files"]
+    assert result["kind"] == "osm" and result["crs"] == "EPSG:4326"
+    assert len(result["notes"]) == 3 and any("r3 (Nowhere)" in n for n in result["notes"])
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node id='1'")
     r = cli("validate", bad)
