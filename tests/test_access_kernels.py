@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from delimit.access.kernels import bucket_csr, bucket_grid, bucket_width, csr_from_arcs, dijkstra_csr, dijkstra_grid
+from delimit.access.kernels import bucket_csr, bucket_grid, bucket_width, csr_from_arcs, dijkstra_csr, dijkstra_grid, effective_costs
 
 
 def _random_graph(seed: int, n: int, m: int, zero_frac: float = 0.1):
@@ -61,8 +61,10 @@ def test_csr_kernels_equal_networkx(seed: int, n: int, k: int) -> None:
     d1, m1, o1, p1 = dijkstra_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets)
     delta, nbits = bucket_width(float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0 + offsets.max() - offsets.min()))
     d2, m2, o2, p2 = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nbits)
+    d3 = bucket_csr(ip, ix, effective_costs(ww, gg, add), ll, np.zeros(0, np.int64), add, blocked, sources, offsets, delta, nbits)[0]
     np.testing.assert_allclose(d1, expected, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(d2, expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(d3, expected, rtol=1e-12, atol=1e-9)
     # the predecessor tree is consistent with the costs, metres and origins it reports
     tails = np.repeat(np.arange(n), np.diff(ip))
     for d, m, o, p in ((d1, m1, o1, p1), (d2, m2, o2, p2)):

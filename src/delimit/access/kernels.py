@@ -340,6 +340,7 @@ def _bucket_csr_state(
     nb = 1 << nbits
     mask = nb - 1
     inv = 1.0 / delta
+    use_groups = group.shape[0] > 0  # an empty group array: ``base`` already holds the costs
     st = np.empty((n, 4))  # dist, metres, origin, pred (floats: exact for ids < 2**53)
     for v in range(n):
         st[v, 0] = -1.0 if blocked[v] else INF
@@ -382,9 +383,10 @@ def _bucket_csr_state(
                 for a in range(indptr[u], indptr[u + 1]):
                     v = indices[a]
                     w = base[a]
-                    g = group[a]
-                    if g >= 0:
-                        w = w + group_add[g]
+                    if use_groups:
+                        g = group[a]
+                        if g >= 0:
+                            w = w + group_add[g]
                     nd = du + w
                     if nd < st[v, 0]:
                         st[v, 0] = nd; st[v, 1] = mu + length[a]; st[v, 2] = ou; st[v, 3] = a
@@ -420,8 +422,10 @@ def bucket_csr(
 
     Same parameters and results as :func:`dijkstra_csr` (without ``limit``), plus ``delta`` and
     ``nbits`` from :func:`bucket_width` (``span`` = largest effective finite arc cost plus the
-    spread of the offsets). Ties between equal costs may pick another, equally short, predecessor
-    than a heap would. Node ids must fit in int32. Every entry of the bucket pool is pushed by a
+    spread of the offsets). An empty ``group`` array means ``base`` already holds the effective
+    costs (one array stream less per relaxation; see :func:`effective_costs`). Ties between equal
+    costs may pick another, equally short, predecessor than a heap would. Node ids must fit in
+    int32. Every entry of the bucket pool is pushed by a
     source or by an improvement along an arc, so ``m + k`` entries bound it and it never grows.
     """
     st = _bucket_csr_state(indptr, indices, base, length, group, np.asarray(group_add, np.float64), blocked,
@@ -575,3 +579,16 @@ def bucket_grid(
         if ok:
             return d, o
     raise AssertionError("unreachable: 8 entries per cell bound every push")  # pragma: no cover
+
+
+def effective_costs(base: np.ndarray, group: np.ndarray, group_add: np.ndarray) -> np.ndarray:
+    """Per-arc cost ``base + group_add[group]`` (``inf`` for closed groups), vectorised.
+
+    >>> effective_costs(np.array([1.0, 2.0]), np.array([-1, 0]), np.array([np.inf])).tolist()
+    [1.0, inf]
+    """
+    out = np.array(base, dtype=np.float64, copy=True)
+    has = group >= 0
+    if has.any() and len(group_add):
+        out[has] += np.asarray(group_add, np.float64)[group[has]]
+    return out

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from delimit.access.kernels import bucket_csr, bucket_width
+from delimit.access.kernels import bucket_csr, bucket_width, effective_costs
 from delimit.access.network import AccessNetwork
 
 
@@ -43,7 +43,10 @@ def solve(
     offsets = np.asarray(offsets, np.float64)
     spread = float(offsets.max() - offsets.min()) if len(offsets) else 0.0
     delta, nbits = bucket_width(lo, max(hi, lo) + spread)
-    d, m, o, p = bucket_csr(net.indptr, net.indices, net.base, net.length, net.group, np.asarray(group_add, np.float64), blocked, sources, offsets, delta, nbits)
+    # fold the regime's group costs into one cost array (one stream per relaxation instead of three)
+    w = effective_costs(net.base, net.group, group_add)
+    no_groups = np.zeros(0, np.int64)
+    d, m, o, p = bucket_csr(net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits)
     if math.isfinite(limit):
         over = d > limit
         d[over], m[over], o[over], p[over] = math.inf, math.inf, -1, -1
