@@ -28,7 +28,7 @@ def band_labels(bands: Sequence[float] = BANDS_MIN) -> list[str]:
 
 
 CUT_OFF = "cut off"
-NOT_MODELLED = "not modelled (off the network or no target)"
+NOT_MODELLED = "not modelled\n(off network or no target)"
 
 
 def population_by_band(rows: pd.DataFrame, bands: Sequence[float] = BANDS_MIN) -> pd.Series:
@@ -60,7 +60,7 @@ def band_chart(per_regime: Mapping[str, pd.Series], path: Path, *, title: str, b
     colours = [*colormaps["viridis"](np.linspace(0.05, 0.95, len(labels) - 2)), (0.35, 0.35, 0.35, 1.0), (0.88, 0.88, 0.88, 1.0)]
     fig = new_figure(9.5, 1.9 + 0.45 * max(1, len(regimes)))
     top = 0.72 if banner else 0.8
-    ax = fig.add_axes((0.2, 0.3, 0.55, top - 0.3))
+    ax = fig.add_axes((0.17, 0.3, 0.55, top - 0.3))
     left = np.zeros(len(regimes))
     for k, lab in enumerate(labels):
         vals = np.array([float(per_regime[r].get(lab, 0.0)) for r in regimes])
