@@ -80,7 +80,14 @@ def crs_description(crs: CRS) -> str:
 
 
 def same_crs(a: Any, b: Any) -> bool:
-    """True when two CRS-likes denote the same CRS (None equals only None)."""
+    """True when two CRS-likes denote the same coordinates as delimit reads them.
+
+    Axis order is ignored: readers hand delimit traditional GIS order (x = longitude/easting), so
+    ``OGC:CRS84`` and ``EPSG:4326`` are the same data. ``None`` (undeclared) equals nothing.
+
+    >>> same_crs("EPSG:4326", "OGC:CRS84"), same_crs("EPSG:4326", "EPSG:32642"), same_crs(None, None)
+    (True, False, False)
+    """
     if a is None or b is None:
-        return a is None and b is None
-    return bool(CRS.from_user_input(a) == CRS.from_user_input(b))
+        return False
+    return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))

@@ -63,7 +63,7 @@ class InputError(DelimitError, ValueError):
         if self.field is not None:
             parts.append(f"field {self.field!r}")
         parts.append(self.reason)
-        return ": ".join(parts).replace("\n", " ")
+        return " ".join(": ".join(parts).split())
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message

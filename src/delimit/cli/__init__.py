@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # e.g. an output folder that cannot be written
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"delimit: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
 
 

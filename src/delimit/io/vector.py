@@ -29,7 +29,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from delimit.crs import WGS84
+from delimit.crs import WGS84, same_crs
 from delimit.errors import CRSMismatchError, GeometryError, InputError
 from delimit.geomtypes import LINEAR, POLYGONAL, PUNTAL  # noqa: F401 - re-exported
 from delimit.io.atomic import atomic_path, temp_siblings
@@ -378,14 +378,8 @@ def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry:
 
 
 def crs_equivalent(a: Any, b: Any) -> bool:
-    """True when two CRS-likes denote the same coordinates as delimit reads them.
-
-    Axis order is ignored: readers hand delimit traditional GIS order (x = longitude/easting), so
-    ``OGC:CRS84`` and ``EPSG:4326`` are the same data. ``None`` (undeclared) equals nothing.
-    """
-    if a is None or b is None:
-        return False
-    return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
+    """Alias of :func:`delimit.crs.same_crs` (axis order ignored; None equals nothing)."""
+    return same_crs(a, b)
 
 
 def check_same_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> None:
