@@ -25,6 +25,7 @@ SUMMARY = (
     ("balanced", "balanced", ""),
     ("settlements", "settlements", ""),
     ("population", "people", "persons"),
+    ("population_unknown", "pop. unknown", "settl."),
     ("road_km_moved", "road moved", "km"),
     ("enclaves_added", "encl.+", ""),
     ("enclaves_removed", "encl.-", ""),
@@ -60,7 +61,7 @@ def summary_table(doc: dict[str, Any]) -> str:
 def run(out: Path) -> int:
     """Run the demo pipeline into ``out``; print the path and a summary; return the exit status."""
     start = time.perf_counter()
-    code = cli_main(["report", "--all", "-o", str(out)])
+    code = cli_main(["report", "--all", "--quiet", "-o", str(out)])
     if code != 0:
         return code
     elapsed = time.perf_counter() - start
@@ -76,6 +77,7 @@ def run(out: Path) -> int:
         print(f"Built on hand-made data ({marks}): see the banners in the report.")
     for u in doc.get("unavailable", []):
         print(u)
+    print("Units: land km² (equal-area CRS), road km (metric CRS), people in persons; cut off and person-hours: default regime vs the baseline's, residents by vehicle.")
     return 0
 
 

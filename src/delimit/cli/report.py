@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
         neck_width: float = typer.Option(1000.0, "--neck-width", min=1.0, help="Neck threshold for topology (metres)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
         """Write the report: overview maps, comparison tables, travel-time and chokepoint maps, plots."""
         if out.exists() and not out.is_dir():
@@ -47,8 +48,9 @@ def register(app: typer.Typer) -> None:
         unit_costs = load_costs(costs)
         base = load_scenario(baseline)
         loaded = [load_scenario(n) for n in names]
-        for s in [base, *loaded]:
-            print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
+        if not quiet:
+            for s in [base, *loaded]:
+                print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
         with atomic_directory(out) as tmp, progress_bar("report") as bar:
             tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
             result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, progress=bar)
@@ -58,12 +60,15 @@ def register(app: typer.Typer) -> None:
             con.print(f"pdf: {out / result.pdf}")
         for u in result.unavailable:
             Console(stderr=True).print(f"[yellow]{u}[/yellow]")
+        if quiet:
+            return
         short = {
             "scenario": "scenario",
             "land_km2": "land km²",
             "balanced": "balanced",
             "settlements": "settl.",
             "population": "people",
+            "population_unknown": "pop. unknown",
             "road_km_moved": "road km",
             "enclaves_added": "encl.+",
             "enclaves_removed": "encl.-",

@@ -104,6 +104,7 @@ class Comparison:
             "balanced": self.land.is_balanced,
             "settlements": int(len(self.people.settlements)),
             "population": self.people.population,
+            "population_unknown": int(self.people.flows["population_unknown"].sum()) if len(self.people.flows) else 0,
             "road_km_moved": round(float(self.features.flows.loc[self.features.flows["layer"] == "roads", "amount"].sum()) if len(self.features.flows) else 0.0, 3),
             "enclaves_added": None if isinstance(topo, Unavailable) else len(topo.enclaves_added),
             "enclaves_removed": None if isinstance(topo, Unavailable) else len(topo.enclaves_removed),

@@ -66,6 +66,7 @@ SUMMARY_COLUMNS = [
     ("balanced", "balanced"),
     ("settlements", "settlements changing country"),
     ("population", "their population (persons)"),
+    ("population_unknown", "of them, settlements of unknown population"),
     ("road_km_moved", "road changing sides (km)"),
     ("enclaves_added", "enclaves added"),
     ("enclaves_removed", "enclaves removed"),
