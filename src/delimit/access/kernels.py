@@ -335,6 +335,9 @@ def _bucket_csr_state(
 
     The four values of a node share one 32-byte row (one cache line touched per improvement).
     Blocked nodes start at cost -1 so that no arc ever improves them (no per-arc mask lookup).
+    Each queue entry keeps the cost its node had when queued; an entry whose cost is no longer
+    the node's is stale and skipped, and a node improved after its expansion (only across arcs
+    cheaper than ``delta``) is simply queued and expanded again - label-correcting, exact.
     """
     n = indptr.shape[0] - 1
     nb = 1 << nbits
@@ -347,10 +350,10 @@ def _bucket_csr_state(
         st[v, 1] = INF
         st[v, 2] = -1.0
         st[v, 3] = -1.0
-    done = np.zeros(n, np.bool_)
     head = np.full(nb, -1, np.int32)
     pool_node = np.empty(indices.shape[0] + sources.shape[0] + 1, np.int32)
     pool_next = np.empty(pool_node.shape[0], np.int32)
+    pool_key = np.empty(pool_node.shape[0])  # the cost a node had when queued: stale unless equal
     used = 0; free = -1; live = 0
     lo = INF
     for s in range(sources.shape[0]):
@@ -369,7 +372,7 @@ def _bucket_csr_state(
         kb = np.int64(st[u, 0] * inv)
         e = used; used += 1
         sl = kb & mask
-        pool_node[e] = u; pool_next[e] = head[sl]; head[sl] = e; live += 1
+        pool_node[e] = u; pool_key[e] = st[u, 0]; pool_next[e] = head[sl]; head[sl] = e; live += 1
     while live > 0:
         slot = cur & mask
         e = head[slot]
@@ -377,8 +380,7 @@ def _bucket_csr_state(
             head[slot] = pool_next[e]
             u = pool_node[e]
             pool_next[e] = free; free = e; live -= 1
-            if not done[u]:
-                done[u] = True
+            if pool_key[e] == st[u, 0]:  # the entry is current (not superseded by an improvement)
                 du = st[u, 0]; mu = st[u, 1]; ou = st[u, 2]
                 for a in range(indptr[u], indptr[u + 1]):
                     v = indices[a]
@@ -390,7 +392,6 @@ def _bucket_csr_state(
                     nd = du + w
                     if nd < st[v, 0]:
                         st[v, 0] = nd; st[v, 1] = mu + length[a]; st[v, 2] = ou; st[v, 3] = a
-                        done[v] = False
                         kb = np.int64(nd * inv)
                         if kb < cur:
                             kb = cur
@@ -399,7 +400,7 @@ def _bucket_csr_state(
                         else:
                             e2 = used; used += 1
                         s2 = kb & mask
-                        pool_node[e2] = v; pool_next[e2] = head[s2]; head[s2] = e2; live += 1
+                        pool_node[e2] = v; pool_key[e2] = nd; pool_next[e2] = head[s2]; head[s2] = e2; live += 1
             e = head[slot]
         cur += 1
     return st
