@@ -1,0 +1,269 @@
+"""``analyse``: parts, enclaves, exclaves and necks of every party under a scenario.
+
+The engine is pure: it takes a :class:`~delimit.model.scenario.Scenario` (or plain GeoDataFrames via
+:func:`analyse_territory`) and returns a :class:`~delimit.topology.result.TopologyResult`.
+
+Measures and frames (named in ``TopologyResult.crs``)
+-----------------------------------------------------
+* Areas (km²) in a Lambert azimuthal equal-area CRS centred on the data (:func:`delimit.crs.equal_area_crs`)
+  when the data spans at most 30° in each direction; for wider data (a continent, the world), on the
+  WGS84 ellipsoid directly (``pyproj.Geod``), which is exact and needs no projection.
+* Perimeters, neck widths and lengths and gaps to the mainland: geodesic on the WGS84 ellipsoid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from delimit.crs import WGS84, crs_description, equal_area_crs
+from delimit.errors import InputError
+from delimit.model.scenario import Scenario
+from delimit.topology.necks import find_necks
+from delimit.topology.parts import (
+    dissolve,
+    gaps_to_mainland,
+    geodesic_area_km2,
+    geodesic_perimeter_km,
+    projected_area_km2,
+    surrounded_by,
+    surroundings,
+)
+from delimit.topology.result import NECK_COLUMNS, PART_COLUMNS, TopologyResult
+
+ProgressFn = Callable[[str, float], None]
+
+#: Widest extent (degrees) measured in one equal-area CRS; wider data is measured on the ellipsoid.
+REGIONAL_EXTENT_DEG = 30.0
+
+
+def _check_territory(territory: gpd.GeoDataFrame, where: str) -> None:
+    if "party" not in territory.columns:
+        raise InputError(where, "territory has no 'party' column", field="party", layer="territory")
+    if territory.crs is not None and not WGS84.equals(territory.crs):
+        raise InputError(where, f"territory must be in EPSG:4326, got {territory.crs.to_string()}", field="crs", layer="territory")
+    geoms = territory.geometry.values
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        label = territory["part_id"].iloc[i] if "part_id" in territory.columns else i
+        raise InputError(where, f"invalid geometry: {shapely.is_valid_reason(geoms[i])}; rerun with --repair to repair it", feature=label, field="geometry", layer="territory")
+
+
+def _points_in(parts_geoms: np.ndarray, points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(part index, point index) pairs for points inside parts."""
+    if len(points) == 0 or len(parts_geoms) == 0:
+        return np.array([], dtype=int), np.array([], dtype=int)
+    tree = shapely.STRtree(parts_geoms)
+    pi, gi = tree.query(points.geometry.values, predicate="intersects")
+    return gi, pi
+
+
+def analyse_territory(
+    territory: gpd.GeoDataFrame,
+    *,
+    name: str = "",
+    settlements: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    water: BaseGeometry | None = None,
+    window: BaseGeometry | None = None,
+    neck_width_m: float = 1000.0,
+    parties: Sequence[str] | None = None,
+    snap_m: float = 1.0,
+    surround_share: float = 0.99,
+    progress: ProgressFn | None = None,
+    workers: int = 2,
+    provenance: dict | None = None,
+    data_marks: dict | None = None,
+) -> TopologyResult:
+    """Topology of a territory layer (one row per claim part, column ``party``, WGS84).
+
+    Parameters
+    ----------
+    territory: rows of land per party; rows of one party are dissolved and split into parts.
+    settlements: points with ``name`` and ``population`` (summed per part and per neck).
+    roads: lines with ``road_id`` (listed per neck).
+    water: inland water (holes in land, belonging to no party); it does not break surroundedness.
+    window: the data window; a part on its edge is never an enclave (what lies beyond is unknown).
+    neck_width_m: report necks narrower than this (metres).
+    parties: restrict the output to these parties (every party still counts as a neighbour).
+    snap_m: rows of one party closer than this are joined (metres).
+    surround_share: share of an exterior that must be on the host's land (or inland water).
+    workers: threads for the opening step.
+    """
+    report = progress or (lambda _m, _f: None)
+    where = name or "<territory>"
+    if not np.isfinite(neck_width_m) or neck_width_m <= 0:
+        raise InputError(where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width")
+    _check_territory(territory, where)
+    known = set(territory["party"].astype(str))
+    if parties is not None:
+        unknown = sorted(set(parties) - known)
+        if unknown:
+            raise InputError(where, f"party {unknown[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties")
+    report("dissolving parts", 0.0)
+    table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    geoms = table.geometry
+    n = len(geoms)
+    bounds = shapely.total_bounds(geoms)
+    regional = (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG
+    if regional:
+        ea = equal_area_crs(tuple(bounds))
+        areas = projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True))
+        area_crs = f"areas: {crs_description(ea)}"
+    else:
+        areas = geodesic_area_km2(geoms)
+        area_crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
+    perims = geodesic_perimeter_km(geoms)
+    report("parts and neighbours", 0.1)
+    surr = surroundings(table, water=water, window=window)
+    hosts = [surrounded_by(s, surround_share=surround_share) for s in surr]
+    # mainland = largest part of each party (by area)
+    kind = np.array(["exclave"] * n, dtype=object)
+    ids = np.empty(n, dtype=object)
+    mainland_of: dict[str, int] = {}
+    for party in sorted(set(table.party.tolist())):
+        idx = np.flatnonzero(table.party == party)
+        idx = idx[np.argsort(-areas[idx], kind="stable")]
+        mainland_of[party] = int(idx[0])
+        kind[idx[0]] = "mainland"
+        for k, i in enumerate(idx, start=1):
+            ids[i] = f"{party}-{k}"
+    for i in range(n):
+        if kind[i] != "mainland" and hosts[i] is not None:
+            kind[i] = "enclave"
+    report("gaps to mainland", 0.3)
+    gap_km: list[float | None] = [None] * n
+    gap_ends: list[list[list[float]] | None] = [None] * n
+    for party, m in mainland_of.items():
+        others = [i for i in np.flatnonzero(table.party == party) if i != m]
+        if parties is not None and party not in parties:
+            continue
+        for i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
+            gap_km[i] = g.km
+            gap_ends[i] = [list(g.on_part), list(g.on_mainland)]
+    # settlements
+    pop = np.zeros(n, dtype=np.int64)
+    names: list[list[str]] = [[] for _ in range(n)]
+    if settlements is not None and len(settlements):
+        gi, pi = _points_in(geoms, settlements)
+        popcol = settlements["population"].fillna(0).astype(np.int64).to_numpy() if "population" in settlements.columns else np.zeros(len(settlements), np.int64)
+        namecol = settlements["name"].astype(str).to_numpy() if "name" in settlements.columns else np.array([str(i) for i in range(len(settlements))])
+        for g, p in sorted(zip(gi.tolist(), pi.tolist(), strict=True)):
+            pop[g] += int(popcol[p])
+            names[g].append(str(namecol[p]))
+    report("necks", 0.4)
+    select = np.ones(n, dtype=bool) if parties is None else np.isin(table.party, list(parties))
+    sel_idx = np.flatnonzero(select)
+
+    def neck_progress(msg: str, f: float) -> None:
+        report(msg, 0.4 + 0.55 * f)
+
+    necks = find_necks(geoms[sel_idx], neck_width_m, progress=neck_progress, workers=workers)
+    neck_rows = []
+    for rec in sorted(necks, key=lambda r: (str(table.party[sel_idx[r.part]]), r.min_width_m)):
+        part = int(sel_idx[rec.part])
+        s_names: list[str] = []
+        if settlements is not None and len(settlements):
+            hit = shapely.STRtree(settlements.geometry.values).query(rec.geometry, predicate="intersects")
+            s_names = sorted(str(settlements["name"].iloc[h]) for h in hit)
+        r_ids: list[str] = []
+        if roads is not None and len(roads):
+            hit = shapely.STRtree(roads.geometry.values).query(rec.geometry, predicate="intersects")
+            r_ids = sorted(str(roads["road_id"].iloc[h]) for h in hit)
+        neck_rows.append(
+            {
+                "party": str(table.party[part]),
+                "part": ids[part],
+                "min_width_m": rec.min_width_m,
+                "length_km": rec.length_km,
+                "lon": rec.location[0],
+                "lat": rec.location[1],
+                "end_a": [rec.end_a[0], rec.end_a[1]],
+                "end_b": [rec.end_b[0], rec.end_b[1]],
+                "settlements": s_names,
+                "roads": r_ids,
+                "geometry": rec.geometry,
+            }
+        )
+    rows = []
+    for i in sel_idx:
+        rows.append(
+            {
+                "party": str(table.party[i]),
+                "id": ids[i],
+                "kind": kind[i],
+                "area_km2": float(areas[i]),
+                "perimeter_km": float(perims[i]),
+                "surrounded_by": hosts[i],
+                "gap_to_mainland_km": gap_km[i],
+                "gap_ends": gap_ends[i],
+                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[i].shared_m.items())},
+                "population": int(pop[i]),
+                "settlements": sorted(names[i]),
+                "geometry": geoms[i],
+            }
+        )
+    parts_gdf = gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if rows else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+    necks_gdf = gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if neck_rows else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+    parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    crs = "; ".join(
+        [
+            area_crs,
+            "perimeters, neck widths and lengths, gaps: geodesic on the WGS84 ellipsoid (pyproj.Geod); "
+            "narrowest segments located in an azimuthal equidistant projection (+proj=aeqd +ellps=WGS84) centred on each neck",
+        ]
+    )
+    report("done", 1.0)
+    return TopologyResult(
+        scenario=name,
+        crs=crs,
+        parts=parts_gdf,
+        necks=necks_gdf,
+        neck_width_m=float(neck_width_m),
+        provenance=provenance or {},
+        data_marks=data_marks or {},
+    )
+
+
+def scenario_inputs(scenario: Scenario) -> dict:
+    """The keyword arguments :func:`analyse_territory` takes from a scenario."""
+    water = shapely.union_all(scenario.water_bodies.geometry.values) if len(scenario.water_bodies) else None
+    window = shapely.union_all(scenario.window.geometry.values) if len(scenario.window) else None
+    return {"settlements": scenario.settlements, "roads": scenario.roads, "water": water, "window": window}
+
+
+def analyse(
+    scenario: Scenario,
+    *,
+    neck_width_m: float = 1000.0,
+    parties: Sequence[str] | None = None,
+    progress: ProgressFn | None = None,
+) -> TopologyResult:
+    """Parts (mainland, exclaves, enclaves with their hosts), necks and gaps of every party.
+
+    See :func:`analyse_territory` for the parameters and :mod:`delimit.topology.parts`,
+    :mod:`delimit.topology.widths` for the definitions and the width method.
+
+    >>> import delimit
+    >>> r = analyse(delimit.load_scenario("status-quo"))  # doctest: +SKIP
+    >>> r.parts.loc[r.parts["kind"] == "enclave", ["id", "surrounded_by"]]  # doctest: +SKIP
+    """
+    return analyse_territory(
+        scenario.territory,
+        name=scenario.name,
+        neck_width_m=neck_width_m,
+        parties=parties,
+        progress=progress,
+        provenance=scenario.provenance.as_dict(),
+        data_marks=scenario.data_marks(["territory", "settlements", "roads", "water_bodies"]),
+        **scenario_inputs(scenario),
+    )
+
+
+__all__ = ["analyse", "analyse_territory", "scenario_inputs"]

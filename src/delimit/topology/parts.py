@@ -1,0 +1,273 @@
+"""A party's territory as connected parts: dissolve, split, mainland, enclaves and gaps.
+
+Definitions (what the numbers mean)
+-----------------------------------
+* **Part**: a connected component of the union of a party's territory rows. Rows of one party closer
+  than ``snap_m`` (default 1 m) are joined first (a morphological closing by ``snap_m``), so a
+  corridor drawn against an enclave with sub-metre digitising gaps joins it. Polygons meeting at a
+  single point are separate parts (a point is no passage).
+* **Mainland**: a party's largest part by area within the data. For a party cut by the data window
+  (e.g. Kazakhstan or China in the Fergana window) it is the largest part *inside the window*.
+* **Exclave**: any other part. **Enclave**: an exclave whose exterior boundary is shared with the
+  land of exactly one other party (the host, ``surrounded_by``), that host's land together with
+  inland water bodies covering at least ``surround_share`` (default 99 %) of it, and no stretch on
+  the data window's edge (beyond which nothing is known). A mainland can also be surrounded (a
+  landlocked state inside another, such as Lesotho): its ``surrounded_by`` is set, its kind stays
+  ``mainland``.
+* **Gap to mainland**: the shortest distance from the part to its party's mainland, measured
+  geodesically on the WGS84 ellipsoid between the two nearest points, which are found in an
+  azimuthal equidistant projection centred on the part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from delimit.crs import GEOD
+from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
+
+#: metres per degree of latitude (for converting small tolerances to degrees; generous on purpose)
+M_PER_DEG = 111_320.0
+
+
+@dataclass
+class PartTable:
+    """Parts of every party as parallel arrays (WGS84 geometries)."""
+
+    party: NDArray[np.object_]
+    geometry: NDArray[np.object_]
+
+
+def _deg(tol_m: float, lat: float = 0.0) -> float:
+    """A tolerance in degrees at least ``tol_m`` metres in every direction at latitude ``lat``."""
+    return tol_m / (M_PER_DEG * max(math.cos(math.radians(min(abs(lat), 89.0))), 0.01))
+
+
+def dissolve(parties: Sequence[str], geometries: Sequence[BaseGeometry], *, snap_m: float = 1.0) -> PartTable:
+    """Union each party's rows and split into connected parts (largest first within a party).
+
+    >>> from shapely.geometry import box
+    >>> t = dissolve(["A", "A", "B"], [box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)])
+    >>> list(t.party), [round(g.area, 6) for g in t.geometry]
+    (['A', 'B'], [2.0, 1.0])
+    """
+    parties_arr = np.asarray(parties, dtype=object)
+    geoms = np.asarray(geometries, dtype=object)
+    out_p: list[str] = []
+    out_g: list[BaseGeometry] = []
+    for party in sorted(set(parties_arr.tolist())):
+        rows = geoms[parties_arr == party]
+        if len(rows) == 1:
+            merged = rows[0]
+        else:
+            b = shapely.total_bounds(rows)
+            tol = _deg(snap_m, max(abs(b[1]), abs(b[3])))
+            grown = shapely.buffer(rows, tol, join_style="mitre", mitre_limit=2.0)
+            merged = shapely.buffer(shapely.union_all(grown), -tol, join_style="mitre", mitre_limit=2.0)
+        polys = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and not p.is_empty and p.area > 0]
+        polys.sort(key=lambda p: -p.area)
+        out_p.extend([party] * len(polys))
+        out_g.extend(polys)
+    return PartTable(np.array(out_p, dtype=object), np.array(out_g, dtype=object))
+
+
+def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: float) -> float:
+    """Length (m) of ``ring_local`` within ``tol_m`` of ``other_local`` (both in the same metric frame)."""
+    if other_local.is_empty:
+        return 0.0
+    near = shapely.buffer(other_local, tol_m, quad_segs=2)
+    return float(shapely.length(shapely.intersection(ring_local, near)))
+
+
+@dataclass(frozen=True)
+class Surround:
+    """Who a part's exterior boundary touches: metres shared per party, on water, on the window edge."""
+
+    perimeter_m: float
+    shared_m: dict[str, float]
+    water_m: float
+    edge_m: float
+
+
+def surroundings(
+    parts: PartTable,
+    *,
+    water: BaseGeometry | None = None,
+    window: BaseGeometry | None = None,
+    tol_m: float = 1.0,
+) -> list[Surround]:
+    """Measure, for every part, how much of its exterior ring lies on each other party's land.
+
+    Candidates come from an STRtree (``dwithin`` in degrees with a generous tolerance); each pair is
+    then measured in metres in the part's own azimuthal equidistant frame, after clipping the
+    neighbour to the part's bounding box so that a continent is never buffered whole.
+    """
+    geoms = parts.geometry
+    n = len(geoms)
+    b = shapely.total_bounds(geoms) if n else np.zeros(4)
+    tol_deg = _deg(tol_m * 2.0, max(abs(b[1]), abs(b[3])))
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=tol_deg)
+    cross = parts.party[left] != parts.party[right]
+    left, right = left[cross], right[cross]
+    lon0, lat0 = centres(geoms)
+    exteriors = shapely.get_exterior_ring(geoms)
+    ext_local = to_local(exteriors, lon0, lat0)
+    perims = shapely.length(ext_local)
+    water_parts = np.array([], dtype=object)
+    if water is not None and not water.is_empty:
+        water_parts = np.asarray(shapely.get_parts(water), dtype=object)
+    wtree = shapely.STRtree(water_parts) if len(water_parts) else None
+    edge = shapely.boundary(window) if window is not None and not window.is_empty else None
+    out: list[Surround] = []
+    order = np.argsort(left, kind="stable")
+    left, right = left[order], right[order]
+    starts = np.searchsorted(left, np.arange(n))
+    ends = np.searchsorted(left, np.arange(n), side="right")
+    for i in range(n):
+        ring = ext_local[i]
+        bb = shapely.bounds(geoms[i])
+        pad = tol_deg * 4
+        rect = (bb[0] - pad, bb[1] - pad, bb[2] + pad, bb[3] + pad)
+        shared: dict[str, float] = {}
+        for j in right[starts[i] : ends[i]]:
+            clip = shapely.clip_by_rect(geoms[j], *rect)
+            if clip.is_empty:
+                continue
+            loc = to_local(np.array([clip], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
+            length = _shared_length(ring, loc, tol_m)
+            if length > 0:
+                p = str(parts.party[j])
+                shared[p] = shared.get(p, 0.0) + length
+        water_m = 0.0
+        if wtree is not None:
+            idx = wtree.query(geoms[i], predicate="dwithin", distance=tol_deg)
+            if len(idx):
+                w = shapely.clip_by_rect(shapely.union_all(water_parts[idx]), *rect)
+                loc = to_local(np.array([w], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
+                water_m = _shared_length(ring, loc, tol_m)
+        edge_m = 0.0
+        if edge is not None and shapely.dwithin(edge, geoms[i], tol_deg):
+            e = shapely.clip_by_rect(edge, *rect)
+            loc = to_local(np.array([e], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
+            edge_m = _shared_length(ring, loc, tol_m)
+        out.append(Surround(float(perims[i]), shared, water_m, edge_m))
+    return out
+
+
+def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float = 10.0) -> str | None:
+    """The host party if ``s`` describes a part wholly surrounded by one other party, else None.
+
+    A party counts as touching when it shares at least ``touch_m`` metres of the exterior (so a
+    tripoint or digitising noise does not make a second neighbour).
+
+    >>> surrounded_by(Surround(1000.0, {"KGZ": 995.0}, 0.0, 0.0))
+    'KGZ'
+    >>> surrounded_by(Surround(1000.0, {"KGZ": 600.0, "UZB": 400.0}, 0.0, 0.0)) is None
+    True
+    """
+    touching = {p: m for p, m in s.shared_m.items() if m >= touch_m}
+    if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0:
+        return None
+    (host, m), = touching.items()
+    if (m + s.water_m) / s.perimeter_m >= surround_share:
+        return host
+    return None
+
+
+def _chunks(geom: BaseGeometry, size: int = 256) -> NDArray[np.object_]:
+    """The boundary of ``geom`` as LineStrings of at most ``size`` vertices (for an STRtree)."""
+    rings = shapely.get_rings(np.array(list(shapely.get_parts(geom)), dtype=object))
+    out: list[BaseGeometry] = []
+    for ring in rings:
+        xy = shapely.get_coordinates(ring)
+        for k in range(0, len(xy) - 1, size - 1):
+            seg = xy[k : k + size]
+            if len(seg) >= 2:
+                out.append(shapely.linestrings(seg))
+    return np.array(out, dtype=object)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Shortest geodesic gap from a part to its mainland (km) and its end points (lon, lat)."""
+
+    km: float
+    on_part: tuple[float, float]
+    on_mainland: tuple[float, float]
+
+
+def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> list[Gap]:
+    """Shortest gap from each part to ``mainland`` (WGS84 geometries).
+
+    The nearest boundary chunks of the mainland are found with an STRtree in degrees, widened so
+    that no chunk nearer in metres can be missed (a degree of longitude shrinks by cos(lat)); the
+    nearest points are then found in an azimuthal equidistant projection centred on the part and
+    their distance measured geodesically.
+    """
+    if len(parts) == 0:
+        return []
+    chunks = _chunks(mainland)
+    tree = shapely.STRtree(chunks)
+    arr = np.asarray(parts, dtype=object)
+    near_idx, d_deg = tree.query_nearest(arr, return_distance=True, all_matches=False)
+    dmin = np.full(len(arr), np.inf)
+    dmin[near_idx[0]] = d_deg
+    out: list[Gap] = []
+    lon0, lat0 = centres(arr)
+    for i, g in enumerate(arr):
+        b = shapely.bounds(g)
+        lat_max = min(89.0, max(abs(b[1]), abs(b[3])) + 2 * float(dmin[i]))
+        radius = float(dmin[i]) / max(math.cos(math.radians(lat_max)), 0.01) + 1e-9
+        cand = tree.query(g, predicate="dwithin", distance=radius)
+        loc_g = to_local(np.array([g], dtype=object), lon0[i : i + 1], lat0[i : i + 1])[0]
+        cand_geoms = chunks[cand]
+        loc_c = to_local(cand_geoms, np.full(len(cand), lon0[i]), np.full(len(cand), lat0[i]))
+        dist = shapely.distance(loc_g, loc_c)
+        k = int(np.argmin(dist))
+        line = shapely.shortest_line(loc_g, loc_c[k])
+        (ax, ay), (bx, by) = line.coords[0], line.coords[-1]
+        lons, lats = aeqd_inverse(np.array([ax, bx]), np.array([ay, by]), lon0[i], lat0[i])
+        _, _, metres = GEOD.inv(lons[0], lats[0], lons[1], lats[1])
+        out.append(Gap(float(metres) / 1000.0, (float(lons[0]), float(lats[0])), (float(lons[1]), float(lats[1]))))
+    return out
+
+
+def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
+    """Perimeter (exterior and holes) of each WGS84 polygon on the WGS84 ellipsoid, km."""
+    return np.array([GEOD.geometry_length(g) / 1000.0 for g in geoms], dtype=float)
+
+
+def geodesic_area_km2(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
+    """Area of each WGS84 polygon on the WGS84 ellipsoid, km² (orientation-independent)."""
+    return np.array([abs(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(g))[0]) / 1e6 for g in geoms], dtype=float)
+
+
+def projected_area_km2(geoms: Sequence[BaseGeometry], transformer: Transformer) -> NDArray[np.float64]:
+    """Area of each WGS84 geometry after projecting with ``transformer`` (an equal-area CRS), km²."""
+    arr = np.asarray(geoms, dtype=object)
+    proj = shapely.transform(arr, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.area(proj) / 1e6
+
+
+__all__ = [
+    "Gap",
+    "PartTable",
+    "Surround",
+    "aeqd_forward",
+    "dissolve",
+    "gaps_to_mainland",
+    "geodesic_area_km2",
+    "geodesic_perimeter_km",
+    "projected_area_km2",
+    "surrounded_by",
+    "surroundings",
+]

@@ -1,0 +1,194 @@
+"""Results of the topology engine and their JSON / GeoJSON forms (the contract other tools read)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+#: Columns of ``TopologyResult.parts`` (besides geometry).
+PART_COLUMNS = (
+    "party",
+    "id",
+    "kind",
+    "area_km2",
+    "perimeter_km",
+    "surrounded_by",
+    "gap_to_mainland_km",
+    "gap_ends",
+    "shared_boundary_km",
+    "population",
+    "settlements",
+)
+#: Columns of ``TopologyResult.necks`` (besides geometry).
+NECK_COLUMNS = ("party", "part", "min_width_m", "length_km", "lon", "lat", "end_a", "end_b", "settlements", "roads")
+#: Columns of ``DisputedResult.pieces`` (besides geometry).
+PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "settlements")
+
+
+def _num(v: Any, nd: int = 6) -> Any:
+    if v is None:
+        return None
+    f = float(v)
+    if math.isnan(f):
+        return None
+    return round(f, nd)
+
+
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+@dataclass
+class TopologyResult:
+    """Parts and necks of every party under one scenario.
+
+    Attributes
+    ----------
+    scenario: scenario name.
+    crs: the frames areas, lengths and widths were measured in.
+    parts: one row per part: ``party, id, kind ('mainland'|'exclave'|'enclave'), area_km2,
+        perimeter_km, surrounded_by, gap_to_mainland_km, gap_ends, shared_boundary_km,
+        population, settlements, geometry`` (WGS84).
+    necks: one row per neck: ``party, part, min_width_m, length_km, lon, lat, end_a, end_b,
+        settlements, roads, geometry`` (WGS84 polygon of the stretch below the threshold).
+    """
+
+    scenario: str
+    crs: str
+    parts: gpd.GeoDataFrame
+    necks: gpd.GeoDataFrame
+    neck_width_m: float = 1000.0
+    provenance: dict[str, Any] = field(default_factory=dict)
+    data_marks: dict[str, list[str]] = field(default_factory=dict)
+
+    def party_json(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for party, rows in self.parts.groupby("party", sort=True):
+            parts = []
+            for r in rows.itertuples(index=False):
+                parts.append(
+                    {
+                        "id": r.id,
+                        "kind": r.kind,
+                        "area_km2": _num(r.area_km2),
+                        "perimeter_km": _num(r.perimeter_km),
+                        "surrounded_by": _clean(r.surrounded_by),
+                        "gap_to_mainland_km": _num(r.gap_to_mainland_km),
+                        "gap_ends": _clean(r.gap_ends),
+                        "shared_boundary_km": {k: _num(v) for k, v in (r.shared_boundary_km or {}).items()},
+                        "population": int(r.population),
+                        "settlements": list(r.settlements),
+                    }
+                )
+            out.append({"party": str(party), "parts": parts})
+        return out
+
+    def neck_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "party": r.party,
+                "part": r.part,
+                "min_width_m": _num(r.min_width_m, 3),
+                "length_km": _num(r.length_km),
+                "location": [_num(r.lon, 7), _num(r.lat, 7)],
+                "end_a": [_num(v, 7) for v in r.end_a],
+                "end_b": [_num(v, 7) for v in r.end_b],
+                "settlements": list(r.settlements),
+                "roads": list(r.roads),
+            }
+            for r in self.necks.itertuples(index=False)
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{scenario, crs, neck_width_m, parties: [{party, parts: [...]}], necks: [...], provenance, data_marks}``."""
+        return {
+            "scenario": self.scenario,
+            "crs": self.crs,
+            "neck_width_m": self.neck_width_m,
+            "parties": self.party_json(),
+            "necks": self.neck_json(),
+            "provenance": self.provenance,
+            "data_marks": self.data_marks,
+        }
+
+    def features(self) -> list[dict[str, Any]]:
+        """GeoJSON features: parts (``layer: part``) and necks (``layer: neck``)."""
+        feats: list[dict[str, Any]] = []
+        parties = {p["party"]: p["parts"] for p in self.party_json()}
+        by_id = {pp["id"]: pp for plist in parties.values() for pp in plist}
+        for r in self.parts.itertuples(index=False):
+            props = {"layer": "part", "party": r.party, **by_id[r.id]}
+            feats.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(r.geometry)})
+        for props, r in zip(self.neck_json(), self.necks.itertuples(index=False), strict=True):
+            feats.append({"type": "Feature", "properties": {"layer": "neck", **props}, "geometry": shapely.geometry.mapping(r.geometry)})
+        return feats
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {
+            "type": "FeatureCollection",
+            "features": self.features(),
+            "scenario": self.scenario,
+            "crs_measured": self.crs,
+            "provenance": self.provenance,
+            "data_marks": self.data_marks,
+        }
+
+
+@dataclass
+class DisputedResult:
+    """Land claimed by both / by none between two scenarios (or two claims).
+
+    ``pieces``: ``kind ('both'|'none'), parties (list), holder_a, holder_b, area_km2, population,
+    settlements, geometry`` (WGS84), one row per connected piece.
+    """
+
+    a: str
+    b: str
+    crs: str
+    pieces: gpd.GeoDataFrame
+    rule: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    data_marks: dict[str, list[str]] = field(default_factory=dict)
+
+    def pieces_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": r.kind,
+                "parties": list(r.parties),
+                "holder_a": _clean(r.holder_a),
+                "holder_b": _clean(r.holder_b),
+                "area_km2": _num(r.area_km2),
+                "population": int(r.population),
+                "settlements": list(r.settlements),
+            }
+            for r in self.pieces.itertuples(index=False)
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        totals: dict[str, float] = {}
+        for r in self.pieces.itertuples(index=False):
+            totals[r.kind] = totals.get(r.kind, 0.0) + float(r.area_km2)
+        return {
+            "a": self.a,
+            "b": self.b,
+            "crs": self.crs,
+            "rule": self.rule,
+            "totals_km2": {k: _num(v) for k, v in sorted(totals.items())},
+            "disputed": self.pieces_json(),
+            "provenance": self.provenance,
+            "data_marks": self.data_marks,
+        }
+
+    def features(self) -> list[dict[str, Any]]:
+        return [
+            {"type": "Feature", "properties": {"layer": "disputed", **props}, "geometry": shapely.geometry.mapping(r.geometry)}
+            for props, r in zip(self.pieces_json(), self.pieces.itertuples(index=False), strict=True)
+        ]

@@ -1,0 +1,313 @@
+"""Narrow places ("necks") of a polygon: where it is thinner than a threshold, and how thin.
+
+Method
+------
+1. **Candidates by morphological opening.** With ``r`` slightly above half the threshold ``w``, the
+   opening ``O = (P (-) r) (+) r`` (erode then dilate by a disc) keeps exactly the points of ``P``
+   that lie in some disc of radius ``r`` inside ``P``; every cross-section of ``P`` shorter than
+   ``2r`` is removed. The residue ``P - O`` splits into connected pieces. A piece whose boundary
+   meets ``O`` in two or more separate stretches joins two wide regions (or one region to itself
+   around a hole): that is a *neck*. A piece meeting ``O`` once is a dead-end spur or a rounded
+   convex corner; a piece meeting ``O`` nowhere is a part thinner than ``w`` everywhere. Neither is
+   a neck. Buffers are polygonal (``quad_segs`` chords per quarter circle), so the disc is inflated
+   by ``1 / cos(pi / (4 quad_segs))``: the chords then lie outside the true circle and no neck
+   narrower than ``w`` can survive the erosion.
+2. **Exact width on candidates only.** The boundary of a neck piece alternates between stretches
+   on ``O`` (where it opens into wide land) and stretches of ``P``'s own boundary: its *sides*.
+   Each *arm* of the piece lies between two consecutive sides (a plain corridor has one arm; a
+   Y-shaped junction of three wide regions has three, and each is reported). The arm's narrowest
+   width is the shortest distance between its two sides, computed exactly by GEOS on the
+   polygon's own vertices (:func:`shapely.shortest_line`); when holes (lakes, pockets of another
+   party) lie inside the stretch, the shortest land crossing may hop across them and only land is
+   counted (:func:`narrowest_cut`). The opening only chooses
+   *where* to look; its polygonal approximation never enters the width. The result is exact for
+   the polygon as given (to floating point), so a 200 m corridor comes out as 200 m whatever ``w``.
+3. The *length* of a neck is the mean length of the two sides that give its narrowest width: for a
+   strip of constant width it is the strip's length. It slightly overstates the stretch below ``w``
+   (by at most ``w`` at each end, where the sides flare into wide land).
+
+>>> from shapely.geometry import box
+>>> from shapely import union_all
+>>> dumbbell = union_all([box(0, 0, 2000, 2000), box(2000, 900, 5000, 1100), box(5000, 0, 7000, 2000)])
+>>> [round(n.min_width_m, 6) for n in part_widths(dumbbell, 1000.0)]
+[200.0]
+>>> round(part_widths(dumbbell, 1000.0)[0].length_m)
+3000
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+#: Chords per quarter circle in the opening's buffers.
+QUAD_SEGS = 16
+
+
+@dataclass(frozen=True)
+class Neck:
+    """One narrow place of a polygon, in the polygon's (metric) coordinates.
+
+    Attributes
+    ----------
+    min_width_m: the narrowest width (shortest segment between two sides), in CRS units (metres).
+    length_m: mean length of the two sides attaining it (the length of the narrow stretch).
+    location: midpoint of the narrowest segment.
+    end_a, end_b: its end points, one on each side.
+    geometry: the narrow stretch (the piece of the polygon removed by the opening).
+    sides: the two boundary stretches (LineStrings) between which the width was measured.
+    """
+
+    min_width_m: float
+    length_m: float
+    location: tuple[float, float]
+    end_a: tuple[float, float]
+    end_b: tuple[float, float]
+    geometry: BaseGeometry
+    sides: tuple[LineString, LineString] = field(repr=False)
+
+
+def arc_factor(quad_segs: int = QUAD_SEGS) -> float:
+    """Inflation making a ``quad_segs`` polygonal disc contain the true disc: 1/cos(pi/(4 quad_segs))."""
+    return 1.0 / math.cos(math.pi / (4 * quad_segs))
+
+
+def _eps(radius: float) -> float:
+    """Overlap used to absorb floating-point noise between ``P`` and its opening (m)."""
+    return max(1e-3, 1e-4 * radius)
+
+
+def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int = QUAD_SEGS) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """Opening of each polygon by its radius (vectorised; GEOS releases the GIL).
+
+    Returns ``(opened, residue)``: the opening grown by a tiny ``eps`` (so that floating-point noise
+    along wide edges leaves no hairline slivers) and ``polys - opened``.
+    """
+    eps = np.array([_eps(r) for r in radii])
+    eroded = shapely.buffer(polys, -radii, quad_segs=quad_segs)
+    opened = shapely.buffer(eroded, radii + eps, quad_segs=quad_segs)
+    empty = shapely.is_empty(eroded)
+    residue = np.empty(len(polys), dtype=object)
+    residue[empty] = polys[empty]
+    ne = ~empty
+    if ne.any():
+        residue[ne] = shapely.difference(polys[ne], opened[ne])
+    return opened, residue
+
+
+def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64]) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
+    """The residue pieces that are necks, with their sides, as ``(polygon index, piece, sides)``.
+
+    Each boundary edge of a residue piece is classified by its midpoint: on the opening (within a
+    tiny tolerance) it is an *interface* edge, otherwise a *side* edge of the original polygon.
+    Pieces with two or more interface runs (counted cyclically round each ring) are necks; the side
+    runs between them are returned as LineStrings in ring order (``sides``), with the rings of
+    holes that never meet the opening (``holes``: lakes or pockets inside the stretch). Vectorised
+    over all pieces of all polygons.
+    """
+    comps, owner = shapely.get_parts(residue, return_index=True)
+    if len(comps) == 0:
+        return []
+    keep = shapely.get_type_id(comps) == 3
+    keep &= ~shapely.is_empty(opened[owner])
+    comps, owner = comps[keep], owner[keep]
+    if len(comps) == 0:
+        return []
+    rings, ring_comp = shapely.get_rings(comps, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    # edges: consecutive vertices of the same ring (rings are closed, so n-1 edges per ring)
+    same = ring_of[1:] == ring_of[:-1]
+    e0 = np.flatnonzero(same)
+    mids = (xy[e0] + xy[e0 + 1]) / 2.0
+    edge_ring = ring_of[e0]
+    edge_owner = owner[ring_comp[edge_ring]]
+    tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
+    shapely.prepare(opened)
+    on_open = shapely.dwithin(opened[edge_owner], shapely.points(mids), tol)
+    # count cyclic runs of interface edges per ring: a run starts where on_open and the previous
+    # edge of the same ring (cyclically) is not
+    n_edges = np.bincount(edge_ring, minlength=len(rings))
+    start = np.concatenate([[0], np.cumsum(n_edges)[:-1]])
+    prev = np.arange(len(e0)) - 1
+    first = start[edge_ring] == np.arange(len(e0))
+    prev[first] = (start + n_edges - 1)[edge_ring[first]]
+    run_start = on_open & ~on_open[prev]
+    all_open = np.bincount(edge_ring, weights=on_open, minlength=len(rings)) == n_edges
+    runs_ring = np.bincount(edge_ring, weights=run_start, minlength=len(rings)) + (all_open & (n_edges > 0))
+    runs_comp = np.bincount(ring_comp, weights=runs_ring, minlength=len(comps))
+    first_ring = np.searchsorted(ring_comp, np.arange(len(comps)))
+    out: list[tuple[int, Polygon, list[LineString], list[LineString]]] = []
+    for c in np.flatnonzero(runs_comp >= 2):
+        sides: list[LineString] = []
+        holes: list[LineString] = []
+        for r in np.flatnonzero(ring_comp == c):
+            lo, n = int(start[r]), int(n_edges[r])
+            if n == 0:
+                continue
+            flags = on_open[lo : lo + n]
+            pts = xy[e0[lo : lo + n]]
+            pts = np.vstack([pts, xy[e0[lo + n - 1] + 1]])
+            if not flags.any():
+                (holes if r != first_ring[c] else sides).append(LineString(pts))
+                continue
+            # rotate so that the ring starts at an interface edge, then split into side runs
+            k = int(np.flatnonzero(flags)[0])
+            order = np.r_[k:n, 0:k]
+            f = flags[order]
+            verts = np.vstack([pts[:-1][order], pts[:-1][order][:1]])
+            i = 0
+            while i < n:
+                if f[i]:
+                    i += 1
+                    continue
+                j = i
+                while j < n and not f[j]:
+                    j += 1
+                sides.append(LineString(verts[i : j + 1]))
+                i = j
+        if len(sides) >= 2:
+            out.append((int(owner[c]), comps[c], sides, holes))
+    return out
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The shortest way across land from one side to another: total length and its segments.
+
+    A cut is one straight segment, or several when it is shorter to hop across holes (lakes,
+    other parties' pockets) lying inside the narrow stretch: only land is counted.
+    """
+
+    length: float
+    segments: tuple[LineString, ...]
+    i: int
+    j: int
+
+    @property
+    def end_a(self) -> tuple[float, float]:
+        return tuple(self.segments[0].coords[0])  # type: ignore[return-value]
+
+    @property
+    def end_b(self) -> tuple[float, float]:
+        return tuple(self.segments[-1].coords[-1])  # type: ignore[return-value]
+
+    @property
+    def location(self) -> tuple[float, float]:
+        """Midpoint of the longest segment of the cut."""
+        seg = max(self.segments, key=lambda s: s.length)
+        (ax, ay), (bx, by) = seg.coords[0], seg.coords[-1]
+        return ((ax + bx) / 2.0, (ay + by) / 2.0)
+
+
+def narrowest_cut(a: LineString, b: LineString, holes: Sequence[LineString] = ()) -> tuple[float, list[LineString]]:
+    """Shortest land crossing from side ``a`` to side ``b``, possibly hopping across ``holes``.
+
+    Shortest path over nodes ``a``, holes, ``b`` with edge weights the exact GEOS distances
+    (Dijkstra on a graph of ``2 + len(holes)`` nodes). Returns ``(length, segments)``.
+
+    >>> from shapely.geometry import LineString
+    >>> round(narrowest_cut(LineString([(0, 0), (10, 0)]), LineString([(0, 5), (10, 5)]))[0], 6)
+    5.0
+    """
+    nodes = [a, *holes, b]
+    k = len(nodes)
+    dist = np.full(k, np.inf)
+    prev = np.full(k, -1)
+    dist[0] = 0.0
+    done = np.zeros(k, dtype=bool)
+    for _ in range(k):
+        u = int(np.argmin(np.where(done, np.inf, dist)))
+        if not np.isfinite(dist[u]) or u == k - 1:
+            break
+        done[u] = True
+        for v in range(k):
+            if not done[v] and v != u:
+                d = dist[u] + float(shapely.distance(nodes[u], nodes[v]))
+                if d < dist[v]:
+                    dist[v], prev[v] = d, u
+    path = [k - 1]
+    while path[-1] != 0:
+        path.append(int(prev[path[-1]]))
+    path.reverse()
+    # one straight segment per hop; moving along a hole's shore between hops crosses no land
+    segments = [shapely.shortest_line(nodes[u], nodes[v]) for u, v in zip(path[:-1], path[1:], strict=True)]
+    return float(dist[k - 1]), segments
+
+
+def arm_cuts(sides: Sequence[LineString], holes: Sequence[LineString] = ()) -> list[Cut]:
+    """The narrowest cut of each arm of a neck piece.
+
+    ``sides`` are the boundary stretches of the piece in ring order, between its interfaces with
+    wide land; an *arm* is flanked by two consecutive sides (a piece joining two wide regions has
+    one arm, a Y-shaped junction of three has three). Each arm's width is the shortest land
+    crossing between its two sides (:func:`narrowest_cut`).
+    """
+    n = len(sides)
+    pairs = [(0, 1)] if n == 2 else [(i, (i + 1) % n) for i in range(n)]
+    out = []
+    for i, j in pairs:
+        length, segs = narrowest_cut(sides[i], sides[j], holes)
+        out.append(Cut(length, tuple(segs), i, j))
+    return out
+
+
+def narrowest(sides: Sequence[LineString]) -> tuple[float, LineString, int, int]:
+    """Shortest segment between two different sides: ``(length, segment, i, j)`` (exact, GEOS)."""
+    best: tuple[float, LineString, int, int] | None = None
+    for i in range(len(sides)):
+        for j in range(i + 1, len(sides)):
+            d = float(shapely.distance(sides[i], sides[j]))
+            if best is None or d < best[0]:
+                best = (d, shapely.shortest_line(sides[i], sides[j]), i, j)
+    assert best is not None
+    return best
+
+
+def _neck_from(piece: Polygon, sides: list[LineString], cut: Cut) -> Neck:
+    return Neck(
+        min_width_m=cut.length,
+        length_m=(sides[cut.i].length + sides[cut.j].length) / 2.0,
+        location=cut.location,
+        end_a=cut.end_a,
+        end_b=cut.end_b,
+        geometry=piece,
+        sides=(sides[cut.i], sides[cut.j]),
+    )
+
+
+def part_widths(polygon: BaseGeometry, threshold_m: float, *, quad_segs: int = QUAD_SEGS) -> list[Neck]:
+    """Every neck of ``polygon`` narrower than ``threshold_m``, narrowest first.
+
+    ``polygon`` is a (Multi)Polygon in a metric CRS (metres); widths are planar in that CRS. See the
+    module docstring for the method: candidates by opening with a disc of diameter
+    ``threshold_m * arc_factor(quad_segs)``, then the exact shortest distance between the two
+    sides of each candidate. Candidates whose exact width is not below the threshold are dropped.
+
+    >>> from shapely.geometry import box
+    >>> part_widths(box(0, 0, 5000, 5000), 1000.0)
+    []
+    """
+    if threshold_m <= 0 or not math.isfinite(threshold_m):
+        raise ValueError(f"threshold_m must be a positive number of metres, got {threshold_m!r}")
+    polys = np.array([p for p in shapely.get_parts(polygon) if p.geom_type == "Polygon" and not p.is_empty], dtype=object)
+    if len(polys) == 0:
+        return []
+    radii = np.full(len(polys), threshold_m / 2.0 * arc_factor(quad_segs))
+    opened, residue = open_polygons(polys, radii, quad_segs)
+    necks = [
+        _neck_from(piece, sides, cut)
+        for _, piece, sides, holes in bridge_pieces(opened, residue, radii)
+        for cut in arm_cuts(sides, holes)
+    ]
+    return sorted((n for n in necks if n.min_width_m < threshold_m), key=lambda n: n.min_width_m)
+
+
+def point(xy: tuple[float, float]) -> Point:
+    return Point(xy)
