@@ -1,0 +1,135 @@
+"""``delimit topology``: parts, enclaves, necks of a scenario; disputed land between two.
+
+    delimit topology --scenario NAME [--neck-width 1000] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
+    delimit topology --compare A B [--party X --party Y] ...
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from delimit.cli.progress import progress_bar
+from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table
+from delimit.errors import InputError
+from delimit.scenario import load_scenario
+from delimit.topology import analyse, compare
+
+
+def _print_repairs(repairs: list) -> None:
+    err = Console(stderr=True)
+    for r in repairs:
+        err.print(f"[yellow]repaired: {r}[/yellow]")
+
+
+def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = []
+    for p in result.party_json():
+        for part in p["parts"]:
+            rows.append(
+                {
+                    "party": p["party"],
+                    "part": part["id"],
+                    "kind": part["kind"],
+                    "area km²": part["area_km2"],
+                    "perimeter km": part["perimeter_km"],
+                    "surrounded by": part["surrounded_by"] or "",
+                    "gap to mainland km": part["gap_to_mainland_km"],
+                    "population": part["population"],
+                    "settlements": ", ".join(part["settlements"][:4]) + (" ..." if len(part["settlements"]) > 4 else ""),
+                }
+            )
+    return rows
+
+
+def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        {
+            "party": n["party"],
+            "part": n["part"],
+            "min width m": n["min_width_m"],
+            "length km": n["length_km"],
+            "at (lon, lat)": f"{n['location'][0]:.5f}, {n['location'][1]:.5f}",
+            "settlements": ", ".join(n["settlements"]),
+            "roads": len(n["roads"]),
+        }
+        for n in result.neck_json()
+    ]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("topology")
+    def topology(
+        scenario: str | None = typer.Option(None, "--scenario", "-s", help="Bundled scenario name or scenario file."),
+        compare_: tuple[str, str] | None = typer.Option(None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."),
+        neck_width: float = typer.Option(1000.0, "--neck-width", help="Report necks narrower than this (metres)."),
+        party: list[str] = typer.Option([], "--party", "-p", help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table, json or geojson."),
+        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (each repair is reported)."),
+    ) -> None:
+        """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""
+        if fmt == Format.csv:
+            raise InputError(None, "topology offers --format table, json or geojson", field="format")
+        if (scenario is None) == (compare_ is None):
+            raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
+        if neck_width <= 0:
+            raise InputError(None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width")
+        names = [scenario] if scenario is not None else list(compare_ or ())
+        scenarios = [load_scenario(n, repair=repair) for n in names]
+        for s in scenarios:
+            _print_repairs(list(s.repairs))
+        main = scenarios[0]
+        parties = party or None
+        topo_parties = parties if compare_ is None else None
+        with progress_bar(f"topology {main.name}") as bar:
+            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, progress=bar)
+        disputed = compare(scenarios[0], scenarios[1], parties=parties) if compare_ is not None else None
+        marks = dict(result.data_marks)
+        if disputed is not None:
+            for k, v in disputed.data_marks.items():
+                marks[k] = sorted(set(marks.get(k, [])) | set(v))
+        if fmt == Format.json:
+            doc = result.to_json()
+            if disputed is not None:
+                dj = disputed.to_json()
+                doc["compare"] = {"a": dj["a"], "b": dj["b"], "rule": dj["rule"], "crs": dj["crs"], "totals_km2": dj["totals_km2"]}
+                doc["disputed"] = dj["disputed"]
+                doc["provenance"] = {"a": doc["provenance"], "b": dj["provenance"]["b"]}
+                doc["data_marks"] = marks
+            emit_json(doc, out)
+            return
+        if fmt == Format.geojson:
+            doc = result.to_geojson()
+            if disputed is not None:
+                doc["features"].extend(disputed.features())
+                doc["disputed_rule"] = disputed.rule
+                doc["data_marks"] = marks
+            emit_text(dumps(json.loads(json.dumps(doc))), out)
+            return
+        caption = result.crs
+        tables = [
+            rich_table(_part_rows(result), ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "settlements"], title=f"{main.name}: parts", caption=caption),
+            rich_table(_neck_rows(result), ["party", "part", "min width m", "length km", "at (lon, lat)", "settlements", "roads"], title=f"{main.name}: necks narrower than {neck_width:g} m"),
+        ]
+        if disputed is not None:
+            rows = [
+                {"kind": d["kind"], "parties": ", ".join(d["parties"]), "area km²": d["area_km2"], "population": d["population"], "settlements": ", ".join(d["settlements"])}
+                for d in disputed.pieces_json()
+            ]
+            tables.append(rich_table(rows, ["kind", "parties", "area km²", "population", "settlements"], title=f"disputed: {disputed.a} vs {disputed.b}", caption=disputed.rule))
+        if out is None:
+            for t in tables:
+                print_table(t)
+        else:
+            import io
+
+            buf = io.StringIO()
+            console = Console(file=buf, width=160, color_system=None)
+            for t in tables:
+                console.print(t)
+            emit_text(buf.getvalue(), out)
+        print_marks(marks)
