@@ -208,12 +208,12 @@ def propose(
         if graph.n_parcels > 5 * exact_max_parcels:
             raise InputError(None, f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units", field="method")
         u, v, w, _ = graph.edges()
-        k = 3 * n
+        k = n + 2
         res = solve_exact(
             holder=graph.holder, is_anchor=graph.is_anchor, anchor_group=graph.anchor_group, pins=pin_nodes,
             edges_u=u, edges_v=v, edge_len_m=w, area_m2=graph.area_m2, population=graph.population,
             weights=weights.chain_vector(), balance=constraints.balance, check_party=check_party,  # type: ignore[arg-type]
-            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+            min_exchange_m2=constraints.min_exchange_km2 * 1e6, min_distance=min_distance,
             k=k, progress=lambda m, f: say(m, 0.6 * f),
         )
         cands = res.assignments

@@ -1,17 +1,22 @@
 """The exact method: a mixed-integer model of the best balanced swaps, solved with HiGHS (highspy).
 
 Variables: ``x_i`` (binary) = parcel ``i`` goes to party B; ``c_e`` in [0, 1] = edge ``e`` lies on the
-new line; ``d >= |AB - BA|`` (km^2); and, per party that must stay whole, single-commodity flows:
+new line; ``d >= |AB - BA|`` (km^2). Territories stay whole through vertex-separator cuts added
+lazily (the "cut constraints" formulation of contiguity): each solution is checked, and
 
-* every node of party P draws one unit of flow that enters from P's anchors through nodes of P
-  (so each component of P holds an anchor: no new exclave);
-* per status-quo group of P's anchors, the group's first anchor sends one unit to each other anchor
-  through nodes of P (anchors joined now stay joined).
+* a component of party P holding no anchor (a new exclave) gets, for each of its nodes i,
+  ``z_i <= sum of z_j over the component's outer boundary``;
+* anchors of one status-quo group left in different components get ``sum of z_j over the outer
+  boundary of the first anchor's component >= 1``;
+
+then the model is solved again, until the solution violates none. Every cut holds for every
+feasible assignment, so the optimum is exact.
 
 Balance: ``(1 - tol) AB <= BA`` and ``(1 - tol) BA <= AB``; at least one parcel moves each way.
 Objective (minimised): the weighted sum of people moved, line length (km), cut edges (the
 turning-point proxy) and ``d``. The ``k`` best solutions are found one after another, each excluded
-from the next solve by a no-good cut, so the list is exact: no better solution was skipped.
+from the next solve by a no-good cut (at least ``min_distance`` parcels different), so the list is exact:
+no better solution was skipped.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class ExactResult:
     assignments: list[np.ndarray]
     objectives: list[float]
     status: str
+    cuts: int = 0
 
 
 class _Rows:
@@ -70,6 +76,7 @@ def solve_exact(
     balance: float | None,
     check_party: tuple[bool, bool],
     k: int = 1,
+    min_distance: int = 1,
     min_exchange_m2: float = 0.0,
     time_limit_s: float = 120.0,
     progress: Callable[[str, float], None] | None = None,
@@ -169,73 +176,13 @@ def solve_exact(
         m_km2 = min_exchange_m2 / 1e6
         rows.add(ab_cols, ab_vals, m_km2 - ab_const, np.inf)
         rows.add(ba_cols, ba_vals, m_km2 - ba_const, np.inf)
-    # connectivity flows
     adj: list[list[int]] = [[] for _ in range(n)]
     for u, v in zip(edges_u.tolist(), edges_v.tolist(), strict=True):
         adj[u].append(v)
         adj[v].append(u)
-
-    def z_terms(p: int, i: int) -> tuple[list[int], list[float], float]:
-        """Indicator 'node i is of party p' as (cols, vals, constant)."""
-        if col_of[i] < 0:
-            return [], [], float(fixed_val[i] == p)
-        return ([int(col_of[i])], [1.0], 0.0) if p == 1 else ([int(col_of[i])], [-1.0], 1.0)
-
     for p in (0, 1):
-        if not check_party[p]:
-            continue
-        possible = [i for i in range(n) if fixed_val[i] in (-1, p)]
-        anchors = [i for i in possible if is_anchor[i] and holder[i] == p]
-        if not anchors:
+        if check_party[p] and not any(is_anchor[i] and holder[i] == p for i in range(n)):
             raise InputError(None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone")
-        big = float(len(possible))
-        pos = set(possible)
-        # commodity 1: anchors feed every node of p
-        fcol: dict[tuple[int, int], int] = {}
-        for i in possible:
-            for j in adj[i]:
-                if j in pos and not is_anchor[j]:
-                    fcol[(i, j)] = new_col(0.0, 0.0, big)
-        for (i, j), f in fcol.items():
-            for node in (i, j):
-                cols, vals, c0 = z_terms(p, node)
-                if cols:
-                    rows.add([f] + cols, [1.0] + [-big * v for v in vals], -np.inf, big * c0)
-                elif c0 == 0.0:
-                    ub[f] = 0.0
-        for i in possible:
-            if is_anchor[i]:
-                continue
-            ins = [fcol[(j, i)] for j in adj[i] if (j, i) in fcol]
-            outs = [fcol[(i, j)] for j in adj[i] if (i, j) in fcol]
-            cols, vals, c0 = z_terms(p, i)
-            rows.add(ins + outs + cols, [1.0] * len(ins) + [-1.0] * len(outs) + [-v for v in vals], c0, c0)
-        # commodity per anchor group: joined anchors stay joined
-        groups: dict[int, list[int]] = {}
-        for a in anchors:
-            groups.setdefault(int(anchor_group[a]), []).append(a)
-        for members in groups.values():
-            if len(members) < 2:
-                continue
-            root, others = members[0], set(members[1:])
-            cap = float(len(others))
-            gcol: dict[tuple[int, int], int] = {}
-            for i in possible:
-                for j in adj[i]:
-                    if j in pos and j != root:
-                        gcol[(i, j)] = new_col(0.0, 0.0, cap)
-            for (i, j), g in gcol.items():
-                for node in (i, j):
-                    cols, vals, c0 = z_terms(p, node)
-                    if cols:
-                        rows.add([g] + cols, [1.0] + [-cap * v for v in vals], -np.inf, cap * c0)
-            for i in possible:
-                if i == root:
-                    continue
-                ins = [gcol[(j, i)] for j in adj[i] if (j, i) in gcol]
-                outs = [gcol[(i, j)] for j in adj[i] if (i, j) in gcol]
-                need = 1.0 if i in others else 0.0
-                rows.add(ins + outs, [1.0] * len(ins) + [-1.0] * len(outs), need, need)
     ncols = len(cost)
     a = coo_matrix((rows.v, (rows.r, rows.c)), shape=(len(rows.lo), ncols)).tocsc()
     lp = highspy.HighsLp()
@@ -254,7 +201,7 @@ def solve_exact(
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 1e-7)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
@@ -262,23 +209,119 @@ def solve_exact(
     out: list[np.ndarray] = []
     objs: list[float] = []
     status = "optimal"
-    for s in range(k):
-        h.run()
-        ms = h.getModelStatus()
-        if ms != highspy.HighsModelStatus.kOptimal:
-            status = h.modelStatusToString(ms)
+    n_cuts = 0
+    for s_i in range(k):
+        while True:
+            h.run()
+            ms = h.getModelStatus()
+            if ms != highspy.HighsModelStatus.kOptimal:
+                status = h.modelStatusToString(ms)
+                break
+            xval = np.asarray(h.getSolution().col_value)[:ncol]
+            xb = np.rint(xval).astype(np.int8)
+            assign = fixed_val.astype(np.int8).copy()
+            assign[free] = xb
+            cuts = _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fixed_val)
+            if not cuts:
+                break
+            for cols, vals, lo in cuts:
+                h.addRow(lo, np.inf, len(cols), np.array(cols, dtype=np.int32), np.array(vals, dtype=np.float64))
+            n_cuts += len(cuts)
+            if n_cuts > MAX_CUTS:
+                status = f"stopped after {MAX_CUTS} connectivity cuts"
+                break
+        if status != "optimal":
             break
-        xval = np.asarray(h.getSolution().col_value)[:ncol]
-        xb = np.rint(xval).astype(np.int8)
-        assign = fixed_val.astype(np.int8).copy()
-        assign[free] = xb
         out.append(assign)
         objs.append(float(h.getInfo().objective_function_value) + const)
         ones = np.flatnonzero(xb == 1)
         zeros = np.flatnonzero(xb == 0)
         idx = np.concatenate([ones, zeros]).astype(np.int32)
         val = np.concatenate([-np.ones(len(ones)), np.ones(len(zeros))])
-        h.addRow(1.0 - len(ones), np.inf, len(idx), idx, val)
+        h.addRow(float(min_distance) - len(ones), np.inf, len(idx), idx, val)
         if progress is not None:
-            progress(f"exact solution {s + 1}", (s + 1) / k)
-    return ExactResult(out, objs, status)
+            progress(f"exact solution {s_i + 1}", (s_i + 1) / k)
+    return ExactResult(out, objs, status, n_cuts)
+
+
+#: Give up (and say so) after this many connectivity cuts.
+MAX_CUTS = 20_000
+
+
+def _z(p: int, i: int, col_of: np.ndarray, fixed_val: np.ndarray) -> tuple[list[int], list[float], float]:
+    """'node i is of party p' as (columns, coefficients, constant) in the x variables."""
+    c = int(col_of[i])
+    if c < 0:
+        return [], [], float(fixed_val[i] == p)
+    return ([c], [1.0], 0.0) if p == 1 else ([c], [-1.0], 1.0)
+
+
+def _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fixed_val):  # type: ignore[no-untyped-def]
+    """Separator cuts violated by ``assign``, as rows ``sum(vals * x) >= lo``.
+
+    For a component S of party P that holds no anchor: for each node i of S, ``z_i <= sum of z_j over
+    the outer boundary N(S)`` (if i is P, its path to an anchor leaves S through N(S)). For anchors of
+    one status-quo group split between components, with C the first anchor's component:
+    ``sum of z_j over N(C) >= 1``. Both hold for every feasible assignment, so adding them keeps the
+    optimum exact.
+    """
+    n = len(assign)
+    label = np.full(n, -1, dtype=np.int64)
+    cuts = []
+    for p in (0, 1):
+        if not check_party[p]:
+            continue
+        comps: list[list[int]] = []
+        for s0 in range(n):
+            if assign[s0] != p or label[s0] >= 0:
+                continue
+            label[s0] = len(comps)
+            stack = [s0]
+            members = []
+            while stack:
+                v = stack.pop()
+                members.append(v)
+                for u in adj[v]:
+                    if assign[u] == p and label[u] < 0:
+                        label[u] = label[s0]
+                        stack.append(u)
+            comps.append(members)
+
+        def boundary(members: list[int]) -> list[int]:
+            inside = set(members)
+            return sorted({u for v in members for u in adj[v] if u not in inside})
+
+        for members in comps:
+            if any(is_anchor[v] for v in members):
+                continue
+            nb = boundary(members)
+            nb_cols, nb_vals, nb_const = [], [], 0.0
+            for j in nb:
+                c, vv, k0 = _z(p, j, col_of, fixed_val)
+                nb_cols += c
+                nb_vals += vv
+                nb_const += k0
+            for i in members:
+                ci, vi, ki = _z(p, i, col_of, fixed_val)
+                if not ci:
+                    continue
+                # sum_N z_j - z_i >= 0
+                cols = nb_cols + ci
+                vals = nb_vals + [-v for v in vi]
+                cuts.append((cols, vals, ki - nb_const))
+        groups: dict[int, list[int]] = {}
+        for v in range(n):
+            if is_anchor[v] and assign[v] == p and anchor_group[v] >= 0:
+                groups.setdefault(int(anchor_group[v]), []).append(v)
+        for members in groups.values():
+            if len({int(label[v]) for v in members}) <= 1:
+                continue
+            comp = comps[int(label[members[0]])]
+            cols, vals, const = [], [], 0.0
+            for j in boundary(comp):
+                c, vv, k0 = _z(p, j, col_of, fixed_val)
+                cols += c
+                vals += vv
+                const += k0
+            cuts.append((cols, vals, 1.0 - const))
+    return cuts
