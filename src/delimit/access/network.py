@@ -831,6 +831,14 @@ def build_network(
 
     groups = pd.DataFrame(grows)
     for col, default in (
+        ("kind", ""),
+        ("party_a", -1),
+        ("party_b", -1),
+        ("label_road_a", ""),
+        ("label_road_b", ""),
+        ("vertex", -1),
+        ("lon", np.nan),
+        ("lat", np.nan),
         ("crossing_id", ""),
         ("named", False),
         ("regime", ""),

@@ -278,21 +278,22 @@ def compute(
         }
         key = party if tset.per_party else "*"
         att = net.attach.iloc[i]
-        if tset.per_party and all_by_party.get(party, 0) == 0:
+        own = tpts[tpts["settlement_index"].to_numpy() == i]
+        if len(own) and (not tset.per_party or str(own["party"].iloc[0]) == party):
+            # the settlement is itself a target of its kind: no trip (on the network or not)
+            rec.update(target=str(own["name"].iloc[0]), target_id=str(own["target_id"].iloc[0]), minutes=0.0, km=0.0, reachable=True)
+        elif tset.per_party and all_by_party.get(party, 0) == 0:
             rec["note"] = f"no {tset.spec} of {party or 'any party'} in the data"
             if tset.spec == "capital":
                 rec["note"] += " (the capital lies outside the data window)"
-        elif key not in solves or len(solves[key][0]) == 0:
-            rec["note"] = f"no {tset.spec} reachable from the network (targets off the network)"
         elif int(att["node"]) < 0:
             rec["note"] = "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
+        elif key not in solves or len(solves[key][0]) == 0:
+            rec["note"] = f"no {tset.spec} on the network (every target of the kind is off it)"
         else:
             src, offs, offm, d, m, o, p, sel = solves[key]
             node = int(att["node"])
-            own = np.flatnonzero(sel["settlement_index"].to_numpy() == i)
-            if len(own):  # the settlement is itself a target of its kind
-                rec.update(target=str(sel["name"].iloc[own[0]]), target_id=str(sel["target_id"].iloc[own[0]]), minutes=0.0, km=0.0, reachable=True)
-            elif np.isfinite(d[node]):
+            if np.isfinite(d[node]):
                 k = int(o[node])
                 rec.update(
                     target=str(sel["name"].iloc[k]),
