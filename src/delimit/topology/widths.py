@@ -22,9 +22,14 @@ Method
    counted (:func:`narrowest_cut`). The opening only chooses
    *where* to look; its polygonal approximation never enters the width. The result is exact for
    the polygon as given (to floating point), so a 200 m corridor comes out as 200 m whatever ``w``.
-3. The *length* of a neck is the mean length of the two sides that give its narrowest width: for a
-   strip of constant width it is the strip's length. It slightly overstates the stretch below ``w``
-   (by at most ``w`` at each end, where the sides flare into wide land).
+3. The *length* of a neck is the mean length of the two sides that give its narrowest width,
+   following their bends: for a straight strip of constant width it is the strip's length.
+
+Guarantee and limits: a strip of width ``d < w`` between wide regions is found whenever it is
+longer than ``2 (r - sqrt(r^2 - d^2/4))`` with ``r = w/2`` (discs from the wide ends cannot meet
+inside it): always when it is at least ``w`` long, and e.g. a 200 m neck at ``w`` = 1 km whenever
+it is more than 21 m long. Shorter, nearly-threshold-wide pinches may be missed. Dead-end fingers
+and parts thinner than ``w`` everywhere are not necks (they join nothing).
 
 >>> from shapely.geometry import box
 >>> from shapely import union_all

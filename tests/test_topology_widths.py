@@ -1,0 +1,127 @@
+"""Neck widths on synthetic shapes with known geometry, checked against a brute-force oracle."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from shapely import affinity
+from shapely.geometry import LineString, Point, Polygon, box
+
+from delimit.topology import part_widths
+from delimit.topology.projection import aeqd_forward, aeqd_inverse
+from delimit.topology.widths import narrowest_cut
+
+
+def close(value: float, expected: float) -> bool:
+    return abs(value - expected) <= max(0.01 * expected, 1.0)
+
+
+def dumbbell(width: float, length: float, side: float = 3000.0) -> Polygon:
+    """Two squares joined by a strip ``width`` wide and ``length`` long."""
+    mid = side / 2
+    return shapely.union_all([box(0, 0, side, side), box(side, mid - width / 2, side + length, mid + width / 2), box(side + length, 0, 2 * side + length, side)])
+
+
+@pytest.mark.parametrize(("width", "length"), [(200.0, 3000.0), (50.0, 800.0), (900.0, 5000.0), (5.0, 100.0)])
+def test_strip_width_and_length_exact(width: float, length: float) -> None:
+    necks = part_widths(dumbbell(width, length), 1000.0)
+    assert len(necks) == 1
+    assert close(necks[0].min_width_m, width)
+    assert close(necks[0].length_m, length)
+    # the narrowest segment is across the strip, between the squares
+    x, y = necks[0].location
+    assert 3000.0 <= x <= 3000.0 + length and abs(y - 1500.0) <= width
+
+
+def test_wider_than_threshold_is_not_a_neck() -> None:
+    assert part_widths(dumbbell(1200.0, 3000.0), 1000.0) == []
+    assert len(part_widths(dumbbell(1200.0, 3000.0), 1500.0)) == 1
+
+
+def test_waist_in_a_corridor_is_found_at_its_own_width() -> None:
+    # a 500 m corridor with a 200 m waist 1 km long in its middle
+    corridor = shapely.union_all([box(0, 0, 3000, 3000), box(3000, 1250, 6000, 1750), box(6000, 1400, 7000, 1600), box(7000, 1250, 10000, 1750), box(10000, 0, 13000, 3000)])
+    at_300 = part_widths(corridor, 300.0)
+    assert len(at_300) == 1 and close(at_300[0].min_width_m, 200.0)
+    assert 6000 <= at_300[0].location[0] <= 7000
+    at_1000 = part_widths(corridor, 1000.0)
+    assert len(at_1000) == 1 and close(at_1000[0].min_width_m, 200.0)
+    # length follows the sides, including the two 150 m steps at the waist on each side
+    assert close(at_1000[0].length_m, 7300.0)
+
+
+def test_ring_with_thin_side() -> None:
+    ring = Point(0, 0).buffer(5000, quad_segs=256).difference(Point(300, 0).buffer(4500, quad_segs=256))
+    necks = part_widths(ring, 400.0)
+    assert len(necks) == 1
+    assert close(necks[0].min_width_m, 200.0)
+    assert necks[0].location[0] > 4500
+
+
+def test_lake_inside_a_strip_counts_only_land() -> None:
+    # a 600 m strip with a 400 m lake in its middle: land crossing is 100 + 100 m
+    shape = dumbbell(600.0, 4000.0).difference(box(4500, 1300, 5500, 1700))
+    necks = part_widths(shape, 1000.0)
+    assert necks and close(necks[0].min_width_m, 200.0)
+
+
+def test_multipolygon_parts_each_measured() -> None:
+    mp = shapely.union_all([dumbbell(100.0, 2000.0), affinity.translate(dumbbell(300.0, 2000.0), 0, 10000)])
+    widths = sorted(round(n.min_width_m) for n in part_widths(mp, 1000.0))
+    assert widths == [100, 300]
+
+
+def test_bad_threshold() -> None:
+    with pytest.raises(ValueError):
+        part_widths(box(0, 0, 1, 1), 0.0)
+
+
+def test_narrowest_cut_hops_across_hole() -> None:
+    a = LineString([(0, 0), (100, 0)])
+    b = LineString([(0, 10), (100, 10)])
+    hole = LineString([(40, 3), (60, 3), (60, 7), (40, 7), (40, 3)])
+    length, segs = narrowest_cut(a, b, [hole])
+    assert math.isclose(length, 6.0) and len(segs) == 2
+
+
+def brute_width(poly: Polygon, x0: float, x1: float, step: float = 5.0) -> float:
+    """Oracle: smallest vertical extent of the polygon over x in [x0, x1] (for strips along x)."""
+    best = math.inf
+    for x in np.arange(x0 + step / 2, x1, step):
+        cut = poly.intersection(LineString([(x, -1e6), (x, 1e6)]))
+        best = min(best, cut.length)
+    return best
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    width=st.floats(20.0, 900.0),
+    length=st.floats(300.0, 6000.0),
+    angle=st.floats(0.0, 360.0),
+    reverse=st.booleans(),
+)
+def test_width_invariant_under_rotation_and_orientation(width: float, length: float, angle: float, reverse: bool) -> None:
+    # the documented detection guarantee: a strip longer than 2 (r - sqrt(r^2 - d^2/4)) is found
+    r = 500.0
+    assume(length > 2 * (r - math.sqrt(r * r - width * width / 4)) + 50.0)
+    shape = dumbbell(width, length)
+    oracle = brute_width(shape, 3000.0, 3000.0 + length)
+    rotated = affinity.rotate(shape, angle, origin=(0, 0))
+    if reverse:
+        rotated = Polygon(list(rotated.exterior.coords)[::-1])
+    necks = part_widths(rotated, 1000.0)
+    assert len(necks) == 1
+    assert close(necks[0].min_width_m, width) and close(necks[0].min_width_m, oracle)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lon0=st.floats(-179.0, 179.0), lat0=st.floats(-80.0, 80.0), dx=st.floats(-2e5, 2e5), dy=st.floats(-2e5, 2e5))
+def test_aeqd_round_trip(lon0: float, lat0: float, dx: float, dy: float) -> None:
+    lon, lat = aeqd_inverse(np.array([dx]), np.array([dy]), lon0, lat0)
+    x, y = aeqd_forward(lon, lat, lon0, lat0)
+    assert abs(x[0] - dx) < 1e-4 and abs(y[0] - dy) < 1e-4
