@@ -405,16 +405,27 @@ def _final_checks_available(c: Constraints) -> dict[str, Any]:
     return {"topology": topo, "access": acc, "skipped": skipped}
 
 
+_topology_cache: dict[int, Any] = {}
+
+
 def _topology_violations(before: Scenario, after: Scenario, graph: ParcelGraph, c: Constraints) -> list[str]:
     from delimit.topology import analyse
 
     out: list[str] = []
-    kw: dict[str, Any] = {}
-    if c.min_neck_m is not None:
-        kw["neck_width_m"] = c.min_neck_m
-    t0 = analyse(before, **kw)
+    kw: dict[str, Any] = {"parties": list(graph.parties), "neck_width_m": c.min_neck_m if c.min_neck_m is not None else 1.0}
+    t0 = _topology_cache.get(id(before))
+    if t0 is None or t0[0] is not before:
+        t0 = (before, analyse(before, **kw))
+        _topology_cache.clear()
+        _topology_cache[id(before)] = t0
+    t0 = t0[1]
     t1 = analyse(after, **kw)
     for p in graph.parties:
+        if c.connected and p not in c.allow_exclaves:
+            k0 = int((t0.parts["party"] == p).sum())
+            k1 = int((t1.parts["party"] == p).sum())
+            if k1 > k0:
+                out.append(f"connected: {p} has {k1} part(s) on the final geometry, {k0} before")
         if c.no_new_enclaves:
             e0 = int(((t0.parts["party"] == p) & (t0.parts["kind"] == "enclave")).sum())
             e1 = int(((t1.parts["party"] == p) & (t1.parts["kind"] == "enclave")).sum())
