@@ -63,7 +63,14 @@ def travel_time_surface(
     tset = resolve_targets(scenario, targets)
     report("solving", 0.5)
     _rows, run = compute(scenario, net, regime, traveller_class, tset, with_routes=False)
-    grid = net.terrain if net.terrain is not None else build_terrain(scenario, net.crs, net.parties, cell_m or 500.0)
+    if net.terrain is not None:
+        grid = net.terrain
+    else:  # the off-road grid of a vehicle network, built once per cell size and kept on the network
+        cache = net.__dict__.setdefault("_surface_grids", {})
+        key_m = float(cell_m or 500.0)
+        if key_m not in cache:
+            cache[key_m] = build_terrain(scenario, net.crs, net.parties, key_m)
+        grid = cache[key_m]
     nr, nc = grid.shape
     out = np.full((nr, nc), np.inf)
     cls_party = net.party_index(cls.party) if cls.party else -1
