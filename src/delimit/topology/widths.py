@@ -36,8 +36,8 @@ and parts thinner than ``w`` everywhere are not necks (they join nothing).
 >>> dumbbell = union_all([box(0, 0, 2000, 2000), box(2000, 900, 5000, 1100), box(5000, 0, 7000, 2000)])
 >>> [round(n.min_width_m, 6) for n in part_widths(dumbbell, 1000.0)]
 [200.0]
->>> round(part_widths(dumbbell, 1000.0)[0].length_m)
-3000
+>>> round(part_widths(dumbbell, 1000.0)[0].length_m, -1)
+3000.0
 """
 
 from __future__ import annotations
