@@ -438,20 +438,24 @@ def bucket_csr(
 
 @numba.njit(cache=True)
 def _bucket_grid(
-    cost: np.ndarray,
+    padded: np.ndarray,
     dy: float,
     dx: float,
-    src_rows: np.ndarray,
-    src_cols: np.ndarray,
+    src: np.ndarray,
     offsets: np.ndarray,
     delta: float,
     nbits: int,
     cap: int,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Kernel of :func:`bucket_grid` with a fixed entry pool of ``cap`` (returns ok=False if it overflows)."""
-    nr, nc = cost.shape
+    """Kernel of :func:`bucket_grid` on a cost raster padded with one ring of impassable cells.
+
+    The ring makes every neighbour index valid (``v = u + step``: no bounds checks, no division).
+    ``src`` are flat indices into the padded raster (-1 to skip). Returns ok=False if the entry
+    pool of ``cap`` overflows.
+    """
+    nr, nc = padded.shape
     n = nr * nc
-    flat = cost.ravel()
+    flat = padded.ravel()
     nb = 1 << nbits
     mask = nb - 1
     inv = 1.0 / delta
@@ -460,21 +464,18 @@ def _bucket_grid(
     origin = np.full(n, -1, np.int32)
     head = np.full(nb, -1, np.int32)
     pool_node = np.empty(cap, np.int32)
-    pool_next = np.empty(pool_node.shape[0], np.int32)
+    pool_next = np.empty(cap, np.int32)
     used = 0
     free = -1
     live = 0
     diag = math.sqrt(dx * dx + dy * dy)
-    drs = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
-    dcs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
+    nbr = np.array([-nc - 1, -nc, -nc + 1, -1, 1, nc - 1, nc, nc + 1])
     steps = np.array([diag, dy, diag, dx, dx, diag, dy, diag]) * 0.5
     lo = INF
-    for s in range(src_rows.shape[0]):
-        r = src_rows[s]
-        c = src_cols[s]
-        if r < 0 or r >= nr or c < 0 or c >= nc:
+    for s in range(src.shape[0]):
+        u = src[s]
+        if u < 0:
             continue
-        u = r * nc + c
         cu = flat[u]
         if not (cu >= 0.0 and cu < INF):
             continue
@@ -486,25 +487,22 @@ def _bucket_grid(
     if lo == INF:
         return dist.reshape(nr, nc), origin.reshape(nr, nc), True
     cur = np.int64(lo * inv)
-    for s in range(src_rows.shape[0]):
-        r = src_rows[s]
-        c = src_cols[s]
-        if r < 0 or r >= nr or c < 0 or c >= nc:
+    for s in range(src.shape[0]):
+        u = src[s]
+        if u < 0 or origin[u] != s or dist[u] != offsets[s]:
             continue
-        u = r * nc + c
-        if origin[u] == s and dist[u] == offsets[s]:
-            kb = np.int64(dist[u] * inv)
-            if kb < cur:
-                kb = cur
-            if used >= cap:
-                return dist.reshape(nr, nc), origin.reshape(nr, nc), False
-            e = used
-            used += 1
-            sl = kb & mask
-            pool_node[e] = u
-            pool_next[e] = head[sl]
-            head[sl] = e
-            live += 1
+        kb = np.int64(dist[u] * inv)
+        if kb < cur:
+            kb = cur
+        if used >= cap:
+            return dist.reshape(nr, nc), origin.reshape(nr, nc), False
+        e = used
+        used += 1
+        sl = kb & mask
+        pool_node[e] = u
+        pool_next[e] = head[sl]
+        head[sl] = e
+        live += 1
     while live > 0:
         slot = cur & mask
         e = head[slot]
@@ -517,22 +515,17 @@ def _bucket_grid(
             if not done[u]:
                 done[u] = True
                 du = dist[u]
-                r = u // nc
-                c = u - r * nc
                 cu = flat[u]
+                ou = origin[u]
                 for k in range(8):
-                    rr = r + drs[k]
-                    cc = c + dcs[k]
-                    if rr < 0 or rr >= nr or cc < 0 or cc >= nc:
-                        continue
-                    v = rr * nc + cc
+                    v = u + nbr[k]
                     cv = flat[v]
                     if not (cv >= 0.0 and cv < INF):
                         continue
                     nd = du + (cu + cv) * steps[k]
                     if nd < dist[v]:
                         dist[v] = nd
-                        origin[v] = origin[u]
+                        origin[v] = ou
                         done[v] = False
                         kb = np.int64(nd * inv)
                         if kb < cur:
@@ -569,16 +562,23 @@ def bucket_grid(
 
     ``delta``/``nbits`` from :func:`bucket_width` with the smallest move cost
     (``min(cost) * min(dx, dy)``) and ``span`` = the largest move cost
-    (``max(cost) * hypot(dx, dy)``) plus the spread of the offsets. The entry pool starts at one
-    entry per cell (pages are only touched as used) and is retried at the exact bound (8 per cell)
-    in the unlikely case that is not enough.
+    (``max(cost) * hypot(dx, dy)``) plus the spread of the offsets. The raster is padded with one
+    ring of impassable cells for the kernel. The entry pool starts at one entry per cell (pages
+    are only touched as used) and is retried at the exact bound (8 per cell) should that not do.
     """
-    n = int(cost.shape[0]) * int(cost.shape[1])
-    k = int(np.asarray(src_rows).shape[0])
+    nr, nc = int(cost.shape[0]), int(cost.shape[1])
+    padded = np.full((nr + 2, nc + 2), np.inf)
+    padded[1:-1, 1:-1] = cost
+    rows = np.asarray(src_rows, np.int64)
+    cols = np.asarray(src_cols, np.int64)
+    ok_src = (rows >= 0) & (rows < nr) & (cols >= 0) & (cols < nc)
+    src = np.where(ok_src, (rows + 1) * (nc + 2) + (cols + 1), -1).astype(np.int64)
+    n = (nr + 2) * (nc + 2)
+    k = int(src.shape[0])
     for cap in (n + k + 1, 8 * n + k + 1):
-        d, o, ok = _bucket_grid(cost, float(dy), float(dx), src_rows, src_cols, offsets, float(delta), int(nbits), int(cap))
+        d, o, ok = _bucket_grid(padded, float(dy), float(dx), src, np.asarray(offsets, np.float64), float(delta), int(nbits), int(cap))
         if ok:
-            return d, o
+            return np.ascontiguousarray(d[1:-1, 1:-1]), np.ascontiguousarray(o[1:-1, 1:-1])
     raise AssertionError("unreachable: 8 entries per cell bound every push")  # pragma: no cover
 
 
