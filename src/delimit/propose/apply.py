@@ -3,8 +3,9 @@
 A proposal moves parcels; as a scenario it is at most two transfers, one per direction, whose
 geometry is the union of the moved parcels' *cells* clipped to the zone (cutting along cell edges,
 not along the old line, so that no sliver of the old line survives the overlay). A transfer only
-moves land of its ``from`` party, so a cell's other piece is untouched. When a cell has pieces moving
-both ways, the second transfer excludes the pieces the first one moved.
+moves land of its ``from`` party, so a cell's other piece is untouched; pieces of the ``from`` party
+in the same cell that stay are cut out (with a ~1 cm margin). When a cell has pieces moving both
+ways, the second transfer excludes the pieces the first one moved.
 
 :func:`apply_proposal` applies the transfers in memory with the scenario loader's own transfer
 mechanism, so the derived scenario equals what ``delimit`` loads from the written YAML.
@@ -18,7 +19,7 @@ import numpy as np
 import shapely
 
 from delimit.model.scenario import Scenario, Transfer, assign_party
-from delimit.propose.graph import ParcelGraph
+from delimit.propose.graph import EPS_DEG, ParcelGraph
 from delimit.scenario.loader import _apply_transfer, copy_scenario
 
 
@@ -37,8 +38,15 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
         by_cell: dict[int, shapely.Geometry] = {}
         for i in idx:
             by_cell.setdefault(int(cells[i]), graph.cell_geometry[i])
+        # pieces of the same party in those cells that stay: cut them out (with a 1 cm margin)
+        stay = np.flatnonzero((graph.holder[:n] == frm) & (assign[:n] == frm) & np.isin(cells, list(by_cell)))
+        staying: dict[int, list[shapely.Geometry]] = {}
+        for i in stay:
+            staying.setdefault(int(cells[i]), []).append(graph.parcels.geometry.iloc[i])
         geoms = []
         for c, g in by_cell.items():
+            if c in staying:
+                g = shapely.difference(g, shapely.buffer(shapely.union_all(staying[c]), EPS_DEG))
             if direction == 1 and c in first_cells:
                 g = shapely.difference(g, shapely.union_all([p for p, pc in first_pieces if pc == c]))  # type: ignore[misc]
             geoms.append(g)

@@ -15,8 +15,8 @@ import shapely
 
 from delimit.propose.graph import EPS_DEG, ParcelGraph
 
-#: Overlap (in units of EPS_DEG^2) above which widened polygons share a line, not just a point.
-_LINE_OVERLAP = 12.0
+#: Overlap (in units of EPS_DEG^2) above which widened polygons share a line (~0.5 m or more), not a point.
+_LINE_OVERLAP = 100.0
 
 
 class IndependentChecker:

@@ -28,7 +28,7 @@ from delimit.crs import WGS84, crs_description, equal_area_crs, metric_crs
 #: Buffer (degrees, ~1 cm) used to detect shared boundaries robustly to floating-point noise.
 EPS_DEG = 1e-7
 #: Shared boundaries shorter than this (metres) are point contacts, not adjacency.
-MIN_SHARED_M = 0.1
+MIN_SHARED_M = 1.0
 
 
 @dataclass

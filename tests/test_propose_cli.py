@@ -1,0 +1,85 @@
+"""``delimit propose``: the JSON contract, the output folder, scenario files loadable by delimit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+import yaml
+
+from delimit.crs import equal_area_crs
+
+BOX = (70.45, 39.80, 70.65, 39.95)
+
+
+@pytest.fixture
+def zone_file(tmp_path):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    path = tmp_path / "zone.geojson"
+    gpd.GeoDataFrame({"name": ["vorukh-west"]}, geometry=[shapely.box(*BOX)], crs=4326).to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_chain_writes_scenarios_gpkg_and_summary(cli, tmp_path, zone_file) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "props"
+    args = ["propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", zone_file, "--units", "hex:1km",
+            "--balance", "0.05", "--seed", "7", "-n", "3", "--method", "chain", "--steps", "12000", "--format", "json", "-o", out]
+    r = cli(*args)
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["status"] == "illustrative" and doc["method"] == "chain" and doc["seed"] == 7
+    assert "provenance" in doc and "data_marks" in doc
+    assert 1 <= len(doc["proposals"]) <= 3
+    for p in doc["proposals"]:
+        assert set(p) >= {"id", "area_exchanged_km2", "imbalance", "people_moved", "turning_points", "access_loss", "constraints_violated"}
+        assert set(p["area_exchanged_km2"]) == {"KGZ", "TJK"} and p["imbalance"] <= 0.05 + 1e-9
+    assert (out / "summary.json").is_file() and (out / "proposals.gpkg").is_file()
+    import pyogrio
+
+    layers = set(pyogrio.list_layers(out / "proposals.gpkg")[:, 0])
+    assert {"parcels", "transfers", "zone"} <= layers
+    # each proposal is a scenario delimit loads, and it moves exactly the reported areas
+    from delimit import load_scenario
+
+    base = load_scenario("status-quo")
+    for p in doc["proposals"]:
+        spec = yaml.safe_load((out / f"{p['id']}.yaml").read_text())
+        assert spec["base"] == "status-quo" and spec["status"] == "illustrative"
+        assert all(t["status"] == "illustrative" and "seed 7" in t["source"] for t in spec["transfers"])
+        s = load_scenario(out / f"{p['id']}.yaml")
+        ea = equal_area_crs(base.territory)
+        net = p["area_exchanged_km2"]["KGZ"] - p["area_exchanged_km2"]["TJK"]
+        before = base.territory[base.territory["party"] == "TJK"].to_crs(ea).area.sum() / 1e6
+        after = s.territory[s.territory["party"] == "TJK"].to_crs(ea).area.sum() / 1e6
+        assert after - before == pytest.approx(net, abs=1e-3)
+    # same seed, same JSON proposals
+    r2 = cli(*args[:-1], tmp_path / "again")
+    assert json.loads(r2.out)["proposals"] == doc["proposals"]
+
+
+def test_bad_party_exits_2_and_writes_nothing(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "never"
+    r = cli("propose", "--between", "KGZ", "XXX", "--zone", "band:2km", "-o", out)
+    assert r.code == 2
+    assert len(r.err.strip().splitlines()) == 1 and "XXX" in r.err
+    assert not out.exists()
+
+
+def test_bad_units_exit_2(cli, tmp_path, zone_file) -> None:  # type: ignore[no-untyped-def]
+    r = cli("propose", "--zone", zone_file, "--units", "hex:0m", "-o", tmp_path / "x")
+    assert r.code == 2 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_acceptance_command_on_the_whole_line(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "band"
+    r = cli("propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", "band:2km", "--units", "hex:500m",
+            "--balance", "0.05", "--seed", "7", "-n", "20", "--format", "json", "-o", out)
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["method"] == "chain" and doc["parcels"] > 5000
+    assert len(doc["proposals"]) == 20
+    assert all(p["constraints_violated"] == [] for p in doc["proposals"])
+    assert len(list(out.glob("P*.yaml"))) == 20
