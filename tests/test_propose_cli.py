@@ -22,6 +22,7 @@ def zone_file(tmp_path):  # type: ignore[no-untyped-def]
     return path
 
 
+@pytest.mark.slow
 def test_chain_writes_scenarios_gpkg_and_summary(cli, tmp_path, zone_file) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "props"
     args = ["propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", zone_file, "--units", "hex:1km",

@@ -124,3 +124,31 @@ def test_bad_inputs_raise_input_error(small) -> None:  # type: ignore[no-untyped
         propose(s, g, method="nope")
     with pytest.raises(InputError):
         propose(s, g, constraints=Constraints(balance=1.5))
+
+
+def test_road_pins_and_unavoidable_road_notes(small) -> None:  # type: ignore[no-untyped-def]
+    s, z = small
+    g = build_parcels(s, ("KGZ", "TJK"), z, grid_cells(z, "hex", 800))
+    from delimit.propose import pin_parcels
+
+    crossed = [rid for ids in g.parcels["road_ids"] for rid in ids.split(",") if rid]
+    assert crossed, "the test zone must hold roads"
+    road = sorted(set(crossed))[0]
+    pins = pin_parcels(s, g, Constraints(keep_settlements_over=None, keep_roads=(road,)))
+    on_road = [i for i, ids in enumerate(g.parcels["road_ids"]) if road in ids.split(",")]
+    # either every parcel the road crosses is pinned to one party, or the report says why it cannot be
+    pinned = {int(pins.party[i]) for i in on_road}
+    assert (len(pinned) == 1 and -1 not in pinned) or any(road in u for u in pins.unavoidable)
+    with pytest.raises(InputError):
+        pin_parcels(s, g, Constraints(keep_roads=("no-such-road",)))
+
+
+@pytest.mark.slow
+def test_access_check_reports_access_loss(small) -> None:  # type: ignore[no-untyped-def]
+    s, z = small
+    g = build_parcels(s, ("KGZ", "TJK"), z, grid_cells(z, "hex", 1000))
+    r = propose(s, g, constraints=Constraints(access_regime="closed-2022", keep_settlements_over=None), method="chain", n=2, seed=2, steps=6000)
+    assert r.proposals
+    for p in r.proposals:
+        assert isinstance(p.metrics["access_loss"], int)
+        assert (p.metrics["access_loss"] > 0) == any(v.startswith("access") for v in p.constraints_violated)
