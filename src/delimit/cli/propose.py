@@ -133,8 +133,12 @@ def register(app: typer.Typer) -> None:
                 "access loss": "" if p["access_loss"] is None else p["access_loss"],
                 "violated": "; ".join(p["constraints_violated"]),
             })
+        caption = summary["note"]
+        if not rows:
+            why = summary.get("solver", {}).get("status") if isinstance(summary.get("solver"), dict) else None
+            caption = "No proposal satisfies the constraints" + (f" (solver: {why})" if why else "") + ". " + "; ".join(summary.get("notes", [])) + " " + caption
         cols = ["id", *[f"{k} cedes km2" for k in parties], "imbalance", "people", "line km +/-", "turning pts", "access loss", "violated"]
-        print_table(rich_table(rows, cols, title=f"proposals ({result.method}, seed {seed}) - illustrative", caption=summary["note"]))
+        print_table(rich_table(rows, cols, title=f"proposals ({result.method}, seed {seed}) - illustrative", caption=caption))
 
 
 def _base_reference(scenario_arg: str, out: Path) -> tuple[str, str | None]:

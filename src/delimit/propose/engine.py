@@ -283,6 +283,12 @@ def propose(
                     prop.constraints_violated.append(f"access: {len(lost)} settlement(s) lose access to their regional centre under {constraints.access_regime}: {', '.join(lost[:5])}")
         (flagged if prop.constraints_violated else clean).append(prop)
     proposals = clean + flagged[: max(0, n - len(clean))]
+    if not proposals:
+        held = {p: int((graph.holder[: graph.n_parcels] == k).sum()) for k, p in enumerate(graph.parties)}
+        if min(held.values()) == 0:
+            info["notes"].append(f"the zone holds parcels of one party only ({held}): there is nothing to swap")
+        else:
+            info["notes"].append("no candidate satisfied the constraints; relax them, enlarge the zone or use smaller units")
     for k, p in enumerate(proposals):  # renumber best first
         new_id = f"P{k + 1:02d}"
         if p.id != new_id and p.scenario is not None:

@@ -198,7 +198,7 @@ def solve_exact(
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-7)
@@ -242,6 +242,27 @@ def solve_exact(
         if progress is not None:
             progress(f"exact solution {s_i + 1}", (s_i + 1) / k)
     return ExactResult(out, objs, status, n_cuts)
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance, its start-up banner kept off stdout (it would corrupt JSON output).
+
+    HiGHS prints the banner from C++ on file descriptor 1 before any option can be set, so the
+    descriptor is pointed at /dev/null for the construction only.
+    """
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 #: Give up (and say so) after this many connectivity cuts.
