@@ -160,8 +160,24 @@ class Comparison:
         }
 
 
+def topology_key(s: Scenario, neck_width_m: float) -> str:
+    """Hash of what the topology engine reads (territory, settlements, roads, water, window) and
+    the neck threshold: scenarios with the same land share one analysis."""
+    import hashlib
+
+    import shapely
+
+    h = hashlib.sha256(f"{neck_width_m!r}".encode())
+    for gdf in (s.territory, s.settlements, s.roads, s.water_bodies, s.window):
+        h.update(b"".join(shapely.to_wkb(gdf.geometry.values).tolist()))
+        for col in ("party", "name", "population", "road_id"):
+            if col in gdf.columns:
+                h.update(",".join(map(str, gdf[col].tolist())).encode())
+    return h.hexdigest()[:16]
+
+
 def _topology_for(s: Scenario, mod: Any, cache: EngineCache, neck_width_m: float, progress: ProgressFn | None) -> Any:
-    key = f"{s.name}@{neck_width_m}"
+    key = topology_key(s, neck_width_m)
     if key not in cache.topology:
         try:
             cache.topology[key] = mod.analyse(s, neck_width_m=neck_width_m, progress=progress)

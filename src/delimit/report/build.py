@@ -131,9 +131,6 @@ class _Builder:
             parties |= set(s.parties) | set(s.territory["party"].astype(str))
         self.topo = {s.name: topology_result(s, neck_width_m=self.neck_width_m, cache=self.cache) for s in self.all}
         extra = [c.land.pieces for c in self.comparisons]
-        for t in self.topo.values():
-            if not isinstance(t, Unavailable) and len(getattr(t, "necks", [])):
-                extra.append(t.necks)
         self.frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds(self.all, crs, extra), full=maps.full_bounds(self.all, crs), colours=party_colours(parties))
         sections = [self.summary_section()]
         steps = len(self.all)
@@ -330,9 +327,18 @@ class _Builder:
             )
         )
         necks = topo.necks.drop(columns="geometry") if len(topo.necks) else topo.necks
+        if len(necks):
+            used = necks["roads"].map(bool) | necks["settlements"].map(bool)
+            if (~used).any():
+                sec.notes.append(
+                    f"{int((~used).sum())} further neck(s) narrower than {self.neck_width_m:,.0f} m carry no road and no settlement "
+                    f"(widths {necks.loc[~used, 'min_width_m'].min():,.1f}-{necks.loc[~used, 'min_width_m'].max():,.1f} m; many are slivers of the source polygons); "
+                    "they are left out of the table (delimit topology lists them all)."
+                )
+            necks = necks[used].sort_values("min_width_m")
         sec.tables.append(
             Table(
-                f"Necks narrower than {self.neck_width_m:,.0f} m under {s.name}",
+                f"Necks narrower than {self.neck_width_m:,.0f} m with a road or settlement under {s.name}",
                 [("party", "party"), ("part", "part"), ("min_width_m", "min width (m)"), ("length_km", "length (km)"), ("lon", "lon"), ("lat", "lat"), ("settlements", "settlements"), ("roads", "roads")],
                 _records(necks),
                 caption=f"widths in m, lengths in km, measured in {crs_txt}; lon/lat WGS84",

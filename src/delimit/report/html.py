@@ -52,6 +52,10 @@ def fmt(v: Any, digits: int = 3) -> str:
     """Human-readable cell: thousands separators, 3 decimals for floats (trailing zeros trimmed), '-' for None/NaN."""
     if v is None:
         return "-"
+    if isinstance(v, list | tuple | np.ndarray):
+        return ", ".join(fmt(x, digits) for x in v) or "-"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {fmt(x, digits)}" for k, x in v.items()) or "-"
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
     if isinstance(v, int | np.integer):

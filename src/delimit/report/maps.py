@@ -108,6 +108,18 @@ def legend(fig: Any, ax: Axes, handles: list[Any]) -> None:
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, ax.get_position().y1), fontsize=7, frameon=False)
 
 
+def view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
+    """``gdf`` projected to the map CRS and, if ``bounds`` is given, clipped to them (padded 5 %):
+    large polygons outside the view are not drawn at all."""
+    g = gdf.to_crs(frame.crs)
+    if bounds is None or not len(g):
+        return g
+    from shapely.geometry import box
+
+    b = _pad(bounds, 0.05, min_m=0.0)
+    return gpd.clip(g, box(*b))
+
+
 def _set_extent(ax: Axes, b: Bounds) -> None:
     ax.set_xlim(b[0], b[2])
     ax.set_ylim(b[1], b[3])
@@ -126,9 +138,9 @@ def _scale_bar(ax: Axes, b: Bounds) -> None:
     ax.text(x0 + km * 500, y0 + (b[3] - b[1]) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=7)
 
 
-def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame) -> list[Any]:
+def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds | None = None) -> list[Any]:
     """Each party's land in its colour; claims (non-registry status) hatched identically for every party."""
-    terr = scenario.territory.to_crs(frame.crs)
+    terr = view(scenario.territory, frame, bounds)
     handles: list[Any] = []
     for party in sorted(terr["party"].astype(str).unique()):
         colour = frame.colours.get(party, "#cccccc")
@@ -147,15 +159,15 @@ def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame) -> list[Any]:
     return handles
 
 
-def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = ()) -> list[Any]:
+def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = (), bounds: Bounds | None = None) -> list[Any]:
     handles: list[Any] = []
     if len(scenario.rivers):
-        scenario.rivers.to_crs(frame.crs).plot(ax=ax, color="#3B7DBF", linewidth=0.6, alpha=0.8)
+        view(scenario.rivers, frame, bounds).plot(ax=ax, color="#3B7DBF", linewidth=0.6, alpha=0.8)
         handles.append(Line2D([], [], color="#3B7DBF", lw=0.8, label="river / canal"))
     if len(scenario.water_bodies):
-        scenario.water_bodies.to_crs(frame.crs).plot(ax=ax, facecolor="#9CC3E6", edgecolor="#3B7DBF", linewidth=0.2)
+        view(scenario.water_bodies, frame, bounds).plot(ax=ax, facecolor="#9CC3E6", edgecolor="#3B7DBF", linewidth=0.2)
     if len(scenario.roads):
-        roads = scenario.roads.to_crs(frame.crs)
+        roads = view(scenario.roads, frame, bounds)
         is_new = roads["road_id"].astype(str).isin(set(added_roads))
         if (~is_new).any():
             roads[~is_new].plot(ax=ax, color="#444444", linewidth=1.0)
@@ -199,7 +211,7 @@ def draw_changes(ax: Axes, pieces: gpd.GeoDataFrame | None, frame: MapFrame, lab
     return [Patch(facecolor="white", edgecolor="black", hatch=CHANGE_HATCH, label=label)]
 
 
-def draw_topology(ax: Axes, topology: Any, frame: MapFrame) -> list[Any]:
+def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | None = None) -> list[Any]:
     """Enclaves/exclaves outlined in bold, necks as black diamonds labelled with their width (m)."""
     if topology is None:
         return []
@@ -208,11 +220,14 @@ def draw_topology(ax: Axes, topology: Any, frame: MapFrame) -> list[Any]:
     if parts is not None and len(parts):
         small = parts[parts["kind"].isin(("enclave", "exclave"))]
         if len(small):
-            small.to_crs(frame.crs).boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=4)
+            view(small, frame, bounds).boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=4)
             handles.append(Line2D([], [], color="black", lw=1.4, label="enclave / exclave outline"))
     necks = getattr(topology, "necks", None)
     if necks is not None and len(necks):
         g = necks.to_crs(frame.crs)
+        if bounds is not None:
+            rp = g.geometry.representative_point()
+            g = g[(rp.x >= bounds[0]) & (rp.x <= bounds[2]) & (rp.y >= bounds[1]) & (rp.y <= bounds[3])]
         pts = g.geometry.representative_point()
         ax.scatter(pts.x, pts.y, marker="D", s=26, facecolor="white", edgecolor="black", linewidth=1.0, zorder=8)
         for p, w in zip(pts, g["min_width_m"], strict=True):
@@ -237,10 +252,10 @@ def overview_map(
     crossings and settlements sized by population."""
     b = frame.focus
     fig, ax = map_figure(b, banner)
-    handles = draw_territory(ax, scenario, frame)
+    handles = draw_territory(ax, scenario, frame, b)
     handles += draw_changes(ax, pieces, frame, f"land changing hands (vs {baseline_name})")
-    handles += draw_topology(ax, topology, frame)
-    handles += draw_lines(ax, scenario, frame, added_roads)
+    handles += draw_topology(ax, topology, frame, b)
+    handles += draw_lines(ax, scenario, frame, added_roads, bounds=b)
     handles += draw_settlements(ax, scenario, frame, b)
     _set_extent(ax, b)
     _scale_bar(ax, b)
@@ -349,11 +364,11 @@ def travel_time_map(
         ax = fig.add_axes((0.01 + k * (0.88 / n), 0.1, 0.86 / n, top - 0.12))
         px, py, vals = project_raster_extent(raster, frame.crs, frame.focus)
         mesh = ax.pcolormesh(px, py, vals, cmap=cmap, norm=norm, shading="flat", rasterized=True)
-        terr = scenario.territory.to_crs(frame.crs)
+        terr = view(scenario.territory, frame, frame.focus)
         terr.boundary.plot(ax=ax, color="white", linewidth=0.8)
         terr.boundary.plot(ax=ax, color="black", linewidth=0.3)
         if len(scenario.roads):
-            scenario.roads.to_crs(frame.crs).plot(ax=ax, color="#dddddd", linewidth=0.5)
+            view(scenario.roads, frame, frame.focus).plot(ax=ax, color="#dddddd", linewidth=0.5)
         draw_settlements(ax, scenario, frame, frame.focus, labels=6)
         _set_extent(ax, frame.focus)
         _scale_bar(ax, frame.focus)
@@ -374,8 +389,8 @@ def travel_time_map(
 def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd.GeoDataFrame | Any, regime: str, banner: str, topology: Any = None) -> Path:
     """Chokepoints (roads/crossings whose loss hurts most): circles sized by person-hours added."""
     fig, ax = map_figure(frame.focus, banner)
-    handles = draw_territory(ax, scenario, frame)
-    handles += draw_lines(ax, scenario, frame)
+    handles = draw_territory(ax, scenario, frame, frame.focus)
+    handles += draw_lines(ax, scenario, frame, bounds=frame.focus)
     draw_settlements(ax, scenario, frame, frame.focus, labels=8)
     if rows is not None and len(rows):
         lon = np.asarray(rows["lon"], dtype=float)
