@@ -241,6 +241,7 @@ def test_closed_border_changes_no_land(scenario) -> None:  # type: ignore[no-unt
     assert c.land.is_balanced
 
 
+@pytest.mark.slow
 def test_cli_compare_json(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     r = cli("compare", "status-quo", "tj-corridor-claim", "--format", "json", "--no-access")
     assert r.code == 0, r.err
@@ -250,6 +251,12 @@ def test_cli_compare_json(cli, tmp_path) -> None:  # type: ignore[no-untyped-def
     assert doc["access"] == [] and doc["access_status"]["available"] is False
     assert "territory" in doc["data_marks"] and doc["provenance"]["scenario"]["scenario"] == "tj-corridor-claim"
     assert "enclaves_added" in doc["topology"] and "enclaves_removed" in doc["topology"]
+    if doc["topology"]["available"]:
+        # The corridor joins Vorukh to the Tajik mainland: the Vorukh enclave is no longer one.
+        removed = doc["topology"]["enclaves_removed"]
+        assert any(r["party"] == "TJK" and "Vorukh" in r["settlements"] for r in removed), removed
+        # ... and a corridor this narrow is a new neck of Tajik land.
+        assert any(n["party"] == "TJK" and n["change"] == "new" and n["width_after_m"] < 600 for n in doc["topology"]["necks"])
 
 
 def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -262,6 +269,7 @@ def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_compare_with_costs_table(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     good = tmp_path / "costs.toml"
     good.write_text('source = "test unit costs, not real"\ncurrency = "USD"\nhousehold_size = 5\nper_resettled_household = 100\nper_km_bypass_road = 10\n')
