@@ -152,3 +152,19 @@ def test_access_check_reports_access_loss(small) -> None:  # type: ignore[no-unt
     for p in r.proposals:
         assert isinstance(p.metrics["access_loss"], int)
         assert (p.metrics["access_loss"] > 0) == any(v.startswith("access") for v in p.constraints_violated)
+
+
+def test_user_parcels_with_float_noise_apply_without_slivers(small) -> None:  # type: ignore[no-untyped-def]
+    """Cadastre-like parcels whose shared edges differ in the last bits: transfers leave no slivers."""
+    s, _ = small
+    box = shapely.box(70.45, 39.80, 70.65, 39.95)
+    z = zone_geometry(s, ("KGZ", "TJK"), "polygon", polygon=box)
+    cells = [shapely.box(70.45 + i * 0.01, 39.80 + j * 0.01, 70.46 + i * 0.01, 39.81 + j * 0.01) for i in range(20) for j in range(15)]
+    g = build_parcels(s, ("KGZ", "TJK"), z, np.array(cells, dtype=object), cut_zone=box)
+    r = propose(s, g, constraints=Constraints(no_new_enclaves=False), method="chain", n=2, seed=3, steps=6000)
+    assert r.proposals
+    ea = equal_area_crs(z)
+    for p in r.proposals:
+        d = apply_proposal(s, g, p.assign, proposal_id=p.id, source="test")
+        assert (d.territory.to_crs(ea).area > 1.0).all()
+        assert d.territory.is_valid.all()

@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         weights = Weights(people=w_people, length_km=w_length, turning=w_turning, imbalance_km2=w_imbalance)
         with progress_bar("propose") as bar:
             z = zone_geometry(s, parties, zone, polygon=polygon, other=other)
+            cut_zone = zone_geometry(s, parties, zone, polygon=polygon, other=other, raw=True)
             if units.lower().startswith(("hex", "square")):
                 kind, size = parse_units(units)
                 cells = grid_cells(z, kind, size)
@@ -105,7 +106,7 @@ def register(app: typer.Typer) -> None:
                 if not cells:
                     raise InputError(units, "holds no parcel polygon", field="units")
                 cells = gpd.GeoSeries(cells, crs=WGS84).explode(index_parts=False).to_numpy()
-            graph = build_parcels(s, parties, z, cells, progress=lambda m, f: bar(m, 0.3 * f))
+            graph = build_parcels(s, parties, z, cells, cut_zone=cut_zone, progress=lambda m, f: bar(m, 0.3 * f))
             result = propose(
                 s, graph, constraints=constraints, weights=weights, method=method, n=n, seed=seed, steps=steps,
                 pareto=pareto, min_distance=min_distance, progress=lambda m, f: bar(m, 0.3 + 0.7 * f),

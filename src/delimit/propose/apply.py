@@ -5,7 +5,8 @@ geometry is the union of the moved parcels' *cells* clipped to the zone (cutting
 not along the old line, so that no sliver of the old line survives the overlay). A transfer only
 moves land of its ``from`` party, so a cell's other piece is untouched; pieces of the ``from`` party
 in the same cell that stay are cut out (with a ~1 cm margin). When a cell has pieces moving both
-ways, the second transfer excludes the pieces the first one moved.
+ways, the second transfer takes that cell's moving pieces themselves, widened by ~1 cm (the area
+shift is a 1 cm rim, negligible; a cut exactly along the old line would leave detached slivers).
 
 :func:`apply_proposal` applies the transfers in memory with the scenario loader's own transfer
 mechanism, so the derived scenario equals what ``delimit`` loads from the written YAML.
@@ -29,7 +30,6 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
     moved = np.flatnonzero(assign[:n] != graph.holder[:n])
     out: list[Transfer] = []
     cells = graph.parcels["cell"].to_numpy()
-    first_pieces: list[shapely.Geometry] = []
     first_cells: set[int] = set()
     for direction, (frm, to) in enumerate(((0, 1), (1, 0))):
         idx = [i for i in moved if graph.holder[i] == frm]
@@ -48,14 +48,16 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
             if c in staying:
                 g = shapely.difference(g, shapely.buffer(shapely.union_all(staying[c]), EPS_DEG))
             if direction == 1 and c in first_cells:
-                g = shapely.difference(g, shapely.union_all([p for p, pc in first_pieces if pc == c]))  # type: ignore[misc]
+                # the cell's land is all B's now; its B-held pieces that move are taken with a 1 cm
+                # rim (a transfer running exactly along the old line would leave detached slivers)
+                mine = [graph.parcels.geometry.iloc[i] for i in idx if int(cells[i]) == c]
+                g = shapely.buffer(shapely.union_all(mine), EPS_DEG, quad_segs=2)
             geoms.append(g)
         geom = shapely.union_all(geoms)
         a, b = graph.parties[frm], graph.parties[to]
         out.append(Transfer(f"{proposal_id}-{a.lower()}-to-{b.lower()}", a, b, "illustrative", source, geom))
         if direction == 0:
             first_cells = set(by_cell)
-            first_pieces = [(graph.parcels.geometry.iloc[i], int(cells[i])) for i in idx]  # type: ignore[misc]
     return out
 
 

@@ -272,7 +272,10 @@ def propose(
             derived = apply_proposal(scenario, graph, a, proposal_id=pid, source=src)
             prop.scenario = derived
             if final_checks["topology"]:
-                prop.constraints_violated.extend(_topology_violations(scenario, derived, graph, constraints))
+                try:
+                    prop.constraints_violated.extend(_topology_violations(scenario, derived, graph, constraints))
+                except Exception as exc:  # noqa: BLE001 - a failed check must flag the proposal, not pass it
+                    prop.constraints_violated.append(f"topology check failed: {type(exc).__name__}: {exc}")
             if final_checks["access"]:
                 if base_access is None:
                     base_access = _reachable(scenario, graph, constraints.access_regime, access_class)
@@ -477,16 +480,22 @@ def transfers_for(result: ProposalSet, proposal: Proposal) -> list:  # type: ign
     return proposal_transfers(result.graph, proposal.assign, proposal_id=proposal.id, source=proposal.source)
 
 
-def zone_geometry(scenario: Scenario, parties: tuple[str, str], spec: str, *, polygon: BaseGeometry | None = None, other: Scenario | None = None) -> BaseGeometry:
-    """The zone for a ``--zone`` spec: ``band:WIDTH``, ``disputed:OTHER`` (``other`` loaded), or a polygon."""
+def zone_geometry(
+    scenario: Scenario, parties: tuple[str, str], spec: str, *, polygon: BaseGeometry | None = None, other: Scenario | None = None, raw: bool = False
+) -> BaseGeometry:
+    """The zone for a ``--zone`` spec: ``band:WIDTH``, ``disputed:OTHER`` (``other`` loaded), or a polygon.
+
+    With ``raw``, the outline before it is clipped to the parties' land (pass it to
+    :func:`~delimit.propose.units.build_parcels` as ``cut_zone`` so that transfers cut cleanly).
+    """
     from delimit.propose.zone import parse_length_m, zone_band, zone_disputed, zone_from_polygon
 
     if spec.startswith("band:"):
-        return zone_band(scenario, parties, parse_length_m(spec[5:], field="zone"))
+        return zone_band(scenario, parties, parse_length_m(spec[5:], field="zone"), raw=raw)
     if spec.startswith("disputed:"):
         if other is None:
             raise InputError(None, "disputed zones need the other scenario", field="zone")
-        return zone_disputed(scenario, other, parties)
+        return zone_disputed(scenario, other, parties, raw=raw)
     if polygon is None:
         raise InputError(None, f"cannot read zone {spec!r} (band:WIDTH, disputed:SCENARIO or a polygon file)", field="zone")
-    return zone_from_polygon(scenario, parties, polygon)
+    return zone_from_polygon(scenario, parties, polygon, raw=raw)

@@ -31,6 +31,9 @@ from delimit.propose.zone import parse_length_m
 
 ProgressFn = Callable[[str, float], None]
 
+#: Grid (degrees) cell vertices are snapped to.
+CELL_GRID_DEG = 1e-9
+
 #: Refuse grids with more cells than this (memory and time guard).
 MAX_CELLS = 400_000
 
@@ -153,15 +156,23 @@ def build_parcels(
     zone: BaseGeometry,
     cells: np.ndarray,
     *,
+    cut_zone: BaseGeometry | None = None,
     progress: ProgressFn | None = None,
 ) -> ParcelGraph:
     """Cut ``cells`` (WGS84 polygons) by the zone and the two parties' territory into parcels.
+
+    ``cut_zone`` is the zone's outline before clipping to land (default ``zone``): each parcel's
+    ``cell_geometry`` is its cell cut by that outline, so transfers written from cells never run
+    along a territory edge (which would leave slivers in the overlay).
 
     Returns the :class:`~delimit.propose.graph.ParcelGraph` with every parcel's attributes and the
     anchors (each party's land outside the zone, one anchor per connected part).
     """
     say = progress or (lambda _m, _f: None)
-    cells = np.asarray(cells, dtype=object)
+    # snap cell vertices to 1e-9 degree (~0.1 mm): neighbouring user parcels whose shared edges
+    # differ in the last bits then share them exactly (no hairline gaps for transfers to leave behind)
+    cells = shapely.set_precision(np.asarray(cells, dtype=object), CELL_GRID_DEG)
+    cells = cells[~shapely.is_empty(cells)]
     shapely.prepare(zone)
     cells = cells[shapely.intersects(zone, cells)]
     if len(cells) == 0:
@@ -209,9 +220,18 @@ def build_parcels(
     _attach_settlements(parcels, scenario.settlements)
     _attach_lines(parcels, scenario.roads, "road_id", "road", length_crs)
     _attach_lines(parcels, scenario.rivers, "water_id", "river", length_crs)
-    # cell clipped to the zone, per parcel (union of the cell's parcels)
-    cell_geom = parcels.groupby("cell").geometry.apply(lambda s: s.iloc[0] if len(s) == 1 else shapely.union_all(s.values))
-    cell_geometry = cell_geom.loc[parcels["cell"]].to_numpy()
+    # each parcel's cell cut by the zone outline (tile by tile, then joined: tile cuts are exact)
+    outline = zone if cut_zone is None else cut_zone
+    used = np.unique(parcels["cell"].to_numpy())
+    otiles = _tile_pieces(outline, _tiles(outline, tile_deg))
+    ci, ti = shapely.STRtree(otiles).query(cells[used], predicate="intersects")
+    pieces = shapely.intersection(cells[used][ci], otiles[ti])
+    cut: dict[int, list] = {}
+    for c, g in zip(used[ci].tolist(), pieces, strict=True):
+        if not g.is_empty:
+            cut.setdefault(c, []).append(g)
+    cell_geom = {c: (gs[0] if len(gs) == 1 else shapely.union_all(gs)) for c, gs in cut.items()}
+    cell_geometry = np.array([cell_geom.get(int(c), shapely.Polygon()) for c in parcels["cell"]], dtype=object)
     say("anchors", 0.6)
     anchor_rows = []
     for party in parties:

@@ -50,12 +50,17 @@ def _finish(zone: BaseGeometry, what: str) -> BaseGeometry:
     return zone
 
 
-def zone_from_polygon(scenario: Scenario, parties: tuple[str, str], polygon: BaseGeometry) -> BaseGeometry:
-    """The given polygon (WGS84) clipped to the two parties' land, water removed."""
+def zone_from_polygon(scenario: Scenario, parties: tuple[str, str], polygon: BaseGeometry, *, raw: bool = False) -> BaseGeometry:
+    """The given polygon (WGS84) clipped to the two parties' land, water removed.
+
+    With ``raw`` the polygon itself (the cut outline used to write transfers; see :mod:`delimit.propose.apply`).
+    """
+    if raw:
+        return polygon
     return _finish(shapely.intersection(polygon, _land(scenario, parties)), "polygon")
 
 
-def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str]) -> BaseGeometry:
+def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str], *, raw: bool = False) -> BaseGeometry:
     """Land held by one of the two parties under ``scenario`` and by the other under ``other``."""
     a, b = parties
     pieces = [
@@ -63,14 +68,21 @@ def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str])
         shapely.intersection(scenario.party_geometry(b), other.party_geometry(a)),
     ]
     disputed = shapely.union_all([p for p in pieces if not p.is_empty]) if any(not p.is_empty for p in pieces) else shapely.Polygon()
+    if raw:
+        return disputed
     return _finish(shapely.intersection(disputed, _land(scenario, parties)), f"disputed with {other.name}")
 
 
-def zone_band(scenario: Scenario, parties: tuple[str, str], width_m: float) -> BaseGeometry:
-    """Land within ``width_m / 2`` of the line the two parties share (a band ``width_m`` wide)."""
+def zone_band(scenario: Scenario, parties: tuple[str, str], width_m: float, *, raw: bool = False) -> BaseGeometry:
+    """Land within ``width_m / 2`` of the line the two parties share (a band ``width_m`` wide).
+
+    With ``raw`` the band itself, water and other parties' land included.
+    """
     line = scenario.boundary_between(*parties)
     if line.is_empty:
         raise InputError(scenario.name, f"{parties[0]} and {parties[1]} share no boundary", field="between")
     crs = metric_crs(line)
     band = gpd.GeoSeries([line], crs=WGS84).to_crs(crs).buffer(width_m / 2.0, quad_segs=4).to_crs(WGS84).iloc[0]
+    if raw:
+        return band
     return _finish(shapely.intersection(band, _land(scenario, parties)), f"band {width_m:g} m")
