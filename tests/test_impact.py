@@ -278,3 +278,15 @@ def test_cli_compare_with_costs_table(cli, tmp_path) -> None:  # type: ignore[no
     doc = json.loads(r.out)
     assert doc["costs"]["source"] == "test unit costs, not real"
     assert np.isfinite(doc["costs"]["total"])
+
+
+def test_neutral_road_adds_the_two_bypasses(scenario) -> None:  # type: ignore[no-untyped-def]
+    c = compare(scenario("status-quo"), scenario("neutral-road-2025"), with_topology=False, with_access=False)
+    assert c.land.flows.empty and c.people.flows.empty  # Vorukh stays Tajik: no land moves
+    added = c.features.features[c.features.features["change"] == "added"]
+    assert len(added) == 2
+    # The scenario draws a 3.65 km Tajik and a ~3.3 km Kyrgyz bypass (its description).
+    assert c.features.roads_added_km == pytest.approx(3.65 + 3.3, abs=0.15)
+    costs = UnitCosts(source="test", currency="USD", per_km_bypass_road=1000.0)
+    est = compare(scenario("status-quo"), scenario("neutral-road-2025"), costs=costs, with_topology=False, with_access=False).costs
+    assert est is not None and est.total == pytest.approx(1000.0 * c.features.roads_added_km)

@@ -21,6 +21,33 @@ from delimit.io.structured import read_document
 from delimit.scenario import load_scenario
 
 
+#: Short column headers of the summary tables printed by ``compare`` and ``report``.
+SHORT = {
+    "scenario": "scenario",
+    "land_km2": "land km²",
+    "balanced": "balanced",
+    "settlements": "settl.",
+    "population": "people",
+    "population_unknown": "pop. unknown",
+    "road_km_moved": "road km",
+    "enclaves_added": "encl.+",
+    "enclaves_removed": "encl.-",
+    "people_cut_off": "cut off",
+    "person_hours_added": "person-h",
+    "cost": "cost",
+}
+
+SUMMARY_CAPTION = "land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime vs the baseline's, residents by vehicle; n/a: unavailable"
+
+
+def summary_table(rows: list[dict[str, Any]], *, title: str, currency: str | None = None) -> Any:
+    """A compact rich table of comparison summary rows (no cost column without unit costs)."""
+    keys = [k for k in SHORT if k != "cost" or currency is not None]
+    heads = {**SHORT, "cost": f"cost ({currency})" if currency else "cost"}
+    data = [{heads[k]: ("n/a" if r.get(k) is None else r.get(k)) for k in keys} for r in rows]
+    return rich_table(data, [heads[k] for k in keys], title=title, caption=SUMMARY_CAPTION)
+
+
 def load_costs(path: Path | None) -> UnitCosts | None:
     """Read and validate a unit-costs file (YAML/TOML); None without a path."""
     if path is None:
@@ -100,4 +127,4 @@ def register(app: typer.Typer) -> None:
             for t in _tables(c):
                 con.print(t)
         summary = [c.summary_row() for c in results]
-        print_table(rich_table(summary, list(summary[0].keys()), title=f"summary against {base.name}"))
+        print_table(summary_table(summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None))

@@ -12,14 +12,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from delimit.cli.compare import load_costs
+from delimit.cli.compare import load_costs, summary_table
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import print_marks, rich_table
+from delimit.cli.render import print_marks
 from delimit.datasets import bundled_scenario_files
 from delimit.errors import InputError
 from delimit.io.atomic import atomic_directory
 from delimit.report import build_report
-from delimit.report.build import SUMMARY_COLUMNS
 from delimit.scenario import load_scenario
 
 DEFAULT_BASELINE = "status-quo"
@@ -62,27 +61,4 @@ def register(app: typer.Typer) -> None:
             Console(stderr=True).print(f"[yellow]{u}[/yellow]")
         if quiet:
             return
-        short = {
-            "scenario": "scenario",
-            "land_km2": "land km²",
-            "balanced": "balanced",
-            "settlements": "settl.",
-            "population": "people",
-            "population_unknown": "pop. unknown",
-            "road_km_moved": "road km",
-            "enclaves_added": "encl.+",
-            "enclaves_removed": "encl.-",
-            "people_cut_off": "cut off",
-            "person_hours_added": "person-h",
-            "cost": f"cost ({unit_costs.currency})" if unit_costs is not None else "cost",
-        }
-        keys = [k for k, _ in SUMMARY_COLUMNS if k != "cost" or unit_costs is not None]
-        rows = [{short[k]: ("n/a" if r.get(k) is None else r.get(k)) for k in keys} for r in result.summary]
-        con.print(
-            rich_table(
-                rows,
-                [short[k] for k in keys],
-                title=f"against {base.name}",
-                caption="land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime, residents by vehicle",
-            )
-        )
+        con.print(summary_table(result.summary, title=f"against {base.name}", currency=unit_costs.currency if unit_costs else None))
