@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from delimit.impact.access_change import access_key, headline_classes
+from delimit.impact.access_change import headline_classes
 from delimit.model.scenario import Scenario
 
 

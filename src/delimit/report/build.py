@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from delimit import __version__
+from delimit.impact.access_change import access_key, headline_classes
 from delimit.impact.land import describe_crs
 from delimit.impact import Comparison, EngineCache, Unavailable, UnitCosts, compare, measurement_crs, topology_result
 from delimit.impact.compare import LAYERS_USED
@@ -379,7 +380,7 @@ class _Builder:
             rows_by_run = None
         bands: dict[str, pd.Series] = {}
         for rid in sorted(s.regimes):
-            key = access_figures.access_key(s, rid)
+            key = access_key(s, rid)
             sub = Section(f"Regime '{rid}'", f"access-{_slug(s.name)}-{_slug(rid)}", paragraphs=[s.regimes[rid].description.strip()])
             if key in self.access_cache:
                 data, names = self.access_cache[key]
@@ -409,9 +410,9 @@ class _Builder:
                 self.fig_path(f"bands-{s.name}"),
                 title=f"{s.name}: population by travel time to the nearest {self.target}, per regime",
                 banner=banner,
-                footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(access_figures.headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
+                footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
             )
-            sec.figures.insert(0, Figure(f"img/{p.name}", f"Population by travel-time band under each regime for {s.name}", f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(access_figures.headline_classes(s))}).", banner))
+            sec.figures.insert(0, Figure(f"img/{p.name}", f"Population by travel-time band under each regime for {s.name}", f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(headline_classes(s))}).", banner))
         return sec
 
     def costs_section(self, c: Comparison, banner: str) -> Section:
