@@ -84,3 +84,31 @@ def test_exact_infeasible_reports_status() -> None:
     g = brick_instance(2, 2, 0)
     res = _mip(g, Weights(), 0.0, 1, min_exchange_m2=1e12)
     assert res.assignments == [] and res.status != "optimal"
+
+
+def test_pareto_mask_matches_definition() -> None:
+    from delimit.propose.engine import _pareto
+
+    rng = np.random.default_rng(4)
+    pts = rng.integers(0, 6, size=(60, 3)).astype(float)
+    mask = _pareto(pts)
+    for i, p in enumerate(pts):
+        dominated = any(np.all(q <= p) and np.any(q < p) for q in pts)
+        assert mask[i] == (not dominated)
+
+
+def test_chain_never_beats_the_exact_optimum() -> None:
+    from delimit.propose import Chain, ChainSettings
+
+    g = brick_instance(3, 5, 7)
+    weights = Weights()
+    res = _mip(g, weights, 0.3, 1)
+    base_cut = int(evaluate(g, g.holder, with_geometry=False)["cut_edges"])
+    best = score(evaluate(g, res.assignments[0], with_geometry=False), weights, base_cut)
+    s = ChainSettings(p_recom=0.2, region_size=6, tol=0.3, weights=weights.chain_vector(), beta=0.5, record_every=1, max_records=3000)
+    c = Chain(g.indptr, g.indices, g.edge_len_m, g.holder, g.is_anchor.copy(), g.area_m2, g.population, g.area_m2, g.is_anchor, g.anchor_group, s, seed=9)
+    c.run(4000)
+    rec = c.record()
+    assert len(rec.assign)
+    found = min(score(evaluate(g, a, with_geometry=False), weights, base_cut) for a in rec.assign)
+    assert found >= best - 1e-9
