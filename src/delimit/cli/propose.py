@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Option("status-quo", "--scenario", help="Bundled scenario name or scenario file."),
         between: tuple[str, str] = typer.Option(("KGZ", "TJK"), "--between", help="The two parties, e.g. --between KGZ TJK."),
         zone: str = typer.Option("band:2km", "--zone", help="band:WIDTH (around the parties' line), disputed:OTHER_SCENARIO, or a polygon file."),
-        units: str = typer.Option("hex:500m", "--units", help="hex:SIZE, square:SIZE, voronoi (around settlements) or a parcel polygon file (e.g. cadastre)."),
+        units: str = typer.Option("hex:500m", "--units", help="hex:SIZE, square:SIZE, voronoi (around settlements) or parcels:FILE (polygons, e.g. cadastre)."),
         balance: float = typer.Option(0.05, "--balance", help="Area ceded each way within this fraction of the larger (0.05 = 5%)."),
         no_balance: bool = typer.Option(False, "--no-balance", help="Do not require balanced areas."),
         min_exchange: float = typer.Option(0.0, "--min-exchange", help="Each party cedes more than this many km2."),
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
             elif units.lower() == "voronoi":
                 cells = voronoi_cells(z, s.settlements)
             else:
-                ugdf = read_layer(units)
+                ugdf = read_layer(units[8:] if units.startswith("parcels:") else units)
                 cells = [g for g in ugdf.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
                 if not cells:
                     raise InputError(units, "holds no parcel polygon", field="units")

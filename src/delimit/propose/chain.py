@@ -7,6 +7,12 @@ weighted objective (an annealing-free, fixed-temperature sampler favouring good 
 ``beta == 0`` every valid step is accepted (the plain ReCom / flip chains that GerryChain runs).
 
 The same seed, graph and settings give the same sequence of states on every run.
+
+A note on what the ensemble is: recombination proposals are not reversible moves, and the
+Metropolis rule is applied to the objective difference alone (no proposal-probability correction),
+so with ``beta > 0`` the chain is a guided explorer of valid partitions, not an exact sampler of a
+Gibbs distribution. Its guarantees are those of validity: every state it holds keeps every party
+whole and, for recorded states, the balance.
 """
 
 from __future__ import annotations
