@@ -211,9 +211,8 @@ class _Builder:
         tb = self.topo.get(self.baseline.name)
         small = None
         if tb is not None and not isinstance(tb, Unavailable) and len(tb.parts):
-            small = tb.parts[tb.parts["kind"].isin(("enclave", "exclave"))].merge(
-                self.baseline.territory[["part_id", "name"]].rename(columns={"part_id": "id"}), on="id", how="left"
-            ) if "id" in tb.parts.columns else None
+            small = tb.parts[tb.parts["kind"].isin(("enclave", "exclave"))].copy()
+            small["name"] = [maps.territory_names(self.baseline, g) for g in small.geometry]
         path = maps.context_map(self.baseline, self.frame, self.fig_path("context"), banner=banner_text(_marks(self.baseline, layers=("territory", "settlements"))), topology_small=small)
         sec.figures.append(
             Figure(

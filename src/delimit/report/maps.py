@@ -108,6 +108,16 @@ def legend(fig: Any, ax: Axes, handles: list[Any]) -> None:
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(x, ax.get_position().y1), fontsize=7, frameon=False)
 
 
+def territory_names(scenario: Scenario, geom: Any) -> str:
+    """Names of the scenario's territory parts (``name`` column) lying in ``geom`` (WGS84), joined."""
+    terr = scenario.territory
+    if "name" not in terr.columns or not len(terr):
+        return ""
+    named = terr[terr["name"].fillna("").astype(str) != ""]
+    pts = named.geometry.representative_point()
+    return " / ".join(sorted({str(n) for n, p in zip(named["name"], pts, strict=True) if geom.contains(p)}))
+
+
 def view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
     """``gdf`` projected to the map CRS and, if ``bounds`` is given, clipped to them (padded 5 %):
     large polygons outside the view are not drawn at all."""
@@ -117,7 +127,7 @@ def view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.G
     from shapely.geometry import box
 
     b = _pad(bounds, 0.05, min_m=0.0)
-    return gpd.clip(g, box(*b))
+    return gpd.clip(g, box(*b), keep_geom_type=True)
 
 
 def _set_extent(ax: Axes, b: Bounds) -> None:
@@ -162,12 +172,16 @@ def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds
 def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = (), bounds: Bounds | None = None) -> list[Any]:
     handles: list[Any] = []
     if len(scenario.rivers):
-        view(scenario.rivers, frame, bounds).plot(ax=ax, color="#3B7DBF", linewidth=0.6, alpha=0.8)
-        handles.append(Line2D([], [], color="#3B7DBF", lw=0.8, label="river / canal"))
+        rivers = view(scenario.rivers, frame, bounds)
+        if len(rivers):
+            rivers.plot(ax=ax, color="#3B7DBF", linewidth=0.6, alpha=0.8)
+            handles.append(Line2D([], [], color="#3B7DBF", lw=0.8, label="river / canal"))
     if len(scenario.water_bodies):
-        view(scenario.water_bodies, frame, bounds).plot(ax=ax, facecolor="#9CC3E6", edgecolor="#3B7DBF", linewidth=0.2)
-    if len(scenario.roads):
-        roads = view(scenario.roads, frame, bounds)
+        water = view(scenario.water_bodies, frame, bounds)
+        if len(water):
+            water.plot(ax=ax, facecolor="#9CC3E6", edgecolor="#3B7DBF", linewidth=0.2)
+    roads = view(scenario.roads, frame, bounds) if len(scenario.roads) else scenario.roads
+    if len(roads):
         is_new = roads["road_id"].astype(str).isin(set(added_roads))
         if (~is_new).any():
             roads[~is_new].plot(ax=ax, color="#444444", linewidth=1.0)
@@ -220,7 +234,9 @@ def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | Non
     if parts is not None and len(parts):
         small = parts[parts["kind"].isin(("enclave", "exclave"))]
         if len(small):
-            view(small, frame, bounds).boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=4)
+            outline = view(small, frame, bounds)
+            if len(outline):
+                outline.boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=4)
             handles.append(Line2D([], [], color="black", lw=1.4, label="enclave / exclave outline"))
     necks = getattr(topology, "necks", None)
     if necks is not None and len(necks):
@@ -278,7 +294,8 @@ def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str,
         sp = sp.to_crs(frame.crs)
         sp.boundary.plot(ax=ax, color="black", linewidth=0.9, zorder=4)
         for _, r in sp.iterrows():
-            nm = str(r.get("name", "") or "")
+            nm = r.get("name", "")
+            nm = "" if nm is None or (isinstance(nm, float) and nm != nm) else str(nm)
             if nm:
                 p = r.geometry.representative_point()
                 ax.annotate(nm, (p.x, p.y), xytext=(3, -9), textcoords="offset points", fontsize=6.5, fontstyle="italic", zorder=7)
@@ -368,7 +385,9 @@ def travel_time_map(
         terr.boundary.plot(ax=ax, color="white", linewidth=0.8)
         terr.boundary.plot(ax=ax, color="black", linewidth=0.3)
         if len(scenario.roads):
-            view(scenario.roads, frame, frame.focus).plot(ax=ax, color="#dddddd", linewidth=0.5)
+            rv = view(scenario.roads, frame, frame.focus)
+            if len(rv):
+                rv.plot(ax=ax, color="#dddddd", linewidth=0.5)
         draw_settlements(ax, scenario, frame, frame.focus, labels=6)
         _set_extent(ax, frame.focus)
         _scale_bar(ax, frame.focus)
