@@ -21,7 +21,7 @@ import shapely
 
 from delimit.model.scenario import Scenario, Transfer, assign_party
 from delimit.propose.graph import EPS_DEG, ParcelGraph
-from delimit.scenario.loader import _apply_transfer, copy_scenario
+from delimit.scenario.loader import apply_transfer, copy_scenario
 
 
 def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str) -> list[Transfer]:
@@ -65,7 +65,7 @@ def apply_transfers(scenario: Scenario, transfers: list[Transfer], *, name: str,
     """A new scenario: ``scenario`` with ``transfers`` applied in order (parties of points recomputed)."""
     territory = scenario.territory
     for t in transfers:
-        territory = _apply_transfer(territory, t, scenario.name)
+        territory = apply_transfer(territory, t, scenario.name)
     settlements = scenario.settlements.copy()
     settlements["party"] = assign_party(settlements, territory)
     roads = scenario.roads.copy()

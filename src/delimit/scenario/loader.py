@@ -193,7 +193,7 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
 
 
-def _apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path, at: str = "transfers") -> gpd.GeoDataFrame:
+def apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path, at: str = "transfers") -> gpd.GeoDataFrame:
     """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``.
 
     ``at`` is the transfer's place in the scenario file (``transfers.0``), named in errors.
@@ -272,7 +272,7 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
         t = Transfer(tr.id, tr.from_, tr.to, tr.status, tr.source, shapely.union_all(polys))
         if "territory" not in state.layers:
             raise InputError(path, "a transfer needs a territory layer (set dataset, layers.territory or base)", field=f"transfers.{i}")
-        state.layers["territory"] = _apply_transfer(state.layers["territory"], t, path, f"transfers.{i}")
+        state.layers["territory"] = apply_transfer(state.layers["territory"], t, path, f"transfers.{i}")
         state.transfers.append(t)
     for i, ref in enumerate(spec.add_roads):
         extra = _read_ref(ref, base_dir, path, f"add_roads.{i}", "roads", state, repair, limits)
