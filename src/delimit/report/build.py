@@ -8,8 +8,10 @@ with provenance and data marks) and, with ``pdf=True``, ``report.pdf``.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from delimit.report.html import Figure, Section, Table, render
 from delimit.report.palette import party_colours
 
 ProgressFn = Callable[[str, float], None]
+#: Opens one progress bar per long step: ``with steps("compare x") as bar: bar(message, fraction)``.
+StepFactory = Callable[[str], AbstractContextManager[ProgressFn]]
 
 #: The access engine's default target for travel times.
 DEFAULT_TARGET = "regional-centre"
@@ -78,7 +82,7 @@ SUMMARY_COLUMNS = [
 
 
 class _Builder:
-    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None) -> None:
+    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None, steps: StepFactory | None = None) -> None:
         self.baseline = baseline
         self.others = [s for s in scenarios if s.name != baseline.name]
         self.all = [baseline, *self.others]
@@ -89,6 +93,8 @@ class _Builder:
         self.neck_width_m = neck_width_m
         self.target = target
         self.progress = progress
+        self.steps = steps
+        self.bar: ProgressFn | None = None
         self.cache = EngineCache()
         self.files: list[str] = []
         self.unavailable: list[str] = []
@@ -98,6 +104,20 @@ class _Builder:
     def tick(self, msg: str, frac: float) -> None:
         if self.progress:
             self.progress(msg, frac)
+
+    @contextlib.contextmanager
+    def step(self, name: str, lo: float, hi: float) -> Iterator[ProgressFn]:
+        """A long step: its own progress bar if the caller gave ``steps``, else a slice of ``progress``."""
+        if self.steps is not None:
+            with self.steps(name) as bar:
+                yield bar
+            return
+        yield lambda m, f: self.tick(f"{name}: {m}", lo + (hi - lo) * max(0.0, min(1.0, f)))
+
+    def sub(self, message: str, fraction: float) -> None:
+        """Report progress within the current step (a no-op outside one)."""
+        if self.bar is not None:
+            self.bar(message, fraction)
 
     def fig_path(self, name: str) -> Path:
         p = self.img / f"{_slug(name)}.png"
@@ -116,16 +136,8 @@ class _Builder:
         self.comparisons: list[Comparison] = []
         for i, s in enumerate(self.others):
             lo, hi = 0.02 + 0.4 * i / max(1, n), 0.02 + 0.4 * (i + 1) / max(1, n)
-            self.comparisons.append(
-                compare(
-                    self.baseline,
-                    s,
-                    costs=self.costs,
-                    neck_width_m=self.neck_width_m,
-                    cache=self.cache,
-                    progress=(lambda m, f, lo=lo, hi=hi: self.tick(f"compare {m}", lo + (hi - lo) * f)),
-                )
-            )
+            with self.step(f"compare {s.name}", lo, hi) as bar:
+                self.comparisons.append(compare(self.baseline, s, costs=self.costs, neck_width_m=self.neck_width_m, cache=self.cache, target=self.target, progress=bar))
         crs = measurement_crs(*self.all)
         parties = set()
         for s in self.all:
@@ -136,9 +148,11 @@ class _Builder:
         sections = [self.summary_section()]
         steps = len(self.all)
         for i, s in enumerate(self.all):
-            self.tick(f"figures for {s.name}", 0.45 + 0.45 * i / steps)
-            comp = next((c for c in self.comparisons if c.scenario.name == s.name), None)
-            sections.append(self.scenario_section(s, comp))
+            with self.step(f"maps and access of {s.name}", 0.45 + 0.45 * i / steps, 0.45 + 0.45 * (i + 1) / steps) as bar:
+                self.bar = bar
+                comp = next((c for c in self.comparisons if c.scenario.name == s.name), None)
+                sections.append(self.scenario_section(s, comp))
+            self.bar = None
         sections.append(self.method_section())
         sections.append(self.sources_section())
         # The summary's notes list every unavailable section found while building the others.
@@ -175,10 +189,11 @@ class _Builder:
         self.files += ["index.html", "comparisons.json"]
         pdf_name = None
         if pdf:
-            self.tick("writing PDF", 0.95)
             from delimit.report.pdf import write_pdf
 
-            write_pdf(self.out / "index.html", self.out / "report.pdf")
+            with self.step("PDF", 0.95, 0.99) as bar:
+                bar("weasyprint", 0.0)
+                write_pdf(self.out / "index.html", self.out / "report.pdf")
             pdf_name = "report.pdf"
             self.files.append(pdf_name)
         self.tick("report written", 1.0)
@@ -378,7 +393,8 @@ class _Builder:
             sec.notes.append(self.note_unavailable(f"access of {s.name}", rows_by_run.reason))
             rows_by_run = None
         bands: dict[str, pd.Series] = {}
-        for rid in sorted(s.regimes):
+        for k, rid in enumerate(sorted(s.regimes)):
+            self.sub(f"regime {rid}", 0.2 + 0.8 * k / max(1, len(s.regimes)))
             key = access_key(s, rid)
             sub = Section(f"Regime '{rid}'", f"access-{_slug(s.name)}-{_slug(rid)}", paragraphs=[s.regimes[rid].description.strip()])
             if key in self.access_cache:
@@ -466,6 +482,7 @@ def build_report(
     neck_width_m: float = 1000.0,
     target: str = DEFAULT_TARGET,
     progress: ProgressFn | None = None,
+    steps: StepFactory | None = None,
 ) -> ReportResult:
     """Write the report of ``scenarios`` against ``baseline`` into ``out_dir`` (an empty folder).
 
@@ -475,8 +492,10 @@ def build_report(
     pdf: also write ``report.pdf`` (weasyprint) from the same HTML.
     neck_width_m: neck threshold for the topology engine (metres).
     target: the access engine's travel target (default: regional centres).
-    progress: optional ``(message, fraction)`` callback.
+    progress: optional ``(message, fraction)`` callback for the whole build.
+    steps: optional factory of one progress callback per long step (the CLI passes
+        :func:`delimit.cli.progress.progress_bar`); takes precedence over ``progress``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress).run(pdf)
+    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress, steps).run(pdf)
