@@ -290,3 +290,39 @@ def test_neutral_road_adds_the_two_bypasses(scenario) -> None:  # type: ignore[n
     costs = UnitCosts(source="test", currency="USD", per_km_bypass_road=1000.0)
     est = compare(scenario("status-quo"), scenario("neutral-road-2025"), costs=costs, with_topology=False, with_access=False).costs
     assert est is not None and est.total == pytest.approx(1000.0 * c.features.roads_added_km)
+
+
+def test_user_scenario_file_swap_of_known_area(tmp_path, scenario) -> None:  # type: ignore[no-untyped-def]
+    """A scenario file written by a user: two squares traded inside Vorukh and next to it."""
+    from delimit import load_scenario
+
+    base = scenario("status-quo")
+    tj = base.party_geometry("TJK")
+    kg = base.party_geometry("KGZ")
+    sq_tj = box(70.645, 39.830, 70.655, 39.840)  # inside Vorukh (Tajik)
+    assert tj.contains(sq_tj)
+    # A Kyrgyz square of the same size at the same latitude (so the same area) a little further west.
+    sq_kg = None
+    for dx in np.arange(0.02, 0.3, 0.01):
+        cand = box(70.645 - dx, 39.830, 70.655 - dx, 39.840)
+        if kg.contains(cand):
+            sq_kg = cand
+            break
+    assert sq_kg is not None
+    geo = tmp_path / "geometry"
+    geo.mkdir()
+    for name, g in (("to_kg", sq_tj), ("to_tj", sq_kg)):
+        gpd.GeoDataFrame({"status": ["illustrative"], "source": ["test"]}, geometry=[g], crs=WGS84).to_file(geo / f"{name}.geojson", driver="GeoJSON")
+    (tmp_path / "swap.yaml").write_text(
+        "schema_version: 1\nname: user-swap\ntitle: user swap\nstatus: illustrative\nbase: status-quo\ntransfers:\n"
+        "  - {id: a, from: TJK, to: KGZ, status: illustrative, source: test, geometry: {path: geometry/to_kg.geojson}}\n"
+        "  - {id: b, from: KGZ, to: TJK, status: illustrative, source: test, geometry: {path: geometry/to_tj.geojson}}\n",
+        encoding="utf-8",
+    )
+    user = load_scenario(tmp_path / "swap.yaml")
+    c = compare(base, user, with_topology=False, with_access=False)
+    flows = {(r["from"], r["to"]): r["area_km2"] for _, r in c.land.flows.iterrows()}
+    assert flows[("TJK", "KGZ")] == pytest.approx(geodesic_km2(sq_tj), rel=1e-4)
+    assert flows[("KGZ", "TJK")] == pytest.approx(geodesic_km2(sq_kg), rel=1e-4)
+    assert c.land.is_balanced  # same size at the same latitude: an equal-area swap
+    assert c.to_json()["land_balanced"] is True
