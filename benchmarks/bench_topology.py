@@ -113,7 +113,7 @@ def ours_pairs(geoms: np.ndarray) -> tuple[float, int]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=None, help="only the first N countries (by A3)")
-    ap.add_argument("--baseline-sample", type=int, default=300)
+    ap.add_argument("--baseline-sample", type=int, default=40)
     ap.add_argument("--neck-width", type=float, default=1000.0)
     args = ap.parse_args()
     from delimit.topology import analyse_territory
