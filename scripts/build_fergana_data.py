@@ -483,26 +483,43 @@ def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
-def corridor(settl: gpd.GeoDataFrame) -> tuple[Polygon, dict[str, Any]]:
+#: Where the corridor's 200 m waist is centred: metres along the road from Tort-Kocho towards Chorku.
+WAIST_OFFSET_M = 2500.0
+
+
+def corridor(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> tuple[Polygon, dict[str, Any]]:
     """Illustrative Vorukh corridor along Vorukh -> Tort-Kocho (Ak-Say) -> Chorku.
 
-    500 m wide (buffer 250 m) except a 1 km stretch centred on the Tort-Kocho crossroads, 200 m wide
-    (buffer 100 m); flat caps where the pieces join. Built in UTM 42N, returned in WGS84.
+    500 m wide (buffer 250 m) except a 1 km stretch, 200 m wide (buffer 100 m), centred on the road
+    2.5 km north of the Tort-Kocho crossroads (towards Chorku, clear of Vorukh, so that the waist lies
+    wholly in Kyrgyz land); flat caps where the pieces join. Built in UTM 42N, returned in WGS84. Where the strip
+    leaves and re-enters Tajik land it can enclose small pockets of Kyrgyz land between itself and Vorukh;
+    such pockets (under 2 km², touching the strip) are added to the corridor, so that the illustrated
+    claim leaves no Kyrgyz pocket inside Tajik land and no spurious neck; their area is recorded.
     """
     pts = {n: g for n, g in zip(settl["name"], settl.geometry)}
     path = transform(_to_utm, LineString([pts["Vorukh"], pts[TORT_KOCHO], pts["Chorku"]]))
-    s0 = path.project(transform(_to_utm, pts[TORT_KOCHO]))
+    s0 = path.project(transform(_to_utm, pts[TORT_KOCHO])) + WAIST_OFFSET_M
     L = path.length
     wide1 = substring(path, 0, s0 - 500).buffer(250, cap_style="flat", join_style="round")
     narrow = substring(path, s0 - 500, s0 + 500).buffer(100, cap_style="flat", join_style="round")
     wide2 = substring(path, s0 + 500, L).buffer(250, cap_style="flat", join_style="round")
     poly = unary_union([wide1, narrow, wide2])
+    tjk_u = transform(_to_utm, unary_union(list(territory[territory.party == "TJK"].geometry)))
+    joined = unary_union([poly, tjk_u])
+    pockets = [Polygon(ring) for g in getattr(joined, "geoms", [joined]) for ring in g.interiors]
+    pockets = [q for q in pockets if q.area < 2e6 and q.distance(poly) < 1.0]
+    pocket_km2 = sum(q.area for q in pockets) / 1e6
+    if pockets:
+        poly = unary_union([poly, *pockets])
     poly = rnd(transform(_from_utm, poly))
-    waist = pts[TORT_KOCHO]
+    waist = transform(_from_utm, path.interpolate(s0))
     props = {"id": "vorukh-corridor", "status": "illustrative",
              "source": ("delimit illustrative geometry, not any party's official map or claim line: a buffer "
                         "of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, 500 m wide, "
-                        "200 m wide for 1 km centred on the crossroads"),
+                        f"200 m wide for 1 km centred {WAIST_OFFSET_M / 1000:g} km north of the crossroads"
+                        + (f"; {len(pockets)} enclosed pocket(s) of Kyrgyz land ({pocket_km2:.3f} km²) between "
+                           "the strip and Vorukh added to it" if pockets else "")),
              "nominal_min_width_m": 200, "waist_lon": waist.x, "waist_lat": waist.y,
              "length_km": round(L / 1000, 3)}
     return poly, props
@@ -653,7 +670,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         report["elevation"] = elev
 
     segs = road_segments(settl)
-    corr, cprops = corridor(settl)
+    corr, cprops = corridor(settl, territory)
     tk = settl.geometry[settl["name"] == TORT_KOCHO].iloc[0]
     tjk = unary_union(list(territory[territory.party == "TJK"].geometry))
     kgz = unary_union(list(territory[territory.party == "KGZ"].geometry))
