@@ -51,7 +51,6 @@ def register(app: typer.Typer) -> None:
             for s in [base, *loaded]:
                 print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
         with atomic_directory(out) as tmp:
-            tmp.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be shared
             result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar)
         con = Console()
         con.print(f"report: {out / result.index}")

@@ -15,6 +15,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _plain_mode(path: Path, *, directory: bool) -> None:
+    """Give a temporary file/folder the permissions a plain ``open``/``mkdir`` would (umask applied).
+
+    ``mkstemp``/``mkdtemp`` create private (0600/0700) entries; outputs are meant to be shared.
+    """
+    base = 0o777 if directory else 0o666
+    with contextlib.suppress(OSError):
+        path.chmod(base & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; on success rename it to ``dest``.
@@ -86,6 +103,7 @@ def atomic_directory(dest: str | Path) -> Iterator[Path]:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    _plain_mode(tmp, directory=True)
     try:
         yield tmp
         if dest.exists():
