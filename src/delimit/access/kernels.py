@@ -79,6 +79,30 @@ def _sift_down(heap: np.ndarray, pos: np.ndarray, key: np.ndarray, size: int) ->
     pos[node] = i
 
 
+@numba.njit(cache=True, inline="always")
+def _heap_push(heap: np.ndarray, pos: np.ndarray, key: np.ndarray, u: int, size: int) -> int:
+    """Insert ``u`` (or move it up after its key decreased); return the new heap size."""
+    if pos[u] < 0:
+        heap[size] = u
+        pos[u] = size
+        size += 1
+    _sift_up(heap, pos, key, pos[u])
+    return size
+
+
+@numba.njit(cache=True, inline="always")
+def _heap_pop(heap: np.ndarray, pos: np.ndarray, key: np.ndarray, size: int) -> tuple[int, int]:
+    """Remove the minimum; mark it settled (``pos = -2``); return (node, new size)."""
+    u = heap[0]
+    size -= 1
+    pos[u] = -2
+    if size > 0:
+        heap[0] = heap[size]
+        pos[heap[0]] = 0
+        _sift_down(heap, pos, key, size)
+    return u, size
+
+
 @numba.njit(cache=True)
 def dijkstra_csr(
     indptr: np.ndarray,
@@ -128,20 +152,10 @@ def dijkstra_csr(
             dist[u] = d0
             metres[u] = 0.0
             origin[u] = s
-            if pos[u] < 0:
-                heap[size] = u
-                pos[u] = size
-                size += 1
-            _sift_up(heap, pos, dist, pos[u])
+            size = _heap_push(heap, pos, dist, u, size)
     # metres start at 0 at the attached node; callers add the offset metres per source
     while size > 0:
-        u = heap[0]
-        size -= 1
-        pos[u] = -2
-        if size > 0:
-            heap[0] = heap[size]
-            pos[heap[0]] = 0
-            _sift_down(heap, pos, dist, size)
+        u, size = _heap_pop(heap, pos, dist, size)
         du = dist[u]
         if du > limit:
             dist[u] = INF
@@ -170,11 +184,7 @@ def dijkstra_csr(
                 metres[v] = metres[u] + length[a]
                 origin[v] = origin[u]
                 pred[v] = a
-                if pos[v] < 0:
-                    heap[size] = v
-                    pos[v] = size
-                    size += 1
-                _sift_up(heap, pos, dist, pos[v])
+                size = _heap_push(heap, pos, dist, v, size)
     return dist, metres, origin, pred
 
 
@@ -223,19 +233,9 @@ def dijkstra_grid(
         if offsets[s] < dist[u]:
             dist[u] = offsets[s]
             origin[u] = s
-            if pos[u] < 0:
-                heap[size] = u
-                pos[u] = size
-                size += 1
-            _sift_up(heap, pos, dist, pos[u])
+            size = _heap_push(heap, pos, dist, u, size)
     while size > 0:
-        u = heap[0]
-        size -= 1
-        pos[u] = -2
-        if size > 0:
-            heap[0] = heap[size]
-            pos[heap[0]] = 0
-            _sift_down(heap, pos, dist, size)
+        u, size = _heap_pop(heap, pos, dist, size)
         du = dist[u]
         r = u // nc
         c = u - r * nc
@@ -255,11 +255,7 @@ def dijkstra_grid(
             if nd < dist[v]:
                 dist[v] = nd
                 origin[v] = origin[u]
-                if pos[v] < 0:
-                    heap[size] = v
-                    pos[v] = size
-                    size += 1
-                _sift_up(heap, pos, dist, pos[v])
+                size = _heap_push(heap, pos, dist, v, size)
     return dist.reshape(nr, nc), origin.reshape(nr, nc)
 
 
