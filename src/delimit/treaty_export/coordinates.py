@@ -81,7 +81,7 @@ def read_coordinate_csv(path: str | Path) -> shapely.MultiLineString:
     """
     p = check_file(path)
     try:
-        frame = pd.read_csv(p, dtype={"section": "Int64", "point_no": "Int64"}, float_precision="round_trip")
+        frame = pd.read_csv(p, dtype={"section": "Int64", "point_no": "Int64"})
     except Exception as exc:  # pandas raises many kinds
         raise InputError(p, f"cannot read as CSV: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     for col in ("point_no", "section", "lat", "lon"):
