@@ -402,6 +402,23 @@ def _bucket_csr_state(
     return st
 
 
+@numba.njit(cache=True)
+def _split_state(st: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unpack the kernel's state rows into (dist, metres, origin, pred) arrays in one pass."""
+    n = st.shape[0]
+    dist = np.empty(n)
+    metres = np.empty(n)
+    origin = np.empty(n, np.int32)
+    pred = np.empty(n, np.int64)
+    for v in range(n):
+        d = st[v, 0]
+        dist[v] = INF if d < 0.0 else d  # blocked nodes were marked -1
+        metres[v] = st[v, 1]
+        origin[v] = np.int32(st[v, 2])
+        pred[v] = np.int64(st[v, 3])
+    return dist, metres, origin, pred
+
+
 def bucket_csr(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -427,9 +444,7 @@ def bucket_csr(
     """
     st = _bucket_csr_state(indptr, indices, base, length, group, np.asarray(group_add, np.float64), blocked,
                            np.asarray(sources, np.int64), np.asarray(offsets, np.float64), float(delta), int(nbits))
-    dist = st[:, 0].copy()
-    dist[dist < 0.0] = INF
-    return dist, st[:, 1].copy(), st[:, 2].astype(np.int32), st[:, 3].astype(np.int64)
+    return _split_state(st)
 
 
 @numba.njit(cache=True)
