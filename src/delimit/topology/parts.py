@@ -79,12 +79,65 @@ def dissolve(parties: Sequence[str], geometries: Sequence[BaseGeometry], *, snap
     return PartTable(np.array(out_p, dtype=object), np.array(out_g, dtype=object))
 
 
+def _without_far_holes(poly: BaseGeometry, line: BaseGeometry, tol_m: float, min_holes: int = 16) -> BaseGeometry:
+    """``poly`` with the holes farther than ``tol_m`` from ``line`` filled.
+
+    Filling a hole ``H`` only adds land within ``tol_m`` of ``H``, which ``line`` never reaches, so
+    ``line & buffer(poly, tol_m)`` is unchanged; buffering a neighbour with thousands of lakes is
+    what made the shared-boundary measure slow on national land (Finland, Russia).
+    """
+    polys = shapely.get_parts(poly)
+    if polys.size == 0 or int(shapely.get_num_interior_rings(polys).sum()) < min_holes:
+        return poly
+    shapely.prepare(line)
+    out = []
+    for p in polys:
+        if shapely.get_type_id(p) != 3 or shapely.get_num_interior_rings(p) < min_holes:
+            out.append(p)
+            continue
+        holes = shapely.get_interior_ring(p, np.arange(shapely.get_num_interior_rings(p)))
+        keep = shapely.dwithin(line, shapely.polygons(holes), tol_m)
+        out.append(shapely.polygons(shapely.get_exterior_ring(p), holes[keep]))
+    return out[0] if len(out) == 1 and shapely.get_type_id(poly) == 3 else shapely.geometrycollections(out) if any(shapely.get_type_id(o) != 3 for o in out) else shapely.multipolygons(out)
+
+
 def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: float) -> float:
     """Length (m) of ``ring_local`` within ``tol_m`` of ``other_local`` (both in the same metric frame)."""
     if other_local.is_empty:
         return 0.0
+    other_local = _without_far_holes(other_local, ring_local, tol_m)
     near = shapely.buffer(other_local, tol_m, quad_segs=2)
     return float(shapely.length(shapely.intersection(ring_local, near)))
+
+
+def _cross_party_pairs(geoms: NDArray[np.object_], party: NDArray[np.object_], tol_deg: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Ordered pairs ``(i, j)`` of parts of different parties within ``tol_deg`` (both orders listed).
+
+    Candidates come from an STRtree on envelopes widened by ``tol_deg``; each unordered pair is then
+    tested once with ``dwithin`` on the *larger* geometry prepared, so a continent's facet index is
+    built once rather than once per small neighbour (``STRtree.query(..., predicate="dwithin")``
+    prepares the query geometry, which re-indexes a huge tree geometry for every small query).
+    """
+    n = len(geoms)
+    if n == 0:
+        return np.array([], dtype=np.intp), np.array([], dtype=np.intp)
+    b = shapely.bounds(geoms)
+    left, right = shapely.STRtree(geoms).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
+    keep = (left < right) & (party[left] != party[right])
+    left, right = left[keep], right[keep]
+    size = shapely.get_num_coordinates(geoms)
+    swap = size[left] < size[right]
+    big = np.where(swap, right, left)
+    small = np.where(swap, left, right)
+    hubs = np.unique(big)
+    prepared = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
+    shapely.prepare(geoms[hubs])
+    try:
+        near = shapely.dwithin(geoms[big], geoms[small], tol_deg) if len(big) else np.array([], dtype=bool)
+    finally:
+        shapely.destroy_prepared(geoms[hubs[~prepared]])
+    big, small = big[near], small[near]
+    return np.concatenate([big, small]), np.concatenate([small, big])
 
 
 @dataclass(frozen=True)
@@ -114,10 +167,7 @@ def surroundings(
     n = len(geoms)
     b = shapely.total_bounds(geoms) if n else np.zeros(4)
     tol_deg = _deg(tol_m * 2.0, max(abs(b[1]), abs(b[3])))
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="dwithin", distance=tol_deg)
-    cross = parts.party[left] != parts.party[right]
-    left, right = left[cross], right[cross]
+    left, right = _cross_party_pairs(geoms, parts.party, tol_deg)
     lon0, lat0 = centres(geoms)
     exteriors = shapely.get_exterior_ring(geoms)
     ext_local = to_local(exteriors, lon0, lat0)
