@@ -389,28 +389,27 @@ def _cut_edges(graph: ParcelGraph, assign: np.ndarray) -> np.ndarray:
     return e[assign[u] != assign[v]]
 
 
+def _missing_engine(module: str, attr: str) -> str | None:
+    """Why ``delimit.<module>.<attr>`` cannot be used for a final check (None when it can)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"delimit.{module}")
+    except ImportError as exc:
+        return str(exc)
+    return None if hasattr(mod, attr) else f"delimit.{module}.{attr} is missing"
+
+
 def _final_checks_available(c: Constraints) -> dict[str, Any]:
     skipped: list[str] = []
     topo = c.min_neck_m is not None or c.no_new_enclaves
-    if topo:
-        try:
-            import delimit.topology as t
-
-            if not hasattr(t, "analyse"):
-                raise ImportError("delimit.topology.analyse is missing")
-        except ImportError as exc:
-            skipped.append(f"neck width and enclaves on the final geometry: {exc}")
-            topo = False
+    if topo and (why := _missing_engine("topology", "analyse")) is not None:
+        skipped.append(f"neck width and enclaves on the final geometry: {why}")
+        topo = False
     acc = c.access_regime is not None
-    if acc:
-        try:
-            import delimit.access as a
-
-            if not hasattr(a, "travel_times"):
-                raise ImportError("delimit.access.travel_times is missing")
-        except ImportError as exc:
-            skipped.append(f"access: {exc}")
-            acc = False
+    if acc and (why := _missing_engine("access", "travel_times")) is not None:
+        skipped.append(f"access: {why}")
+        acc = False
     return {"topology": topo, "access": acc, "skipped": skipped}
 
 
