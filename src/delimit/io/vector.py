@@ -35,6 +35,7 @@ from delimit.geomtypes import LINEAR, POLYGONAL, PUNTAL  # noqa: F401 - re-expor
 from delimit.io.atomic import atomic_path, temp_siblings
 from delimit.io.limits import Limits, check_file
 from delimit.io.structured import read_document
+from delimit.validity import is_valid, is_valid_reason
 
 #: File suffix -> OGR driver for the formats delimit reads and writes.
 DRIVERS: dict[str, str] = {
@@ -330,12 +331,12 @@ def validate_frame(
         )
     # Validity
     geoms = gdf.geometry.values
-    valid = shapely.is_valid(geoms)
+    valid = is_valid(geoms)
     if not valid.all():
         bad_idx = np.flatnonzero(~valid)
         if not repair:
             i = int(bad_idx[0])
-            reason = shapely.is_valid_reason(geoms[i])
+            reason = is_valid_reason(geoms[i])
             more = f" (and {len(bad_idx) - 1} more invalid)" if len(bad_idx) > 1 else ""
             raise GeometryError(
                 where,
@@ -347,7 +348,7 @@ def validate_frame(
         gdf = gdf.copy()
         fixed = list(geoms)
         for i in bad_idx:
-            reason = shapely.is_valid_reason(geoms[i])
+            reason = is_valid_reason(geoms[i])
             g = shapely.make_valid(geoms[i])
             if geometry_types is not None and set(geometry_types) <= set(POLYGONAL):
                 g = _polygonal_part(g)

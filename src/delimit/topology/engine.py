@@ -35,6 +35,7 @@ from delimit.topology.parts import (
     surroundings,
 )
 from delimit.topology.result import NECK_COLUMNS, PART_COLUMNS, TopologyResult
+from delimit.validity import is_valid, is_valid_reason
 
 ProgressFn = Callable[[str, float], None]
 
@@ -48,11 +49,11 @@ def _check_territory(territory: gpd.GeoDataFrame, where: str) -> None:
     if territory.crs is not None and not WGS84.equals(territory.crs):
         raise InputError(where, f"territory must be in EPSG:4326, got {territory.crs.to_string()}", field="crs", layer="territory")
     geoms = territory.geometry.values
-    bad = ~shapely.is_valid(geoms)
+    bad = ~is_valid(geoms)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         label = territory["part_id"].iloc[i] if "part_id" in territory.columns else i
-        raise InputError(where, f"invalid geometry: {shapely.is_valid_reason(geoms[i])}; rerun with --repair to repair it", feature=label, field="geometry", layer="territory")
+        raise InputError(where, f"invalid geometry: {is_valid_reason(geoms[i])}; rerun with --repair to repair it", feature=label, field="geometry", layer="territory")
 
 
 def _points_in(parts_geoms: np.ndarray, points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
