@@ -233,19 +233,6 @@ def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float =
     return None
 
 
-def _chunks(geom: BaseGeometry, size: int = 256) -> NDArray[np.object_]:
-    """The boundary of ``geom`` as LineStrings of at most ``size`` vertices (for an STRtree)."""
-    rings = shapely.get_rings(np.array(list(shapely.get_parts(geom)), dtype=object))
-    out: list[BaseGeometry] = []
-    for ring in rings:
-        xy = shapely.get_coordinates(ring)
-        for k in range(0, len(xy) - 1, size - 1):
-            seg = xy[k : k + size]
-            if len(seg) >= 2:
-                out.append(shapely.linestrings(seg))
-    return np.array(out, dtype=object)
-
-
 @dataclass(frozen=True)
 class Gap:
     """Shortest geodesic gap from a part to its mainland (km) and its end points (lon, lat)."""
@@ -255,40 +242,91 @@ class Gap:
     on_mainland: tuple[float, float]
 
 
-def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> list[Gap]:
-    """Shortest gap from each part to ``mainland`` (WGS84 geometries).
+def _chunked(geoms: NDArray[np.object_], size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
+    """Boundary chunks of ``geoms`` and, for every boundary vertex, the chunks of its two segments.
 
-    The nearest boundary chunks of the mainland are found with an STRtree in degrees, widened so
-    that no chunk nearer in metres can be missed (a degree of longitude shrinks by cos(lat)); the
-    nearest points are then found in an azimuthal equidistant projection centred on the part and
-    their distance measured geodesically.
+    Returns ``(chunks, chunk_owner, vertex_xy, vertex_next_chunk, vertex_prev_chunk)``: the chunk
+    holding the segment that starts at each vertex and the one holding the segment ending there.
     """
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    nring = len(rings)
+    starts = np.searchsorted(ring_of, np.arange(nring))
+    lens = np.searchsorted(ring_of, np.arange(nring), side="right") - starts
+    step = size - 1
+    count = np.maximum(0, -(-(lens - 1) // step))
+    base = np.cumsum(count) - count
+    chunk_ring = np.repeat(np.arange(nring), count)
+    first = np.arange(len(chunk_ring)) - base[chunk_ring]
+    c_start = starts[chunk_ring] + first * step
+    c_len = np.minimum(size, starts[chunk_ring] + lens[chunk_ring] - c_start)
+    vert = np.repeat(c_start - np.cumsum(c_len) + c_len, c_len) + np.arange(int(c_len.sum()))
+    chunks = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(c_len)), c_len)) if len(vert) else np.zeros(0, dtype=object)
+    t = np.arange(len(xy)) - starts[ring_of]
+    last_seg = np.maximum(lens[ring_of] - 2, 0)
+    nxt = base[ring_of] + np.minimum(t, last_seg) // step
+    prv = base[ring_of] + np.minimum(np.maximum(t - 1, 0), last_seg) // step
+    return np.asarray(chunks, dtype=object), part_owner[ring_part[chunk_ring]].astype(np.intp), xy, nxt.astype(np.intp), prv.astype(np.intp)
+
+
+def _unit(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Geodetic lon/lat (degrees) as points on the unit sphere (3-D)."""
+    lam, phi = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> list[Gap]:
+    """Shortest gap from each part to ``mainland`` (WGS84 geometries), vectorised over all parts.
+
+    Method (a national coastline has a million vertices, a country thousands of islands):
+
+    1. Boundary vertices go onto the unit sphere (3-D) and the mainland's into a KD-tree (chord
+       order is great-circle order). Each part's nearest pair of vertices is found exactly.
+    2. The edges around that pair (the boundary chunks of 256 vertices holding the edges that meet
+       at either vertex) are projected into an azimuthal equidistant frame centred on the part, the
+       nearest points between them are found there, and their distance is measured geodesically on
+       WGS84 (``pyproj.Geod``).
+
+    The result is the exact shortest distance whenever the nearest points lie on edges within a
+    chunk of the nearest pair of vertices, which holds unless the boundaries have edges longer than
+    the gap is wide; in any case it is a real distance between the two boundaries and exceeds the
+    shortest one by at most half the longest edge of each boundary.
+    """
+    from scipy.spatial import cKDTree
+
     if len(parts) == 0:
         return []
-    chunks = _chunks(mainland)
-    tree = shapely.STRtree(chunks)
     arr = np.asarray(parts, dtype=object)
-    near_idx, d_deg = tree.query_nearest(arr, return_distance=True, all_matches=False)
-    dmin = np.full(len(arr), np.inf)
-    dmin[near_idx[0]] = d_deg
-    out: list[Gap] = []
+    n = len(arr)
+    m_chunks, _, m_xy, m_next, m_prev = _chunked(np.array([mainland], dtype=object))
+    p_chunks, p_owner, p_xy, p_next, p_prev = _chunked(arr)
+    v_owner = p_owner[p_next]
+    d, j = cKDTree(_unit(m_xy)).query(_unit(p_xy), workers=-1)
+    order = np.lexsort((d, v_owner))
+    best = order[np.r_[True, v_owner[order][1:] != v_owner[order][:-1]]]
+    v, w = best, j[best]
+    pc = np.concatenate([p_next[v], p_next[v], p_prev[v], p_prev[v]])
+    mc = np.concatenate([m_next[w], m_prev[w], m_next[w], m_prev[w]])
+    pairs = np.unique(np.stack([pc, mc], axis=1), axis=0)
+    pc, mc = pairs[:, 0], pairs[:, 1]
+    owner = p_owner[pc]
     lon0, lat0 = centres(arr)
-    for i, g in enumerate(arr):
-        b = shapely.bounds(g)
-        lat_max = min(89.0, max(abs(b[1]), abs(b[3])) + 2 * float(dmin[i]))
-        radius = float(dmin[i]) / max(math.cos(math.radians(lat_max)), 0.01) + 1e-9
-        cand = tree.query(g, predicate="dwithin", distance=radius)
-        loc_g = to_local(np.array([g], dtype=object), lon0[i : i + 1], lat0[i : i + 1])[0]
-        cand_geoms = chunks[cand]
-        loc_c = to_local(cand_geoms, np.full(len(cand), lon0[i]), np.full(len(cand), lat0[i]))
-        dist = shapely.distance(loc_g, loc_c)
-        k = int(np.argmin(dist))
-        line = shapely.shortest_line(loc_g, loc_c[k])
-        (ax, ay), (bx, by) = line.coords[0], line.coords[-1]
-        lons, lats = aeqd_inverse(np.array([ax, bx]), np.array([ay, by]), lon0[i], lat0[i])
-        _, _, metres = GEOD.inv(lons[0], lats[0], lons[1], lats[1])
-        out.append(Gap(float(metres) / 1000.0, (float(lons[0]), float(lats[0])), (float(lons[1]), float(lats[1]))))
-    return out
+    upc, inv_p = np.unique(pc, return_inverse=True)
+    loc_p = to_local(p_chunks[upc], lon0[p_owner[upc]], lat0[p_owner[upc]])[inv_p]
+    loc_m = to_local(m_chunks[mc], lon0[owner], lat0[owner])
+    dist = shapely.distance(loc_p, loc_m)
+    order = np.lexsort((dist, owner))
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    lines = shapely.shortest_line(loc_p[first], loc_m[first])
+    xy = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+    who = owner[first]
+    lons, lats = aeqd_inverse(xy[:, :, 0], xy[:, :, 1], lon0[who][:, None], lat0[who][:, None])
+    _, _, metres = GEOD.inv(lons[:, 0], lats[:, 0], lons[:, 1], lats[:, 1])
+    out: list[Gap | None] = [None] * n
+    for k, i in enumerate(who.tolist()):
+        out[i] = Gap(float(metres[k]) / 1000.0, (float(lons[k, 0]), float(lats[k, 0])), (float(lons[k, 1]), float(lats[k, 1])))
+    return out  # type: ignore[return-value]
 
 
 def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
