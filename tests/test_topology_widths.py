@@ -125,3 +125,23 @@ def test_aeqd_round_trip(lon0: float, lat0: float, dx: float, dy: float) -> None
     lon, lat = aeqd_inverse(np.array([dx]), np.array([dy]), lon0, lat0)
     x, y = aeqd_forward(lon, lat, lon0, lat0)
     assert abs(x[0] - dx) < 1e-4 and abs(y[0] - dy) < 1e-4
+
+
+def test_tiled_opening_finds_the_same_necks(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Opening tile by tile (big polygons) gives the same necks as opening the polygon whole."""
+    import delimit.topology.widths as W
+
+    rng = np.random.default_rng(3)
+    # a wiggly coast (many vertices), three wide lands joined by corridors of 180 m and 420 m, and lakes
+    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
+    blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
+    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
+    lakes = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (40, 2))]
+    land = land.difference(shapely.union_all(lakes))
+    whole = W.part_widths(land, 1000.0)
+    monkeypatch.setattr(W, "TILE_VERTICES", 300)
+    tiled = W.part_widths(land, 1000.0)
+    assert len(whole) >= 2
+    assert [round(n.min_width_m, 6) for n in tiled] == [round(n.min_width_m, 6) for n in whole]
+    assert [round(n.length_m, 3) for n in tiled] == [round(n.length_m, 3) for n in whole]
