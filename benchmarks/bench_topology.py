@@ -5,11 +5,13 @@ tarball (``~/.cache/delimit-bench`` or ``~/.cache/delimit-build``) or ``npm pack
 (never committed, never used by tests). Features carry only ``A3`` (ISO 3166-1 alpha-3).
 
 Load (reported separately, not part of the census figure): the first run reads the 168 MB GeoJSON
-(pyogrio, ~11 s), repairs the 695 invalid parts (``make_valid`` for parts up to 100 k vertices; the
+(pyogrio, ~10 s), repairs the 695 invalid parts (``make_valid`` for parts up to 100 k vertices; the
 11 bigger ones, e.g. Russia's 1.25 M-vertex mainland, ring by ring, see :func:`repair_by_rings`:
-~55 s in all on 2 threads), unions only the polygons of a country that meet each other (one valid
-MultiPolygon per country), and writes a ragged-array ``.npz`` into the cache (pyarrow is not
-installed, so no GeoParquet). Later runs load that cache in about a second. Every country is kept.
+~55 s in all on 2 threads), unions only the polygons of a country that meet each other
+(:func:`delimit.polygons.union_polygons`, which sets aside lakes that meet nothing: ~23 s for the
+world, where ``union_all`` spent ~170 s on Russia alone) and writes a ragged-array ``.npz`` into the
+cache (pyarrow is not installed, so no GeoParquet). Later runs load that cache in a few seconds.
+Every country is kept.
 
 Figures: wall time of ``analyse_territory`` on the whole world (parts, enclaves, gaps, necks) against
 the straightforward baseline, pairwise ``shapely.intersects`` of every part against all parts

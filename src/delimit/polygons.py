@@ -43,6 +43,34 @@ def polygon_parts(geom: shapely.Geometry) -> list[shapely.Geometry]:
     return out
 
 
+def chunked_boundaries(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
+    """Boundary chunks of ``geoms`` and, for every boundary vertex, the chunks of its two segments.
+
+    Returns ``(chunks, chunk_owner, vertex_xy, vertex_next_chunk, vertex_prev_chunk)``: the chunk
+    holding the segment that starts at each vertex and the one holding the segment ending there.
+    """
+    parts, part_owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    nring = len(rings)
+    starts = np.searchsorted(ring_of, np.arange(nring))
+    lens = np.searchsorted(ring_of, np.arange(nring), side="right") - starts
+    step = max(1, size - 1)
+    count = np.maximum(0, -(-(lens - 1) // step))
+    base = np.cumsum(count) - count
+    chunk_ring = np.repeat(np.arange(nring), count)
+    first = np.arange(len(chunk_ring)) - base[chunk_ring]
+    c_start = starts[chunk_ring] + first * step
+    c_len = np.minimum(size, starts[chunk_ring] + lens[chunk_ring] - c_start)
+    vert = np.repeat(c_start - np.cumsum(c_len) + c_len, c_len) + np.arange(int(c_len.sum()))
+    chunks = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(c_len)), c_len)) if len(vert) else np.zeros(0, dtype=object)
+    t = np.arange(len(xy)) - starts[ring_of]
+    last_seg = np.maximum(lens[ring_of] - 2, 0)
+    nxt = base[ring_of] + np.minimum(t, last_seg) // step
+    prv = base[ring_of] + np.minimum(np.maximum(t - 1, 0), last_seg) // step
+    return np.asarray(chunks, dtype=object), part_owner[ring_part[chunk_ring]].astype(np.intp), xy, nxt.astype(np.intp), prv.astype(np.intp)
+
+
 def boundary_chunks(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp]]:
     """Every ring of ``geoms`` cut into LineStrings of at most ``size`` vertices, and each one's owner.
 
@@ -51,24 +79,8 @@ def boundary_chunks(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.objec
     >>> len(chunks), owner.tolist()
     (2, [0, 0])
     """
-    arr = np.asarray(geoms, dtype=object)
-    parts, part_owner = shapely.get_parts(arr, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    owner = part_owner[ring_part]
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    nring = len(rings)
-    starts = np.searchsorted(ring_of, np.arange(nring))
-    ends = np.searchsorted(ring_of, np.arange(nring), side="right")
-    step = max(1, size - 1)
-    count = np.maximum(0, -(-(ends - starts - 1) // step))  # chunks per ring (ceil)
-    chunk_ring = np.repeat(np.arange(nring), count)
-    first = np.arange(len(chunk_ring)) - np.repeat(np.cumsum(count) - count, count)
-    c_start = starts[chunk_ring] + first * step
-    c_len = np.minimum(size, ends[chunk_ring] - c_start)
-    vert = np.repeat(c_start - np.cumsum(c_len) + c_len, c_len) + np.arange(int(c_len.sum()))
-    chunk_of_vert = np.repeat(np.arange(len(c_len)), c_len)
-    pieces = shapely.linestrings(xy[vert], indices=chunk_of_vert) if len(vert) else np.zeros(0, dtype=object)
-    return np.asarray(pieces, dtype=object), owner[chunk_ring].astype(np.intp)
+    chunks, owner, _, _, _ = chunked_boundaries(geoms, size)
+    return chunks, owner
 
 
 def meeting_pairs(a_geoms: ArrayLike, b_geoms: ArrayLike | None = None) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -155,4 +167,4 @@ def union_polygons(polys: ArrayLike) -> list[shapely.Geometry]:
     return list(parts)
 
 
-__all__ = ["MANY_HOLES", "boundary_chunks", "holes_of", "meeting_pairs", "polygon_parts", "union_polygons"]
+__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "union_polygons"]

@@ -32,6 +32,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import GEOD
+from delimit.polygons import chunked_boundaries
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
 
 #: metres per degree of latitude (for converting small tolerances to degrees; generous on purpose)
@@ -242,34 +243,6 @@ class Gap:
     on_mainland: tuple[float, float]
 
 
-def _chunked(geoms: NDArray[np.object_], size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
-    """Boundary chunks of ``geoms`` and, for every boundary vertex, the chunks of its two segments.
-
-    Returns ``(chunks, chunk_owner, vertex_xy, vertex_next_chunk, vertex_prev_chunk)``: the chunk
-    holding the segment that starts at each vertex and the one holding the segment ending there.
-    """
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    nring = len(rings)
-    starts = np.searchsorted(ring_of, np.arange(nring))
-    lens = np.searchsorted(ring_of, np.arange(nring), side="right") - starts
-    step = size - 1
-    count = np.maximum(0, -(-(lens - 1) // step))
-    base = np.cumsum(count) - count
-    chunk_ring = np.repeat(np.arange(nring), count)
-    first = np.arange(len(chunk_ring)) - base[chunk_ring]
-    c_start = starts[chunk_ring] + first * step
-    c_len = np.minimum(size, starts[chunk_ring] + lens[chunk_ring] - c_start)
-    vert = np.repeat(c_start - np.cumsum(c_len) + c_len, c_len) + np.arange(int(c_len.sum()))
-    chunks = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(c_len)), c_len)) if len(vert) else np.zeros(0, dtype=object)
-    t = np.arange(len(xy)) - starts[ring_of]
-    last_seg = np.maximum(lens[ring_of] - 2, 0)
-    nxt = base[ring_of] + np.minimum(t, last_seg) // step
-    prv = base[ring_of] + np.minimum(np.maximum(t - 1, 0), last_seg) // step
-    return np.asarray(chunks, dtype=object), part_owner[ring_part[chunk_ring]].astype(np.intp), xy, nxt.astype(np.intp), prv.astype(np.intp)
-
-
 def _unit(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     """Geodetic lon/lat (degrees) as points on the unit sphere (3-D)."""
     lam, phi = np.radians(xy[:, 0]), np.radians(xy[:, 1])
@@ -299,8 +272,8 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
         return []
     arr = np.asarray(parts, dtype=object)
     n = len(arr)
-    m_chunks, _, m_xy, m_next, m_prev = _chunked(np.array([mainland], dtype=object))
-    p_chunks, p_owner, p_xy, p_next, p_prev = _chunked(arr)
+    m_chunks, _, m_xy, m_next, m_prev = chunked_boundaries(np.array([mainland], dtype=object))
+    p_chunks, p_owner, p_xy, p_next, p_prev = chunked_boundaries(arr)
     v_owner = p_owner[p_next]
     d, j = cKDTree(_unit(m_xy)).query(_unit(p_xy), workers=-1)
     order = np.lexsort((d, v_owner))

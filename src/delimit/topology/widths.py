@@ -54,7 +54,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 #: Chords per quarter circle in the opening's buffers.
-QUAD_SEGS = 4
+QUAD_SEGS = 16
 
 
 @dataclass(frozen=True)
