@@ -145,3 +145,19 @@ def test_tiled_opening_finds_the_same_necks(monkeypatch) -> None:  # type: ignor
     assert len(whole) >= 2
     assert [round(n.min_width_m, 6) for n in tiled] == [round(n.min_width_m, 6) for n in whole]
     assert [round(n.length_m, 3) for n in tiled] == [round(n.length_m, 3) for n in whole]
+
+
+def test_failed_overlay_is_redone_with_snap_rounding(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A floating-point overlay failure (GEOS TopologyException) falls back to a 1 mm snap-rounded one."""
+    import delimit.topology.widths as W
+
+    real = shapely.difference
+
+    def fragile(a, b, grid_size=None, **kw):  # type: ignore[no-untyped-def]
+        if grid_size is None:
+            raise shapely.errors.GEOSException("TopologyException: found non-noded intersection")
+        return real(a, b, grid_size=grid_size, **kw)
+
+    monkeypatch.setattr(W.shapely, "difference", fragile)
+    out = W._difference(np.array([box(0, 0, 2, 2), box(0, 0, 1, 1)], dtype=object), np.array([box(1, 1, 3, 3), box(5, 5, 6, 6)], dtype=object))
+    assert [round(g.area, 9) for g in out] == [3.0, 1.0]
