@@ -84,24 +84,26 @@ def repair_by_rings(g):  # type: ignore[no-untyped-def]
     bad = ~shapely.is_valid(holes)
     fixed = shapely.get_parts(shapely.make_valid(holes[bad], method="structure"))
     holes = np.concatenate([holes[~bad], fixed[shapely.get_type_id(fixed) == 3]])
-    a, b = meeting_pairs(holes)
+    merged, _ = _union_meeting(holes)
+    return shapely.difference(shell, shapely.multipolygons(merged))
+
+
+def _union_meeting(polys):  # type: ignore[no-untyped-def]
+    """The polygons with those that meet another unioned (the rest passed through), and how many met."""
+    a, b = meeting_pairs(polys)
     meet = np.unique(np.concatenate([a, b]))
-    alone = np.setdiff1d(np.arange(len(holes)), meet)
-    merged = shapely.get_parts(shapely.union_all(holes[meet])) if len(meet) else np.array([], dtype=object)
-    return shapely.difference(shell, shapely.multipolygons(np.concatenate([holes[alone], merged])))
+    if len(meet) == 0:
+        return polys, 0
+    alone = np.setdiff1d(np.arange(len(polys)), meet)
+    return np.concatenate([polys[alone], np.array(union_polygons(polys[meet]), dtype=object)]), len(meet)
 
 
 def _country(polys):  # type: ignore[no-untyped-def]
     """One valid MultiPolygon per country: only polygons meeting another polygon are unioned."""
     import shapely
 
-    a, b = meeting_pairs(polys)
-    meet = np.unique(np.concatenate([a, b]))
-    if len(meet) == 0:
-        return shapely.multipolygons(polys), 0
-    alone = np.setdiff1d(np.arange(len(polys)), meet)
-    merged = union_polygons(polys[meet])
-    return shapely.multipolygons(np.concatenate([polys[alone], np.array(merged, dtype=object)])), len(meet)
+    merged, met = _union_meeting(polys)
+    return shapely.multipolygons(merged), met
 
 
 def build(path: Path, workers: int = 2):  # type: ignore[no-untyped-def]

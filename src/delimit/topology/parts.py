@@ -32,7 +32,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import GEOD
-from delimit.polygons import chunked_boundaries
+from delimit.polygons import chunked_boundaries, holes_of, polygon_parts
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
 
 #: metres per degree of latitude (for converting small tolerances to degrees; generous on purpose)
@@ -73,7 +73,7 @@ def dissolve(parties: Sequence[str], geometries: Sequence[BaseGeometry], *, snap
             tol = _deg(snap_m, max(abs(b[1]), abs(b[3])))
             grown = shapely.buffer(rows, tol, join_style="mitre", mitre_limit=2.0)
             merged = shapely.buffer(shapely.union_all(grown), -tol, join_style="mitre", mitre_limit=2.0)
-        polys = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and not p.is_empty and p.area > 0]
+        polys = polygon_parts(merged)
         polys.sort(key=lambda p: -p.area)
         out_p.extend([party] * len(polys))
         out_g.extend(polys)
@@ -96,7 +96,7 @@ def _without_far_holes(poly: BaseGeometry, line: BaseGeometry, tol_m: float, min
         if shapely.get_type_id(p) != 3 or shapely.get_num_interior_rings(p) < min_holes:
             out.append(p)
             continue
-        holes = shapely.get_interior_ring(p, np.arange(shapely.get_num_interior_rings(p)))
+        holes = holes_of(p)
         keep = shapely.dwithin(line, shapely.polygons(holes), tol_m)
         out.append(shapely.polygons(shapely.get_exterior_ring(p), holes[keep]))
     return out[0] if len(out) == 1 and shapely.get_type_id(poly) == 3 else shapely.geometrycollections(out) if any(shapely.get_type_id(o) != 3 for o in out) else shapely.multipolygons(out)
@@ -249,6 +249,12 @@ def _unit(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
+def _least_per_group(group: NDArray[np.intp], value: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Index of the smallest ``value`` within each group (groups in ascending order)."""
+    order = np.lexsort((value, group))
+    return order[np.r_[True, group[order][1:] != group[order][:-1]]]
+
+
 def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> list[Gap]:
     """Shortest gap from each part to ``mainland`` (WGS84 geometries), vectorised over all parts.
 
@@ -276,9 +282,8 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
     p_chunks, p_owner, p_xy, p_next, p_prev = chunked_boundaries(arr)
     v_owner = p_owner[p_next]
     d, j = cKDTree(_unit(m_xy)).query(_unit(p_xy), workers=-1)
-    order = np.lexsort((d, v_owner))
-    best = order[np.r_[True, v_owner[order][1:] != v_owner[order][:-1]]]
-    v, w = best, j[best]
+    v = _least_per_group(v_owner, d)
+    w = j[v]
     pc = np.concatenate([p_next[v], p_next[v], p_prev[v], p_prev[v]])
     mc = np.concatenate([m_next[w], m_prev[w], m_next[w], m_prev[w]])
     pairs = np.unique(np.stack([pc, mc], axis=1), axis=0)
@@ -289,8 +294,7 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
     loc_p = to_local(p_chunks[upc], lon0[p_owner[upc]], lat0[p_owner[upc]])[inv_p]
     loc_m = to_local(m_chunks[mc], lon0[owner], lat0[owner])
     dist = shapely.distance(loc_p, loc_m)
-    order = np.lexsort((dist, owner))
-    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    first = _least_per_group(owner, dist)
     lines = shapely.shortest_line(loc_p[first], loc_m[first])
     xy = shapely.get_coordinates(lines).reshape(-1, 2, 2)
     who = owner[first]

@@ -114,13 +114,11 @@ def _difference(a: NDArray[np.object_], b: NDArray[np.object_]) -> NDArray[np.ob
         return out
 
 
-def _open_one(poly: BaseGeometry, radius: float, quad_segs: int) -> tuple[BaseGeometry, BaseGeometry, bool]:
-    """``(opened, residue, eroded_empty)`` of one polygon (see :func:`open_polygons`)."""
-    eroded = shapely.buffer(poly, -radius, quad_segs=quad_segs)
-    if eroded.is_empty:
-        return eroded, poly, True
-    opened = shapely.buffer(eroded, radius + _eps(radius), quad_segs=quad_segs)
-    return opened, _difference(np.array([poly], dtype=object), np.array([opened], dtype=object))[0], False
+def _opening(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+    """Opening of each polygon grown by ``eps`` (see :func:`open_polygons`), and where the erosion left nothing."""
+    eps = np.array([_eps(r) for r in radii])
+    eroded = shapely.buffer(polys, -radii, quad_segs=quad_segs)
+    return shapely.buffer(eroded, radii + eps, quad_segs=quad_segs), shapely.is_empty(eroded)
 
 
 def _leaves(geom: BaseGeometry, rect: tuple[float, float, float, float], halo: float, limit: int, min_side: float) -> list[tuple[tuple[float, float, float, float], BaseGeometry]]:
@@ -154,11 +152,11 @@ def open_tiled(poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *,
 
     def run(leaf: tuple[tuple[float, float, float, float], BaseGeometry]) -> tuple[BaseGeometry, BaseGeometry]:
         rect, g = leaf
-        opened, _, empty = _open_one(g, radius, quad_segs)
+        opened, empty = _opening(np.array([g], dtype=object), np.array([radius]), quad_segs)
         core = shapely.clip_by_rect(g, *rect)
-        if empty:
+        if empty[0]:
             return shapely.Polygon(), core
-        kept = shapely.clip_by_rect(opened, *rect)
+        kept = shapely.clip_by_rect(opened[0], *rect)
         return kept, _difference(np.array([core], dtype=object), np.array([kept], dtype=object))[0]
 
     if workers > 1 and len(leaves) > 1:
@@ -188,10 +186,7 @@ def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_s
     small = np.flatnonzero(~big)
     if len(small) == 0:
         return opened, residue
-    eps = np.array([_eps(r) for r in radii[small]])
-    eroded = shapely.buffer(polys[small], -radii[small], quad_segs=quad_segs)
-    opened[small] = shapely.buffer(eroded, radii[small] + eps, quad_segs=quad_segs)
-    empty = shapely.is_empty(eroded)
+    opened[small], empty = _opening(polys[small], radii[small], quad_segs)
     residue[small[empty]] = polys[small[empty]]
     ne = small[~empty]
     if len(ne):
