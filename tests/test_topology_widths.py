@@ -13,7 +13,8 @@ from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 
 from delimit.topology import part_widths
-from delimit.topology.projection import aeqd_forward, aeqd_inverse
+from delimit.crs import GEOD
+from delimit.topology.projection import aeqd_forward, aeqd_inverse, from_tangent, to_tangent
 from delimit.topology.widths import narrowest_cut
 
 
@@ -161,3 +162,87 @@ def test_failed_overlay_is_redone_with_snap_rounding(monkeypatch) -> None:  # ty
     monkeypatch.setattr(W.shapely, "difference", fragile)
     out = W._difference(np.array([box(0, 0, 2, 2), box(0, 0, 1, 1)], dtype=object), np.array([box(1, 1, 3, 3), box(5, 5, 6, 6)], dtype=object))
     assert [round(g.area, 9) for g in out] == [3.0, 1.0]
+
+
+def _wiggly_land() -> Polygon:
+    """A wiggly coast with two corridors and lakes (as in the tiling test)."""
+    rng = np.random.default_rng(5)
+    t = np.linspace(0, 2 * np.pi, 3000, endpoint=False)
+    r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
+    blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
+    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
+    lakes = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (60, 2))]
+    return land.difference(shapely.union_all(lakes))
+
+
+def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Residue edges classified by exact edge matching (plus distance for the rest) agree with a
+    prepared ``dwithin`` of every edge midpoint against the opening (the plain method)."""
+    import delimit.topology.widths as W
+
+    land = _wiggly_land()
+    radius = np.array([500.0 * W.arc_factor()])
+    for limit in (None, 400):
+        if limit:
+            monkeypatch.setattr(W, "TILE_VERTICES", limit)
+        opened, residue = W.open_polygons(np.array([land], dtype=object), radius)
+        fast = W.bridge_pieces(opened, residue, radius)
+
+        def oracle(geoms, owner, a, b):  # type: ignore[no-untyped-def]
+            return np.zeros(len(a), dtype=bool)
+
+        def near(geoms, owner, xy, tol):  # type: ignore[no-untyped-def]
+            return shapely.dwithin(geoms[owner], shapely.points(xy), tol)
+
+        with monkeypatch.context() as m:
+            m.setattr(W, "_on_boundary_edges", oracle)
+            m.setattr(W, "_near_boundary", near)
+            slow = W.bridge_pieces(opened, residue, radius)
+        assert len(fast) >= 2
+        assert [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in fast] == [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in slow]
+        assert all(sf.equals(ss) for (_, _, a, _), (_, _, b, _) in zip(fast, slow, strict=True) for sf, ss in zip(a, b, strict=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(lon0=st.floats(-179.0, 179.0), lat0=st.floats(-85.0, 85.0), d=st.floats(10.0, 10_000.0), az=st.floats(0.0, 360.0), az2=st.floats(0.0, 360.0))
+def test_tangent_frame_has_true_scale_near_its_centre(lon0: float, lat0: float, d: float, az: float, az2: float) -> None:
+    """Distances in the true-scale frame match geodesic ones to 3e-5 within 10 km of the centre."""
+    lon1, lat1, _ = GEOD.fwd(lon0, lat0, az, d)
+    lon2, lat2, _ = GEOD.fwd(lon0, lat0, az2, d / 2)
+    line = to_tangent(np.array([LineString([(lon1, lat1), (lon2, lat2)])], dtype=object), [lon0], [lat0])[0]
+    true = GEOD.inv(lon1, lat1, lon2, lat2)[2]
+    assume(true > 1.0)
+    assert abs(line.length - true) <= 3e-5 * true + 1e-6
+    (x, y), _ = line.coords
+    lon, lat = from_tangent(np.array([x]), np.array([y]), np.array([lon0]), np.array([lat0]))
+    assert abs(lon[0] - lon1) < 1e-9 and abs(lat[0] - lat1) < 1e-9
+
+
+def test_located_crossing_is_the_geodesic_minimum() -> None:
+    """locate_crossings against a brute-force oracle: geodesic distances between densely sampled sides."""
+    from delimit.topology.necks import locate_crossings
+
+    rng = np.random.default_rng(11)
+    for lon0, lat0 in [(70.8, 39.9), (-60.0, 65.0), (150.0, -40.0), (10.0, 78.5)]:
+        # two wiggly lines about 300 m apart, 4 km long, at some bearing
+        t = np.linspace(0.0, 4000.0, 12)
+        bearing = rng.uniform(0, 180)
+        pts_a = [GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, float(rng.uniform(0, 40)))[:2] for s in t]
+        pts_b = [GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, 300.0 + float(rng.uniform(0, 40)))[:2] for s in t]
+        a, b = LineString(pts_a), LineString(pts_b)
+        width, ea, eb = locate_crossings(np.array([a], dtype=object), np.array([b], dtype=object), (np.array([lon0]), np.array([lat0])))
+        # oracle: geodesic distances between densely sampled sides, coarse everywhere (about 20 m),
+        # then fine (about 1 m) within 100 m of the coarse best pair
+        def pairs(xa, xb):  # type: ignore[no-untyped-def]
+            ia, ib = np.meshgrid(np.arange(len(xa)), np.arange(len(xb)), indexing="ij")
+            d = GEOD.inv(xa[ia.ravel(), 0], xa[ia.ravel(), 1], xb[ib.ravel(), 0], xb[ib.ravel(), 1])[2]
+            k = int(np.argmin(d))
+            return float(d[k]), xa[ia.ravel()[k]], xb[ib.ravel()[k]]
+
+        _, pa, pb = pairs(shapely.get_coordinates(shapely.segmentize(a, 0.0002)), shapely.get_coordinates(shapely.segmentize(b, 0.0002)))
+        near_a = a.intersection(Point(pa).buffer(0.0015))
+        near_b = b.intersection(Point(pb).buffer(0.0015))
+        best, _, _ = pairs(shapely.get_coordinates(shapely.segmentize(near_a, 0.00001)), shapely.get_coordinates(shapely.segmentize(near_b, 0.00001)))
+        assert width[0] <= best + 0.05
+        assert width[0] >= best - 0.5  # the oracle samples about every metre, so it may overshoot by up to 0.5 m
+        assert abs(GEOD.inv(ea[0, 0], ea[0, 1], eb[0, 0], eb[0, 1])[2] - width[0]) < 1e-6

@@ -102,6 +102,46 @@ def to_wgs84(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.o
     return shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
 
 
+def _tangent_scale(lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """East-west and north-south factors turning the R_MAX sphere's scale into WGS84's at ``lat0``: N/R_MAX, M/R_MAX."""
+    s2 = np.sin(np.radians(np.asarray(lat0, dtype=float))) ** 2
+    w = np.sqrt(1.0 - _E2 * s2)
+    return (WGS84_A / w) / R_MAX, (WGS84_A * (1.0 - _E2) / w**3) / R_MAX
+
+
+def to_tangent(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.object_]:
+    """Project each WGS84 geometry into a frame of true scale at its own centre (lon0[i], lat0[i]).
+
+    The spherical AEQD of :func:`to_local`, stretched east-west by ``N/R_MAX`` and north-south by
+    ``M/R_MAX`` (the ellipsoid's radii of curvature at ``lat0``): at the centre, lengths in every
+    direction equal those on WGS84. Away from it the scale drifts with the change of ``M`` and ``N``
+    with latitude (relative error about ``1e-2 * d / R``: 2e-6 at 1 km, 2e-5 at 10 km from the centre)
+    and with the AEQD's own ``(d/R)^2 / 6``. Used to *locate* a narrowest crossing, which is then
+    measured geodesically; a frame error ``e`` can only make the located crossing longer than the
+    true narrowest one by a factor ``(1 + e) / (1 - e)``: below 5 cm on a 1 km neck.
+
+    >>> import numpy as np
+    >>> from shapely.geometry import LineString
+    >>> line = to_tangent(np.array([LineString([(70.0, 40.0), (70.001, 40.0)])], dtype=object), [70.0], [40.0])[0]
+    >>> round(line.length, 2)  # pyproj.Geod: 85.39 m
+    85.39
+    """
+    arr = np.asarray(geoms, dtype=object)
+    xy, idx = shapely.get_coordinates(arr, return_index=True)
+    if len(xy) == 0:
+        return arr.copy()
+    lat0 = np.asarray(lat0, dtype=float)
+    x, y = aeqd_forward(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], lat0[idx])
+    fx, fy = _tangent_scale(lat0[idx])
+    return shapely.set_coordinates(arr.copy(), np.column_stack([x * fx, y * fy]))
+
+
+def from_tangent(x: ArrayLike, y: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Inverse of :func:`to_tangent` for coordinates: metres in the frame at (lon0, lat0) back to (lon, lat)."""
+    fx, fy = _tangent_scale(lat0)
+    return aeqd_inverse(np.asarray(x, dtype=float) / fx, np.asarray(y, dtype=float) / fy, lon0, lat0)
+
+
 def scale_margin(max_angle_rad: ArrayLike) -> NDArray[np.float64]:
     """Largest ratio projected length / true length within ``max_angle_rad`` of the AEQD centre.
 
