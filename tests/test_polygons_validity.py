@@ -71,6 +71,9 @@ def test_validity_cases_decided_by_the_holes() -> None:
         assert bool(is_valid([g], many_holes=2)[0]) == expected, what
         reason = is_valid_reason(g, many_holes=2)
         assert (reason == "Valid Geometry") == expected, (what, reason)
+    # threads share the work and give the same answers, in order
+    geoms = [g for g, _ in cases.values()] * 5
+    assert is_valid(geoms, many_holes=2, workers=2).tolist() == [e for _, e in cases.values()] * 5
 
 
 @settings(max_examples=150, deadline=None)
