@@ -137,6 +137,36 @@ def test_synthetic_parts_kinds_and_gaps() -> None:
     assert "equal-area" in r.crs.lower() or "laea" in r.crs
 
 
+def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
+    """Land held by two parties (an island listed under both, a claim reaching into a neighbour)
+    is reported as overlapped, never as an enclave of the other party; a true enclave still is one."""
+    rows = [
+        ("H", box(0, 0, 1, 1).difference(box(0.4, 0.4, 0.6, 0.6))),  # H's mainland with a hole
+        ("E", box(0.4, 0.4, 0.6, 0.6)),  # E's enclave filling the hole
+        ("E", box(3, 0, 4, 1)),  # E's mainland
+        ("H", box(1.5, 2, 1.6, 2.1)),  # an island listed under both H ...
+        ("E", box(1.5, 2, 1.6, 2.1)),  # ... and E
+        ("E", box(0.9, -0.5, 1.1, -0.01)),  # an E islet clear of H
+        ("C", box(-0.05, 0.2, 0.05, 0.3)),  # C's claim reaching 0.05 deg into H's mainland
+        ("C", box(-2, 0, -1, 1)),  # C's mainland
+    ]
+    r = analyse_territory(frame(rows), name="overlaps", neck_width_m=1000.0)
+    p = r.parts
+    enclave = p[(p.party == "E") & (p.kind == "enclave")]
+    assert len(enclave) == 1 and enclave.iloc[0]["surrounded_by"] == "H" and enclave.iloc[0]["overlapped_by"] == []
+    twin_e = p[(p.party == "E") & p.geometry.apply(lambda g: g.equals(box(1.5, 2, 1.6, 2.1)))].iloc[0]
+    twin_h = p[(p.party == "H") & p.geometry.apply(lambda g: g.equals(box(1.5, 2, 1.6, 2.1)))].iloc[0]
+    assert twin_e["kind"] == "exclave" and twin_e["overlapped_by"] == ["H"] and not isinstance(twin_e["surrounded_by"], str)
+    assert twin_h["kind"] == "exclave" and twin_h["overlapped_by"] == ["E"]
+    poke = p[(p.party == "C") & (p.kind == "exclave")].iloc[0]
+    assert poke["overlapped_by"] == ["H"]
+    assert p[(p.party == "H") & (p.kind == "mainland")].iloc[0]["overlapped_by"] == ["C"]
+    islet = p[(p.party == "E") & p.geometry.apply(lambda g: g.equals(box(0.9, -0.5, 1.1, -0.01)))].iloc[0]
+    assert islet["overlapped_by"] == []
+    parts_json = {q["id"]: q for party in r.to_json()["parties"] for q in party["parts"]}
+    assert parts_json[twin_e["id"]]["overlapped_by"] == ["H"]
+
+
 def test_invalid_polygon_is_reported_by_feature() -> None:
     bow = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
     with pytest.raises(InputError) as exc:

@@ -37,6 +37,7 @@ def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
                     "area km²": part["area_km2"],
                     "perimeter km": part["perimeter_km"],
                     "surrounded by": part["surrounded_by"] or "",
+                    "overlapped by": ", ".join(part["overlapped_by"]),
                     "gap to mainland km": part["gap_to_mainland_km"],
                     "population": part["population"],
                     "settlements": ", ".join(part["settlements"][:4]) + (" ..." if len(part["settlements"]) > 4 else ""),

@@ -334,7 +334,7 @@ class _Builder:
         sec.tables.append(
             Table(
                 f"Enclaves and exclaves under {s.name}",
-                [("party", "party"), ("kind", "kind"), ("id", "part"), ("area_km2", "area (km²)"), ("surrounded_by", "surrounded by"), ("gap_to_mainland_km", "gap to mainland (km)"), ("population", "population"), ("settlements", "settlements")],
+                [("party", "party"), ("kind", "kind"), ("id", "part"), ("area_km2", "area (km²)"), ("surrounded_by", "surrounded by"), ("overlapped_by", "also held by"), ("gap_to_mainland_km", "gap to mainland (km)"), ("population", "population"), ("settlements", "settlements")],
                 _records(small),
                 caption=f"areas km², distances km, measured in {crs_txt}",
                 banner=banner,

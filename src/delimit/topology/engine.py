@@ -43,13 +43,13 @@ ProgressFn = Callable[[str, float], None]
 REGIONAL_EXTENT_DEG = 30.0
 
 
-def _check_territory(territory: gpd.GeoDataFrame, where: str) -> None:
+def _check_territory(territory: gpd.GeoDataFrame, where: str, workers: int = 1) -> None:
     if "party" not in territory.columns:
         raise InputError(where, "territory has no 'party' column", field="party", layer="territory")
     if territory.crs is not None and not WGS84.equals(territory.crs):
         raise InputError(where, f"territory must be in EPSG:4326, got {territory.crs.to_string()}", field="crs", layer="territory")
     geoms = territory.geometry.values
-    bad = ~is_valid(geoms)
+    bad = ~is_valid(geoms, workers=workers)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         label = territory["part_id"].iloc[i] if "part_id" in territory.columns else i
@@ -101,7 +101,7 @@ def analyse_territory(
     where = name or "<territory>"
     if not np.isfinite(neck_width_m) or neck_width_m <= 0:
         raise InputError(where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width")
-    _check_territory(territory, where)
+    _check_territory(territory, where, workers)
     known = set(territory["party"].astype(str))
     if parties is not None:
         unknown = sorted(set(parties) - known)
@@ -202,6 +202,7 @@ def analyse_territory(
                 "area_km2": float(areas[i]),
                 "perimeter_km": float(perims[i]),
                 "surrounded_by": hosts[i],
+                "overlapped_by": list(surr[i].overlaps),
                 "gap_to_mainland_km": gap_km[i],
                 "gap_ends": gap_ends[i],
                 "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[i].shared_m.items())},
@@ -217,7 +218,7 @@ def analyse_territory(
         [
             area_crs,
             "perimeters, neck widths and lengths, gaps: geodesic on the WGS84 ellipsoid (pyproj.Geod); "
-            "narrowest segments located in an azimuthal equidistant projection (+proj=aeqd +ellps=WGS84) centred on each neck",
+            "narrowest segments located in a true-scale azimuthal equidistant frame centred on each neck (WGS84 radii of curvature)",
         ]
     )
     report("done", 1.0)

@@ -17,6 +17,7 @@ PART_COLUMNS = (
     "area_km2",
     "perimeter_km",
     "surrounded_by",
+    "overlapped_by",
     "gap_to_mainland_km",
     "gap_ends",
     "shared_boundary_km",
@@ -55,7 +56,7 @@ class TopologyResult:
     scenario: scenario name.
     crs: the frames areas, lengths and widths were measured in.
     parts: one row per part: ``party, id, kind ('mainland'|'exclave'|'enclave'), area_km2,
-        perimeter_km, surrounded_by, gap_to_mainland_km, gap_ends, shared_boundary_km,
+        perimeter_km, surrounded_by, overlapped_by (parties whose land also covers the part), gap_to_mainland_km, gap_ends, shared_boundary_km,
         population, settlements, geometry`` (WGS84).
     necks: one row per neck: ``party, part, min_width_m, length_km, lon, lat, end_a, end_b,
         settlements, roads, geometry`` (WGS84 polygon of the stretch below the threshold).
@@ -81,6 +82,7 @@ class TopologyResult:
                         "area_km2": _num(r.area_km2),
                         "perimeter_km": _num(r.perimeter_km),
                         "surrounded_by": _clean(r.surrounded_by),
+                        "overlapped_by": list(r.overlapped_by),
                         "gap_to_mainland_km": _num(r.gap_to_mainland_km),
                         "gap_ends": _clean(r.gap_ends),
                         "shared_boundary_km": {k: _num(v) for k, v in (r.shared_boundary_km or {}).items()},
