@@ -225,9 +225,17 @@ def main() -> int:
     res = result.parts
     print(f"census: {len(res)} parts, {(res['kind'] == 'exclave').sum()} exclaves, {(res['kind'] == 'enclave').sum()} enclaves, "
           f"{len(result.necks)} necks < {args.neck_width:g} m", flush=True)
+    necks = result.necks
+    if len(necks):
+        top = necks.groupby("party").size().sort_values(ascending=False).head(6)
+        print("  necks by country (most): " + ", ".join(f"{p} {n}" for p, n in top.items())
+              + f"; narrowest {necks['min_width_m'].min():.2f} m, median {necks['min_width_m'].median():.0f} m", flush=True)
     enclaves = res[res["kind"] == "enclave"].sort_values("area_km2", ascending=False)
     for r in enclaves.head(15).itertuples():
         print(f"  enclave {r.id} in {r.surrounded_by}: {r.area_km2:.3f} km2, gap {r.gap_to_mainland_km:.1f} km", flush=True)
+    held = res[res["overlapped_by"].map(len) > 0].sort_values("area_km2", ascending=False)
+    print(f"  {len(held)} parts are also held by another country (overlapping polygons in the data), largest: "
+          + "; ".join(f"{r.id} {r.area_km2:.0f} km2 also held by {', '.join(r.overlapped_by)}" for r in held.head(8).itertuples()), flush=True)
     landlocked = res[(res["kind"] == "mainland") & res["surrounded_by"].notna()]
     print("  mainlands wholly surrounded: " + ", ".join(f"{r.party} by {r.surrounded_by}" for r in landlocked.itertuples()), flush=True)
     report(f"topology world census ({len(res)} parts, {len(frame)} countries)", t_census, "s",

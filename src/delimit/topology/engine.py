@@ -77,6 +77,7 @@ def analyse_territory(
     parties: Sequence[str] | None = None,
     snap_m: float = 1.0,
     surround_share: float = 0.99,
+    overlap_m: float = 1000.0,
     progress: ProgressFn | None = None,
     workers: int = 2,
     provenance: dict | None = None,
@@ -95,6 +96,8 @@ def analyse_territory(
     parties: restrict the output to these parties (every party still counts as a neighbour).
     snap_m: rows of one party closer than this are joined (metres).
     surround_share: share of an exterior that must be on the host's land (or inland water).
+    overlap_m: another party's land reaching deeper than this (metres) into a part also holds it
+        (``overlapped_by``); shallower overlaps are border slivers.
     workers: threads for the opening step.
     """
     report = progress or (lambda _m, _f: None)
@@ -122,7 +125,7 @@ def analyse_territory(
         area_crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
     perims = geodesic_perimeter_km(geoms)
     report("parts and neighbours", 0.1)
-    surr = surroundings(table, water=water, window=window)
+    surr = surroundings(table, water=water, window=window, overlap_m=overlap_m)
     hosts = [surrounded_by(s, surround_share=surround_share) for s in surr]
     # mainland = largest part of each party (by area)
     kind = np.array(["exclave"] * n, dtype=object)

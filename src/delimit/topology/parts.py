@@ -15,7 +15,9 @@ Definitions (what the numbers mean)
   landlocked state inside another, such as Lesotho): its ``surrounded_by`` is set, its kind stays
   ``mainland``. A part that another party's land also *covers* (overlapping claims, or one island
   listed under two parties) is surrounded by nobody: it is reported as overlapped by that party
-  (``overlapped_by``), never as its enclave.
+  (``overlapped_by``), never as its enclave. Overlaps reaching less than ``overlap_m`` (default
+  1 km) into the part are taken for slivers where two parties digitised one border differently
+  (the world's country polygons differ by up to about 500 m along shared borders).
 * **Gap to mainland**: the shortest distance from the part to its party's mainland, measured
   geodesically on the WGS84 ellipsoid between the two nearest points, which are found in an
   azimuthal equidistant projection centred on the part.
@@ -82,33 +84,63 @@ def dissolve(parties: Sequence[str], geometries: Sequence[BaseGeometry], *, snap
     return PartTable(np.array(out_p, dtype=object), np.array(out_g, dtype=object))
 
 
-def _without_far_holes(poly: BaseGeometry, line: BaseGeometry, tol_m: float, min_holes: int = 16) -> BaseGeometry:
-    """``poly`` with the holes farther than ``tol_m`` from ``line`` filled.
+class _Pieces:
+    """Shell and hole polygons of each part, with the holes' bounding boxes, built once per part on demand."""
 
-    Filling a hole ``H`` only adds land within ``tol_m`` of ``H``, which ``line`` never reaches, so
-    ``line & buffer(poly, tol_m)`` is unchanged; buffering a neighbour with thousands of lakes is
-    what made the shared-boundary measure slow on national land (Finland, Russia).
+    def __init__(self, geoms: NDArray[np.object_]) -> None:
+        self.geoms = geoms
+        self.cache: dict[int, list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]]] = {}
+
+    def __getitem__(self, j: int) -> list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]]:
+        if j not in self.cache:
+            out = []
+            for p in polygon_parts(self.geoms[j]):
+                holes = shapely.polygons(holes_of(p))
+                out.append((shapely.polygons(shapely.get_exterior_ring(p)), holes, shapely.bounds(holes).reshape(-1, 4)))
+            self.cache[j] = out
+        return self.cache[j]
+
+
+class _RingIndex:
+    """Chunks of one ring in an STRtree (see :func:`delimit.polygons.boundary_chunks`), built on first use."""
+
+    def __init__(self, ring: BaseGeometry) -> None:
+        self.ring = ring
+        self._tree: shapely.STRtree | None = None
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(boundary_chunks([shapely.polygons(self.ring)], size=64)[0])
+        return self._tree
+
+
+def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], rect: tuple[float, float, float, float], near_ring: _RingIndex, tol: float) -> BaseGeometry:
+    """A part (as :class:`_Pieces` gives it) clipped to ``rect``, keeping only the holes within ``tol`` of the ring in ``near_ring``.
+
+    Shell and holes are clipped apart (GEOS ``clip_by_rect`` of a polygon with many holes is
+    quadratic), and a hole farther than ``tol`` from the ring is filled: that only adds land within
+    ``tol`` of the hole, which the ring never reaches, so ``ring & buffer(land, tol)`` is unchanged.
     """
-    polys = shapely.get_parts(poly)
-    if polys.size == 0 or int(shapely.get_num_interior_rings(polys).sum()) < min_holes:
-        return poly
-    shapely.prepare(line)
-    out = []
-    for p in polys:
-        if shapely.get_type_id(p) != 3 or shapely.get_num_interior_rings(p) < min_holes:
-            out.append(p)
+    out: list[BaseGeometry] = []
+    x0, y0, x1, y1 = rect
+    for shell_poly, holes, b in pieces:
+        shell = shapely.clip_by_rect(shell_poly, x0, y0, x1, y1)
+        if shell.is_empty:
             continue
-        holes = holes_of(p)
-        keep = shapely.dwithin(line, shapely.polygons(holes), tol_m)
-        out.append(shapely.polygons(shapely.get_exterior_ring(p), holes[keep]))
-    return out[0] if len(out) == 1 and shapely.get_type_id(poly) == 3 else shapely.geometrycollections(out) if any(shapely.get_type_id(o) != 3 for o in out) else shapely.multipolygons(out)
+        if len(holes):
+            holes = holes[(b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)]
+        if len(holes):
+            hit, _ = near_ring.tree.query(holes, predicate="dwithin", distance=tol)
+            holes = holes[np.unique(hit)]
+        out.extend(polygon_parts(shapely.difference(shell, shapely.multipolygons(list(holes)))) if len(holes) else polygon_parts(shell))
+    return shapely.multipolygons(out) if out else shapely.Polygon()
 
 
 def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: float) -> float:
     """Length (m) of ``ring_local`` within ``tol_m`` of ``other_local`` (both in the same metric frame)."""
     if other_local.is_empty:
         return 0.0
-    other_local = _without_far_holes(other_local, ring_local, tol_m)
     near = shapely.buffer(other_local, tol_m, quad_segs=2)
     return float(shapely.length(shapely.intersection(ring_local, near)))
 
@@ -116,31 +148,40 @@ def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: f
 def _cross_party_pairs(geoms: NDArray[np.object_], party: NDArray[np.object_], tol_deg: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Ordered pairs ``(i, j)`` of parts of different parties within ``tol_deg`` (both orders listed).
 
-    Candidates come from an STRtree on envelopes widened by ``tol_deg``; each unordered pair is then
-    tested once with ``dwithin`` on the *larger* geometry prepared, so a continent's facet index is
-    built once rather than once per small neighbour (``STRtree.query(..., predicate="dwithin")``
-    prepares the query geometry, which re-indexes a huge tree geometry for every small query).
+    Exact, by the argument of :func:`delimit.polygons.meeting_pairs`: two disjoint polygons are
+    within ``tol`` iff one is within ``tol`` of the other's boundary, and a polygon inside another
+    has its first vertex inside it. The boundary test runs on chunks of every part's rings in an
+    STRtree, after dropping same-party candidates by bounding box (a country's own coast would
+    otherwise be most of the work); each part is prepared once. A prepared ``dwithin`` of a part
+    against a neighbour with 100 000 lakes would check a point of every lake.
     """
-    n = len(geoms)
-    if n == 0:
-        return np.array([], dtype=np.intp), np.array([], dtype=np.intp)
+    empty = np.array([], dtype=np.intp)
+    if len(geoms) == 0:
+        return empty, empty.copy()
+    chunks, owner = boundary_chunks(geoms)
     b = shapely.bounds(geoms)
-    left, right = shapely.STRtree(geoms).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
-    keep = (left < right) & (party[left] != party[right])
-    left, right = left[keep], right[keep]
-    size = shapely.get_num_coordinates(geoms)
-    swap = size[left] < size[right]
-    big = np.where(swap, right, left)
-    small = np.where(swap, left, right)
-    hubs = np.unique(big)
-    prepared = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
+    boxes = shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg)
+    qa, qc = shapely.STRtree(chunks).query(boxes)
+    keep = party[qa] != party[owner[qc]]
+    qa, qc = qa[keep], qc[keep]
+    first = shapely.get_point(shapely.get_exterior_ring(geoms), 0)
+    pa, pb = shapely.STRtree(geoms).query(first)
+    keep = party[pa] != party[pb]
+    pa, pb = pa[keep], pb[keep]
+    hubs = np.unique(np.concatenate([qa, pb]))
+    was = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
     shapely.prepare(geoms[hubs])
     try:
-        near = shapely.dwithin(geoms[big], geoms[small], tol_deg) if len(big) else np.array([], dtype=bool)
+        near = shapely.dwithin(geoms[qa], chunks[qc], tol_deg) if len(qa) else np.zeros(0, dtype=bool)
+        inside = shapely.intersects(geoms[pb], first[pa]) if len(pa) else np.zeros(0, dtype=bool)
     finally:
-        shapely.destroy_prepared(geoms[hubs[~prepared]])
-    big, small = big[near], small[near]
-    return np.concatenate([big, small]), np.concatenate([small, big])
+        shapely.destroy_prepared(geoms[hubs[~was]])
+    i = np.concatenate([qa[near], pa[inside]])
+    j = np.concatenate([owner[qc[near]], pb[inside]])
+    if len(i) == 0:
+        return empty, empty.copy()
+    pairs = np.unique(np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1), axis=0)
+    return np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.intp), np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -159,32 +200,50 @@ class Surround:
     overlaps: tuple[str, ...] = ()
 
 
-def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArray[np.intp], tol_deg: float) -> NDArray[np.bool_]:
+def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArray[np.intp], tol_m: float = 2.0, depth_m: float = 1000.0) -> NDArray[np.bool_]:
     """For each pair, whether ``geoms[right]`` covers some of the interior of ``geoms[left]``.
 
-    Two tests, each ignoring anything within ``tol_deg`` of ``right``'s boundary (digitising noise
-    along a shared border): a point inside ``left`` (``point_on_surface``) lies inside ``right``
-    (catches a part held whole by both, such as an island listed under two parties), or a vertex of
-    ``left``'s exterior does (catches a part half covered). Point-in-polygon on prepared geometries:
-    one indexed lookup per point, even for land with 100 000 lakes.
+    Two tests. (1) A point inside ``left`` (``point_on_surface``) lies inside ``right``, more than
+    ``tol_m`` metres from its boundary: a part held whole by both, such as an island listed under
+    two parties, however small. (2) A vertex of ``left``'s exterior lies more than ``depth_m``
+    metres inside ``right``: a part half covered; shallower overlaps are slivers where two parties
+    digitised one border differently. Only vertices within ``right``'s bounding box are tried,
+    found through an STRtree of exterior chunks. Point-in-polygon on prepared geometries: one
+    indexed lookup per point, even for land with 100 000 lakes. The caller lists pairs both ways
+    round and joins the answers (interiors meeting is symmetric; a claim poking into a neighbour has
+    its vertices inside the neighbour, not the other way round). Metres become degrees at each
+    point's latitude, never less than the metric distance in any direction.
+
+    >>> import numpy as np
+    >>> from shapely.geometry import box
+    >>> g = np.array([box(0, 0, 1, 1), box(0, 0, 1, 1), box(1, 0, 2, 1), box(0.9995, 0.2, 2, 0.8)], dtype=object)
+    >>> overlapping(g, np.array([0, 0, 0]), np.array([1, 2, 3])).tolist()  # twin, neighbour, 55 m sliver
+    [True, False, False]
     """
     out = np.zeros(len(left), dtype=bool)
     if len(left) == 0:
         return out
+    tol_deg = _deg(tol_m, float(np.max(np.abs(shapely.bounds(geoms[np.unique(left)])[:, [1, 3]]))))
     hubs = np.unique(right)
     was = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
     shapely.prepare(geoms[hubs])
     try:
-        inner = shapely.point_on_surface(geoms)
-        xy, ring_part = shapely.get_coordinates(shapely.get_exterior_ring(geoms), return_index=True)
-        order = np.argsort(ring_part, kind="stable")
-        starts = np.searchsorted(ring_part[order], np.arange(len(geoms)))
-        ends = np.searchsorted(ring_part[order], np.arange(len(geoms)), side="right")
-        counts = ends[left] - starts[left]
-        pair = np.repeat(np.arange(len(left)), counts)
-        vert = order[np.repeat(starts[left] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))]
-        px = np.concatenate([shapely.get_x(inner[left]), xy[vert, 0]])
-        py = np.concatenate([shapely.get_y(inner[left]), xy[vert, 1]])
+        ul, li = np.unique(left, return_inverse=True)
+        inner = shapely.point_on_surface(geoms[ul])[li]
+        # vertices of left's exterior within right's bounding box: chunks of the exterior in an STRtree
+        chunks, chunk_owner = boundary_chunks(shapely.polygons(shapely.get_exterior_ring(geoms[ul])), size=64)
+        chunk_owner = ul[chunk_owner]
+        b = shapely.bounds(geoms[right])
+        pq, ch = shapely.STRtree(chunks).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
+        keep = chunk_owner[ch] == left[pq]
+        pq, ch = pq[keep], ch[keep]
+        cxy, cidx = shapely.get_coordinates(chunks, return_index=True)
+        cstart = np.searchsorted(cidx, np.arange(len(chunks)))
+        counts = np.bincount(cidx, minlength=len(chunks))[ch]
+        pair = np.repeat(pq, counts)
+        vert = np.repeat(cstart[ch] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        px = np.concatenate([shapely.get_x(inner), cxy[vert, 0]])
+        py = np.concatenate([shapely.get_y(inner), cxy[vert, 1]])
         pp = np.concatenate([np.arange(len(left)), pair])
         inside = shapely.contains_xy(geoms[right[pp]], px, py)
     finally:
@@ -196,7 +255,10 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     owners = right[pp[hit]]
     covering = np.unique(owners)
     chunks, chunk_owner = boundary_chunks(geoms[covering], size=32)
-    pt, ch = shapely.STRtree(chunks).query(shapely.points(px[hit], py[hit]), predicate="dwithin", distance=tol_deg)
+    # metres in degrees at each point, never less than the metric distance in any direction
+    metres = np.where(hit < len(left), tol_m, depth_m)
+    deg = metres / (M_PER_DEG * np.maximum(np.cos(np.radians(py[hit])), 1e-3))
+    pt, ch = shapely.STRtree(chunks).query(shapely.points(px[hit], py[hit]), predicate="dwithin", distance=deg)
     near = np.zeros(len(hit), dtype=bool)
     near[pt[covering[chunk_owner[ch]] == owners[pt]]] = True
     out[pp[hit[~near]]] = True
@@ -209,12 +271,15 @@ def surroundings(
     water: BaseGeometry | None = None,
     window: BaseGeometry | None = None,
     tol_m: float = 1.0,
+    overlap_m: float = 1000.0,
 ) -> list[Surround]:
     """Measure, for every part, how much of its exterior ring lies on each other party's land.
 
     Candidates come from an STRtree (``dwithin`` in degrees with a generous tolerance); each pair is
     then measured in metres in the part's own azimuthal equidistant frame, after clipping the
-    neighbour to the part's bounding box so that a continent is never buffered whole.
+    neighbour to the part's bounding box so that a continent is never buffered whole. A neighbour
+    whose land reaches more than ``overlap_m`` metres into the part also holds it
+    (:func:`overlapping`; thinner overlaps are border slivers of two digitisations).
     """
     geoms = parts.geometry
     n = len(geoms)
@@ -233,7 +298,8 @@ def surroundings(
     out: list[Surround] = []
     order = np.argsort(left, kind="stable")
     left, right = left[order], right[order]
-    over = overlapping(geoms, left, right, tol_deg)
+    over = overlapping(geoms, left, right, tol_m * 2.0, overlap_m)
+    pieces = _Pieces(geoms)
     # interiors meeting is symmetric: a test may see it from one side only (a claim poking into a
     # neighbour has its vertices inside the neighbour, not the other way round)
     key = left.astype(np.int64) * n + right
@@ -250,8 +316,9 @@ def surroundings(
         rect = (bb[0] - pad, bb[1] - pad, bb[2] + pad, bb[3] + pad)
         shared: dict[str, float] = {}
         overlaps = sorted({str(parts.party[j]) for j in right[starts[i] : ends[i]][over[starts[i] : ends[i]]]})
+        ring_tree = _RingIndex(exteriors[i])
         for j in right[starts[i] : ends[i]]:
-            clip = shapely.clip_by_rect(geoms[j], *rect)
+            clip = _land_near(pieces[int(j)], rect, ring_tree, tol_deg * 2)
             if clip.is_empty:
                 continue
             loc = to_local(np.array([clip], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
