@@ -169,17 +169,27 @@ def analyse_territory(
         report(msg, 0.4 + 0.55 * f)
 
     necks = find_necks(geoms[sel_idx], neck_width_m, progress=neck_progress, workers=workers)
+    necks = sorted(necks, key=lambda r: (str(table.party[sel_idx[r.part]]), r.min_width_m))
+    neck_geoms = np.array([rec.geometry for rec in necks], dtype=object)
+
+    def carried(layer: gpd.GeoDataFrame | None, column: str) -> list[list[str]]:
+        """Values of ``column`` for the features of ``layer`` meeting each neck (one STRtree query for all)."""
+        out: list[list[str]] = [[] for _ in necks]
+        if layer is None or not len(layer) or not len(necks):
+            return out
+        ni, fi = shapely.STRtree(layer.geometry.values).query(neck_geoms, predicate="intersects")
+        values = layer[column].astype(str).to_numpy()
+        for k, f in zip(ni.tolist(), fi.tolist(), strict=True):
+            out[k].append(str(values[f]))
+        return [sorted(v) for v in out]
+
+    neck_settlements = carried(settlements, "name")
+    neck_roads = carried(roads, "road_id")
     neck_rows = []
-    for rec in sorted(necks, key=lambda r: (str(table.party[sel_idx[r.part]]), r.min_width_m)):
+    for k, rec in enumerate(necks):
         part = int(sel_idx[rec.part])
-        s_names: list[str] = []
-        if settlements is not None and len(settlements):
-            hit = shapely.STRtree(settlements.geometry.values).query(rec.geometry, predicate="intersects")
-            s_names = sorted(str(settlements["name"].iloc[h]) for h in hit)
-        r_ids: list[str] = []
-        if roads is not None and len(roads):
-            hit = shapely.STRtree(roads.geometry.values).query(rec.geometry, predicate="intersects")
-            r_ids = sorted(str(roads["road_id"].iloc[h]) for h in hit)
+        s_names = neck_settlements[k]
+        r_ids = neck_roads[k]
         neck_rows.append(
             {
                 "party": str(table.party[part]),
