@@ -149,6 +149,8 @@ def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
         ("E", box(0.9, -0.5, 1.1, -0.01)),  # an E islet clear of H
         ("C", box(-0.05, 0.2, 0.05, 0.3)),  # C's claim reaching 0.05 deg into H's mainland
         ("C", box(-2, 0, -1, 1)),  # C's mainland
+        ("S", box(5, 0, 7, 2)),  # S's mainland, drawn without a hole for L
+        ("L", box(5.5, 0.5, 6, 1)),  # L inside it: surrounded by S, and also held by S
     ]
     r = analyse_territory(frame(rows), name="overlaps", neck_width_m=1000.0)
     p = r.parts
@@ -163,6 +165,8 @@ def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
     assert p[(p.party == "H") & (p.kind == "mainland")].iloc[0]["overlapped_by"] == ["C"]
     islet = p[(p.party == "E") & p.geometry.apply(lambda g: g.equals(box(0.9, -0.5, 1.1, -0.01)))].iloc[0]
     assert islet["overlapped_by"] == []
+    lesotho = p[p.party == "L"].iloc[0]
+    assert lesotho["kind"] == "mainland" and lesotho["surrounded_by"] == "S" and lesotho["overlapped_by"] == ["S"]
     parts_json = {q["id"]: q for party in r.to_json()["parties"] for q in party["parts"]}
     assert parts_json[twin_e["id"]]["overlapped_by"] == ["H"]
 

@@ -13,9 +13,11 @@ Definitions (what the numbers mean)
   inland water bodies covering at least ``surround_share`` (default 99 %) of it, and no stretch on
   the data window's edge (beyond which nothing is known). A mainland can also be surrounded (a
   landlocked state inside another, such as Lesotho): its ``surrounded_by`` is set, its kind stays
-  ``mainland``. A part that another party's land also *covers* (overlapping claims, or one island
-  listed under two parties) is surrounded by nobody: it is reported as overlapped by that party
-  (``overlapped_by``), never as its enclave. Overlaps reaching less than ``overlap_m`` (default
+  ``mainland``. A part that another party's land also *covers* (overlapping claims, one island
+  listed under two parties, a host drawn without a hole for its enclave) is reported as overlapped by
+  that party (``overlapped_by``); only that party's land *outside* the part counts towards
+  surrounding it, so a twin island is nobody's enclave while Lesotho inside a South Africa drawn
+  without a hole is still surrounded by South Africa. Overlaps reaching less than ``overlap_m`` (default
   1 km) into the part are taken for slivers where two parties digitised one border differently
   (the world's country polygons differ by up to about 500 m along shared borders).
 * **Gap to mainland**: the shortest distance from the part to its party's mainland, measured
@@ -115,12 +117,13 @@ class _RingIndex:
         return self._tree
 
 
-def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], rect: tuple[float, float, float, float], near_ring: _RingIndex, tol: float) -> BaseGeometry:
+def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], rect: tuple[float, float, float, float], near_ring: _RingIndex, tol: float | None) -> BaseGeometry:
     """A part (as :class:`_Pieces` gives it) clipped to ``rect``, keeping only the holes within ``tol`` of the ring in ``near_ring``.
 
     Shell and holes are clipped apart (GEOS ``clip_by_rect`` of a polygon with many holes is
     quadratic), and a hole farther than ``tol`` from the ring is filled: that only adds land within
     ``tol`` of the hole, which the ring never reaches, so ``ring & buffer(land, tol)`` is unchanged.
+    With ``tol`` None every hole in ``rect`` is kept.
     """
     out: list[BaseGeometry] = []
     x0, y0, x1, y1 = rect
@@ -130,11 +133,31 @@ def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.
             continue
         if len(holes):
             holes = holes[(b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)]
-        if len(holes):
+        if len(holes) and tol is not None:
             hit, _ = near_ring.tree.query(holes, predicate="dwithin", distance=tol)
             holes = holes[np.unique(hit)]
         out.extend(polygon_parts(shapely.difference(shell, shapely.multipolygons(list(holes)))) if len(holes) else polygon_parts(shell))
     return shapely.multipolygons(out) if out else shapely.Polygon()
+
+
+def _difference_or(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    """``a - b``; if the floating-point overlay fails, redone snap-rounded on a 1 mm grid, and then on
+    inputs made valid (projecting into a part's frame can cross two nearly touching rings by a hair)."""
+    try:
+        return shapely.difference(a, b)
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        return shapely.difference(a, b, grid_size=1e-3)
+    except shapely.errors.GEOSException:
+        return shapely.difference(shapely.make_valid(a), shapely.make_valid(b), grid_size=1e-3)
+
+
+def _without_slivers(land: BaseGeometry, half_width_m: float) -> BaseGeometry:
+    """``land`` (metric frame) less every strip narrower than ``2 * half_width_m``: its morphological opening."""
+    if land.is_empty or half_width_m <= 0:
+        return land
+    return shapely.buffer(shapely.buffer(land, -half_width_m, quad_segs=4), half_width_m * 1.01, quad_segs=4)
 
 
 def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: float) -> float:
@@ -189,8 +212,8 @@ class Surround:
     """Who a part's exterior boundary touches: metres shared per party, on water, on the window edge.
 
     ``overlaps`` names the parties whose land also covers some of the part (overlapping claims, or
-    the same island listed under two parties): such a part is not surrounded by them, it is held
-    twice.
+    the same island listed under two parties). ``shared_m`` counts only their land *outside* the
+    part, so an island listed twice is surrounded by sea, not by its twin.
     """
 
     perimeter_m: float
@@ -317,7 +340,8 @@ def surroundings(
         shared: dict[str, float] = {}
         overlaps = sorted({str(parts.party[j]) for j in right[starts[i] : ends[i]][over[starts[i] : ends[i]]]})
         ring_tree = _RingIndex(exteriors[i])
-        for j in right[starts[i] : ends[i]]:
+        covering: dict[str, list[int]] = {}
+        for j, j_over in zip(right[starts[i] : ends[i]], over[starts[i] : ends[i]], strict=True):
             clip = _land_near(pieces[int(j)], rect, ring_tree, tol_deg * 2)
             if clip.is_empty:
                 continue
@@ -326,6 +350,32 @@ def surroundings(
             if length > 0:
                 p = str(parts.party[j])
                 shared[p] = shared.get(p, 0.0) + length
+                if j_over:
+                    covering.setdefault(p, []).append(int(j))
+        # land of a party that also covers the part. If that land goes on all round the part (it holds
+        # at least half of a band 2 * overlap_m wide around it), the part sits inside it and is
+        # surrounded by it. Otherwise only what lies *outside* the part counts, less slivers thinner
+        # than overlap_m (two digitisations of one coast): an island listed under two parties is
+        # surrounded by sea, and land claimed by two parties borders the other one where it really does.
+        # (an island listed under two parties is surrounded by sea, not by its twin; Lesotho inside a
+        # South Africa drawn without a hole is still surrounded by South Africa)
+        for p, js in covering.items():
+            if shared[p] < 0.5 * perims[i]:
+                continue
+            own = to_local(np.array([geoms[i]], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
+            grow = _deg(2.0 * overlap_m, max(abs(bb[1]), abs(bb[3])))
+            wide = (rect[0] - grow, rect[1] - grow, rect[2] + grow, rect[3] + grow)
+            around = [to_local(np.array([_land_near(pieces[j], wide, ring_tree, None)], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0] for j in js]
+            band = _difference_or(shapely.buffer(own, 2.0 * overlap_m, quad_segs=4), own)
+            held = sum(float(shapely.area(shapely.intersection(band, a))) for a in around)
+            if band.area > 0 and held >= 0.5 * band.area:
+                continue  # the party's land goes on all round: the part sits inside it (a host drawn without a hole)
+            inside = outside = 0.0
+            for j, a in zip(js, around, strict=True):
+                near = _land_near(pieces[j], rect, ring_tree, tol_deg * 2)
+                inside += _shared_length(ring, to_local(np.array([near], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0], tol_m)
+                outside += _shared_length(ring, _without_slivers(_difference_or(a, own), overlap_m / 2.0), tol_m)
+            shared[p] = max(0.0, shared[p] - inside + outside)
         water_m = 0.0
         if wtree is not None:
             idx = wtree.query(geoms[i], predicate="dwithin", distance=tol_deg)
@@ -352,11 +402,9 @@ def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float =
     'KGZ'
     >>> surrounded_by(Surround(1000.0, {"KGZ": 600.0, "UZB": 400.0}, 0.0, 0.0)) is None
     True
-    >>> surrounded_by(Surround(1000.0, {"KGZ": 1000.0}, 0.0, 0.0, overlaps=("KGZ",))) is None  # held by both
-    True
     """
     touching = {p: m for p, m in s.shared_m.items() if m >= touch_m}
-    if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0 or s.overlaps:
+    if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0:
         return None
     (host, m), = touching.items()
     if (m + s.water_m) / s.perimeter_m >= surround_share:
