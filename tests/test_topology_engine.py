@@ -151,6 +151,12 @@ def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
         ("C", box(-2, 0, -1, 1)),  # C's mainland
         ("S", box(5, 0, 7, 2)),  # S's mainland, drawn without a hole for L
         ("L", box(5.5, 0.5, 6, 1)),  # L inside it: surrounded by S, and also held by S
+        ("A", shapely.union_all([box(10, 0, 12, 1), box(11, 1, 11.5, 1.5)])),  # A with a peninsula ...
+        ("B", box(11, 1, 11.5, 1.5)),  # ... that B also claims: B's claim borders A at the isthmus only
+        ("B", box(13, 0, 14, 1)),  # B's mainland
+        ("F", box(20, 0, 20.1, 0.1)),  # an island under F ...
+        ("G", box(20.0005, 0.0005, 20.1005, 0.1005)),  # ... and under G, digitised 55 m apart
+        ("G", box(22, 0, 23, 1)),  # G's mainland
     ]
     r = analyse_territory(frame(rows), name="overlaps", neck_width_m=1000.0)
     p = r.parts
@@ -167,6 +173,12 @@ def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
     assert islet["overlapped_by"] == []
     lesotho = p[p.party == "L"].iloc[0]
     assert lesotho["kind"] == "mainland" and lesotho["surrounded_by"] == "S" and lesotho["overlapped_by"] == ["S"]
+    claim = p[(p.party == "B") & (p.kind == "exclave")].iloc[0]
+    assert claim["overlapped_by"] == ["A"] and not isinstance(claim["surrounded_by"], str)
+    isthmus_km = GEOD.inv(11.0, 1.0, 11.5, 1.0)[2] / 1000.0
+    assert abs(claim["shared_boundary_km"]["A"] - isthmus_km) < 0.01 * isthmus_km
+    offset_twin = p[(p.party == "G") & (p.kind == "exclave")].iloc[0]
+    assert offset_twin["overlapped_by"] == ["F"] and not isinstance(offset_twin["surrounded_by"], str)
     parts_json = {q["id"]: q for party in r.to_json()["parties"] for q in party["parts"]}
     assert parts_json[twin_e["id"]]["overlapped_by"] == ["H"]
 
