@@ -112,8 +112,12 @@ def register(app: typer.Typer) -> None:
             emit_text(dumps(json.loads(json.dumps(doc))), out)
             return
         caption = result.crs
+        part_rows = _part_rows(result)
+        part_cols = ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "settlements"]
+        if any(r["overlapped by"] for r in part_rows):  # overlapping claims in one scenario: show who else holds each part
+            part_cols.insert(6, "overlapped by")
         tables = [
-            rich_table(_part_rows(result), ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "settlements"], title=f"{main.name}: parts", caption=caption),
+            rich_table(part_rows, part_cols, title=f"{main.name}: parts", caption=caption),
             rich_table(_neck_rows(result), ["party", "part", "min width m", "length km", "at (lon, lat)", "settlements", "roads"], title=f"{main.name}: necks narrower than {neck_width:g} m"),
         ]
         if disputed is not None:
