@@ -176,8 +176,9 @@ def _wiggly_land() -> Polygon:
 
 
 def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Residue edges classified by exact edge matching (plus distance for the rest) agree with a
-    prepared ``dwithin`` of every edge midpoint against the opening (the plain method)."""
+    """Residue edges classified by what lies across them (land: interface) and by exact edge
+    matching plus distance agree with a prepared ``dwithin`` of every edge midpoint against the
+    opening (the plain method)."""
     import delimit.topology.widths as W
 
     land = _wiggly_land()
@@ -186,7 +187,7 @@ def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # ty
         if limit:
             monkeypatch.setattr(W, "TILE_VERTICES", limit)
         opened, residue = W.open_polygons(np.array([land], dtype=object), radius)
-        fast = W.bridge_pieces(opened, residue, radius)
+        fast = W.bridge_pieces(opened, residue, radius, np.array([land], dtype=object))
 
         def oracle(geoms, owner, a, b):  # type: ignore[no-untyped-def]
             return np.zeros(len(a), dtype=bool)

@@ -166,7 +166,7 @@ def find_necks(
 
     def run(idx: NDArray[np.int64]) -> list[tuple[int, BaseGeometry, list[LineString], list[LineString]]]:
         opened, residue = open_polygons(local[idx], radius[idx], QUAD_SEGS)
-        return [(int(idx[k]), piece, sides, holes) for k, piece, sides, holes in bridge_pieces(opened, residue, radius[idx])]
+        return [(int(idx[k]), piece, sides, holes) for k, piece, sides, holes in bridge_pieces(opened, residue, radius[idx], local[idx])]
 
     candidates: list[tuple[int, BaseGeometry, list[LineString], list[LineString]]] = []
     report("opening parts", 0.0)

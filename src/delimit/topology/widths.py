@@ -249,6 +249,35 @@ def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_s
     return opened, residue
 
 
+#: How far beyond an edge's midpoint :func:`_across_is_land` looks (m): far above rounding at
+#: continental coordinates (1e-9 m), far below any real feature.
+ACROSS_M = 1e-3
+
+
+def _across_is_land(polys: NDArray[np.object_], owner: NDArray[np.intp], a: NDArray[np.float64], b: NDArray[np.float64], piece_left: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Whether the land of ``polys[owner[k]]`` lies just across edge ``a[k]-b[k]`` from its piece.
+
+    The piece lies to the left of the edge where ``piece_left`` is set; the point :data:`ACROSS_M`
+    beyond the midpoint on the other side is tested against the (prepared) polygon. A residue edge
+    with land across it borders the opening; one with no land across it is the polygon's own
+    boundary. One indexed point-in-polygon per edge, even for land with 100 000 lakes.
+    """
+    d = b - a
+    length = np.hypot(d[:, 0], d[:, 1])
+    length[length == 0] = 1.0
+    sign = np.where(piece_left, 1.0, -1.0)  # right of the edge when the piece is on its left
+    nx, ny = sign * d[:, 1] / length, -sign * d[:, 0] / length
+    qx = (a[:, 0] + b[:, 0]) / 2.0 + ACROSS_M * nx
+    qy = (a[:, 1] + b[:, 1]) / 2.0 + ACROSS_M * ny
+    hubs = np.unique(owner)
+    was = np.array([shapely.is_prepared(g) for g in polys[hubs]], dtype=bool)
+    shapely.prepare(polys[hubs])
+    try:
+        return np.asarray(shapely.contains_xy(polys[owner], qx, qy), dtype=bool)
+    finally:
+        shapely.destroy_prepared(polys[hubs[~was]])
+
+
 def _edge_keys(owner: NDArray[np.intp], a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.uint64], NDArray[np.float64]]:
     """A 64-bit hash of each undirected edge ``a-b`` of geometry ``owner``, and its endpoints in a fixed order."""
     swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
@@ -309,11 +338,14 @@ def _near_boundary(geoms: NDArray[np.object_], owner: NDArray[np.intp], xy: NDAr
     return out
 
 
-def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64]) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
+def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64], polys: NDArray[np.object_] | None = None) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
     """The residue pieces that are necks, with their sides, as ``(polygon index, piece, sides)``.
 
-    Each boundary edge of a residue piece is classified by its midpoint: on the opening (within a
-    tiny tolerance) it is an *interface* edge, otherwise a *side* edge of the original polygon.
+    Each boundary edge of a residue piece is either an *interface* edge (on the opening: across it
+    lies opened land) or a *side* edge (on the polygon's boundary: across it lies no land). Given
+    the polygons ``polys``, an edge is classified by a point :data:`ACROSS_M` beyond its midpoint,
+    outside the piece: in the polygon, the edge is an interface (:func:`_across_is_land`). Without
+    them, by its midpoint's distance to the opening (within a tiny tolerance: interface).
     Pieces with two or more interface runs (counted cyclically round each ring) are necks; the side
     runs between them are returned as LineStrings in ring order (``sides``), with the rings of
     holes that never meet the opening (``holes``: lakes or pockets inside the stretch). Vectorised
@@ -335,10 +367,16 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
     mids = (xy[e0] + xy[e0 + 1]) / 2.0
     edge_ring = ring_of[e0]
     edge_owner = owner[ring_comp[edge_ring]]
-    tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
-    on_open = _on_boundary_edges(opened, edge_owner, xy[e0], xy[e0 + 1])
-    rest = np.flatnonzero(~on_open)
-    on_open[rest] = _near_boundary(opened, edge_owner[rest], mids[rest], tol[rest])
+    if polys is not None:
+        holes = np.ones(len(rings), dtype=bool)
+        holes[np.searchsorted(ring_comp, np.arange(len(comps)))] = False  # each piece's first ring is its shell
+        left = shapely.is_ccw(rings) != holes  # the piece lies to the left of the ring's direction
+        on_open = _across_is_land(np.asarray(polys, dtype=object), edge_owner, xy[e0], xy[e0 + 1], left[edge_ring])
+    else:
+        tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
+        on_open = _on_boundary_edges(opened, edge_owner, xy[e0], xy[e0 + 1])
+        rest = np.flatnonzero(~on_open)
+        on_open[rest] = _near_boundary(opened, edge_owner[rest], mids[rest], tol[rest])
     # count cyclic runs of interface edges per ring: a run starts where on_open and the previous
     # edge of the same ring (cyclically) is not
     n_edges = np.bincount(edge_ring, minlength=len(rings))
@@ -513,7 +551,7 @@ def part_widths(polygon: BaseGeometry, threshold_m: float, *, quad_segs: int = Q
     opened, residue = open_polygons(polys, radii, quad_segs)
     necks = [
         _neck_from(piece, sides, cut)
-        for _, piece, sides, holes in bridge_pieces(opened, residue, radii)
+        for _, piece, sides, holes in bridge_pieces(opened, residue, radii, polys)
         for cut in arm_cuts(sides, holes)
     ]
     return sorted((n for n in necks if n.min_width_m < threshold_m), key=lambda n: n.min_width_m)
