@@ -176,9 +176,8 @@ def _wiggly_land() -> Polygon:
 
 
 def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Residue edges classified by what lies across them (land: interface) and by exact edge
-    matching plus distance agree with a prepared ``dwithin`` of every edge midpoint against the
-    opening (the plain method)."""
+    """Residue edges classified by what lies across them (land: interface) agree with the plain
+    method, a prepared ``dwithin`` of every edge midpoint against the opening, whole and tiled."""
     import delimit.topology.widths as W
 
     land = _wiggly_land()
@@ -188,17 +187,7 @@ def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # ty
             monkeypatch.setattr(W, "TILE_VERTICES", limit)
         opened, residue = W.open_polygons(np.array([land], dtype=object), radius)
         fast = W.bridge_pieces(opened, residue, radius, np.array([land], dtype=object))
-
-        def oracle(geoms, owner, a, b):  # type: ignore[no-untyped-def]
-            return np.zeros(len(a), dtype=bool)
-
-        def near(geoms, owner, xy, tol):  # type: ignore[no-untyped-def]
-            return shapely.dwithin(geoms[owner], shapely.points(xy), tol)
-
-        with monkeypatch.context() as m:
-            m.setattr(W, "_on_boundary_edges", oracle)
-            m.setattr(W, "_near_boundary", near)
-            slow = W.bridge_pieces(opened, residue, radius)
+        slow = W.bridge_pieces(opened, residue, radius)
         assert len(fast) >= 2
         assert [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in fast] == [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in slow]
         assert all(sf.equals(ss) for (_, _, a, _), (_, _, b, _) in zip(fast, slow, strict=True) for sf, ss in zip(a, b, strict=True))

@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from delimit.polygons import boundary_chunks, holes_of, meeting_pairs, polygon_parts, union_polygons
+from delimit.polygons import holes_of, meeting_pairs, polygon_parts, union_polygons
 
 #: Chords per quarter circle in the opening's buffers.
 QUAD_SEGS = 16
@@ -278,66 +278,6 @@ def _across_is_land(polys: NDArray[np.object_], owner: NDArray[np.intp], a: NDAr
         shapely.destroy_prepared(polys[hubs[~was]])
 
 
-def _edge_keys(owner: NDArray[np.intp], a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.uint64], NDArray[np.float64]]:
-    """A 64-bit hash of each undirected edge ``a-b`` of geometry ``owner``, and its endpoints in a fixed order."""
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    lo = np.where(swap[:, None], b, a)
-    hi = np.where(swap[:, None], a, b)
-    ends = np.column_stack([lo, hi])
-    words = np.ascontiguousarray(ends).view(np.uint64)
-    h = owner.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        for k in range(4):
-            h = (h ^ words[:, k]) * np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(31)
-    return h, ends
-
-
-def _on_boundary_edges(geoms: NDArray[np.object_], owner: NDArray[np.intp], a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Whether each segment ``a[k]-b[k]`` is, coordinate for coordinate, an edge of ``geoms[owner[k]]``'s boundary.
-
-    Overlays keep their inputs' vertices exactly, so most edges of ``P - O`` are edges of ``P`` or of
-    ``O`` verbatim; matching them by hash (each match then checked coordinate by coordinate) spares
-    a distance query for all but the few edges that overlays split.
-    """
-    rings, ring_geom = shapely.get_rings(shapely.get_parts(geoms, return_index=True)[0], return_index=True)
-    _, part_owner = shapely.get_parts(geoms, return_index=True)
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = np.flatnonzero(ring_of[1:] == ring_of[:-1])
-    if len(same) == 0 or len(a) == 0:
-        return np.zeros(len(a), dtype=bool)
-    gk, gends = _edge_keys(part_owner[ring_geom[ring_of[same]]], xy[same], xy[same + 1])
-    order = np.argsort(gk, kind="stable")
-    gk, gends = gk[order], gends[order]
-    qk, qends = _edge_keys(owner, a, b)
-    q = np.argsort(qk)  # sorted queries walk the sorted keys in order (cache-friendly)
-    pos = np.empty(len(qk), dtype=np.intp)
-    pos[q] = np.minimum(np.searchsorted(gk, qk[q]), len(gk) - 1)
-    return (gk[pos] == qk) & np.all(gends[pos] == qends, axis=1)
-
-
-#: Vertices per boundary chunk in :func:`_near_boundary` (small: each point is measured to few edges).
-CHUNK = 32
-
-
-def _near_boundary(geoms: NDArray[np.object_], owner: NDArray[np.intp], xy: NDArray[np.float64], tol: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Whether each point ``xy[k]`` lies within ``tol[k]`` of the boundary of ``geoms[owner[k]]``.
-
-    The boundaries are cut into chunks in one STRtree, so a point meets only the few chunks near it:
-    a prepared ``dwithin`` against a whole opened country (Canada: 176 k pieces) took 19 s for its
-    edges, this under a second.
-    """
-    out = np.zeros(len(xy), dtype=bool)
-    if len(xy) == 0:
-        return out
-    chunks, chunk_owner = boundary_chunks(geoms, size=CHUNK)
-    if len(chunks) == 0:
-        return out
-    pt, ch = shapely.STRtree(chunks).query(shapely.points(xy), predicate="dwithin", distance=tol)
-    out[pt[chunk_owner[ch] == owner[pt]]] = True
-    return out
-
-
 def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64], polys: NDArray[np.object_] | None = None) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
     """The residue pieces that are necks, with their sides, as ``(polygon index, piece, sides)``.
 
@@ -345,7 +285,8 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
     lies opened land) or a *side* edge (on the polygon's boundary: across it lies no land). Given
     the polygons ``polys``, an edge is classified by a point :data:`ACROSS_M` beyond its midpoint,
     outside the piece: in the polygon, the edge is an interface (:func:`_across_is_land`). Without
-    them, by its midpoint's distance to the opening (within a tiny tolerance: interface).
+    them, by its midpoint's distance to the opening (within a tiny tolerance: interface), which also
+    takes coast grazing the opening for an interface.
     Pieces with two or more interface runs (counted cyclically round each ring) are necks; the side
     runs between them are returned as LineStrings in ring order (``sides``), with the rings of
     holes that never meet the opening (``holes``: lakes or pockets inside the stretch). Vectorised
@@ -372,11 +313,10 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
         holes[np.searchsorted(ring_comp, np.arange(len(comps)))] = False  # each piece's first ring is its shell
         left = shapely.is_ccw(rings) != holes  # the piece lies to the left of the ring's direction
         on_open = _across_is_land(np.asarray(polys, dtype=object), edge_owner, xy[e0], xy[e0 + 1], left[edge_ring])
-    else:
+    else:  # the plain method (slow on national land: a prepared dwithin walks every lake)
         tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
-        on_open = _on_boundary_edges(opened, edge_owner, xy[e0], xy[e0 + 1])
-        rest = np.flatnonzero(~on_open)
-        on_open[rest] = _near_boundary(opened, edge_owner[rest], mids[rest], tol[rest])
+        shapely.prepare(opened)
+        on_open = np.asarray(shapely.dwithin(opened[edge_owner], shapely.points(mids), tol), dtype=bool)
     # count cyclic runs of interface edges per ring: a run starts where on_open and the previous
     # edge of the same ring (cyclically) is not
     n_edges = np.bincount(edge_ring, minlength=len(rings))
