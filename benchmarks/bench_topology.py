@@ -20,10 +20,11 @@ the straightforward baseline, pairwise ``shapely.intersects`` of every part agai
 
 Also printed: the largest enclaves with their hosts, necks per country, parts held by two countries
 (the data has overlapping polygons: disputed areas, islands listed twice, hosts drawn without holes
-for their enclaves) and landlocked mainlands. Measured on 2026-11-29 (2 cores): census 255-261 s,
-baseline extrapolated 1070-1127 s (x4.1-4.4), peak memory about 5.8 GiB; 81 879 parts, 91 enclaves,
-140 156 necks < 1 km (Russia 64 007, Canada 25 873: mostly land between lakes). The two-minute
-aim is not met: the opening (GEOS buffers, about 20 us per vertex) takes about 165 s of it.
+for their enclaves) and landlocked mainlands. Measured on 2026-11-29 (2 cores): census 248 s,
+baseline extrapolated 1258 s (x5.1; the baseline varies 1027-1258 s between runs), peak memory
+4.7 GiB; 81 879 parts, 91 enclaves, 140 977 necks < 1 km (Russia 64 287, Canada 26 074: mostly land
+between lakes). The two-minute aim is not met: the opening (GEOS buffers, about 20 us per vertex)
+takes about 150 s of it.
 
 Usage: ``python benchmarks/bench_topology.py [--limit N] [--baseline-seconds 25]``.
 """
