@@ -164,6 +164,23 @@ def test_failed_overlay_is_redone_with_snap_rounding(monkeypatch) -> None:  # ty
     assert [round(g.area, 9) for g in out] == [3.0, 1.0]
 
 
+def test_overlay_on_invalid_input_is_redone_on_valid_input(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """When even the snap-rounded overlay fails (input made invalid by projection), both inputs are made valid first."""
+    from delimit.polygons import robust_difference
+
+    real = shapely.difference
+
+    def picky(a, b, grid_size=None, **kw):  # type: ignore[no-untyped-def]
+        if not (shapely.is_valid(a) and shapely.is_valid(b)):
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real(a, b, grid_size=grid_size, **kw)
+
+    monkeypatch.setattr(shapely, "difference", picky)
+    bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])  # self-crossing: two triangles of area 1
+    out = robust_difference([bowtie], [box(0, 0, 0.5, 2)], 1e-3)
+    assert abs(out[0].area - (2.0 - 0.75)) < 1e-9
+
+
 def _wiggly_land() -> Polygon:
     """A wiggly coast with two corridors and lakes (as in the tiling test)."""
     rng = np.random.default_rng(5)

@@ -167,4 +167,33 @@ def union_polygons(polys: ArrayLike) -> list[shapely.Geometry]:
     return list(parts)
 
 
-__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "union_polygons"]
+def robust_difference(a: ArrayLike, b: ArrayLike, grid: float) -> NDArray[np.object_]:
+    """``a - b`` element-wise, still answering where a floating-point overlay fails.
+
+    An element whose overlay raises (a GEOS "non-noded intersection" or "side location conflict",
+    seen on a few of the world's 80 000 coastlines) is redone with snap-rounding on a ``grid``
+    (geometry units; no vertex moves by more than half of it), and if that fails too, on both inputs
+    made valid first (projecting can make two rings that touch cross by a hair).
+
+    >>> from shapely.geometry import box
+    >>> [round(g.area, 6) for g in robust_difference([box(0, 0, 2, 2)], [box(1, 1, 3, 3)], 1e-3)]
+    [3.0]
+    """
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    try:
+        return np.asarray(shapely.difference(a, b), dtype=object)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(a), dtype=object)
+        for k in range(len(a)):
+            try:
+                out[k] = shapely.difference(a[k], b[k])
+            except shapely.errors.GEOSException:
+                try:
+                    out[k] = shapely.difference(a[k], b[k], grid_size=grid)
+                except shapely.errors.GEOSException:
+                    out[k] = shapely.difference(shapely.make_valid(a[k]), shapely.make_valid(b[k]), grid_size=grid)
+        return out
+
+
+__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "robust_difference", "union_polygons"]

@@ -38,7 +38,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import GEOD
-from delimit.polygons import boundary_chunks, chunked_boundaries, holes_of, polygon_parts
+from delimit.polygons import boundary_chunks, chunked_boundaries, holes_of, polygon_parts, robust_difference
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
 
 #: metres per degree of latitude (for converting small tolerances to degrees; generous on purpose)
@@ -138,19 +138,6 @@ def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.
             holes = holes[np.unique(hit)]
         out.extend(polygon_parts(shapely.difference(shell, shapely.multipolygons(list(holes)))) if len(holes) else polygon_parts(shell))
     return shapely.multipolygons(out) if out else shapely.Polygon()
-
-
-def _difference_or(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
-    """``a - b``; if the floating-point overlay fails, redone snap-rounded on a 1 mm grid, and then on
-    inputs made valid (projecting into a part's frame can cross two nearly touching rings by a hair)."""
-    try:
-        return shapely.difference(a, b)
-    except shapely.errors.GEOSException:
-        pass
-    try:
-        return shapely.difference(a, b, grid_size=1e-3)
-    except shapely.errors.GEOSException:
-        return shapely.difference(shapely.make_valid(a), shapely.make_valid(b), grid_size=1e-3)
 
 
 def _without_slivers(land: BaseGeometry, half_width_m: float) -> BaseGeometry:
@@ -366,7 +353,7 @@ def surroundings(
             grow = _deg(2.0 * overlap_m, max(abs(bb[1]), abs(bb[3])))
             wide = (rect[0] - grow, rect[1] - grow, rect[2] + grow, rect[3] + grow)
             around = [to_local(np.array([_land_near(pieces[j], wide, ring_tree, None)], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0] for j in js]
-            band = _difference_or(shapely.buffer(own, 2.0 * overlap_m, quad_segs=4), own)
+            band = robust_difference([shapely.buffer(own, 2.0 * overlap_m, quad_segs=4)], [own], 1e-3)[0]
             held = sum(float(shapely.area(shapely.intersection(band, a))) for a in around)
             if band.area > 0 and held >= 0.5 * band.area:
                 continue  # the party's land goes on all round: the part sits inside it (a host drawn without a hole)
@@ -374,7 +361,7 @@ def surroundings(
             for j, a in zip(js, around, strict=True):
                 near = _land_near(pieces[j], rect, ring_tree, tol_deg * 2)
                 inside += _shared_length(ring, to_local(np.array([near], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0], tol_m)
-                outside += _shared_length(ring, _without_slivers(_difference_or(a, own), overlap_m / 2.0), tol_m)
+                outside += _shared_length(ring, _without_slivers(robust_difference([a], [own], 1e-3)[0], overlap_m / 2.0), tol_m)
             shared[p] = max(0.0, shared[p] - inside + outside)
         water_m = 0.0
         if wtree is not None:

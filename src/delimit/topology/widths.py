@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from delimit.polygons import holes_of, meeting_pairs, polygon_parts, union_polygons
+from delimit.polygons import holes_of, meeting_pairs, polygon_parts, robust_difference, union_polygons
 
 #: Chords per quarter circle in the opening's buffers.
 QUAD_SEGS = 16
@@ -101,19 +101,8 @@ SNAP_GRID_M = 1e-3
 
 
 def _difference(a: NDArray[np.object_], b: NDArray[np.object_]) -> NDArray[np.object_]:
-    """``a - b`` element-wise; an element whose floating-point overlay fails (a GEOS "non-noded
-    intersection", seen on a few of the world's 80 000 coastlines) is redone with snap-rounding on a
-    :data:`SNAP_GRID_M` grid, which is robust and moves no vertex by more than half a millimetre."""
-    try:
-        return np.asarray(shapely.difference(a, b), dtype=object)
-    except shapely.errors.GEOSException:
-        out = np.empty(len(a), dtype=object)
-        for k in range(len(a)):
-            try:
-                out[k] = shapely.difference(a[k], b[k])
-            except shapely.errors.GEOSException:
-                out[k] = shapely.difference(a[k], b[k], grid_size=SNAP_GRID_M)
-        return out
+    """``a - b`` element-wise, snap-rounded on a :data:`SNAP_GRID_M` grid where floating point fails (:func:`delimit.polygons.robust_difference`)."""
+    return robust_difference(a, b, SNAP_GRID_M)
 
 
 def _opening(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
