@@ -104,6 +104,8 @@ def analyse_territory(
     where = name or "<territory>"
     if not np.isfinite(neck_width_m) or neck_width_m <= 0:
         raise InputError(where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width")
+    if not np.isfinite(overlap_m) or overlap_m < 0:
+        raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
     _check_territory(territory, where, workers)
     known = set(territory["party"].astype(str))
     if parties is not None:
@@ -258,6 +260,7 @@ def analyse(
     *,
     neck_width_m: float = 1000.0,
     parties: Sequence[str] | None = None,
+    overlap_m: float = 1000.0,
     progress: ProgressFn | None = None,
 ) -> TopologyResult:
     """Parts (mainland, exclaves, enclaves with their hosts), necks and gaps of every party.
@@ -274,6 +277,7 @@ def analyse(
         name=scenario.name,
         neck_width_m=neck_width_m,
         parties=parties,
+        overlap_m=overlap_m,
         progress=progress,
         provenance=scenario.provenance.as_dict(),
         data_marks=scenario.data_marks(["territory", "settlements", "roads", "water_bodies"]),
