@@ -128,18 +128,22 @@ def test_aeqd_round_trip(lon0: float, lat0: float, dx: float, dy: float) -> None
     assert abs(x[0] - dx) < 1e-4 and abs(y[0] - dy) < 1e-4
 
 
+def _wiggly_land(seed: int = 5, vertices: int = 3000, lakes: int = 60) -> Polygon:
+    """A wiggly coast (many vertices), three wide lands joined by corridors of 180 m and 420 m, and square lakes."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
+    blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
+    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
+    squares = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (lakes, 2))]
+    return land.difference(shapely.union_all(squares))
+
+
 def test_tiled_opening_finds_the_same_necks(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Opening tile by tile (big polygons) gives the same necks as opening the polygon whole."""
     import delimit.topology.widths as W
 
-    rng = np.random.default_rng(3)
-    # a wiggly coast (many vertices), three wide lands joined by corridors of 180 m and 420 m, and lakes
-    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
-    r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
-    blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
-    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
-    lakes = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (40, 2))]
-    land = land.difference(shapely.union_all(lakes))
+    land = _wiggly_land(seed=3, vertices=4000, lakes=40)
     whole = W.part_widths(land, 1000.0)
     monkeypatch.setattr(W, "TILE_VERTICES", 300)
     tiled = W.part_widths(land, 1000.0)
@@ -179,17 +183,6 @@ def test_overlay_on_invalid_input_is_redone_on_valid_input(monkeypatch) -> None:
     bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])  # self-crossing: two triangles of area 1
     out = robust_difference([bowtie], [box(0, 0, 0.5, 2)], 1e-3)
     assert abs(out[0].area - (2.0 - 0.75)) < 1e-9
-
-
-def _wiggly_land() -> Polygon:
-    """A wiggly coast with two corridors and lakes (as in the tiling test)."""
-    rng = np.random.default_rng(5)
-    t = np.linspace(0, 2 * np.pi, 3000, endpoint=False)
-    r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
-    blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
-    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
-    lakes = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (60, 2))]
-    return land.difference(shapely.union_all(lakes))
 
 
 def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,9 @@ whatever coordinates they are given: they measure nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
@@ -41,6 +44,33 @@ def polygon_parts(geom: shapely.Geometry) -> list[shapely.Geometry]:
         elif t in (6, 7):
             out.extend(polygon_parts(p))
     return out
+
+
+@contextmanager
+def prepared(geoms: ArrayLike) -> Iterator[None]:
+    """Prepare the distinct geometries of ``geoms`` for the block; unprepare those that were not before.
+
+    Vectorised predicates use a prepared first argument, so a geometry repeated across many pairs
+    builds its index once.
+
+    >>> from shapely.geometry import box
+    >>> g = np.array([box(0, 0, 1, 1)], dtype=object)
+    >>> with prepared(g):
+    ...     bool(shapely.is_prepared(g[0]))
+    True
+    >>> bool(shapely.is_prepared(g[0]))
+    False
+    """
+    arr = np.asarray(geoms, dtype=object)
+    hubs = list({id(g): g for g in arr}.values())
+    was = [bool(shapely.is_prepared(g)) for g in hubs]
+    shapely.prepare(hubs)
+    try:
+        yield
+    finally:
+        fresh = [g for g, w in zip(hubs, was, strict=True) if not w]
+        if fresh:
+            shapely.destroy_prepared(fresh)
 
 
 def chunked_boundaries(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
@@ -111,13 +141,8 @@ def meeting_pairs(a_geoms: ArrayLike, b_geoms: ArrayLike | None = None) -> tuple
     pa, pb = shapely.STRtree(b).query(first)
     if same:
         pa, pb = pa[pa != pb], pb[pa != pb]
-    hubs = np.unique(pb)
-    was = np.array([shapely.is_prepared(g) for g in b[hubs]], dtype=bool)
-    shapely.prepare(b[hubs])
-    try:
+    with prepared(b[np.unique(pb)]):
         inside = shapely.intersects(b[pb], first[pa]) if len(pa) else np.zeros(0, dtype=bool)
-    finally:
-        shapely.destroy_prepared(b[hubs[~was]])
     i = np.concatenate([qa, pa[inside]]).astype(np.intp)
     j = np.concatenate([owner[qc], pb[inside]]).astype(np.intp)
     if same:
@@ -196,4 +221,4 @@ def robust_difference(a: ArrayLike, b: ArrayLike, grid: float) -> NDArray[np.obj
         return out
 
 
-__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "robust_difference", "union_polygons"]
+__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "prepared", "robust_difference", "union_polygons"]

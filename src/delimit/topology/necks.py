@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from delimit.crs import GEOD
 from delimit.validity import is_valid
 from delimit.topology.projection import aeqd_inverse, centres, from_tangent, max_angle, scale_margin, to_local, to_tangent, to_wgs84
-from delimit.topology.widths import QUAD_SEGS, arc_factor, arm_cuts_one, bridge_pieces, narrowest_cut, open_polygons
+from delimit.topology.widths import QUAD_SEGS, arc_factor, arm_cuts_one, arm_pairs, bridge_pieces, narrowest_cut, open_polygons
 
 ProgressFn = Callable[[str, float], None]
 
@@ -203,8 +203,7 @@ def _measure(
     arm_i: list[int] = []
     arm_j: list[int] = []
     for c, (_, _, sides, _) in enumerate(candidates):
-        n = len(sides)
-        for i, j in [(0, 1)] if n == 2 else [(i, (i + 1) % n) for i in range(n)]:
+        for i, j in arm_pairs(len(sides)):
             arm_c.append(c)
             arm_i.append(i)
             arm_j.append(j)
@@ -216,9 +215,8 @@ def _measure(
     side_b = np.array([candidates[c][2][j] for c, j in zip(arm_c, arm_j, strict=True)], dtype=object)
     has_holes = np.array([len(candidates[c][3]) > 0 for c in arm_c], dtype=bool)
     local_w = np.asarray(shapely.distance(side_a, side_b), dtype=float)
-    local_xy = np.zeros((len(ac), 2))
     pa, pb = _ends(np.asarray(shapely.shortest_line(side_a, side_b), dtype=object))
-    local_xy[:] = (pa + pb) / 2.0
+    local_xy = (pa + pb) / 2.0
     for k in np.flatnonzero(has_holes):
         cut = arm_cuts_one(candidates[ac[k]][2], candidates[ac[k]][3], int(ai[k]), int(aj[k]))
         local_w[k], local_xy[k] = cut.length, cut.location

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -38,7 +39,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import GEOD
-from delimit.polygons import boundary_chunks, chunked_boundaries, holes_of, polygon_parts, robust_difference
+from delimit.polygons import boundary_chunks, chunked_boundaries, holes_of, polygon_parts, prepared, robust_difference
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
 
 #: metres per degree of latitude (for converting small tolerances to degrees; generous on purpose)
@@ -108,13 +109,10 @@ class _RingIndex:
 
     def __init__(self, ring: BaseGeometry) -> None:
         self.ring = ring
-        self._tree: shapely.STRtree | None = None
 
-    @property
+    @cached_property
     def tree(self) -> shapely.STRtree:
-        if self._tree is None:
-            self._tree = shapely.STRtree(boundary_chunks([shapely.polygons(self.ring)], size=64)[0])
-        return self._tree
+        return shapely.STRtree(boundary_chunks([shapely.polygons(self.ring)], size=64)[0])
 
 
 def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], rect: tuple[float, float, float, float], near_ring: _RingIndex, tol: float | None) -> BaseGeometry:
@@ -178,14 +176,9 @@ def _cross_party_pairs(geoms: NDArray[np.object_], party: NDArray[np.object_], t
     pa, pb = shapely.STRtree(geoms).query(first)
     keep = party[pa] != party[pb]
     pa, pb = pa[keep], pb[keep]
-    hubs = np.unique(np.concatenate([qa, pb]))
-    was = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
-    shapely.prepare(geoms[hubs])
-    try:
+    with prepared(geoms[np.unique(np.concatenate([qa, pb]))]):
         near = shapely.dwithin(geoms[qa], chunks[qc], tol_deg) if len(qa) else np.zeros(0, dtype=bool)
         inside = shapely.intersects(geoms[pb], first[pa]) if len(pa) else np.zeros(0, dtype=bool)
-    finally:
-        shapely.destroy_prepared(geoms[hubs[~was]])
     i = np.concatenate([qa[near], pa[inside]])
     j = np.concatenate([owner[qc[near]], pb[inside]])
     if len(i) == 0:
@@ -219,10 +212,10 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     metres inside ``right``: a part half covered; shallower overlaps are slivers where two parties
     digitised one border differently. Only vertices within ``right``'s bounding box are tried,
     found through an STRtree of exterior chunks. Point-in-polygon on prepared geometries: one
-    indexed lookup per point, even for land with 100 000 lakes. The caller lists pairs both ways
-    round and joins the answers (interiors meeting is symmetric; a claim poking into a neighbour has
-    its vertices inside the neighbour, not the other way round). Metres become degrees at each
-    point's latitude, never less than the metric distance in any direction.
+    indexed lookup per point, even for land with 100 000 lakes. Interiors meeting is symmetric, so
+    where ``(i, j)`` and ``(j, i)`` are both listed, each gets the answer of either test, from
+    either side. Metres become degrees at each point's latitude, never less than the metric distance
+    in any direction.
 
     >>> import numpy as np
     >>> from shapely.geometry import box
@@ -234,30 +227,25 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     if len(left) == 0:
         return out
     tol_deg = _deg(tol_m, float(np.max(np.abs(shapely.bounds(geoms[np.unique(left)])[:, [1, 3]]))))
-    hubs = np.unique(right)
-    was = np.array([shapely.is_prepared(g) for g in geoms[hubs]], dtype=bool)
-    shapely.prepare(geoms[hubs])
-    try:
-        ul, li = np.unique(left, return_inverse=True)
-        inner = shapely.point_on_surface(geoms[ul])[li]
-        # vertices of left's exterior within right's bounding box: chunks of the exterior in an STRtree
-        chunks, chunk_owner = boundary_chunks(shapely.polygons(shapely.get_exterior_ring(geoms[ul])), size=64)
-        chunk_owner = ul[chunk_owner]
-        b = shapely.bounds(geoms[right])
-        pq, ch = shapely.STRtree(chunks).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
-        keep = chunk_owner[ch] == left[pq]
-        pq, ch = pq[keep], ch[keep]
-        cxy, cidx = shapely.get_coordinates(chunks, return_index=True)
-        cstart = np.searchsorted(cidx, np.arange(len(chunks)))
-        counts = np.bincount(cidx, minlength=len(chunks))[ch]
-        pair = np.repeat(pq, counts)
-        vert = np.repeat(cstart[ch] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        px = np.concatenate([shapely.get_x(inner), cxy[vert, 0]])
-        py = np.concatenate([shapely.get_y(inner), cxy[vert, 1]])
-        pp = np.concatenate([np.arange(len(left)), pair])
+    ul, li = np.unique(left, return_inverse=True)
+    inner = shapely.point_on_surface(geoms[ul])[li]
+    # vertices of left's exterior within right's bounding box: chunks of the exterior in an STRtree
+    chunks, chunk_owner = boundary_chunks(shapely.polygons(shapely.get_exterior_ring(geoms[ul])), size=64)
+    chunk_owner = ul[chunk_owner]
+    b = shapely.bounds(geoms[right])
+    pq, ch = shapely.STRtree(chunks).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
+    keep = chunk_owner[ch] == left[pq]
+    pq, ch = pq[keep], ch[keep]
+    cxy, cidx = shapely.get_coordinates(chunks, return_index=True)
+    cstart = np.searchsorted(cidx, np.arange(len(chunks)))
+    counts = np.bincount(cidx, minlength=len(chunks))[ch]
+    pair = np.repeat(pq, counts)
+    vert = np.repeat(cstart[ch] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    px = np.concatenate([shapely.get_x(inner), cxy[vert, 0]])
+    py = np.concatenate([shapely.get_y(inner), cxy[vert, 1]])
+    pp = np.concatenate([np.arange(len(left)), pair])
+    with prepared(geoms[np.unique(right)]):
         inside = shapely.contains_xy(geoms[right[pp]], px, py)
-    finally:
-        shapely.destroy_prepared(geoms[hubs[~was]])
     hit = np.flatnonzero(inside)
     if len(hit) == 0:
         return out
@@ -272,7 +260,15 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     near = np.zeros(len(hit), dtype=bool)
     near[pt[covering[chunk_owner[ch]] == owners[pt]]] = True
     out[pp[hit[~near]]] = True
-    return out
+    # interiors meeting is symmetric, and a test may see it from one side only (a claim poking into a
+    # neighbour has its vertices inside the neighbour, not the other way round): join each pair's
+    # answer with its reverse's, where the list holds both
+    n = len(geoms)
+    key = left.astype(np.int64) * n + right
+    rev = right.astype(np.int64) * n + left
+    srt = np.argsort(key)
+    at = np.minimum(np.searchsorted(key[srt], rev), len(key) - 1)
+    return out | (out[srt][at] & (key[srt][at] == rev))
 
 
 def surroundings(
@@ -310,71 +306,60 @@ def surroundings(
     left, right = left[order], right[order]
     over = overlapping(geoms, left, right, tol_m * 2.0, overlap_m)
     pieces = _Pieces(geoms)
-    # interiors meeting is symmetric: a test may see it from one side only (a claim poking into a
-    # neighbour has its vertices inside the neighbour, not the other way round)
-    key = left.astype(np.int64) * n + right
-    rev = right.astype(np.int64) * n + left
-    srt = np.argsort(key)
-    at = np.minimum(np.searchsorted(key[srt], rev), max(len(key) - 1, 0))
-    over = over | (over[srt][at] & (key[srt][at] == rev)) if len(key) else over
     starts = np.searchsorted(left, np.arange(n))
     ends = np.searchsorted(left, np.arange(n), side="right")
     for i in range(n):
         ring = ext_local[i]
+
+        def here(g: BaseGeometry, i: int = i) -> BaseGeometry:
+            """``g`` in part ``i``'s metric frame."""
+            return to_local(np.array([g], dtype=object), lon0[i : i + 1], lat0[i : i + 1])[0]
+
         bb = shapely.bounds(geoms[i])
         pad = tol_deg * 4
         rect = (bb[0] - pad, bb[1] - pad, bb[2] + pad, bb[3] + pad)
         shared: dict[str, float] = {}
         overlaps = sorted({str(parts.party[j]) for j in right[starts[i] : ends[i]][over[starts[i] : ends[i]]]})
         ring_tree = _RingIndex(exteriors[i])
-        covering: dict[str, list[int]] = {}
+        covering: dict[str, list[tuple[int, float]]] = {}
         for j, j_over in zip(right[starts[i] : ends[i]], over[starts[i] : ends[i]], strict=True):
             clip = _land_near(pieces[int(j)], rect, ring_tree, tol_deg * 2)
             if clip.is_empty:
                 continue
-            loc = to_local(np.array([clip], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
-            length = _shared_length(ring, loc, tol_m)
+            length = _shared_length(ring, here(clip), tol_m)
             if length > 0:
                 p = str(parts.party[j])
                 shared[p] = shared.get(p, 0.0) + length
                 if j_over:
-                    covering.setdefault(p, []).append(int(j))
+                    covering.setdefault(p, []).append((int(j), length))
         # land of a party that also covers the part. If that land goes on all round the part (it holds
         # at least half of a band 2 * overlap_m wide around it), the part sits inside it and is
-        # surrounded by it. Otherwise only what lies *outside* the part counts, less slivers thinner
-        # than overlap_m (two digitisations of one coast): an island listed under two parties is
-        # surrounded by sea, and land claimed by two parties borders the other one where it really does.
-        # (an island listed under two parties is surrounded by sea, not by its twin; Lesotho inside a
-        # South Africa drawn without a hole is still surrounded by South Africa)
-        for p, js in covering.items():
+        # surrounded by it (Lesotho inside a South Africa drawn without a hole). Otherwise only what
+        # lies *outside* the part counts, less slivers thinner than overlap_m (two digitisations of one
+        # coast): an island listed under two parties is surrounded by sea, not by its twin, and land
+        # claimed by two parties borders the other one where it really does.
+        for p, held_by in covering.items():
             if shared[p] < 0.5 * perims[i]:
                 continue
-            own = to_local(np.array([geoms[i]], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
+            own = here(geoms[i])
             grow = _deg(2.0 * overlap_m, max(abs(bb[1]), abs(bb[3])))
             wide = (rect[0] - grow, rect[1] - grow, rect[2] + grow, rect[3] + grow)
-            around = [to_local(np.array([_land_near(pieces[j], wide, ring_tree, None)], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0] for j in js]
+            around = [here(_land_near(pieces[j], wide, ring_tree, None)) for j, _ in held_by]
             band = robust_difference([shapely.buffer(own, 2.0 * overlap_m, quad_segs=4)], [own], 1e-3)[0]
             held = sum(float(shapely.area(shapely.intersection(band, a))) for a in around)
             if band.area > 0 and held >= 0.5 * band.area:
-                continue  # the party's land goes on all round: the part sits inside it (a host drawn without a hole)
-            inside = outside = 0.0
-            for j, a in zip(js, around, strict=True):
-                near = _land_near(pieces[j], rect, ring_tree, tol_deg * 2)
-                inside += _shared_length(ring, to_local(np.array([near], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0], tol_m)
-                outside += _shared_length(ring, _without_slivers(robust_difference([a], [own], 1e-3)[0], overlap_m / 2.0), tol_m)
+                continue  # the party's land goes on all round: the part sits inside it
+            inside = sum(length for _, length in held_by)
+            outside = sum(_shared_length(ring, _without_slivers(robust_difference([a], [own], 1e-3)[0], overlap_m / 2.0), tol_m) for a in around)
             shared[p] = max(0.0, shared[p] - inside + outside)
         water_m = 0.0
         if wtree is not None:
             idx = wtree.query(geoms[i], predicate="dwithin", distance=tol_deg)
             if len(idx):
-                w = shapely.clip_by_rect(shapely.union_all(water_parts[idx]), *rect)
-                loc = to_local(np.array([w], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
-                water_m = _shared_length(ring, loc, tol_m)
+                water_m = _shared_length(ring, here(shapely.clip_by_rect(shapely.union_all(water_parts[idx]), *rect)), tol_m)
         edge_m = 0.0
         if edge is not None and shapely.dwithin(edge, geoms[i], tol_deg):
-            e = shapely.clip_by_rect(edge, *rect)
-            loc = to_local(np.array([e], dtype=object), np.array([lon0[i]]), np.array([lat0[i]]))[0]
-            edge_m = _shared_length(ring, loc, tol_m)
+            edge_m = _shared_length(ring, here(shapely.clip_by_rect(edge, *rect)), tol_m)
         out.append(Surround(float(perims[i]), shared, water_m, edge_m, tuple(overlaps)))
     return out
 

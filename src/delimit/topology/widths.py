@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from delimit.polygons import holes_of, meeting_pairs, polygon_parts, robust_difference, union_polygons
+from delimit.polygons import holes_of, meeting_pairs, polygon_parts, prepared, robust_difference, union_polygons
 
 #: Chords per quarter circle in the opening's buffers.
 QUAD_SEGS = 16
@@ -258,13 +258,8 @@ def _across_is_land(polys: NDArray[np.object_], owner: NDArray[np.intp], a: NDAr
     nx, ny = sign * d[:, 1] / length, -sign * d[:, 0] / length
     qx = (a[:, 0] + b[:, 0]) / 2.0 + ACROSS_M * nx
     qy = (a[:, 1] + b[:, 1]) / 2.0 + ACROSS_M * ny
-    hubs = np.unique(owner)
-    was = np.array([shapely.is_prepared(g) for g in polys[hubs]], dtype=bool)
-    shapely.prepare(polys[hubs])
-    try:
+    with prepared(polys[np.unique(owner)]):
         return np.asarray(shapely.contains_xy(polys[owner], qx, qy), dtype=bool)
-    finally:
-        shapely.destroy_prepared(polys[hubs[~was]])
 
 
 def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64], polys: NDArray[np.object_] | None = None) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
@@ -297,9 +292,10 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
     mids = (xy[e0] + xy[e0 + 1]) / 2.0
     edge_ring = ring_of[e0]
     edge_owner = owner[ring_comp[edge_ring]]
+    first_ring = np.searchsorted(ring_comp, np.arange(len(comps) + 1))  # rings of a piece are consecutive
     if polys is not None:
         holes = np.ones(len(rings), dtype=bool)
-        holes[np.searchsorted(ring_comp, np.arange(len(comps)))] = False  # each piece's first ring is its shell
+        holes[first_ring[:-1]] = False  # each piece's first ring is its shell
         left = shapely.is_ccw(rings) != holes  # the piece lies to the left of the ring's direction
         on_open = _across_is_land(np.asarray(polys, dtype=object), edge_owner, xy[e0], xy[e0 + 1], left[edge_ring])
     else:  # the plain method (slow on national land: a prepared dwithin walks every lake)
@@ -317,7 +313,6 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
     all_open = np.bincount(edge_ring, weights=on_open, minlength=len(rings)) == n_edges
     runs_ring = np.bincount(edge_ring, weights=run_start, minlength=len(rings)) + (all_open & (n_edges > 0))
     runs_comp = np.bincount(ring_comp, weights=runs_ring, minlength=len(comps))
-    first_ring = np.searchsorted(ring_comp, np.arange(len(comps) + 1))  # rings of a piece are consecutive
     out: list[tuple[int, Polygon, list[LineString], list[LineString]]] = []
     for c in np.flatnonzero(runs_comp >= 2):
         sides: list[LineString] = []
@@ -424,9 +419,16 @@ def arm_cuts(sides: Sequence[LineString], holes: Sequence[LineString] = ()) -> l
     one arm, a Y-shaped junction of three has three). Each arm's width is the shortest land
     crossing between its two sides (:func:`narrowest_cut`).
     """
-    n = len(sides)
-    pairs = [(0, 1)] if n == 2 else [(i, (i + 1) % n) for i in range(n)]
-    return [arm_cuts_one(sides, holes, i, j) for i, j in pairs]
+    return [arm_cuts_one(sides, holes, i, j) for i, j in arm_pairs(len(sides))]
+
+
+def arm_pairs(n_sides: int) -> list[tuple[int, int]]:
+    """The arms of a neck piece with ``n_sides`` sides, as pairs of side indices (see :func:`arm_cuts`).
+
+    >>> arm_pairs(2), arm_pairs(3)
+    ([(0, 1)], [(0, 1), (1, 2), (2, 0)])
+    """
+    return [(0, 1)] if n_sides == 2 else [(i, (i + 1) % n_sides) for i in range(n_sides)]
 
 
 def arm_cuts_one(sides: Sequence[LineString], holes: Sequence[LineString], i: int, j: int) -> Cut:
