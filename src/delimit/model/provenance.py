@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from delimit.attribution import Credit, attribution_dicts, attribution_text
+
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes."""
@@ -75,14 +77,20 @@ class Provenance:
     dataset: str = ""
     dataset_version: str = ""
     inputs: tuple[InputRecord, ...] = field(default_factory=tuple)
+    credits: tuple[Credit, ...] = field(default_factory=tuple)
+
+    def attribution(self) -> str:
+        """The paragraph every visible output prints: each source with its licence ("" if none)."""
+        return attribution_text(self.credits)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary, embedded in every output."""
+        """JSON-ready dictionary, embedded in every output (``attribution``: the credits, one per source)."""
         return {
             "scenario": self.scenario,
             "scenario_chain": list(self.scenario_chain),
             "dataset": self.dataset,
             "dataset_version": self.dataset_version,
             "inputs": [i.as_dict() for i in self.inputs],
+            "attribution": attribution_dicts(self.credits),
             "software": library_versions(),
         }

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from pyproj import CRS
 
 from delimit.crs import WGS84
-from delimit.datasets import bundled_scenario_files, dataset_dir, read_manifest
+from delimit.attribution import Credit, dataset_credits, file_credit
+from delimit.datasets import bundled_scenario_files, data_root, dataset_dir, read_manifest
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, resolve_inside
 from delimit.io.raster import read_raster
@@ -63,6 +64,7 @@ class _State:
     class_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # class id -> (file, index)
     regime_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # regime id -> (file, index)
     default_regime_origin: Path | None = None
+    credits: list[Credit] = field(default_factory=list)  # sources to credit on every output
 
 
 def _looks_like_path(s: str) -> bool:
@@ -154,6 +156,7 @@ def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, laye
         state.layer_source[layer_name] = label
     state.repairs.extend(report.repairs)
     state.inputs.append(InputRecord(field_name, str(target), sha256_file(target)))
+    _credit_user_file(state, target, layer_name or field_name)
     if spec:
         gdf = _with_defaults(gdf, layer_name)
     return gdf
@@ -172,6 +175,18 @@ def _with_defaults(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _credit_user_file(state: _State, target: Path, what: str) -> None:
+    """Credit a file the user supplied (files shipped inside delimit are credited by their dataset)."""
+    if target.resolve().is_relative_to(data_root().resolve()):
+        return
+    name = target.name
+    for i, c in enumerate(state.credits):
+        if c.source == name:
+            state.credits[i] = file_credit(name, (*c.layers, what))
+            return
+    state.credits.append(file_credit(name, (what,)))
+
+
 def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None) -> None:
     try:
         folder = dataset_dir(name)
@@ -188,6 +203,7 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     state.elevation_path = elev if elev.exists() else None
     state.dataset = name
     state.dataset_version = str(manifest.get("version", ""))
+    state.credits = [*dataset_credits(manifest), *(c for c in state.credits if c.via not in ("", "delimit") and c.source != "delimit")]
     # The dataset's own files are recorded once (not per layer).
     state.inputs = [i for i in state.inputs if not i.role.startswith("dataset.")]
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
@@ -419,6 +435,7 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
         dataset=state.dataset,
         dataset_version=state.dataset_version,
         inputs=tuple(state.inputs),
+        credits=tuple(state.credits),
     )
     scenario = Scenario(
         name=state.name,
