@@ -2,17 +2,102 @@
 
 Every writer in delimit goes through these helpers: data is written to a temporary file in the
 destination folder (same file system) and renamed over the destination with :func:`os.replace`.
-On any error the temporary file is removed and the destination is untouched.
+On any error the temporary file is removed and the destination is untouched. Temporaries are also
+registered, so that :func:`install_signal_cleanup` (the command line) removes them when the process
+is stopped by SIGINT or SIGTERM.
+
+A destination that is a device or a pipe (``/dev/stdout``) is written directly by
+:func:`atomic_write_bytes` and refused by :func:`atomic_path` (nothing can be renamed over it).
+An ``OSError`` raised while writing names the destination, never the temporary.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+
+#: Temporary files and folders in use (removed on error, and on SIGINT/SIGTERM by the CLI's handlers).
+_TEMPORARIES: set[Path] = set()
+_LOCK = threading.Lock()
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM (or SIGHUP), so cleanups run."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"terminated by signal {signum}")
+
+
+def register_temporary(path: Path) -> None:
+    """Remember a temporary file/folder so a signal handler can remove it."""
+    with _LOCK:
+        _TEMPORARIES.add(Path(path))
+
+
+def release_temporary(path: Path) -> None:
+    """Forget a temporary (it was renamed into place or removed)."""
+    with _LOCK:
+        _TEMPORARIES.discard(Path(path))
+
+
+def remove_temporary(path: Path) -> None:
+    """Remove a temporary file or folder (and a writer's side files), then forget it."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            path.unlink()
+    for side in temp_siblings(path):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            side.unlink()
+    release_temporary(path)
+
+
+def cleanup_temporaries() -> list[Path]:
+    """Remove every registered temporary; return what was removed."""
+    with _LOCK:
+        paths = sorted(_TEMPORARIES)
+    for p in paths:
+        remove_temporary(p)
+    return paths
+
+
+def _on_terminate(signum: int, _frame: FrameType | None) -> None:
+    # A second signal while cleaning up stops the process the ordinary way.
+    signal.signal(signum, signal.SIG_DFL)
+    raise Terminated(signum)
+
+
+def install_signal_cleanup() -> dict[int, object]:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (SIGINT already raises ``KeyboardInterrupt``),
+    so that every ``atomic_*`` helper removes its temporaries on the way out. Main thread only;
+    returns the previous handlers (for :func:`restore_signal_handlers`).
+    """
+    previous: dict[int, object] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is None:
+            continue
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, _on_terminate)
+    return previous
+
+
+def restore_signal_handlers(previous: dict[int, object]) -> None:
+    """Put back the handlers :func:`install_signal_cleanup` replaced."""
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 def _umask() -> int:
@@ -32,6 +117,25 @@ def _plain_mode(path: Path, *, directory: bool) -> None:
         path.chmod(base & ~_umask())
 
 
+def _prepare_parent(dest: Path) -> None:
+    """Create ``dest``'s folder; refuse a destination that is a folder or a device (OSError naming ``dest``)."""
+    if not dest.name or dest.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(dest))
+    if dest.exists() and not dest.is_file():
+        raise OSError(errno.EINVAL, "is not a regular file (a device or a pipe cannot be replaced)", str(dest))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(errno.ENOTDIR, "a parent of it is a file, not a folder", str(dest)) from None
+
+
+def _naming(dest: Path, tmp: Path, exc: OSError) -> OSError:
+    """The same error naming ``dest`` when it named the temporary (users never see temporary names)."""
+    if exc.filename is not None and str(exc.filename).startswith(str(tmp)):
+        return type(exc)(exc.errno, exc.strerror, str(dest))
+    return exc
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; on success rename it to ``dest``.
@@ -46,26 +150,24 @@ def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path
     'hello'
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_parent(dest)
     fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(name)
+    register_temporary(tmp)
     tmp.unlink()  # writers (GDAL) may refuse to open an existing empty file
     try:
         yield tmp
-        if tmp.is_dir():
-            if dest.exists():
-                shutil.rmtree(dest)
         os.replace(tmp, dest)
+        release_temporary(tmp)
+    except OSError as exc:
+        remove_temporary(tmp)
+        err = _naming(dest, tmp, exc)
+        if err is exc:
+            raise
+        raise err from None
     except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        for side in temp_siblings(tmp):
-            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                side.unlink()
+        remove_temporary(tmp)
         raise
 
 
@@ -83,10 +185,19 @@ def temp_siblings(tmp: Path) -> list[Path]:
 
 
 def atomic_write_bytes(dest: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``dest`` atomically and return ``dest``."""
+    """Write ``data`` to ``dest`` atomically and return ``dest``.
+
+    A device or pipe is written directly; a failure (``/dev/full``) raises ``OSError`` naming it.
+    """
+    dest = Path(dest)
+    from delimit.io.outputs import _write_special, is_special
+
+    if is_special(dest):
+        _write_special(dest, data)
+        return dest
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
-    return Path(dest)
+    return dest
 
 
 def atomic_write_text(dest: str | Path, text: str, encoding: str = "utf-8") -> Path:
@@ -94,25 +205,45 @@ def atomic_write_text(dest: str | Path, text: str, encoding: str = "utf-8") -> P
     return atomic_write_bytes(dest, text.encode(encoding))
 
 
+def _swap_folder(tmp: Path, dest: Path) -> None:
+    """Put folder ``tmp`` at ``dest``, replacing a previous ``dest`` in one rename (its remains are removed)."""
+    if not dest.exists():
+        os.replace(tmp, dest)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name or 'output'}.old.", dir=dest.parent))
+    register_temporary(old)
+    try:
+        os.replace(dest, old / "x")
+        try:
+            os.replace(tmp, dest)
+        except BaseException:
+            os.replace(old / "x", dest)  # put the previous output back
+            raise
+    finally:
+        remove_temporary(old)
+
+
 @contextlib.contextmanager
 def atomic_directory(dest: str | Path) -> Iterator[Path]:
     """Build a whole output folder in a temporary sibling and move it into place at the end.
 
-    Files of an earlier run in ``dest`` are replaced only if the new build succeeds.
+    ``dest`` follows the ownership rules of :mod:`delimit.io.outputs`: a folder delimit wrote is
+    replaced in one rename if the new build succeeds; a folder holding files delimit did not write is
+    refused (:class:`~delimit.errors.InputError`) unless the output policy allows ``--overwrite``,
+    and then only delimit's files are written into it. The folder gets a manifest
+    (``.delimit-output.json``) listing what delimit wrote.
     """
-    dest = Path(dest)
+    from delimit.io.outputs import check_folder, commit_folder, temporary_sibling
+
+    dest = check_folder(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    tmp = temporary_sibling(dest)
+    register_temporary(tmp)
     _plain_mode(tmp, directory=True)
     try:
         yield tmp
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
-            os.replace(dest, old / "x")
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
+        commit_folder(tmp, dest, swap=_swap_folder)
+        release_temporary(tmp)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_temporary(tmp)
         raise
