@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
 from delimit.errors import InputError
@@ -59,10 +60,11 @@ def register(app: typer.Typer) -> None:
         targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
         target_layer: Path | None = typer.Option(None, "--target-layer", help="A point layer of targets (overrides --targets)."),
         block: list[str] = typer.Option([], "--block", help="Block a junction (v12), road id or crossing id; repeatable."),
-        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, geojson or csv."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
-        raster: Path | None = typer.Option(None, "--raster", help="Also write the travel-time surface (minutes) as GeoTIFF."),
-        cell_m: float | None = typer.Option(None, "--cell-m", help="Cell size of the surface (metres, default 500)."),
+        fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        raster: Path | None = output_option("file", decls=("--raster",), help="Also write the travel-time surface (minutes) as GeoTIFF."),
+        cell_m: float | None = float_option(None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Per settlement: minutes and km to its target, or unreachable, for one class and regime."""
         if ctx.invoked_subcommand is not None:
@@ -82,7 +84,10 @@ def register(app: typer.Typer) -> None:
         if surface is not None and raster is not None:
             from delimit.io.raster import write_raster
 
+            from delimit.io.outputs import record_file
+
             write_raster(surface, raster, tags={"provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
+            record_file(raster)
         if fmt == Format.json:
             emit_json(res.to_json(), out)
         elif fmt == Format.geojson:
@@ -106,8 +111,9 @@ def register(app: typer.Typer) -> None:
         regimes: list[str] = typer.Option(..., "--regime", "-r", help="Two regimes: --regime A --regime B."),
         class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
         targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
-        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        fmt: Format = format_option("table", "json", "csv", decls=("--format", "-f")),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Per-settlement change from regime A to regime B: people cut off, person-hours added."""
         from delimit.access import compare_regimes

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from delimit.cli.options import format_option, int_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
 
@@ -19,9 +20,10 @@ def register(app: typer.Typer) -> None:
         regime: str | None = typer.Option(None, "--regime", "-r", help="Regime id (default: the scenario's default)."),
         class_id: str | None = typer.Option(None, "--class", "-c", help="One vehicle class (default: each party's resident class)."),
         targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
-        top: int = typer.Option(10, "--top", "-n", help="How many chokepoints to list."),
-        fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, geojson or csv."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        top: int = int_option(10, "--top", "-n", help="How many chokepoints to list.", lo=1, hi=1000),
+        fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Rank junctions, road segments and crossings by the people cut off if each alone is blocked."""
         from delimit import load_scenario

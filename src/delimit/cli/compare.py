@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
 from delimit.errors import InputError
@@ -86,11 +87,12 @@ def register(app: typer.Typer) -> None:
     def compare_cmd(
         baseline: str = typer.Argument(..., help="Baseline scenario (bundled name or path)."),
         others: list[str] = typer.Argument(..., help="Scenario(s) to compare against the baseline."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+        fmt: Format = format_option("table", "json", "csv"),
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source' (see delimit.impact.costs)."),
-        neck_width: float = typer.Option(1000.0, "--neck-width", min=1.0, help="Neck threshold for topology (metres)."),
+        neck_width: float = float_option(1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"),
         no_access: bool = typer.Option(False, "--no-access", help="Skip the access section."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Compare scenarios against a baseline: land, people, roads, water, topology, access, costs."""
         if fmt == Format.geojson:

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from delimit.cli.options import format_option, output_option, overwrite_option
 from delimit.cli.render import Format, emit_json, emit_text, print_table, rich_table
 from delimit.datasets import DEFAULT_DATASET, dataset_dir, read_manifest
 from delimit.model.layers import LAYERS
@@ -62,8 +63,9 @@ def register(app: typer.Typer) -> None:
     @data_app.command("info")
     def info(
         dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Embedded dataset name."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        fmt: Format = format_option("table", "json"),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """List every layer with feature count, source package and version, licence; and the attribution."""
         data = dataset_info(dataset)

@@ -17,6 +17,7 @@ import shapely
 import typer
 import yaml
 
+from delimit.cli.options import float_option, format_option, int_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, print_marks, print_table, rich_table
 from delimit.crs import WGS84
@@ -34,30 +35,31 @@ def register(app: typer.Typer) -> None:
         between: tuple[str, str] = typer.Option(("KGZ", "TJK"), "--between", help="The two parties, e.g. --between KGZ TJK."),
         zone: str = typer.Option("band:2km", "--zone", help="band:WIDTH (around the parties' line), disputed:OTHER_SCENARIO, or a polygon file."),
         units: str = typer.Option("hex:500m", "--units", help="hex:SIZE, square:SIZE, voronoi (around settlements) or parcels:FILE (polygons, e.g. cadastre)."),
-        balance: float = typer.Option(0.05, "--balance", help="Area ceded each way within this fraction of the larger (0.05 = 5%)."),
+        balance: float = float_option(0.05, "--balance", help="Area ceded each way within this fraction of the larger (0.05 = 5%).", lo=0, hi=1),
         no_balance: bool = typer.Option(False, "--no-balance", help="Do not require balanced areas."),
-        min_exchange: float = typer.Option(0.0, "--min-exchange", help="Each party cedes more than this many km2."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the chain (same seed, same proposals)."),
-        n: int = typer.Option(10, "-n", "--count", help="Number of proposals."),
+        min_exchange: float = float_option(0.0, "--min-exchange", help="Each party cedes more than this many km2.", lo=0, hi=1_000_000, unit="km2"),
+        seed: int = int_option(0, "--seed", help="Seed of the chain (same seed, same proposals).", lo=0, hi=2**32 - 1),
+        n: int = int_option(10, "-n", "--count", help="Number of proposals.", lo=1, hi=1000),
         method: str = typer.Option("auto", "--method", help="exact (HiGHS MIP), chain (Markov chain) or auto (exact up to 200 parcels)."),
-        steps: int | None = typer.Option(None, "--steps", help="Chain steps in all (default 2,000 per segment, 3n segments, at least 24)."),
-        keep_over: int = typer.Option(1000, "--keep-settlements-over", help="Settlements with at least this population stay with their party (0: off)."),
+        steps: int | None = int_option(None, "--steps", help="Chain steps in all (default 2,000 per segment, 3n segments, at least 24).", lo=1, hi=100_000_000),
+        keep_over: int = int_option(1000, "--keep-settlements-over", help="Settlements with at least this population stay with their party (0: off).", lo=0, hi=1_000_000_000),
         settlement_field: str | None = typer.Option(None, "--settlement-party-field", help="Settlements column naming the party each must end with."),
         keep_road: list[str] = typer.Option([], "--keep-road", help="Road id or name that must stay within one party (repeatable)."),
         road_regime: str | None = typer.Option(None, "--road-regime", help="Kept roads that this regime makes neutral or transit are exempt."),
-        min_neck: float | None = typer.Option(None, "--min-neck", help="No part narrower than this many metres (checked on each proposal)."),
+        min_neck: float | None = float_option(None, "--min-neck", help="No part narrower than this many metres (checked on each proposal).", lo=1, hi=100_000, unit="m"),
         access_regime: str | None = typer.Option(None, "--access-regime", help="Every settlement in the zone keeps access to its regional centre under this regime."),
         allow_exclaves: list[str] = typer.Option([], "--allow-exclaves", help="Party allowed new exclaves (repeatable)."),
         no_connectivity: bool = typer.Option(False, "--no-connectivity", help="Do not require territories to stay whole."),
         allow_new_enclaves: bool = typer.Option(False, "--allow-new-enclaves", help="Do not check for new enclaves."),
-        w_people: float = typer.Option(0.01, "--w-people", help="Weight per person moved."),
-        w_length: float = typer.Option(1.0, "--w-length", help="Weight per km of line added."),
-        w_turning: float = typer.Option(0.05, "--w-turning", help="Weight per turning point (cut edge in the model)."),
-        w_imbalance: float = typer.Option(20.0, "--w-imbalance", help="Weight per km2 of net imbalance."),
+        w_people: float = float_option(0.01, "--w-people", help="Weight per person moved.", lo=0, hi=1_000_000),
+        w_length: float = float_option(1.0, "--w-length", help="Weight per km of line added.", lo=0, hi=1_000_000),
+        w_turning: float = float_option(0.05, "--w-turning", help="Weight per turning point (cut edge in the model).", lo=0, hi=1_000_000),
+        w_imbalance: float = float_option(20.0, "--w-imbalance", help="Weight per km2 of net imbalance.", lo=0, hi=1_000_000),
         pareto: bool = typer.Option(False, "--pareto", help="Rank the Pareto front first."),
-        min_distance: int = typer.Option(2, "--min-distance", help="Each proposal differs from earlier ones by at least this many parcels."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Output folder (scenario files, GeoPackage, summary.json)."),
+        min_distance: int = int_option(2, "--min-distance", help="Each proposal differs from earlier ones by at least this many parcels.", lo=0, hi=1_000_000),
+        fmt: Format = format_option("table", "json"),
+        out: Path | None = output_option("folder", help="Output folder (scenario files, GeoPackage, summary.json); a folder holding other files is refused without --overwrite."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Generate land-swap proposals (illustrative) that keep territories whole and areas balanced."""
         from delimit.propose import Constraints, Weights, build_parcels, grid_cells, parse_units, propose, voronoi_cells, zone_geometry

@@ -16,7 +16,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from delimit.io.atomic import atomic_write_text
+from delimit.io.outputs import write_file_text
 
 
 class Format(str, Enum):
@@ -60,12 +60,13 @@ def dumps(obj: Any) -> str:
 
 
 def emit_text(text: str, out: Path | None) -> None:
-    """Print ``text`` to stdout, or write it atomically to ``out``."""
+    """Print ``text`` to stdout, or write it atomically to ``out`` (only over a file delimit wrote, see
+    :mod:`delimit.io.outputs`)."""
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        atomic_write_text(out, text)
+        write_file_text(out, text)
         Console(stderr=True).print(f"wrote {out}")
 
 

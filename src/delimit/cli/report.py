@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from delimit.cli.compare import load_costs, summary_table
+from delimit.cli.options import float_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import print_marks
 from delimit.datasets import bundled_scenario_files
@@ -28,12 +29,13 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_cmd(
         scenarios: list[str] | None = typer.Argument(None, help="Scenarios (bundled names or paths); none = every bundled scenario."),
-        out: Path = typer.Option(..., "-o", "--output", help="Report folder (replaced atomically)."),
+        out: Path = output_option("folder", required=True, help="Report folder (a previous report is replaced atomically; a folder holding other files is refused without --overwrite)."),
+        overwrite: bool = overwrite_option(),
         all_: bool = typer.Option(False, "--all", help="Every bundled scenario."),
         baseline: str = typer.Option(DEFAULT_BASELINE, "--baseline", help="Baseline scenario."),
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
-        neck_width: float = typer.Option(1000.0, "--neck-width", min=1.0, help="Neck threshold for topology (metres)."),
+        neck_width: float = float_option(1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
         """Write the report: overview maps, comparison tables, travel-time and chokepoint maps, plots."""

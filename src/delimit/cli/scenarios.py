@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from delimit.cli.options import format_option, output_option, overwrite_option
 from delimit.cli.render import Format, emit_json, emit_text, print_table, rich_table
 from delimit.datasets import bundled_scenario_files
 from delimit.scenario import json_schema_text, load_scenario, parse_scenario_file
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
     sc = typer.Typer(help="Bundled scenarios and scenario files.", no_args_is_help=True)
 
     @sc.command("list")
-    def list_(fmt: Format = typer.Option(Format.table, "--format", help="table or json.")) -> None:
+    def list_(fmt: Format = format_option("table", "json")) -> None:
         """List the bundled scenarios."""
         rows = []
         for name, path in sorted(bundled_scenario_files().items()):
@@ -29,8 +30,9 @@ def register(app: typer.Typer) -> None:
     @sc.command("show")
     def show(
         name: str = typer.Argument(..., help="Bundled scenario name or path to a scenario file."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        fmt: Format = format_option("table", "json"),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
     ) -> None:
         """Show one scenario: parties, layers, transfers, classes, regimes, data marks, provenance."""
         s = load_scenario(name)
@@ -50,7 +52,10 @@ def register(app: typer.Typer) -> None:
         emit_text("\n".join(lines) + "\n", out)
 
     @sc.command("schema")
-    def schema(out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically).")) -> None:
+    def schema(
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
+    ) -> None:
         """Print the JSON Schema of scenario files."""
         emit_text(json_schema_text(), out)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table
 from delimit.errors import InputError
@@ -66,11 +67,12 @@ def register(app: typer.Typer) -> None:
     def topology(
         scenario: str | None = typer.Option(None, "--scenario", "-s", help="Bundled scenario name or scenario file."),
         compare_: tuple[str, str] | None = typer.Option(None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."),
-        neck_width: float = typer.Option(1000.0, "--neck-width", help="Report necks narrower than this (metres)."),
-        overlap: float = typer.Option(1000.0, "--overlap", help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers."),
+        neck_width: float = float_option(1000.0, "--neck-width", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"),
+        overlap: float = float_option(1000.0, "--overlap", lo=0, hi=100_000, unit="m", help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers."),
         party: list[str] = typer.Option([], "--party", "-p", help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table, json or geojson."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
+        fmt: Format = format_option("table", "json", "geojson"),
+        out: Path | None = output_option("file", help="Write to this file (atomically)."),
+        overwrite: bool = overwrite_option(),
         repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (each repair is reported)."),
     ) -> None:
         """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""

@@ -16,6 +16,7 @@ import shapely
 import typer
 from rich.console import Console
 
+from delimit.cli.options import float_option, format_option, int_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, emit_json, print_marks, print_table, rich_table
 from delimit.errors import InputError
@@ -40,24 +41,25 @@ def register(app: typer.Typer) -> None:
         layer: str | None = typer.Option(None, "--layer", help="Layer of LINE (default: the first)."),
         scenario: str | None = typer.Option(None, "--scenario", help="Bundled scenario name or scenario file: the line between --between parties, and the DEM, rivers, roads and water used for LINE."),
         between: tuple[str, str] | None = typer.Option(None, "--between", help="The two parties, e.g. --between KGZ TJK."),
-        out: Path | None = typer.Option(None, "-o", "--output", help="Output folder (default out/treaty/<scenario>-<A>-<B>/ or out/treaty/<LINE stem>/)."),
-        max_spacing: float = typer.Option(1000.0, "--max-spacing", help="Largest distance between consecutive pillars along the line (m)."),
+        out: Path | None = output_option("folder", help="Output folder (default out/treaty/<scenario>-<A>-<B>/ or out/treaty/<LINE stem>/); a folder holding other files is refused without --overwrite."),
+        overwrite: bool = overwrite_option(),
+        max_spacing: float = float_option(1000.0, "--max-spacing", help="Largest distance between consecutive pillars along the line (m).", lo=1, hi=1_000_000, unit="m"),
         window: str | None = typer.Option(None, "--window", help="Clip the line to lon0,lat0,lon1,lat1 (WGS84 degrees)."),
-        simplify_m: float | None = typer.Option(None, "--simplify-m", help="Simplify the line (Douglas-Peucker, metres) before describing it; reported. Default: keep every vertex."),
+        simplify_m: float | None = float_option(None, "--simplify-m", lo=0, hi=100_000, unit="m", help="Simplify the line (Douglas-Peucker, metres) before describing it; reported. Default: keep every vertex."),
         status: str | None = typer.Option(None, "--status", help="Status of every section (drafted, agreed, initialled, signed, ratified-<PARTY>, in-force, demarcated); default: the layer's 'status' attribute or 'drafted'."),
         section_status: list[str] = typer.Option([], "--section-status", help="Status of one section, e.g. --section-status 2=signed (repeatable)."),
-        river_tolerance: float = typer.Option(100.0, "--river-tolerance", help="A segment within this distance (m) of a river all along runs 'along a river'."),
-        road_tolerance: float = typer.Option(100.0, "--road-tolerance", help="Likewise for roads (m)."),
+        river_tolerance: float = float_option(100.0, "--river-tolerance", help="A segment within this distance (m) of a river all along runs 'along a river'.", lo=0, hi=10_000, unit="m"),
+        road_tolerance: float = float_option(100.0, "--road-tolerance", help="Likewise for roads (m).", lo=0, hi=10_000, unit="m"),
         no_roads: bool = typer.Option(False, "--no-roads", help="Do not detect 'along a road' segments."),
         no_watersheds: bool = typer.Option(False, "--no-watersheds", help="Do not detect 'along a watershed' segments on the DEM."),
-        pillar_height: float = typer.Option(1.0, "--pillar-height", help="Pillar height above ground (m)."),
-        observer_height: float = typer.Option(1.5, "--observer-height", help="Observer eye height above the pillar top (m)."),
-        refraction: float = typer.Option(0.13, "--refraction-k", help="Coefficient of terrestrial refraction for line of sight."),
+        pillar_height: float = float_option(1.0, "--pillar-height", help="Pillar height above ground (m).", lo=0, hi=100, unit="m"),
+        observer_height: float = float_option(1.5, "--observer-height", help="Observer eye height above the pillar top (m).", lo=0, hi=100, unit="m"),
+        refraction: float = float_option(0.13, "--refraction-k", help="Coefficient of terrestrial refraction for line of sight.", lo=-1, hi=1),
         add_sight_pillars: bool = typer.Option(False, "--add-sight-pillars", help="Add the suggested pillar for each pair without line of sight, and check again."),
         dem: Path | None = typer.Option(None, "--dem", help="Elevation model (GeoTIFF) for LINE when no --scenario gives one."),
         no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF annex."),
-        pdf_rows: int = typer.Option(25, "--pdf-rows", help="Rows per section shown in the PDF tables (the CSV/GPKG always hold all)."),
-        fmt: Format = typer.Option(Format.table, "--format", help="Summary on stdout: table or json."),
+        pdf_rows: int = int_option(25, "--pdf-rows", help="Rows per section shown in the PDF tables (the CSV/GPKG always hold all).", lo=1, hi=100_000),
+        fmt: Format = format_option("table", "json", help="Summary on stdout"),
     ) -> None:
         """Write the treaty annex: turning points, segments, sections, pillar plan (GPKG, GeoJSON, KML, CSV, PDF, text)."""
         from delimit import load_scenario

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from delimit.cli.options import format_option
 from delimit.cli.render import Format, emit_json
 from delimit.io.validate import validate_paths
 
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
     def validate(
         paths: list[Path] = typer.Argument(..., help="Scenario files (.yaml/.toml) or geodata (.gpkg .geojson .shp .fgb .tif .osm.pbf)."),
         repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (in memory) and report each repair."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+        fmt: Format = format_option("table", "json"),
     ) -> None:
         """Validate scenario and geodata files; exit 2 with a named reason on the first problem."""
         results = validate_paths(paths, repair=repair)
