@@ -146,8 +146,11 @@ def sha256_of(path: Path) -> str:
 
 
 def entry_for(path: Path, kind: str, command: str | None) -> dict[str, Any]:
-    """A manifest entry describing ``path`` as it is now."""
-    return {"sha256": sha256_of(path), "bytes": path.stat().st_size, "kind": kind, "command": command, "written": _now()}
+    """A manifest entry describing ``path`` as it is now (a single file also records its command and time)."""
+    entry: dict[str, Any] = {"sha256": sha256_of(path), "bytes": path.stat().st_size, "kind": kind}
+    if kind == FILE:
+        entry.update(command=command, written=_now())
+    return entry
 
 
 def is_ours(folder: Path, rel: str, manifest: Manifest | None) -> bool:
