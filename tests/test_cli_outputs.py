@@ -204,9 +204,12 @@ def test_treaty_replaces_its_own_output_and_overwrite_keeps_user_files(cli: Call
 
 @pytest.mark.slow
 def test_propose_overwrite_writes_into_a_user_folder_and_keeps_its_files(cli: Callable[..., Any], tmp_path: Path) -> None:
+    zone = tmp_path / "zone.geojson"
+    box = [[70.45, 39.80], [70.65, 39.80], [70.65, 39.95], [70.45, 39.95], [70.45, 39.80]]
+    zone.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}}]}))
     out = tmp_path / "props"
     before = user_folder(out)
-    r = cli("propose", "--zone", "band:1km", "--units", "hex:2km", "-n", "1", "--format", "json", "-o", out, "--overwrite")
+    r = cli("propose", "--zone", zone, "--units", "hex:2km", "-n", "1", "--format", "json", "-o", out, "--overwrite")
     assert r.code == 0, r.err
     after = tree(out)
     assert after["notes.txt"] == before["notes.txt"] and after["index.html"] == before["index.html"]
@@ -214,6 +217,9 @@ def test_propose_overwrite_writes_into_a_user_folder_and_keeps_its_files(cli: Ca
     listed = set(json.loads((out / MANIFEST).read_text())["files"])
     assert "notes.txt" not in listed and {"summary.json", "proposals.gpkg"} <= listed
     no_temporaries(tmp_path)
+    # and a second run replaces only its own files again (the user's are still not delimit's)
+    r = cli("propose", "--zone", zone, "--units", "hex:2km", "-n", "1", "--format", "json", "-o", out)
+    assert r.code == 2 and "--overwrite" in one_line(r.err)
 
 
 # ------------------------------------------------------------------------------------------- signals
