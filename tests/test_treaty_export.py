@@ -30,7 +30,7 @@ def annex_dir(tmp_path_factory: pytest.TempPathFactory, scenario) -> tuple[objec
 @pytest.mark.slow
 def test_every_file_is_written_with_provenance(annex_dir) -> None:  # type: ignore[no-untyped-def]
     annex, out = annex_dir
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()} - {".delimit-output.json"}  # the ownership manifest (delimit.io.outputs)
     for expected in ("annex.gpkg", "annex.kml", "annex.pdf", "description.txt", "provenance.json", "turning_points.csv", "segments.csv", "pillars.csv", "sections.csv", "turning_points.geojson", "pillars.geojson"):
         assert expected in names
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
