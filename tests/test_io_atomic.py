@@ -107,3 +107,87 @@ def test_atomic_directory(tmp_path: Path) -> None:
         (d / "index.html").write_text("v2")
     assert (dest / "index.html").read_text() == "v2"
     assert _names(tmp_path) == ["report"]
+
+
+# ------------------------------------------------------------------ ownership (delimit.io.outputs)
+
+import errno  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+
+from delimit.errors import InputError  # noqa: E402
+from delimit.io import atomic, outputs  # noqa: E402
+
+
+def test_atomic_directory_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    dest = tmp_path / "report"
+    dest.mkdir()
+    (dest / "mine.txt").write_text("user")
+    with pytest.raises(InputError, match="mine.txt"), atomic_directory(dest) as d:
+        (d / "index.html").write_text("v1")
+    assert _names(dest) == ["mine.txt"]
+    assert _names(tmp_path) == ["report"]
+
+
+def test_atomic_directory_overwrite_keeps_other_files_and_drops_its_stale_ones(tmp_path: Path) -> None:
+    dest = tmp_path / "report"
+    with atomic_directory(dest) as d:
+        (d / "index.html").write_text("v1")
+        (d / "old.png").write_text("stale next time")
+        (d / "sub").mkdir()
+        (d / "sub" / "a.json").write_text("{}")
+    listed = json.loads((dest / outputs.MANIFEST).read_text())["files"]
+    assert set(listed) == {"index.html", "old.png", "sub/a.json"}
+    (dest / "mine.txt").write_text("user")
+    with outputs.policy(overwrite=True), atomic_directory(dest) as d:
+        (d / "index.html").write_text("v2")
+    assert _names(dest) == [outputs.MANIFEST, "index.html", "mine.txt"]
+    assert (dest / "index.html").read_text() == "v2" and (dest / "mine.txt").read_text() == "user"
+    assert set(json.loads((dest / outputs.MANIFEST).read_text())["files"]) == {"index.html"}
+    assert _names(tmp_path) == ["report"]
+
+
+def test_a_hand_edited_manifest_cannot_reach_outside_its_folder(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    dest.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    doc = {"format": outputs.FORMAT, "files": {"../victim.txt": {"sha256": outputs.sha256_of(victim), "bytes": 8, "kind": "folder"}}}
+    (dest / outputs.MANIFEST).write_text(json.dumps(doc))
+    with atomic_directory(dest) as d:
+        (d / "a.txt").write_text("x")
+    assert victim.read_text() == "precious"
+
+
+def test_writes_name_the_destination_never_the_temporary(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as exc:
+        atomic_write_text(tmp_path, "x")
+    assert exc.value.filename == str(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError) as exc2:
+        atomic_write_text(blocker / "a.txt", "x")
+    assert exc2.value.filename == str(blocker / "a.txt")
+    assert _names(tmp_path) == ["file"]
+    if os.path.exists("/dev/full"):
+        with pytest.raises(OSError) as exc3:
+            atomic_write_text("/dev/full", "x" * 10000)
+        assert exc3.value.errno == errno.ENOSPC and exc3.value.filename == "/dev/full"
+        assert Path("/dev/full").is_char_device()
+
+
+def test_sigterm_removes_the_temporaries(tmp_path: Path) -> None:
+    previous = atomic.install_signal_cleanup()
+    try:
+        with pytest.raises(atomic.Terminated), atomic_directory(tmp_path / "rep") as d:
+            (d / "index.html").write_text("half")
+            with atomic_path(tmp_path / "single.txt") as t:
+                t.write_text("half")
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):  # the handler runs between bytecodes
+                    pass
+    finally:
+        atomic.restore_signal_handlers(previous)
+    assert _names(tmp_path) == []
+    assert atomic.cleanup_temporaries() == []
