@@ -228,7 +228,12 @@ def test_propose_overwrite_writes_into_a_user_folder_and_keeps_its_files(cli: Ca
 def _run_until_temporary(args: list[str], folder: Path, name: str, timeout: float = 240.0) -> subprocess.Popen[bytes]:
     """Start the real CLI and return once its temporary ``.NAME.*`` exists in ``folder``."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    code = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
+    # a background shell starts children with SIGINT ignored; a user's terminal does not
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.name.startswith(f".{name}.") for p in folder.iterdir()):

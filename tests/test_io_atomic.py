@@ -111,13 +111,13 @@ def test_atomic_directory(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ ownership (delimit.io.outputs)
 
-import errno  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
+import errno
+import json
+import os
+import signal
 
-from delimit.errors import InputError  # noqa: E402
-from delimit.io import atomic, outputs  # noqa: E402
+from delimit.errors import InputError
+from delimit.io import atomic, outputs
 
 
 def test_atomic_directory_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:

@@ -132,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     previous = atomic.install_signal_cleanup()
     try:
         with outputs.policy(command=shlex.join(["delimit", *args])):
-            app(args=args, prog_name="delimit", standalone_mode=False)
+            rv = app(args=args, prog_name="delimit", standalone_mode=False)
+        # typer returns the code of a ``typer.Exit`` (and 130 for Ctrl-C) instead of raising it
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+            if rv == 130:
+                atomic.cleanup_temporaries()
+                print("delimit: interrupted", file=sys.stderr)
+            return rv
     except InputError as exc:
         print(f"delimit: error: {_one_line(exc.message)}", file=sys.stderr)
         return 2

@@ -82,9 +82,8 @@ def register(app: typer.Typer) -> None:
             if raster is not None:
                 surface = travel_time_surface(s, traveller_class=cid, regime=regime, targets=tg, cell_m=cell_m, network=net if net.mode == "vehicle" else None, progress=lambda m, f: prog(m, 0.8 + 0.2 * f))
         if surface is not None and raster is not None:
-            from delimit.io.raster import write_raster
-
             from delimit.io.outputs import record_file
+            from delimit.io.raster import write_raster
 
             write_raster(surface, raster, tags={"provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
             record_file(raster)

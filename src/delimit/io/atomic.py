@@ -80,14 +80,15 @@ def _on_terminate(signum: int, _frame: FrameType | None) -> None:
 
 def install_signal_cleanup() -> dict[int, object]:
     """Turn SIGTERM and SIGHUP into :class:`Terminated` (SIGINT already raises ``KeyboardInterrupt``),
-    so that every ``atomic_*`` helper removes its temporaries on the way out. Main thread only;
-    returns the previous handlers (for :func:`restore_signal_handlers`).
+    so that every ``atomic_*`` helper removes its temporaries on the way out. A signal the process
+    ignores stays ignored. Main thread only; returns the previous handlers (for
+    :func:`restore_signal_handlers`).
     """
     previous: dict[int, object] = {}
     if threading.current_thread() is not threading.main_thread():
         return previous
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is None:
+        if sig is None or signal.getsignal(sig) is signal.SIG_IGN:  # e.g. SIGHUP under nohup: stay ignored
             continue
         previous[sig] = signal.getsignal(sig)
         signal.signal(sig, _on_terminate)

@@ -57,7 +57,8 @@ class Policy:
     command: str | None = None
 
 
-_POLICY: contextvars.ContextVar[Policy] = contextvars.ContextVar("delimit_output_policy", default=Policy())
+_DEFAULT = Policy()
+_POLICY: contextvars.ContextVar[Policy] = contextvars.ContextVar("delimit_output_policy", default=_DEFAULT)
 
 
 def current_policy() -> Policy:
