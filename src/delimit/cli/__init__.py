@@ -56,6 +56,8 @@ class LazyCommands(TyperGroup):
             return None
         if cmd_name not in self._loaded:
             module = importlib.import_module(f"delimit.cli.{cmd_name}")
+            if not hasattr(module, "register"):  # a helper module, not a command
+                return None
             sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
             module.register(sub)
             group = typer.main.get_group(sub)
