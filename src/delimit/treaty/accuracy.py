@@ -136,7 +136,8 @@ def coordinate_step_deg(values: Iterable[float] | np.ndarray, *, max_decimals: i
         return 10.0**-max_decimals
     for d in range(max_decimals + 1):
         scaled = xy * 10.0**d
-        if float(np.mean(np.abs(scaled - np.round(scaled)) < 1e-3)) >= share:
+        tol = np.maximum(1e-7, np.abs(scaled) * 1e-15)  # float rounding of value * 10**d, nothing more
+        if float(np.mean(np.abs(scaled - np.round(scaled)) <= tol)) >= share:
             return 10.0**-d
     return 10.0**-max_decimals
 

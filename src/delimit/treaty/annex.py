@@ -20,11 +20,28 @@ from delimit.errors import InputError
 from delimit.model.layers import REGISTRY_STATUSES
 from delimit.model.raster import Raster
 from delimit.model.scenario import Scenario
-from delimit.treaty.accuracy import Precision, coordinate_step_deg, packages_for_layer, precision_for, stated_accuracy
-from delimit.treaty.describe import LineDescription, describe_line, describe_sections, SectionInput
+from delimit.treaty.accuracy import (
+    Precision,
+    coordinate_step_deg,
+    packages_for_layer,
+    precision_for,
+    stated_accuracy,
+)
+from delimit.treaty.describe import (
+    LineDescription,
+    SectionInput,
+    describe_line,
+    describe_sections,
+)
 from delimit.treaty.pillars import PillarPlan, check_pillar_budget, plan_pillars
 from delimit.treaty.segment_types import ROAD, DetectionSettings
-from delimit.treaty.sides import CLOSED, classify_endpoint, section_name, section_sides, segment_sides
+from delimit.treaty.sides import (
+    CLOSED,
+    classify_endpoint,
+    section_name,
+    section_sides,
+    segment_sides,
+)
 
 ProgressFn = Callable[[str, float], None]
 

@@ -32,9 +32,15 @@ from delimit.crs import WGS84, crs_description, metric_crs
 from delimit.errors import GeometryError, InputError
 from delimit.model.features import BoundaryLine
 from delimit.model.raster import Raster
-from delimit.treaty.accuracy import Precision, coordinate_step_deg, precision_for
+from delimit.treaty.accuracy import MAX_DEGREE_DECIMALS, Precision, coordinate_step_deg, precision_for
 from delimit.treaty.geodesy import inverse, to_dms, utm_coordinates
-from delimit.treaty.segment_types import STRAIGHT, DetectionSettings, Reference, detect_segment_types, normalise_segment_type
+from delimit.treaty.segment_types import (
+    STRAIGHT,
+    DetectionSettings,
+    Reference,
+    detect_segment_types,
+    normalise_segment_type,
+)
 from delimit.treaty.status import normalise_status
 from delimit.treaty.terrain import sample_lonlat
 
@@ -391,10 +397,16 @@ def describe_sections(
         raise GeometryError(None, "line coordinates must be finite WGS84 longitude/latitude", field="geometry")
     if precision is None:
         precision = precision_for(coordinate_step_deg(all_xy), float(all_xy[:, 1].mean()))
+    # turning points are rounded to the printed decimals when the line's vertices are quantised no finer
+    # than that (points added by clipping to a window are then the only ones that move, by at most half a
+    # unit); a line of unquantised floats keeps its vertices exactly and is printed to MAX_DEGREE_DECIMALS
+    quantised = coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
+    decimals = precision.degree_decimals if quantised else None
     metric = metric_crs((float(all_xy[:, 0].mean()), float(all_xy[:, 1].mean())))
     to_metric = Transformer.from_crs(4326, metric, always_xy=True)
     for s in sections:
-        c = np.round(np.asarray(s.coords, dtype=float), precision.degree_decimals)
+        c = np.asarray(s.coords, dtype=float)
+        c = np.round(c, decimals) if decimals is not None else c
         vertices_in += len(c)
         keep = np.r_[True, np.any(np.diff(c, axis=0) != 0, axis=1)]
         dropped_zero += int((~keep).sum())

@@ -39,7 +39,13 @@ from delimit.crs import WGS84
 from delimit.errors import InputError
 from delimit.model.raster import Raster
 from delimit.treaty.describe import LineDescription
-from delimit.treaty.geodesy import EARTH_RADIUS_M, forward, inverse, to_dms, utm_coordinates
+from delimit.treaty.geodesy import (
+    EARTH_RADIUS_M,
+    forward,
+    inverse,
+    to_dms,
+    utm_coordinates,
+)
 from delimit.treaty.terrain import cell_size_m, sample_lonlat
 from delimit.treaty.visibility import REFRACTION_K, check_sight
 

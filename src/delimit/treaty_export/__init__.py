@@ -32,13 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
-
 import pyogrio
 
 from delimit.io.atomic import atomic_directory, atomic_write_text
 from delimit.io.vector import write_layers
 from delimit.model.provenance import sha256_file
-from delimit.treaty_export.coordinates import read_coordinate_csv, table_csv, write_table_csv
+from delimit.treaty_export.coordinates import (
+    read_coordinate_csv,
+    table_csv,
+    write_table_csv,
+)
 from delimit.treaty_export.kml import annex_kml, write_annex_kml
 from delimit.treaty_export.pdf import annex_html, annex_pdf, write_annex_pdf
 
@@ -189,18 +192,18 @@ def add_geojson_attribution(path: Path, annex: Annex) -> Path:
 
 
 __all__ = [
-    "add_geojson_attribution",
-    "attribution_sidecar",
-    "write_gpkg_with_attribution",
     "STORAGE_CRS",
+    "add_geojson_attribution",
     "annex_html",
     "annex_kml",
     "annex_layers",
     "annex_pdf",
+    "attribution_sidecar",
     "read_coordinate_csv",
     "table_csv",
     "write_annex",
     "write_annex_kml",
     "write_annex_pdf",
+    "write_gpkg_with_attribution",
     "write_table_csv",
 ]

@@ -1,8 +1,8 @@
 """Map sheets of a treaty annex: each section drawn at a scale where its pillars can be told apart.
 
 A sheet is a fixed paper frame (default 257 mm × 150 mm, the map area of an A4 landscape page) at a
-round scale. The scale is chosen so that pillars the plan puts ``max_spacing_m`` apart stand at
-least ``min_gap_mm`` apart on paper (1000 m at 1:200 000 = 5 mm), or larger when a whole section fits;
+round scale. The scale is chosen so that pillars the median pillar distance apart stand at least
+``min_gap_mm`` apart on paper (300 m at 1:100 000 = 3 mm), or larger when a whole section fits;
 a section longer than one sheet is cut into consecutive sheets along its pillars. Each sheet shows
 the line coloured by the section's status, every pillar with a symbol for its type and its number
 (labels thinned only where they would overlap; every pillar is in the table), the window edge,
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import shapely
 
-from delimit.crs import GEOD  # noqa: E402
-from delimit.treaty_export.overview_map import status_colour  # noqa: E402
+from delimit.crs import GEOD
+from delimit.treaty_export.overview_map import status_colour
 
 if TYPE_CHECKING:
     from delimit.treaty.annex import Annex
@@ -60,57 +60,83 @@ def choose_scale(max_spacing_m: float, min_gap_mm: float = 4.0) -> int:
     """The smallest round scale at which pillars ``max_spacing_m`` apart are ``min_gap_mm`` apart on paper.
 
     >>> choose_scale(1000.0)
-    200000
+    250000
     >>> choose_scale(100.0)
     25000
     """
-    limit = max_spacing_m / (min_gap_mm / 1000.0)
+    limit = max(max_spacing_m, 0.0) / (min_gap_mm / 1000.0)
     fitting = [s for s in NICE_SCALES if s <= limit]
     return fitting[-1] if fitting else NICE_SCALES[0]
 
 
-def plan_sheets(annex: Annex, *, width_mm: float = 257.0, height_mm: float = 150.0, min_gap_mm: float = 4.0) -> list[Sheet]:
-    """The sheets covering every section, in section order (see the module docstring)."""
+#: Most sheets an annex draws: past it the scale is made smaller (and the sheet titles say so).
+MAX_SHEETS = 120
+
+
+def _sheets_at(annex: Annex, base_scale: int, width_mm: float, height_mm: float) -> list[Sheet]:
     pil = annex.pillars.pillars
     tp = annex.description.turning_points
-    spacing = float(annex.pillars.settings.get("max_spacing_m", 1000.0))
-    base_scale = choose_scale(spacing, min_gap_mm)
     sheets: list[Sheet] = []
     for k in annex.description.sections["section"].astype(int):
         p = pil[pil["section"] == k]
         pts = tp[tp["section"] == k]
-        xy = np.vstack([p[["lon", "lat"]].to_numpy(float), pts[["lon", "lat"]].to_numpy(float)]) if len(p) else pts[["lon", "lat"]].to_numpy(float)
         order_xy = p[["lon", "lat"]].to_numpy(float) if len(p) else pts[["lon", "lat"]].to_numpy(float)
+        xy = np.vstack([order_xy, pts[["lon", "lat"]].to_numpy(float)])
         nums = p["pillar_no"].to_numpy(int) if len(p) else np.zeros(len(order_xy), dtype=int)
         lat0 = float(xy[:, 1].mean())
         kx, ky = _m_per_deg_lon(lat0), _M_PER_DEG_LAT
-        ext_x = (xy[:, 0].max() - xy[:, 0].min()) * kx
-        ext_y = (xy[:, 1].max() - xy[:, 1].min()) * ky
-        # the largest round scale showing the whole section (with a 10 % margin), if it is larger than the base scale
+        ext_x = float(np.ptp(xy[:, 0])) * kx
+        ext_y = float(np.ptp(xy[:, 1])) * ky
+        # a section that fits one sheet at the base scale is drawn whole, at the largest round scale that holds it
         whole = [s for s in NICE_SCALES if ext_x <= 0.9 * width_mm / 1000 * s and ext_y <= 0.9 * height_mm / 1000 * s]
-        scale = min(whole[0], base_scale) if whole else base_scale
         if whole and whole[0] <= base_scale:
             c = ((xy[:, 0].max() + xy[:, 0].min()) / 2, (xy[:, 1].max() + xy[:, 1].min()) / 2)
-            sheets.append(Sheet(k, 1, 1, float(c[0]), float(c[1]), scale, (int(nums.min()), int(nums.max())) if len(nums) else (0, 0)))
+            sheets.append(Sheet(k, 1, 1, float(c[0]), float(c[1]), max(whole[0], NICE_SCALES[0]), (int(nums.min()), int(nums.max())) if len(nums) else (0, 0)))
             continue
-        w = 0.9 * width_mm / 1000 * scale / kx
-        h = 0.9 * height_mm / 1000 * scale / ky
+        w = 0.9 * width_mm / 1000 * base_scale / kx
+        h = 0.9 * height_mm / 1000 * base_scale / ky
         groups: list[list[int]] = []
         cur: list[int] = []
+        lo = hi = None
         for i in range(len(order_xy)):
-            trial = [*cur, i]
-            sub = order_xy[trial]
-            if cur and (np.ptp(sub[:, 0]) > w or np.ptp(sub[:, 1]) > h):
+            x, y = order_xy[i]
+            nlo = (x, y) if lo is None else (min(lo[0], x), min(lo[1], y))
+            nhi = (x, y) if hi is None else (max(hi[0], x), max(hi[1], y))
+            if cur and (nhi[0] - nlo[0] > w or nhi[1] - nlo[1] > h):
                 groups.append(cur)
+                prev = order_xy[cur[-1]]
                 cur = [cur[-1], i]  # consecutive sheets share a pillar
+                lo = (min(prev[0], x), min(prev[1], y))
+                hi = (max(prev[0], x), max(prev[1], y))
             else:
-                cur = trial
+                cur.append(i)
+                lo, hi = nlo, nhi
         if cur:
             groups.append(cur)
         for j, g in enumerate(groups, start=1):
             sub = order_xy[g]
             c = ((sub[:, 0].max() + sub[:, 0].min()) / 2, (sub[:, 1].max() + sub[:, 1].min()) / 2)
-            sheets.append(Sheet(k, j, len(groups), float(c[0]), float(c[1]), scale, (int(nums[g].min()), int(nums[g].max()))))
+            sheets.append(Sheet(k, j, len(groups), float(c[0]), float(c[1]), base_scale, (int(nums[g].min()), int(nums[g].max()))))
+    return sheets
+
+
+def plan_sheets(annex: Annex, *, width_mm: float = 257.0, height_mm: float = 150.0, min_gap_mm: float = 3.0, max_sheets: int = MAX_SHEETS) -> list[Sheet]:
+    """The sheets covering every section, in section order (see the module docstring).
+
+    The base scale puts pillars the median pillar distance apart ``min_gap_mm`` apart on paper
+    (:func:`choose_scale`); when that needs more than ``max_sheets`` sheets, the next smaller round
+    scale is tried.
+    """
+    pil = annex.pillars.pillars
+    spacing = float(annex.pillars.settings.get("max_spacing_m", 1000.0))
+    gaps = pil["to_next_m"].to_numpy(dtype=float) if len(pil) else np.array([])
+    gaps = gaps[np.isfinite(gaps) & (gaps > 0)]
+    typical = min(float(np.median(gaps)), spacing) if len(gaps) else spacing
+    scales = [s for s in NICE_SCALES if s >= choose_scale(typical, min_gap_mm)]
+    for scale in scales:
+        sheets = _sheets_at(annex, scale, width_mm, height_mm)
+        if len(sheets) <= max_sheets:
+            return sheets
     return sheets
 
 
@@ -120,19 +146,19 @@ def _north_arrow(ax: plt.Axes) -> None:
 
 
 def _scale_bar(ax: plt.Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
-    lat = lat0 + 0.05 * (lat1 - lat0)
+    lat = lat0 + 0.13 * (lat1 - lat0)
     width_m = GEOD.inv(lon0, lat, lon1, lat)[2]
-    target = width_m / 5.0
+    target = width_m / 6.0
     nice = 10 ** math.floor(math.log10(max(target, 1.0)))
     for m in (5, 2, 1):
         if m * nice <= target:
             nice *= m
             break
-    start = lon0 + 0.03 * (lon1 - lon0)
-    end, _, _ = GEOD.fwd(start, lat, 90.0, nice)
+    end = lon1 - 0.03 * (lon1 - lon0)
+    start, _, _ = GEOD.fwd(end, lat, 270.0, nice)
     half, _, _ = GEOD.fwd(start, lat, 90.0, nice / 2)
     ax.plot([start, half], [lat, lat], color="black", linewidth=3, solid_capstyle="butt", zorder=9)
-    ax.plot([half, end], [lat, lat], color="white", linewidth=3, solid_capstyle="butt", zorder=9, path_effects=None)
+    ax.plot([half, end], [lat, lat], color="white", linewidth=3, solid_capstyle="butt", zorder=9)
     ax.plot([start, end], [lat, lat], color="black", linewidth=0.6, zorder=10)
     label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
     ax.text((start + end) / 2, lat + 0.015 * (lat1 - lat0), f"0 – {label} (geodesic)", ha="center", va="bottom", fontsize=7, zorder=9)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import shapely
 
-from delimit.crs import GEOD  # noqa: E402
+from delimit.crs import GEOD
 
 if TYPE_CHECKING:
     from delimit.treaty.annex import Annex

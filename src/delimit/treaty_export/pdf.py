@@ -152,7 +152,7 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
     for label, cut in (("segments", seg_cut), ("pillars", pil_cut), ("sight failures", fail_cut)):
         if cut:
             cut_parts.append(f"{cut} {label} rows are in the files only")
-    note = lambda cut, what, csv: (f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg." if cut else "Complete table.")  # noqa: E731
+    note = lambda cut, what, csv: (f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg." if cut else "Complete table.")
     tables = [
         {"title": "Coordinates of the turning points", "cls": "tp", "note": "Complete table. Decimal degrees are authoritative; DMS and UTM are derived from them (see the rounding rule).", **_table(d.turning_points, TP_COLS, deg, metre)},
         {"title": "Segments", "cls": "seg", "note": note(seg_cut, "segments", "segments.csv"), **_table(seg_head, SEG_COLS, deg, metre)},
