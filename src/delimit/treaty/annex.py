@@ -334,13 +334,15 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
         per = {s["section"]: s for s in section_sides(desc.sections, segs, left, right)}
     else:
         per = {}
-    names = desc.party_names
+    names = {p: q.name for p, q in scenario.parties.items()} if scenario is not None else {}
+    names.update(desc.party_names)
     tp = desc.turning_points.set_index("point_no")
     cols: dict[str, list[Any]] = {k: [] for k in ("start_kind", "start_words", "end_kind", "end_words", "left_party", "right_party", "side_exceptions")}
     new_names = []
     settlements = scenario.settlements if scenario is not None else None
     for sec in desc.sections.to_dict("records"):
         k = int(sec["section"])
+        e0 = e1 = None
         if bool(sec["closed"]):
             s_kind = e_kind = CLOSED
             s_words = e_words = ""
@@ -358,7 +360,7 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
         cols["right_party"].append(side.get("right", ""))
         cols["side_exceptions"].append(", ".join(str(x) for x in side.get("differing_segments", [])))
         given = str(sec.get("name") or "")
-        new_names.append(given or section_name(sec["geometry"], bool(sec["closed"]), terr, settlements, s_kind, e_kind))
+        new_names.append(given or section_name(sec["geometry"], bool(sec["closed"]), terr, settlements, e0, e1))
     desc.sections["name"] = new_names
     for c, v in cols.items():
         desc.sections[c] = v

@@ -155,15 +155,25 @@ def _nearest_place(lon: float, lat: float, settlements: gpd.GeoDataFrame | None,
     return name if d[i] <= within_m and name else ""
 
 
+def _end_label(kind: str, other: str, lon: float, lat: float) -> str:
+    where = f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'} {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}"
+    if kind == TRIPOINT:
+        return f"tripoint with {other}" if other else f"tripoint at {where}"
+    if kind == DATA_EDGE:
+        return f"annex edge at {where}"
+    return f"line end at {where}"
+
+
 def section_name(
     section: shapely.LineString,
     closed: bool,
     territory: gpd.GeoDataFrame | None,
     settlements: gpd.GeoDataFrame | None,
-    start_kind: str,
-    end_kind: str,
+    start: EndPoint | None,
+    end: EndPoint | None,
 ) -> str:
-    """A name for a section: the named territory part a closed section encloses, else its ends' nearest places."""
+    """A name for a section: the named territory part a closed section encloses; else its ends, each
+    by the nearest settlement (within 15 km) or, failing one, by what the end is (tripoint, edge)."""
     if closed and territory is not None and len(territory) and "name" in territory.columns:
         ring = shapely.Polygon(section.coords)
         named = territory[(territory["name"].fillna("").astype(str) != "")]
@@ -173,12 +183,14 @@ def section_name(
     x0, y0 = section.coords[0]
     x1, y1 = section.coords[-1]
     p0 = _nearest_place(x0, y0, settlements)
-    p1 = _nearest_place(x1, y1, settlements)
     if closed:
-        return f"loop near {p0}" if p0 else ""
-    if p0 and p1 and p0 != p1:
-        return f"{p0} – {p1}"
-    return f"near {p0 or p1}" if (p0 or p1) else ""
+        return f"loop near {p0}" if p0 else "closed loop"
+    p1 = _nearest_place(x1, y1, settlements)
+    w0 = p0 or (_end_label(start.kind, start.other, x0, y0) if start else "")
+    w1 = p1 or (_end_label(end.kind, end.other, x1, y1) if end else "")
+    if w0 and w1 and w0 != w1:
+        return f"{w0} – {w1}"
+    return f"near {w0 or w1}" if (w0 or w1) else ""
 
 
 __all__ = [

@@ -50,7 +50,7 @@ LABELS: dict[str, str] = {
     "pillar_no": "Pillar", "kind": "Type", "turning_point": "At turning point", "moved_m": "Moved off water", "water": "Water body",
     "to_next_m": "Distance to next pillar", "sight_to_next": "Line of sight to next pillar", "clearance_m": "Sight-line clearance",
     "from_pillar": "From pillar", "to_pillar": "To pillar", "distance_m": "Distance", "obstruction_elevation_m": "Obstruction height",
-    "suggested_lat": "Suggested latitude (°)", "suggested_lon": "Suggested longitude (°)", "suggested_chainage_m": "Suggested chainage",
+    "obstruction_lat": "Obstruction latitude (°)", "obstruction_lon": "Obstruction longitude (°)", "suggested_lat": "Suggested latitude (°)", "suggested_lon": "Suggested longitude (°)", "suggested_chainage_m": "Suggested chainage",
 }
 
 _DEG_COLS = {"lat", "lon", "suggested_lat", "suggested_lon", "obstruction_lat", "obstruction_lon"}
@@ -110,6 +110,9 @@ def annex_kml(annex: Annex) -> str:
     for row in d.sections.drop(columns="geometry").to_dict("records"):
         geom = d.sections.geometry.iloc[int(row["section"]) - 1]
         ls = f_sec.newlinestring(name=f"Section {row['section']} ({row['status']})", coords=[(x, y) for x, y in geom.coords])
+        for side in ("left_party", "right_party"):
+            if row.get(side):
+                row[side] = f"{annex.party_names.get(row[side], row[side])} ({row[side]})"
         ls.style.linestyle.color = status_colour(str(row["status"]))
         ls.style.linestyle.width = 3
         ls.description = _desc(row, ["section", "name", "status", "first_point", "start_words", "last_point", "end_words", "n_points", "length_m", "closed", "left_party", "right_party"], deg, metre)
