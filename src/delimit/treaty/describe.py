@@ -32,7 +32,12 @@ from delimit.crs import WGS84, crs_description, metric_crs
 from delimit.errors import GeometryError, InputError
 from delimit.model.features import BoundaryLine
 from delimit.model.raster import Raster
-from delimit.treaty.accuracy import MAX_DEGREE_DECIMALS, Precision, coordinate_step_deg, precision_for
+from delimit.treaty.accuracy import (
+    MAX_DEGREE_DECIMALS,
+    Precision,
+    coordinate_step_deg,
+    precision_for,
+)
 from delimit.treaty.geodesy import inverse, to_dms, utm_coordinates
 from delimit.treaty.segment_types import (
     STRAIGHT,

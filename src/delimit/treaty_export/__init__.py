@@ -148,8 +148,8 @@ def attribution_sidecar(annex: Annex, csv_names: list[str]) -> str:
     lines = [
         f"{annex.title}",
         "",
-        "Sources and licences of every file in this folder, including the CSV tables "
-        f"({', '.join(csv_names)}), which carry no comment lines so that GDAL and spreadsheets read them:",
+        ("Sources and licences of every file in this folder, including the CSV tables "
+        f"({', '.join(csv_names)}), which carry no comment lines so that GDAL and spreadsheets read them:"),
         "",
         annex.attribution_text or "No dataset credits recorded (the line came from a user's file; add its licence).",
         "",

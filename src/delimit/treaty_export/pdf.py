@@ -194,12 +194,12 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
         f"Lengths and azimuths: {GEODESIC_NOTE}. Back azimuth: direction from a segment's end back to its start.",
         *(prec.rule_lines() if prec else []),
         "Sides: a point 5 m (else 25 m, 100 m) to the left and to the right of each segment's geodesic midpoint, in the direction of description, is looked up in the parties' territory.",
-        "End points: a section's end on the edge of the data window is where the line leaves the area covered by this annex, never a boundary point; "
-        "a tripoint is an end within 50 m of a third party's territory; otherwise the end is where the two territories cease to meet in the source data.",
+        ("End points: a section's end on the edge of the data window is where the line leaves the area covered by this annex, never a boundary point; "
+        "a tripoint is an end within 50 m of a third party's territory; otherwise the end is where the two territories cease to meet in the source data."),
         "Segment types: " + ", ".join(f"{k}={v}" for k, v in d.settings.items()) + ". 'detected' types are heuristics on the reference data "
         "(rivers/roads within tolerance along the whole segment; watershed: terrain falls away on both sides on the DEM) and must be confirmed.",
-        f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
-        f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore).",
+        (f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
+        f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore)."),
         f"Line of sight: terrain sampled every {s['sight_step_m']:.0f} m along the geodesic between consecutive pillars; observer eye "
         f"{s['observer_height_m']} m above a {s['pillar_height_m']} m pillar, target {s['target_height_m']} m above the next pillar top; "
         f"earth curvature with effective radius R/(1-k), R = {s['earth_radius_m']} m, refraction k = {s['refraction_k']}. "
