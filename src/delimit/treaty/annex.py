@@ -209,7 +209,7 @@ def from_scenario(
     )
     layers = ["territory", "rivers", "water_bodies"] + (["roads"] if use_roads else [])
     marks = scenario.data_marks(layers)
-    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))
+    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))  # type: ignore[arg-type]
     context = map_context(scenario, desc, (a, b))
     notes = []
     if elevation is None:
@@ -291,10 +291,10 @@ def scenario_caveats(scenario: Scenario | None, desc: LineDescription, parties: 
             hit = [int(k) for k, g in zip(secs["section"], secs.geometry, strict=True) if shapely.dwithin(edge, g, tol) and shapely.length(shapely.intersection(g, edge.buffer(tol))) > 50 * tol]
             if hit:
                 groups.setdefault((str(row["status"]), str(row.get("source", "") or "")), set()).update(hit)
-        for (status, source), hit in sorted(groups.items()):
+        for (status, source), secs_hit in sorted(groups.items()):
             word = status.upper()
             out.append(
-                f"Section(s) {', '.join(str(k) for k in sorted(hit))} follow territory marked {word} in the scenario data"
+                f"Section(s) {', '.join(str(k) for k in sorted(secs_hit))} follow territory marked {word} in the scenario data"
                 + (f" (source: {source})" if source else "")
                 + f". Where it is {word}, the line shows a position for discussion; it is not an agreed, surveyed or official line and must not be demarcated from this annex."
             )
@@ -358,7 +358,8 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
         side = per.get(k, {})
         cols["left_party"].append(side.get("left", ""))
         cols["right_party"].append(side.get("right", ""))
-        cols["side_exceptions"].append(", ".join(str(x) for x in side.get("differing_segments", [])))
+        differing: list[int] = list(side.get("differing_segments", []))  # type: ignore[call-overload]
+        cols["side_exceptions"].append(", ".join(str(x) for x in differing))
         given = str(sec.get("name") or "")
         new_names.append(given or section_name(sec["geometry"], bool(sec["closed"]), terr, settlements, e0, e1))
     desc.sections["name"] = new_names

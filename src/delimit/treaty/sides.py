@@ -97,7 +97,7 @@ def section_sides(sections: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, left: 
     seg_sec = segments["section"].to_numpy()
     seg_no = segments["segment_no"].to_numpy()
     for k in sections["section"].astype(int):
-        m = np.flatnonzero(seg_sec == k)
+        m = [int(i) for i in np.flatnonzero(seg_sec == k)]
         lk = [left[i] for i in m if left[i]]
         rk = [right[i] for i in m if right[i]]
         lmaj = max(set(lk), key=lk.count) if lk else ""
