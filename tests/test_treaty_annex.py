@@ -187,6 +187,19 @@ def test_sections_are_named_with_sides_and_window_ends_are_not_boundary_points(c
 
 
 @pytest.mark.slow
+def test_the_vorukh_enclave_lies_inside_its_closed_section(scenario) -> None:  # type: ignore[no-untyped-def]
+    annex = from_scenario(scenario("status-quo"), "KGZ", "TJK", window=(70.3, 39.6, 70.9, 40.2), max_spacing_m=5000)
+    ring = annex.description.sections[annex.description.sections["closed"]]
+    assert len(ring) == 1 and "Vorukh" in ring["name"].iloc[0]
+    # Vorukh is a Tajik enclave in Kyrgyzstan: the party inside the ring is on the left of a
+    # counter-clockwise ring and on the right of a clockwise one
+    inside_left = shapely.is_ccw(ring.geometry.iloc[0])
+    assert ring["left_party"].iloc[0] == ("TJK" if inside_left else "KGZ")
+    assert ring["right_party"].iloc[0] == ("KGZ" if inside_left else "TJK")
+    assert ring["start_kind"].iloc[0] == "closed"
+
+
+@pytest.mark.slow
 def test_dataset_window_edge_is_not_a_boundary_point(scenario) -> None:  # type: ignore[no-untyped-def]
     # a user window reaching beyond the data: the line's ends at 39.2 N lie on the dataset's own window
     annex = from_scenario(scenario("status-quo"), "KGZ", "TJK", window=(71.8, 38.5, 72.6, 39.5), max_spacing_m=5000)

@@ -190,7 +190,8 @@ def section_name(
     w1 = p1 or (_end_label(end.kind, end.other, x1, y1) if end else "")
     if w0 and w1 and w0 != w1:
         return f"{w0} – {w1}"
-    return f"near {w0 or w1}" if (w0 or w1) else ""
+    place = p0 or p1
+    return f"near {place}" if place else (w0 or w1)
 
 
 __all__ = [
