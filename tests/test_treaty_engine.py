@@ -91,7 +91,7 @@ def test_segment_types_from_rivers_roads_and_ridges() -> None:
     assert d.segments["follows"].tolist()[:3] == ["Isfara", "", "M41"]
     assert d.segments["type_source"].tolist() == ["detected", "default", "detected", "default", "detected"]
     assert "along the river Isfara" in d.text
-    assert d.turning_points["elevation_m"].iloc[-1] == pytest.approx(1982.3, abs=0.1)  # bilinear between cell centres either side of the crest
+    assert d.turning_points["elevation_m"].iloc[-1] == 1982  # bilinear between cell centres either side of the crest (1982.3), printed to whole metres
 
 
 def test_a_segment_crossing_a_river_is_not_along_it() -> None:
@@ -123,7 +123,7 @@ def test_layer_attributes_give_status_and_segment_type() -> None:
 
 lines = st.lists(
     st.tuples(st.floats(-0.02, 0.02), st.floats(-0.02, 0.02)), min_size=2, max_size=12, unique=True
-).map(lambda pts: shapely.LineString([(70.5 + x, 40.0 + y) for x, y in pts]))
+).map(lambda pts: shapely.LineString([(70.5 + x, 40.0 + y) for x, y in pts])).filter(lambda g: g.length > 1e-9)  # offsets below a float's resolution at 70.5 deg give no line
 
 
 @settings(max_examples=40, deadline=None)
@@ -219,7 +219,11 @@ def test_fergana_kgz_tjk_annex_from_scenario(scenario) -> None:  # type: ignore[
     shared = shapely.intersection(s.boundary_between("KGZ", "TJK"), shapely.box(70.4, 39.8, 70.8, 40.1))
     # every vertex of the shared line inside the window is a turning point: nothing simplified
     assert shapely.get_num_coordinates(shared) >= len(d.turning_points)
-    assert d.geometry().buffer(1e-9).covers(shared.buffer(-0)) or shapely.hausdorff_distance(d.geometry(), shared) < 1e-9
+    # the source's vertices are kept exactly; only the points where the window cuts the line are
+    # rounded to the printed 5 decimals (the source's step), so they move by at most half a unit
+    assert shapely.hausdorff_distance(d.geometry(), shared) <= 0.5e-5 * 2**0.5
+    inner = {tuple(xy) for xy in shapely.get_coordinates(shared) if 70.4 < xy[0] < 70.8 and 39.8 < xy[1] < 40.1}
+    assert inner <= {tuple(xy) for xy in d.turning_points[["lon", "lat"]].to_numpy()}
     assert len(d.sections) >= 1 and (d.sections["status"] == "drafted").all()
     assert d.total_length_m == pytest.approx(d.segments["length_m"].sum())
     assert p.pillars["along_to_next_m"].max() <= 1000 + 1e-6

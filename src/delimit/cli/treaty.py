@@ -34,6 +34,37 @@ def _section_status(values: list[str]) -> dict[int, str]:
     return out
 
 
+#: Most pillars a plan may need before ``delimit treaty`` refuses it (raise with DELIMIT_MAX_PILLARS).
+DEFAULT_MAX_PILLARS = 100_000
+
+
+def _max_pillars() -> int:
+    """The pillar limit from ``DELIMIT_MAX_PILLARS`` (a positive integer), else :data:`DEFAULT_MAX_PILLARS`."""
+    import os
+
+    raw = os.environ.get("DELIMIT_MAX_PILLARS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_PILLARS
+    try:
+        value = int(float(raw))
+    except (ValueError, OverflowError):
+        value = 0
+    if value <= 0:
+        raise InputError(None, f"DELIMIT_MAX_PILLARS={raw!r} must be a positive whole number of pillars", field="DELIMIT_MAX_PILLARS")
+    return value
+
+
+def _pillar_limit_error(exc: Exception) -> InputError:
+    """A :class:`PillarLimitError` in the words of the command line (option and variable named)."""
+    est, limit = getattr(exc, "estimate", 0), getattr(exc, "limit", 0)
+    return InputError(
+        None,
+        f"--max-spacing {getattr(exc, 'max_spacing_m', 0):g} m along {getattr(exc, 'length_m', 0) / 1000:,.1f} km of line would need about "
+        f"{est:,} pillars, more than the limit of {limit:,}: give a larger --max-spacing or raise DELIMIT_MAX_PILLARS",
+        field="max-spacing",
+    )
+
+
 def register(app: typer.Typer) -> None:
     @app.command("treaty")
     def treaty(
@@ -63,10 +94,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the treaty annex: turning points, segments, sections, pillar plan (GPKG, GeoJSON, KML, CSV, PDF, text)."""
         from delimit import load_scenario
-        from delimit.io.raster import read_raster
-        from delimit.io.vector import read_layer
-        from delimit.treaty import describe_sections, from_scenario, parse_window, plan_pillars, section_inputs_from_layer
-        from delimit.treaty.annex import Annex, clip_line
+        from delimit.treaty import from_scenario, parse_window
+        from delimit.treaty.pillars import PillarLimitError
         from delimit.treaty.segment_types import DetectionSettings
         from delimit.treaty_export import write_annex
 
@@ -80,76 +109,29 @@ def register(app: typer.Typer) -> None:
         status_arg: str | dict[int, str] | None = per_section or status
         if per_section and status:
             raise InputError(None, "use --status or --section-status, not both", field="status")
-        with progress_bar("treaty annex") as prog:
-            if line is None:
-                assert sc is not None and parties is not None
-                annex = from_scenario(
-                    sc, parties[0], parties[1], window=box, max_spacing_m=max_spacing, status=status_arg, simplify_m=simplify_m,
-                    detection=detection, use_roads=not no_roads, pillar_height_m=pillar_height, observer_height_m=observer_height,
-                    refraction_k=refraction, add_sight_pillars=add_sight_pillars, progress=lambda m, f: prog(m, 0.6 * f),
-                )
-                default_out = Path("out") / "treaty" / f"{sc.name}-{parties[0]}-{parties[1]}"
-            else:
-                gdf = read_layer(line, layer, geometry_types=LINEAR)
-                if parties is None:
-                    if "parties" not in gdf.columns:
-                        raise InputError(line, "say which parties the line lies between (--between A B, or a 'parties' column such as KGZ-TJK)", field="parties")
-                    values = {str(v) for v in gdf["parties"]}
-                    if len(values) != 1 or len(next(iter(values)).replace(",", "-").split("-")) != 2:
-                        raise InputError(line, f"the 'parties' column must hold one pair such as KGZ-TJK, found {sorted(values)}", field="parties")
-                    a, b = next(iter(values)).replace(",", "-").split("-")
-                    parties = (a.strip(), b.strip())
-                if box is not None:
-                    gdf = gdf.assign(geometry=[clip_line(g, box) for g in gdf.geometry])
-                    gdf = gdf[~gdf.geometry.is_empty]
-                    if not len(gdf):
-                        raise InputError(line, f"the line has no part inside window {box}", field="window")
-                if status is not None:
-                    gdf = gdf.assign(status=status)
-                inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))  # type: ignore[arg-type]
-                if per_section:
-                    from dataclasses import replace
-
-                    inputs = [replace(s, status=per_section.get(k + 1, s.status)) for k, s in enumerate(inputs)]
-                elevation = sc.elevation if sc is not None else (read_raster(dem, units="m") if dem else None)
-                names = {p: (sc.parties[p].name if sc is not None and p in sc.parties else p) for p in parties}
-                desc = describe_sections(
-                    inputs, parties=parties, elevation=elevation, rivers=sc.rivers if sc else None,
-                    roads=(sc.roads if sc and not no_roads else None), detection=detection, simplify_m=simplify_m,
-                    party_names=names, progress=lambda m, f: prog(m, 0.3 * f),
-                )
-                plan = plan_pillars(
-                    desc, max_spacing_m=max_spacing, elevation=elevation, water=sc.water_bodies if sc else None,
-                    pillar_height_m=pillar_height, observer_height_m=observer_height, refraction_k=refraction,
-                    add_sight_pillars=add_sight_pillars, progress=lambda m, f: prog(m, 0.3 + 0.3 * f),
-                )
-                record = InputRecord("line", str(line), sha256_file(line))
-                if sc is not None:
-                    prov = sc.provenance.as_dict()
-                    prov["inputs"] = [*prov["inputs"], record.as_dict()]
-                    marks = sc.data_marks(["rivers", "water_bodies"] + ([] if no_roads else ["roads"]))
+        max_pillars = _max_pillars()
+        try:
+            with progress_bar("treaty annex") as prog:
+                if line is None:
+                    assert sc is not None and parties is not None
+                    annex = from_scenario(
+                        sc, parties[0], parties[1], window=box, max_spacing_m=max_spacing, status=status_arg, simplify_m=simplify_m,
+                        detection=detection, use_roads=not no_roads, pillar_height_m=pillar_height, observer_height_m=observer_height,
+                        refraction_k=refraction, add_sight_pillars=add_sight_pillars, max_pillars=max_pillars,
+                        progress=lambda m, f: prog(m, 0.6 * f),
+                    )
+                    default_out = Path("out") / "treaty" / f"{sc.name}-{parties[0]}-{parties[1]}"
                 else:
-                    prov = Provenance(scenario="", inputs=(record,) + ((InputRecord("dem", str(dem), sha256_file(dem)),) if dem else ())).as_dict()
-                    marks = {}
-                bounds = desc.sections.total_bounds
-                view = shapely.box(*bounds).buffer(0.05 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 0.01))
-                context = {}
-                if sc is not None:
-                    from delimit.treaty.annex import _clip
-
-                    context = {
-                        "territory": _clip(sc.territory[sc.territory["party"].isin(parties)], view),
-                        "water_bodies": _clip(sc.water_bodies, view),
-                        "rivers": _clip(sc.rivers, view),
+                    opts = {
+                        "max_spacing": max_spacing, "simplify_m": simplify_m, "no_roads": no_roads, "pillar_height": pillar_height,
+                        "observer_height": observer_height, "refraction": refraction, "add_sight_pillars": add_sight_pillars,
                     }
-                annex = Annex(
-                    title=f"Boundary between {names[parties[0]]} and {names[parties[1]]} - line {Path(line).name}",
-                    parties=(parties[0], parties[1]), party_names=names, description=desc, pillars=plan, provenance=prov,
-                    data_marks=marks, window=box, context=context, scenario=sc.name if sc else "",
-                )
-                default_out = Path("out") / "treaty" / Path(line).stem
-            dest = out or default_out
-            written = write_annex(annex, dest, pdf=not no_pdf, rows_per_section=pdf_rows, progress=lambda m, f: prog(m, 0.6 + 0.4 * f))
+                    annex = _line_file_annex(line, layer, parties, sc, box, status, per_section, dem, detection, opts, prog, max_pillars)
+                    default_out = Path("out") / "treaty" / Path(line).stem
+                dest = out or default_out
+                written = write_annex(annex, dest, pdf=not no_pdf, rows_per_section=pdf_rows, progress=lambda m, f: prog(m, 0.6 + 0.4 * f))
+        except PillarLimitError as exc:
+            raise _pillar_limit_error(exc) from None
         summary = annex.summary()
         summary["output"] = str(dest)
         summary["files"] = sorted(written)
@@ -170,3 +152,86 @@ def register(app: typer.Typer) -> None:
             print_table(rich_table(rows, ["item", "value"], title=annex.title, caption="CRS: EPSG:4326 (WGS84); lengths/azimuths geodesic on the WGS84 ellipsoid"))
         print_marks(annex.data_marks)
         Console(stderr=True).print(f"wrote {len(written)} files to {dest}")
+
+
+def _line_file_annex(line, layer, parties, sc, box, status, per_section, dem, detection, opts, prog, max_pillars):  # type: ignore[no-untyped-def]
+    """The annex of a line file (its attributes give sections, statuses and types), over ``sc``'s data if given.
+
+    ``opts``: max_spacing, simplify_m, no_roads, pillar_height, observer_height, refraction, add_sight_pillars.
+    The pillar estimate is checked before the line is described.
+    """
+    from dataclasses import replace
+
+    from delimit.attribution import attribution_text, file_credit
+    from delimit.crs import GEOD
+    from delimit.io.raster import read_raster
+    from delimit.io.vector import read_layer
+    from delimit.treaty import (
+        describe_sections,
+        plan_pillars,
+        section_inputs_from_layer,
+    )
+    from delimit.treaty.annex import (
+        Annex,
+        annotate,
+        clip_line,
+        map_context,
+        scenario_caveats,
+        scenario_precision,
+    )
+    from delimit.treaty.pillars import check_pillar_budget
+    from delimit.treaty.text import build_paragraphs
+
+    gdf = read_layer(line, layer, geometry_types=LINEAR)
+    if parties is None:
+        if "parties" not in gdf.columns:
+            raise InputError(line, "say which parties the line lies between (--between A B, or a 'parties' column such as KGZ-TJK)", field="parties")
+        values = {str(v) for v in gdf["parties"]}
+        if len(values) != 1 or len(next(iter(values)).replace(",", "-").split("-")) != 2:
+            raise InputError(line, f"the 'parties' column must hold one pair such as KGZ-TJK, found {sorted(values)}", field="parties")
+        a, b = next(iter(values)).replace(",", "-").split("-")
+        parties = (a.strip(), b.strip())
+    if box is not None:
+        gdf = gdf.assign(geometry=[clip_line(g, box) for g in gdf.geometry])
+        gdf = gdf[~gdf.geometry.is_empty]
+        if not len(gdf):
+            raise InputError(line, f"the line has no part inside window {box}", field="window")
+    if status is not None:
+        gdf = gdf.assign(status=status)
+    whole = shapely.union_all(gdf.geometry.to_numpy())
+    check_pillar_budget(float(GEOD.geometry_length(whole)), int(len(shapely.get_coordinates(whole))), float(opts["max_spacing"]), max_pillars)
+    inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))  # type: ignore[arg-type]
+    if per_section:
+        inputs = [replace(s, status=per_section.get(k + 1, s.status)) for k, s in enumerate(inputs)]
+    elevation = sc.elevation if sc is not None else (read_raster(dem, units="m") if dem else None)
+    names = {p: (sc.parties[p].name if sc is not None and p in sc.parties else p) for p in parties}
+    desc = describe_sections(
+        inputs, parties=parties, elevation=elevation, rivers=sc.rivers if sc else None,
+        roads=(sc.roads if sc and not opts["no_roads"] else None), detection=detection, simplify_m=opts["simplify_m"],
+        party_names=names, precision=scenario_precision(sc, whole, parties, elevation), progress=lambda m, f: prog(m, 0.3 * f),
+    )
+    plan = plan_pillars(
+        desc, max_spacing_m=opts["max_spacing"], elevation=elevation, water=sc.water_bodies if sc else None,
+        pillar_height_m=opts["pillar_height"], observer_height_m=opts["observer_height"], refraction_k=opts["refraction"],
+        add_sight_pillars=opts["add_sight_pillars"], max_pillars=max_pillars, progress=lambda m, f: prog(m, 0.3 + 0.3 * f),
+    )
+    record = InputRecord("line", str(line), sha256_file(line))
+    credits = [*(sc.provenance.credits if sc is not None else ()), file_credit(Path(line).name, ["line"])]
+    if sc is not None:
+        prov = sc.provenance.as_dict()
+        prov["inputs"] = [*prov["inputs"], record.as_dict()]
+        marks = sc.data_marks(["rivers", "water_bodies"] + ([] if opts["no_roads"] else ["roads"]))
+    else:
+        prov = Provenance(scenario="", inputs=(record,) + ((InputRecord("dem", str(dem), sha256_file(dem)),) if dem else ())).as_dict()
+        marks = {}
+    prov["attribution"] = [c.as_dict() for c in credits]
+    text = attribution_text(credits)
+    annotate(desc, sc, box, caveats=scenario_caveats(sc, desc, parties) if sc is not None else [])
+    desc.attribution = text
+    desc.paragraphs = build_paragraphs(desc)
+    return Annex(
+        title=f"Boundary between {names[parties[0]]} and {names[parties[1]]} - line {Path(line).name}",
+        parties=(parties[0], parties[1]), party_names=names, description=desc, pillars=plan, provenance=prov,
+        data_marks=marks, window=box, context=map_context(sc, desc, parties), scenario=sc.name if sc else "",
+        attribution=[c.as_dict() for c in credits], attribution_text=text,
+    )

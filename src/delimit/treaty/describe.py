@@ -32,8 +32,20 @@ from delimit.crs import WGS84, crs_description, metric_crs
 from delimit.errors import GeometryError, InputError
 from delimit.model.features import BoundaryLine
 from delimit.model.raster import Raster
+from delimit.treaty.accuracy import (
+    MAX_DEGREE_DECIMALS,
+    Precision,
+    coordinate_step_deg,
+    precision_for,
+)
 from delimit.treaty.geodesy import inverse, to_dms, utm_coordinates
-from delimit.treaty.segment_types import STRAIGHT, DetectionSettings, Reference, detect_segment_types, normalise_segment_type
+from delimit.treaty.segment_types import (
+    STRAIGHT,
+    DetectionSettings,
+    Reference,
+    detect_segment_types,
+    normalise_segment_type,
+)
 from delimit.treaty.status import normalise_status
 from delimit.treaty.terrain import sample_lonlat
 
@@ -43,7 +55,11 @@ ProgressFn = Callable[[str, float], None]
 GEODESIC_NOTE = "geodesic on the WGS84 ellipsoid (pyproj.Geod, GeographicLib algorithms); azimuths in degrees clockwise from true north"
 
 #: Datum of every coordinate in a description.
-DATUM_NOTE = "WGS84 (EPSG:4326), latitude/longitude in decimal degrees and DMS; UTM per point in its own zone (WGS 84 / UTM, EPSG:326zz)"
+DATUM_NOTE = (
+    "World Geodetic System 1984 (WGS 84, EPSG:4326) on the WGS 84 ellipsoid (semi-major axis 6 378 137 m, "
+    "inverse flattening 298.257223563); latitude/longitude in decimal degrees and DMS; UTM per point in its own zone "
+    "(WGS 84 / UTM, EPSG:326zz); heights in metres above mean sea level as given by the DEM"
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +125,11 @@ class LineDescription:
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     elevation_source: str = ""
+    precision: Precision | None = None
+    #: Caveats carried into the legal text (illustrative or schematic data, the scenario's status).
+    caveats: list[str] = field(default_factory=list)
+    #: The sources and their licences, one paragraph (``Provenance.attribution()``).
+    attribution: str = ""
 
     @property
     def text(self) -> str:
@@ -147,6 +168,9 @@ class LineDescription:
             "simplify_m": self.simplify_m,
             "measured": GEODESIC_NOTE,
             "datum": DATUM_NOTE,
+            "precision": self.precision.as_dict() if self.precision else None,
+            "caveats": list(self.caveats),
+            "attribution": self.attribution,
             "notes": list(self.notes),
         }
 
@@ -352,9 +376,16 @@ def describe_sections(
     party_names: Mapping[str, str] | None = None,
     languages: tuple[str, str] | None = None,
     notes: Sequence[str] = (),
+    precision: Precision | None = None,
     progress: ProgressFn | None = None,
 ) -> LineDescription:
-    """Describe prepared sections (see :func:`describe_line`, which most callers want)."""
+    """Describe prepared sections (see :func:`describe_line`, which most callers want).
+
+    ``precision`` (:mod:`delimit.treaty.accuracy`) fixes the printed precision; by default it follows
+    from the coordinate step of the sections' own vertices. Turning points are rounded to its
+    decimal degrees (the authoritative form), so the tables, the text and a re-import agree; lengths
+    and azimuths are computed from the rounded points.
+    """
     if len(parties) != 2 or parties[0] == parties[1]:
         raise InputError(None, f"a boundary needs two different parties, got {parties!r}", field="parties")
     if simplify_m is not None and not simplify_m > 0:
@@ -369,10 +400,18 @@ def describe_sections(
         raise GeometryError(None, "the boundary line is empty (the parties share no line here)", field="geometry")
     if not np.isfinite(all_xy).all() or (np.abs(all_xy[:, 0]) > 180).any() or (np.abs(all_xy[:, 1]) > 90).any():
         raise GeometryError(None, "line coordinates must be finite WGS84 longitude/latitude", field="geometry")
+    if precision is None:
+        precision = precision_for(coordinate_step_deg(all_xy), float(all_xy[:, 1].mean()))
+    # turning points are rounded to the printed decimals when the line's vertices are quantised no finer
+    # than that (points added by clipping to a window are then the only ones that move, by at most half a
+    # unit); a line of unquantised floats keeps its vertices exactly and is printed to MAX_DEGREE_DECIMALS
+    quantised = coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
+    decimals = precision.degree_decimals if quantised else None
     metric = metric_crs((float(all_xy[:, 0].mean()), float(all_xy[:, 1].mean())))
     to_metric = Transformer.from_crs(4326, metric, always_xy=True)
     for s in sections:
         c = np.asarray(s.coords, dtype=float)
+        c = np.round(c, decimals) if decimals is not None else c
         vertices_in += len(c)
         keep = np.r_[True, np.any(np.diff(c, axis=0) != 0, axis=1)]
         dropped_zero += int((~keep).sum())
@@ -456,14 +495,14 @@ def describe_sections(
     tp = pd.DataFrame(tp_rows)
     lon = tp["lon"].to_numpy()
     lat = tp["lat"].to_numpy()
-    tp["lat_dms"] = [to_dms(v, "lat") for v in lat]
-    tp["lon_dms"] = [to_dms(v, "lon") for v in lon]
+    tp["lat_dms"] = [to_dms(v, "lat", decimals=precision.dms_decimals) for v in lat]
+    tp["lon_dms"] = [to_dms(v, "lon", decimals=precision.dms_decimals) for v in lon]
     east, north, epsg, zones = utm_coordinates(lon, lat)
     tp["utm_zone"] = zones
     tp["utm_epsg"] = epsg
-    tp["easting_m"] = np.round(east, 3)
-    tp["northing_m"] = np.round(north, 3)
-    tp["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), 1)
+    tp["easting_m"] = np.round(east, precision.metre_decimals)
+    tp["northing_m"] = np.round(north, precision.metre_decimals)
+    tp["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), precision.elevation_decimals)
     tp = tp[
         ["point_no", "section", "point_in_section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "utm_epsg", "easting_m", "northing_m", "elevation_m", "chainage_m", "section_closed"]
     ]
@@ -538,6 +577,7 @@ def describe_sections(
             "roads_given": road_ref is not None,
         },
         elevation_source=(elevation.source or "DEM") if elevation is not None else "",
+        precision=precision,
     )
     from delimit.treaty.text import build_paragraphs
 
@@ -574,6 +614,7 @@ def describe_line(
     orient: Literal["as-given", "west-east"] = "as-given",
     party_names: Mapping[str, str] | None = None,
     languages: tuple[str, str] | None = None,
+    precision: Precision | None = None,
     progress: ProgressFn | None = None,
 ) -> LineDescription:
     """Describe a boundary line for a treaty annex: sections, turning points, segments, text.
@@ -622,5 +663,6 @@ def describe_line(
         party_names=party_names,
         languages=languages,
         notes=[f"sections oriented {orient}"] if orient != "as-given" else [],
+        precision=precision,
         progress=progress,
     )

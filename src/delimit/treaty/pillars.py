@@ -39,13 +39,59 @@ from delimit.crs import WGS84
 from delimit.errors import InputError
 from delimit.model.raster import Raster
 from delimit.treaty.describe import LineDescription
-from delimit.treaty.geodesy import EARTH_RADIUS_M, forward, inverse, to_dms, utm_coordinates
+from delimit.treaty.geodesy import (
+    EARTH_RADIUS_M,
+    forward,
+    inverse,
+    to_dms,
+    utm_coordinates,
+)
 from delimit.treaty.terrain import cell_size_m, sample_lonlat
 from delimit.treaty.visibility import REFRACTION_K, check_sight
 
 ProgressFn = Callable[[str, float], None]
 
 _KIND_RANK = {"turning point": 0, "intermediate": 1, "sight": 2}
+
+
+class PillarLimitError(InputError):
+    """The pillar plan asked for would exceed the caller's limit (raised before any planning).
+
+    Attributes: ``estimate`` (pillars), ``limit`` (pillars), ``length_m`` (line length, metres),
+    ``max_spacing_m``.
+    """
+
+    def __init__(self, estimate: int, limit: int, length_m: float, max_spacing_m: float) -> None:
+        self.estimate, self.limit, self.length_m, self.max_spacing_m = estimate, limit, length_m, max_spacing_m
+        super().__init__(
+            None,
+            f"a pillar spacing of {max_spacing_m:g} m along {length_m / 1000:,.1f} km of line needs about {estimate:,} pillars, "
+            f"more than the limit of {limit:,}",
+            field="max_spacing_m",
+        )
+
+
+def estimate_pillars(length_m: float, n_vertices: int, max_spacing_m: float) -> int:
+    """Upper bound of the pillars a plan needs: one per vertex plus ``ceil(length / spacing)`` between.
+
+    Pure arithmetic (no layout), so a caller can refuse a plan before it is made.
+
+    >>> estimate_pillars(10_000.0, 3, 1000.0)
+    13
+    >>> estimate_pillars(1e6, 2, 1e-9) > 10**14
+    True
+    """
+    if not (math.isfinite(max_spacing_m) and max_spacing_m > 0):
+        raise InputError(None, f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}", field="max_spacing_m")
+    return int(n_vertices) + int(min(math.ceil(max(length_m, 0.0) / max_spacing_m), 10**18))
+
+
+def check_pillar_budget(length_m: float, n_vertices: int, max_spacing_m: float, max_pillars: int | None) -> int:
+    """:func:`estimate_pillars`, raising :class:`PillarLimitError` past ``max_pillars`` (None: no limit)."""
+    est = estimate_pillars(length_m, n_vertices, max_spacing_m)
+    if max_pillars is not None and est > max_pillars:
+        raise PillarLimitError(est, int(max_pillars), float(length_m), float(max_spacing_m))
+    return est
 
 
 @dataclass
@@ -263,6 +309,7 @@ def plan_pillars(
     shore_offset_m: float = 1.0,
     add_sight_pillars: bool = False,
     max_sight_rounds: int = 3,
+    max_pillars: int | None = None,
     progress: ProgressFn | None = None,
 ) -> PillarPlan:
     """Plan pillars along a described line and check intervisibility of consecutive pillars.
@@ -288,6 +335,9 @@ def plan_pillars(
         Terrain sampling step along each sight line; default half a DEM cell (at least 25 m).
     add_sight_pillars:
         Add the suggested pillar for each blocked pair and check again.
+    max_pillars:
+        Refuse (:class:`PillarLimitError`, before any layout) a plan whose :func:`estimate_pillars`
+        exceeds this many pillars; None: no limit.
 
     Examples
     --------
@@ -303,6 +353,7 @@ def plan_pillars(
     for name, v in (("pillar_height_m", pillar_height_m), ("observer_height_m", observer_height_m), ("shore_offset_m", shore_offset_m)):
         if not (math.isfinite(v) and v >= 0):
             raise InputError(None, f"{name} must be a non-negative number of metres, got {v!r}", field=name)
+    check_pillar_budget(description.total_length_m, len(description.turning_points) + len(description.sections), float(max_spacing_m), max_pillars)
     report = progress or (lambda _m, _f: None)
     target = observer_height_m if target_height_m is None else float(target_height_m)
     wgeoms, wnames = _water(water)
@@ -431,15 +482,19 @@ def plan_pillars(
             break
 
     report("pillar tables", 0.95)
-    lon = pillars["lon"].to_numpy()
-    lat = pillars["lat"].to_numpy()
-    pillars["lat_dms"] = [to_dms(v, "lat") for v in lat]
-    pillars["lon_dms"] = [to_dms(v, "lon") for v in lon]
+    prec = description.precision
+    deg_dec, dms_dec, m_dec, z_dec = (prec.degree_decimals, prec.dms_decimals, prec.metre_decimals, prec.elevation_decimals) if prec else (7, 3, 3, 1)
+    # planned positions are printed to the annex's precision (the turning points already are)
+    lon = np.round(pillars["lon"].to_numpy(dtype=float), deg_dec)
+    lat = np.round(pillars["lat"].to_numpy(dtype=float), deg_dec)
+    pillars["lon"], pillars["lat"] = lon, lat
+    pillars["lat_dms"] = [to_dms(v, "lat", decimals=dms_dec) for v in lat]
+    pillars["lon_dms"] = [to_dms(v, "lon", decimals=dms_dec) for v in lon]
     east, north, _, zones = utm_coordinates(lon, lat)
     pillars["utm_zone"] = zones
-    pillars["easting_m"] = np.round(east, 3)
-    pillars["northing_m"] = np.round(north, 3)
-    pillars["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), 1)
+    pillars["easting_m"] = np.round(east, m_dec)
+    pillars["northing_m"] = np.round(north, m_dec)
+    pillars["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), z_dec)
     if tree is not None:
         qi, _ = tree.query(shapely.points(lon, lat), predicate="intersects")
         still = np.zeros(len(pillars), dtype=bool)

@@ -235,7 +235,7 @@ def _ridge_segments(
     safe = np.where(seg_len > 0, seg_len, 1.0)
     ux, uy = (x2 - x1) / safe, (y2 - y1) / safe
     nx, ny = -uy[seg], ux[seg]
-    inv = lambda x, y: to_metric.transform(x, y, direction="INVERSE")  # noqa: E731
+    inv = lambda x, y: to_metric.transform(x, y, direction="INVERSE")
     lon_c, lat_c2 = inv(xs, ys)
     lon_l, lat_l = inv(xs + nx * offset, ys + ny * offset)
     lon_r, lat_r = inv(xs - nx * offset, ys - ny * offset)

@@ -19,13 +19,15 @@ if TYPE_CHECKING:
     from delimit.treaty.describe import LineDescription, Paragraph
 
 
-def _metres(x: float) -> str:
-    """``1234.5678`` -> ``'1 234.57 m'`` (thin grouping, two decimals: centimetres).
+def _metres(x: float, decimals: int = 0) -> str:
+    """``1234.5678`` -> ``'1 235 m'`` (thin grouping; ``decimals`` from the annex's rounding rule).
 
     >>> _metres(1234.5678)
+    '1 235 m'
+    >>> _metres(1234.5678, 2)
     '1 234.57 m'
     """
-    return f"{x:,.2f} m".replace(",", " ")
+    return f"{x:,.{decimals}f} m".replace(",", " ")
 
 
 def _how(kind: str, follows: str) -> str:
@@ -39,42 +41,79 @@ def _how(kind: str, follows: str) -> str:
     return "in a straight line"
 
 
-def build_paragraphs(desc: LineDescription) -> list[Paragraph]:
-    """Numbered paragraphs describing every section of ``desc`` point by point."""
-    from delimit.treaty.describe import Paragraph
+def _party(desc: LineDescription, p: str) -> str:
+    n = desc.party_names.get(p, p)
+    return n if n == p else f"{n} ({p})"
+
+
+def _general_paragraphs(desc: LineDescription) -> list[Paragraph]:
+    """Section 0: the line, datum, sources and licences, accuracy and rounding, sides, caveats."""
+    from delimit.treaty.describe import DATUM_NOTE, Paragraph
 
     a, b = desc.parties
-    na, nb = (desc.party_names.get(p, p) for p in (a, b))
-    na = na if na == a else f"{na} ({a})"
-    nb = nb if nb == b else f"{nb} ({b})"
-    tp = desc.turning_points.set_index("point_no")
-    out: list[Paragraph] = [
-        Paragraph(
-            "0.1",
-            f"The boundary line between {na} and {nb} described in this annex consists of "
-            f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
-            f"with a total length of {_metres(desc.total_length_m)}.",
-        ),
-        Paragraph(
-            "0.2",
-            "Coordinates refer to the World Geodetic System 1984 (WGS84). Lengths and azimuths are geodesic on the WGS84 "
-            "ellipsoid; azimuths are measured clockwise from true north.",
-        ),
+    md = desc.precision.metre_decimals if desc.precision else 2
+    texts = [
+        (f"The boundary line between {_party(desc, a)} and {_party(desc, b)} described in this annex consists of "
+        f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
+        f"with a total length of {_metres(desc.total_length_m, md)}."),
+        f"Datum: {DATUM_NOTE}. Lengths and azimuths are geodesic on the WGS 84 ellipsoid; azimuths are measured clockwise from true north.",
     ]
-    segs = desc.segments
-    for _, sec in desc.sections.iterrows():
-        k = int(sec["section"])
-        first = int(sec["first_point"])
-        p0 = tp.loc[first]
-        name = f" ({sec['name']})" if sec.get("name") else ""
-        out.append(
-            Paragraph(
-                f"{k}.0",
-                f"Section {k}{name}, status: {sec['status']}. The section begins at turning point {first} "
-                f"({p0['lat_dms']}, {p0['lon_dms']}) and is {_metres(float(sec['length_m']))} long"
-                + (", returning to its starting point." if bool(sec["closed"]) else f", ending at turning point {int(sec['last_point'])}."),
-            )
+    if desc.attribution:
+        texts.append(f"Sources and licences: {desc.attribution.removeprefix('Data: ')}")
+    if desc.precision is not None:
+        texts.append(" ".join(desc.precision.rule_lines()))
+    texts.append(
+        "Each section is described in one direction, from its first to its last turning point; 'left' and 'right' "
+        "refer to that direction of description."
+    )
+    texts += [f"CAVEAT: {c}" for c in desc.caveats]
+    return [Paragraph(f"0.{i}", t) for i, t in enumerate(texts, start=1)]
+
+
+def _section_opening(desc: LineDescription, sec: dict, tp: object) -> str:
+    """Paragraph k.0: name, status, end points (and what they are), length, sides."""
+    k = int(sec["section"])
+    first, last = int(sec["first_point"]), int(sec["last_point"])
+    p0 = tp.loc[first]  # type: ignore[attr-defined]
+    p1 = tp.loc[last]  # type: ignore[attr-defined]
+    md = desc.precision.metre_decimals if desc.precision else 2
+    text = f"Section {k}, status: {sec['status']}." + (f" Name: {sec['name']}." if sec.get("name") else "")
+    if bool(sec["closed"]):
+        text += (
+            f" The section is a closed line beginning and ending at turning point {first} ({p0['lat_dms']}, {p0['lon_dms']}); "
+            f"it is {_metres(float(sec['length_m']), md)} long."
         )
+    else:
+        sw, ew = sec.get("start_words") or "", sec.get("end_words") or ""
+        text += (
+            f" The section begins at turning point {first} ({p0['lat_dms']}, {p0['lon_dms']}){', ' + sw if sw else ''}"
+            f" and ends at turning point {last} ({p1['lat_dms']}, {p1['lon_dms']}){', ' + ew if ew else ''}; "
+            f"it is {_metres(float(sec['length_m']), md)} long."
+        )
+    left, right = sec.get("left_party") or "", sec.get("right_party") or ""
+    if left and right:
+        text += (
+            f" In the direction of description the territory of {_party(desc, left)} lies on the left of the line "
+            f"and that of {_party(desc, right)} on the right"
+        )
+        differ = sec.get("side_exceptions") or ""
+        text += f", except along segments {differ}." if differ else "."
+    elif "left_party" in sec:
+        text += " Which party lies on which side could not be determined from the territory data."
+    return text
+
+
+def build_paragraphs(desc: LineDescription) -> list[Paragraph]:
+    """Numbered paragraphs: the general ones (0.x), then every section point by point."""
+    from delimit.treaty.describe import Paragraph
+
+    tp = desc.turning_points.set_index("point_no")
+    out = _general_paragraphs(desc)
+    md = desc.precision.metre_decimals if desc.precision else 2
+    segs = desc.segments
+    for sec in desc.sections.drop(columns="geometry").to_dict("records"):
+        k = int(sec["section"])
+        out.append(Paragraph(f"{k}.0", _section_opening(desc, sec, tp)))
         rows = segs[segs["section"] == k]
         para = 0
         i = 0
@@ -91,14 +130,14 @@ def build_paragraphs(desc: LineDescription) -> list[Paragraph]:
             if j == i:
                 text = (
                     f"From turning point {start} the line runs {_how(kind, follows)}, on an azimuth of "
-                    f"{azimuth_dms(float(r['azimuth_deg']))}, for {_metres(float(r['length_m']))} to turning point {end}."
+                    f"{azimuth_dms(float(r['azimuth_deg']), decimals=0)}, for {_metres(float(r['length_m']), md)} to turning point {end}."
                 )
             else:
                 through = [int(x["to_point"]) for x in recs[i:j]]
                 length = sum(float(x["length_m"]) for x in recs[i : j + 1])
                 text = (
                     f"From turning point {start} the line runs {_how(kind, follows)} through turning points "
-                    f"{through[0]} to {through[-1]}, for {_metres(length)}, to turning point {end}."
+                    f"{through[0]} to {through[-1]}, for {_metres(length, md)}, to turning point {end}."
                 )
             out.append(Paragraph(f"{k}.{para}", text))
             i = j + 1
@@ -114,8 +153,8 @@ def render_text(desc: LineDescription, *, placeholders: bool = True) -> str:
     lang_a, lang_b = desc.languages
     head = [
         f"DESCRIPTION OF THE BOUNDARY LINE BETWEEN {desc.party_names.get(a, a).upper()} AND {desc.party_names.get(b, b).upper()}",
-        "Working text in English. The authentic texts are those in "
-        f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them.",
+        ("Working text in English. The authentic texts are those in "
+        f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them."),
         "",
     ]
     if desc.simplify_m is not None:

@@ -1,10 +1,12 @@
 """CSV coordinate tables of a treaty annex, and reading the turning-point table back into a line.
 
-Coordinates are written with 9 decimals of a degree (about 0.1 mm), lengths with 3 decimals (mm)
-and azimuths with 8 decimals of a degree (about 5e-3 arc-seconds), so that re-importing the
-turning-point table reproduces the described line to well within 1 cm. The files are plain CSV
-(UTF-8, comma, header row, no comment lines) so that GDAL, spreadsheets and survey software read
-them; what they were computed from is recorded in ``provenance.json`` beside them.
+Coordinates, lengths and azimuths are written to the annex's rounding rule
+(:class:`delimit.treaty.accuracy.Precision`: e.g. 5 decimals of a degree and whole metres for a
+source quantised to 1e-5°; azimuths to 4 decimals of a degree, about 0.4″). The turning points of a
+description are themselves rounded to those decimals, so re-importing the turning-point table
+reproduces the described line exactly. The files are plain CSV (UTF-8, comma, header row, no
+comment lines) so that GDAL, spreadsheets and survey software read them; their sources and
+licences are in ``ATTRIBUTION.txt`` and ``provenance.json`` beside them.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ from delimit.errors import InputError
 from delimit.io.atomic import atomic_write_text
 from delimit.io.limits import check_file
 
-#: Decimals per column kind.
-DEGREE_DECIMALS = 9
-METRE_DECIMALS = 3
-AZIMUTH_DECIMALS = 8
+#: Decimals per column kind when no precision is given (the finest a source can justify: 1 cm).
+DEGREE_DECIMALS = 7
+METRE_DECIMALS = 2
+AZIMUTH_DECIMALS = 4
 
 _DEGREE_COLS = {"lat", "lon", "obstruction_lat", "obstruction_lon", "suggested_lat", "suggested_lon", "next_lat", "next_lon"}
 _AZIMUTH_COLS = {"azimuth_deg", "back_azimuth_deg"}
 
 
-def _fmt(col: str, v: Any) -> str:
+def _fmt(col: str, v: Any, deg: int = DEGREE_DECIMALS, metre: int = METRE_DECIMALS) -> str:
     if v is None:
         return ""
     if isinstance(v, bool | np.bool_):
@@ -42,29 +44,31 @@ def _fmt(col: str, v: Any) -> str:
         if math.isnan(f):
             return ""
         if col in _DEGREE_COLS:
-            return f"{f:.{DEGREE_DECIMALS}f}"
+            return f"{f:.{deg}f}"
         if col in _AZIMUTH_COLS:
             return f"{f:.{AZIMUTH_DECIMALS}f}"
-        return f"{f:.{METRE_DECIMALS}f}"
+        if col == "elevation_m" or col.endswith("elevation_m"):
+            return f"{f:.0f}"
+        return f"{f:.{metre}f}"
     if isinstance(v, np.integer):
         return str(int(v))
     return str(v)
 
 
-def table_csv(frame: pd.DataFrame) -> str:
-    """A table (geometry column dropped) as CSV text with the module's fixed decimals."""
+def table_csv(frame: pd.DataFrame, *, degree_decimals: int = DEGREE_DECIMALS, metre_decimals: int = METRE_DECIMALS) -> str:
+    """A table (geometry column dropped) as CSV text: degrees, metres (heights whole metres), azimuths to fixed decimals."""
     cols = [c for c in frame.columns if c != "geometry"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for row in frame[cols].itertuples(index=False, name=None):
-        w.writerow([_fmt(c, v) for c, v in zip(cols, row, strict=True)])
+        w.writerow([_fmt(c, v, degree_decimals, metre_decimals) for c, v in zip(cols, row, strict=True)])
     return buf.getvalue()
 
 
-def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write :func:`table_csv` atomically."""
-    return atomic_write_text(path, table_csv(frame))
+def write_table_csv(frame: pd.DataFrame, path: str | Path, **decimals: int) -> Path:
+    """Write :func:`table_csv` atomically (``degree_decimals``, ``metre_decimals``)."""
+    return atomic_write_text(path, table_csv(frame, **decimals))
 
 
 def read_coordinate_csv(path: str | Path) -> shapely.MultiLineString:

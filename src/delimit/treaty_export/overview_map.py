@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import shapely
 
-from delimit.crs import GEOD  # noqa: E402
+from delimit.crs import GEOD
 
 if TYPE_CHECKING:
     from delimit.treaty.annex import Annex
@@ -98,8 +98,8 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         ax.legend(loc="upper left", fontsize=7, title="section status", title_fontsize=7, framealpha=0.9)
         ax.set_title(annex.title, fontsize=10)
         marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
-        foot = "Boundary sections coloured by status, not by party. " + (f"Built on hand-made data ({marks})." if marks else "")
-        fig.text(0.01, 0.01, foot, fontsize=6.5, color="#444444")
+        foot = "Boundary sections coloured by status, not by party. " + (f"Built on hand-made data ({marks}). " if marks else "") + (annex.attribution_text or "")
+        fig.text(0.01, 0.01, foot, fontsize=6, color="#444444", wrap=True)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         return buf.getvalue()

@@ -1,10 +1,13 @@
 """The PDF annex: HTML from a Jinja2 template rendered by WeasyPrint, with a matplotlib overview map.
 
-The map is embedded as a ``data:`` URI, so rendering needs no network and no files besides the
-template. Long lines would give PDFs of thousands of pages; the annex therefore shows the complete
-sections table and signature blocks, and for turning points, segments, pillars and the text the
-first ``rows_per_section`` rows of each section, saying so on its cover and above each table. The
-full tables are always in the CSV files and the GeoPackage written next to it.
+The maps are embedded as ``data:`` URIs, so rendering needs no network and no files besides the
+template. The annex opens with its caveats, sources and licences, datum, accuracy and rounding
+rule; then the overview map, the sections (names, end points, which party lies on which side),
+a map sheet per section (:mod:`delimit.treaty_export.map_sheets`), the complete coordinate table
+of the turning points, and segments, pillars and the text - for long lines the first
+``rows_per_section`` rows of each section of those three, saying so above each table (the full
+tables are always in the CSV files and the GeoPackage). It ends with the signature block of the
+treaty as a whole, the initials of each section, method and provenance.
 """
 
 from __future__ import annotations
@@ -30,24 +33,42 @@ TEMPLATE = "annex.html"
 
 _DEG = {"lat", "lon", "suggested_lat", "suggested_lon", "obstruction_lat", "obstruction_lon"}
 
+#: Column -> (header, css width class) in the PDF tables; headers carry their units.
+HEADERS: dict[str, str] = {
+    "point_no": "Point", "section": "Sec.", "role": "Role", "lat": "Latitude (°)", "lon": "Longitude (°)", "lat_dms": "Latitude (DMS)",
+    "lon_dms": "Longitude (DMS)", "utm_zone": "UTM zone", "easting_m": "Easting (m)", "northing_m": "Northing (m)", "elevation_m": "Height (m)",
+    "chainage_m": "Chainage (m)", "segment_no": "Seg.", "from_point": "From", "to_point": "To", "length_m": "Length (m)",
+    "azimuth_dms": "Azimuth", "back_azimuth_dms": "Back azimuth", "segment_type": "Type", "follows": "Follows", "type_source": "Type from",
+    "left_party": "Left", "right_party": "Right", "pillar_no": "Pillar", "kind": "Type", "turning_point": "At point",
+    "moved_m": "Moved (m)", "to_next_m": "To next (m)", "sight_to_next": "Sight to next", "clearance_m": "Clearance (m)",
+    "from_pillar": "From pillar", "to_pillar": "To pillar", "distance_m": "Distance (m)", "obstruction_elevation_m": "Obstruction (m)",
+    "suggested_chainage_m": "Chainage (m)", "suggested_lat": "Latitude (°)", "suggested_lon": "Longitude (°)",
+    "from_chainage_m": "From chainage (m)", "to_chainage_m": "To chainage (m)", "gap_m": "Gap (m)", "water": "Water", "reason": "Reason",
+}
 
-def _cell(col: str, v: Any) -> dict[str, Any]:
+
+def _cell(col: str, v: Any, deg: int = 5, metre: int = 0) -> dict[str, Any]:
     if v is None or (isinstance(v, float | np.floating) and math.isnan(float(v))):
-        return {"text": "", "num": False}
+        return {"text": "–", "num": False}
     if isinstance(v, bool | np.bool_):
         return {"text": "yes" if v else "no", "num": False}
     if isinstance(v, float | np.floating):
         f = float(v)
-        return {"text": f"{f:.7f}" if col in _DEG else f"{f:,.2f}".replace(",", " "), "num": True}
+        if col in _DEG:
+            return {"text": f"{f:.{deg}f}", "num": True}
+        dec = 0 if col.endswith("elevation_m") else metre
+        return {"text": f"{f:,.{dec}f}".replace(",", " "), "num": True}
     if isinstance(v, int | np.integer):
+        if col == "turning_point" and not v:
+            return {"text": "–", "num": True}
         return {"text": str(int(v)), "num": True}
     return {"text": str(v), "num": False}
 
 
-def _table(frame: pd.DataFrame, cols: list[str]) -> dict[str, Any]:
+def _table(frame: pd.DataFrame, cols: list[str], deg: int = 5, metre: int = 0) -> dict[str, Any]:
     cols = [c for c in cols if c in frame.columns]
-    rows = [[_cell(c, v) for c, v in zip(cols, r, strict=True)] for r in frame[cols].itertuples(index=False, name=None)]
-    return {"columns": cols, "rows": rows}
+    rows = [[_cell(c, v, deg, metre) for c, v in zip(cols, r, strict=True)] for r in frame[cols].itertuples(index=False, name=None)]
+    return {"columns": [HEADERS.get(c, c.replace("_", " ")) for c in cols], "rows": rows}
 
 
 def _head_per_section(frame: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
@@ -57,46 +78,96 @@ def _head_per_section(frame: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
     return head, len(frame) - len(head)
 
 
-TP_COLS = ["point_no", "section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m", "chainage_m"]
-SEG_COLS = ["segment_no", "section", "from_point", "to_point", "length_m", "azimuth_dms", "back_azimuth_dms", "segment_type", "follows", "type_source", "status"]
-PIL_COLS = ["pillar_no", "section", "kind", "turning_point", "lat", "lon", "utm_zone", "easting_m", "northing_m", "elevation_m", "moved_m", "to_next_m", "sight_to_next", "clearance_m"]
+TP_COLS = ["point_no", "section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m"]
+SEG_COLS = ["segment_no", "section", "from_point", "to_point", "length_m", "azimuth_dms", "back_azimuth_dms", "segment_type", "follows", "left_party", "right_party"]
+PIL_COLS = ["pillar_no", "section", "kind", "turning_point", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m", "to_next_m", "sight_to_next", "clearance_m"]
 FAIL_COLS = ["from_pillar", "to_pillar", "section", "distance_m", "clearance_m", "obstruction_elevation_m", "suggested_chainage_m", "suggested_lat", "suggested_lon"]
 
 
-def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 60, map_png: bytes | None = None) -> str:
-    """The annex as one self-contained HTML document (the map inlined)."""
+def _footer_attribution(annex: Annex) -> str:
+    """The credits whose licences require them (ODbL, CC BY), for every page's footer; all sources are on page 1."""
+    must = [str(c.get("notice", "")) + ", " + str(c.get("licence", "")) for c in annex.attribution if str(c.get("licence", "")).startswith(("ODbL", "CC BY"))]
+    return ("Data: " + "; ".join(must) + ". All sources and licences: page 1.") if must else ("Sources and licences: page 1." if annex.attribution else "")
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _sections_rows(d: Any) -> list[dict[str, Any]]:
+    tp = d.turning_points.set_index("point_no")
+    md = d.precision.metre_decimals if d.precision else 0
+    rows = []
+    for r in d.sections.drop(columns="geometry").to_dict("records"):
+        first, last = int(r["first_point"]), int(r["last_point"])
+        if bool(r["closed"]):
+            begins = f"{first} (closed line)"
+            ends = f"{first} (closed line)"
+        else:
+            begins = f"{first}: {r.get('start_kind', '') or 'end point'}"
+            ends = f"{last}: {r.get('end_kind', '') or 'end point'}"
+        rows.append(
+            {
+                "section": int(r["section"]), "name": r.get("name", "") or "–", "status": r["status"], "begins": begins, "ends": ends,
+                "first_coord": f"{tp.loc[first]['lat_dms']} {tp.loc[first]['lon_dms']}", "last_coord": f"{tp.loc[last]['lat_dms']} {tp.loc[last]['lon_dms']}",
+                "length": f"{float(r['length_m']):,.{md}f}".replace(",", " "), "points": int(r["n_points"]),
+                "left": d.party_names.get(r.get("left_party", ""), r.get("left_party", "")) or "unknown",
+                "right": d.party_names.get(r.get("right_party", ""), r.get("right_party", "")) or "unknown",
+            }
+        )
+    return rows
+
+
+def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 60, map_png: bytes | None = None, sheets: bool = True) -> str:
+    """The annex as one self-contained HTML document (maps inlined).
+
+    The turning-point (coordinate) table is always complete; segments, pillars and the description
+    paragraphs show the first ``rows_per_section`` rows of each section (all of them in the files).
+    """
+    from delimit.treaty_export.map_sheets import plan_sheets, sheet_png
+
     d = annex.description
     plan = annex.pillars
+    prec = d.precision
+    deg, metre = (prec.degree_decimals, prec.metre_decimals) if prec else (7, 2)
     summary = d.summary()
     psum = plan.summary()
     png = map_png if map_png is not None else overview_png(annex)
-    map_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    map_uri = _png_uri(png)
+    sheet_list = plan_sheets(annex) if sheets else []
+    sheet_imgs = [
+        {
+            "title": f"Map sheet {i} of {len(sheet_list)}: section {s.section}" + (f", part {s.part} of {s.parts}" if s.parts > 1 else "")
+            + f" - pillars {s.pillars[0]} to {s.pillars[1]} - scale 1:{s.scale:,}".replace(",", " "),
+            "uri": _png_uri(sheet_png(annex, s)),
+        }
+        for i, s in enumerate(sheet_list, start=1)
+    ]
     marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
-    tp_head, tp_cut = _head_per_section(d.turning_points, rows_per_section)
     seg_head, seg_cut = _head_per_section(d.segments, rows_per_section)
     pil_head, pil_cut = _head_per_section(plan.pillars, rows_per_section)
     fails = plan.sight_failures.sort_values("clearance_m") if len(plan.sight_failures) else plan.sight_failures
     fail_cut = max(0, len(fails) - max_failures)
     cut_parts = []
-    for label, cut in (("turning points", tp_cut), ("segments", seg_cut), ("pillars", pil_cut), ("sight failures", fail_cut)):
+    for label, cut in (("segments", seg_cut), ("pillars", pil_cut), ("sight failures", fail_cut)):
         if cut:
             cut_parts.append(f"{cut} {label} rows are in the files only")
-    note = lambda cut, what: (f"First {rows_per_section} rows of each section; {cut} more {what} are in the CSV and GeoPackage." if cut else "")  # noqa: E731
+    note = lambda cut, what, csv: (f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg." if cut else "Complete table.")
     tables = [
-        {"title": "Turning points", "note": note(tp_cut, "turning points") or "Complete table.", **_table(tp_head, TP_COLS)},
-        {"title": "Segments", "note": note(seg_cut, "segments") or "Complete table.", **_table(seg_head, SEG_COLS)},
-        {"title": "Pillar plan", "note": note(pil_cut, "pillars") or "Complete table.", **_table(pil_head, PIL_COLS)},
+        {"title": "Coordinates of the turning points", "cls": "tp", "note": "Complete table. Decimal degrees are authoritative; DMS and UTM are derived from them (see the rounding rule).", **_table(d.turning_points, TP_COLS, deg, metre)},
+        {"title": "Segments", "cls": "seg", "note": note(seg_cut, "segments", "segments.csv"), **_table(seg_head, SEG_COLS, deg, metre)},
+        {"title": "Pillar plan", "cls": "pil", "note": note(pil_cut, "pillars", "pillars.csv") + " Type: turning point, intermediate or sight pillar; 'At point': the turning point a pillar marks.", **_table(pil_head, PIL_COLS, deg, metre)},
         {
             "title": "Pillar pairs without line of sight",
+            "cls": "fail",
             "note": (
                 f"{len(fails)} blocked pairs, worst first; an extra pillar is suggested on the line at the highest obstruction."
                 + (f" The first {max_failures} are shown; the rest are in sight_failures.csv." if fail_cut else "")
             ),
-            **_table(fails.head(max_failures), FAIL_COLS),
+            **_table(fails.head(max_failures), FAIL_COLS, deg, metre),
         },
-        {"title": "Spacing exceptions", "note": "Pairs farther apart than the spacing that no dry pillar position can fix.", **_table(plan.spacing_exceptions, list(plan.spacing_exceptions.columns))},
+        {"title": "Spacing exceptions", "cls": "exc", "note": "Pairs farther apart than the spacing that no dry pillar position can fix.", **_table(plan.spacing_exceptions, list(plan.spacing_exceptions.columns), deg, metre)},
     ]
-    # paragraphs: the general ones plus the first rows_per_section per section
     paragraphs = []
     per: dict[str, int] = {}
     para_cut = 0
@@ -109,7 +180,6 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
             para_cut += 1
     if para_cut:
         cut_parts.append(f"{para_cut} description paragraphs are in description.txt only")
-    sec_frame = d.sections.drop(columns="geometry")
     prov = annex.provenance
     prov_rows = [
         ("scenario", prov.get("scenario", "")),
@@ -122,10 +192,14 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
     method = [
         f"Datum: {DATUM_NOTE}.",
         f"Lengths and azimuths: {GEODESIC_NOTE}. Back azimuth: direction from a segment's end back to its start.",
+        *(prec.rule_lines() if prec else []),
+        "Sides: a point 5 m (else 25 m, 100 m) to the left and to the right of each segment's geodesic midpoint, in the direction of description, is looked up in the parties' territory.",
+        ("End points: a section's end on the edge of the data window is where the line leaves the area covered by this annex, never a boundary point; "
+        "a tripoint is an end within 50 m of a third party's territory; otherwise the end is where the two territories cease to meet in the source data."),
         "Segment types: " + ", ".join(f"{k}={v}" for k, v in d.settings.items()) + ". 'detected' types are heuristics on the reference data "
         "(rivers/roads within tolerance along the whole segment; watershed: terrain falls away on both sides on the DEM) and must be confirmed.",
-        f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
-        f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore).",
+        (f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
+        f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore)."),
         f"Line of sight: terrain sampled every {s['sight_step_m']:.0f} m along the geodesic between consecutive pillars; observer eye "
         f"{s['observer_height_m']} m above a {s['pillar_height_m']} m pillar, target {s['target_height_m']} m above the next pillar top; "
         f"earth curvature with effective radius R/(1-k), R = {s['earth_radius_m']} m, refraction k = {s['refraction_k']}. "
@@ -139,22 +213,28 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
     return tpl.render(
         title=annex.title,
         footer=(annex.title + (" - HAND-MADE DATA: " + marks if marks else "")).replace('"', "'"),
+        footer_attribution=_footer_attribution(annex).replace('"', "'"),
         software_version=__version__,
         parties=[{"id": p, "name": annex.party_names.get(p, p)} for p in annex.parties],
         scenario=annex.scenario,
         window=", ".join(f"{v:g}" for v in annex.window) if annex.window else "",
         marks=marks,
+        caveats=list(d.caveats),
+        attribution=annex.attribution_text,
+        credits=annex.attribution,
+        rule=prec.rule_lines() if prec else [],
         summary=summary,
         pillars=psum,
-        total_length=f"{d.total_length_m:,.3f} m".replace(",", " "),
+        total_length=f"{d.total_length_m:,.{metre}f} m".replace(",", " "),
         datum=DATUM_NOTE,
         measured=GEODESIC_NOTE,
         truncated="; ".join(cut_parts),
         rows_per_section=rows_per_section,
         notes=[*d.notes, *annex.notes],
         map_uri=map_uri,
-        sections=_table(sec_frame, list(sec_frame.columns)),
-        signatures=[{"section": int(r["section"]), "status": r["status"], "first": int(r["first_point"]), "last": int(r["last_point"])} for _, r in sec_frame.iterrows()],
+        sheets=sheet_imgs,
+        sections=_sections_rows(d),
+        signatures=[{"section": int(r["section"]), "status": r["status"], "first": int(r["first_point"]), "last": int(r["last_point"])} for _, r in d.sections.iterrows()],
         tables=tables,
         languages=list(d.languages),
         paragraphs=paragraphs,
