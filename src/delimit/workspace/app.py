@@ -39,10 +39,6 @@ class Unauthenticated(Exception):
     pass
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def _error(status: int, detail: str, field: str | None = None, current_version: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body = S.ErrorOut(detail=detail, field=field, current_version=current_version).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)
@@ -62,20 +58,28 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await _error(413, f"request body over the limit of {self.limit} bytes", "body")(scope, receive, send)
             return
-        seen = 0
+        seen, too_large = 0, False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge()
+                    too_large = True
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped below
             return msg
 
+        async def guarded(msg: Message) -> None:
+            if not too_large:
+                await send(msg)
+
         try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
             await _error(413, f"request body over the limit of {self.limit} bytes", "body")(scope, receive, send)
 
 
