@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+# Fast argon2 parameters for the tests (before delimit.workspace.auth is imported); servers started by
+# the tests inherit it. Production keeps argon2-cffi's default profile.
+os.environ.setdefault("DELIMIT_WORKSPACE_ARGON2", "cheapest")
+
 from delimit.datasets import bundled_scenario_files
 
 PG_ENV = "DELIMIT_TEST_PG"
@@ -48,7 +52,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not os
 
 @contextmanager
 def database(backend: str, folder: Path) -> Iterator[tuple[Path | None, str | None]]:
-    """(folder, None) for SQLite; (None, URL of a fresh throwaway database) for PostgreSQL."""
+    """(folder, None) for SQLite; (None, URL of a fresh throwaway schema) for PostgreSQL."""
     if backend == "sqlite":
         yield folder, None
         return
@@ -58,12 +62,12 @@ def database(backend: str, folder: Path) -> Iterator[tuple[Path | None, str | No
     dsn = os.environ[PG_ENV]
     name = f"delimit_test_{secrets.token_hex(6)}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE SCHEMA "{name}"')
     try:
-        yield None, make_url(dsn).set(database=name).render_as_string(hide_password=False)
+        yield None, make_url(dsn).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def new_workspace(folder: Path | None, db: str | None, *, mediator: bool = True) -> tuple[Any, dict[str, str]]:

@@ -54,7 +54,7 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, mapping bad input to exit status 2 with a one-line message."""
     try:
-        app(args=argv, prog_name="delimit", standalone_mode=False)
+        rc = app(args=argv, prog_name="delimit", standalone_mode=False)  # a command's typer.Exit(n) comes back as n
     except InputError as exc:
         print(f"delimit: error: {exc.message}", file=sys.stderr)
         return 2
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"delimit: error:{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    return 0
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

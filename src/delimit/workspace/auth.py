@@ -6,6 +6,7 @@ Secrets are never stored: passwords as argon2id hashes, session cookies and API 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 import time
@@ -29,7 +30,25 @@ class Role(StrEnum):
 #: Roles that may write drafts, comments and sections' geometry.
 WRITERS = frozenset({Role.head, Role.delegate, Role.mediator})
 
-_hasher = PasswordHasher()
+#: Environment variable choosing the argon2 parameters: unset (or ``rfc-9106-low-memory``) for
+#: argon2-cffi's default profile; ``cheapest`` for test suites only (argon2-cffi's CHEAPEST profile:
+#: still argon2id and salted, but fast and weak). The parameters are stored in each hash, so a
+#: database written under one profile verifies under the other.
+ARGON2_PROFILE_ENV = "DELIMIT_WORKSPACE_ARGON2"
+
+
+def _password_hasher() -> PasswordHasher:
+    from argon2 import profiles
+
+    name = os.environ.get(ARGON2_PROFILE_ENV, "").strip().lower()
+    if name == "cheapest":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    if name in ("", "rfc-9106-low-memory", "default"):
+        return PasswordHasher()
+    raise ValueError(f"{ARGON2_PROFILE_ENV}={name!r}: expected 'cheapest' or 'default'")
+
+
+_hasher = _password_hasher()
 
 #: Shortest password accepted when an account changes its password.
 MIN_PASSWORD_LENGTH = 12
