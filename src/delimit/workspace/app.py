@@ -3,7 +3,7 @@
 Authentication: a session cookie (HttpOnly, SameSite=Strict; every write also carries the session's
 CSRF token in ``X-CSRF-Token``) or ``Authorization: Bearer <API token>``. Only ``/api/health`` and
 ``/api/auth/login`` answer without one. Errors are JSON :class:`~delimit.workspace.schemas.ErrorOut`:
-401 unauthenticated, 403 wrong role (or missing CSRF token), 404 missing or not yours, 409 stale
+400 unreadable body, 401 unauthenticated, 403 wrong role (or missing CSRF token), 404 missing or not yours, 409 stale
 version (with ``current_version``), 413 body too large, 422 bad input naming the field, 429 too many
 log-in attempts.
 """
@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from delimit import __version__
@@ -83,7 +84,7 @@ class BodyLimit:
             await _error(413, f"request body over the limit of {self.limit} bytes", "body")(scope, receive, send)
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": S.ErrorOut} for code in (401, 403, 404, 409, 413, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": S.ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter: LoginLimiter | None = None, evaluate: bool = True) -> FastAPI:
@@ -294,6 +295,10 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
 
 
 def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), "body" if exc.status_code == 400 else None, headers=getattr(exc, "headers", None))
+
     @app.exception_handler(Unauthenticated)
     async def _unauth(request: Request, exc: Unauthenticated) -> JSONResponse:
         return _error(401, str(exc))
