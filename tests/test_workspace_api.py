@@ -104,6 +104,19 @@ def test_section_runs_its_whole_course(ws) -> None:  # type: ignore[no-untyped-d
     assert r.status_code == 409
 
 
+def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[no-untyped-def]
+    """After the section tests: 'Sokh west' (demarcated) is in the annex, 'Vorukh north' (negotiating) is not."""
+    from pyproj import Geod
+
+    store, app, kg, tj, med = ws
+    r = tj.get("/api/annex")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    assert "(Sokh west), status: demarcated" in r.text and "Vorukh north" not in r.text
+    (lon, lat) = zip(*LINE_A["coordinates"], strict=True)
+    metres = Geod(ellps="WGS84").line_length(lon, lat)
+    assert f"total length of {metres:,.2f} m".replace(",", " ") in r.text
+
+
 def test_stale_draft_edit_gets_409_with_the_current_version(ws) -> None:  # type: ignore[no-untyped-def]
     store, app, kg, tj, med = ws
     p = kg.post("/api/proposals", json=draft_body("kg-edit")).json()

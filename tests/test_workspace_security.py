@@ -51,6 +51,7 @@ def _probes(ids: dict[str, str]) -> dict[tuple[str, str], dict | None]:
         ("GET", "/api/sections/{section_id}"): None,
         ("PUT", "/api/sections/{section_id}/geometry"): {"based_on_version": 99, "geometry": LINE_A},
         ("POST", "/api/sections/{section_id}/acts"): {"step": "sign_off", "based_on_version": 99, "geometry_hash": "0" * 64},
+        ("GET", "/api/annex"): None,
         ("GET", "/api/history"): None,
         ("GET", "/api/history/verify"): None,
     }

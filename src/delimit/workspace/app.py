@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -282,6 +282,11 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
     def act(section_id: str, body: S.ActIn, actor: Actor = Depends(ready)) -> Any:
         """Your delegation's sign-off, initials, signature, ratification... on the section's current geometry."""
         return ws.section_act(actor, section_id, body.step, body.based_on_version, body.geometry_hash)
+
+    @app.get("/api/annex", response_class=PlainTextResponse, tags=["sections"], responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}})
+    def annex(actor: Actor = Depends(ready)) -> PlainTextResponse:
+        """The treaty annex text (turning points, geodesic segments) of the sections agreed ad referendum or further."""
+        return PlainTextResponse(ws.annex_text(actor), headers={"Content-Disposition": 'attachment; filename="annex.txt"'})
 
     @app.get("/api/history", response_model=list[S.HistoryEvent], tags=["history"])
     def history(limit: int = Query(100, ge=1, le=1000), before: str | None = Query(None, pattern=S.HEX64), actor: Actor = Depends(ready)) -> Any:
