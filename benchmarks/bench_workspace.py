@@ -161,7 +161,9 @@ def main(argv: list[str]) -> int:
         folder = Path(d) / "ws"
         proc, base, setup_events = _setup(folder)
         try:
-            env = Environment(user_classes=[Delegate], host=base, events=events)
+            # stop_timeout: at the end each user finishes the request it has in flight, so that every write
+            # the server accepted is also acknowledged to (and counted by) a client.
+            env = Environment(user_classes=[Delegate], host=base, events=events, stop_timeout=60)
             runner = env.create_local_runner()
             runner.start(args.users, spawn_rate=max(1, args.users // 5))
             gevent.spawn_later(args.duration, runner.quit)

@@ -176,3 +176,21 @@ def test_cli_init_verify_export(tmp_path, cli) -> None:  # type: ignore[no-untyp
     r = cli("workspace", "verify", ws)
     assert r.code == 1 and "event 2:" in r.err
     assert cli("workspace", "verify", tmp_path / "nowhere").code == 2
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("DELIMIT_TEST_PG"), reason="DELIMIT_TEST_PG (a PostgreSQL DSN) is not set: .ci/run starts a cluster and sets it")
+def test_cli_on_postgresql(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    with database("postgresql", tmp_path) as (_, db):
+        r = cli("workspace", "init", "--db", db, "--parties", "KGZ", "TJK")
+        assert r.code == 0, r.err
+        assert cli("workspace", "verify", "--db", db).code == 0
+        assert cli("workspace", "export", "--db", db, "-o", tmp_path / "pg.zip").code == 0
+        assert cli("workspace", "verify", tmp_path / "pg.zip").code == 0
+        from delimit.workspace.db import Store
+
+        st = Store.open(db=db)
+        with st.write() as s:
+            s.execute(text("UPDATE events SET kind = 'forged' WHERE seq = 2"))
+        st.dispose()
+        r = cli("workspace", "verify", "--db", db)
+        assert r.code == 1 and "event 2:" in r.err

@@ -27,10 +27,9 @@ def register(app: typer.Typer) -> None:
 
     @ws.command("init")
     def init_cmd(
-        folder: Path = typer.Argument(None, help="Workspace folder (created; holds the SQLite database)."),
+        args: list[str] = typer.Argument(None, metavar="DIR", help="Workspace folder (created; holds the SQLite database); omit with --db."),
         scenario: str = typer.Option("status-quo", "--scenario", help="Baseline scenario (bundled name)."),
         parties: list[str] = typer.Option(..., "--parties", help="Party ids, one delegation each (e.g. --parties KGZ TJK)."),
-        extra: list[str] = typer.Argument(None, hidden=True),
         mediator: bool = typer.Option(False, "--mediator", help="Also create a mediator account."),
         db: str | None = typer.Option(None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."),
     ) -> None:
@@ -41,8 +40,12 @@ def register(app: typer.Typer) -> None:
         from delimit.workspace.admin import init_workspace
         from delimit.workspace.db import DB_FILE, Store
 
+        # '--parties KGZ TJK': typer gives the option its first value; the others arrive as arguments.
+        args = list(args or [])
+        folder = Path(args.pop(0)) if db is None and args else None
+        extra = args
         _workspace_dir(folder, db)
-        if db is None:
+        if folder is not None:
             if (folder / DB_FILE).exists():
                 raise InputError(folder, "already holds a workspace (nothing changed)")
             folder.mkdir(parents=True, exist_ok=True)

@@ -49,11 +49,11 @@ class InitialAccount:
     password: str
 
 
-def scenario_chain_info(name: str) -> tuple[list[str], str | None]:
-    """Party ids declared along a bundled scenario's ``base`` chain, and its dataset."""
+def scenario_chain_info(name: str) -> tuple[dict[str, str], str | None]:
+    """Parties (id -> name) declared along a bundled scenario's ``base`` chain, and its dataset."""
     from delimit.scenario import parse_scenario_file, resolve_scenario
 
-    parties: list[str] = []
+    parties: dict[str, str] = {}
     dataset: str | None = None
     seen: set[str] = set()
     path = resolve_scenario(name)
@@ -62,7 +62,8 @@ def scenario_chain_info(name: str) -> tuple[list[str], str | None]:
             raise InputError(path, "base chain loops", field="base")
         seen.add(str(path.resolve()))
         spec = parse_scenario_file(path)
-        parties += [p.id for p in spec.parties if p.id not in parties]
+        for p in spec.parties:
+            parties.setdefault(p.id, p.name)
         dataset = dataset or spec.dataset
         if not spec.base:
             return parties, dataset
@@ -106,7 +107,7 @@ def init_workspace(store: Store, *, scenario: str, parties: list[str], mediator:
         accounts.append(InitialAccount("mediator", MEDIATOR, Role.mediator.value, new_password()))
     with store.write() as s:
         now = utc_now()
-        settings = {"evaluate": list(evaluate)}
+        settings = {"evaluate": list(evaluate), "party_names": {p: known[p] for p in parties}}
         s.add(WorkspaceRow(id=1, base_scenario=scenario, parties=canonical_json(parties), mediator=mediator, window=canonical_json(window), settings=canonical_json(settings), created_at=now))
         append_event(s, actor="system", team="system", kind="workspace.created", object_type="workspace", object_id="1", visibility="all",
                      payload={"base_scenario": scenario, "parties": parties, "mediator": mediator, "window": window, "settings": settings})
