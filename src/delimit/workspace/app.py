@@ -283,7 +283,8 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
         """Your delegation's sign-off, initials, signature, ratification... on the section's current geometry."""
         return ws.section_act(actor, section_id, body.step, body.based_on_version, body.geometry_hash)
 
-    @app.get("/api/annex", response_class=PlainTextResponse, tags=["sections"], responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}})
+    # Errors stay JSON (ErrorOut): the route keeps the default JSON class, its 200 answer is declared text/plain.
+    @app.get("/api/annex", response_model=None, tags=["sections"], responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}})
     def annex(actor: Actor = Depends(ready)) -> PlainTextResponse:
         """The treaty annex text (turning points, geodesic segments) of the sections agreed ad referendum or further."""
         return PlainTextResponse(ws.annex_text(actor), headers={"Content-Disposition": 'attachment; filename="annex.txt"'})
