@@ -8,6 +8,7 @@ a database URL or such an archive.
 
 from __future__ import annotations
 
+import functools
 import json
 import zipfile
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ def scenario_chain_info(name: str) -> tuple[dict[str, str], str | None]:
 
 def dataset_window(dataset: str) -> dict[str, Any]:
     """The data window of an embedded dataset as a GeoJSON Polygon (WGS84)."""
+    return json.loads(_window_text(dataset))
+
+
+@functools.cache
+def _window_text(dataset: str) -> str:
     import pyogrio
     import shapely
 
@@ -80,7 +86,7 @@ def dataset_window(dataset: str) -> dict[str, Any]:
     folder = dataset_dir(dataset)
     gpkg = folder / read_manifest(dataset).get("vector_file", f"{dataset}.gpkg")
     df = pyogrio.read_dataframe(gpkg, layer="window")
-    return json.loads(shapely.to_geojson(shapely.union_all(df.geometry.to_numpy())))
+    return str(shapely.to_geojson(shapely.union_all(df.geometry.to_numpy())))
 
 
 def init_workspace(store: Store, *, scenario: str, parties: list[str], mediator: bool, evaluate: tuple[str, ...] = DEFAULT_EVALUATE) -> list[InitialAccount]:
