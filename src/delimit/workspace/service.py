@@ -106,7 +106,8 @@ class Workspace:
         with self.store.read() as s:
             acc = s.execute(select(Account).where(Account.username == username)).scalar_one_or_none()
         if acc is None or acc.disabled:
-            return None if auth.check_unknown_user(password) else None
+            auth.check_unknown_user(password)  # as slow as a real check: no oracle for which names exist
+            return None
         if not auth.check_password(acc.password_hash, password):
             return None
         secret, csrf = auth.new_secret(), auth.new_secret()
