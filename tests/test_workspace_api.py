@@ -105,16 +105,20 @@ def test_section_runs_its_whole_course(ws) -> None:  # type: ignore[no-untyped-d
 
 
 def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[no-untyped-def]
-    """After the section tests: 'Sokh west' (demarcated) is in the annex, 'Vorukh north' (negotiating) is not."""
     from pyproj import Geod
 
     store, app, kg, tj, med = ws
+    agreed = kg.post("/api/sections", json={"name": "Annex agreed", "geometry": LINE_A}).json()
+    kg.post("/api/sections", json={"name": "Annex open", "geometry": LINE_B})
+    for who in (kg, tj):
+        agreed = who.post(f"/api/sections/{agreed['id']}/acts", json={"step": "sign_off", "geometry_hash": agreed["geometry_hash"], "based_on_version": agreed["version"]}).json()
     r = tj.get("/api/annex")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    assert "(Sokh west), status: demarcated" in r.text and "Vorukh north" not in r.text
+    assert "(Annex agreed), status: agreed" in r.text and "Annex open" not in r.text
+    assert "KYRGYZSTAN AND TAJIKISTAN" in r.text
     (lon, lat) = zip(*LINE_A["coordinates"], strict=True)
     metres = Geod(ellps="WGS84").line_length(lon, lat)
-    assert f"total length of {metres:,.2f} m".replace(",", " ") in r.text
+    assert f"({metres:,.2f} m".replace(",", " ") in r.text or f"{metres:,.2f} m long".replace(",", " ") in r.text
 
 
 def test_stale_draft_edit_gets_409_with_the_current_version(ws) -> None:  # type: ignore[no-untyped-def]
@@ -210,3 +214,25 @@ def test_chain_verifies_and_names_a_tampered_event(ws) -> None:  # type: ignore[
     with store.read() as s:
         assert verify_store(s).ok
     assert kg.get("/api/history/verify").json() == {"ok": True, "broken_event": None, "reason": ""}
+
+
+def test_sections_from_the_treaty_engine(ws, scenario) -> None:  # type: ignore[no-untyped-def]
+    """The parties' shared line, split into the treaty engine's sections: nothing lost or added along the way."""
+    from pyproj import Geod
+    from shapely.geometry import shape
+
+    from delimit.workspace.admin import import_sections, treaty_sections
+
+    store, app, kg, tj, med = ws
+    sq = scenario("status-quo")
+    lines = treaty_sections(sq, ["KGZ", "TJK"])
+    ids = import_sections(store, lines, prefix="Treaty", source="status-quo")
+    geod = Geod(ellps="WGS84")
+    whole = geod.geometry_length(sq.boundary_between("KGZ", "TJK"))
+    listed = {s["id"]: s for s in tj.get("/api/sections").json()}
+    imported = [listed[i] for i in ids]
+    assert [s["name"] for s in imported] == [f"Treaty {k}" for k in range(1, len(ids) + 1)]
+    assert all(s["status"] == "negotiating" for s in imported)
+    assert sum(geod.geometry_length(shape(s["geometry"])) for s in imported) == pytest.approx(whole, rel=1e-9)
+    with pytest.raises(Exception, match="exists"):
+        import_sections(store, lines, prefix="Treaty", source="status-quo")

@@ -61,6 +61,32 @@ def register(app: typer.Typer) -> None:
             table.add_row(a.username, a.team, a.role, a.password)
         Console(width=120).print(table)
 
+    @ws.command("sections")
+    def sections_cmd(
+        folder: Path = typer.Argument(None, help="Workspace folder."),
+        db: str | None = typer.Option(None, "--db", help="Database URL instead of a folder."),
+        scenario: str | None = typer.Option(None, "--scenario", help="Scenario whose line to split (default: the workspace's baseline)."),
+        window: str | None = typer.Option(None, "--window", help="Only the line inside lon0,lat0,lon1,lat1 (WGS84 degrees)."),
+        prefix: str = typer.Option("Section", "--prefix", help="Sections are named '<prefix> 1', '<prefix> 2', ..."),
+    ) -> None:
+        """Create the workspace's sections from the treaty engine's sections of the parties' shared line."""
+        from delimit.scenario import load_scenario
+        from delimit.treaty import parse_window
+        from delimit.workspace.admin import import_sections, treaty_sections
+        from delimit.workspace.db import Store
+        from delimit.workspace.service import Workspace
+
+        _workspace_dir(folder, db)
+        store = Store.open(folder, db)
+        try:
+            info = Workspace(store).info
+            name = scenario or info.base_scenario
+            lines = treaty_sections(load_scenario(name), info.parties, parse_window(window))
+            ids = import_sections(store, lines, prefix=prefix, source=f"delimit treaty sections of {name}")
+        finally:
+            store.dispose()
+        typer.echo(f"created {len(ids)} section(s) '{prefix} 1'..'{prefix} {len(ids)}' from the {'-'.join(info.parties)} line of {name} (status: negotiating)")
+
     @ws.command("verify")
     def verify_cmd(
         target: Path = typer.Argument(None, help="Workspace folder or exported archive (.zip)."),

@@ -228,3 +228,55 @@ def verify_target(workspace: str | Path | None, db: str | None) -> Verification:
         return verify_database(store)
     finally:
         store.dispose()
+
+
+def treaty_sections(scenario: Any, parties: list[str], window: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
+    """The line two parties share under a scenario, split into the treaty engine's sections.
+
+    Sections are the connected pieces of :meth:`Scenario.boundary_between` (clipped to ``window``,
+    lon0, lat0, lon1, lat1), ordered and oriented west to east as ``delimit treaty`` numbers them;
+    each is returned as a GeoJSON LineString (WGS84).
+    """
+    from delimit.treaty import clip_line, section_inputs
+
+    if len(parties) != 2:
+        raise InputError(None, f"treaty sections are between two parties; the workspace has {len(parties)}", field="parties")
+    line = clip_line(scenario.boundary_between(*parties), window)
+    if line.is_empty:
+        raise InputError(scenario.name, f"{parties[0]} and {parties[1]} share no line" + (" in the window" if window else ""), field="--window")
+    return [{"type": "LineString", "coordinates": [[float(x), float(y)] for x, y in s.coords]} for s in section_inputs(line, orient="west-east")]
+
+
+def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, source: str) -> list[str]:
+    """Create one section per line (named ``<prefix> <n>``) in one transaction, as the operator ('system').
+
+    Refuses (nothing written) a name that exists or a line outside the workspace's window.
+    """
+    from delimit.workspace.documents import section_geometry
+    from delimit.workspace.models import Section
+
+    with store.read() as s:
+        w = s.execute(select(WorkspaceRow)).scalar_one()
+        taken = set(s.execute(select(Section.name)).scalars())
+    import shapely
+
+    window = shapely.from_geojson(w.window)
+    checked = []
+    for k, line in enumerate(lines, 1):
+        name = f"{prefix} {k}"
+        if name in taken:
+            raise InputError(None, f"a section named {name!r} exists (choose another --prefix)", field="--prefix")
+        try:
+            checked.append((name, *section_geometry(line, window)))
+        except InputError as exc:
+            raise InputError(source, f"section {k}: {exc.reason}", field=exc.field) from None
+    now = utc_now()
+    ids = []
+    with store.write() as s:
+        for name, geom, ghash in checked:
+            sec = Section(id=new_id(), name=name, geometry=canonical_json(geom), geometry_hash=ghash, status="negotiating", version=1, note="", created_at=now, updated_at=now)
+            s.add(sec)
+            append_event(s, actor="system", team="system", kind="section.created", object_type="section", object_id=sec.id, visibility="all",
+                         payload={"name": name, "geometry": geom, "geometry_hash": ghash, "status": "negotiating", "source": source})
+            ids.append(sec.id)
+    return ids
