@@ -124,9 +124,6 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
             raise Forbidden("change your one-time password first (POST /api/auth/password)")
         return actor
 
-    def account_out(a: Actor) -> S.AccountOut:
-        return S.AccountOut(username=a.username, display_name=a.username, team=a.team, role=a.role, must_change_password=a.must_change_password)
-
     @app.get("/api/health", response_model=S.HealthOut, tags=["meta"])
     def health() -> dict[str, str]:
         """Liveness; the only route besides log-in that needs no session."""
@@ -167,6 +164,17 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
         ws.change_password(actor, body.old_password, body.new_password)
         return Response(status_code=204)
 
+    _account_routes(app, ws, evaluator, ready, max_body_bytes)
+    _proposal_routes(app, ws, evaluator, ready, evaluate)
+    _section_routes(app, ws, ready)
+    return app
+
+
+def account_out(a: Actor) -> S.AccountOut:
+    return S.AccountOut(username=a.username, display_name=a.username, team=a.team, role=a.role, must_change_password=a.must_change_password)
+
+
+def _account_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: Any, max_body_bytes: int) -> None:
     @app.get("/api/workspace", response_model=S.WorkspaceOut, tags=["meta"])
     def workspace(actor: Actor = Depends(ready)) -> Any:
         i = ws.info
@@ -195,10 +203,6 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
     def revoke_token(token_id: str, actor: Actor = Depends(ready)) -> Response:
         ws.revoke_token(actor, token_id)
         return Response(status_code=204)
-
-    _proposal_routes(app, ws, evaluator, ready, evaluate)
-    _section_routes(app, ws, ready)
-    return app
 
 
 def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: Any, evaluate: bool) -> None:
