@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
