@@ -5,7 +5,9 @@ and adds schemathesis' coverage phase (boundary values of every parameter)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,7 +26,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 def _world() -> tuple[object, dict[str, dict[str, str]]]:
-    store, pw = new_workspace(Path(tempfile.mkdtemp(prefix="delimit-st-")) / "ws", None)
+    folder = Path(tempfile.mkdtemp(prefix="delimit-st-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    store, pw = new_workspace(folder / "ws", None)
     app = create_app(store, limiter=LoginLimiter(attempts=1_000_000), evaluate=False)
     kg, tj, med = (Api(client(app), u, pw[u]) for u in ("head-kgz", "head-tjk", "mediator"))
     headers = {}
