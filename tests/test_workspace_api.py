@@ -116,6 +116,7 @@ def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert "(Annex agreed), status: agreed" in r.text and "Annex open" not in r.text
     assert "KYRGYZSTAN AND TAJIKISTAN" in r.text
+    assert "SOURCES OF THE LINE" in r.text and "drawn by the delegations" in r.text
     (lon, lat) = zip(*LINE_A["coordinates"], strict=True)
     metres = Geod(ellps="WGS84").line_length(lon, lat)
     assert f"({metres:,.2f} m".replace(",", " ") in r.text or f"{metres:,.2f} m long".replace(",", " ") in r.text
@@ -226,7 +227,7 @@ def test_sections_from_the_treaty_engine(ws, scenario) -> None:  # type: ignore[
     store, app, kg, tj, med = ws
     sq = scenario("status-quo")
     lines = treaty_sections(sq, ["KGZ", "TJK"])
-    ids = import_sections(store, lines, prefix="Treaty", source="status-quo")
+    ids = import_sections(store, lines, prefix="Treaty", source="status-quo", attribution=sq.provenance.attribution())
     geod = Geod(ellps="WGS84")
     whole = geod.geometry_length(sq.boundary_between("KGZ", "TJK"))
     listed = {s["id"]: s for s in tj.get("/api/sections").json()}
@@ -234,5 +235,6 @@ def test_sections_from_the_treaty_engine(ws, scenario) -> None:  # type: ignore[
     assert [s["name"] for s in imported] == [f"Treaty {k}" for k in range(1, len(ids) + 1)]
     assert all(s["status"] == "negotiating" for s in imported)
     assert sum(geod.geometry_length(shape(s["geometry"])) for s in imported) == pytest.approx(whole, rel=1e-9)
+    assert all(sq.provenance.attribution() in s["note"] for s in imported) and "OpenStreetMap" in imported[0]["note"]
     with pytest.raises(Exception, match="exists"):
         import_sections(store, lines, prefix="Treaty", source="status-quo")

@@ -81,8 +81,9 @@ def register(app: typer.Typer) -> None:
         try:
             info = Workspace(store).info
             name = scenario or info.base_scenario
-            lines = treaty_sections(load_scenario(name), info.parties, parse_window(window))
-            ids = import_sections(store, lines, prefix=prefix, source=f"delimit treaty sections of {name}")
+            loaded = load_scenario(name)
+            lines = treaty_sections(loaded, info.parties, parse_window(window))
+            ids = import_sections(store, lines, prefix=prefix, source=f"delimit treaty sections of {name}", attribution=loaded.provenance.attribution())
         finally:
             store.dispose()
         typer.echo(f"created {len(ids)} section(s) '{prefix} 1'..'{prefix} {len(ids)}' from the {'-'.join(info.parties)} line of {name} (status: negotiating)")

@@ -247,8 +247,11 @@ def treaty_sections(scenario: Any, parties: list[str], window: tuple[float, floa
     return [{"type": "LineString", "coordinates": [[float(x), float(y)] for x, y in s.coords]} for s in section_inputs(line, orient="west-east")]
 
 
-def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, source: str) -> list[str]:
+def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, source: str, attribution: str = "") -> list[str]:
     """Create one section per line (named ``<prefix> <n>``) in one transaction, as the operator ('system').
+
+    ``source`` and ``attribution`` (the credits of the data the line comes from) are kept in each
+    section's note and event, and the treaty annex prints them.
 
     Refuses (nothing written) a name that exists or a line outside the workspace's window.
     """
@@ -274,9 +277,10 @@ def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, s
     ids = []
     with store.write() as s:
         for name, geom, ghash in checked:
-            sec = Section(id=new_id(), name=name, geometry=canonical_json(geom), geometry_hash=ghash, status="negotiating", version=1, note="", created_at=now, updated_at=now)
+            note = f"line from {source}" + (f"; {attribution}" if attribution else "")
+            sec = Section(id=new_id(), name=name, geometry=canonical_json(geom), geometry_hash=ghash, status="negotiating", version=1, note=note, created_at=now, updated_at=now)
             s.add(sec)
             append_event(s, actor="system", team="system", kind="section.created", object_type="section", object_id=sec.id, visibility="all",
-                         payload={"name": name, "geometry": geom, "geometry_hash": ghash, "status": "negotiating", "source": source})
+                         payload={"name": name, "geometry": geom, "geometry_hash": ghash, "status": "negotiating", "source": source, "attribution": attribution})
             ids.append(sec.id)
     return ids
