@@ -1,0 +1,39 @@
+"""``delimit serve --workspace DIR``: the joint negotiation workspace over HTTP (FastAPI on uvicorn).
+
+Runs on the workspace folder's SQLite database, or on ``--db postgresql://...``. The API is
+described at ``/openapi.json``; only ``/api/health`` and ``/api/auth/login`` answer without a session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from delimit.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_cmd(
+        workspace: Path = typer.Option(None, "--workspace", help="Workspace folder (from 'delimit workspace init')."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+        port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+        db: str | None = typer.Option(None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."),
+        max_body_mb: float = typer.Option(2.0, "--max-body-mb", min=0.01, help="Largest request body accepted (MiB)."),
+        no_evaluate: bool = typer.Option(False, "--no-evaluate", help="Do not run engine evaluations on this server."),
+    ) -> None:
+        """Serve a workspace: private drafts, shared proposals, section sign-off, an append-only history."""
+        import uvicorn
+
+        from delimit.workspace.app import create_app
+        from delimit.workspace.db import Store
+
+        if workspace is None and db is None:
+            raise InputError(None, "give --workspace DIR or --db URL", field="--workspace")
+        store = Store.open(workspace, db)
+        store.migrate()
+        api = create_app(store, max_body_bytes=int(max_body_mb * 1024 * 1024), evaluate=not no_evaluate)
+        where = db.split("@")[-1] if db else str(workspace)
+        typer.echo(f"delimit workspace {where} on http://{host}:{port} (API description: /openapi.json)", err=True)
+        uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
