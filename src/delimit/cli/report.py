@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
         baseline: str = typer.Option(DEFAULT_BASELINE, "--baseline", help="Baseline scenario."),
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
+        single_file: bool = typer.Option(False, "--single-file", help="Put every image inside index.html (data: URIs): one file to send by e-mail."),
         neck_width: float = typer.Option(1000.0, "--neck-width", min=1.0, help="Neck threshold for topology (metres)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
             for s in [base, *loaded]:
                 print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
         with atomic_directory(out) as tmp:
-            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar)
+            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar, single_file=single_file)
         con = Console()
         con.print(f"report: {out / result.index}")
         if result.pdf:
