@@ -37,7 +37,7 @@ SHORT = {
 }
 
 #: Summary columns left out first when the terminal is narrow (``--wide`` shows them).
-OPTIONAL_SUMMARY = {"population_unknown", "road_km_moved", "enclaves_added", "enclaves_removed"}
+OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_km_moved", "enclaves_added", "enclaves_removed"}
 
 SUMMARY_CAPTION = "land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime vs the baseline's, residents by vehicle; n/a: unavailable"
 
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         unit_costs = load_costs(costs)
         base = load_scenario(baseline)
         scenarios = [load_scenario(o) for o in others]
-        cache = EngineCache()
+        cache = EngineCache(keep_modes=())  # tables only: no network is needed once travel times are known
         results: list[Comparison] = []
         for s in scenarios:
             with progress_bar(f"compare {s.name}") as bar:

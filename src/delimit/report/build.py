@@ -62,6 +62,27 @@ def _marks(*scenarios: Scenario, layers: Sequence[str] = LAYERS_USED) -> dict[st
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
+def _road_names(s: Scenario) -> dict[str, str]:
+    """{road id: road name} (the id where a road has no name): tables name roads, never by id."""
+    roads = s.roads
+    if not len(roads) or "name" not in roads.columns:
+        return {}
+    return {str(i): (str(n) if str(n) else str(i)) for i, n in zip(roads["road_id"], roads["name"].fillna(""), strict=True)}
+
+
+def _named(ids: Any, names: dict[str, str]) -> list[str]:
+    """Road ids (a list, or one comma-separated string) as road names."""
+    items = [x.strip() for x in ids.split(",")] if isinstance(ids, str) else list(ids if ids is not None else [])
+    return [names.get(str(i), str(i)) for i in items if str(i)]
+
+
+def _with_road_names(df: pd.DataFrame, s: Scenario) -> pd.DataFrame:
+    if df is None or not len(df) or "roads" not in df.columns:
+        return df
+    names = _road_names(s)
+    return df.assign(roads=df["roads"].map(lambda ids: _named(ids, names)))
+
+
 def inline_images(html: str, folder: Path) -> str:
     """``html`` with every ``src="img/NAME.png"`` replaced by a ``data:image/png;base64,...`` URI of that file."""
     import base64
@@ -371,6 +392,8 @@ class _Builder:
                     "they are left out of the table (delimit topology lists them all)."
                 )
             necks = necks[used].sort_values("min_width_m")
+            names = _road_names(s)
+            necks = necks.assign(roads=necks["roads"].map(lambda ids: _named(ids, names)))
         sec.tables.append(
             Table(
                 f"Necks narrower than {self.neck_width_m:,.0f} m with a road or settlement under {s.name}",
@@ -382,7 +405,7 @@ class _Builder:
         )
         if comp is not None and not isinstance(comp.topology, Unavailable):
             sec.tables.append(Table(f"Enclave changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("kind", "kind"), ("area_km2", "area (km²)"), ("area_before_km2", "before (km²)"), ("population", "population"), ("settlements", "settlements")], _records(comp.topology.parts), caption="km²; persons", empty="no enclave created, removed or resized"))
-            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(comp.topology.necks), caption="metres", empty="no neck narrowed, widened, new or gone"))
+            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(_with_road_names(comp.topology.necks, s)), caption="metres", empty="no neck narrowed, widened, new or gone"))
         return sec
 
     def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
