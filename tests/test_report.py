@@ -319,3 +319,29 @@ def test_cli_report_single_file(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert r.code == 0, r.err
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "<img" in html and 'src="img/' not in html and not (out / "img").exists()
+
+
+def test_chokepoint_map_accounts_for_every_rank(scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Each rank of the table is on the map as #N, or named in the legend as outside the map."""
+    import pandas as pd
+
+    from delimit.impact import measurement_crs
+    from delimit.report import maps
+
+    s = scenario("status-quo")
+    crs = measurement_crs(s)
+    frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties))
+    inside = s.crossings.geometry.iloc[0]
+    rows = pd.DataFrame({"rank": [1, 2], "kind": ["road", "crossing"], "id": ["far", "near"], "lon": [69.0, inside.x], "lat": [41.5, inside.y], "person_hours_added": [5.0, 1.0]})
+    legends: list[str] = []
+    original = maps.save
+
+    def spy(fig, path):  # type: ignore[no-untyped-def]
+        legends.extend(t.get_text() for leg in fig.legends for t in leg.get_texts())
+        legends.extend(t.get_text() for ax in fig.axes for t in ax.texts)
+        return original(fig, path)
+
+    monkeypatch.setattr(maps, "save", spy)
+    maps.chokepoint_map(s, frame, tmp_path / "k.png", rows=rows, regime="open", banner="")
+    assert "#2" in legends  # drawn at its point
+    assert any(t.startswith("outside this map: #1") for t in legends)

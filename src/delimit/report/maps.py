@@ -541,6 +541,10 @@ def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd
         for rank, p in zip(ranks, g, strict=True):  # ranks outrank every other label
             placer.add(f"#{int(rank)}", (p.x, p.y), 1000.0 - float(rank), force=True, fontsize=8, fontweight="bold", zorder=10)
         handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", markeredgewidth=1.6, ls="", markersize=10, label="chokepoint (area ~ person-hours added if lost; #rank)"))
+        b = frame.focus
+        outside = [f"#{int(r)}" for r, p in zip(ranks, g, strict=True) if not (b[0] <= p.x <= b[2] and b[1] <= p.y <= b[3])]
+        if outside:  # every rank of the table is accounted for on the map
+            handles.append(Line2D([], [], ls="", label=f"outside this map: {', '.join(outside)} (see the table)"))
     else:
         ax.text(0.5, 0.5, "no chokepoint: no single road or crossing whose loss changes access", transform=ax.transAxes, ha="center", fontsize=9)
     finish_map(ax, scenario, frame, frame.focus, placer)
