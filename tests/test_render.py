@@ -8,7 +8,14 @@ import re
 import pytest
 from rich.console import Console
 
-from delimit.cli.render import Col, crs_in_words, crs_words_in, human_header, print_tables, rich_table
+from delimit.cli.render import (
+    Col,
+    crs_in_words,
+    crs_words_in,
+    human_header,
+    print_tables,
+    rich_table,
+)
 
 LAEA = "+proj=laea +lat_0=40.1 +lon_0=70.9 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs +type=crs"
 

@@ -8,7 +8,19 @@ from pathlib import Path
 import typer
 
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Col, Format, dumps, emit_json, emit_text, print_marks, print_tables, rich_table, rows_to_csv, with_attribution
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
 
 TABLE_COLUMNS = [
@@ -19,7 +31,7 @@ TABLE_COLUMNS = [
     Col("minutes"),
     Col("km", optional=True),
     Col("reachable"),
-    Col("note", text=True, optional=True),
+    Col("note", text=True),
 ]
 COMPARE_COLUMNS = [
     Col("settlement", text=True),
@@ -117,7 +129,7 @@ def register(app: typer.Typer) -> None:
             )
             shown = res.rows.assign(minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"]))
             table = rich_table(shown.to_dict("records"), TABLE_COLUMNS, title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}", caption=caption)
-            print_tables([table, s.provenance.attribution()], out, wide=wide)
+            print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
     @acc.command("compare")
@@ -152,7 +164,7 @@ def register(app: typer.Typer) -> None:
                 f"person-hours added per trip: {t['person_hours_added']:,.1f}"
             )
             table = rich_table(res.rows.to_dict("records"), COMPARE_COLUMNS, title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}", caption=caption)
-            print_tables([table, s.provenance.attribution()], out, wide=wide)
+            print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
     app.add_typer(acc, name="access")

@@ -7,7 +7,19 @@ from pathlib import Path
 import typer
 
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Col, Format, dumps, emit_json, emit_text, print_marks, print_tables, rich_table, rows_to_csv, with_attribution
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 
 COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
 
@@ -58,5 +70,5 @@ def register(app: typer.Typer) -> None:
             rows = [{**r, "rank": k, "name": r.get("name") or r["id"], "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for k, r in enumerate(doc["rows"], start=1)]
             caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
             table = rich_table(rows, TABLE_COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption)
-            print_tables([table, s.provenance.attribution()], out, wide=wide)
+            print_tables([table, short_attribution(doc["provenance"])], out, wide=wide)
         print_marks(res.data_marks)

@@ -13,12 +13,29 @@ from typing import Any
 import typer
 
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Col, Format, attribution_line, emit_json, emit_text, print_marks, print_tables, rich_table, rows_to_csv, with_attribution
+from delimit.cli.render import (
+    Col,
+    Format,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
-from delimit.impact import Comparison, EngineCache, UnitCosts, Unavailable, compare, unit_costs_from_document
+from delimit.impact import (
+    Comparison,
+    EngineCache,
+    Unavailable,
+    UnitCosts,
+    compare,
+    unit_costs_from_document,
+)
 from delimit.io.structured import read_document
 from delimit.scenario import load_scenario
-
 
 #: Short column headers of the summary tables printed by ``compare`` and ``report``.
 SHORT = {
@@ -130,5 +147,5 @@ def register(app: typer.Typer) -> None:
         tables = [t for c in results for t in _tables(c)]
         summary = [c.summary_row() for c in results]
         tables.append(summary_table(summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None))
-        tables.append(attribution_line(provenance))
+        tables.append(short_attribution(provenance))
         print_tables(tables, out, wide=wide)

@@ -14,7 +14,14 @@ from typing import Any
 import typer
 
 from delimit.attribution import attribution_dicts, attribution_text, dataset_credits
-from delimit.cli.render import Format, emit_json, emit_text, print_tables, rich_table
+from delimit.cli.render import (
+    Format,
+    emit_json,
+    emit_text,
+    print_tables,
+    rich_table,
+    short_attribution,
+)
 from delimit.datasets import DEFAULT_DATASET, dataset_dir, read_manifest
 from delimit.model.layers import LAYERS
 
@@ -99,7 +106,7 @@ def register(app: typer.Typer) -> None:
             ["layer", "features", "geometry", "source", "licence"],
             title=f"dataset {data['dataset']} {data['version']} ({data['crs']})",
         )
-        print_tables([table, data["attribution_text"]], out)
+        print_tables([table, short_attribution({"attribution": data["credits"]})], out)
         if out is None and data["attribution"]:
             emit_text("\n" + data["attribution"].rstrip("\n") + "\n", None)
 

@@ -30,6 +30,8 @@ from rich.text import Text
 from delimit.crs import crs_in_words, crs_words_in
 from delimit.io.atomic import atomic_write_text
 
+__all__ = ["Col", "Format", "TableView", "attribution_line", "crs_in_words", "crs_words_in", "csv_preamble", "dumps", "emit_json", "emit_text", "human_header", "jsonable", "merged_credits", "print_marks", "print_table", "print_tables", "rich_table", "rows_to_csv", "short_attribution", "with_attribution"]
+
 
 class Format(str, Enum):
     """Output formats shared by the commands (not every command offers every one)."""
@@ -134,6 +136,22 @@ def attribution_line(provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]
 
     credits = [Credit(str(c.get("source", "")), str(c.get("notice", "")), str(c.get("licence", "")), str(c.get("licence_url", ""))) for c in merged_credits(provenance)]
     return attribution_text(credits)
+
+
+def short_attribution(provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> str:
+    """One line for the terminal: 'Data: © OpenStreetMap contributors (ODbL 1.0); GeoNames (CC BY 4.0); ...'.
+
+    Sources whose licence asks for a notice show it; the others by name and licence (delimit's own
+    hand-made features are left out: the data marks name them). The JSON/GeoJSON/CSV outputs carry
+    the full credits with the licences' addresses.
+    """
+    parts = []
+    for c in merged_credits(provenance):
+        if c.get("source") == "delimit":
+            continue
+        notice, licence = str(c.get("notice", "")), str(c.get("licence", ""))
+        parts.append(f"{notice} ({licence})" if notice.startswith("©") else f"{c.get('source', '')} ({licence})")
+    return "Data: " + "; ".join(parts) + "." if parts else ""
 
 
 def with_attribution(doc: dict[str, Any], provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> dict[str, Any]:

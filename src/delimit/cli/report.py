@@ -15,7 +15,7 @@ from rich.text import Text
 
 from delimit.cli.compare import load_costs, summary_table
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import attribution_line, print_marks
+from delimit.cli.render import print_marks, short_attribution
 from delimit.datasets import bundled_scenario_files
 from delimit.errors import InputError
 from delimit.io.atomic import atomic_directory
@@ -63,4 +63,4 @@ def register(app: typer.Typer) -> None:
         if quiet:
             return
         con.print(summary_table(result.summary, title=f"against {base.name}", currency=unit_costs.currency if unit_costs else None))
-        con.print(Text(attribution_line([s.provenance.as_dict() for s in [base, *loaded]])))
+        con.print(Text(short_attribution([s.provenance.as_dict() for s in [base, *loaded]])))

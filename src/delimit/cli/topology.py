@@ -13,7 +13,18 @@ import typer
 from rich.console import Console
 
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Col, Format, dumps, emit_json, emit_text, print_marks, print_tables, rich_table, with_attribution
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
 from delimit.scenario import load_scenario
 from delimit.topology import analyse, compare
@@ -158,5 +169,5 @@ def register(app: typer.Typer) -> None:
                 doc["provenance"] = {"a": doc["provenance"], "b": disputed.provenance["b"]}
             emit_text(dumps(json.loads(json.dumps(with_attribution(doc, doc["provenance"])))), out)
             return
-        print_tables(_tables(result, disputed, main.name, neck_width, main.provenance.attribution()), out, wide=wide)
+        print_tables(_tables(result, disputed, main.name, neck_width, short_attribution(main.provenance.as_dict())), out, wide=wide)
         print_marks(marks)

@@ -18,18 +18,33 @@ from typing import Any
 import pandas as pd
 
 from delimit import __version__
-from delimit.impact.access_change import access_key, headline_classes
-from delimit.impact import Comparison, EngineCache, Unavailable, UnitCosts, compare, measurement_crs, topology_result
-from delimit.impact.compare import LAYERS_USED
+from delimit.attribution import attribution_text
 from delimit.crs import crs_in_words, crs_words_in
+from delimit.impact import (
+    Comparison,
+    EngineCache,
+    Unavailable,
+    UnitCosts,
+    compare,
+    measurement_crs,
+    topology_result,
+)
+from delimit.impact.access_change import access_key, headline_classes
+from delimit.impact.compare import LAYERS_USED
 from delimit.io.atomic import atomic_write_text
 from delimit.model.scenario import Scenario
 from delimit.report import access_figures, maps, plots
 from delimit.report.figures import banner_text, sources_text
 from delimit.report.html import Figure, Section, Table, render
-from delimit.attribution import attribution_text
-from delimit.report.provenance import HASH_DIGITS, credits_rows, footer_credit, provenance_rows, report_credits, software_rows
 from delimit.report.palette import party_colours
+from delimit.report.provenance import (
+    HASH_DIGITS,
+    credits_rows,
+    footer_credit,
+    provenance_rows,
+    report_credits,
+    software_rows,
+)
 
 ProgressFn = Callable[[str, float], None]
 #: Opens one progress bar per long step: ``with steps("compare x") as bar: bar(message, fraction)``.
@@ -457,7 +472,7 @@ class _Builder:
             if "travel" in names:
                 sub.figures.append(Figure(f"img/{names['travel']}", f"Travel time map of {s.name} under {rid}", f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.", banner))
             if data.chokepoints is not None:
-                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", f"Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.", banner))
+                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.", banner))
                 sub.tables.append(
                     Table(
                         "Chokepoints",

@@ -14,11 +14,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from delimit.io.atomic import atomic_path  # noqa: E402
-from delimit.model.scenario import Scenario  # noqa: E402
+from delimit.io.atomic import atomic_path
+from delimit.model.scenario import Scenario
 
 #: Resolution of report PNGs (dots per inch): modest, so the demo stays fast and the folder small.
 DPI = 110

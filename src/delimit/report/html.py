@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 import numpy as np
+from markupsafe import Markup
 
 
 @dataclass
