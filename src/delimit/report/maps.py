@@ -10,7 +10,7 @@ baseline and the scenario is cross-hatched in neutral black.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ class MapFrame:
     focus: Bounds
     full: Bounds
     colours: Mapping[str, str]
+    #: Layers already projected (and clipped) for a map of this report: {(id(layer), bounds): (layer, view)}.
+    #: The layer is kept with its view, so its id cannot be reused by another layer while cached.
+    views: dict[tuple[int, Any], tuple[Any, gpd.GeoDataFrame]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def crs_text(self) -> str:
@@ -227,7 +230,16 @@ def territory_names(scenario: Scenario, geom: Any) -> str:
 
 def view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
     """``gdf`` projected to the map CRS and, if ``bounds`` is given, clipped to them (padded 5 %):
-    large polygons outside the view are not drawn at all."""
+    large polygons outside the view are not drawn at all. Each (layer, bounds) is projected once per report."""
+    key = (id(gdf), bounds)
+    hit = frame.views.get(key)
+    if hit is not None and hit[0] is gdf:
+        return hit[1]
+    frame.views[key] = (gdf, _view(gdf, frame, bounds))
+    return frame.views[key][1]
+
+
+def _view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
     g = gdf.to_crs(frame.crs)
     if bounds is None or not len(g):
         return g
