@@ -282,15 +282,16 @@ def test_chokepoints_get_ranks_and_names(scenario) -> None:  # type: ignore[no-u
     x, y = road.geometry.coords[0]
     rows = pd.DataFrame(
         {
-            "kind": ["road", "junction"],
-            "id": [str(road["road_id"]), "v34"],
-            "name": [str(road["name"]), f"junction of {road['road_id']}, {s.roads.iloc[1]['road_id']}"],
-            "lon": [x, x],
-            "lat": [y, y],
+            "kind": ["road", "junction", "crossing"],
+            "id": [str(road["road_id"]), "v34", "x-1"],
+            "name": [str(road["name"]), f"junction of {road['road_id']}, {s.roads.iloc[1]['road_id']}", "Ak-Say road, KGZ-TJK line (#2 from Ak-Say)"],
+            "lon": [x, x, x],
+            "lat": [y, y, y],
         }
     )
     out = ranked_places(s, rows)
-    assert out["rank"].tolist() == [1, 2]
+    assert out["rank"].tolist() == [1, 2, 3]
+    assert "#" not in out["place"].iloc[2] and "crossing 2 from Ak-Say" in out["place"].iloc[2]  # '#N' is the map's rank only
     junction = out["place"].iloc[1]
     assert "v34" not in junction and str(road["road_id"]) not in junction
     assert str(road["name"]) in junction and str(s.roads.iloc[1]["name"]) in junction and " near " in junction

@@ -8,6 +8,7 @@ missing or fails, the caller gets the reason as text, never invented numbers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,8 @@ def _place(scenario: Scenario, row: dict[str, Any], road_names: dict[str, str]) 
     """'junction of Isfara – Vorukh and Ak-Say – Vorukh, near Vorukh (1.2 km)' for a junction; the name otherwise."""
     name = str(row.get("name") or row.get("id") or "")
     if str(row.get("kind")) != "junction":
-        return road_names.get(name, name)
+        # crossing names count crossings along a road ("#2 from X"): reworded, as "#N" is the map's rank
+        return re.sub(r"#(\d+) from ", r"crossing \1 from ", road_names.get(name, name))
     prefix = "junction of "
     if name.startswith(prefix):
         ids = [x.strip() for x in name.removeprefix(prefix).split(",") if x.strip()]
