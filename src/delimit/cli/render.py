@@ -255,6 +255,13 @@ ColumnSpec = str | tuple[str, str] | Col
 _PER_COLUMN, _FRAME = 3, 1
 #: Free-text cells wrap at words; their longest word counts up to this many characters.
 _TEXT_WORD_CAP = 18
+#: Width (characters) a free-text column is given, if it needs it, before optional columns are shown.
+_TEXT_COMFORT = 24
+
+
+def _need(keep: list[int], mins: list[int]) -> int:
+    """Characters a table needs with columns ``keep`` at widths ``mins`` (frame included)."""
+    return sum(mins[j] for j in keep) + _PER_COLUMN * len(keep) + _FRAME
 
 
 def _col(spec: ColumnSpec) -> Col:
@@ -296,20 +303,26 @@ class TableView:
         return natural, minimum
 
     def shown(self, width: int | None) -> tuple[list[int], list[int], list[int]]:
-        """Indices of the columns shown at ``width`` (None: all), with their natural and minimum widths."""
+        """Indices of the columns shown at ``width`` (None: all), with their natural and minimum widths.
+
+        Optional columns give way (right to left) first so that every column fits on whole words and
+        free-text columns get a readable width (:data:`_TEXT_COMFORT`); if that cannot be had, only
+        whole words are required; the last columns go only when even that does not fit.
+        """
         natural, minimum = self._widths(self.cells())
         keep = list(range(len(self.columns)))
         if self.wide or width is None:
             return keep, natural, minimum
-
-        def need() -> int:
-            return sum(minimum[j] for j in keep) + _PER_COLUMN * len(keep) + _FRAME
-
-        for j in reversed([j for j in keep if self.columns[j].optional]):
-            if need() <= width:
-                break
-            keep.remove(j)
-        while need() > width and len(keep) > 2:
+        comfort = [max(m, min(n, _TEXT_COMFORT)) if c.text else m for c, n, m in zip(self.columns, natural, minimum, strict=True)]
+        for mins in (comfort, minimum):
+            keep = list(range(len(self.columns)))
+            for j in reversed([j for j in keep if self.columns[j].optional]):
+                if _need(keep, mins) <= width:
+                    break
+                keep.remove(j)
+            if _need(keep, mins) <= width:
+                return keep, natural, mins
+        while _need(keep, minimum) > width and len(keep) > 2:
             keep.pop()
         return keep, natural, minimum
 
