@@ -3,7 +3,13 @@
 :func:`build_report` writes into a folder the caller provides (the CLI gives it the temporary folder
 of :func:`delimit.io.atomic.atomic_directory`): ``index.html`` (inline CSS, images referenced
 relatively, no external request), ``img/*.png``, ``comparisons.json`` (the JSON of every comparison
-with provenance and data marks) and, with ``pdf=True``, ``report.pdf``.
+with provenance and data marks) and, with ``pdf=True``, ``report.pdf``. With ``single_file=True`` the
+images are inlined in ``index.html`` as ``data:`` URIs and no ``img/`` folder is kept.
+
+A reader meets each caveat once: the hand-made-data banner heads each top-level section and is drawn
+on each figure (a PNG lifted out keeps it), never repeated on tables; CRSs are named in words and the
+PROJ definition is given once, in the method section; every page (and every PDF page, in its footer)
+credits the data's sources, with the full terms in "Credits and licences".
 """
 
 from __future__ import annotations
