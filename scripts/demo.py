@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from delimit.cli import main as cli_main
+from delimit.cli.render import short_attribution
 
 #: Columns of the printed summary: (key in comparisons.json summary rows, header, unit).
 SUMMARY = (
@@ -78,6 +79,7 @@ def run(out: Path) -> int:
     for u in doc.get("unavailable", []):
         print(u)
     print("Units: land km² (equal-area CRS), road km (metric CRS), people in persons; cut off and person-hours: default regime vs the baseline's, residents by vehicle.")
+    print(short_attribution(doc.get("provenance", {})))
     return 0
 
 

@@ -39,7 +39,9 @@ def test_demo_writes_the_report_and_prints_a_summary(tmp_path: Path, capsys: pyt
     assert {"border-closed-2022", "tj-corridor-claim"} <= names
     for name in names:
         assert name in printed
+    assert "© OpenStreetMap contributors (ODbL 1.0)" in printed  # the data's credit, on the terminal too
     closed = next(r for r in doc["summary"] if r["scenario"] == "border-closed-2022")
     assert closed["land_km2"] == 0 and closed["balanced"] is True
     if closed["people_cut_off"] is not None:  # access engine present: closing the border cuts people off
         assert closed["people_cut_off"] > 0
+

@@ -13,6 +13,7 @@ for the task and named in every output:
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pyproj import CRS, Geod
@@ -91,3 +92,54 @@ def same_crs(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return False
     return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
+
+
+_PROJ_RE = re.compile(r"(?:(?:unknown|Lambert azimuthal equal-area):\s*)?(\+proj=[^\s;,)]+(?: \+[^\s;,)]+)*)")
+_EPSG_RE = re.compile(r"EPSG:(\d{4,6})(?:\s*\([^)]*\))?")
+
+
+def crs_in_words(crs: Any) -> str:
+    """A CRS described for people: ``'Lambert azimuthal equal-area centred on 40.1°N 70.9°E'``,
+    ``'UTM zone 42N (WGS 84, EPSG:32642)'``, ``'WGS 84 longitude/latitude (EPSG:4326)'``.
+
+    Accepts a pyproj CRS, a PROJ string or an EPSG code; anything else is returned as given.
+
+    >>> crs_in_words("+proj=laea +lat_0=40.1 +lon_0=70.9 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs +type=crs")
+    'Lambert azimuthal equal-area centred on 40.1°N 70.9°E (WGS 84)'
+    >>> crs_in_words("EPSG:32642")
+    'UTM zone 42N (WGS 84, EPSG:32642)'
+    """
+    try:
+        c = crs if isinstance(crs, CRS) else CRS.from_user_input(crs)
+    except Exception:  # not a CRS: a description already  # noqa: BLE001
+        return str(crs)
+    epsg = c.to_epsg()
+    if epsg == 4326:
+        return "WGS 84 longitude/latitude (EPSG:4326)"
+    if epsg is not None and (32601 <= epsg <= 32660 or 32701 <= epsg <= 32760):
+        zone = epsg % 100
+        return f"UTM zone {zone}{'N' if epsg < 32700 else 'S'} (WGS 84, EPSG:{epsg})"
+    if epsg is not None:
+        return f"{c.name} (EPSG:{epsg})"
+    params = dict(kv.split("=", 1) for kv in c.srs.split() if kv.startswith("+") and "=" in kv)
+    datum = " (WGS 84)" if params.get("+datum") == "WGS84" or params.get("+ellps") == "WGS84" else ""
+    proj = params.get("+proj", "")
+    names = {"laea": "Lambert azimuthal equal-area", "aeqd": "azimuthal equidistant", "tmerc": "transverse Mercator", "aea": "Albers equal-area"}
+    if proj in names and "+lat_0" in params and "+lon_0" in params:
+        return f"{names[proj]} centred on {_lat(float(params['+lat_0']))} {_lon(float(params['+lon_0']))}{datum}"
+    return f"{names.get(proj, c.name)}{datum}"
+
+
+def _lat(v: float) -> str:
+    return f"{abs(v):.1f}°{'N' if v >= 0 else 'S'}"
+
+
+def _lon(v: float) -> str:
+    return f"{abs(v):.1f}°{'E' if v >= 0 else 'W'}"
+
+
+def crs_words_in(text: str) -> str:
+    """``text`` with every CRS it names (a PROJ string, possibly after ``'unknown: '``, or ``EPSG:n (name)``)
+    replaced by :func:`crs_in_words`: for captions an engine wrote for machines."""
+    text = _PROJ_RE.sub(lambda m: crs_in_words(m.group(1)), text)
+    return _EPSG_RE.sub(lambda m: crs_in_words(f"EPSG:{m.group(1)}"), text)

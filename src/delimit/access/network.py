@@ -798,6 +798,7 @@ def build_network(
         costs.append(tc_)
         lens.append(tl)
         grps.append(tg)
+        del tt, th, tc_, tl, tg, tpa, tpb, green_key, diff  # the lists hold the arcs; no second reference
         # road nodes <-> their cell (same party, ordinary labels only)
         if n_road_nodes:
             rr, cc = tgrid.cell_of(node_x, node_y)
@@ -826,7 +827,9 @@ def build_network(
     C = np.concatenate(costs) if costs else np.zeros(0)
     L = np.concatenate(lens) if lens else np.zeros(0)
     G = np.concatenate(grps) if grps else np.zeros(0, np.int64)
-    indptr, indices, (base, length, group), _ = csr_from_arcs(n_total, T, H, C.astype(np.float64), L.astype(np.float64), G.astype(np.int64))
+    del tails, heads, costs, lens, grps  # a terrain network has millions of arcs: hold one copy at a time
+    indptr, indices, (base, length, group), _ = csr_from_arcs(n_total, T, H, C.astype(np.float64, copy=False), L.astype(np.float64, copy=False), G.astype(np.int64, copy=False))
+    del T, H, C, L, G
     nlon, nlat = to_ll.transform(node_x, node_y) if n_total else (np.zeros(0), np.zeros(0))
 
     groups = pd.DataFrame(grows)

@@ -260,14 +260,22 @@ def compute(
         solves[key] = (src, offs, offm, d, m, o, p, sel.reset_index(drop=True))
     out: list[dict[str, Any]] = []
     all_by_party = tpts.groupby(tpts["party"].astype(str)).size().to_dict() if len(tpts) else {}
+    # Column arrays once, not a pandas row lookup per origin (this loop runs for every re-solve).
+    st_id, st_name, st_party = (st[c].astype(str).to_numpy() for c in ("settlement_id", "name", "party"))
+    st_pop = st["population"].to_numpy()
+    att_node, att_s, att_m = (net.attach[c].to_numpy() for c in ("node", "offset_s", "offset_m"))
+    own_at: dict[int, int] = {}
+    for pos, si in enumerate(tpts["settlement_index"].to_numpy()):
+        own_at.setdefault(int(si), pos)
+    t_party, t_name, t_id = (tpts[c].astype(str).to_numpy() for c in ("party", "name", "target_id"))
+    sel_text = {key: (v[7]["name"].astype(str).to_numpy(), v[7]["target_id"].astype(str).to_numpy()) for key, v in solves.items()}
     for i in origins:
-        row = st.iloc[i]
-        party = str(row["party"])
+        party = str(st_party[i])
         rec: dict[str, Any] = {
-            "settlement_id": str(row["settlement_id"]),
-            "settlement": str(row["name"]),
+            "settlement_id": str(st_id[i]),
+            "settlement": str(st_name[i]),
             "party": party,
-            "population": int(row["population"]),
+            "population": int(st_pop[i]),
             "target": "",
             "target_id": "",
             "minutes": math.inf,
@@ -277,29 +285,28 @@ def compute(
             "note": "",
         }
         key = party if tset.per_party else "*"
-        att = net.attach.iloc[i]
-        own = tpts[tpts["settlement_index"].to_numpy() == i]
-        if len(own) and (not tset.per_party or str(own["party"].iloc[0]) == party):
+        own = own_at.get(int(i))
+        if own is not None and (not tset.per_party or t_party[own] == party):
             # the settlement is itself a target of its kind: no trip (on the network or not)
-            rec.update(target=str(own["name"].iloc[0]), target_id=str(own["target_id"].iloc[0]), minutes=0.0, km=0.0, reachable=True)
+            rec.update(target=t_name[own], target_id=t_id[own], minutes=0.0, km=0.0, reachable=True)
         elif tset.per_party and all_by_party.get(party, 0) == 0:
             rec["note"] = f"no {tset.spec} of {party or 'any party'} in the data"
             if tset.spec == "capital":
                 rec["note"] += " (the capital lies outside the data window)"
-        elif int(att["node"]) < 0:
+        elif int(att_node[i]) < 0:
             rec["note"] = "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
         elif key not in solves or len(solves[key][0]) == 0:
             rec["note"] = f"no {tset.spec} on the network (every target of the kind is off it)"
         else:
             src, offs, offm, d, m, o, p, sel = solves[key]
-            node = int(att["node"])
+            node = int(att_node[i])
             if np.isfinite(d[node]):
                 k = int(o[node])
                 rec.update(
-                    target=str(sel["name"].iloc[k]),
-                    target_id=str(sel["target_id"].iloc[k]),
-                    minutes=(float(d[node]) + float(att["offset_s"])) / 60.0,
-                    km=(float(m[node]) + float(att["offset_m"]) + float(offm[k])) / 1000.0,
+                    target=str(sel_text[key][0][k]),
+                    target_id=str(sel_text[key][1][k]),
+                    minutes=(float(d[node]) + float(att_s[i])) / 60.0,
+                    km=(float(m[node]) + float(att_m[i]) + float(offm[k])) / 1000.0,
                     reachable=True,
                     via=_route_crossings(net, p, node) if with_routes else [],  # settlement -> target order
                 )

@@ -9,11 +9,41 @@ import typer
 
 from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
 
-TABLE_COLUMNS = ["settlement", "party", "population", "target", "minutes", "km", "reachable", "note"]
-COMPARE_COLUMNS = ["settlement", "party", "population", "minutes_a", "minutes_b", "delta_minutes", "cut_off", "person_hours_added"]
+TABLE_COLUMNS = [
+    Col("settlement", text=True),
+    Col("party"),
+    Col("population"),
+    Col("target", text=True, optional=True),
+    Col("minutes"),
+    Col("km", optional=True),
+    Col("reachable"),
+    Col("note", text=True),
+]
+COMPARE_COLUMNS = [
+    Col("settlement", text=True),
+    Col("party", optional=True),
+    Col("population"),
+    Col("minutes_a", "minutes (A)", optional=True),
+    Col("minutes_b", "minutes (B)", optional=True),
+    Col("delta_minutes", "change (min)"),
+    Col("cut_off", "cut off"),
+    Col("person_hours_added", "person-hours added"),
+]
 
 
 def _load(scenario: str):  # type: ignore[no-untyped-def]
@@ -45,7 +75,7 @@ def _geojson(res, s) -> str:  # type: ignore[no-untyped-def]
         g = st.geometry.get(r["settlement_id"])
         feats.append({"type": "Feature", "geometry": g.__geo_interface__ if g is not None else None, "properties": r})
     meta = {k: v for k, v in doc.items() if k != "rows"}
-    return dumps({"type": "FeatureCollection", "features": feats, "properties": meta})
+    return dumps(with_attribution({"type": "FeatureCollection", "features": feats, "properties": meta, "provenance": doc["provenance"]}, doc["provenance"]))
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +95,7 @@ def register(app: typer.Typer) -> None:
         raster: Path | None = output_option("file", decls=("--raster",), help="Also write the travel-time surface (minutes) as GeoTIFF."),
         cell_m: float | None = float_option(None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"),
         overwrite: bool = overwrite_option(),
+        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
         """Per settlement: minutes and km to its target, or unreachable, for one class and regime."""
         if ctx.invoked_subcommand is not None:
@@ -85,7 +116,7 @@ def register(app: typer.Typer) -> None:
             from delimit.io.outputs import record_file
             from delimit.io.raster import write_raster
 
-            write_raster(surface, raster, tags={"provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
+            write_raster(surface, raster, tags={"attribution": s.provenance.attribution(), "provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
             record_file(raster)
         if fmt == Format.json:
             emit_json(res.to_json(), out)
@@ -93,15 +124,16 @@ def register(app: typer.Typer) -> None:
             emit_text(_geojson(res, s), out)
         elif fmt == Format.csv:
             rows = res.rows.assign(via=res.rows["via"].map(lambda v: ";".join(v)))
-            emit_text(rows_to_csv(rows.to_dict("records")), out)
+            emit_text(rows_to_csv(rows.to_dict("records"), provenance=res.provenance), out)
         else:
             t = res.totals()
             caption = (
                 f"{t['people_reachable']:,} of {t['people']:,} people reach their target; {t['people_cut_off']:,} cut off; "
-                f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}"
+                f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}; n/a: no route"
             )
             shown = res.rows.assign(minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"]))
-            print_table(rich_table(shown.to_dict("records"), TABLE_COLUMNS, title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}", caption=caption), out)
+            table = rich_table(shown.to_dict("records"), TABLE_COLUMNS, title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}", caption=caption)
+            print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
     @acc.command("compare")
@@ -113,6 +145,7 @@ def register(app: typer.Typer) -> None:
         fmt: Format = format_option("table", "json", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
+        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
         """Per-settlement change from regime A to regime B: people cut off, person-hours added."""
         from delimit.access import compare_regimes
@@ -126,7 +159,7 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(res.to_json(), out)
         elif fmt == Format.csv:
-            emit_text(rows_to_csv(res.rows.to_dict("records")), out)
+            emit_text(rows_to_csv(res.rows.to_dict("records"), provenance=res.provenance), out)
         elif fmt == Format.geojson:
             raise InputError(s.name, "geojson is not offered for comparisons; use json or csv", field="format")
         else:
@@ -135,7 +168,8 @@ def register(app: typer.Typer) -> None:
                 f"people cut off: {t['people_cut_off']:,} ({t['settlements_cut_off']} settlements); "
                 f"person-hours added per trip: {t['person_hours_added']:,.1f}"
             )
-            print_table(rich_table(res.rows.to_dict("records"), COMPARE_COLUMNS, title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}", caption=caption), out)
+            table = rich_table(res.rows.to_dict("records"), COMPARE_COLUMNS, title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}", caption=caption)
+            print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
     app.add_typer(acc, name="access")

@@ -8,9 +8,34 @@ import typer
 
 from delimit.cli.options import format_option, int_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 
 COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
+
+#: The terminal table: rank (as on the report's maps), what and where first; ids and lists when there is room.
+TABLE_COLUMNS = [
+    Col("rank", "#"),
+    Col("kind"),
+    Col("name", text=True),
+    Col("id", optional=True),
+    Col("segment", optional=True),
+    Col("people_cut_off", "people cut off"),
+    Col("settlements_cut_off", "settlements cut off", optional=True),
+    Col("person_hours_added", "person-hours added"),
+    Col("cut_off_settlements", "which settlements", optional=True, text=True),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +49,7 @@ def register(app: typer.Typer) -> None:
         fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
+        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
         """Rank junctions, road segments and crossings by the people cut off if each alone is blocked."""
         from delimit import load_scenario
@@ -37,12 +63,14 @@ def register(app: typer.Typer) -> None:
             emit_json(doc, out)
         elif fmt == Format.geojson:
             feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r} for r in doc["rows"]]
-            emit_text(dumps({"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}}), out)
+            fc = {"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}, "provenance": doc["provenance"]}
+            emit_text(dumps(with_attribution(fc, doc["provenance"])), out)
         elif fmt == Format.csv:
             rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"])} for r in doc["rows"]]
-            emit_text(rows_to_csv(rows, [*COLUMNS, "lon", "lat"]), out)
+            emit_text(rows_to_csv(rows, [*COLUMNS, "lon", "lat"], provenance=doc["provenance"]), out)
         else:
-            rows = [{**r, "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for r in doc["rows"]]
+            rows = [{**r, "rank": k, "name": r.get("name") or r["id"], "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for k, r in enumerate(doc["rows"], start=1)]
             caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
-            print_table(rich_table(rows, COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption), out)
+            table = rich_table(rows, TABLE_COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption)
+            print_tables([table, short_attribution(doc["provenance"])], out, wide=wide)
         print_marks(res.data_marks)

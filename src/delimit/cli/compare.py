@@ -11,32 +11,51 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Format, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
+from delimit.cli.render import (
+    Col,
+    Format,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    rows_to_csv,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
-from delimit.impact import Comparison, EngineCache, UnitCosts, Unavailable, compare, unit_costs_from_document
+from delimit.impact import (
+    Comparison,
+    EngineCache,
+    Unavailable,
+    UnitCosts,
+    compare,
+    unit_costs_from_document,
+)
 from delimit.io.structured import read_document
 from delimit.scenario import load_scenario
-
 
 #: Short column headers of the summary tables printed by ``compare`` and ``report``.
 SHORT = {
     "scenario": "scenario",
     "land_km2": "land km²",
     "balanced": "balanced",
-    "settlements": "settl.",
+    "settlements": "settlements",
     "population": "people",
-    "population_unknown": "pop. unknown",
+    "population_unknown": "population unknown",
     "road_km_moved": "road km",
-    "enclaves_added": "encl.+",
-    "enclaves_removed": "encl.-",
+    "enclaves_added": "enclaves added",
+    "enclaves_removed": "enclaves removed",
     "people_cut_off": "cut off",
-    "person_hours_added": "person-h",
+    "person_hours_added": "person-hours",
     "cost": "cost",
 }
+
+#: Summary columns left out first when the terminal is narrow (``--wide`` shows them).
+OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_km_moved", "enclaves_added", "enclaves_removed"}
 
 SUMMARY_CAPTION = "land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime vs the baseline's, residents by vehicle; n/a: unavailable"
 
@@ -45,8 +64,8 @@ def summary_table(rows: list[dict[str, Any]], *, title: str, currency: str | Non
     """A compact rich table of comparison summary rows (no cost column without unit costs)."""
     keys = [k for k in SHORT if k != "cost" or currency is not None]
     heads = {**SHORT, "cost": f"cost ({currency})" if currency else "cost"}
-    data = [{heads[k]: ("n/a" if r.get(k) is None else r.get(k)) for k in keys} for r in rows]
-    return rich_table(data, [heads[k] for k in keys], title=title, caption=SUMMARY_CAPTION)
+    cols = [Col(k, heads[k], optional=k in OPTIONAL_SUMMARY) for k in keys]
+    return rich_table(rows, cols, title=title, caption=SUMMARY_CAPTION)
 
 
 def load_costs(path: Path | None) -> UnitCosts | None:
@@ -57,29 +76,39 @@ def load_costs(path: Path | None) -> UnitCosts | None:
 
 
 def _tables(c: Comparison) -> list[Any]:
+    """The tables of one comparison (and lines of text for sections that are unavailable or absent)."""
     s = c.scenario.name
     crs = c.crs()
-    out = [
-        rich_table(c.land.flows.to_dict("records"), ["from", "to", "area_km2"], title=f"{s}: land changing hands", caption=f"km², {crs['areas']}"),
+    out: list[Any] = [
+        rich_table(c.land.flows.to_dict("records"), ["from", "to", "area_km2"], title=f"{s}: land changing hands", caption=f"km², {crs['areas']}", empty="no land changes hands"),
         rich_table(c.land.balance.to_dict("records"), ["party", "gained_km2", "lost_km2", "net_km2"], title=f"{s}: land balance per party", caption="balanced" if c.land.is_balanced else "not balanced"),
-        rich_table(c.people.flows.to_dict("records"), ["from", "to", "settlements", "population", "population_unknown"], title=f"{s}: settlements changing country", caption="population in persons; unknown = settlements of unknown population"),
+        rich_table(c.people.flows.to_dict("records"), ["from", "to", "settlements", "population", Col("population_unknown", "of unknown population")], title=f"{s}: settlements changing country", caption="population in persons; of unknown population: settlements, not counted in the population", empty="no settlement changes country"),
+        rich_table(
+            c.features.features.to_dict("records"),
+            [Col("layer", optional=True), Col("name", text=True), "change", Col("parties_before", "before"), Col("parties_after", "after"), Col("moved", "moving"), Col("total", optional=True), "unit"],
+            title=f"{s}: roads and water",
+            caption=f"lengths {crs['lengths']}; areas {crs['areas']}",
+            empty="no road or water changes side",
+        ),
     ]
-    if len(c.features.features):
-        out.append(rich_table(c.features.features.to_dict("records"), ["layer", "name", "change", "parties_before", "parties_after", "moved", "total", "unit"], title=f"{s}: roads and water", caption=f"lengths {crs['lengths']}; areas {crs['areas']}"))
     if isinstance(c.topology, Unavailable):
         out.append(f"{s}: topology unavailable: {c.topology.reason}")
     else:
-        out.append(rich_table(c.topology.parts.to_dict("records"), ["change", "party", "kind", "area_km2", "area_before_km2", "population", "settlements"], title=f"{s}: enclaves and exclaves"))
-        out.append(rich_table(c.topology.necks.to_dict("records"), ["change", "party", "width_before_m", "width_after_m", "settlements"], title=f"{s}: necks (< {c.neck_width_m:g} m)"))
+        out.append(rich_table(c.topology.parts.to_dict("records"), ["change", "party", "kind", "area_km2", Col("area_before_km2", "before (km²)", optional=True), "population", Col("settlements", text=True)], title=f"{s}: enclaves and exclaves", empty="no enclave created, removed or resized"))
+        out.append(rich_table(c.topology.necks.to_dict("records"), ["change", "party", Col("width_before_m", "width before (m)"), Col("width_after_m", "width after (m)"), Col("settlements", text=True)], title=f"{s}: necks (< {c.neck_width_m:g} m)", empty="no neck narrowed, widened, new or gone"))
     if isinstance(c.access, Unavailable):
         out.append(f"{s}: access unavailable: {c.access.reason}")
     else:
-        out.append(rich_table(c.access.to_dict("records"), ["regime", "baseline_regime", "class", "people_cut_off", "people_gaining_access", "person_hours_added"], title=f"{s}: access change (scenario minus baseline)", caption="people: persons; person-hours: hours"))
+        out.append(rich_table(c.access.to_dict("records"), ["regime", Col("baseline_regime", "baseline regime", optional=True), "class", "people_cut_off", Col("people_gaining_access", optional=True), "person_hours_added"], title=f"{s}: access change (scenario minus baseline)", caption="people: persons; person-hours: hours", empty="no access change"))
     if c.costs is None:
         out.append(f"{s}: no cost estimate (no --costs file given; delimit ships no default cost figures)")
     else:
         out.append(rich_table(c.costs.lines, ["item", "quantity", "unit", "unit_cost", "cost"], title=f"{s}: cost estimate ({c.costs.currency})", caption=f"source: {c.costs.source}; " + "; ".join(c.costs.assumptions)))
     return out
+
+
+def _provenances(base: Any, results: list[Comparison]) -> list[dict[str, Any]]:
+    return [base.provenance.as_dict(), *(c.scenario.provenance.as_dict() for c in results)]
 
 
 def register(app: typer.Typer) -> None:
@@ -93,6 +122,7 @@ def register(app: typer.Typer) -> None:
         no_access: bool = typer.Option(False, "--no-access", help="Skip the access section."),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
+        wide: bool = typer.Option(False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
         """Compare scenarios against a baseline: land, people, roads, water, topology, access, costs."""
         if fmt == Format.geojson:
@@ -100,33 +130,24 @@ def register(app: typer.Typer) -> None:
         unit_costs = load_costs(costs)
         base = load_scenario(baseline)
         scenarios = [load_scenario(o) for o in others]
-        cache = EngineCache()
+        cache = EngineCache(keep_modes=())  # tables only: no network is needed once travel times are known
         results: list[Comparison] = []
         for s in scenarios:
             with progress_bar(f"compare {s.name}") as bar:
                 results.append(compare(base, s, costs=unit_costs, neck_width_m=neck_width, with_access=not no_access, cache=cache, progress=bar))
+        provenance = _provenances(base, results)
         if fmt == Format.json:
             docs = [c.to_json() for c in results]
-            emit_json(docs[0] if len(docs) == 1 else {"baseline": base.name, "comparisons": docs}, out)
+            doc = docs[0] if len(docs) == 1 else {"baseline": base.name, "comparisons": docs}
+            emit_json(with_attribution(doc, provenance), out)
             return
         if fmt == Format.csv:
-            emit_text(rows_to_csv([c.summary_row() for c in results]), out)
+            emit_text(rows_to_csv([c.summary_row() for c in results], provenance=provenance), out)
             return
         for c in results:
             print_marks(c.data_marks)
-        if out is not None:
-            import io
-
-            buf = io.StringIO()
-            con = Console(file=buf, width=160, color_system=None)
-            for c in results:
-                for t in _tables(c):
-                    con.print(t)
-            emit_text(buf.getvalue(), out)
-            return
-        con = Console()
-        for c in results:
-            for t in _tables(c):
-                con.print(t)
+        tables = [t for c in results for t in _tables(c)]
         summary = [c.summary_row() for c in results]
-        print_table(summary_table(summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None))
+        tables.append(summary_table(summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None))
+        tables.append(short_attribution(provenance))
+        print_tables(tables, out, wide=wide)

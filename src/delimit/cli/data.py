@@ -13,8 +13,16 @@ from typing import Any
 
 import typer
 
+from delimit.attribution import attribution_dicts, attribution_text, dataset_credits
 from delimit.cli.options import format_option, output_option, overwrite_option
-from delimit.cli.render import Format, emit_json, emit_text, print_table, rich_table
+from delimit.cli.render import (
+    Format,
+    emit_json,
+    emit_text,
+    print_tables,
+    rich_table,
+    short_attribution,
+)
 from delimit.datasets import DEFAULT_DATASET, dataset_dir, read_manifest
 from delimit.model.layers import LAYERS
 
@@ -32,6 +40,7 @@ def dataset_info(dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
     order = {name: i for i, name in enumerate(LAYERS)}
     layers.sort(key=lambda item: order.get(item[0], len(order)))
     att = folder / "ATTRIBUTION.md"
+    credits = dataset_credits(manifest)
     return {
         "dataset": manifest.get("dataset", manifest.get("name", dataset)),
         "version": manifest.get("version", ""),
@@ -53,6 +62,8 @@ def dataset_info(dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
         "rasters": [{"name": name, **raster} for name, raster in _items(manifest.get("rasters", {}))],
         "notes": list(manifest.get("notes", [])),
         "attribution": att.read_text(encoding="utf-8") if att.is_file() else "",
+        "credits": attribution_dicts(credits),
+        "attribution_text": attribution_text(credits),
         "manifest": manifest,
     }
 
@@ -97,7 +108,7 @@ def register(app: typer.Typer) -> None:
             ["layer", "features", "geometry", "source", "licence"],
             title=f"dataset {data['dataset']} {data['version']} ({data['crs']})",
         )
-        print_table(table, out)
+        print_tables([table, short_attribution({"attribution": data["credits"]})], out)
         if out is None and data["attribution"]:
             emit_text("\n" + data["attribution"].rstrip("\n") + "\n", None)
 

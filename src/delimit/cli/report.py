@@ -11,11 +11,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from delimit.cli.compare import load_costs, summary_table
 from delimit.cli.options import float_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import print_marks
+from delimit.cli.render import print_marks, short_attribution
 from delimit.datasets import bundled_scenario_files
 from delimit.errors import InputError
 from delimit.io.atomic import atomic_directory
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
         baseline: str = typer.Option(DEFAULT_BASELINE, "--baseline", help="Baseline scenario."),
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
+        single_file: bool = typer.Option(False, "--single-file", help="Put every image inside index.html (data: URIs): one file to send by e-mail."),
         neck_width: float = float_option(1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
@@ -53,7 +55,7 @@ def register(app: typer.Typer) -> None:
             for s in [base, *loaded]:
                 print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
         with atomic_directory(out) as tmp:
-            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar)
+            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar, single_file=single_file)
         con = Console()
         con.print(f"report: {out / result.index}")
         if result.pdf:
@@ -63,3 +65,4 @@ def register(app: typer.Typer) -> None:
         if quiet:
             return
         con.print(summary_table(result.summary, title=f"against {base.name}", currency=unit_costs.currency if unit_costs else None))
+        con.print(Text(short_attribution([s.provenance.as_dict() for s in [base, *loaded]])))

@@ -14,7 +14,18 @@ from rich.console import Console
 
 from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
-from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table
+from delimit.cli.render import (
+    Col,
+    Format,
+    dumps,
+    emit_json,
+    emit_text,
+    print_marks,
+    print_tables,
+    rich_table,
+    short_attribution,
+    with_attribution,
+)
 from delimit.errors import InputError
 from delimit.scenario import load_scenario
 from delimit.topology import analyse, compare
@@ -62,6 +73,48 @@ def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
     ]
 
 
+PART_COLUMNS = [
+    Col("party"),
+    Col("part", "part id", optional=True),
+    Col("kind"),
+    Col("area km²"),
+    Col("perimeter km", "perimeter (km)", optional=True),
+    Col("surrounded by", optional=True),
+    Col("overlapped by", "also held by", optional=True, text=True),
+    Col("gap to mainland km", "gap to mainland (km)", optional=True),
+    Col("population"),
+    Col("settlements", text=True),
+]
+NECK_COLUMNS = [
+    Col("party"),
+    Col("part", "part id", optional=True),
+    Col("min width m", "min width (m)"),
+    Col("length km", "length (km)", optional=True),
+    Col("at (lon, lat)", "at (lon, lat)", optional=True),
+    Col("settlements", text=True),
+    Col("roads"),
+]
+
+
+def _tables(result, disputed, name: str, neck_width: float, attribution: str) -> list:  # type: ignore[no-untyped-def]
+    """The parts, necks and (with --compare) disputed-land tables, then the data's attribution."""
+    part_rows = _part_rows(result)
+    cols = [c for c in PART_COLUMNS if c.key != "overlapped by" or any(r["overlapped by"] for r in part_rows)]
+    tables: list = [
+        rich_table(part_rows, cols, title=f"{name}: parts", caption=f"measured in {result.crs}"),
+        rich_table(_neck_rows(result), NECK_COLUMNS, title=f"{name}: necks narrower than {neck_width:g} m"),
+    ]
+    if disputed is not None:
+        rows = [
+            {"kind": d["kind"], "parties": ", ".join(d["parties"]), "area km²": d["area_km2"], "population": d["population"], "settlements": ", ".join(d["settlements"])}
+            for d in disputed.pieces_json()
+        ]
+        tables.append(rich_table(rows, ["kind", "parties", "area km²", "population", Col("settlements", text=True)], title=f"disputed: {disputed.a} vs {disputed.b}", caption=disputed.rule))
+    if attribution:
+        tables.append(attribution)
+    return tables
+
+
 def register(app: typer.Typer) -> None:
     @app.command("topology")
     def topology(
@@ -74,6 +127,7 @@ def register(app: typer.Typer) -> None:
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
         repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (each repair is reported)."),
+        wide: bool = typer.Option(False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
         """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""
         if fmt == Format.csv:
@@ -106,7 +160,7 @@ def register(app: typer.Typer) -> None:
                 doc["disputed"] = dj["disputed"]
                 doc["provenance"] = {"a": doc["provenance"], "b": dj["provenance"]["b"]}
                 doc["data_marks"] = marks
-            emit_json(doc, out)
+            emit_json(with_attribution(doc, doc["provenance"]), out)
             return
         if fmt == Format.geojson:
             doc = result.to_geojson()
@@ -114,32 +168,8 @@ def register(app: typer.Typer) -> None:
                 doc["features"].extend(disputed.features())
                 doc["disputed_rule"] = disputed.rule
                 doc["data_marks"] = marks
-            emit_text(dumps(json.loads(json.dumps(doc))), out)
+                doc["provenance"] = {"a": doc["provenance"], "b": disputed.provenance["b"]}
+            emit_text(dumps(json.loads(json.dumps(with_attribution(doc, doc["provenance"])))), out)
             return
-        caption = result.crs
-        part_rows = _part_rows(result)
-        part_cols = ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "settlements"]
-        if any(r["overlapped by"] for r in part_rows):  # overlapping claims in one scenario: show who else holds each part
-            part_cols.insert(6, "overlapped by")
-        tables = [
-            rich_table(part_rows, part_cols, title=f"{main.name}: parts", caption=caption),
-            rich_table(_neck_rows(result), ["party", "part", "min width m", "length km", "at (lon, lat)", "settlements", "roads"], title=f"{main.name}: necks narrower than {neck_width:g} m"),
-        ]
-        if disputed is not None:
-            rows = [
-                {"kind": d["kind"], "parties": ", ".join(d["parties"]), "area km²": d["area_km2"], "population": d["population"], "settlements": ", ".join(d["settlements"])}
-                for d in disputed.pieces_json()
-            ]
-            tables.append(rich_table(rows, ["kind", "parties", "area km²", "population", "settlements"], title=f"disputed: {disputed.a} vs {disputed.b}", caption=disputed.rule))
-        if out is None:
-            for t in tables:
-                print_table(t)
-        else:
-            import io
-
-            buf = io.StringIO()
-            console = Console(file=buf, width=160, color_system=None)
-            for t in tables:
-                console.print(t)
-            emit_text(buf.getvalue(), out)
+        print_tables(_tables(result, disputed, main.name, neck_width, short_attribution(main.provenance.as_dict())), out, wide=wide)
         print_marks(marks)

@@ -56,6 +56,10 @@ class EngineCache:
     access: dict[str, Any] = field(default_factory=dict)
     networks: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Modes whose networks are kept in :attr:`networks` for later use (the report's travel-time and
+    #: chokepoint figures use vehicle networks only). A terrain (foot) network holds ~200 MB on the
+    #: Fergana data; it is dropped once the scenario's travel times are computed. ``()`` keeps none.
+    keep_modes: tuple[str, ...] = ("vehicle",)
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ def access_rows(s: Scenario, mod: Any, cache: EngineCache, *, target: str = "reg
             if progress:
                 progress(f"{rid} / {cid}", (k + 1) / len(runs))
         cache.access[key] = out
-        cache.networks[s.name] = nets
+        cache.networks[s.name] = {m: n for m, n in nets.items() if m in cache.keep_modes}
     except Exception as exc:  # engine failure on this scenario: report, never invent
         cache.access[key] = Unavailable("access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
     return cache.access[key]

@@ -8,6 +8,7 @@ missing or fails, the caller gets the reason as text, never invented numbers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +90,43 @@ def compute(api: Any, scenario: Scenario, regime_id: str, target: str, *, networ
     if rows_by_run is not None:
         data.travel_rows = resident_rows(rows_by_run, scenario, regime_id)
     return data
+
+
+def ranked_places(scenario: Scenario, rows: pd.DataFrame) -> pd.DataFrame:
+    """Chokepoint rows with ``rank`` (1 = worst, in the engine's order: the ``#N`` of the map) and ``place``:
+    a name for people (road names instead of road ids; junctions also "near" their nearest settlement)."""
+    out = rows.reset_index(drop=True).copy()
+    out["rank"] = list(range(1, len(out) + 1))
+    roads = scenario.roads
+    road_names = dict(zip(roads["road_id"].astype(str), roads["name"].astype(str), strict=True)) if len(roads) and "name" in roads else {}
+    out["place"] = [_place(scenario, r, road_names) for r in out.to_dict("records")]
+    return out
+
+
+def _place(scenario: Scenario, row: dict[str, Any], road_names: dict[str, str]) -> str:
+    """'junction of Isfara – Vorukh and Ak-Say – Vorukh, near Vorukh (1.2 km)' for a junction; the name otherwise."""
+    name = str(row.get("name") or row.get("id") or "")
+    if str(row.get("kind")) != "junction":
+        # crossing names count crossings along a road ("#2 from X"): reworded, as "#N" is the map's rank
+        return re.sub(r"#(\d+) from ", r"crossing \1 from ", road_names.get(name, name))
+    prefix = "junction of "
+    if name.startswith(prefix):
+        ids = [x.strip() for x in name.removeprefix(prefix).split(",") if x.strip()]
+        name = prefix + " and ".join(road_names.get(i, i) or i for i in ids)
+    near = nearest_settlement(scenario, float(row["lon"]), float(row["lat"]))
+    return f"{name}, near {near}" if near else name
+
+
+def nearest_settlement(scenario: Scenario, lon: float, lat: float) -> str:
+    """'Vorukh (1.2 km)': the settlement nearest to (lon, lat), geodesic distance on WGS84 ('' if none)."""
+    import numpy as np
+
+    from delimit.crs import GEOD
+
+    st = scenario.settlements
+    if not len(st):
+        return ""
+    xs, ys = st.geometry.x.to_numpy(), st.geometry.y.to_numpy()
+    _, _, dist = GEOD.inv(np.full(len(xs), lon), np.full(len(ys), lat), xs, ys)
+    k = int(np.argmin(dist))
+    return f"{st['name'].iloc[k]} ({dist[k] / 1000:.1f} km)"

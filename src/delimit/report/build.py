@@ -3,13 +3,18 @@
 :func:`build_report` writes into a folder the caller provides (the CLI gives it the temporary folder
 of :func:`delimit.io.atomic.atomic_directory`): ``index.html`` (inline CSS, images referenced
 relatively, no external request), ``img/*.png``, ``comparisons.json`` (the JSON of every comparison
-with provenance and data marks) and, with ``pdf=True``, ``report.pdf``.
+with provenance and data marks) and, with ``pdf=True``, ``report.pdf``. With ``single_file=True`` the
+images are inlined in ``index.html`` as ``data:`` URIs and no ``img/`` folder is kept.
+
+A reader meets each caveat once: the hand-made-data banner heads each top-level section and is drawn
+on each figure (a PNG lifted out keeps it), never repeated on tables; CRSs are named in words and the
+PROJ definition is given once, in the method section; every page (and every PDF page, in its footer)
+credits the data's sources, with the full terms in "Credits and licences".
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,16 +24,33 @@ from typing import Any
 import pandas as pd
 
 from delimit import __version__
+from delimit.attribution import attribution_text
+from delimit.crs import crs_in_words, crs_words_in
+from delimit.impact import (
+    Comparison,
+    EngineCache,
+    Unavailable,
+    UnitCosts,
+    compare,
+    measurement_crs,
+    topology_result,
+)
 from delimit.impact.access_change import access_key, headline_classes
-from delimit.impact.land import describe_crs
-from delimit.impact import Comparison, EngineCache, Unavailable, UnitCosts, compare, measurement_crs, topology_result
 from delimit.impact.compare import LAYERS_USED
 from delimit.io.atomic import atomic_write_text
 from delimit.model.scenario import Scenario
 from delimit.report import access_figures, maps, plots
-from delimit.report.figures import banner_text, marks_text, sources_text
+from delimit.report.figures import banner_text, sources_text
 from delimit.report.html import Figure, Section, Table, render
 from delimit.report.palette import party_colours
+from delimit.report.provenance import (
+    HASH_DIGITS,
+    credits_rows,
+    footer_credit,
+    provenance_rows,
+    report_credits,
+    software_rows,
+)
 
 ProgressFn = Callable[[str, float], None]
 #: Opens one progress bar per long step: ``with steps("compare x") as bar: bar(message, fraction)``.
@@ -61,6 +83,39 @@ def _marks(*scenarios: Scenario, layers: Sequence[str] = LAYERS_USED) -> dict[st
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
+def _road_names(s: Scenario) -> dict[str, str]:
+    """{road id: road name} (the id where a road has no name): tables name roads, never by id."""
+    roads = s.roads
+    if not len(roads) or "name" not in roads.columns:
+        return {}
+    return {str(i): (str(n) if str(n) else str(i)) for i, n in zip(roads["road_id"], roads["name"].fillna(""), strict=True)}
+
+
+def _named(ids: Any, names: dict[str, str]) -> list[str]:
+    """Road ids (a list, or one comma-separated string) as road names."""
+    items = [x.strip() for x in ids.split(",")] if isinstance(ids, str) else list(ids if ids is not None else [])
+    return [names.get(str(i), str(i)) for i in items if str(i)]
+
+
+def _with_road_names(df: pd.DataFrame, s: Scenario) -> pd.DataFrame:
+    if df is None or not len(df) or "roads" not in df.columns:
+        return df
+    names = _road_names(s)
+    return df.assign(roads=df["roads"].map(lambda ids: _named(ids, names)))
+
+
+def inline_images(html: str, folder: Path) -> str:
+    """``html`` with every ``src="img/NAME.png"`` replaced by a ``data:image/png;base64,...`` URI of that file."""
+    import base64
+    import re
+
+    def data_uri(m: re.Match[str]) -> str:
+        data = base64.b64encode((folder / m.group(1)).read_bytes()).decode("ascii")
+        return f'src="data:image/png;base64,{data}"'
+
+    return re.sub(r'src="(img/[^"/]+\.png)"', data_uri, html)
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return df.to_dict("records") if df is not None and len(df) else []
 
@@ -82,7 +137,8 @@ SUMMARY_COLUMNS = [
 
 
 class _Builder:
-    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None, steps: StepFactory | None = None) -> None:
+    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None, steps: StepFactory | None = None, single_file: bool = False) -> None:
+        self.single_file = single_file
         self.baseline = baseline
         self.others = [s for s in scenarios if s.name != baseline.name]
         self.all = [baseline, *self.others]
@@ -99,6 +155,7 @@ class _Builder:
         self.files: list[str] = []
         self.unavailable: list[str] = []
         self.access_cache: dict[str, tuple[access_figures.AccessFigureData, dict[str, str]]] = {}
+        self.credits = report_credits(self.all)
 
     # ------------------------------------------------------------ helpers
     def tick(self, msg: str, frac: float) -> None:
@@ -155,6 +212,7 @@ class _Builder:
             self.bar = None
         sections.append(self.method_section())
         sections.append(self.sources_section())
+        sections.append(self.credits_section())
         # The summary's notes list every unavailable section found while building the others.
         sections[0].notes = [*self.unavailable, *sections[0].notes]
         self.tick("writing HTML", 0.92)
@@ -165,14 +223,17 @@ class _Builder:
                 "baseline": self.baseline.name,
                 "scenarios": [s.name for s in self.all],
                 "crs": {
-                    "areas": describe_crs(crs),
-                    "lengths": self.comparisons[0].crs()["lengths"] if self.comparisons else "n/a",
-                    "map": describe_crs(crs),
+                    "areas": crs_in_words(crs),
+                    "lengths": crs_words_in(str(self.comparisons[0].crs()["lengths"])) if self.comparisons else "n/a",
+                    "map": crs_in_words(crs),
                 },
-                "banner": banner_text(_marks(*self.all)),
                 "sections": sections,
+                "attribution": attribution_text(self.credits),
+                "footer": footer_credit(self.credits),
             }
         )
+        if self.single_file:
+            html = inline_images(html, self.out)
         atomic_write_text(self.out / "index.html", html)
         doc = {
             "baseline": self.baseline.name,
@@ -196,6 +257,12 @@ class _Builder:
                 write_pdf(self.out / "index.html", self.out / "report.pdf")
             pdf_name = "report.pdf"
             self.files.append(pdf_name)
+        if self.single_file:  # the images live in index.html now
+            for f in [f for f in self.files if f.startswith("img/")]:
+                (self.out / f).unlink()
+                self.files.remove(f)
+            with contextlib.suppress(OSError):
+                self.img.rmdir()
         self.tick("report written", 1.0)
         return ReportResult("index.html", pdf_name, sorted(self.files), [c.summary_row() for c in self.comparisons], self.unavailable)
 
@@ -214,8 +281,7 @@ class _Builder:
                 "Proposals against the baseline",
                 SUMMARY_COLUMNS,
                 rows,
-                caption=f"areas in km², {describe_crs(self.frame.crs)}; lengths in km; population in persons (settlements of unknown population not counted); '-' = unavailable",
-                banner=sec.banner,
+                caption=f"areas in km², {crs_in_words(self.frame.crs)}; lengths in km; population in persons (settlements of unknown population not counted); '-' = unavailable",
                 empty="no scenario to compare (only the baseline was given)",
             )
         )
@@ -233,7 +299,7 @@ class _Builder:
             Figure(
                 f"img/{path.name}",
                 "Map of every party's land in the data window",
-                f"Parties' land under the baseline ({self.baseline.name}). Map projection {self.frame.crs_text}. Sources: {sources_text(self.baseline, ('territory', 'settlements'))}.",
+                f"Parties' land under the baseline ({self.baseline.name}). Sources: {sources_text(self.baseline, ('territory', 'settlements'))}.",
                 banner_text(_marks(self.baseline, layers=("territory", "settlements"))),
             )
         )
@@ -265,7 +331,7 @@ class _Builder:
             f"Overview of {s.name}: each party's land (colour by sorted party id), claims hatched alike for every party"
             + ("" if is_base else f", land changing hands against {self.baseline.name} cross-hatched")
             + (", enclaves outlined, necks marked with their minimum width (m)" if topo_ok is not None else "")
-            + f", roads, crossings, settlements sized by population. Projection {self.frame.crs_text}."
+            + ", roads, crossings, settlements sized by population."
         )
         sec.figures.append(Figure(f"img/{path.name}", f"Overview map of {s.name}", cap, banner))
         if comp is not None:
@@ -278,16 +344,15 @@ class _Builder:
 
     def moves_section(self, c: Comparison, banner: str) -> Section:
         s = c.scenario
-        crs = c.crs()
+        crs = {k: crs_words_in(str(v)) for k, v in c.crs().items()}
         sec = Section("What moves: land, people, roads and water", f"moves-{_slug(s.name)}")
-        sec.tables.append(Table("Land changing hands", [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")], _records(c.land.flows), caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored", banner=banner, empty="no land changes hands"))
+        sec.tables.append(Table("Land changing hands", [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")], _records(c.land.flows), caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored", empty="no land changes hands"))
         sec.tables.append(
             Table(
                 "Land balance per party" + (" (balanced)" if c.land.is_balanced else ""),
                 [("party", "party"), ("baseline_km2", "baseline (km²)"), ("scenario_km2", "scenario (km²)"), ("gained_km2", "gained"), ("lost_km2", "lost"), ("net_km2", "net")],
                 _records(c.land.balance),
                 caption=f"km², {crs['areas']}; nets sum to zero",
-                banner=banner,
             )
         )
         if len(c.land.flows):
@@ -306,7 +371,6 @@ class _Builder:
                 [("name", "settlement"), ("from", "from"), ("to", "to"), ("population", "population"), ("population_year", "year"), ("status", "status"), ("source", "source")],
                 _records(c.people.settlements.drop(columns="geometry")),
                 caption="population in persons (0 = unknown); residents would face resettlement or a citizenship choice",
-                banner=banner,
                 empty="no settlement changes country",
             )
         )
@@ -316,7 +380,6 @@ class _Builder:
                 [("layer", "layer"), ("name", "name"), ("kind", "kind"), ("status", "status"), ("change", "change"), ("parties_before", "before"), ("parties_after", "after"), ("moved", "moving"), ("total", "total"), ("unit", "unit"), ("moves", "moves (from->to amount)")],
                 _records(c.features.features),
                 caption=f"lengths in km ({crs['lengths']}); water-body areas in km² ({crs['areas']}); 'added' roads exist only in the scenario",
-                banner=banner,
                 empty="no road or water feature changes side",
             )
         )
@@ -328,7 +391,7 @@ class _Builder:
             sec.notes.append(self.note_unavailable("enclaves and necks", topo.reason if topo is not None else "not computed"))
             return sec
         crs = getattr(topo, "crs", "")
-        crs_txt = crs if isinstance(crs, str) else describe_crs(crs)
+        crs_txt = crs_words_in(crs) if isinstance(crs, str) else crs_in_words(crs)
         parts = topo.parts
         small = parts[parts["kind"].isin(("enclave", "exclave"))].drop(columns="geometry")
         sec.tables.append(
@@ -337,7 +400,6 @@ class _Builder:
                 [("party", "party"), ("kind", "kind"), ("id", "part"), ("area_km2", "area (km²)"), ("surrounded_by", "surrounded by"), ("overlapped_by", "also held by"), ("gap_to_mainland_km", "gap to mainland (km)"), ("population", "population"), ("settlements", "settlements")],
                 _records(small),
                 caption=f"areas km², distances km, measured in {crs_txt}",
-                banner=banner,
                 empty="no enclave or exclave",
             )
         )
@@ -351,19 +413,20 @@ class _Builder:
                     "they are left out of the table (delimit topology lists them all)."
                 )
             necks = necks[used].sort_values("min_width_m")
+            names = _road_names(s)
+            necks = necks.assign(roads=necks["roads"].map(lambda ids: _named(ids, names)))
         sec.tables.append(
             Table(
                 f"Necks narrower than {self.neck_width_m:,.0f} m with a road or settlement under {s.name}",
                 [("party", "party"), ("part", "part"), ("min_width_m", "min width (m)"), ("length_km", "length (km)"), ("lon", "lon"), ("lat", "lat"), ("settlements", "settlements"), ("roads", "roads")],
                 _records(necks),
                 caption=f"widths in m, lengths in km, measured in {crs_txt}; lon/lat WGS84",
-                banner=banner,
                 empty="no neck",
             )
         )
         if comp is not None and not isinstance(comp.topology, Unavailable):
-            sec.tables.append(Table(f"Enclave changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("kind", "kind"), ("area_km2", "area (km²)"), ("area_before_km2", "before (km²)"), ("population", "population"), ("settlements", "settlements")], _records(comp.topology.parts), caption="km²; persons", banner=banner, empty="no enclave created, removed or resized"))
-            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(comp.topology.necks), caption="metres", banner=banner, empty="no neck narrowed, widened, new or gone"))
+            sec.tables.append(Table(f"Enclave changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("kind", "kind"), ("area_km2", "area (km²)"), ("area_before_km2", "before (km²)"), ("population", "population"), ("settlements", "settlements")], _records(comp.topology.parts), caption="km²; persons", empty="no enclave created, removed or resized"))
+            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(_with_road_names(comp.topology.necks, s)), caption="metres", empty="no neck narrowed, widened, new or gone"))
         return sec
 
     def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
@@ -378,8 +441,7 @@ class _Builder:
                         [("regime", "regime"), ("baseline_regime", "baseline regime"), ("class", "class"), ("people_cut_off", "people newly cut off"), ("people_gaining_access", "people gaining access"), ("person_hours_added", "person-hours added"), ("settlements_slower", "settlements slower"), ("settlements_faster", "settlements faster"), ("mean_minutes_baseline", "mean min before"), ("mean_minutes_scenario", "mean min after")],
                         _records(comp.access),
                         caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
-                        banner=banner,
-                        empty="no access change",
+                                empty="no access change",
                     )
                 )
         mod = access_figures.access_api()
@@ -402,6 +464,8 @@ class _Builder:
                 sub.notes.append("Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply.")
             else:
                 data = access_figures.compute(mod, s, rid, self.target, networks=self.cache.networks.get(s.name), rows_by_run=rows_by_run)
+                if data.chokepoints is not None:
+                    data.chokepoints = access_figures.ranked_places(s, data.chokepoints)
                 names = {}
                 if data.surfaces:
                     p = maps.travel_time_map(s, self.frame, self.fig_path(f"travel-{s.name}-{rid}"), panels=data.surfaces, regime=rid, target=self.target, banner=banner)
@@ -412,10 +476,18 @@ class _Builder:
             for e in data.errors:
                 sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
             if "travel" in names:
-                sub.figures.append(Figure(f"img/{names['travel']}", f"Travel time map of {s.name} under {rid}", f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}; projection {self.frame.crs_text}.", banner))
+                sub.figures.append(Figure(f"img/{names['travel']}", f"Travel time map of {s.name} under {rid}", f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.", banner))
             if data.chokepoints is not None:
-                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", f"Roads and crossings whose loss would cut off the most people or add the most person-hours; projection {self.frame.crs_text}.", banner))
-                sub.tables.append(Table("Chokepoints", [("kind", "kind"), ("id", "id"), ("people_cut_off", "people cut off if lost"), ("person_hours_added", "person-hours added if lost"), ("lon", "lon"), ("lat", "lat")], _records(data.chokepoints), caption="persons; hours; WGS84", banner=banner, empty="no chokepoint"))
+                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.", banner))
+                sub.tables.append(
+                    Table(
+                        "Chokepoints",
+                        [("rank", "# (map)"), ("place", "where"), ("kind", "kind"), ("people_cut_off", "people cut off if lost"), ("person_hours_added", "person-hours added if lost"), ("cut_off_settlements", "settlements cut off")],
+                        _records(data.chokepoints),
+                        caption="persons; hours (one trip each); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
+                        empty="no chokepoint",
+                    )
+                )
             if data.travel_rows is not None:
                 bands[rid] = plots.population_by_band(data.travel_rows)
             sec.subsections.append(sub)
@@ -435,14 +507,14 @@ class _Builder:
         if c.costs is None:
             sec.notes.append("No cost estimate: no unit-cost file was given. delimit ships no default cost figures because none could be sourced.")
             return sec
-        sec.tables.append(Table(f"Cost estimate ({c.costs.currency})", [("item", "item"), ("quantity", "quantity"), ("unit", "unit"), ("unit_cost", f"unit cost ({c.costs.currency})"), ("cost", f"cost ({c.costs.currency})")], c.costs.lines, caption=f"unit costs from: {c.costs.source}", banner=banner))
+        sec.tables.append(Table(f"Cost estimate ({c.costs.currency})", [("item", "item"), ("quantity", "quantity"), ("unit", "unit"), ("unit_cost", f"unit cost ({c.costs.currency})"), ("cost", f"cost ({c.costs.currency})")], c.costs.lines, caption=f"unit costs from: {c.costs.source}"))
         sec.paragraphs.append(f"Total: {c.costs.total:,.0f} {c.costs.currency}. Assumptions: " + "; ".join(c.costs.assumptions) + ".")
         return sec
 
     def method_section(self) -> Section:
         sec = Section("Method, units and coordinate systems", "method")
         sec.paragraphs += [
-            f"Areas: the two scenarios' territory layers are dissolved by party and overlaid in {describe_crs(self.frame.crs)} (Lambert azimuthal equal-area: exact areas). Land changing hands is counted per (from, to) pair; the balance per party sums to zero, so an equal-area swap shows as balanced.",
+            f"Areas: the two scenarios' territory layers are dissolved by party and overlaid in the {crs_in_words(self.frame.crs)} projection (exact areas; PROJ definition: {self.frame.crs.srs}); every map of this report is drawn in it. Land changing hands is counted per (from, to) pair; the balance per party sums to zero, so an equal-area swap shows as balanced.",
             "Lengths: roads and rivers are measured in the UTM zone of the data (metric CRS named in each table). A feature 'becomes shared' when it lies in one party's land before and in two or more after (the new line crosses it).",
             "People: a settlement changes country when the party holding its point differs between the baseline and the scenario. Population as recorded by the source (GeoNames or the cited supplement); 0 means unknown and is never counted as zero people.",
             f"Topology: enclaves, exclaves and necks (passages narrower than {self.neck_width_m:,.0f} m) from delimit.topology; changes match parts of the same party that overlap and necks of the same party within 2 km.",
@@ -464,11 +536,28 @@ class _Builder:
             for src, sts in sorted(srcs.items()):
                 rows.append({"layer": name, "status": ", ".join(sorted(sts)), "source": src})
         sec.tables.append(Table("Data sources by layer", [("layer", "layer"), ("status", "status"), ("source", "source")], rows, caption="status other than registry, de-facto, reference or cited marks hand-made data"))
-        for s in self.all:
-            sec.paragraphs.append(f"Provenance of {s.name}: " + json.dumps(s.provenance.as_dict(), ensure_ascii=False))
-            m = marks_text(s.data_marks(LAYERS_USED))
-            if m:
-                sec.notes.append(f"{s.name} is built on hand-made data: {m}.")
+        sec.tables.append(
+            Table(
+                "Inputs of each scenario",
+                [("scenario", "scenario"), ("role", "role"), ("path", "file"), ("version", "version"), ("sha256", f"SHA-256 (first {HASH_DIGITS} hex digits)")],
+                provenance_rows(self.all),
+                caption="paths relative to delimit's bundled data (delimit:data/...) or to the folder the report was made in; full hashes in comparisons.json",
+            )
+        )
+        sec.tables.append(Table("Software", [("software", "software"), ("version", "version")], software_rows(), caption="the versions that computed every number of this report"))
+        return sec
+
+    def credits_section(self) -> Section:
+        sec = Section("Credits and licences", "credits")
+        sec.paragraphs.append(attribution_text(self.credits))
+        sec.tables.append(
+            Table(
+                "Data sources and their terms",
+                [("source", "source"), ("notice", "credit"), ("licence", "licence"), ("layers", "layers used"), ("via", "obtained via")],
+                credits_rows(self.credits),
+                caption="every dataset any figure or table of this report was computed from; OpenStreetMap data is available under the Open Database Licence",
+            )
+        )
         return sec
 
 
@@ -483,6 +572,7 @@ def build_report(
     target: str = DEFAULT_TARGET,
     progress: ProgressFn | None = None,
     steps: StepFactory | None = None,
+    single_file: bool = False,
 ) -> ReportResult:
     """Write the report of ``scenarios`` against ``baseline`` into ``out_dir`` (an empty folder).
 
@@ -495,7 +585,9 @@ def build_report(
     progress: optional ``(message, fraction)`` callback for the whole build.
     steps: optional factory of one progress callback per long step (the CLI passes
         :func:`delimit.cli.progress.progress_bar`); takes precedence over ``progress``.
+    single_file: inline every image in ``index.html`` as a ``data:`` URI (one file to send by
+        e-mail) and keep no ``img/`` folder.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress, steps).run(pdf)
+    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress, steps, single_file).run(pdf)

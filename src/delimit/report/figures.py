@@ -14,11 +14,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from delimit.io.atomic import atomic_path  # noqa: E402
-from delimit.model.scenario import Scenario  # noqa: E402
+from delimit.io.atomic import atomic_path
+from delimit.model.scenario import Scenario
 
 #: Resolution of report PNGs (dots per inch): modest, so the demo stays fast and the folder small.
 DPI = 110
@@ -55,13 +55,29 @@ def sources_text(scenario: Scenario, layers: Iterable[str]) -> str:
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
-    """A figure outside pyplot's state machine (with an Agg canvas), so that helpers which call
-    ``plt.draw()`` (geopandas plotting) do not redraw it after every layer."""
+    """A figure outside pyplot's state machine, on an Agg canvas that draws only when saved.
+
+    geopandas' ``plot`` ends with ``canvas.draw_idle()``, which on a plain Agg canvas renders the whole
+    figure: once per layer, most of a report's drawing time. :class:`_SaveOnlyCanvas` ignores it.
+    """
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
+    _SaveOnlyCanvas(fig)
+    return fig
+
+
+def _save_only_canvas() -> type:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
+    class SaveOnlyCanvas(FigureCanvasAgg):  # type: ignore[misc]
+        """An Agg canvas whose ``draw_idle`` does nothing (``savefig`` and ``get_renderer`` still draw)."""
+
+        def draw_idle(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    return SaveOnlyCanvas
+
+
+_SaveOnlyCanvas = _save_only_canvas()
 
 
 def furnish(fig: Figure, *, banner: str, footer: str, width_chars: int = 170) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import numpy as np
+from markupsafe import Markup
 
 
 @dataclass
@@ -78,7 +79,19 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = fmt
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(text: str) -> Markup:
+    r"""``text`` as a quoted CSS string (for ``@page`` margin boxes): quotes, backslashes, newlines and
+    ``<`` escaped, so nothing can close the string or the ``<style>`` element.
+
+    >>> print(css_string('a "b" <c>'))
+    "a \"b\" \3c c>"
+    """
+    out = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return Markup(f'"{out}"')
 
 
 def render(context: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ baseline and the scenario is cross-hatched in neutral black.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from pyproj import CRS
 
-from delimit.impact.land import describe_crs
+from delimit.crs import crs_in_words
 from delimit.model.layers import REGISTRY_STATUSES
 from delimit.model.scenario import Scenario
 from delimit.report.figures import furnish, new_figure, save, sources_text
@@ -38,10 +38,120 @@ class MapFrame:
     focus: Bounds
     full: Bounds
     colours: Mapping[str, str]
+    #: Layers already projected (and clipped) for a map of this report: {(id(layer), bounds): (layer, view)}.
+    #: The layer is kept with its view, so its id cannot be reused by another layer while cached.
+    views: dict[tuple[int, Any], tuple[Any, gpd.GeoDataFrame]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def crs_text(self) -> str:
-        return describe_crs(self.crs)
+        """The map projection in words (the PROJ string is given once, in the report's method section)."""
+        return crs_in_words(self.crs)
+
+
+class LabelPlacer:
+    """Labels of one map placed by priority, each at the first free position around its point.
+
+    Candidates are tried at eight offsets (north-east first); a label that would overlap one already
+    placed, or leave the map, is dropped, so the most important labels (chokepoint ranks, necks,
+    the largest settlements) always show and none collide. Call :meth:`place` after the extent is set.
+    """
+
+    OFFSETS = ((4, 3, "left", "bottom"), (4, -3, "left", "top"), (-4, 3, "right", "bottom"), (-4, -3, "right", "top"), (6, 0, "left", "center"), (-6, 0, "right", "center"), (0, 7, "center", "bottom"), (0, -7, "center", "top"))
+
+    def __init__(self, ax: Axes) -> None:
+        self.ax = ax
+        self.items: list[tuple[float, str, tuple[float, float], dict[str, Any]]] = []
+        self.placed: list[Any] = []
+        self.dropped: list[str] = []
+
+    def add(self, text: str, xy: tuple[float, float], priority: float, *, force: bool = False, **style: Any) -> None:
+        """Queue ``text`` at ``xy`` (map coordinates); higher ``priority`` is placed first.
+
+        A ``force``d label (a chokepoint's rank, which the report's table refers to) is drawn at its
+        first position even when every position collides.
+        """
+        if text:
+            self.items.append((priority, text, (float(xy[0]), float(xy[1])), {**style, "_force": force}))
+
+    def avoid(self, *artists: Any) -> None:
+        """Keep labels off these already drawn artists (north arrow, credit, scale bar)."""
+        renderer = self.ax.figure.canvas.get_renderer()
+        self.placed += [a.get_window_extent(renderer) for a in artists if a is not None]
+
+    def place(self) -> list[Any]:
+        """Draw the queued labels that fit; returns the matplotlib texts drawn."""
+        fig = self.ax.figure
+        renderer = fig.canvas.get_renderer()
+        frame = self.ax.get_window_extent(renderer)
+        texts = []
+        for _prio, text, xy, style in sorted(self.items, key=lambda it: -it[0]):
+            style = dict(style)
+            force = style.pop("_force", False)
+            for dx, dy, ha, va in self.OFFSETS:
+                t = self.ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, annotation_clip=True, **style)
+                box = t.get_window_extent(renderer).expanded(1.04, 1.1)
+                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                if inside and not any(box.overlaps(b) for b in self.placed):
+                    self.placed.append(box)
+                    texts.append(t)
+                    break
+                t.remove()
+            else:
+                if force:
+                    dx, dy, ha, va = self.OFFSETS[0]
+                    t = self.ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+                    self.placed.append(t.get_window_extent(renderer))
+                    texts.append(t)
+                else:
+                    self.dropped.append(text)
+        self.items = []
+        return texts
+
+
+def map_credit(scenario: Scenario) -> str:
+    """The short credit every map carries: the notices of sources whose licence asks for one
+    ("© OpenStreetMap contributors"), then the other sources' names and licences."""
+    parts = []
+    for c in scenario.provenance.credits:
+        if c.source == "delimit":
+            continue
+        parts.append(c.notice if c.notice.startswith("©") else f"{c.source} ({c.licence})")
+    return " · ".join(parts)
+
+
+def north_arrow(ax: Axes, frame: MapFrame, b: Bounds) -> Any:
+    """A north arrow in the map's top-right corner, turned to true north at the map's centre."""
+    from pyproj import Transformer
+
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    to_ll = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True)
+    to_map = Transformer.from_crs("EPSG:4326", frame.crs, always_xy=True)
+    lon, lat = to_ll.transform(cx, cy)
+    nx, ny = to_map.transform(lon, min(lat + 0.05, 89.9))
+    angle = float(np.arctan2(nx - cx, ny - cy))  # radians clockwise from grid north
+    x0, y0, length = 0.94, 0.84, 0.09
+    dx, dy = length * np.sin(angle), length * np.cos(angle)
+    ax.annotate("", xy=(x0 + dx, y0 + dy), xytext=(x0, y0), xycoords="axes fraction", arrowprops={"facecolor": "black", "edgecolor": "white", "width": 2.2, "headwidth": 8, "headlength": 7}, zorder=12)
+    return ax.text(x0 + dx * 1.25, y0 + dy * 1.25, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=12, bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+
+
+def draw_credit(ax: Axes, scenario: Scenario) -> Any:
+    """The data credit (e.g. "© OpenStreetMap contributors") in small type in the map's bottom-right corner."""
+    text = map_credit(scenario)
+    if not text:
+        return None
+    return ax.text(0.995, 0.005, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=5.5, color="#222222", zorder=12, bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+
+
+def finish_map(ax: Axes, scenario: Scenario, frame: MapFrame, b: Bounds, placer: LabelPlacer | None = None) -> None:
+    """Extent, scale bar, north arrow, data credit and (last, when positions are known) the labels."""
+    _set_extent(ax, b)
+    bar = _scale_bar(ax, b)
+    arrow = north_arrow(ax, frame, b)
+    credit = draw_credit(ax, scenario)
+    if placer is not None:
+        placer.avoid(bar, arrow, credit)
+        placer.place()
 
 
 
@@ -120,7 +230,16 @@ def territory_names(scenario: Scenario, geom: Any) -> str:
 
 def view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
     """``gdf`` projected to the map CRS and, if ``bounds`` is given, clipped to them (padded 5 %):
-    large polygons outside the view are not drawn at all."""
+    large polygons outside the view are not drawn at all. Each (layer, bounds) is projected once per report."""
+    key = (id(gdf), bounds)
+    hit = frame.views.get(key)
+    if hit is not None and hit[0] is gdf:
+        return hit[1]
+    frame.views[key] = (gdf, _view(gdf, frame, bounds))
+    return frame.views[key][1]
+
+
+def _view(gdf: gpd.GeoDataFrame, frame: MapFrame, bounds: Bounds | None) -> gpd.GeoDataFrame:
     g = gdf.to_crs(frame.crs)
     if bounds is None or not len(g):
         return g
@@ -140,12 +259,12 @@ def _set_extent(ax: Axes, b: Bounds) -> None:
     ax.set_ylabel("")
 
 
-def _scale_bar(ax: Axes, b: Bounds) -> None:
+def _scale_bar(ax: Axes, b: Bounds) -> Any:
     width = b[2] - b[0]
     km = [1, 2, 5, 10, 20, 50, 100, 200][int(np.searchsorted([1, 2, 5, 10, 20, 50, 100, 200], width / 1000 / 6))] if width > 6000 else 1
     x0, y0 = b[0] + width * 0.04, b[1] + (b[3] - b[1]) * 0.04
     ax.plot([x0, x0 + km * 1000], [y0, y0], color="black", lw=2.5, solid_capstyle="butt")
-    ax.text(x0 + km * 500, y0 + (b[3] - b[1]) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=7)
+    return ax.text(x0 + km * 500, y0 + (b[3] - b[1]) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=7)
 
 
 def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds | None = None) -> list[Any]:
@@ -195,8 +314,11 @@ def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Seque
     return handles
 
 
-def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds, *, labels: int = 14) -> list[Any]:
-    """Settlements as circles with area proportional to population; unknown population as small rings."""
+def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds, *, labels: int = 14, placer: LabelPlacer | None = None) -> list[Any]:
+    """Settlements as circles with area proportional to population; unknown population as small rings.
+
+    The ``labels`` most populous are labelled through ``placer`` (labels that would collide are dropped).
+    """
     pts = scenario.settlements.to_crs(frame.crs)
     if not len(pts):
         return []
@@ -209,9 +331,13 @@ def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Boun
     ax.scatter(pts.geometry.x[known], pts.geometry.y[known], s=size[known], facecolor="white", edgecolor="black", linewidth=0.6, zorder=6, alpha=0.9)
     ax.scatter(pts.geometry.x[~known], pts.geometry.y[~known], s=10, facecolor="none", edgecolor="black", linewidth=0.6, zorder=6)
     order = np.argsort(-pop)[:labels]
+    own = placer is None
+    placer = placer or LabelPlacer(ax)
     for k in order:
         r = pts.iloc[int(k)]
-        ax.annotate(str(r["name"]), (r.geometry.x, r.geometry.y), xytext=(3, 3), textcoords="offset points", fontsize=6.5, zorder=7)
+        placer.add(str(r["name"]), (r.geometry.x, r.geometry.y), 100.0 + float(np.log10(pop[int(k)] + 1.0)), fontsize=6.5, zorder=7)
+    if own:
+        placer.place()
     handles = [Line2D([], [], marker="o", color="white", markeredgecolor="black", ls="", markersize=7, label="settlement (area ~ population)")]
     if (~known).any():
         handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", ls="", markersize=4, label="settlement, population unknown"))
@@ -225,7 +351,7 @@ def draw_changes(ax: Axes, pieces: gpd.GeoDataFrame | None, frame: MapFrame, lab
     return [Patch(facecolor="white", edgecolor="black", hatch=CHANGE_HATCH, label=label)]
 
 
-def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | None = None) -> list[Any]:
+def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | None = None, placer: LabelPlacer | None = None) -> list[Any]:
     """Enclaves/exclaves outlined in bold, necks as black diamonds labelled with their width (m)."""
     if topology is None:
         return []
@@ -247,7 +373,10 @@ def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | Non
         pts = g.geometry.representative_point()
         ax.scatter(pts.x, pts.y, marker="D", s=26, facecolor="white", edgecolor="black", linewidth=1.0, zorder=8)
         for p, w in zip(pts, g["min_width_m"], strict=True):
-            ax.annotate(f"{float(w):,.0f} m", (p.x, p.y), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
+            if placer is not None:  # narrower necks first
+                placer.add(f"{float(w):,.0f} m", (p.x, p.y), 500.0 - float(w) / 1000.0, fontsize=6.5, zorder=8)
+            else:
+                ax.annotate(f"{float(w):,.0f} m", (p.x, p.y), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
         handles.append(Line2D([], [], marker="D", color="white", markeredgecolor="black", ls="", label="neck (label: minimum width)"))
     return handles
 
@@ -268,13 +397,13 @@ def overview_map(
     crossings and settlements sized by population."""
     b = frame.focus
     fig, ax = map_figure(b, banner)
+    placer = LabelPlacer(ax)
     handles = draw_territory(ax, scenario, frame, b)
     handles += draw_changes(ax, pieces, frame, f"land changing hands (vs {baseline_name})")
-    handles += draw_topology(ax, topology, frame, b)
+    handles += draw_topology(ax, topology, frame, b, placer=placer)
     handles += draw_lines(ax, scenario, frame, added_roads, bounds=b)
-    handles += draw_settlements(ax, scenario, frame, b)
-    _set_extent(ax, b)
-    _scale_bar(ax, b)
+    handles += draw_settlements(ax, scenario, frame, b, placer=placer)
+    finish_map(ax, scenario, frame, b, placer)
     ax.set_title(title or f"{scenario.name}: {scenario.title}", loc="left")
     legend(fig, ax, handles)
     footer = (
@@ -288,6 +417,7 @@ def overview_map(
 def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str, topology_small: gpd.GeoDataFrame | None = None) -> Path:
     """The whole data window with every party's land, the focus area boxed."""
     fig, ax = map_figure(frame.full, banner)
+    placer = LabelPlacer(ax)
     handles = draw_territory(ax, scenario, frame)
     sp = topology_small if topology_small is not None else small_parts(scenario, frame.crs)
     if len(sp):
@@ -298,19 +428,18 @@ def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str,
             nm = "" if nm is None or (isinstance(nm, float) and nm != nm) else str(nm)
             if nm:
                 p = r.geometry.representative_point()
-                ax.annotate(nm, (p.x, p.y), xytext=(3, -9), textcoords="offset points", fontsize=6.5, fontstyle="italic", zorder=7)
+                placer.add(nm, (p.x, p.y), 300.0, fontsize=6.5, fontstyle="italic", zorder=7)
         handles.append(Line2D([], [], color="black", lw=0.9, label="enclave / exclave (outline)"))
     settle = scenario.settlements[scenario.settlements["population"].fillna(0) >= 100000]
     if len(settle):
         g = settle.to_crs(frame.crs)
         ax.scatter(g.geometry.x, g.geometry.y, s=8, color="black", zorder=5)
         for _, r in g.iterrows():
-            ax.annotate(str(r["name"]), (r.geometry.x, r.geometry.y), xytext=(2, 2), textcoords="offset points", fontsize=6)
+            placer.add(str(r["name"]), (r.geometry.x, r.geometry.y), 100.0 + float(np.log10(float(r["population"]) + 1.0)), fontsize=6)
     f = frame.focus
     ax.add_patch(shapely_box_patch(f))
     handles.append(Patch(facecolor="none", edgecolor="black", linestyle="--", label="area of the detailed maps"))
-    _set_extent(ax, frame.full)
-    _scale_bar(ax, frame.full)
+    finish_map(ax, scenario, frame, frame.full, placer)
     ax.set_title(f"Parties' land in the data window ({scenario.name})", loc="left")
     legend(fig, ax, handles)
     furnish(fig, banner=banner, footer=f"Map projection: {frame.crs_text}. Towns of at least 100,000 people labelled. Sources: {sources_text(scenario, ('territory', 'settlements'))}.")
@@ -388,9 +517,9 @@ def travel_time_map(
             rv = view(scenario.roads, frame, frame.focus)
             if len(rv):
                 rv.plot(ax=ax, color="#dddddd", linewidth=0.5)
-        draw_settlements(ax, scenario, frame, frame.focus, labels=6)
-        _set_extent(ax, frame.focus)
-        _scale_bar(ax, frame.focus)
+        placer = LabelPlacer(ax)
+        draw_settlements(ax, scenario, frame, frame.focus, labels=6, placer=placer)
+        finish_map(ax, scenario, frame, frame.focus, placer)
         ax.set_title(f"{cls}", loc="left")
     if mesh is not None:
         cax = fig.add_axes((0.91, 0.15, 0.015, top - 0.25))
@@ -410,7 +539,8 @@ def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd
     fig, ax = map_figure(frame.focus, banner)
     handles = draw_territory(ax, scenario, frame, frame.focus)
     handles += draw_lines(ax, scenario, frame, bounds=frame.focus)
-    draw_settlements(ax, scenario, frame, frame.focus, labels=8)
+    placer = LabelPlacer(ax)
+    draw_settlements(ax, scenario, frame, frame.focus, labels=8, placer=placer)
     if rows is not None and len(rows):
         lon = np.asarray(rows["lon"], dtype=float)
         lat = np.asarray(rows["lat"], dtype=float)
@@ -419,13 +549,17 @@ def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd
         hours = np.nan_to_num(hours, nan=0.0)
         size = 30 + 500 * np.sqrt(np.clip(hours, 0, None) / max(float(np.nanmax(hours)) if len(hours) else 1.0, 1e-9))
         ax.scatter(g.x, g.y, s=size, facecolor="none", edgecolor="black", linewidth=1.6, zorder=9)
-        for rank, (p, kind, rid) in enumerate(zip(g, rows["kind"], rows["id"], strict=True), start=1):
-            ax.annotate(f"#{rank}", (p.x, p.y), xytext=(6, 6), textcoords="offset points", fontsize=8, fontweight="bold", zorder=10)
+        ranks = rows["rank"] if "rank" in rows else range(1, len(rows) + 1)
+        for rank, p in zip(ranks, g, strict=True):  # ranks outrank every other label
+            placer.add(f"#{int(rank)}", (p.x, p.y), 1000.0 - float(rank), force=True, fontsize=8, fontweight="bold", zorder=10)
         handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", markeredgewidth=1.6, ls="", markersize=10, label="chokepoint (area ~ person-hours added if lost; #rank)"))
+        b = frame.focus
+        outside = [f"#{int(r)}" for r, p in zip(ranks, g, strict=True) if not (b[0] <= p.x <= b[2] and b[1] <= p.y <= b[3])]
+        if outside:  # every rank of the table is accounted for on the map
+            handles.append(Line2D([], [], ls="", label=f"outside this map: {', '.join(outside)} (see the table)"))
     else:
         ax.text(0.5, 0.5, "no chokepoint: no single road or crossing whose loss changes access", transform=ax.transAxes, ha="center", fontsize=9)
-    _set_extent(ax, frame.focus)
-    _scale_bar(ax, frame.focus)
+    finish_map(ax, scenario, frame, frame.focus, placer)
     ax.set_title(f"{scenario.name}, regime '{regime}': chokepoints", loc="left")
     legend(fig, ax, handles)
     furnish(fig, banner=banner, footer=f"Units: person-hours added (population x extra travel time) and persons cut off if the road or crossing is lost. Map projection: {frame.crs_text}. Sources: {sources_text(scenario, ('roads', 'crossings', 'settlements'))}.")
