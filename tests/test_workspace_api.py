@@ -114,12 +114,12 @@ def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[
         agreed = who.post(f"/api/sections/{agreed['id']}/acts", json={"step": "sign_off", "geometry_hash": agreed["geometry_hash"], "based_on_version": agreed["version"]}).json()
     r = tj.get("/api/annex")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
-    assert "(Annex agreed), status: agreed" in r.text and "Annex open" not in r.text
+    assert "status: agreed. Name: Annex agreed." in r.text and "Annex open" not in r.text
     assert "KYRGYZSTAN AND TAJIKISTAN" in r.text
     assert "SOURCES OF THE LINE" in r.text and "drawn by the delegations" in r.text
     (lon, lat) = zip(*LINE_A["coordinates"], strict=True)
     metres = Geod(ellps="WGS84").line_length(lon, lat)
-    assert f"({metres:,.2f} m".replace(",", " ") in r.text or f"{metres:,.2f} m long".replace(",", " ") in r.text
+    assert f"it is {metres:,.0f} m long".replace(",", " ") in r.text  # lengths rounded to 1 m (source resolution)
 
 
 def test_stale_draft_edit_gets_409_with_the_current_version(ws) -> None:  # type: ignore[no-untyped-def]
