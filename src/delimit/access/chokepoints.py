@@ -38,6 +38,7 @@ from delimit.access.rules import Closures
 from delimit.access.targets import resolve_targets
 from delimit.access.travel import DEFINITIONS, Run, _arc_tails, compare_rows, compute, layers_used
 from delimit.errors import InputError
+from delimit.model.population import own_population
 from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
@@ -217,7 +218,7 @@ def chokepoints(
     net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
     st = scenario.settlements
-    pop = st["population"].astype(float).to_numpy()
+    pop = np.nan_to_num(own_population(st), nan=0.0)  # each person once; unknown populations weigh nothing
     names = st["name"].astype(str).to_numpy()
     report("baseline", 0.1)
     base_rows: dict[str, pd.DataFrame] = {}

@@ -39,7 +39,8 @@ def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
                     "surrounded by": part["surrounded_by"] or "",
                     "overlapped by": ", ".join(part["overlapped_by"]),
                     "gap to mainland km": part["gap_to_mainland_km"],
-                    "population": part["population"],
+                    "population": "unknown" if part["population"] is None else part["population"],
+                    "pop. unknown": part.get("population_unknown", 0),
                     "settlements": ", ".join(part["settlements"][:4]) + (" ..." if len(part["settlements"]) > 4 else ""),
                 }
             )
@@ -51,6 +52,7 @@ def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
         {
             "party": n["party"],
             "part": n["part"],
+            "kind": n.get("kind", "neck"),
             "min width m": n["min_width_m"],
             "length km": n["length_km"],
             "at (lon, lat)": f"{n['location'][0]:.5f}, {n['location'][1]:.5f}",
@@ -116,12 +118,12 @@ def register(app: typer.Typer) -> None:
             return
         caption = result.crs
         part_rows = _part_rows(result)
-        part_cols = ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "settlements"]
+        part_cols = ["party", "part", "kind", "area km²", "perimeter km", "surrounded by", "gap to mainland km", "population", "pop. unknown", "settlements"]
         if any(r["overlapped by"] for r in part_rows):  # overlapping claims in one scenario: show who else holds each part
             part_cols.insert(6, "overlapped by")
         tables = [
             rich_table(part_rows, part_cols, title=f"{main.name}: parts", caption=caption),
-            rich_table(_neck_rows(result), ["party", "part", "min width m", "length km", "at (lon, lat)", "settlements", "roads"], title=f"{main.name}: necks narrower than {neck_width:g} m"),
+            rich_table(_neck_rows(result), ["party", "part", "kind", "min width m", "length km", "at (lon, lat)", "settlements", "roads"], title=f"{main.name}: necks narrower than {neck_width:g} m"),
         ]
         if disputed is not None:
             rows = [

@@ -38,7 +38,7 @@ LAYERS_USED = ("territory", "settlements", "roads", "crossings", "rivers", "wate
 UNITS = {
     "area_km2": "square kilometres (equal-area CRS)",
     "length": "kilometres (metric CRS)",
-    "population": "persons (settlement population as recorded by the source; 0 = unknown)",
+    "population": "persons, each counted once (a city or municipality figure is not added to its listed villages: part_of); settlements of unknown population are counted in population_unknown, never as 0 people",
     "person_hours": "hours: population x extra minutes / 60 of one trip each, over settlements reachable under both (delimit.access definitions)",
     "width_m": "metres",
 }
