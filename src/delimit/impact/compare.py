@@ -170,7 +170,7 @@ def topology_key(s: Scenario, neck_width_m: float) -> str:
     h = hashlib.sha256(f"{neck_width_m!r}".encode())
     for gdf in (s.territory, s.settlements, s.roads, s.water_bodies, s.window):
         h.update(b"".join(shapely.to_wkb(gdf.geometry.values).tolist()))
-        for col in ("party", "name", "population", "road_id"):
+        for col in ("party", "name", "population", "part_of", "road_id"):
             if col in gdf.columns:
                 h.update(",".join(map(str, gdf[col].tolist())).encode())
     return h.hexdigest()[:16]

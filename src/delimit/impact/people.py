@@ -95,6 +95,8 @@ def people_changes(baseline: Scenario, scenario: Scenario) -> PeopleChange:
         )
     gdf = gpd.GeoDataFrame(rows, columns=[*_ROW_COLUMNS[:-1], "persons_counted", "unknown", "geometry"], geometry="geometry", crs=WGS84)
     gdf = gdf.assign(_sort=gdf["population"].fillna(-1).astype(float)).sort_values(["from", "to", "_sort", "settlement_id"], ascending=[True, True, False, True]).drop(columns="_sort").reset_index(drop=True)
+    for col in ("population", "population_year", "persons_counted"):
+        gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), None)
     if len(gdf):
         flows = (
             gdf.assign(unknown=gdf["unknown"].astype(int), counted=gdf["persons_counted"].fillna(0.0).astype(float))

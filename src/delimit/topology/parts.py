@@ -36,7 +36,6 @@ from functools import cached_property
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-import shapely.ops
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -550,7 +549,8 @@ def sliver_parts(geoms: Sequence[BaseGeometry], tolerance_m: float = DEFAULT_ART
             continue
         c = g.representative_point()
         aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m +no_defs")
-        local = shapely.ops.transform(Transformer.from_crs(WGS84, aeqd, always_xy=True).transform, g)
+        tr = Transformer.from_crs(WGS84, aeqd, always_xy=True)
+        local = shapely.transform(g, lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
         out[i] = local.buffer(-tolerance_m / 2.0).is_empty
     return out
 
