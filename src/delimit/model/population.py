@@ -163,7 +163,8 @@ def parent_index(settlements: pd.DataFrame) -> np.ndarray:
 
 
 def own_population(settlements: pd.DataFrame) -> np.ndarray:
-    """Persons each settlement owns (float, NaN = unknown): its figure less its listed children's known figures.
+    """Persons each settlement owns (float, NaN = unknown): its figure less the known figures of the listed
+    places inside it (its children, or their children where a child's own figure is unknown).
 
     A parent whose children's figures add up to more than its own (different years or sources) owns 0
     of the difference, never a negative count. A child of unknown population whose parent's figure is
@@ -174,8 +175,14 @@ def own_population(settlements: pd.DataFrame) -> np.ndarray:
     parent = parent_index(settlements)
     own = pop.copy()
     for i, j in enumerate(parent.tolist()):
-        if j >= 0 and j != i and not np.isnan(pop[i]) and not np.isnan(own[j]):
-            own[j] = own[j] - pop[i]
+        if np.isnan(pop[i]):
+            continue
+        seen = {i}
+        while j >= 0 and j not in seen and np.isnan(pop[j]):  # through places of unknown population
+            seen.add(j)
+            j = int(parent[j])
+        if j >= 0 and j not in seen:
+            own[j] = own[j] - pop[i]  # the nearest ancestor with a figure already holds these people
     return np.where(np.isnan(own), np.nan, np.maximum(own, 0.0))
 
 
