@@ -171,11 +171,9 @@ def analyse_territory(
         own = own_population(settlements)
         parent = parent_index(settlements)
         namecol = settlements["name"].astype(str).to_numpy() if "name" in settlements.columns else np.array([str(i) for i in range(len(settlements))])
-        for g in range(n):
+        for g in np.unique(gi).tolist():  # only parts holding settlements
             mask = np.zeros(len(settlements), dtype=bool)
             mask[pi[gi == g]] = True
-            if not mask.any():
-                continue
             persons, unknown = population_total(own, mask, parent)
             pop_unknown[g] = unknown
             pop[g] = None if unknown and not persons else persons
@@ -186,7 +184,7 @@ def analyse_territory(
         if kind[i] != "mainland" and sides[i]:
             kind[i] = "clipped"
     # parts no wider anywhere than the source's accuracy are digitising slivers
-    thin = sliver_parts(geoms, artefact_m)
+    thin = sliver_parts(geoms, artefact_m, areas, perims)
     for i in range(n):
         if kind[i] != "mainland" and thin[i]:
             kind[i] = "artefact"

@@ -533,18 +533,27 @@ def window_sides(geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tol
     return out
 
 
-def sliver_parts(geoms: Sequence[BaseGeometry], tolerance_m: float = DEFAULT_ARTEFACT_M) -> np.ndarray:
+def sliver_parts(
+    geoms: Sequence[BaseGeometry],
+    tolerance_m: float = DEFAULT_ARTEFACT_M,
+    area_km2: Sequence[float] | None = None,
+    perimeter_km: Sequence[float] | None = None,
+) -> np.ndarray:
     """True for parts no wider than ``tolerance_m`` anywhere (an inward buffer of half of it leaves nothing).
 
     Only parts whose area could hold no wider shape (area <= tolerance x half the perimeter) are
     projected (each in its own azimuthal equidistant frame, metres); the rest are False at once.
+    ``area_km2`` / ``perimeter_km``: the parts' measures if already known (else geodesic, WGS84).
     """
     out = np.zeros(len(geoms), dtype=bool)
     geod = Geod(ellps="WGS84")
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             continue
-        area, perim = geod.geometry_area_perimeter(g)
+        if area_km2 is not None and perimeter_km is not None:
+            area, perim = float(area_km2[i]) * 1e6, float(perimeter_km[i]) * 1e3
+        else:
+            area, perim = geod.geometry_area_perimeter(g)
         if abs(area) > tolerance_m * perim / 2.0:
             continue
         c = g.representative_point()
