@@ -1,6 +1,6 @@
 """``delimit topology``: parts, enclaves, necks of a scenario; disputed land between two.
 
-    delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
+    delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--accuracy 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
     delimit topology --compare A B [--party X --party Y] ...
 """
 
@@ -70,6 +70,7 @@ def register(app: typer.Typer) -> None:
         compare_: tuple[str, str] | None = typer.Option(None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."),
         neck_width: float = typer.Option(1000.0, "--neck-width", help="Report necks narrower than this (metres)."),
         overlap: float = typer.Option(1000.0, "--overlap", help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers."),
+        accuracy: float = typer.Option(10.0, "--accuracy", help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as digitising artefacts; parts within it of the data window's edge are 'clipped'."),
         party: list[str] = typer.Option([], "--party", "-p", help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's."),
         fmt: Format = typer.Option(Format.table, "--format", help="table, json or geojson."),
         out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file (atomically)."),
@@ -82,6 +83,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
         if neck_width <= 0:
             raise InputError(None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width")
+        if not accuracy >= 0:
+            raise InputError(None, f"--accuracy must be a number of metres >= 0, got {accuracy:g}", field="accuracy")
         if overlap < 0:
             raise InputError(None, f"--overlap must be a number of metres >= 0, got {overlap:g}", field="overlap")
         names = [scenario] if scenario is not None else list(compare_ or ())
@@ -92,7 +95,7 @@ def register(app: typer.Typer) -> None:
         parties = party or None
         topo_parties = parties if compare_ is None else None
         with progress_bar(f"topology {main.name}") as bar:
-            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, overlap_m=overlap, progress=bar)
+            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, overlap_m=overlap, artefact_m=accuracy, progress=bar)
         disputed = compare(scenarios[0], scenarios[1], parties=parties) if compare_ is not None else None
         marks = dict(result.data_marks)
         if disputed is not None:
