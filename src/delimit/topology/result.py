@@ -30,7 +30,7 @@ PART_COLUMNS = (
 #: Columns of ``TopologyResult.necks`` (besides geometry).
 NECK_COLUMNS = ("party", "part", "min_width_m", "length_km", "lon", "lat", "end_a", "end_b", "settlements", "roads", "kind", "artefact_reason")
 #: Columns of ``DisputedResult.pieces`` (besides geometry).
-PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "settlements")
+PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "population_unknown", "settlements")
 
 
 def _num(v: Any, nd: int = 6) -> Any:
@@ -195,7 +195,8 @@ class DisputedResult:
                 "holder_a": _clean(r.holder_a),
                 "holder_b": _clean(r.holder_b),
                 "area_km2": _num(r.area_km2),
-                "population": int(r.population),
+                "population": _population(r.population),
+                "population_unknown": int(getattr(r, "population_unknown", 0) or 0),
                 "settlements": list(r.settlements),
             }
             for r in self.pieces.itertuples(index=False)
