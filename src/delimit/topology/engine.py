@@ -259,6 +259,7 @@ def analyse_territory(
     parts_gdf = gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if rows else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
     necks_gdf = gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if neck_rows else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
     parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    parts_gdf["population"] = parts_gdf["population"].astype(object).where(parts_gdf["population"].notna(), None)  # unknown stays None
     crs = "; ".join(
         [
             area_crs,
