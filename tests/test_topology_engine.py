@@ -250,3 +250,79 @@ def test_parts_tile_the_region(cuts: list[float], parties: list[str]) -> None:
     g = r.parts.geometry.values
     inter = sum(shapely.area(shapely.intersection(g[i], g[j])) for i in range(len(g)) for j in range(i + 1, len(g)))
     assert inter < 1e-12
+
+
+# ------------------------------------------------------------- data edges: clipped parts, digitising artefacts
+def test_parts_cut_by_the_window_are_clipped_with_the_side_named() -> None:
+    """A window cuts a neighbour's land into a strip along its south edge and a corner piece: what lies
+    beyond the window is unknown, so neither is an exclave or enclave, whatever surrounds it inside."""
+    window = box(0, 0, 3, 2)
+    rows = [
+        ("A", box(0, 0.2, 3, 2).difference(box(1.0, 1.0, 1.2, 1.2))),  # A's land, holding a hole for B's enclave
+        ("B", box(1.0, 1.0, 1.2, 1.2)),  # a real enclave of B inside A, far from the edge
+        ("B", box(0, 0, 3, 0.2)),  # B's land beyond: cut by the window's south edge (largest B part: mainland)
+        ("C", box(2.9, 1.9, 3, 2).intersection(window)),  # C's corner piece, on the north-east corner
+        ("C", box(0, 1.9, 0.1, 2)),  # C's piece on the north-west corner (C's mainland: same area, first)
+    ]
+    rows[0] = ("A", rows[0][1].difference(box(2.9, 1.9, 3, 2)).difference(box(0, 1.9, 0.1, 2)))
+    r = analyse_territory(frame(rows), name="window", window=window)
+    p = r.parts.set_index("id")
+    kinds = dict(zip(p.index, p["kind"], strict=True))
+    assert kinds["B-2"] == "enclave" and p.loc["B-2", "window_sides"] == []
+    on_edge = [i for i in p.index if p.loc[i, "window_sides"]]
+    assert not any(kinds[i] in ("enclave", "exclave") for i in on_edge)
+    clipped = [i for i in p.index if kinds[i] == "clipped"]
+    assert len(clipped) == 1 and clipped[0].startswith("C-")
+    assert set(p.loc[clipped[0], "window_sides"]) in ({"north", "east"}, {"north", "west"})
+    assert set(p.loc["B-1", "window_sides"]) == {"south", "east", "west"}
+    doc = r.to_json()
+    assert "clipped" in doc["definitions"]
+
+
+def _noisy_neighbours(gap_deg: float, sliver_deg: float) -> list[tuple[str, Polygon]]:
+    """Two parties digitised with a known error: B's part is joined to B's mainland by a neck `gap_deg`
+    wide (a digitising sliver), and a thin strip of A `sliver_deg` wide lies along the line."""
+    a = box(0, 0, 1, 1)
+    b_main = box(1, 0, 2, 1)
+    b_bulb = box(0.2, 0.2, 0.6, 0.6)
+    neck = box(0.6, 0.4 - gap_deg / 2, 1.0, 0.4 + gap_deg / 2)
+    a = a.difference(b_bulb).difference(neck)
+    strip = box(2.0, 0, 2.0 + sliver_deg, 1)
+    return [("A", a), ("B", shapely.union_all([b_main, b_bulb, neck])), ("A", strip)]
+
+
+def test_digitising_slivers_are_artefacts_not_necks_or_exclaves() -> None:
+    # 2 m neck (about 1.8e-5 degrees of latitude) and a 4 m wide strip; the source is good to 10 m
+    two_m = 2.0 / 110_574.0
+    four_m = 4.0 / (111_320.0 * np.cos(np.radians(0.5)))
+    rows = _noisy_neighbours(two_m, four_m)
+    r = analyse_territory(frame(rows), name="noisy", neck_width_m=1000.0, artefact_m=10.0)
+    necks = r.necks
+    assert len(necks) >= 1
+    narrow = necks[necks["min_width_m"] < 10.0]
+    assert len(narrow) >= 1 and (narrow["kind"] == "artefact").all()
+    assert all("10 m" in s for s in narrow["artefact_reason"])
+    p = r.parts.set_index("id")
+    strip = [i for i in p.index if p.loc[i, "party"] == "A" and p.loc[i, "kind"] != "mainland"]
+    assert len(strip) == 1 and p.loc[strip[0], "kind"] == "artefact"
+    # with a tolerance below the noise (1 m) the same features are facts: a neck and an exclave
+    r1 = analyse_territory(frame(rows), name="noisy", neck_width_m=1000.0, artefact_m=1.0)
+    assert (r1.necks["kind"] == "neck").all()
+    assert set(r1.parts.loc[r1.parts["party"] == "A", "kind"]) == {"mainland", "exclave"}
+
+
+def test_status_quo_edge_parts_and_known_enclaves(status_quo) -> None:  # type: ignore[no-untyped-def]
+    parts = status_quo.parts
+    edge = parts[parts["window_sides"].map(len) > 0]
+    assert not edge["kind"].isin(["enclave", "exclave"]).any()
+    south = parts[(parts["party"] == "TJK") & (parts["kind"] == "clipped")]
+    assert len(south) >= 1 and all("south" in s for s in south["window_sides"])
+    known = {k["name"]: k for k in status_quo.known_enclaves}
+    assert known["Western Qalacha"]["party"] == "TJK" and known["Western Qalacha"]["status"] == "known, not in the boundary data"
+    assert known["Western Qalacha"]["population"] is None and known["Western Qalacha"]["population_unknown"] == 1
+    # the enclaves carry their municipalities' published figures (Vorukh jamoat 32,916 in 2022; Sokh District
+    # 80,600 in 2022: independent figures from the cited publications), each person once
+    for name, figure in (("Vorukh", 32916), ("Ravon", 80600)):
+        row = parts[parts["settlements"].map(lambda s, n=name: n in s)]
+        row = row[row["kind"] == "enclave"]
+        assert len(row) == 1 and int(row["population"].iloc[0]) == figure and int(row["population_unknown"].iloc[0]) == 0

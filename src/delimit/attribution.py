@@ -148,12 +148,13 @@ def dataset_credits(manifest: Mapping[str, Any]) -> tuple[Credit, ...]:
     by_source: dict[tuple[str, str], list[str]] = {}
     versions: dict[tuple[str, str], set[str]] = {}
     entries = [*manifest.get("layers", {}).items(), *manifest.get("rasters", {}).items()]
-    for name, info in entries:
-        package = str(info.get("source_package", "")) or "unknown"
-        version = str(info.get("source_version", ""))
-        key = (credit_for_package(package).source, package)
-        by_source.setdefault(key, []).append(name)
-        versions.setdefault(key, set()).add(version)
+    for name, layer in entries:
+        for info in (layer, *layer.get("also_from", ())):  # a layer built from several packages credits each
+            package = str(info.get("source_package", "")) or "unknown"
+            version = str(info.get("source_version", ""))
+            key = (credit_for_package(package).source, package)
+            by_source.setdefault(key, []).append(name)
+            versions.setdefault(key, set()).add(version)
     credits = [credit_for_package(pkg, "/".join(sorted(versions[(src, pkg)])), layers) for (src, pkg), layers in by_source.items()]
     return tuple(_merge_same_source(credits))
 
@@ -165,7 +166,7 @@ def _merge_same_source(credits: Iterable[Credit]) -> list[Credit]:
         if c.source in merged:
             m = merged[c.source]
             via = m.via if c.via in m.via.split(", ") else f"{m.via}, {c.via}"
-            merged[c.source] = Credit(m.source, m.notice, m.licence, m.licence_url, (*m.layers, *c.layers), via)
+            merged[c.source] = Credit(m.source, m.notice, m.licence, m.licence_url, tuple(dict.fromkeys((*m.layers, *c.layers))), via)
         else:
             merged[c.source] = c
     return sorted(merged.values(), key=_credit_rank)

@@ -38,11 +38,12 @@ from delimit.access.rules import Closures
 from delimit.access.targets import resolve_targets
 from delimit.access.travel import DEFINITIONS, Run, _arc_tails, compare_rows, compute, layers_used
 from delimit.errors import InputError
+from delimit.model.population import own_population
 from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
 
-CHOKEPOINT_COLUMNS = ["kind", "id", "name", "segment", "lon", "lat", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
+CHOKEPOINT_COLUMNS = ["kind", "id", "name", "segment", "lon", "lat", "people_cut_off", "settlements_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
 
 
 @dataclass
@@ -73,6 +74,7 @@ class ChokepointResult:
                 "location": [round(float(r["lon"]), 6), round(float(r["lat"]), 6)],
                 "people_cut_off": int(r["people_cut_off"]),
                 "settlements_cut_off": int(r["settlements_cut_off"]),
+                "settlements_cut_off_population_unknown": int(r.get("settlements_cut_off_population_unknown", 0)),
                 "person_hours_added": round(float(r["person_hours_added"]), 3),
                 "cut_off_settlements": list(r["cut_off_settlements"]),
             }
@@ -88,7 +90,8 @@ class ChokepointResult:
             "method": "dominator tree of the usable road graph from each party's targets for cut-offs; solver re-run for the top candidates",
             "definitions": {
                 **self.definitions,
-                "people_cut_off": "population (summed over the classes analysed) that has a route to its target under the regime and none with this point blocked",
+                "people_cut_off": "population (summed over the classes analysed, each person once under part_of) that has a route to its target under the regime and none with this point blocked",
+                "settlements_cut_off_population_unknown": "settlements cut off whose population is unknown (not in people_cut_off, never counted as 0 people)",
                 "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
             },
             "crs_description": self.crs_description,
@@ -217,7 +220,7 @@ def chokepoints(
     net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
     st = scenario.settlements
-    pop = st["population"].astype(float).to_numpy()
+    pop = np.nan_to_num(own_population(st), nan=0.0)  # each person once; unknown populations weigh nothing
     names = st["name"].astype(str).to_numpy()
     report("baseline", 0.1)
     base_rows: dict[str, pd.DataFrame] = {}
@@ -318,6 +321,7 @@ def chokepoints(
     for k, c in enumerate(chosen):
         people = 0
         n_cut = 0
+        n_unknown = 0
         ph = 0.0
         cut_names: list[str] = []
         for cls_id in classes:
@@ -325,6 +329,7 @@ def chokepoints(
             crow, tot = compare_rows(base_rows[cls_id], rows)
             people += tot["people_cut_off"]
             n_cut += tot["settlements_cut_off"]
+            n_unknown += tot["settlements_cut_off_population_unknown"]
             ph += tot["person_hours_added"]
             cut_names += crow.loc[crow["cut_off"], "settlement"].astype(str).tolist()
         out.append(
@@ -337,6 +342,7 @@ def chokepoints(
                 "lat": c["lat"],
                 "people_cut_off": int(people),
                 "settlements_cut_off": int(n_cut),
+                "settlements_cut_off_population_unknown": int(n_unknown),
                 "person_hours_added": float(ph),
                 "cut_off_settlements": sorted(set(cut_names)),
                 "estimated_cut_off": float(c["est"]),

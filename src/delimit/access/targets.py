@@ -76,7 +76,7 @@ def resolve_targets(scenario: Scenario, targets: str | gpd.GeoDataFrame) -> Targ
     m = re.fullmatch(r"town:(\d+)", spec)
     if m:
         n = int(m.group(1))
-        sel = st[st["role"].isin(TOWN_ROLES) & (st["population"].astype(int) > n)]
+        sel = st[st["role"].isin(TOWN_ROLES) & (pd.to_numeric(st["population"], errors="coerce").fillna(0) > n)]
         desc = f"nearest town of more than {n} people, either side"
         per_party = False
     elif spec in ROLE_KINDS:

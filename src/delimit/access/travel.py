@@ -34,6 +34,7 @@ from delimit.access.network import GREEN, SEALED, TRANSITION, AccessNetwork, bui
 from delimit.access.rules import Closures, check_closures, group_costs
 from delimit.access.targets import TargetSet, resolve_targets
 from delimit.errors import InputError
+from delimit.model.population import own_population, population_value
 from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
@@ -44,7 +45,7 @@ DEFINITIONS: dict[str, str] = {
     "reachable": "a route exists under the regime (and closures); see note for off-network settlements or missing targets",
     "person_hours_added": "sum over settlements reachable under both regimes of population x (minutes_b - minutes_a) / 60: extra hours for one trip each to the target (negative = faster)",
     "people_cut_off": "population of settlements with a route under the first regime and none under the second",
-    "population": "0 means unknown; such settlements add nothing to people or person-hours",
+    "population": "persons the settlement owns: its published figure less the figures of listed places inside it (part_of), so every total counts each person once; null = unknown (counted in settlements_population_unknown, never as 0 people)",
 }
 
 ROW_COLUMNS = ["settlement_id", "settlement", "party", "population", "target", "target_id", "minutes", "km", "reachable", "via", "note"]
@@ -104,7 +105,7 @@ class AccessResult:
                     "settlement_id": r.settlement_id,
                     "settlement": r.settlement,
                     "party": r.party,
-                    "population": int(r.population),
+                    "population": population_value(r.population),
                     "target": r.target,
                     "target_id": r.target_id,
                     "minutes": round(float(r.minutes), 2) if r.reachable else None,
@@ -135,7 +136,9 @@ class AccessResult:
 
 def summarise(rows: pd.DataFrame) -> dict[str, Any]:
     """People and settlements reachable / not, population-weighted mean minutes, person-hours."""
-    pop = rows["population"].astype(float).to_numpy()
+    raw = pd.to_numeric(rows["population"], errors="coerce").astype(float).to_numpy()
+    unknown = np.isnan(raw)
+    pop = np.nan_to_num(raw, nan=0.0)
     reach = rows["reachable"].to_numpy(dtype=bool)
     off = rows["note"].astype(str).str.startswith("off").to_numpy()
     notarget = rows["note"].astype(str).str.startswith("no ").to_numpy()
@@ -149,7 +152,8 @@ def summarise(rows: pd.DataFrame) -> dict[str, Any]:
         "settlements_cut_off": int(cut.sum()),
         "settlements_off_network": int(off.sum()),
         "settlements_without_target": int(notarget.sum()),
-        "settlements_population_unknown": int((pop == 0).sum()),
+        "settlements_population_unknown": int(unknown.sum()),
+        "settlements_cut_off_population_unknown": int((cut & unknown).sum()),
         "people": int(pop.sum()),
         "people_reachable": int(pop[reach].sum()),
         "people_cut_off": int(pop[cut].sum()),
@@ -259,10 +263,10 @@ def compute(
             p = np.full(net.n_nodes, -1, np.int64)
         solves[key] = (src, offs, offm, d, m, o, p, sel.reset_index(drop=True))
     out: list[dict[str, Any]] = []
+    owned = own_population(st)  # persons each settlement owns (part_of hierarchy; NaN = unknown)
     all_by_party = tpts.groupby(tpts["party"].astype(str)).size().to_dict() if len(tpts) else {}
     # Column arrays once, not a pandas row lookup per origin (this loop runs for every re-solve).
     st_id, st_name, st_party = (st[c].astype(str).to_numpy() for c in ("settlement_id", "name", "party"))
-    st_pop = st["population"].to_numpy()
     att_node, att_s, att_m = (net.attach[c].to_numpy() for c in ("node", "offset_s", "offset_m"))
     own_at: dict[int, int] = {}
     for pos, si in enumerate(tpts["settlement_index"].to_numpy()):
@@ -275,7 +279,7 @@ def compute(
             "settlement_id": str(st_id[i]),
             "settlement": str(st_name[i]),
             "party": party,
-            "population": int(st_pop[i]),
+            "population": float(owned[i]),
             "target": "",
             "target_id": "",
             "minutes": math.inf,
@@ -446,7 +450,7 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     )
     for col in ("settlement", "party"):
         m[col] = m[col].fillna("")
-    m["population"] = m["population"].fillna(0).astype(int)
+    m["population"] = pd.to_numeric(m["population"], errors="coerce").astype(float)
     ra = m["reachable_a"].fillna(False).astype(bool).to_numpy()
     rb = m["reachable_b"].fillna(False).astype(bool).to_numpy()
     ma = np.where(ra, m["minutes_a"].astype(float), np.inf)
@@ -454,7 +458,8 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     both = ra & rb
     with np.errstate(invalid="ignore"):
         delta = np.where(both, mb - ma, np.nan)
-    pop = m["population"].to_numpy(float)
+    unknown = np.isnan(m["population"].to_numpy(float))
+    pop = np.nan_to_num(m["population"].to_numpy(float), nan=0.0)
     pha = np.where(both, pop * delta / 60.0, np.nan)
     cut = ra & ~rb
     gained = ~ra & rb
@@ -477,7 +482,7 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     totals = {
         "settlements": int(len(rows)),
         "settlements_cut_off": int(cut.sum()),
-        "settlements_cut_off_population_unknown": int((cut & (pop == 0)).sum()),
+        "settlements_cut_off_population_unknown": int((cut & unknown).sum()),
         "people_cut_off": int(pop[cut].sum()),
         "settlements_gaining_access": int(gained.sum()),
         "people_gaining_access": int(pop[gained].sum()),

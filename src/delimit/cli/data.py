@@ -56,6 +56,8 @@ def dataset_info(dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
                 "source_version": layer.get("source_version", ""),
                 "licence": layer.get("licence", ""),
                 "file": layer.get("file", ""),
+                **({"population_coverage": layer["population_coverage"]} if "population_coverage" in layer else {}),
+                **({"also_from": layer["also_from"]} if "also_from" in layer else {}),
             }
             for name, layer in layers
         ],

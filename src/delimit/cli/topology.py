@@ -1,6 +1,6 @@
 """``delimit topology``: parts, enclaves, necks of a scenario; disputed land between two.
 
-    delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
+    delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--accuracy 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
     delimit topology --compare A B [--party X --party Y] ...
 """
 
@@ -51,7 +51,8 @@ def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
                     "surrounded by": part["surrounded_by"] or "",
                     "overlapped by": ", ".join(part["overlapped_by"]),
                     "gap to mainland km": part["gap_to_mainland_km"],
-                    "population": part["population"],
+                    "population": "unknown" if part["population"] is None else part["population"],
+                    "pop. unknown": part.get("population_unknown", 0),
                     "settlements": ", ".join(part["settlements"][:4]) + (" ..." if len(part["settlements"]) > 4 else ""),
                 }
             )
@@ -63,6 +64,7 @@ def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
         {
             "party": n["party"],
             "part": n["part"],
+            "kind": n.get("kind", "neck"),
             "min width m": n["min_width_m"],
             "length km": n["length_km"],
             "at (lon, lat)": f"{n['location'][0]:.5f}, {n['location'][1]:.5f}",
@@ -83,11 +85,13 @@ PART_COLUMNS = [
     Col("overlapped by", "also held by", optional=True, text=True),
     Col("gap to mainland km", "gap to mainland (km)", optional=True),
     Col("population"),
+    Col("pop. unknown", "settlements of unknown population", optional=True),
     Col("settlements", text=True),
 ]
 NECK_COLUMNS = [
     Col("party"),
     Col("part", "part id", optional=True),
+    Col("kind", optional=True),
     Col("min width m", "min width (m)"),
     Col("length km", "length (km)", optional=True),
     Col("at (lon, lat)", "at (lon, lat)", optional=True),
@@ -122,6 +126,7 @@ def register(app: typer.Typer) -> None:
         compare_: tuple[str, str] | None = typer.Option(None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."),
         neck_width: float = float_option(1000.0, "--neck-width", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"),
         overlap: float = float_option(1000.0, "--overlap", lo=0, hi=100_000, unit="m", help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers."),
+        accuracy: float = float_option(10.0, "--accuracy", lo=0, hi=10_000, unit="m", help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as digitising artefacts; parts within it of the data window's edge are 'clipped'."),
         party: list[str] = typer.Option([], "--party", "-p", help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's."),
         fmt: Format = format_option("table", "json", "geojson"),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
@@ -136,6 +141,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
         if neck_width <= 0:
             raise InputError(None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width")
+        if not accuracy >= 0:
+            raise InputError(None, f"--accuracy must be a number of metres >= 0, got {accuracy:g}", field="accuracy")
         if overlap < 0:
             raise InputError(None, f"--overlap must be a number of metres >= 0, got {overlap:g}", field="overlap")
         names = [scenario] if scenario is not None else list(compare_ or ())
@@ -146,7 +153,7 @@ def register(app: typer.Typer) -> None:
         parties = party or None
         topo_parties = parties if compare_ is None else None
         with progress_bar(f"topology {main.name}") as bar:
-            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, overlap_m=overlap, progress=bar)
+            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, overlap_m=overlap, artefact_m=accuracy, progress=bar)
         disputed = compare(scenarios[0], scenarios[1], parties=parties) if compare_ is not None else None
         marks = dict(result.data_marks)
         if disputed is not None:

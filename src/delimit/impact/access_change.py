@@ -36,6 +36,7 @@ COLUMNS = [
     "people_gaining_access",
     "person_hours_added",
     "settlements_cut_off",
+    "settlements_cut_off_population_unknown",
     "settlements_slower",
     "settlements_faster",
     "mean_minutes_baseline",
@@ -101,7 +102,7 @@ def headline_classes(scenario: Scenario) -> list[str]:
 
 
 def _mean_minutes(rows: pd.DataFrame) -> float:
-    r = rows[rows["reachable"].astype(bool) & (rows["population"] > 0)]
+    r = rows[rows["reachable"].astype(bool) & (pd.to_numeric(rows["population"], errors="coerce").fillna(0) > 0)]
     w = r["population"].to_numpy(float)
     return float(np.average(r["minutes"].to_numpy(float), weights=w)) if w.sum() > 0 else float("nan")
 
@@ -132,6 +133,7 @@ def access_changes(baseline_rows: RowsByRun, scenario_rows: RowsByRun, pairs: li
                     "people_gaining_access": int(tot["people_gaining_access"]),
                     "person_hours_added": float(tot["person_hours_added"]),
                     "settlements_cut_off": int(tot["settlements_cut_off"]),
+                    "settlements_cut_off_population_unknown": int(tot["settlements_cut_off_population_unknown"]),
                     "settlements_slower": int(tot["settlements_slower"]),
                     "settlements_faster": int(tot["settlements_faster"]),
                     "mean_minutes_baseline": _mean_minutes(a),

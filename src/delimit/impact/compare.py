@@ -38,7 +38,7 @@ LAYERS_USED = ("territory", "settlements", "roads", "crossings", "rivers", "wate
 UNITS = {
     "area_km2": "square kilometres (equal-area CRS)",
     "length": "kilometres (metric CRS)",
-    "population": "persons (settlement population as recorded by the source; 0 = unknown)",
+    "population": "persons, each counted once (a city or municipality figure is not added to its listed villages: part_of); settlements of unknown population are counted in population_unknown, never as 0 people",
     "person_hours": "hours: population x extra minutes / 60 of one trip each, over settlements reachable under both (delimit.access definitions)",
     "width_m": "metres",
 }
@@ -174,7 +174,7 @@ def topology_key(s: Scenario, neck_width_m: float) -> str:
     h = hashlib.sha256(f"{neck_width_m!r}".encode())
     for gdf in (s.territory, s.settlements, s.roads, s.water_bodies, s.window):
         h.update(b"".join(shapely.to_wkb(gdf.geometry.values).tolist()))
-        for col in ("party", "name", "population", "road_id"):
+        for col in ("party", "name", "population", "part_of", "road_id"):
             if col in gdf.columns:
                 h.update(",".join(map(str, gdf[col].tolist())).encode())
     return h.hexdigest()[:16]

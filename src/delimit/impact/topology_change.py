@@ -20,13 +20,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from delimit.model.population import population_value
 from delimit.crs import GEOD
 from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
 
 SMALL_PART_KINDS = ("enclave", "exclave")
-_PART_COLUMNS = ["change", "party", "id", "kind", "area_km2", "area_before_km2", "population", "settlements"]
+_PART_COLUMNS = ["change", "party", "id", "kind", "area_km2", "area_before_km2", "population", "population_unknown", "settlements"]
 _NECK_COLUMNS = ["change", "party", "part", "lon", "lat", "width_before_m", "width_after_m", "settlements", "roads"]
 
 
@@ -74,7 +75,8 @@ def _part_row(change: str, r: Any, before: float | None) -> dict[str, Any]:
         "kind": str(r["kind"]),
         "area_km2": float(r["area_km2"]) if change != "removed" else 0.0,
         "area_before_km2": float(before) if before is not None else 0.0,
-        "population": int(r.get("population", 0) or 0),
+        "population": population_value(r.get("population")),
+        "population_unknown": int(r.get("population_unknown", 0) or 0),
         "settlements": str(settlements or ""),
     }
 

@@ -91,6 +91,10 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
             report=report,
             limits=limits,
         )
+        if name == "settlements" or (spec is None and len(layers) == 1 and "settlement_id" in gdf.columns):
+            from delimit.model.population import check_settlements
+
+            check_settlements(gdf, p)
         counts.append(f"{name} {len(gdf)}")
         crs = report.source_crs
     return ValidationResult(str(p), "vector", "layers: " + ", ".join(counts), list(report.repairs), crs)

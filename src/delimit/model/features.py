@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 
+from delimit.model.population import population_value
+
 ClaimStatus = Literal["claimed", "agreed", "de-facto", "illustrative"]
 
 
@@ -64,17 +66,25 @@ class BoundaryLine:
 
 @dataclass(frozen=True)
 class Settlement:
-    """A populated place. ``population`` 0 means unknown; ``party`` is who holds it under the scenario."""
+    """A populated place; ``party`` is who holds it under the scenario.
+
+    ``population`` (persons) and ``population_year`` are None when unknown, never 0;
+    ``population_level`` is ``settlement``, ``municipality`` or ``city`` (what the figure counts);
+    ``part_of`` the id of a listed place whose figure already contains this one.
+    """
 
     settlement_id: str
     name: str
     party: str | None
-    population: int
-    population_year: int
+    population: int | None
+    population_year: int | None
     role: str
     status: str
     source: str
     geometry: BaseGeometry
+    population_level: str = ""
+    population_source: str = ""
+    part_of: str = ""
 
     @classmethod
     def from_row(cls, row: Any) -> Settlement:
@@ -83,12 +93,15 @@ class Settlement:
             str(row["settlement_id"]),
             str(_s(row, "name")),
             None if party in (None, "") else str(party),
-            int(_s(row, "population", 0)),
-            int(_s(row, "population_year", 0)),
+            population_value(_s(row, "population", None)),
+            population_value(_s(row, "population_year", None)),
             str(_s(row, "role", "village")),
             str(_s(row, "status")),
             str(_s(row, "source")),
             row["geometry"],
+            str(_s(row, "population_level")),
+            str(_s(row, "population_source")),
+            str(_s(row, "part_of")),
         )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from delimit.model.population import population_value
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
 from delimit.propose.graph import ParcelGraph
@@ -98,7 +99,7 @@ def pin_parcels(scenario: Scenario, graph: ParcelGraph, c: Constraints) -> Pins:
                         unavoidable.append(f"settlement {sid} must go to {val}, not a party to this exchange")
                         continue
                     target, why = index[val], f"settlement {row['name']} ({sid}) assigned to {val} by field {c.settlement_party_field}"
-            if target is None and c.keep_settlements_over is not None and int(row.get("population") or 0) >= c.keep_settlements_over:
+            if target is None and c.keep_settlements_over is not None and (population_value(row.get("population")) or 0) >= c.keep_settlements_over:
                 target, why = int(graph.holder[i]), f"settlement {row['name']} ({sid}), population {int(row['population'])}, stays"
             if target is not None:
                 if pins[i] >= 0 and pins[i] != target:

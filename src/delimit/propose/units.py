@@ -23,6 +23,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from delimit.model.population import population_value
 from delimit.crs import WGS84, equal_area_crs, metric_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
@@ -304,7 +305,7 @@ def _attach_settlements(parcels: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame
             if s in seen:  # a point on a shared edge counts once (lowest parcel index)
                 continue
             seen.add(s)
-            sp = int(settlements["population"].iloc[s] or 0)
+            sp = population_value(settlements["population"].iloc[s]) or 0  # unknown adds no one
             pop[p] += sp
             maxpop[p] = max(maxpop[p], sp)
             names[p].append(str(settlements["settlement_id"].iloc[s]))

@@ -370,7 +370,7 @@ class _Builder:
                 "Settlements changing country",
                 [("name", "settlement"), ("from", "from"), ("to", "to"), ("population", "population"), ("population_year", "year"), ("status", "status"), ("source", "source")],
                 _records(c.people.settlements.drop(columns="geometry")),
-                caption="population in persons (0 = unknown); residents would face resettlement or a citizenship choice",
+                caption="population in persons, each counted once (part_of); empty = unknown, never 0; residents would face resettlement or a citizenship choice",
                 empty="no settlement changes country",
             )
         )

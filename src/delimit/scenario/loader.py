@@ -32,6 +32,7 @@ from delimit.io.structured import read_document
 from delimit.io.vector import ReadReport, crs_equivalent, read_layer
 from delimit.model.features import Party
 from delimit.model.layers import LAYERS
+from delimit.model.population import settle_population
 from delimit.model.provenance import InputRecord, Provenance, sha256_file
 from delimit.model.raster import Raster
 from delimit.model.regime import Regime, TravellerClass
@@ -169,7 +170,7 @@ def _with_defaults(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
         if col not in gdf.columns:
             gdf[col] = default
         else:
-            gdf[col] = gdf[col].fillna(default) if gdf[col].dtype == object else gdf[col]
+            gdf[col] = gdf[col].fillna(default) if gdf[col].dtype == object and default is not None else gdf[col]
     if spec.id_field:
         gdf[spec.id_field] = gdf[spec.id_field].astype(str)
     return gdf
@@ -422,6 +423,7 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
     terr = layers["territory"]
     settlements = layers["settlements"].copy()
     settlements["party"] = assign_party(settlements, terr)
+    settlements = settle_population(settlements, state.layer_source.get("settlements", str(path)))
     roads = layers["roads"].copy()
     roads["party"] = _road_parties(roads, terr) if len(roads) else np.array([], dtype=object)
     elev_path = state.elevation_path

@@ -30,6 +30,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from delimit.model.population import own_population, parent_index, population_total
 from delimit.crs import WGS84, crs_description, equal_area_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
@@ -102,15 +103,19 @@ def compare_territories(
     else:
         areas = geodesic_area_km2(geoms)
         crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
-    pop = np.zeros(len(geoms), dtype=np.int64)
+    pop: list[int | None] = [0] * len(geoms)
+    unknown = np.zeros(len(geoms), dtype=np.int64)
     names: list[list[str]] = [[] for _ in range(len(geoms))]
     if settlements is not None and len(settlements) and len(geoms):
         tree = shapely.STRtree(geoms)
         si, gi = tree.query(settlements.geometry.values, predicate="intersects")
-        popcol = settlements["population"].fillna(0).astype(np.int64).to_numpy()
-        for s, g in zip(si.tolist(), gi.tolist(), strict=True):
-            pop[g] += int(popcol[s])
-            names[g].append(str(settlements["name"].iloc[s]))
+        own, parent = own_population(settlements), parent_index(settlements)
+        for g in np.unique(gi).tolist():  # each person once (part_of); unknown counted apart
+            mask = np.zeros(len(settlements), dtype=bool)
+            mask[si[gi == g]] = True
+            persons, unknown[g] = population_total(own, mask, parent)
+            pop[g] = None if unknown[g] and not persons else persons
+            names[g] = [str(settlements["name"].iloc[s]) for s in np.flatnonzero(mask)]
     rows = [
         {
             "kind": k,
@@ -118,7 +123,8 @@ def compare_territories(
             "holder_a": pa,
             "holder_b": pb,
             "area_km2": float(areas[i]),
-            "population": int(pop[i]),
+            "population": pop[i],
+            "population_unknown": int(unknown[i]),
             "settlements": sorted(names[i]),
             "geometry": g,
         }

@@ -25,8 +25,13 @@ from delimit.crs import WGS84, crs_description, equal_area_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
 from delimit.topology.necks import find_necks
+from delimit.model.population import own_population, parent_index, population_total
 from delimit.topology.parts import (
+    DEFAULT_ARTEFACT_M,
     dissolve,
+    known_enclaves,
+    sliver_parts,
+    window_sides,
     gaps_to_mainland,
     geodesic_area_km2,
     geodesic_perimeter_km,
@@ -78,6 +83,7 @@ def analyse_territory(
     snap_m: float = 1.0,
     surround_share: float = 0.99,
     overlap_m: float = 1000.0,
+    artefact_m: float = DEFAULT_ARTEFACT_M,
     progress: ProgressFn | None = None,
     workers: int = 2,
     provenance: dict | None = None,
@@ -98,6 +104,9 @@ def analyse_territory(
     surround_share: share of an exterior that must be on the host's land (or inland water).
     overlap_m: another party's land reaching deeper than this (metres) into a part also holds it
         (``overlapped_by``); shallower overlaps are border slivers.
+    artefact_m: the boundary source's stated accuracy (metres): necks narrower than it and parts no wider
+        than it anywhere are reported as ``artefact`` (digitising slivers); parts within it of the
+        window's edge are ``clipped`` (with ``window_sides``), never exclaves or enclaves.
     workers: threads for the opening step.
     """
     report = progress or (lambda _m, _f: None)
@@ -153,16 +162,32 @@ def analyse_territory(
         for i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
             gap_km[i] = g.km
             gap_ends[i] = [list(g.on_part), list(g.on_mainland)]
-    # settlements
-    pop = np.zeros(n, dtype=np.int64)
+    # settlements: each person once (part_of hierarchy), unknown populations counted apart
+    pop: list[int | None] = [0] * n
+    pop_unknown = np.zeros(n, dtype=np.int64)
     names: list[list[str]] = [[] for _ in range(n)]
     if settlements is not None and len(settlements):
         gi, pi = _points_in(geoms, settlements)
-        popcol = settlements["population"].fillna(0).astype(np.int64).to_numpy() if "population" in settlements.columns else np.zeros(len(settlements), np.int64)
+        own = own_population(settlements)
+        parent = parent_index(settlements)
         namecol = settlements["name"].astype(str).to_numpy() if "name" in settlements.columns else np.array([str(i) for i in range(len(settlements))])
-        for g, p in sorted(zip(gi.tolist(), pi.tolist(), strict=True)):
-            pop[g] += int(popcol[p])
-            names[g].append(str(namecol[p]))
+        for g in np.unique(gi).tolist():  # only parts holding settlements
+            mask = np.zeros(len(settlements), dtype=bool)
+            mask[pi[gi == g]] = True
+            persons, unknown = population_total(own, mask, parent)
+            pop_unknown[g] = unknown
+            pop[g] = None if unknown and not persons else persons
+            names[g] = [str(namecol[p]) for p in np.flatnonzero(mask)]
+    # parts cut by the data window: what lies beyond is unknown, so they are 'clipped', never exclaves
+    sides = window_sides(geoms, window, tolerance_m=artefact_m)
+    for i in range(n):
+        if kind[i] != "mainland" and sides[i]:
+            kind[i] = "clipped"
+    # parts no wider anywhere than the source's accuracy are digitising slivers
+    thin = sliver_parts(geoms, artefact_m, areas, perims)
+    for i in range(n):
+        if kind[i] != "mainland" and thin[i]:
+            kind[i] = "artefact"
     report("necks", 0.4)
     select = np.ones(n, dtype=bool) if parties is None else np.isin(table.party, list(parties))
     sel_idx = np.flatnonzero(select)
@@ -204,6 +229,8 @@ def analyse_territory(
                 "end_b": [rec.end_b[0], rec.end_b[1]],
                 "settlements": s_names,
                 "roads": r_ids,
+                "kind": "artefact" if rec.min_width_m < artefact_m else "neck",
+                "artefact_reason": (f"narrower than {artefact_m:g} m, the source's stated accuracy: a digitising artefact, not a corridor" if rec.min_width_m < artefact_m else ""),
                 "geometry": rec.geometry,
             }
         )
@@ -221,14 +248,18 @@ def analyse_territory(
                 "gap_to_mainland_km": gap_km[i],
                 "gap_ends": gap_ends[i],
                 "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[i].shared_m.items())},
-                "population": int(pop[i]),
+                "population": pop[i],
+                "population_unknown": int(pop_unknown[i]),
                 "settlements": sorted(names[i]),
+                "window_sides": sides[i],
+                "artefact_reason": (f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)" if kind[i] == "artefact" else ""),
                 "geometry": geoms[i],
             }
         )
     parts_gdf = gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if rows else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
     necks_gdf = gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if neck_rows else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
     parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    parts_gdf["population"] = parts_gdf["population"].astype(object).where(parts_gdf["population"].notna(), None)  # unknown stays None
     crs = "; ".join(
         [
             area_crs,
@@ -243,6 +274,8 @@ def analyse_territory(
         parts=parts_gdf,
         necks=necks_gdf,
         neck_width_m=float(neck_width_m),
+        artefact_m=float(artefact_m),
+        known_enclaves=known_enclaves(settlements, geoms, table.party),
         provenance=provenance or {},
         data_marks=data_marks or {},
     )
@@ -261,6 +294,7 @@ def analyse(
     neck_width_m: float = 1000.0,
     parties: Sequence[str] | None = None,
     overlap_m: float = 1000.0,
+    artefact_m: float = DEFAULT_ARTEFACT_M,
     progress: ProgressFn | None = None,
 ) -> TopologyResult:
     """Parts (mainland, exclaves, enclaves with their hosts), necks and gaps of every party.
@@ -278,6 +312,7 @@ def analyse(
         neck_width_m=neck_width_m,
         parties=parties,
         overlap_m=overlap_m,
+        artefact_m=artefact_m,
         progress=progress,
         provenance=scenario.provenance.as_dict(),
         data_marks=scenario.data_marks(["territory", "settlements", "roads", "water_bodies"]),

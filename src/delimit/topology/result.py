@@ -22,12 +22,15 @@ PART_COLUMNS = (
     "gap_ends",
     "shared_boundary_km",
     "population",
+    "population_unknown",
     "settlements",
+    "window_sides",
+    "artefact_reason",
 )
 #: Columns of ``TopologyResult.necks`` (besides geometry).
-NECK_COLUMNS = ("party", "part", "min_width_m", "length_km", "lon", "lat", "end_a", "end_b", "settlements", "roads")
+NECK_COLUMNS = ("party", "part", "min_width_m", "length_km", "lon", "lat", "end_a", "end_b", "settlements", "roads", "kind", "artefact_reason")
 #: Columns of ``DisputedResult.pieces`` (besides geometry).
-PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "settlements")
+PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "population_unknown", "settlements")
 
 
 def _num(v: Any, nd: int = 6) -> Any:
@@ -37,6 +40,14 @@ def _num(v: Any, nd: int = 6) -> Any:
     if math.isnan(f):
         return None
     return round(f, nd)
+
+
+def _population(v: Any) -> int | None:
+    """A part's people: int, or None when every settlement in it is of unknown population."""
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else int(f)
 
 
 def _clean(v: Any) -> Any:
@@ -69,6 +80,8 @@ class TopologyResult:
     neck_width_m: float = 1000.0
     provenance: dict[str, Any] = field(default_factory=dict)
     data_marks: dict[str, list[str]] = field(default_factory=dict)
+    artefact_m: float = 10.0
+    known_enclaves: list[dict[str, Any]] = field(default_factory=list)
 
     def party_json(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -86,8 +99,11 @@ class TopologyResult:
                         "gap_to_mainland_km": _num(r.gap_to_mainland_km),
                         "gap_ends": _clean(r.gap_ends),
                         "shared_boundary_km": {k: _num(v) for k, v in (r.shared_boundary_km or {}).items()},
-                        "population": int(r.population),
+                        "population": _population(r.population),
+                        "population_unknown": int(getattr(r, "population_unknown", 0) or 0),
                         "settlements": list(r.settlements),
+                        "window_sides": list(getattr(r, "window_sides", []) or []),
+                        "artefact_reason": getattr(r, "artefact_reason", "") or None,
                     }
                 )
             out.append({"party": str(party), "parts": parts})
@@ -105,6 +121,8 @@ class TopologyResult:
                 "end_b": [_num(v, 7) for v in r.end_b],
                 "settlements": list(r.settlements),
                 "roads": list(r.roads),
+                "kind": getattr(r, "kind", "neck"),
+                "artefact_reason": getattr(r, "artefact_reason", "") or None,
             }
             for r in self.necks.itertuples(index=False)
         ]
@@ -115,8 +133,17 @@ class TopologyResult:
             "scenario": self.scenario,
             "crs": self.crs,
             "neck_width_m": self.neck_width_m,
+            "artefact_m": self.artefact_m,
+            "definitions": {
+                "population": "persons in the part's settlements, each counted once (a city or municipality figure is not added to its listed villages); null when every settlement in it is of unknown population",
+                "population_unknown": "settlements of unknown population in the part, not included in population",
+                "clipped": "a part cut by the data window (window_sides): what lies beyond is unknown, so it is never an exclave or enclave",
+                "artefact": f"a neck narrower than, or a part no wider than, artefact_m metres (the boundary source's stated accuracy): a digitising sliver, not a fact",
+                "known_enclaves": "enclaves named by published sources but absent from the boundary data; their settlements keep the sources' party",
+            },
             "parties": self.party_json(),
             "necks": self.neck_json(),
+            "known_enclaves": list(self.known_enclaves),
             "provenance": self.provenance,
             "data_marks": self.data_marks,
         }
@@ -168,7 +195,8 @@ class DisputedResult:
                 "holder_a": _clean(r.holder_a),
                 "holder_b": _clean(r.holder_b),
                 "area_km2": _num(r.area_km2),
-                "population": int(r.population),
+                "population": _population(r.population),
+                "population_unknown": int(getattr(r, "population_unknown", 0) or 0),
                 "settlements": list(r.settlements),
             }
             for r in self.pieces.itertuples(index=False)
