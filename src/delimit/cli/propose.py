@@ -1,9 +1,11 @@
 """``delimit propose``: generate balanced land swaps between two parties, as scenarios.
 
 Writes (with ``-o DIR``, atomically): ``summary.json``; ``proposals.gpkg`` (layer ``parcels``: every
-parcel of every proposal with a ``proposal_id`` column; layer ``transfers``; layer ``zone``); and per
-proposal a scenario file ``<id>.yaml`` (``base:`` the input scenario, ``transfers:`` one per direction)
-with its geometry in ``<id>/`` beside it, loadable by ``compare``, ``report`` and ``treaty``.
+parcel once, with an ``after_<id>`` column per proposal naming the party it goes to; layer
+``transfers``; layer ``zone``); and per proposal a scenario file ``<id>.yaml`` (``base:`` the input
+scenario, ``transfers:`` one per direction, ``balance_tolerance:`` the ``--balance`` it was made with,
+so that ``compare`` judges its balance by the same test) with its geometry in ``<id>/`` beside it,
+loadable by ``compare``, ``report`` and ``treaty``.
 """
 
 from __future__ import annotations
@@ -190,6 +192,8 @@ def _write_folder(out: Path, result: Any, scenario_arg: str, summary: dict[str, 
                 "base": base,
                 "transfers": entries,
             }
+            if result.constraints.balance is not None:
+                doc["balance_tolerance"] = result.constraints.balance
             (tmp / f"{p.id}.yaml").write_text(f"# {p.source}\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
             files.append(f"{p.id}.yaml")
         parcels = result.parcels_frame()

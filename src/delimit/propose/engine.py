@@ -91,28 +91,25 @@ class ProposalSet:
     info: dict[str, Any] = field(default_factory=dict)
 
     def parcels_frame(self) -> gpd.GeoDataFrame:
-        """All parcels of all proposals (WGS84), one row per (proposal, parcel)."""
+        """Every parcel once (WGS84), with one column per proposal naming the party it goes to.
+
+        Columns: ``parcel_id, party_before, area_km2, population, settlements, road_ids``, then
+        ``after_<id>`` per proposal (e.g. ``after_P01``: the party holding the parcel under that
+        proposal), ``moved_in`` (the proposals that move the parcel, comma-separated), ``status``,
+        ``geometry``. Each proposal's source is in its scenario file and ``summary.json``.
+        """
         g = self.graph
         n = g.n_parcels
-        base = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"})
-        frames = []
+        f = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"}).copy()
+        names = np.array(g.parties, dtype=object)
+        moved_in: list[list[str]] = [[] for _ in range(n)]
         for p in self.proposals:
-            f = base.copy()
-            after = np.array(g.parties, dtype=object)[p.assign[:n]]
-            f.insert(0, "proposal_id", p.id)
-            f["party_after"] = after
-            f["moved"] = f["party_before"] != f["party_after"]
-            f["status"] = "illustrative"
-            f["source"] = p.source
-            frames.append(f)
-        if not frames:
-            f = base.iloc[0:0].copy()
-            for c in ("proposal_id", "party_after", "moved", "status", "source"):
-                f[c] = []
-            return f
-        import pandas as pd
-
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=g.parcels.crs)
+            f.insert(len(f.columns) - 1, f"after_{p.id}", names[p.assign[:n]])
+            for i in np.flatnonzero(p.assign[:n] != g.holder[:n]).tolist():
+                moved_in[i].append(p.id)
+        f.insert(len(f.columns) - 1, "moved_in", [",".join(m) for m in moved_in])
+        f.insert(len(f.columns) - 1, "status", "illustrative")
+        return gpd.GeoDataFrame(f, geometry="geometry", crs=g.parcels.crs)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: proposals, settings, baseline, CRSs, provenance and data marks."""
@@ -128,7 +125,8 @@ class ProposalSet:
             "crs": self.graph.crs_info(),
             "definitions": {
                 "area_exchanged_km2": "land each party cedes (km2, equal-area CRS)",
-                "imbalance": "|ceded by A - ceded by B| / the larger (0 = equal areas each way)",
+                "imbalance": "|ceded by A - ceded by B| / the larger, areas in km2 (dimensionless; 0 = equal areas each way, 1 = one way only)",
+                "balanced": "imbalance <= constraints.balance (the tolerance); compare applies the same test (delimit.impact.land.is_balanced_exchange) with the balance_tolerance each proposal's scenario file records",
                 "people_moved": "recorded population of settlements that change party",
                 "turning_points": "vertices where the new line turns by more than 1 degree, along the zone",
                 "access_loss": "settlements that reached their regional centre before and no longer do (null: not checked)",

@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from delimit.crs import WGS84, equal_area_crs, metric_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
+from delimit.polygons import robust_difference, robust_intersection, robust_union
 from delimit.propose.graph import ParcelGraph, build_graph
 from delimit.propose.zone import parse_length_m
 
@@ -185,7 +186,7 @@ def build_parcels(
     rows_party: list[str] = []
     rows_geom: list[BaseGeometry] = []
     for party in parties:
-        piece = shapely.intersection(scenario.party_geometry(party), zone)
+        piece = robust_intersection([scenario.party_geometry(party)], [zone], CELL_GRID_DEG)[0]
         if piece.is_empty:
             continue
         tp = _tile_pieces(piece, tiles)
@@ -193,13 +194,13 @@ def build_parcels(
             continue
         tree = shapely.STRtree(tp)
         ci, ti = tree.query(cells, predicate="intersects")
-        inter = shapely.intersection(cells[ci], tp[ti])
+        inter = robust_intersection(cells[ci], tp[ti], CELL_GRID_DEG)
         df = pd.DataFrame({"cell": ci, "g": inter})
         for cell, grp in df.groupby("cell", sort=True):
             gs = [g for g in grp["g"] if not g.is_empty]
             if not gs:
                 continue
-            g = gs[0] if len(gs) == 1 else shapely.union_all(gs)
+            g = gs[0] if len(gs) == 1 else robust_union(gs, CELL_GRID_DEG)
             for poly in _polys(g):
                 rows_cell.append(int(cell))
                 rows_party.append(party)
@@ -225,17 +226,17 @@ def build_parcels(
     used = np.unique(parcels["cell"].to_numpy())
     otiles = _tile_pieces(outline, _tiles(outline, tile_deg))
     ci, ti = shapely.STRtree(otiles).query(cells[used], predicate="intersects")
-    pieces = shapely.intersection(cells[used][ci], otiles[ti])
+    pieces = robust_intersection(cells[used][ci], otiles[ti], CELL_GRID_DEG)
     cut: dict[int, list] = {}
     for c, g in zip(used[ci].tolist(), pieces, strict=True):
         if not g.is_empty:
             cut.setdefault(c, []).append(g)
-    cell_geom = {c: (gs[0] if len(gs) == 1 else shapely.union_all(gs)) for c, gs in cut.items()}
+    cell_geom = {c: (gs[0] if len(gs) == 1 else robust_union(gs, CELL_GRID_DEG)) for c, gs in cut.items()}
     cell_geometry = np.array([cell_geom.get(int(c), shapely.Polygon()) for c in parcels["cell"]], dtype=object)
     say("anchors", 0.6)
     anchor_rows = []
     for party in parties:
-        outside = shapely.difference(scenario.party_geometry(party), zone)
+        outside = robust_difference([scenario.party_geometry(party)], [zone], CELL_GRID_DEG)[0]
         near = shapely.buffer(shapely.envelope(zone), tile_deg)
         for k, poly in enumerate(_polys(outside)):
             if not poly.intersects(near):
@@ -250,7 +251,12 @@ def build_parcels(
 
 
 def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone) -> ParcelGraph:  # type: ignore[no-untyped-def]
-    """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor."""
+    """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor.
+
+    The tiles are joined with :func:`delimit.polygons.robust_union`: ``clip_by_rect`` may leave tiles
+    invalid, and a plain union of them fails in GEOS ("unable to assign free hole to a shell", seen
+    with ``--zone band:1km --units hex:1000m``).
+    """
     graph = build_graph(parties, parcels, anchors, cell_geometry, zone)
     n = graph.n_parcels
     if len(graph.anchors) == 0:
@@ -266,8 +272,11 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
 
     mu, mv, ww, gg = merge_edges(n + k, node_map[u], node_map[v], w, graph.edge_geom[e])
     indptr, indices, lens, eid = csr_from_edges(n + k, mu, mv, ww, with_ids=True)
-    merged = graph.anchors.dissolve(by="anchor_id", aggfunc="first", sort=True).reset_index()
-    merged = merged[["anchor_id", "party", "kind", "geometry"]]
+    first = graph.anchors.drop_duplicates("anchor_id").set_index("anchor_id").loc[uniq].reset_index()
+    merged = gpd.GeoDataFrame(
+        {"anchor_id": uniq, "party": first["party"].to_numpy(), "kind": first["kind"].to_numpy()},
+        geometry=gpd.GeoSeries([robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84), crs=WGS84,
+    )
     holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
     is_anchor = np.zeros(n + k, dtype=bool)
     is_anchor[extra] = True
