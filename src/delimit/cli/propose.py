@@ -62,8 +62,16 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "-o", "--output", help="Output folder (scenario files, GeoPackage, summary.json)."),
     ) -> None:
         """Generate land-swap proposals (illustrative) that keep territories whole and areas balanced."""
+        from delimit.io.limits import _env_number
         from delimit.propose import Constraints, Weights, build_parcels, grid_cells, parse_units, propose, voronoi_cells, zone_geometry
+        from delimit.propose.engine import DEFAULT_MAX_PROPOSALS, check_run_size
+        from delimit.propose.units import DEFAULT_MAX_PARCELS, check_parcel_count, estimate_parcels
 
+        # sizes of work are checked before any: proposals and seed now, parcels once the zone is known
+        max_proposals = int(_env_number("DELIMIT_MAX_PROPOSALS", DEFAULT_MAX_PROPOSALS, "proposals", integer=True))
+        max_parcels = int(_env_number("DELIMIT_MAX_PARCELS", DEFAULT_MAX_PARCELS, "parcels", integer=True))
+        check_run_size(n, seed, max_proposals)
+        grid = parse_units(units) if units.lower().startswith(("hex", "square")) else None
         parties = (between[0], between[1])
         if parties[0] == parties[1]:
             raise InputError(None, "--between needs two different parties", field="between")
@@ -97,9 +105,10 @@ def register(app: typer.Typer) -> None:
         with progress_bar("propose") as bar:
             z = zone_geometry(s, parties, zone, polygon=polygon, other=other)
             cut_zone = zone_geometry(s, parties, zone, polygon=polygon, other=other, raw=True)
-            if units.lower().startswith(("hex", "square")):
-                kind, size = parse_units(units)
-                cells = grid_cells(z, kind, size)
+            if grid is not None:
+                estimate, zone_km2 = estimate_parcels(z, *grid)
+                check_parcel_count(estimate, max_parcels, what=f"{units} over the zone ({zone_km2:,.1f} km2)")
+                cells = grid_cells(z, *grid)
             elif units.lower() == "voronoi":
                 cells = voronoi_cells(z, s.settlements)
             else:
@@ -108,10 +117,12 @@ def register(app: typer.Typer) -> None:
                 if not cells:
                     raise InputError(units, "holds no parcel polygon", field="units")
                 cells = gpd.GeoSeries(cells, crs=WGS84).explode(index_parts=False).to_numpy()
+            if grid is None:
+                check_parcel_count(len(cells), max_parcels, what=f"{units} ({len(cells):,} units)")
             graph = build_parcels(s, parties, z, cells, cut_zone=cut_zone, progress=lambda m, f: bar(m, 0.3 * f))
             result = propose(
                 s, graph, constraints=constraints, weights=weights, method=method, n=n, seed=seed, steps=steps,
-                pareto=pareto, min_distance=min_distance, progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
+                pareto=pareto, min_distance=min_distance, max_proposals=max_proposals, progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
             )
         summary = result.summary()
         summary["zone_spec"] = zone

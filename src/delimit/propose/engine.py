@@ -39,6 +39,25 @@ from delimit.propose.objectives import Weights, evaluate, score, turning_points
 
 ProgressFn = Callable[[str, float], None]
 
+#: Default limit on proposals per run (the CLI reads ``DELIMIT_MAX_PROPOSALS``): the chain runs
+#: 3 segments of 2,000 steps per proposal asked, so the run time grows with ``n`` (the README's
+#: ``-n 20`` takes a few minutes on two cores).
+DEFAULT_MAX_PROPOSALS = 100
+
+#: Seeds are numpy seeds: whole numbers from 0 to 2**63 - 1.
+MAX_SEED = 2**63 - 1
+
+
+def check_run_size(n: int, seed: int, max_proposals: int = DEFAULT_MAX_PROPOSALS) -> None:
+    """Refuse, before any work, a proposal count outside 1..``max_proposals`` or a seed outside 0..2**63-1."""
+    if n < 1:
+        raise InputError(None, "the number of proposals must be at least 1", field="n")
+    if n > max_proposals:
+        raise InputError(None, f"{n:,} proposals asked, above the limit of {max_proposals:,} (each takes 3 chain segments of 2,000 steps; raise DELIMIT_MAX_PROPOSALS)", field="n")
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(None, f"seed {seed} is not a whole number from 0 to 2**63 - 1", field="seed")
+
+
 ILLUSTRATIVE_NOTE = (
     "Generated proposals are illustrative: options computed from the scenario's data under the stated "
     "constraints and weights, not any party's position or map."
@@ -164,6 +183,7 @@ def propose(
     exact_max_parcels: int = EXACT_MAX_PARCELS,
     access_class: dict[str, str] | None = None,
     chain_beta: float = 0.5,
+    max_proposals: int | None = None,
     progress: ProgressFn | None = None,
 ) -> ProposalSet:
     """Generate up to ``n`` proposals on ``graph`` (built from ``scenario``).
@@ -179,10 +199,10 @@ def propose(
     min_distance: each picked proposal differs from every earlier one by at least this many parcels.
     access_class: traveller class per party for the access check (default: that party's resident
         vehicle class).
+    max_proposals: refuse ``n`` above this (default: no limit for library callers).
     """
     say = progress or (lambda _m, _f: None)
-    if n < 1:
-        raise InputError(None, "the number of proposals must be at least 1", field="n")
+    check_run_size(n, seed, max(n, DEFAULT_MAX_PROPOSALS) if max_proposals is None else max_proposals)
     if constraints.balance is not None and not 0 <= constraints.balance < 1:
         raise InputError(None, "balance must be a fraction in [0, 1)", field="balance")
     if method not in ("auto", "exact", "chain"):
