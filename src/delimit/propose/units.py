@@ -56,7 +56,7 @@ def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int,
     Parcels ≈ zone area / cell area (:func:`cell_area_m2`) + zone perimeter / ``size_m`` (cells along
     the zone's edge and along the line are cut into more pieces). Areas and lengths in the zone's
     equal-area CRS. A guard, within a factor 2 of the parcels cut: 16,300 for the README's example
-    (13,068 parcels), 840 for a hex:500m grid over a 13 x 15 km box around Vorukh (905).
+    (13,068 parcels), 840 for a hex:500m grid over a 10 x 15 km box around Vorukh (905).
     """
     crs = equal_area_crs(zone)
     g = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
