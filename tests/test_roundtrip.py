@@ -181,3 +181,22 @@ def test_limits_are_read_from_the_environment(cli, tmp_path, monkeypatch) -> Non
     r = cli("propose", "--scenario", "status-quo", "-n", "4", "-o", tmp_path / "o")
     assert r.code == 2 and "DELIMIT_MAX_PROPOSALS" in r.err
     assert not (tmp_path / "o").exists()
+
+
+def test_every_neighbour_of_the_zone_is_an_anchor(scenario) -> None:  # type: ignore[no-untyped-def]
+    """Each piece of a party's land outside the zone that touches it is an anchor of the graph, on every side of the
+    zone (the Tajik land just west of a box around Vorukh was missing, and every proposal cut it off as a new enclave)."""
+    from delimit.polygons import polygon_parts
+    from delimit.propose import build_parcels, grid_cells, zone_geometry
+
+    base = scenario("status-quo")
+    box = shapely.box(*VORUKH_BOX)
+    z = zone_geometry(base, ("KGZ", "TJK"), "file", polygon=box)
+    graph = build_parcels(base, ("KGZ", "TJK"), z, grid_cells(z, "hex", 700.0), cut_zone=box)
+    for party in ("KGZ", "TJK"):
+        outside = [p for p in polygon_parts(shapely.difference(base.party_geometry(party), z)) if shapely.dwithin(p, z, 1e-9)]
+        anchors = graph.anchors[graph.anchors["party"] == party].geometry
+        for piece in outside:
+            assert anchors.intersects(shapely.buffer(piece.representative_point(), 1e-12)).any() or any(
+                shapely.intersection(a, piece).area > 0 for a in anchors
+            ), f"{party} land outside the zone near {piece.representative_point()} is no anchor"

@@ -171,6 +171,22 @@ def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, floa
     return [b for b, k in zip(boxes, keep, strict=True) if k]
 
 
+def _tiles_around(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, float, float]]:
+    """Tiles (degrees) of a grid over the zone's bounds grown by one tile, kept where they meet the zone.
+
+    Land outside the zone is cut into these for the anchors: a grid starting at the zone's own lower
+    bounds (:func:`_tiles`) would miss the land just west and south of it (a box-shaped zone's
+    western neighbours vanished from the graph, and proposals cut them off as new enclaves).
+    """
+    minx, miny, maxx, maxy = zone.bounds
+    xs = np.arange(minx - tile_deg, maxx + 2 * tile_deg, tile_deg)
+    ys = np.arange(miny - tile_deg, maxy + 2 * tile_deg, tile_deg)
+    boxes = [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]]
+    shapely.prepare(zone)
+    keep = shapely.dwithin(zone, shapely.box(*np.array(boxes).T), tile_deg * 1e-3)
+    return [b for b, k in zip(boxes, keep, strict=True) if k]
+
+
 def _tile_pieces(geom: BaseGeometry, tiles: list[tuple[float, float, float, float]]) -> np.ndarray:
     out = []
     for t in tiles:
@@ -270,13 +286,14 @@ def build_parcels(
     cell_geometry = np.array([cell_geom.get(int(c), shapely.Polygon()) for c in parcels["cell"]], dtype=object)
     say("anchors", 0.6)
     anchor_rows = []
+    around = _tiles_around(zone, tile_deg)
     for party in parties:
         outside = robust_difference([scenario.party_geometry(party)], [zone], CELL_GRID_DEG)[0]
         near = shapely.buffer(shapely.envelope(zone), tile_deg)
         for k, poly in enumerate(_polys(outside)):
             if not poly.intersects(near):
                 continue
-            for piece in _tile_pieces(poly, tiles):
+            for piece in _tile_pieces(poly, around):
                 anchor_rows.append({"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece})
     anchors = gpd.GeoDataFrame(anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84)
     say("adjacency", 0.75)
