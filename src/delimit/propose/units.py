@@ -38,9 +38,9 @@ CELL_GRID_DEG = 1e-9
 #: Refuse grids with more cells than this (memory and time guard).
 MAX_CELLS = 400_000
 
-#: Default limit on the parcels one run may cut (the CLI reads ``DELIMIT_MAX_PARCELS``). The README's
-#: example (band:2km, hex:500m along the whole KGZ-TJK line) cuts 13,068 parcels; this leaves a margin
-#: of about 7x while refusing, before any work, grids that would take gigabytes (about 1 KB per parcel
+#: Default limit on the parcels one run may cut (the CLI reads ``DELIMIT_MAX_PARCELS``). band:2km with
+#: hex:500m along the whole KGZ-TJK line cuts 13,068 parcels (estimated 11,962); this leaves a margin
+#: of about 8x while refusing, before any work, grids that would take gigabytes (about 1 KB per parcel
 #: with its geometry and graph edges).
 DEFAULT_MAX_PARCELS = 100_000
 
@@ -55,8 +55,9 @@ def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int,
 
     Parcels ≈ zone area / cell area (:func:`cell_area_m2`) + zone perimeter / ``size_m`` (cells along
     the zone's edge and along the line are cut into more pieces). Areas and lengths in the zone's
-    equal-area CRS. A guard, within a factor 2 of the parcels cut: 16,300 for the README's example
-    (13,068 parcels), 840 for a hex:500m grid over a 10 x 15 km box around Vorukh (905).
+    equal-area CRS. A guard, within a factor 2 of the parcels cut: 11,962 for band:2km and hex:500m
+    along the whole KGZ-TJK line (13,068 parcels), 840 for hex:500m over a 10 x 15 km box around
+    Vorukh (905 parcels).
     """
     crs = equal_area_crs(zone)
     g = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
