@@ -40,8 +40,8 @@ MAX_CELLS = 400_000
 
 #: Default limit on the parcels one run may cut (the CLI reads ``DELIMIT_MAX_PARCELS``). band:2km with
 #: hex:500m along the whole KGZ-TJK line cuts 13,068 parcels (estimated 11,962); this leaves a margin
-#: of about 8x while refusing, before any work, grids that would take gigabytes (about 1 KB per parcel
-#: with its geometry and graph edges).
+#: of about 8x while refusing, before any work, grids that would take gigabytes (hex:1m over that zone:
+#: about 2.1 billion parcels).
 DEFAULT_MAX_PARCELS = 100_000
 
 
