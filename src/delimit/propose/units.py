@@ -62,7 +62,7 @@ def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int,
     crs = equal_area_crs(zone)
     g = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
     count = g.area / cell_area_m2(kind, size_m) + g.length / size_m
-    return int(math.ceil(count)), float(g.area) / 1e6
+    return math.ceil(count), float(g.area) / 1e6
 
 
 def check_parcel_count(estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS") -> None:
