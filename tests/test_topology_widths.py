@@ -152,6 +152,21 @@ def test_tiled_opening_finds_the_same_necks(monkeypatch) -> None:  # type: ignor
     assert [round(n.length_m, 3) for n in tiled] == [round(n.length_m, 3) for n in whole]
 
 
+def test_tiled_opening_of_a_polygon_narrower_than_the_opening_is_empty() -> None:
+    """A sliver narrower than 2 r everywhere opens to nothing, tiled or not (it crashed in
+    ``shapely.multipolygons([])``; seen on a proposal whose land carried a 2e-16 m2 speck after make_valid)."""
+    from delimit.topology.widths import open_tiled
+
+    xs = np.linspace(0.0, 5000.0, 400)
+    sliver = Polygon(list(zip(xs, np.zeros_like(xs), strict=True)) + [(5000.0, 3.0), (0.0, 3.0)])  # 3 m wide
+    opened, residue = open_tiled(sliver, 100.0, limit=50)
+    assert opened.is_empty
+    assert abs(residue.area - sliver.area) <= 1e-6 * sliver.area
+    speck = Polygon([(0, 0), (1e-8, 0), (1e-8, 2e-8), (0, 1e-8)])
+    opened, residue = open_tiled(speck, 500.0, limit=3)
+    assert opened.is_empty
+
+
 def test_failed_overlay_is_redone_with_snap_rounding(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A floating-point overlay failure (GEOS TopologyException) falls back to a 1 mm snap-rounded one."""
     import delimit.topology.widths as W

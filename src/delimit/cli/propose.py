@@ -1,9 +1,11 @@
 """``delimit propose``: generate balanced land swaps between two parties, as scenarios.
 
 Writes (with ``-o DIR``, atomically): ``summary.json``; ``proposals.gpkg`` (layer ``parcels``: every
-parcel of every proposal with a ``proposal_id`` column; layer ``transfers``; layer ``zone``); and per
-proposal a scenario file ``<id>.yaml`` (``base:`` the input scenario, ``transfers:`` one per direction)
-with its geometry in ``<id>/`` beside it, loadable by ``compare``, ``report`` and ``treaty``.
+parcel once, with an ``after_<id>`` column per proposal naming the party it goes to; layer
+``transfers``; layer ``zone``); and per proposal a scenario file ``<id>.yaml`` (``base:`` the input
+scenario, ``transfers:`` one per direction, ``balance_tolerance:`` the ``--balance`` it was made with,
+so that ``compare`` judges its balance by the same test) with its geometry in ``<id>/`` beside it,
+loadable by ``compare``, ``report`` and ``treaty``.
 """
 
 from __future__ import annotations
@@ -62,8 +64,16 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = overwrite_option(),
     ) -> None:
         """Generate land-swap proposals (illustrative) that keep territories whole and areas balanced."""
+        from delimit.io.limits import _env_number
         from delimit.propose import Constraints, Weights, build_parcels, grid_cells, parse_units, propose, voronoi_cells, zone_geometry
+        from delimit.propose.engine import DEFAULT_MAX_PROPOSALS, check_run_size
+        from delimit.propose.units import DEFAULT_MAX_PARCELS, check_parcel_count, estimate_parcels
 
+        # sizes of work are checked before any: proposals and seed now, parcels once the zone is known
+        max_proposals = int(_env_number("DELIMIT_MAX_PROPOSALS", DEFAULT_MAX_PROPOSALS, "proposals", integer=True))
+        max_parcels = int(_env_number("DELIMIT_MAX_PARCELS", DEFAULT_MAX_PARCELS, "parcels", integer=True))
+        check_run_size(n, seed, max_proposals)
+        grid = parse_units(units) if units.lower().startswith(("hex", "square")) else None
         parties = (between[0], between[1])
         if parties[0] == parties[1]:
             raise InputError(None, "--between needs two different parties", field="between")
@@ -97,9 +107,10 @@ def register(app: typer.Typer) -> None:
         with progress_bar("propose") as bar:
             z = zone_geometry(s, parties, zone, polygon=polygon, other=other)
             cut_zone = zone_geometry(s, parties, zone, polygon=polygon, other=other, raw=True)
-            if units.lower().startswith(("hex", "square")):
-                kind, size = parse_units(units)
-                cells = grid_cells(z, kind, size)
+            if grid is not None:
+                estimate, zone_km2 = estimate_parcels(z, *grid)
+                check_parcel_count(estimate, max_parcels, what=f"{units} over the zone ({zone_km2:,.1f} km2)")
+                cells = grid_cells(z, *grid)
             elif units.lower() == "voronoi":
                 cells = voronoi_cells(z, s.settlements)
             else:
@@ -108,10 +119,12 @@ def register(app: typer.Typer) -> None:
                 if not cells:
                     raise InputError(units, "holds no parcel polygon", field="units")
                 cells = gpd.GeoSeries(cells, crs=WGS84).explode(index_parts=False).to_numpy()
+            if grid is None:
+                check_parcel_count(len(cells), max_parcels, what=f"{units} ({len(cells):,} units)")
             graph = build_parcels(s, parties, z, cells, cut_zone=cut_zone, progress=lambda m, f: bar(m, 0.3 * f))
             result = propose(
                 s, graph, constraints=constraints, weights=weights, method=method, n=n, seed=seed, steps=steps,
-                pareto=pareto, min_distance=min_distance, progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
+                pareto=pareto, min_distance=min_distance, max_proposals=max_proposals, progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
             )
         summary = result.summary()
         summary["zone_spec"] = zone
@@ -192,6 +205,8 @@ def _write_folder(out: Path, result: Any, scenario_arg: str, summary: dict[str, 
                 "base": base,
                 "transfers": entries,
             }
+            if result.constraints.balance is not None:
+                doc["balance_tolerance"] = result.constraints.balance
             (tmp / f"{p.id}.yaml").write_text(f"# {p.source}\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
             files.append(f"{p.id}.yaml")
         parcels = result.parcels_frame()

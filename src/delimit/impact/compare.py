@@ -148,6 +148,8 @@ class Comparison:
             "land": land,
             "land_balance": self.land.balance.to_dict("records"),
             "land_balanced": self.land.is_balanced,
+            "land_imbalance": self.land.imbalance,
+            "land_balance_tolerance": self.land.tolerance,
             "people": people,
             "settlements_changing_country": self.people.settlements.drop(columns="geometry").to_dict("records"),
             "features": self.features.features.to_dict("records"),

@@ -5,6 +5,9 @@ equal-area CRS (:func:`delimit.crs.equal_area_crs`, centred on the union of both
 data), so every area is exact in km². Land that one scenario assigns to no party is labelled
 :data:`NO_PARTY`; including it keeps the balance closed: the net changes of all parties (and of
 "no party") sum to zero, and an equal-area swap shows as balanced.
+
+**Balance** has one definition, shared by ``propose`` (which generates swaps within a tolerance) and
+``compare`` (which judges them): :func:`exchange_imbalance` and :func:`is_balanced_exchange`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,39 @@ DEFAULT_MIN_AREA_KM2 = 1e-4
 
 ProgressFn = Callable[[str, float], None]
 
+#: Tolerance of a balanced exchange (fraction of the larger area) when neither the caller nor the
+#: scenario names one: the default of ``delimit propose --balance``.
+DEFAULT_BALANCE_TOLERANCE = 0.05
+
+#: Relative slack for floating-point rounding when an imbalance is compared with its tolerance.
+BALANCE_ROUNDING = 1e-6
+
+
+def exchange_imbalance(given: float, received: float) -> float:
+    """Imbalance of an exchange of land: ``|given - received| / max(given, received)``.
+
+    ``given`` and ``received`` are the areas a party cedes and gains, in one unit (km² or m²; the
+    ratio is dimensionless). 0 = equal areas each way (and 0 when nothing moves); 1 = land moves one
+    way only. For a swap between two parties A and B this is ``|ceded by A - ceded by B| / the larger``,
+    the same for both parties.
+
+    >>> exchange_imbalance(5.0247, 5.0313) < 0.0014
+    True
+    """
+    big = max(float(given), float(received))
+    return 0.0 if big <= 0 else abs(float(given) - float(received)) / big
+
+
+def is_balanced_exchange(given: float, received: float, tolerance: float) -> bool:
+    """Whether an exchange is balanced: :func:`exchange_imbalance` ``<= tolerance`` (a fraction in [0, 1)).
+
+    The one test of balance in delimit: ``propose`` keeps only proposals that pass it with its
+    ``--balance``, and ``compare`` applies it to every party's land gained and lost with the
+    tolerance the compared scenario records (``balance_tolerance``), else
+    :data:`DEFAULT_BALANCE_TOLERANCE`. A relative :data:`BALANCE_ROUNDING` absorbs rounding.
+    """
+    return exchange_imbalance(given, received) <= tolerance * (1.0 + BALANCE_ROUNDING) + 1e-12
+
 
 @dataclass(frozen=True)
 class LandChange:
@@ -49,6 +85,8 @@ class LandChange:
         The equal-area CRS every area was measured in.
     min_area_km2:
         Sliver threshold used (km²).
+    tolerance:
+        Balance tolerance (fraction, see :func:`is_balanced_exchange`).
     """
 
     flows: pd.DataFrame
@@ -56,6 +94,7 @@ class LandChange:
     pieces: gpd.GeoDataFrame
     crs: CRS
     min_area_km2: float
+    tolerance: float = DEFAULT_BALANCE_TOLERANCE
 
     @property
     def total_km2(self) -> float:
@@ -63,9 +102,14 @@ class LandChange:
         return float(self.flows["area_km2"].sum()) if len(self.flows) else 0.0
 
     @property
+    def imbalance(self) -> float:
+        """The largest :func:`exchange_imbalance` of any party's land lost and gained (0 when none moves)."""
+        return max((exchange_imbalance(r.lost_km2, r.gained_km2) for r in self.balance.itertuples()), default=0.0)
+
+    @property
     def is_balanced(self) -> bool:
-        """True when every party's net change is below the sliver threshold (an equal-area swap)."""
-        return bool((self.balance["net_km2"].abs() <= self.min_area_km2 * 10).all()) if len(self.balance) else True
+        """True when every party's exchange is balanced within :attr:`tolerance` (:func:`is_balanced_exchange`)."""
+        return all(is_balanced_exchange(r.lost_km2, r.gained_km2, self.tolerance) for r in self.balance.itertuples())
 
     def crs_text(self) -> str:
         return describe_crs(self.crs)
@@ -123,6 +167,7 @@ def land_changes(
     *,
     crs: CRS | None = None,
     min_area_km2: float = DEFAULT_MIN_AREA_KM2,
+    balance_tolerance: float | None = None,
     progress: ProgressFn | None = None,
 ) -> LandChange:
     """Overlay two scenarios' territory and report the land that changes hands (km², equal-area CRS).
@@ -135,6 +180,9 @@ def land_changes(
         Equal-area CRS to measure in; default :func:`measurement_crs` of both scenarios.
     min_area_km2:
         Pieces below this area (km²) are treated as overlay slivers and dropped.
+    balance_tolerance:
+        Tolerance of :attr:`LandChange.is_balanced` (fraction); default the one ``scenario`` records
+        (``balance_tolerance``, written by ``propose``), else :data:`DEFAULT_BALANCE_TOLERANCE`.
     progress:
         Optional ``(message, fraction)`` callback.
     """
@@ -198,4 +246,11 @@ def land_changes(
     balance = pd.DataFrame(bal, columns=["party", "baseline_km2", "scenario_km2", "gained_km2", "lost_km2", "net_km2"])
     if progress:
         progress("land overlay done", 1.0)
-    return LandChange(flows=flows, balance=balance, pieces=pieces, crs=crs, min_area_km2=min_area_km2)
+    tol = balance_tolerance_of(scenario) if balance_tolerance is None else float(balance_tolerance)
+    return LandChange(flows=flows, balance=balance, pieces=pieces, crs=crs, min_area_km2=min_area_km2, tolerance=tol)
+
+
+def balance_tolerance_of(scenario: Scenario) -> float:
+    """The balance tolerance a scenario records (``balance_tolerance``), else :data:`DEFAULT_BALANCE_TOLERANCE`."""
+    tol = getattr(scenario, "balance_tolerance", None)
+    return DEFAULT_BALANCE_TOLERANCE if tol is None else float(tol)

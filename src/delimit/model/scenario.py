@@ -67,6 +67,9 @@ class Scenario:
         The land moves this scenario applied to its base, as declared.
     provenance:
         Inputs and versions, embedded in every output.
+    balance_tolerance:
+        The tolerance (fraction) a balanced exchange is judged with when this scenario is compared
+        (:func:`delimit.impact.land.is_balanced_exchange`); None: the default.
     """
 
     name: str
@@ -90,6 +93,7 @@ class Scenario:
     repairs: list[Any] = field(default_factory=list)
     elevation_loader: Callable[[], Raster | None] | None = None
     _elevation: Raster | None = field(default=None, repr=False)
+    balance_tolerance: float | None = None
 
     # ----------------------------------------------------------------- layers
     LAYER_ATTRS: ClassVar[tuple[str, ...]] = ("territory", "settlements", "roads", "crossings", "water_bodies", "rivers", "outline", "window")

@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 
 from delimit.model.scenario import Scenario, Transfer, assign_party
+from delimit.polygons import robust_difference, robust_union
 from delimit.propose.graph import EPS_DEG, ParcelGraph
 from delimit.scenario.loader import apply_transfer, copy_scenario
 
@@ -46,14 +47,14 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
         geoms = []
         for c, g in by_cell.items():
             if c in staying:
-                g = shapely.difference(g, shapely.buffer(shapely.union_all(staying[c]), EPS_DEG))
+                g = robust_difference([g], [shapely.buffer(robust_union(staying[c], EPS_DEG / 100), EPS_DEG)], EPS_DEG / 100)[0]
             if direction == 1 and c in first_cells:
                 # the cell's land is all B's now; its B-held pieces that move are taken with a 1 cm
                 # rim (a transfer running exactly along the old line would leave detached slivers)
                 mine = [graph.parcels.geometry.iloc[i] for i in idx if int(cells[i]) == c]
-                g = shapely.buffer(shapely.union_all(mine), EPS_DEG, quad_segs=2)
+                g = shapely.buffer(robust_union(mine, EPS_DEG / 100), EPS_DEG, quad_segs=2)
             geoms.append(g)
-        geom = shapely.union_all(geoms)
+        geom = robust_union(geoms, EPS_DEG / 100)
         a, b = graph.parties[frm], graph.parties[to]
         out.append(Transfer(f"{proposal_id}-{a.lower()}-to-{b.lower()}", a, b, "illustrative", source, geom))
         if direction == 0:

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
+from delimit.impact.land import exchange_imbalance, is_balanced_exchange
 from delimit.propose.graph import EPS_DEG, ParcelGraph
 
 #: Overlap (in units of EPS_DEG^2) above which widened polygons share a line (~0.5 m or more), not a point.
@@ -105,10 +106,8 @@ class IndependentChecker:
         ba = float(self.area_m2[moved & (self.holder == 1)].sum())
         if require_exchange and (ab <= min_exchange_m2 * (1 - 1e-6) or ba <= min_exchange_m2 * (1 - 1e-6)):
             out.append(f"exchange: land does not move both ways (more than {min_exchange_m2 / 1e6:g} km2 each)")
-        if balance is not None:
-            big = max(ab, ba)
-            if big > 0 and abs(ab - ba) > balance * big * (1 + 1e-6) + 1e-3:
-                out.append(f"balance: imbalance {abs(ab - ba) / big:.4f} exceeds {balance}")
+        if balance is not None and not is_balanced_exchange(ab, ba, balance):
+            out.append(f"balance: imbalance {exchange_imbalance(ab, ba):.4f} exceeds {balance}")
         if pins is not None:
             bad = np.flatnonzero((pins >= 0) & (pins != assign[: len(pins)]))
             for i in bad[:5]:

@@ -39,6 +39,25 @@ from delimit.propose.objectives import Weights, evaluate, score, turning_points
 
 ProgressFn = Callable[[str, float], None]
 
+#: Default limit on proposals per run (the CLI reads ``DELIMIT_MAX_PROPOSALS``): the chain runs
+#: 3 segments of 2,000 steps per proposal asked, so the run time grows with ``n`` (the README's
+#: ``-n 20`` takes a few minutes on two cores).
+DEFAULT_MAX_PROPOSALS = 100
+
+#: Seeds are numpy seeds: whole numbers from 0 to 2**63 - 1.
+MAX_SEED = 2**63 - 1
+
+
+def check_run_size(n: int, seed: int, max_proposals: int = DEFAULT_MAX_PROPOSALS) -> None:
+    """Refuse, before any work, a proposal count outside 1..``max_proposals`` or a seed outside 0..2**63-1."""
+    if n < 1:
+        raise InputError(None, "the number of proposals must be at least 1", field="n")
+    if n > max_proposals:
+        raise InputError(None, f"{n:,} proposals asked, above the limit of {max_proposals:,} (each takes 3 chain segments of 2,000 steps; raise DELIMIT_MAX_PROPOSALS)", field="n")
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(None, f"seed {seed} is not a whole number from 0 to 2**63 - 1", field="seed")
+
+
 ILLUSTRATIVE_NOTE = (
     "Generated proposals are illustrative: options computed from the scenario's data under the stated "
     "constraints and weights, not any party's position or map."
@@ -91,28 +110,25 @@ class ProposalSet:
     info: dict[str, Any] = field(default_factory=dict)
 
     def parcels_frame(self) -> gpd.GeoDataFrame:
-        """All parcels of all proposals (WGS84), one row per (proposal, parcel)."""
+        """Every parcel once (WGS84), with one column per proposal naming the party it goes to.
+
+        Columns: ``parcel_id, party_before, area_km2, population, settlements, road_ids``, then
+        ``after_<id>`` per proposal (e.g. ``after_P01``: the party holding the parcel under that
+        proposal), ``moved_in`` (the proposals that move the parcel, comma-separated), ``status``,
+        ``geometry``. Each proposal's source is in its scenario file and ``summary.json``.
+        """
         g = self.graph
         n = g.n_parcels
-        base = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"})
-        frames = []
+        f = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"}).copy()
+        names = np.array(g.parties, dtype=object)
+        moved_in: list[list[str]] = [[] for _ in range(n)]
         for p in self.proposals:
-            f = base.copy()
-            after = np.array(g.parties, dtype=object)[p.assign[:n]]
-            f.insert(0, "proposal_id", p.id)
-            f["party_after"] = after
-            f["moved"] = f["party_before"] != f["party_after"]
-            f["status"] = "illustrative"
-            f["source"] = p.source
-            frames.append(f)
-        if not frames:
-            f = base.iloc[0:0].copy()
-            for c in ("proposal_id", "party_after", "moved", "status", "source"):
-                f[c] = []
-            return f
-        import pandas as pd
-
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=g.parcels.crs)
+            f.insert(len(f.columns) - 1, f"after_{p.id}", names[p.assign[:n]])
+            for i in np.flatnonzero(p.assign[:n] != g.holder[:n]).tolist():
+                moved_in[i].append(p.id)
+        f.insert(len(f.columns) - 1, "moved_in", [",".join(m) for m in moved_in])
+        f.insert(len(f.columns) - 1, "status", "illustrative")
+        return gpd.GeoDataFrame(f, geometry="geometry", crs=g.parcels.crs)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: proposals, settings, baseline, CRSs, provenance and data marks."""
@@ -128,7 +144,8 @@ class ProposalSet:
             "crs": self.graph.crs_info(),
             "definitions": {
                 "area_exchanged_km2": "land each party cedes (km2, equal-area CRS)",
-                "imbalance": "|ceded by A - ceded by B| / the larger (0 = equal areas each way)",
+                "imbalance": "|ceded by A - ceded by B| / the larger, areas in km2 (dimensionless; 0 = equal areas each way, 1 = one way only)",
+                "balanced": "imbalance <= constraints.balance (the tolerance); compare applies the same test (delimit.impact.land.is_balanced_exchange) with the balance_tolerance each proposal's scenario file records",
                 "people_moved": "recorded population of settlements that change party",
                 "turning_points": "vertices where the new line turns by more than 1 degree, along the zone",
                 "access_loss": "settlements that reached their regional centre before and no longer do (null: not checked)",
@@ -166,6 +183,7 @@ def propose(
     exact_max_parcels: int = EXACT_MAX_PARCELS,
     access_class: dict[str, str] | None = None,
     chain_beta: float = 0.5,
+    max_proposals: int | None = None,
     progress: ProgressFn | None = None,
 ) -> ProposalSet:
     """Generate up to ``n`` proposals on ``graph`` (built from ``scenario``).
@@ -181,10 +199,10 @@ def propose(
     min_distance: each picked proposal differs from every earlier one by at least this many parcels.
     access_class: traveller class per party for the access check (default: that party's resident
         vehicle class).
+    max_proposals: refuse ``n`` above this (default: no limit for library callers).
     """
     say = progress or (lambda _m, _f: None)
-    if n < 1:
-        raise InputError(None, "the number of proposals must be at least 1", field="n")
+    check_run_size(n, seed, max(n, DEFAULT_MAX_PROPOSALS) if max_proposals is None else max_proposals)
     if constraints.balance is not None and not 0 <= constraints.balance < 1:
         raise InputError(None, "balance must be a fraction in [0, 1)", field="balance")
     if method not in ("auto", "exact", "chain"):

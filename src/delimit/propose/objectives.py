@@ -4,7 +4,8 @@ A proposal is an assignment of every node of a :class:`~delimit.propose.graph.Pa
 0 (A) or 1 (B). Its objectives:
 
 * ``area_exchanged_km2``: land each party cedes (km^2, equal-area CRS);
-* ``imbalance``: ``|AB - BA| / max(AB, BA)`` (0 = equal areas each way; 1 = one-sided; 0 when nothing moves);
+* ``imbalance``: ``|AB - BA| / max(AB, BA)`` (dimensionless; 0 = equal areas each way; 1 = one-sided; 0 when
+  nothing moves): :func:`delimit.impact.land.exchange_imbalance`, the definition ``compare`` uses too;
 * ``people_moved``: people whose settlement changes country (sum of recorded populations);
 * ``boundary_length_km``: length of the A-B line along the zone (metric CRS), and its change;
 * ``turning_points``: vertices of that line where it turns by more than 1 degree;
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from delimit.impact.land import exchange_imbalance
 from delimit.propose.graph import ParcelGraph
 
 #: Minimum turn (degrees) that counts as a turning point.
@@ -49,8 +51,8 @@ def exchange(graph: ParcelGraph, assign: np.ndarray) -> tuple[float, float]:
 
 
 def imbalance(ab: float, ba: float) -> float:
-    big = max(ab, ba)
-    return 0.0 if big <= 0 else abs(ab - ba) / big
+    """``|ab - ba| / max(ab, ba)``: :func:`delimit.impact.land.exchange_imbalance`, the one definition."""
+    return exchange_imbalance(ab, ba)
 
 
 def cut_mask(graph: ParcelGraph, assign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,7 @@ from delimit.model.population import population_value
 from delimit.crs import WGS84, equal_area_crs, metric_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
+from delimit.polygons import robust_difference, robust_intersection, robust_union
 from delimit.propose.graph import ParcelGraph, build_graph
 from delimit.propose.zone import parse_length_m
 
@@ -37,6 +38,38 @@ CELL_GRID_DEG = 1e-9
 
 #: Refuse grids with more cells than this (memory and time guard).
 MAX_CELLS = 400_000
+
+#: Default limit on the parcels one run may cut (the CLI reads ``DELIMIT_MAX_PARCELS``). band:2km with
+#: hex:500m along the whole KGZ-TJK line cuts 13,068 parcels (estimated 11,962); this leaves a margin
+#: of about 8x while refusing, before any work, grids that would take gigabytes (hex:1m over that zone:
+#: about 2.1 billion parcels).
+DEFAULT_MAX_PARCELS = 100_000
+
+
+def cell_area_m2(kind: str, size_m: float) -> float:
+    """Area (m²) of one grid cell: a square of side ``size_m`` or a hexagon ``size_m`` across flats."""
+    return size_m * size_m if kind == "square" else math.sqrt(3.0) / 2.0 * size_m * size_m
+
+
+def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int, float]:
+    """(Estimated parcels, zone area km²) of a ``kind`` grid of ``size_m`` over ``zone`` (WGS84), without building it.
+
+    Parcels ≈ zone area / cell area (:func:`cell_area_m2`) + zone perimeter / ``size_m`` (cells along
+    the zone's edge and along the line are cut into more pieces). Areas and lengths in the zone's
+    equal-area CRS. A guard, within a factor 2 of the parcels cut: 11,962 for band:2km and hex:500m
+    along the whole KGZ-TJK line (13,068 parcels), 840 for hex:500m over a 10 x 15 km box around
+    Vorukh (905 parcels).
+    """
+    crs = equal_area_crs(zone)
+    g = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
+    count = g.area / cell_area_m2(kind, size_m) + g.length / size_m
+    return math.ceil(count), float(g.area) / 1e6
+
+
+def check_parcel_count(estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS") -> None:
+    """Refuse (InputError naming ``field``) work of ``estimate`` parcels above ``limit``."""
+    if estimate > limit:
+        raise InputError(None, f"{what} makes about {estimate:,} parcels, above the limit of {limit:,} (use larger units or a smaller zone, or raise {env})", field=field)
 
 
 def parse_units(text: str) -> tuple[str, float]:
@@ -63,6 +96,10 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     inv = Transformer.from_crs(crs, WGS84, always_xy=True)
     zone_m = shapely.transform(zone, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
     minx, miny, maxx, maxy = zone_m.bounds
+    # lattice positions over the bounding box, counted before any array is allocated
+    step_y = size_m if kind == "square" else 1.5 * size_m / math.sqrt(3.0)
+    if ((maxx - minx) / size_m + 5) * ((maxy - miny) / step_y + 5) > 50 * MAX_CELLS:
+        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
     if kind == "square":
         dx = dy = size_m
         i0, i1 = math.floor(minx / dx) - 1, math.ceil(maxx / dx) + 1
@@ -136,6 +173,22 @@ def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, floa
     return [b for b, k in zip(boxes, keep, strict=True) if k]
 
 
+def _tiles_around(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, float, float]]:
+    """Tiles (degrees) of a grid over the zone's bounds grown by one tile, kept where they meet the zone.
+
+    Land outside the zone is cut into these for the anchors: a grid starting at the zone's own lower
+    bounds (:func:`_tiles`) would miss the land just west and south of it (a box-shaped zone's
+    western neighbours vanished from the graph, and proposals cut them off as new enclaves).
+    """
+    minx, miny, maxx, maxy = zone.bounds
+    xs = np.arange(minx - tile_deg, maxx + 2 * tile_deg, tile_deg)
+    ys = np.arange(miny - tile_deg, maxy + 2 * tile_deg, tile_deg)
+    boxes = [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]]
+    shapely.prepare(zone)
+    keep = shapely.dwithin(zone, shapely.box(*np.array(boxes).T), tile_deg * 1e-3)
+    return [b for b, k in zip(boxes, keep, strict=True) if k]
+
+
 def _tile_pieces(geom: BaseGeometry, tiles: list[tuple[float, float, float, float]]) -> np.ndarray:
     out = []
     for t in tiles:
@@ -186,7 +239,7 @@ def build_parcels(
     rows_party: list[str] = []
     rows_geom: list[BaseGeometry] = []
     for party in parties:
-        piece = shapely.intersection(scenario.party_geometry(party), zone)
+        piece = robust_intersection([scenario.party_geometry(party)], [zone], CELL_GRID_DEG)[0]
         if piece.is_empty:
             continue
         tp = _tile_pieces(piece, tiles)
@@ -194,13 +247,13 @@ def build_parcels(
             continue
         tree = shapely.STRtree(tp)
         ci, ti = tree.query(cells, predicate="intersects")
-        inter = shapely.intersection(cells[ci], tp[ti])
+        inter = robust_intersection(cells[ci], tp[ti], CELL_GRID_DEG)
         df = pd.DataFrame({"cell": ci, "g": inter})
         for cell, grp in df.groupby("cell", sort=True):
             gs = [g for g in grp["g"] if not g.is_empty]
             if not gs:
                 continue
-            g = gs[0] if len(gs) == 1 else shapely.union_all(gs)
+            g = gs[0] if len(gs) == 1 else robust_union(gs, CELL_GRID_DEG)
             for poly in _polys(g):
                 rows_cell.append(int(cell))
                 rows_party.append(party)
@@ -226,22 +279,23 @@ def build_parcels(
     used = np.unique(parcels["cell"].to_numpy())
     otiles = _tile_pieces(outline, _tiles(outline, tile_deg))
     ci, ti = shapely.STRtree(otiles).query(cells[used], predicate="intersects")
-    pieces = shapely.intersection(cells[used][ci], otiles[ti])
+    pieces = robust_intersection(cells[used][ci], otiles[ti], CELL_GRID_DEG)
     cut: dict[int, list] = {}
     for c, g in zip(used[ci].tolist(), pieces, strict=True):
         if not g.is_empty:
             cut.setdefault(c, []).append(g)
-    cell_geom = {c: (gs[0] if len(gs) == 1 else shapely.union_all(gs)) for c, gs in cut.items()}
+    cell_geom = {c: (gs[0] if len(gs) == 1 else robust_union(gs, CELL_GRID_DEG)) for c, gs in cut.items()}
     cell_geometry = np.array([cell_geom.get(int(c), shapely.Polygon()) for c in parcels["cell"]], dtype=object)
     say("anchors", 0.6)
     anchor_rows = []
+    around = _tiles_around(zone, tile_deg)
     for party in parties:
-        outside = shapely.difference(scenario.party_geometry(party), zone)
+        outside = robust_difference([scenario.party_geometry(party)], [zone], CELL_GRID_DEG)[0]
         near = shapely.buffer(shapely.envelope(zone), tile_deg)
         for k, poly in enumerate(_polys(outside)):
             if not poly.intersects(near):
                 continue
-            for piece in _tile_pieces(poly, tiles):
+            for piece in _tile_pieces(poly, around):
                 anchor_rows.append({"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece})
     anchors = gpd.GeoDataFrame(anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84)
     say("adjacency", 0.75)
@@ -251,7 +305,12 @@ def build_parcels(
 
 
 def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone) -> ParcelGraph:  # type: ignore[no-untyped-def]
-    """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor."""
+    """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor.
+
+    The tiles are joined with :func:`delimit.polygons.robust_union`: ``clip_by_rect`` may leave tiles
+    invalid, and a plain union of them fails in GEOS ("unable to assign free hole to a shell", seen
+    with ``--zone band:1km --units hex:1000m``).
+    """
     graph = build_graph(parties, parcels, anchors, cell_geometry, zone)
     n = graph.n_parcels
     if len(graph.anchors) == 0:
@@ -267,8 +326,11 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
 
     mu, mv, ww, gg = merge_edges(n + k, node_map[u], node_map[v], w, graph.edge_geom[e])
     indptr, indices, lens, eid = csr_from_edges(n + k, mu, mv, ww, with_ids=True)
-    merged = graph.anchors.dissolve(by="anchor_id", aggfunc="first", sort=True).reset_index()
-    merged = merged[["anchor_id", "party", "kind", "geometry"]]
+    first = graph.anchors.drop_duplicates("anchor_id").set_index("anchor_id").loc[uniq].reset_index()
+    merged = gpd.GeoDataFrame(
+        {"anchor_id": uniq, "party": first["party"].to_numpy(), "kind": first["kind"].to_numpy()},
+        geometry=gpd.GeoSeries([robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84), crs=WGS84,
+    )
     holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
     is_anchor = np.zeros(n + k, dtype=bool)
     is_anchor[extra] = True

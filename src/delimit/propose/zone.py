@@ -16,6 +16,14 @@ from shapely.geometry.base import BaseGeometry
 from delimit.crs import WGS84, metric_crs
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario
+from delimit.polygons import robust_difference, robust_intersection, robust_union
+
+#: Snap-rounding grid (degrees, ~0.1 mm) for overlays that fail in floating point.
+GRID_DEG = 1e-9
+
+
+def _inter(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    return robust_intersection([a], [b], GRID_DEG)[0]
 
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(m|km)?\s*$", re.IGNORECASE)
 
@@ -35,16 +43,16 @@ def _land(scenario: Scenario, parties: tuple[str, str]) -> BaseGeometry:
     for p in parties:
         if p not in scenario.parties:
             raise InputError(scenario.name, f"unknown party {p!r} (known: {', '.join(scenario.parties)})", field="between")
-    land = shapely.union_all([scenario.party_geometry(p) for p in parties])
+    land = robust_union([scenario.party_geometry(p) for p in parties], GRID_DEG)
     if len(scenario.water_bodies):
-        land = shapely.difference(land, shapely.union_all(scenario.water_bodies.geometry.values))
+        land = robust_difference([land], [robust_union(scenario.water_bodies.geometry.values, GRID_DEG)], GRID_DEG)[0]
     return land
 
 
 def _finish(zone: BaseGeometry, what: str) -> BaseGeometry:
     zone = shapely.make_valid(zone)
     polys = [p for p in shapely.get_parts(zone) if p.geom_type == "Polygon" and not p.is_empty]
-    zone = shapely.union_all(polys) if polys else shapely.Polygon()
+    zone = robust_union(polys, GRID_DEG) if polys else shapely.Polygon()
     if zone.is_empty or zone.area == 0:
         raise InputError(None, f"the zone ({what}) holds no land of the two parties", field="zone")
     return zone
@@ -57,20 +65,20 @@ def zone_from_polygon(scenario: Scenario, parties: tuple[str, str], polygon: Bas
     """
     if raw:
         return polygon
-    return _finish(shapely.intersection(polygon, _land(scenario, parties)), "polygon")
+    return _finish(_inter(polygon, _land(scenario, parties)), "polygon")
 
 
 def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str], *, raw: bool = False) -> BaseGeometry:
     """Land held by one of the two parties under ``scenario`` and by the other under ``other``."""
     a, b = parties
     pieces = [
-        shapely.intersection(scenario.party_geometry(a), other.party_geometry(b)),
-        shapely.intersection(scenario.party_geometry(b), other.party_geometry(a)),
+        _inter(scenario.party_geometry(a), other.party_geometry(b)),
+        _inter(scenario.party_geometry(b), other.party_geometry(a)),
     ]
-    disputed = shapely.union_all([p for p in pieces if not p.is_empty]) if any(not p.is_empty for p in pieces) else shapely.Polygon()
+    disputed = robust_union([p for p in pieces if not p.is_empty], GRID_DEG) if any(not p.is_empty for p in pieces) else shapely.Polygon()
     if raw:
         return disputed
-    return _finish(shapely.intersection(disputed, _land(scenario, parties)), f"disputed with {other.name}")
+    return _finish(_inter(disputed, _land(scenario, parties)), f"disputed with {other.name}")
 
 
 def zone_band(scenario: Scenario, parties: tuple[str, str], width_m: float, *, raw: bool = False) -> BaseGeometry:
@@ -85,4 +93,4 @@ def zone_band(scenario: Scenario, parties: tuple[str, str], width_m: float, *, r
     band = gpd.GeoSeries([line], crs=WGS84).to_crs(crs).buffer(width_m / 2.0, quad_segs=4).to_crs(WGS84).iloc[0]
     if raw:
         return band
-    return _finish(shapely.intersection(band, _land(scenario, parties)), f"band {width_m:g} m")
+    return _finish(_inter(band, _land(scenario, parties)), f"band {width_m:g} m")

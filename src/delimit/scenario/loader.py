@@ -65,6 +65,7 @@ class _State:
     class_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # class id -> (file, index)
     regime_origin: dict[str, tuple[Path, int]] = field(default_factory=dict)  # regime id -> (file, index)
     default_regime_origin: Path | None = None
+    balance_tolerance: float | None = None
     credits: list[Credit] = field(default_factory=list)  # sources to credit on every output
 
 
@@ -312,6 +313,8 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
     for i, r in enumerate(spec.regimes):
         state.regimes[r.id] = r
         state.regime_origin[r.id] = (path, i)
+    if spec.balance_tolerance is not None:
+        state.balance_tolerance = spec.balance_tolerance
     if spec.default_regime is not None:
         state.default_regime = spec.default_regime
         state.default_regime_origin = path
@@ -460,6 +463,7 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
         transfers=list(state.transfers),
         repairs=list(state.repairs),
         elevation_loader=_elev,
+        balance_tolerance=state.balance_tolerance,
     )
     return scenario
 

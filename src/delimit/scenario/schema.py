@@ -63,6 +63,10 @@ class ScenarioFile(_Strict):
     traveller_classes: list[TravellerClass] = Field(default_factory=list)
     regimes: list[Regime] = Field(default_factory=list)
     default_regime: str | None = None
+    balance_tolerance: float | None = Field(
+        default=None, ge=0, lt=1,
+        description="fraction within which land exchanged each way counts as balanced when this scenario is compared (propose writes its --balance)",
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -208,7 +208,8 @@ def open_tiled(poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *,
         joined[a] = joined[b] = True
         whole.extend(cut[~joined])
         whole.extend(union_polygons(cut[joined]) if joined.any() else [])
-    return shapely.multipolygons(opened), shapely.multipolygons(whole) if whole else shapely.Polygon()
+    # a polygon narrower than 2 r everywhere (a sliver, a speck left by make_valid) opens to nothing
+    return (shapely.multipolygons(opened) if opened else shapely.Polygon()), (shapely.multipolygons(whole) if whole else shapely.Polygon())
 
 
 def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int = QUAD_SEGS) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
