@@ -6,6 +6,7 @@ validates will load), and additionally refuses geodata files in different CRSs g
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,9 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
     if suffix not in DRIVERS:
         raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .osm.pbf/.osm)")
     try:
-        layers = [str(n) for n, _ in pyogrio.list_layers(p)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's complaint reaches the user in the InputError below
+            layers = [str(n) for n, _ in pyogrio.list_layers(p)]
     except Exception as exc:
         if suffix in (".geojson", ".json"):
             # let the GeoJSON pre-checks name the problem precisely

@@ -10,6 +10,7 @@ reference (party, crossing, road, traveller class, regime) is checked. Errors ar
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,9 @@ def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, laye
     report = ReadReport()
     # Check the declared CRS before reprojection so that mixing is refused, never silently fixed.
     try:
-        info = pyogrio.read_info(target, layer=ref.layer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # read_layer names the problem in one line
+            info = pyogrio.read_info(target, layer=ref.layer)
         declared = CRS.from_user_input(info["crs"]) if info.get("crs") else None
     except Exception:
         declared = None  # read_layer gives the precise error below
