@@ -17,7 +17,7 @@ import pyogrio
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, check_file
 from delimit.io.osm import is_osm_path
-from delimit.io.raster import read_raster
+from delimit.io.raster import raster_info
 from delimit.io.vector import DRIVERS, ReadReport, crs_equivalent, read_layer
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".toml")
@@ -61,8 +61,8 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         counts = ", ".join(f"{n} {len(s.layer(n))}" for n in s.LAYER_ATTRS if len(s.layer(n)))
         return ValidationResult(str(p), "scenario", f"scenario {s.name!r}: {counts}", list(s.repairs), "EPSG:4326")
     if suffix in RASTER_SUFFIXES:
-        r = read_raster(p, limits=limits)
-        return ValidationResult(str(p), "raster", f"raster {r.shape[1]}x{r.shape[0]}", [], r.crs.to_string())
+        info = raster_info(p, limits=limits)  # everything read_raster checks, without reading pixels
+        return ValidationResult(str(p), "raster", f"raster {info.width}x{info.height}", [], info.crs.to_string())
     if is_osm_path(p):
         from delimit.io.osm import read_osm
 
