@@ -58,6 +58,7 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         from delimit.scenario import load_scenario
 
         s = load_scenario(p, repair=repair, limits=limits)
+        _check_runnable(s, p)
         counts = ", ".join(f"{n} {len(s.layer(n))}" for n in s.LAYER_ATTRS if len(s.layer(n)))
         return ValidationResult(str(p), "scenario", f"scenario {s.name!r}: {counts}", list(s.repairs), "EPSG:4326")
     if suffix in RASTER_SUFFIXES:
@@ -97,6 +98,17 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         counts.append(f"{name} {len(gdf)}")
         crs = report.source_crs
     return ValidationResult(str(p), "vector", "layers: " + ", ".join(counts), list(report.repairs), crs)
+
+
+def _check_runnable(s: Any, p: Path) -> None:
+    """Refuse a scenario no engine can run on: one without land (no territory features), named by
+    the file its territory came from (or the scenario file when it has none)."""
+    if len(s.territory):
+        return
+    source = next((i for i in s.provenance.inputs if i.role == "layers.territory"), None)
+    if source is not None:
+        raise InputError(p, f"the territory layer ({source.path}) holds no features: no engine can run on a scenario without land", field="layers.territory")
+    raise InputError(p, "the scenario has no territory layer (set dataset, layers.territory or base): no engine can run on it", field="layers.territory")
 
 
 def validate_paths(paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None) -> list[ValidationResult]:
