@@ -337,7 +337,10 @@ def read_layer(
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(p, f"cannot read: {_first_line(exc)}", layer=layer) from None
+        reason = _first_line(exc)
+        if "Too many characters" in reason:  # GDAL's GeoJSON tokenizer, whatever the token's kind
+            reason = "a value is longer than GDAL's GeoJSON reader accepts (about 10,000,000 characters)"
+        raise InputError(p, f"cannot read: {reason}", layer=layer) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise InputError(p, "layer has no geometry column", layer=layer)
     report = report if report is not None else ReadReport()
