@@ -12,12 +12,12 @@ Each runs ``delimit.cli.main([...])`` with the case folder as working folder and
 * stay within bounded memory: the process's peak resident size stays under :data:`MAX_RSS_BYTES`
   (the inputs are small and ``DELIMIT_MAX_RASTER_CELLS`` is lowered, so the limits do the work).
 
-Budget: a small fixed (derandomised) run in the normal suite. ``make fuzz`` sets
-``DELIMIT_FUZZ_EXAMPLES`` (examples per property) and ``DELIMIT_FUZZ_MINUTES`` (wall budget of the
-whole run, shared by the properties), arms a watchdog that dumps the stacks and fails on a hang
-(:data:`HANG_SECONDS`), and saves every failing input, and every input giving a refusal not seen
-before in the run, under ``tests/fuzz_corpus/found/`` (a folder with the files and ``case.json``).
-The normal suite replays that corpus and issue 19's cases (``tests/fuzz_corpus/issue19``).
+Budget: a small fixed (derandomised) run in the normal suite. ``make fuzz`` runs this module in
+random rounds of ``DELIMIT_FUZZ_EXAMPLES`` examples per property until its time is up (10 minutes,
+under a 4 GB address-space limit), arms a watchdog that dumps the stacks and fails on a hang
+(:data:`HANG_SECONDS`), and saves every failing input, and every input drawing a kind of refusal
+not yet in the corpus, under ``tests/fuzz_corpus/found/`` (a folder with the files and
+``case.json``). The normal suite replays that corpus and issue 19's cases (``tests/fuzz_corpus/issue19``).
 
 Option values are fuzzed for ``topology`` only with values that parse as numbers: a value typer
 cannot parse (``--neck-width abc``) still raises through ``main`` on this branch; that is the
@@ -36,7 +36,6 @@ import re
 import resource
 import shutil
 import tempfile
-import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,9 +60,6 @@ FOUND = CORPUS / "found"
 #: Examples per property: ``DELIMIT_FUZZ_EXAMPLES`` (``make fuzz``) or the small default of the suite.
 BIG = bool(os.environ.get("DELIMIT_FUZZ_EXAMPLES"))
 EXAMPLES = int(os.environ.get("DELIMIT_FUZZ_EXAMPLES") or 0)
-#: Wall budget of a ``make fuzz`` run (minutes), shared equally by the fuzz properties.
-MINUTES = float(os.environ.get("DELIMIT_FUZZ_MINUTES") or 0)
-N_PROPERTIES = 5
 #: A single CLI call running longer than this under ``make fuzz`` is a hang: stacks dumped, run fails.
 HANG_SECONDS = 120
 #: The bound on the test process's peak resident memory.
@@ -135,7 +131,16 @@ def run_cli(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], en
     return Outcome(code, captured.out, captured.err)
 
 
-_seen: set[str] = set()
+def _corpus_signatures() -> set[str]:
+    """Kinds of refusal already kept in ``found/`` (so repeated ``make fuzz`` rounds keep only new ones)."""
+    out = set()
+    for f in FOUND.glob("*/case.json") if FOUND.exists() else []:
+        with contextlib.suppress(ValueError, KeyError):
+            out.add(json.loads(f.read_text(encoding="utf-8"))["signature"])
+    return out
+
+
+_seen: set[str] = _corpus_signatures() if BIG else set()
 _saved = 0
 
 
@@ -146,13 +151,13 @@ def _signature(args: list[str], err: str) -> str:
     return args[0] + " " + re.sub(r"\d[\d,.]*", "N", msg)
 
 
-def save_case(folder: Path, args: list[str], env: dict[str, str] | None, why: str) -> Path:
+def save_case(folder: Path, args: list[str], env: dict[str, str] | None, why: str, signature: str = "") -> Path:
     """Copy a case folder (its input files and ``case.json``) into ``tests/fuzz_corpus/found/``."""
     blob = json.dumps([args, sorted(snapshot(folder).items())], default=lambda b: hashlib.sha1(b).hexdigest()).encode()
     dest = FOUND / f"{args[0]}-{hashlib.sha1(blob).hexdigest()[:12]}"
     if not dest.exists():
         shutil.copytree(folder, dest)
-        (dest / "case.json").write_text(json.dumps({"args": args, "env": {**FUZZ_ENV, **(env or {})}, "why": why}, indent=1) + "\n", encoding="utf-8")
+        (dest / "case.json").write_text(json.dumps({"args": args, "env": {**FUZZ_ENV, **(env or {})}, "why": why, "signature": signature}, indent=1) + "\n", encoding="utf-8")
     return dest
 
 
@@ -186,7 +191,7 @@ def check_run(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], 
         sig = _signature(args, r.err)
         if sig not in _seen:
             _seen.add(sig)
-            save_case(folder, args, env, f"new refusal: {r.err.strip()[:300]}")
+            save_case(folder, args, env, f"new refusal: {r.err.strip()[:300]}", sig)
             _saved += 1
     return r
 
@@ -195,15 +200,6 @@ def check_run(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], 
 def case_folder() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="delimit-fuzz-") as d:
         yield Path(d)
-
-
-_started = time.monotonic()
-
-
-def within_budget() -> None:
-    """Under ``make fuzz`` with DELIMIT_FUZZ_MINUTES, skip examples once this property's share is spent."""
-    if MINUTES:
-        assume(time.monotonic() - _started < MINUTES * 60.0)
 
 
 # ----------------------------------------------------------------------------- mutations of documents
@@ -385,7 +381,6 @@ HUGE_DIGITS = "9" * 5000
 )
 def test_fuzz_geojson(capfd: pytest.CaptureFixture[str], doc: Any, layer: str, digits: int, cut: int | None) -> None:
     """A mutated GeoJSON FeatureCollection through ``validate``."""
-    within_budget()
     with case_folder() as folder:
         text = json_text(doc, digits)
         (folder / f"{layer}.geojson").write_text(text if cut is None else text[:cut], encoding="utf-8")
@@ -415,7 +410,6 @@ def test_fuzz_scenario(
 ) -> None:
     """A mutated scenario (YAML or TOML, plus one mutated layer file) through ``validate`` and
     ``topology --scenario FILE`` with fuzzed numeric options."""
-    within_budget()
     with case_folder() as folder:
         _write_layers(folder, layer, layer_doc)
         if fmt == "yaml":
@@ -464,7 +458,6 @@ def test_fuzz_geopackage(
     capfd: pytest.CaptureFixture[str], geoms: list[Any], crs: str | None, layer: str, drop: list[str], ids: str, flips: list[tuple[int, int]]
 ) -> None:
     """A GeoPackage of odd geometries, CRSs, columns and ids (then some bytes flipped) through ``validate``."""
-    within_budget()
     n = len(geoms)
     idv = [f"f-{i}" for i in range(n)] if ids == "unique" else (["same"] * n if ids == "duplicate" else [None] * n)
     cols = {"part_id": idv, "road_id": idv, "party": ["KGZ"] * n, "name": [""] * n, "status": ["de-facto"] * n, "source": ["fuzz"] * n}
@@ -503,7 +496,6 @@ def test_fuzz_geotiff(
     """A GeoTIFF with declared sizes up to 30 billion cells (sparse: a few KB on disk), odd pixel
     sizes, types and CRSs, then some header bytes flipped; through ``validate`` directly or as a
     scenario's ``elevation:``."""
-    within_budget()
     with case_folder() as folder:
         path = folder / "dem.tif"
         profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": dtype, "crs": crs,
@@ -534,7 +526,6 @@ def test_fuzz_geotiff(
 @given(text=st.text(max_size=300), suffix=st.sampled_from([".yaml", ".toml", ".json", ".geojson"]))
 def test_fuzz_structured_text(capfd: pytest.CaptureFixture[str], text: str, suffix: str) -> None:
     """Arbitrary text as a scenario or GeoJSON file (the parsers' own error paths)."""
-    within_budget()
     with case_folder() as folder:
         name = f"territory{suffix}" if "json" in suffix else f"scenario{suffix}"
         (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
