@@ -66,8 +66,10 @@ HANG_SECONDS = 120
 MAX_RSS_BYTES = 4 * 1024**3
 #: The environment every fuzzed call runs with: rasters above a million cells refused (memory bound).
 FUZZ_ENV = {"DELIMIT_MAX_RASTER_CELLS": "1000000"}
-#: Most inputs saved per ``make fuzz`` run as "new refusal" examples (failures are always saved).
-MAX_SAVED = 200
+#: Most inputs saved per ``make fuzz`` round as "new refusal" examples, and most kept in the corpus
+#: (failures are always saved; the normal suite replays the corpus, so it stays small).
+MAX_SAVED = 25
+MAX_CORPUS = 120
 
 
 def fuzz_settings(default: int) -> settings:
@@ -145,10 +147,14 @@ _saved = 0
 
 
 def _signature(args: list[str], err: str) -> str:
-    """A refusal's kind: the command and its message with numbers, quoted values and paths blurred."""
-    msg = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", err.strip())
+    """A refusal's kind: its reason without the file, feature and field it names, with numbers and
+    quoted values blurred (so the corpus keeps one input per kind of refusal, whatever the command)."""
+    msg = err.strip().removeprefix("delimit: error: ")
+    msg = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", msg)
+    msg = re.sub(r"^(.*?: )?(feature [^:]*: )?(field '…': )?", "", msg)
+    msg = re.sub(r" \(and \d+ more problems?\)", "", msg)
     msg = re.sub(r"\S*/\S*", "PATH", msg)
-    return args[0] + " " + re.sub(r"\d[\d,.]*", "N", msg)
+    return re.sub(r"\d[\d,.]*", "N", msg)
 
 
 def save_case(folder: Path, args: list[str], env: dict[str, str] | None, why: str, signature: str = "") -> Path:
@@ -182,18 +188,31 @@ def check_run(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], 
     except BaseException as exc:  # an uncaught exception is the finding itself
         if isinstance(exc, KeyboardInterrupt):
             raise
-        where = save_case(folder, args, env, f"uncaught {type(exc).__name__}") if BIG else folder
+        where = _save_failure(folder, args, env, f"uncaught {type(exc).__name__}", traceback.format_exc())
         pytest.fail(f"delimit {' '.join(args)} raised (input kept at {where}):\n{traceback.format_exc()}")
     if problems:
-        where = save_case(folder, args, env, "; ".join(problems)) if BIG else folder
+        where = _save_failure(folder, args, env, "; ".join(problems), r.err)
         pytest.fail(f"delimit {' '.join(args)}: {'; '.join(problems)} (input kept at {where})\nstderr: {r.err[:2000]}")
-    if BIG and r.code == 2 and _saved < MAX_SAVED:
+    if BIG and r.code == 2 and _saved < MAX_SAVED and len(_seen) < MAX_CORPUS:
         sig = _signature(args, r.err)
         if sig not in _seen:
             _seen.add(sig)
             save_case(folder, args, env, f"new refusal: {r.err.strip()[:300]}", sig)
             _saved += 1
     return r
+
+
+_failures: set[str] = set()
+
+
+def _save_failure(folder: Path, args: list[str], env: dict[str, str] | None, why: str, detail: str) -> Path:
+    """Under ``make fuzz``, keep a failing input: the first of each kind in a round (hypothesis
+    shrinks a failure through many variants; the smallest is printed in the failure report)."""
+    kind = why + " " + (detail.strip().splitlines() or [""])[-1][:200]
+    if not BIG or kind in _failures:
+        return folder
+    _failures.add(kind)
+    return save_case(folder, args, env, why)
 
 
 @contextlib.contextmanager

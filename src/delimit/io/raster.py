@@ -143,12 +143,17 @@ def read_raster(
 def _window(ds: Any, info: RasterInfo, bounds: tuple[float, float, float, float], p: Path) -> Window:
     """The pixel window (clipped to the raster, one cell of margin) covering WGS84 ``bounds``."""
     from pyproj import Transformer
+    from pyproj.exceptions import ProjError
 
     from delimit.crs import WGS84
 
     minx, miny, maxx, maxy = bounds
     if not info.crs.equals(WGS84, ignore_axis_order=True):
-        minx, miny, maxx, maxy = Transformer.from_crs(WGS84, info.crs, always_xy=True).transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
+        try:
+            to_raster = Transformer.from_crs(WGS84, info.crs, always_xy=True)
+            minx, miny, maxx, maxy = to_raster.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
+        except ProjError as exc:
+            raise InputError(p, f"cannot transform the area needed into the raster's CRS: {str(exc).splitlines()[0]}", field="crs") from None
     win = from_bounds(minx, miny, maxx, maxy, transform=info.transform)
     col0 = max(int(math.floor(win.col_off)) - 1, 0)
     row0 = max(int(math.floor(win.row_off)) - 1, 0)
