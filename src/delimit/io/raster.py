@@ -68,6 +68,11 @@ def _info(ds: Any, p: Path, band: int) -> RasterInfo:
     return RasterInfo(int(ds.width), int(ds.height), int(ds.count), str(ds.dtypes[band - 1]), crs, transform, ds.nodata, dict(ds.tags()))
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if not isinstance(exc, rasterio.errors.RasterioError) else (lines[0] if lines else type(exc).__name__)
+
+
 def _check_cells(p: Path, width: int, height: int, limits: Limits, what: str) -> None:
     cells = width * height
     if cells > limits.max_raster_cells:
@@ -95,8 +100,8 @@ def raster_info(
                 _check_cells(p, int(window.width), int(window.height), limits, "the raster window needed")
     except InputError:
         raise
-    except rasterio.errors.RasterioError as exc:
-        raise InputError(p, f"cannot read raster: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # rasterio/GDAL raise RasterioError, but also e.g. UnicodeDecodeError on a corrupt CRS
+        raise InputError(p, f"cannot read raster: {_first_line(exc)}") from None
     if bounds is None:
         _check_cells(p, info.width, info.height, limits, "raster")
     return info
@@ -134,8 +139,8 @@ def read_raster(
             transform = ds.window_transform(window)
     except InputError:
         raise
-    except rasterio.errors.RasterioError as exc:
-        raise InputError(p, f"cannot read raster: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # rasterio/GDAL raise RasterioError, but also e.g. UnicodeDecodeError on a corrupt CRS
+        raise InputError(p, f"cannot read raster: {_first_line(exc)}") from None
     tags = info.tags
     return Raster(data, transform, info.crs, info.nodata, units or tags.get("units", ""), source or tags.get("source", ""))
 
