@@ -28,7 +28,7 @@ test: $(STAMP)
 ## FUZZ_EXAMPLES examples per input kind; failing and newly refused inputs are kept in tests/fuzz_corpus/found/
 ## (replayed by `make test`). The first failing round stops the run.
 FUZZ_MINUTES  ?= 10
-FUZZ_EXAMPLES ?= 60
+FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	ulimit -v 4194304; end=$$(( $$(date +%s) + 60 * $(FUZZ_MINUTES) )); round=0; \
 	while [ $$(date +%s) -lt $$end ]; do \
