@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/fergana
 
-.PHONY: demo test bench install data data-check clean lint
+.PHONY: demo test fuzz bench install data data-check clean lint
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ demo: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+## delimit's own fuzzer for FUZZ_MINUTES (10) under a 4 GB address-space limit, in random rounds of
+## FUZZ_EXAMPLES examples per input kind; failing and newly refused inputs are kept in tests/fuzz_corpus/found/
+## (replayed by `make test`). The first failing round stops the run.
+FUZZ_MINUTES  ?= 10
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	ulimit -v 4194304; end=$$(( $$(date +%s) + 60 * $(FUZZ_MINUTES) )); round=0; \
+	while [ $$(date +%s) -lt $$end ]; do \
+		round=$$((round + 1)); echo "fuzz round $$round"; \
+		DELIMIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py -k "fuzz_" || exit 1; \
+	done
 
 ## Benchmarks (not tests): each figure printed as a ratio against a baseline measured in the same run.
 bench: $(STAMP)

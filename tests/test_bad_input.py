@@ -604,3 +604,25 @@ def test_all_expected_bundled_scenarios_exist() -> None:
     present = {p.stem for p in BUNDLED.glob("*.yaml")}
     missing = EXPECTED_BUNDLED - present
     assert not missing, f"bundled scenarios not yet shipped by the dataset builder: {sorted(missing)}"
+
+
+# ----------------------------------------------------------------------------- issue 19 (the rest replays tests/fuzz_corpus/issue19)
+
+
+def test_ten_megabyte_string_property(cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's 10 MB string: refused by the string limit, by field; above GDAL's own limit, in plain words."""
+    p = write_geojson(tmp_path / "territory.geojson", [feature(polygon(BOX_KG), part_id="kg-1", party="KGZ", note="x" * 10_000_000)])
+    refused(cli, tmp_path, p, names=(str(p), "features.0.properties.note", "10,000,000 characters", "DELIMIT_MAX_STRING_CHARS"))
+    monkeypatch.setenv("DELIMIT_MAX_STRING_CHARS", "20000000")
+    msg = refused(cli, tmp_path, p, names=(str(p), "longer than GDAL's GeoJSON reader accepts"))
+    assert "Too many characters in number" not in msg
+
+
+def test_issue_limits_are_listed_in_the_readme() -> None:
+    """Every limit's environment variable is documented in the README's Limits section."""
+    from delimit.io.limits import ENV_VARS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    for name in ENV_VARS:
+        assert f"`{name}`" in section, name

@@ -73,3 +73,56 @@ def test_missing_band_and_garbage(tmp_path: Path) -> None:
         read_raster(junk)
     with pytest.raises(InputError, match="over the"):
         read_raster(dest, limits=Limits(max_file_bytes=10))
+
+
+def _sparse_giant(path: Path, width: int = 100_000, height: int = 60_000) -> Path:
+    """A few-KB GeoTIFF declaring ``width`` x ``height`` int16 pixels (sparse tiles)."""
+    with rasterio.open(
+        path, "w", driver="GTiff", width=width, height=height, count=1, dtype="int16", crs="EPSG:4326",
+        transform=Affine(0.0001, 0, 68.0, 0, -0.0001, 42.0), tiled=True, blockxsize=4096, blockysize=4096, sparse_ok=True, compress="deflate",
+    ) as ds:
+        ds.write(np.ones((16, 16), np.int16), 1, window=((0, 16), (0, 16)))
+    return path
+
+
+def test_declared_size_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from delimit.io.raster import raster_info
+
+    p = _sparse_giant(tmp_path / "giant.tif")
+    assert p.stat().st_size < 200_000
+    for call in (lambda: read_raster(p), lambda: raster_info(p)):
+        with pytest.raises(InputError) as err:
+            call()
+        assert err.value.field == "size" and "100,000 x 60,000 = 6,000,000,000 cells" in err.value.reason
+        assert "DELIMIT_MAX_RASTER_CELLS" in err.value.reason
+    monkeypatch.setenv("DELIMIT_MAX_RASTER_CELLS", str(6_000_000_000))
+    assert raster_info(p).cells == 6_000_000_000  # allowed now; nothing was read
+
+
+def test_a_window_reads_only_the_area_asked_for(tmp_path: Path) -> None:
+    """A window of a giant raster: the cells read match rasterio's own read of those rows/columns."""
+    p = _sparse_giant(tmp_path / "giant.tif")
+    r = read_raster(p, bounds=(68.0005, 41.999, 68.001, 41.9995), limits=Limits(max_raster_cells=10_000))
+    rows, cols = r.shape
+    assert rows * cols <= 10_000
+    col_off = round((r.transform.c - 68.0) / 0.0001)
+    row_off = round((42.0 - r.transform.f) / 0.0001)
+    assert (col_off, row_off) == (4, 4)  # one cell of margin around column 5 / row 5
+    with rasterio.open(p) as ds:
+        expected = ds.read(1, window=((row_off, row_off + rows), (col_off, col_off + cols)))
+    np.testing.assert_array_equal(r.data, expected)
+    assert r.transform.a == pytest.approx(0.0001) and r.crs.to_epsg() == 4326
+    with pytest.raises(InputError, match="does not overlap"):
+        read_raster(p, bounds=(10.0, 10.0, 11.0, 11.0))
+    with pytest.raises(InputError, match="raster window needed"):
+        read_raster(p, bounds=(68.0, 41.0, 69.0, 42.0), limits=Limits(max_raster_cells=10_000))
+
+
+def test_scenario_elevation_is_checked_at_load(tmp_path: Path) -> None:
+    from delimit import load_scenario
+
+    _sparse_giant(tmp_path / "dem.tif")
+    (tmp_path / "s.yaml").write_text("name: giant-dem\nbase: status-quo\nelevation: {path: dem.tif}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_scenario(tmp_path / "s.yaml")
+    assert err.value.path == str(tmp_path / "dem.tif") and "raster window needed" in err.value.reason

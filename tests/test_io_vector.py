@@ -139,3 +139,56 @@ def test_unknown_format(tmp_path: Path) -> None:
         write_layer(_roads(), tmp_path / "x.kml")
     with pytest.raises(InputError, match="unknown vector format"):
         read_layer(tmp_path / "x.kml") if (tmp_path / "x.kml").write_text("x") else None
+
+
+def _geojson(path: Path, geometry: dict, **extra: object) -> Path:
+    doc = {"type": "FeatureCollection", **extra, "features": [{"type": "Feature", "properties": {"part_id": "a"}, "geometry": geometry}]}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "OGC:CRS84"])
+def test_a_crs_member_naming_wgs84_is_accepted(tmp_path: Path, name: str) -> None:
+    box = {"type": "Polygon", "coordinates": [[[70, 40], [71, 40], [71, 41], [70, 41], [70, 40]]]}
+    gdf = read_layer(_geojson(tmp_path / "a.geojson", box, crs={"type": "name", "properties": {"name": name}}))
+    assert gdf.geometry.iloc[0].bounds == (70.0, 40.0, 71.0, 41.0)
+
+
+@pytest.mark.parametrize("member", [{"type": "name", "properties": {"name": "EPSG:3857"}}, {"type": "link", "properties": {"href": "x"}}, "EPSG:4326", 5])
+def test_other_crs_members_are_refused(tmp_path: Path, member: object) -> None:
+    box = {"type": "Polygon", "coordinates": [[[70, 40], [71, 40], [71, 41], [70, 41], [70, 40]]]}
+    with pytest.raises(InputError) as err:
+        read_layer(_geojson(tmp_path / "a.geojson", box, crs=member))
+    assert err.value.field == "crs" and "RFC 7946" in err.value.reason
+
+
+def test_antimeridian_edges_refused_but_parts_split_at_180_accepted(tmp_path: Path) -> None:
+    """Chukotka-style land split at 180 degrees (as RFC 7946 asks) reads; the same land drawn as one
+    ring across the line, and a road jumping across it, are refused in every format."""
+    east = shapely.box(179.0, 65.0, 180.0, 66.0)
+    west = shapely.box(-180.0, 65.0, -179.0, 66.0)
+    split = gpd.GeoDataFrame({"part_id": ["a"]}, geometry=[shapely.MultiPolygon([east, west])], crs=WGS84)
+    write_layer(split, tmp_path / "split.gpkg", "territory")
+    assert len(read_layer(tmp_path / "split.gpkg", "territory")) == 1
+    across = shapely.Polygon([(179.0, 65.0), (-179.0, 65.0), (-179.0, 66.0), (179.0, 66.0)])
+    road = shapely.LineString([(179.5, 65.5), (-179.5, 65.5)])
+    for name, geom, kind in (("ring.gpkg", across, "ring"), ("road.fgb", road, "line")):
+        write_layer(gpd.GeoDataFrame({"road_id": ["r"]}, geometry=[geom], crs=WGS84), tmp_path / name)
+        with pytest.raises(InputError) as err:
+            read_layer(tmp_path / name)
+        assert f"{kind} crosses the antimeridian" in err.value.reason and err.value.feature == 0
+
+
+def test_bare_sqlite_named_gpkg_gives_no_warning(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    p = tmp_path / "x.gpkg"
+    con = sqlite3.connect(p)
+    con.execute("create table t (a integer)")
+    con.commit()
+    con.close()
+    with pytest.raises(InputError, match="cannot open as vector data"):
+        list_layers(p)
+    with pytest.raises(InputError):
+        read_layer(p)
+    assert capfd.readouterr().err == ""

@@ -18,6 +18,8 @@ from typing import Any
 
 from pyproj import CRS, Geod
 
+from delimit.errors import InputError
+
 #: The storage CRS (WGS84 longitude/latitude, axis order lon, lat).
 WGS84 = CRS.from_epsg(4326)
 
@@ -59,6 +61,8 @@ def utm_epsg(lon: float, lat: float) -> int:
     >>> utm_epsg(70.58, 39.85)
     32642
     """
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InputError(None, f"no UTM zone for longitude {lon}, latitude {lat}: the data holds no finite coordinates (empty layer?)", field="geometry")
     zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
     return (32600 if lat >= 0 else 32700) + zone
 

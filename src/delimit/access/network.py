@@ -428,6 +428,8 @@ def build_network(
     >>> net.mode, net.n_arcs > 0  # doctest: +SKIP
     ('vehicle', True)
     """
+    if len(scenario.territory) == 0:
+        raise InputError(scenario.name, "the territory layer holds no land (no features): no network to build", field="territory")
     if mode not in ("vehicle", "foot"):
         raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
     speeds = speeds or RoadSpeeds()

@@ -1,8 +1,9 @@
 """Limits that refuse hostile input early: file size, nesting depth, paths escaping their folder.
 
 The limits are deliberately generous for real border data and small for attacks. They can be
-raised per call or, for the CLI, with the environment variables ``DELIMIT_MAX_FILE_MB`` and
-``DELIMIT_MAX_NESTING``.
+raised per call or, for the CLI, with the environment variables ``DELIMIT_MAX_FILE_MB``,
+``DELIMIT_MAX_NESTING``, ``DELIMIT_MAX_INT_DIGITS``, ``DELIMIT_MAX_STRING_CHARS`` and
+``DELIMIT_MAX_RASTER_CELLS`` (see :data:`ENV_VARS`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,24 @@ DEFAULT_MAX_FILE_MB = 2048.0
 DEFAULT_MAX_NESTING = 64
 #: Most values (scalars, lists, mappings) a YAML document may expand to, aliases counted at each use.
 DEFAULT_MAX_NODES = 1_000_000
+#: Most decimal digits of one integer in a YAML/TOML/JSON document. A 64-bit id has 20 digits;
+#: Python itself refuses more than 4,300 (``sys.get_int_max_str_digits``) with a confusing error.
+DEFAULT_MAX_INT_DIGITS = 100
+#: Longest string in a YAML/TOML/JSON document (characters). GDAL's GeoJSON reader fails near
+#: 10,000,000 characters with "Too many characters in number"; delimit refuses earlier, by name.
+DEFAULT_MAX_STRING_CHARS = 1_000_000
+#: Most cells (width x height) of a raster read into memory: 100 million int16 cells are 200 MB,
+#: as float64 (what the engines compute in) 800 MB.
+DEFAULT_MAX_RASTER_CELLS = 100_000_000
+
+#: Environment variable -> the :class:`Limits` attribute it sets (documented in the README, "Limits").
+ENV_VARS: dict[str, str] = {
+    "DELIMIT_MAX_FILE_MB": "max_file_bytes",
+    "DELIMIT_MAX_NESTING": "max_nesting",
+    "DELIMIT_MAX_INT_DIGITS": "max_int_digits",
+    "DELIMIT_MAX_STRING_CHARS": "max_string_chars",
+    "DELIMIT_MAX_RASTER_CELLS": "max_raster_cells",
+}
 
 
 @dataclass(frozen=True)
@@ -35,21 +54,42 @@ class Limits:
     max_nodes:
         Most values a YAML document may expand to once its aliases are resolved (refuses "billion
         laughs" documents that are small on disk and enormous in memory).
+    max_int_digits:
+        Most decimal digits of an integer in a structured document.
+    max_string_chars:
+        Longest string (characters) in a structured document.
+    max_raster_cells:
+        Most raster cells (width x height of the part read) held in memory, checked against the
+        raster's declared size before any pixel is read.
     """
 
     max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024)
     max_nesting: int = DEFAULT_MAX_NESTING
     max_nodes: int = DEFAULT_MAX_NODES
+    max_int_digits: int = DEFAULT_MAX_INT_DIGITS
+    max_string_chars: int = DEFAULT_MAX_STRING_CHARS
+    max_raster_cells: int = DEFAULT_MAX_RASTER_CELLS
 
     @classmethod
     def from_env(cls) -> Limits:
-        """Limits from ``DELIMIT_MAX_FILE_MB`` / ``DELIMIT_MAX_NESTING``, defaults otherwise.
+        """Limits from the environment variables of :data:`ENV_VARS`, defaults otherwise.
 
         Raises InputError naming the variable if its value is not a positive number.
         """
         mb = _env_number("DELIMIT_MAX_FILE_MB", DEFAULT_MAX_FILE_MB, "megabytes")
         nest = int(_env_number("DELIMIT_MAX_NESTING", DEFAULT_MAX_NESTING, "levels", integer=True))
-        return cls(max_file_bytes=int(mb * 1024 * 1024), max_nesting=nest)
+        digits = int(_env_number("DELIMIT_MAX_INT_DIGITS", DEFAULT_MAX_INT_DIGITS, "digits", integer=True))
+        if digits > _PYTHON_INT_DIGITS:
+            raise InputError("DELIMIT_MAX_INT_DIGITS", f"environment variable must be at most {_PYTHON_INT_DIGITS} digits (Python's own limit), not {digits}")
+        chars = int(_env_number("DELIMIT_MAX_STRING_CHARS", DEFAULT_MAX_STRING_CHARS, "characters", integer=True))
+        cells = int(_env_number("DELIMIT_MAX_RASTER_CELLS", DEFAULT_MAX_RASTER_CELLS, "cells", integer=True))
+        return cls(
+            max_file_bytes=int(mb * 1024 * 1024), max_nesting=nest, max_int_digits=digits, max_string_chars=chars, max_raster_cells=cells
+        )
+
+
+#: Python's limit on decimal digits converted to an int (its default; 0 would mean unlimited).
+_PYTHON_INT_DIGITS = 4300
 
 
 def _env_number(name: str, default: float, unit: str, *, integer: bool = False) -> float:
@@ -58,8 +98,8 @@ def _env_number(name: str, default: float, unit: str, *, integer: bool = False) 
     if not raw:
         return default
     try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
+        value = (int(raw) if len(raw) <= 30 else math.nan) if integer else float(raw)
+    except (ValueError, OverflowError):
         value = math.nan
     if not math.isfinite(value) or value <= 0:
         kind = "a positive whole number" if integer else "a positive number"

@@ -6,6 +6,7 @@ validates will load), and additionally refuses geodata files in different CRSs g
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import pyogrio
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, check_file
 from delimit.io.osm import is_osm_path
-from delimit.io.raster import read_raster
+from delimit.io.raster import raster_info
 from delimit.io.vector import DRIVERS, ReadReport, crs_equivalent, read_layer
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".toml")
@@ -57,11 +58,12 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         from delimit.scenario import load_scenario
 
         s = load_scenario(p, repair=repair, limits=limits)
+        _check_runnable(s, p)
         counts = ", ".join(f"{n} {len(s.layer(n))}" for n in s.LAYER_ATTRS if len(s.layer(n)))
         return ValidationResult(str(p), "scenario", f"scenario {s.name!r}: {counts}", list(s.repairs), "EPSG:4326")
     if suffix in RASTER_SUFFIXES:
-        r = read_raster(p, limits=limits)
-        return ValidationResult(str(p), "raster", f"raster {r.shape[1]}x{r.shape[0]}", [], r.crs.to_string())
+        info = raster_info(p, limits=limits)  # everything read_raster checks, without reading pixels
+        return ValidationResult(str(p), "raster", f"raster {info.width}x{info.height}", [], info.crs.to_string())
     if is_osm_path(p):
         from delimit.io.osm import read_osm
 
@@ -70,7 +72,9 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
     if suffix not in DRIVERS:
         raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .osm.pbf/.osm)")
     try:
-        layers = [str(n) for n, _ in pyogrio.list_layers(p)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's complaint reaches the user in the InputError below
+            layers = [str(n) for n, _ in pyogrio.list_layers(p)]
     except Exception as exc:
         if suffix in (".geojson", ".json"):
             # let the GeoJSON pre-checks name the problem precisely
@@ -98,6 +102,17 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         counts.append(f"{name} {len(gdf)}")
         crs = report.source_crs
     return ValidationResult(str(p), "vector", "layers: " + ", ".join(counts), list(report.repairs), crs)
+
+
+def _check_runnable(s: Any, p: Path) -> None:
+    """Refuse a scenario no engine can run on: one without land (no territory features), named by
+    the file its territory came from (or the scenario file when it has none)."""
+    if len(s.territory):
+        return
+    source = next((i for i in s.provenance.inputs if i.role == "layers.territory"), None)
+    if source is not None:
+        raise InputError(p, f"the territory layer ({source.path}) holds no features: no engine can run on a scenario without land", field="layers.territory")
+    raise InputError(p, "the scenario has no territory layer (set dataset, layers.territory or base): no engine can run on it", field="layers.territory")
 
 
 def validate_paths(paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None) -> list[ValidationResult]:

@@ -87,7 +87,9 @@ def list_layers(path: str | Path) -> list[str]:
     """Names of the layers in a vector file."""
     p = check_file(path)
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(p)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's complaints reach the user through the InputError
+            return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise InputError(p, f"cannot open as vector data: {_first_line(exc)}") from None
 
@@ -101,15 +103,18 @@ def _feature_label(gdf: gpd.GeoDataFrame, i: int, id_field: str | None) -> int |
     if id_field and id_field in gdf.columns:
         value = gdf[id_field].iloc[i]
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
-            return f"{i} ({id_field}={value})"
+            return f"{i} ({id_field}={_plain(value)})"
     return i
 
 
 def _precheck_geojson(path: Path, limits: Limits) -> None:
-    """Structural checks GDAL would silently paper over: ring closure, NaN, nesting, feature form."""
+    """Structural checks GDAL would silently paper over or crash on: the ``crs`` member, feature
+    form, the shape of every ``coordinates`` array, ring closure, numbers that are not finite
+    floats (NaN, infinite, or integers too large for a float)."""
     doc = read_document(path, limits)
     if not isinstance(doc, dict):
         raise InputError(path, "GeoJSON must be an object")
+    _check_geojson_crs(path, doc.get("crs"))
     kind = doc.get("type")
     if kind == "FeatureCollection":
         features = doc.get("features")
@@ -118,18 +123,72 @@ def _precheck_geojson(path: Path, limits: Limits) -> None:
     elif kind == "Feature":
         features = [doc]
     else:
-        raise InputError(path, f"GeoJSON type {kind!r} is not a Feature or FeatureCollection", field="type")
+        raise InputError(path, f"GeoJSON type {_shown(kind)} is not a Feature or FeatureCollection", field="type")
     for i, feat in enumerate(features):
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
             raise InputError(path, "not a GeoJSON Feature", feature=i, field="type")
+        label = _gj_label(feat, i)
+        if not isinstance(feat.get("properties"), dict | None):
+            raise InputError(path, f"properties must be an object or null, not {_kind(feat.get('properties'))}", feature=label, field="properties")
         geom = feat.get("geometry")
         if geom is None:
-            raise InputError(path, "geometry is null (empty geometry)", feature=_gj_label(feat, i), field="geometry")
-        _check_geojson_geometry(path, geom, _gj_label(feat, i))
+            raise InputError(path, "geometry is null (empty geometry)", feature=label, field="geometry")
+        _check_geojson_geometry(path, geom, label)
+
+
+def _check_geojson_crs(path: Path, member: Any) -> None:
+    """RFC 7946 GeoJSON is WGS84 longitude/latitude and has no ``crs`` member; an old-style
+    (2008) member is accepted only when it names WGS84, never reinterpreted or ignored."""
+    if member is None:
+        return
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) and isinstance(member.get("properties"), dict) else None
+    if not isinstance(name, str) or member.get("type") != "name":
+        raise InputError(path, "the 'crs' member must name WGS84 (RFC 7946 GeoJSON is WGS84 longitude/latitude; drop the member)", field="crs")
+    try:
+        crs = CRS.from_user_input(name)
+    except Exception:
+        raise InputError(path, f"the 'crs' member names {_shown(name)}, not a known CRS (RFC 7946 GeoJSON is WGS84 longitude/latitude)", field="crs") from None
+    if not same_crs(crs, WGS84):
+        raise InputError(
+            path,
+            f"the 'crs' member names {_shown(name)}; RFC 7946 GeoJSON is WGS84 longitude/latitude (reproject the file, or write a GeoPackage)",
+            field="crs",
+        )
 
 
 #: Property names tried, in order, to name a GeoJSON feature in messages (the layers' id fields).
 _ID_KEYS: tuple[str, ...] = ("part_id", "road_id", "settlement_id", "crossing_id", "water_id", "id")
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    """A short printable repr for messages (huge numbers and strings cut)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for str()
+        text = f"<integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _plain(value: Any, width: int = 40) -> str:
+    """A value as printed in a feature label: strings as they are, cut to ``width`` characters."""
+    if not isinstance(value, str):
+        return _shown(value, width)
+    text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _kind(value: Any) -> str:
+    """The JSON kind of a parsed value, for messages: 'a number', 'null', 'an array', ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _gj_label(feat: dict[str, Any], i: int) -> int | str:
@@ -138,47 +197,93 @@ def _gj_label(feat: dict[str, Any], i: int) -> int | str:
     for key in _ID_KEYS:
         value = props.get(key)
         if value is not None and not isinstance(value, dict | list):
-            return f"{i} ({key}={value})"
+            return f"{i} ({key}={_plain(value)})"
     fid = feat.get("id")
-    return i if fid is None or isinstance(fid, dict | list) else f"{i} (id={fid})"
+    return i if fid is None or isinstance(fid, dict | list) else f"{i} (id={_plain(fid)})"
 
 
-def _check_geojson_geometry(path: Path, geom: Any, label: int | str) -> None:
-    if not isinstance(geom, dict) or "type" not in geom:
+#: Array nesting of ``coordinates`` per GeoJSON geometry type (0: one position).
+_COORD_DEPTH: dict[str, int] = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+#: What an array at each nesting level holds, per geometry type, for messages.
+_LEVEL_NAMES: dict[str, tuple[str, ...]] = {
+    "Point": ("position",),
+    "MultiPoint": ("position", "MultiPoint coordinates"),
+    "LineString": ("position", "LineString coordinates"),
+    "MultiLineString": ("position", "line", "MultiLineString coordinates"),
+    "Polygon": ("position", "ring", "Polygon coordinates"),
+    "MultiPolygon": ("position", "ring", "polygon", "MultiPolygon coordinates"),
+}
+
+
+def _check_geojson_geometry(path: Path, geom: Any, label: int | str, depth: int = 0) -> None:
+    """Shape of one geometry object: known type, arrays nested as the type says, positions."""
+    if not isinstance(geom, dict) or not isinstance(geom.get("type"), str):
         raise InputError(path, "geometry is not a GeoJSON geometry object", feature=label, field="geometry")
     gtype = geom["type"]
     if gtype == "GeometryCollection":
-        for g in geom.get("geometries") or []:
-            _check_geojson_geometry(path, g, label)
+        members = geom.get("geometries")
+        if not isinstance(members, list):
+            raise InputError(path, f"GeometryCollection 'geometries' must be an array, not {_kind(members)}", feature=label, field="geometry")
+        for g in members:
+            _check_geojson_geometry(path, g, label, depth + 1)
         return
+    if gtype not in _COORD_DEPTH:
+        raise InputError(path, f"unknown geometry type {_shown(gtype)}", feature=label, field="geometry")
     coords = geom.get("coordinates")
     if coords is None:
         raise InputError(path, f"{gtype} without coordinates", feature=label, field="geometry")
     if not isinstance(coords, list):
-        raise InputError(path, f"{gtype} coordinates must be an array, not {type(coords).__name__}", feature=label, field="geometry")
-    rings: list[Any] = []
-    if gtype == "Polygon":
-        rings = list(coords)
-    elif gtype == "MultiPolygon":
-        rings = [r for poly in coords for r in poly]
-    for ring in rings:
-        if not isinstance(ring, list) or len(ring) < 4:
-            raise InputError(path, f"{gtype} ring has fewer than 4 positions", feature=label, field="geometry")
-        if list(ring[0])[:2] != list(ring[-1])[:2]:
-            raise InputError(path, f"{gtype} ring is not closed (first and last positions differ)", feature=label, field="geometry")
-    stack = [coords]
+        raise InputError(path, f"{gtype} coordinates must be an array, not {_kind(coords)}", feature=label, field="geometry")
+    _check_coordinates(path, gtype, coords, label)
+
+
+def _check_coordinates(path: Path, gtype: str, coords: list[Any], label: int | str) -> None:
+    """Walk a ``coordinates`` array level by level (iteratively): every level an array, rings of 4+
+    closed positions, lines of 2+ positions, positions of 2+ finite numbers. An empty top-level
+    array is left to the empty-geometry check."""
+    names = _LEVEL_NAMES[gtype]
+    stack: list[tuple[Any, int, tuple[int, ...]]] = [(coords, _COORD_DEPTH[gtype], ())]
     while stack:
-        node = stack.pop()
-        if isinstance(node, list) and node and not isinstance(node[0], list):
-            if len(node) < 2:
-                raise InputError(path, f"position {node!r} has fewer than 2 numbers (longitude, latitude)", feature=label, field="geometry")
-            for v in node:
-                if not isinstance(v, int | float) or isinstance(v, bool):
-                    raise InputError(path, f"coordinate {v!r} is not a number", feature=label, field="geometry")
-                if not math.isfinite(v):
-                    raise InputError(path, f"coordinate is {'NaN' if math.isnan(v) else 'infinite'}", feature=label, field="geometry")
-        elif isinstance(node, list):
-            stack.extend(node)
+        node, level, at = stack.pop()
+        where = "".join(f"[{k}]" for k in at)
+        if level == 0:
+            _check_position(path, node, label, f"{gtype} coordinates{where}")
+            continue
+        if not isinstance(node, list):
+            raise InputError(path, f"{gtype} coordinates{where} must be a {names[level]} (an array), not {_kind(node)}", feature=label, field="geometry")
+        for k, child in enumerate(node):
+            if level > 1:
+                stack.append((child, level - 1, (*at, k)))
+            else:
+                _check_position(path, child, label, f"{gtype} coordinates{where}[{k}]")
+        if not at:
+            continue  # top level: an empty geometry is reported by validate_frame
+        if names[level] == "ring":
+            if len(node) < 4:
+                raise InputError(path, f"{gtype} ring has fewer than 4 positions", feature=label, field="geometry")
+            if [float(v) for v in node[0][:2]] != [float(v) for v in node[-1][:2]]:
+                raise InputError(path, f"{gtype} ring is not closed (first and last positions differ)", feature=label, field="geometry")
+        elif names[level] == "line" and len(node) < 2:
+            raise InputError(path, f"{gtype} line{where} has fewer than 2 positions", feature=label, field="geometry")
+    if gtype == "LineString" and 0 < len(coords) < 2:
+        raise InputError(path, "LineString has fewer than 2 positions", feature=label, field="geometry")
+
+
+def _check_position(path: Path, pos: Any, label: int | str, where: str) -> None:
+    """One position: an array of 2 or more numbers, each a finite float (huge integers refused)."""
+    if not isinstance(pos, list):
+        raise InputError(path, f"{where} must be a position (an array of numbers), not {_kind(pos)}", feature=label, field="geometry")
+    if len(pos) < 2:
+        raise InputError(path, f"position {_shown(pos)} has fewer than 2 numbers (longitude, latitude)", feature=label, field="geometry")
+    for v in pos:
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            raise InputError(path, f"coordinate {_shown(v)} is not a number", feature=label, field="geometry")
+        try:
+            f = float(v)
+        except OverflowError:
+            raise InputError(path, f"coordinate {_shown(v)} is too large for a number (outside longitude -180..180 / latitude -90..90)", feature=label, field="geometry") from None
+        if not math.isfinite(f):
+            raise InputError(path, f"coordinate is {'NaN' if math.isnan(f) else 'infinite'}", feature=label, field="geometry")
 
 
 def read_layer(
@@ -232,7 +337,10 @@ def read_layer(
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(p, f"cannot read: {_first_line(exc)}", layer=layer) from None
+        reason = _first_line(exc)
+        if "Too many characters" in reason:  # GDAL's GeoJSON tokenizer, whatever the token's kind
+            reason = "a value is longer than GDAL's GeoJSON reader accepts (about 10,000,000 characters)"
+        raise InputError(p, f"cannot read: {reason}", layer=layer) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise InputError(p, "layer has no geometry column", layer=layer)
     report = report if report is not None else ReadReport()
@@ -329,8 +437,20 @@ def validate_frame(
             field="geometry",
             layer=layer,
         )
-    # Validity
+    # Antimeridian: an edge spanning more than 180 degrees of longitude runs the long way round
     geoms = gdf.geometry.values
+    jump = _antimeridian_edge(geoms)
+    if jump is not None:
+        i, kind, x0, x1 = jump
+        raise GeometryError(
+            where,
+            f"{kind} crosses the antimeridian (an edge from longitude {x0:g} to {x1:g} spans more than 180 degrees); "
+            "split it at 180 degrees (RFC 7946 section 3.1.9)",
+            feature=_feature_label(gdf, i, id_field),
+            field="geometry",
+            layer=layer,
+        )
+    # Validity
     valid = is_valid(geoms)
     if not valid.all():
         bad_idx = np.flatnonzero(~valid)
@@ -368,6 +488,29 @@ def validate_frame(
             i = int(np.flatnonzero(dup)[0])
             raise InputError(where, f"duplicate id {ids.iloc[i]!r}", feature=i, field=id_field, layer=layer)
     return gdf.reset_index(drop=True)
+
+
+def _antimeridian_edge(geoms: np.ndarray) -> tuple[int, str, float, float] | None:
+    """The first edge (feature index, 'ring'/'line', its two longitudes) whose longitudes differ by
+    more than 180 degrees, or None. Such an edge means a geometry meant to cross the antimeridian
+    that, read literally in WGS84, goes the long way round the Earth. Vectorised over all rings."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    types = shapely.get_type_id(parts)
+    poly = types == 3
+    rings, ring_of = shapely.get_rings(parts[poly], return_index=True)
+    lines = np.isin(types, (1, 2))
+    comps = np.concatenate([rings, parts[lines]])
+    comp_feature = np.concatenate([part_of[poly][ring_of], part_of[lines]])
+    comp_kind = np.concatenate([np.zeros(len(rings), bool), np.ones(int(lines.sum()), bool)])
+    coords, comp = shapely.get_coordinates(comps, return_index=True)
+    if len(coords) < 2:
+        return None
+    big = (np.abs(np.diff(coords[:, 0])) > 180.0) & (comp[1:] == comp[:-1])
+    if not big.any():
+        return None
+    k = int(np.flatnonzero(big)[0])
+    c = int(comp[k])
+    return int(comp_feature[c]), ("line" if comp_kind[c] else "ring"), float(coords[k, 0]), float(coords[k + 1, 0])
 
 
 def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry:

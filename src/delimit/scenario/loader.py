@@ -10,6 +10,7 @@ reference (party, crossing, road, traveller class, regime) is checked. Errors ar
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from delimit.attribution import Credit, dataset_credits, file_credit
 from delimit.datasets import bundled_scenario_files, data_root, dataset_dir, read_manifest
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, resolve_inside
-from delimit.io.raster import read_raster
+from delimit.io.raster import raster_info, read_raster
 from delimit.io.structured import read_document
 from delimit.io.vector import ReadReport, crs_equivalent, read_layer
 from delimit.model.features import Party
@@ -127,7 +128,9 @@ def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, laye
     report = ReadReport()
     # Check the declared CRS before reprojection so that mixing is refused, never silently fixed.
     try:
-        info = pyogrio.read_info(target, layer=ref.layer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # read_layer names the problem in one line
+            info = pyogrio.read_info(target, layer=ref.layer)
         declared = CRS.from_user_input(info["crs"]) if info.get("crs") else None
     except Exception:
         declared = None  # read_layer gives the precise error below
@@ -392,6 +395,27 @@ def _road_parties(roads: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> np.nd
     return assign_party(mids, territory)
 
 
+#: Margin (degrees, about 5 km) around a scenario's data for the part of its elevation model read.
+ELEVATION_MARGIN_DEG = 0.05
+
+
+def _data_bounds(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """WGS84 bounds of the data window (the ``window`` layer) or else of every layer, with a margin;
+    None when the scenario holds no geometry (then the whole elevation model is read)."""
+    frames = [layers["window"]] if len(layers.get("window", ())) else [g for g in layers.values() if len(g)]
+    boxes = np.array([g.total_bounds for g in frames]) if frames else np.empty((0, 4))
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if not len(boxes):
+        return None
+    m = ELEVATION_MARGIN_DEG
+    return (
+        max(float(boxes[:, 0].min()) - m, -180.0),
+        max(float(boxes[:, 1].min()) - m, -90.0),
+        min(float(boxes[:, 2].max()) + m, 180.0),
+        min(float(boxes[:, 3].max()) + m, 90.0),
+    )
+
+
 def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Limits | None = None) -> Scenario:
     """Load a bundled scenario by name (``'status-quo'``) or a scenario file by path.
 
@@ -431,8 +455,13 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
     roads["party"] = _road_parties(roads, terr) if len(roads) else np.array([], dtype=object)
     elev_path = state.elevation_path
 
+    area = _data_bounds(layers)
+    if elev_path is not None:
+        raster_info(elev_path, limits=limits, bounds=area)  # refused now (CRS, size), not when an engine asks
+
     def _elev() -> Raster | None:
-        return read_raster(elev_path, units="m") if elev_path is not None else None
+        # only the window the scenario's data covers is read (checked against DELIMIT_MAX_RASTER_CELLS)
+        return read_raster(elev_path, units="m", limits=limits, bounds=area) if elev_path is not None else None
 
     prov = Provenance(
         scenario=state.name,

@@ -111,6 +111,8 @@ def analyse_territory(
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
+    if len(territory) == 0:
+        raise InputError(where, "the territory layer holds no land (no features): nothing to analyse", field="territory")
     if not np.isfinite(neck_width_m) or neck_width_m <= 0:
         raise InputError(where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width")
     if not np.isfinite(overlap_m) or overlap_m < 0:

@@ -353,6 +353,8 @@ def plan_pillars(
     for name, v in (("pillar_height_m", pillar_height_m), ("observer_height_m", observer_height_m), ("shore_offset_m", shore_offset_m)):
         if not (math.isfinite(v) and v >= 0):
             raise InputError(None, f"{name} must be a non-negative number of metres, got {v!r}", field=name)
+    if not math.isfinite(refraction_k):
+        raise InputError(None, f"the refraction coefficient must be a finite number, got {refraction_k!r}", field="refraction_k")
     check_pillar_budget(description.total_length_m, len(description.turning_points) + len(description.sections), float(max_spacing_m), max_pillars)
     report = progress or (lambda _m, _f: None)
     target = observer_height_m if target_height_m is None else float(target_height_m)
