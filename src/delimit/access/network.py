@@ -16,7 +16,10 @@ Modelling (what the numbers mean)
   ``crossings`` layer lies within ``crossing_match_m`` (50 m by default), otherwise an unnamed
   crossing, governed by the regime's border policy and default (see
   :meth:`delimit.model.regime.Regime.rule`). A traveller can thus be on any party's land, but can
-  only change party through a crossing open to its class, paying that crossing's delay.
+  only change party through a crossing open to its class. Only **checkpoints** (features of the
+  ``crossings`` layer that are posts, :func:`checkpoint_mask`) charge the regime's delay; elsewhere
+  the regime only says whether the crossing is open (see :mod:`delimit.access.rules`). The
+  transition group of a border crossing records its ``road_id`` and ``checkpoint`` flag.
 * **Neutral roads** (``regime.neutral_roads``) belong to no party: getting on or off them needs no
   crossing, so a neutral road links the lands at both of its ends for every class. **Free transit
   corridors** act as neutral roads for their listed classes. **Sealed transit corridors** become
@@ -611,10 +614,12 @@ def build_network(
         cx, cy = np.asarray(cx), np.asarray(cy)
         c_ids = cross["crossing_id"].astype(str).to_numpy()
         c_parties = [set(p for p in str(v).replace(",", "-").split("-") if p) for v in cross.get("parties", pd.Series([""] * len(cross)))]
+        c_checkpoint = checkpoint_mask(cross)
     else:
         cx = cy = np.zeros(0)
         c_ids = np.zeros(0, dtype=object)
         c_parties = []
+        c_checkpoint = np.zeros(0, np.bool_)
     matched: set[str] = set()
     by_vertex: dict[int, list[int]] = {}
     for (v, _p, _r), n in labels.items():
@@ -636,7 +641,7 @@ def build_network(
             for j in range(i + 1, len(ns)):
                 a, b = ns[i], ns[j]
                 pa, pb = node_party[a], node_party[b]
-                cid, named = "", False
+                cid, named, is_cp = "", False, False
                 if pa != pb:
                     named_here = None
                     if len(cx):
@@ -645,7 +650,7 @@ def build_network(
                             if d[k] > speeds.crossing_match_m:
                                 break
                             if not c_parties[k] or c_parties[k] == pair:
-                                named_here = str(c_ids[k])
+                                named_here, is_cp = str(c_ids[k]), bool(c_checkpoint[k])
                                 break
                     if named_here is not None:
                         cid, named = named_here, True
@@ -658,11 +663,12 @@ def build_network(
                 grows.append(
                     {
                         "kind": TRANSITION,
-                        "road_id": "",
                         "road_class": "",
                         "segment": "",
                         "crossing_id": cid,
                         "named": named,
+                        "checkpoint": is_cp,
+                        "road_id": rid_at_vertex(vertex_roads, v) if pa != pb else "",
                         "party_a": pa,
                         "party_b": pb,
                         "label_road_a": node_label[a],
@@ -841,6 +847,7 @@ def build_network(
         ("lat", np.nan),
         ("crossing_id", ""),
         ("named", False),
+        ("checkpoint", False),
         ("regime", ""),
         ("transit", ""),
         ("classes", ""),
@@ -853,6 +860,8 @@ def build_network(
         if col not in groups.columns:
             groups[col] = default
         groups[col] = groups[col].fillna(default) if default != np.nan else groups[col]
+    groups["named"] = groups["named"].astype(bool)
+    groups["checkpoint"] = groups["checkpoint"].astype(bool)
 
     vertices = pd.DataFrame(
         {
@@ -917,3 +926,23 @@ def build_network(
 def seg_rid_in_node(n: int, na: np.ndarray, nb: np.ndarray, in_c: np.ndarray) -> bool:
     """True when node ``n`` is an end of a corridor segment (``in_c`` marks corridor segments)."""
     return bool(np.any(na[in_c] == n) or np.any(nb[in_c] == n))
+
+
+def rid_at_vertex(vertex_roads: dict[int, set[str]], v: int) -> str:
+    """The road a border crossing at vertex ``v`` lies on (the first id when several roads meet there)."""
+    return sorted(vertex_roads.get(v, {""}))[0]
+
+
+def checkpoint_mask(crossings: pd.DataFrame) -> np.ndarray:
+    """Which features of a ``crossings`` layer are checkpoints (where a regime's delays are charged).
+
+    A feature is a checkpoint when the layer's ``kind`` column says ``checkpoint``; without a
+    ``kind`` column, every feature is one except those whose ``status`` is ``schematic`` (points the
+    data builder generated where a schematic road meets the line: a geometric crossing, not a post).
+    """
+    n = len(crossings)
+    if "kind" in crossings.columns:
+        return crossings["kind"].astype(str).str.strip().str.lower().eq("checkpoint").to_numpy()
+    if "status" in crossings.columns:
+        return ~crossings["status"].astype(str).str.strip().str.lower().eq("schematic").to_numpy()
+    return np.ones(n, np.bool_)
