@@ -10,7 +10,8 @@ from delimit.cli.options import format_option, int_option, output_option, overwr
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, dumps, emit_json, emit_text, print_marks, print_table, rich_table, rows_to_csv
 
-COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
+COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "settlements_cut_off", "cut_off_settlements"]
+CSV_COLUMNS = [*COLUMNS, "checkpoint", "members"]
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,11 @@ def register(app: typer.Typer) -> None:
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
     ) -> None:
-        """Rank junctions, road segments and crossings by the people cut off if each alone is blocked."""
+        """Rank junctions, road segments and crossing points by the people cut off if each alone is blocked, then person-hours added.
+
+        Settlements of unknown population are counted apart (never as 0 people); one road's crossings of
+        the line away from a checkpoint are one point.
+        """
         from delimit import load_scenario
         from delimit.access import chokepoints
 
@@ -39,8 +44,8 @@ def register(app: typer.Typer) -> None:
             feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r} for r in doc["rows"]]
             emit_text(dumps({"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}}), out)
         elif fmt == Format.csv:
-            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"])} for r in doc["rows"]]
-            emit_text(rows_to_csv(rows, [*COLUMNS, "lon", "lat"]), out)
+            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"]), "members": ";".join(r["members"])} for r in doc["rows"]]
+            emit_text(rows_to_csv(rows, [*CSV_COLUMNS, "lon", "lat"]), out)
         else:
             rows = [{**r, "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for r in doc["rows"]]
             caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
