@@ -3,7 +3,8 @@
 One streaming pass per file through pyosmium (node locations in osmium's own index, areas
 assembled by osmium), keeping only what falls in the window; rows are flushed to the GeoPackage
 every :data:`FLUSH_ROWS` features, so memory stays bounded by the location index and one batch,
-not by the size of the extract. The folder holds the embedded dataset's layers:
+not by the size of the extract (when several extracts are given, the ids of the features kept are
+remembered too, so that a feature in two neighbours' extracts is written once). The folder holds the embedded dataset's layers:
 
 * ``territory``: ``boundary=administrative`` + ``admin_level=2`` relations assembled into polygons,
   clipped to the window; party = ``ISO3166-1:alpha3`` (else alpha-2). Absent, with the reason in
@@ -151,7 +152,8 @@ class _Builder:
         self.admin2_seen: dict[int, str] = {}
         self.admin2_built: set[int] = set()
         self.wkb = osmium.geom.WKBFactory()
-        self.seen_ids: set[str] = set()  # ids written (extracts given together overlap)
+        self.dedup = False  # set when several extracts are read (neighbours' extracts overlap at the border)
+        self.seen_ids: set[str] = set()
         self.ways_missing_nodes = 0
 
     def inside(self, lon: float, lat: float) -> bool:
@@ -167,6 +169,9 @@ class _Builder:
         return None if out.is_empty else out
 
     def once(self, key: str) -> bool:
+        """True the first time a feature is met (always True for a single extract: no id set is kept)."""
+        if not self.dedup:
+            return True
         if key in self.seen_ids:
             return False
         self.seen_ids.add(key)
@@ -330,6 +335,7 @@ def build_osm_dataset(paths: Sequence[str | Path], window: tuple[float, float, f
         raise InputError("--osm", "give at least one .osm.pbf file", field="osm")
     gpkg = folder / GPKG
     b = _Builder(gpkg, window)
+    b.dedup = len(files) > 1
     for i, p in enumerate(files):
         report(f"reading {p.name}", i / len(files))
         _read_one(b, p, report)
