@@ -192,3 +192,16 @@ def test_bad_build_input_exit_2_one_line_nothing_written(cli, tmp_path: Path, ki
     assert len(r.err.strip().splitlines()) == 1
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name not in {src.name}] == []
+
+
+def test_two_extracts_overlapping_write_each_feature_once(tmp_path: Path) -> None:
+    from delimit.cli import main
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["data", "build", "--osm", str(HELSINKI), "--window", WINDOW, "-o", str(one)]) == 0
+    # the same extract given twice (as neighbours' extracts overlap at their border): nothing doubled
+    assert main(["data", "build", "--osm", str(HELSINKI), str(HELSINKI), "--window", WINDOW, "-o", str(two)]) == 0
+    a = json.loads((one / "manifest.json").read_text())
+    b = json.loads((two / "manifest.json").read_text())
+    assert {k: v["features"] for k, v in a["layers"].items()} == {k: v["features"] for k, v in b["layers"].items()}
+    assert a["road_km_by_class"] == b["road_km_by_class"]
