@@ -205,3 +205,37 @@ def test_two_extracts_overlapping_write_each_feature_once(tmp_path: Path) -> Non
     b = json.loads((two / "manifest.json").read_text())
     assert {k: v["features"] for k, v in a["layers"].items()} == {k: v["features"] for k, v in b["layers"].items()}
     assert a["road_km_by_class"] == b["road_km_by_class"]
+
+
+def test_synthetic_ways_gaps_and_window_edge(tmp_path: Path) -> None:
+    """A way with a node missing from the file is cut there (no chord); a way leaving the window is clipped."""
+    import geopandas as gpd
+    import osmium
+
+    pbf = tmp_path / "tiny.osm.pbf"
+    w = osmium.SimpleWriter(str(pbf))
+    pts = {1: (70.0, 40.0), 2: (70.01, 40.0), 4: (70.03, 40.0), 5: (70.04, 40.0), 6: (70.05, 40.05), 7: (70.20, 40.05)}
+    for nid, loc in pts.items():
+        w.add_node(osmium.osm.mutable.Node(id=nid, location=loc))
+    w.add_node(osmium.osm.mutable.Node(id=8, location=(70.02, 40.02), tags={"place": "village", "name": "V", "population": "1 200"}))
+    w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3, 4, 5], tags={"highway": "primary"}))  # node 3 is not in the file
+    w.add_way(osmium.osm.mutable.Way(id=2, nodes=[6, 7], tags={"highway": "track"}))  # leaves the window at lon 70.1
+    w.add_way(osmium.osm.mutable.Way(id=3, nodes=[1, 6], tags={"waterway": "ditch"}))
+    w.close()
+    out = tmp_path / "ds"
+    from delimit.cli import main
+
+    assert main(["data", "build", "--osm", str(pbf), "--window", "69.9,39.9,70.1,40.1", "-o", str(out)]) == 0
+    geod = Geod(ellps="WGS84")
+    m = json.loads((out / "manifest.json").read_text())
+    primary = (geod.inv(70.0, 40.0, 70.01, 40.0)[2] + geod.inv(70.03, 40.0, 70.04, 40.0)[2]) / 1000
+    track = geod.inv(70.05, 40.05, 70.10, 40.05)[2] / 1000
+    assert m["road_km_by_class"]["primary"] == pytest.approx(primary, abs=5e-4)  # the manifest rounds to metres
+    assert m["road_km_by_class"]["track"] == pytest.approx(track, abs=5e-4)
+    roads = gpd.read_file(out / "osm.gpkg", layer="roads").set_index("road_id")
+    assert roads.geometry["osm-w1"].geom_type == "MultiLineString"
+    assert any("missing from the extract" in n for n in m["notes"])
+    rivers = gpd.read_file(out / "osm.gpkg", layer="rivers")
+    assert list(rivers["kind"]) == ["ditch"]
+    st = gpd.read_file(out / "osm.gpkg", layer="settlements")
+    assert list(st["population"]) == [1200]

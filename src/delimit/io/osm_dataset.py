@@ -155,6 +155,7 @@ class _Builder:
         self.dedup = False  # set when several extracts are read (neighbours' extracts overlap at the border)
         self.seen_ids: set[str] = set()
         self.ways_missing_nodes = 0
+        self.pending: list[tuple[str, dict[str, Any], list[list[tuple[float, float]]]]] = []
 
     def inside(self, lon: float, lat: float) -> bool:
         w, s, e, n = self.window
@@ -208,43 +209,89 @@ def _node(b: _Builder, obj: Any, source: str) -> None:
         )
 
 
-def _line(obj: Any) -> shapely.Geometry | None:
-    """The way as a line, cut where a node is missing from the extract (never a chord across the gap)."""
+def _runs(obj: Any) -> list[list[tuple[float, float]]]:
+    """The way's coordinates, cut where a node is missing from the extract (never a chord across the gap)."""
     runs: list[list[tuple[float, float]]] = [[]]
     for n in obj.nodes:
-        if n.location.valid():
-            runs[-1].append((n.location.lon, n.location.lat))
+        loc = n.location
+        if loc.valid():
+            runs[-1].append((loc.lon, loc.lat))
         elif runs[-1]:
             runs.append([])
-    lines = [shapely.LineString(r) for r in runs if len(r) >= 2]
-    if not lines:
-        return None
-    return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
+    return [r for r in runs if len(r) >= 2]
 
 
 def _way(b: _Builder, obj: Any, source: str) -> None:
+    """Queue a road or waterway way; geometry is built, clipped and measured in batches (:func:`_flush_ways`)."""
     tags = obj.tags
     hw = tags.get("highway")
     ww = tags.get("waterway")
     cls = ROAD_CLASSES.get(hw) if hw else None
     if cls is None and ww not in WATERWAYS:
         return
-    if any(not n.location.valid() for n in obj.nodes):
+    runs = _runs(obj)
+    if sum(len(r) for r in runs) < sum(1 for _ in obj.nodes):
         b.ways_missing_nodes += 1
-    line = _line(obj)
-    geom = b.clip(line) if line is not None else None
-    if geom is None:
+    if not runs:
         return
+    name = tags.get("name:en") or tags.get("name") or ""
     if cls is not None and tags.get("area") != "yes" and b.once(f"w{obj.id}"):
-        b.road_km[cls] += _km(b.geod, geom)
-        b.sinks["roads"].add({"road_id": f"osm-w{obj.id}", "name": _name(dict(tags), "ref"), "road_class": cls, "highway": hw, "status": "registry", "source": source, "osm_id": int(obj.id), "geometry": geom})
+        b.pending.append(("roads", {"road_id": f"osm-w{obj.id}", "name": name or tags.get("ref", ""), "road_class": cls, "highway": hw, "status": "registry", "source": source, "osm_id": int(obj.id)}, runs))
     if ww in WATERWAYS and b.once(f"ww{obj.id}"):
-        b.sinks["rivers"].add({"water_id": f"osm-w{obj.id}", "name": _name(dict(tags)), "kind": ww, "status": "registry", "source": source, "osm_id": int(obj.id), "geometry": geom})
+        b.pending.append(("rivers", {"water_id": f"osm-w{obj.id}", "name": name, "kind": ww, "status": "registry", "source": source, "osm_id": int(obj.id)}, runs))
+    if len(b.pending) >= FLUSH_ROWS:
+        _flush_ways(b)
 
 
-def _km(geod: Geod, geom: shapely.Geometry) -> float:
-    """Geodesic length (km, WGS84 ellipsoid) of a (multi)line."""
-    return float(sum(geod.geometry_length(part) for part in shapely.get_parts(geom))) / 1000.0
+def _flush_ways(b: _Builder) -> None:
+    """Build, clip to the window and measure the queued ways at once (vectorised shapely and pyproj)."""
+    if not b.pending:
+        return
+    pending, b.pending = b.pending, []
+    parts = [r for _layer, _attrs, runs in pending for r in runs]
+    way_of_part = np.repeat(np.arange(len(pending)), [len(runs) for _l, _a, runs in pending])
+    coords = np.asarray([xy for r in parts for xy in r], dtype=float)
+    part_of_coord = np.repeat(np.arange(len(parts)), [len(r) for r in parts])
+    lines = shapely.linestrings(coords, indices=part_of_coord)
+    w, s, e, n = b.window
+    inside = (coords[:, 0] >= w) & (coords[:, 0] <= e) & (coords[:, 1] >= s) & (coords[:, 1] <= n)
+    way_of_coord = way_of_part[part_of_coord]
+    all_in = np.bincount(way_of_coord, weights=~inside, minlength=len(pending)) == 0
+    multi = np.bincount(way_of_part, minlength=len(pending)) > 1
+    geoms = np.empty(len(pending), dtype=object)
+    first_part = np.searchsorted(way_of_part, np.arange(len(pending)))
+    geoms[~multi] = lines[first_part[~multi]]
+    if multi.any():
+        sel = multi[way_of_part]
+        _ids, dense = np.unique(way_of_part[sel], return_inverse=True)  # shapely wants indices 0..k-1
+        ml = shapely.multilinestrings(lines[sel], indices=dense.ravel())
+        geoms[np.flatnonzero(multi)] = ml
+    clip = ~all_in
+    if clip.any():
+        geoms[clip] = shapely.clip_by_rect(geoms[clip], w, s, e, n)
+    keep = ~shapely.is_empty(geoms)
+    km = _km_each(b.geod, geoms)
+    for i in np.flatnonzero(keep):
+        layer, attrs, _runs_ = pending[i]
+        g = geoms[i]
+        if g.geom_type not in ("LineString", "MultiLineString"):
+            g = shapely.MultiLineString([x for x in shapely.get_parts(g) if x.geom_type == "LineString"]) if not g.is_empty else g
+        if layer == "roads":
+            b.road_km[attrs["road_class"]] += float(km[i])
+        b.sinks[layer].add({**attrs, "geometry": g})
+
+
+def _km_each(geod: Geod, geoms: np.ndarray) -> np.ndarray:
+    """Geodesic length (km, WGS84 ellipsoid) of each (multi)line, all segments measured at once."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    out = np.zeros(len(geoms))
+    if len(xy) < 2:
+        return out
+    same = part[1:] == part[:-1]
+    _f, _b, d = geod.inv(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])
+    per_part = np.bincount(part[1:][same], weights=d, minlength=len(parts))
+    return np.bincount(owner, weights=per_part, minlength=len(geoms)) / 1000.0
 
 
 def _area(b: _Builder, obj: Any, source: str) -> None:
@@ -339,6 +386,7 @@ def build_osm_dataset(paths: Sequence[str | Path], window: tuple[float, float, f
     for i, p in enumerate(files):
         report(f"reading {p.name}", i / len(files))
         _read_one(b, p, report)
+    _flush_ways(b)
     b.sinks["window"].add({"name": "window", "source": f"delimit data build --window {','.join(f'{v:g}' for v in window)}", "geometry": b.box})
     for s in b.sinks.values():
         s.flush()
