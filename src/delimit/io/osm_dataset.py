@@ -155,7 +155,7 @@ class _Builder:
         self.dedup = False  # set when several extracts are read (neighbours' extracts overlap at the border)
         self.seen_ids: set[str] = set()
         self.ways_missing_nodes = 0
-        self.pending: list[tuple[str, dict[str, Any], list[list[tuple[float, float]]]]] = []
+        self.pending: list[tuple[str, dict[str, Any], bytes | str | list[list[tuple[float, float]]]]] = []
 
     def inside(self, lon: float, lat: float) -> bool:
         w, s, e, n = self.window
@@ -229,11 +229,14 @@ def _way(b: _Builder, obj: Any, source: str) -> None:
     cls = ROAD_CLASSES.get(hw) if hw else None
     if cls is None and ww not in WATERWAYS:
         return
-    runs = _runs(obj)
-    if sum(len(r) for r in runs) < sum(1 for _ in obj.nodes):
-        b.ways_missing_nodes += 1
-    if not runs:
-        return
+    try:  # osmium builds the line in C++ (consecutive duplicate nodes dropped)
+        runs: bytes | str | list[list[tuple[float, float]]] = b.wkb.create_linestring(obj)  # hex WKB
+    except (osmium.InvalidLocationError, RuntimeError):  # a node missing from the extract, or fewer than 2 points
+        runs = _runs(obj)
+        if len(obj.nodes) and any(not n.location.valid() for n in obj.nodes):
+            b.ways_missing_nodes += 1
+        if not runs:
+            return
     name = tags.get("name:en") or tags.get("name") or ""
     if cls is not None and tags.get("area") != "yes" and b.once(f"w{obj.id}"):
         b.pending.append(("roads", {"road_id": f"osm-w{obj.id}", "name": name or tags.get("ref", ""), "road_class": cls, "highway": hw, "status": "registry", "source": source, "osm_id": int(obj.id)}, runs))
@@ -248,24 +251,16 @@ def _flush_ways(b: _Builder) -> None:
     if not b.pending:
         return
     pending, b.pending = b.pending, []
-    parts = [r for _layer, _attrs, runs in pending for r in runs]
-    way_of_part = np.repeat(np.arange(len(pending)), [len(runs) for _l, _a, runs in pending])
-    coords = np.asarray([xy for r in parts for xy in r], dtype=float)
-    part_of_coord = np.repeat(np.arange(len(parts)), [len(r) for r in parts])
-    lines = shapely.linestrings(coords, indices=part_of_coord)
-    w, s, e, n = b.window
-    inside = (coords[:, 0] >= w) & (coords[:, 0] <= e) & (coords[:, 1] >= s) & (coords[:, 1] <= n)
-    way_of_coord = way_of_part[part_of_coord]
-    all_in = np.bincount(way_of_coord, weights=~inside, minlength=len(pending)) == 0
-    multi = np.bincount(way_of_part, minlength=len(pending)) > 1
     geoms = np.empty(len(pending), dtype=object)
-    first_part = np.searchsorted(way_of_part, np.arange(len(pending)))
-    geoms[~multi] = lines[first_part[~multi]]
-    if multi.any():
-        sel = multi[way_of_part]
-        _ids, dense = np.unique(way_of_part[sel], return_inverse=True)  # shapely wants indices 0..k-1
-        ml = shapely.multilinestrings(lines[sel], indices=dense.ravel())
-        geoms[np.flatnonzero(multi)] = ml
+    wkb_at = [i for i, (_l, _a, r) in enumerate(pending) if isinstance(r, (bytes, str))]
+    if wkb_at:
+        geoms[wkb_at] = shapely.from_wkb([pending[i][2] for i in wkb_at])
+    for i, (_l, _a, runs) in enumerate(pending):
+        if not isinstance(runs, (bytes, str)):
+            geoms[i] = shapely.LineString(runs[0]) if len(runs) == 1 else shapely.MultiLineString(runs)
+    w, s, e, n = b.window
+    bx = shapely.bounds(geoms)
+    all_in = (bx[:, 0] >= w) & (bx[:, 2] <= e) & (bx[:, 1] >= s) & (bx[:, 3] <= n)
     clip = ~all_in
     if clip.any():
         geoms[clip] = shapely.clip_by_rect(geoms[clip], w, s, e, n)
