@@ -171,6 +171,12 @@ def test_bad_dataset_paths_exit_2(cli, built: Path, tmp_path: Path) -> None:  # 
     sc = _scenario(tmp_path, str(broken), territory=True)
     r = cli("topology", "--scenario", sc)
     assert r.code == 2 and "lacks the layer 'crossings'" in r.err and len(r.err.strip().splitlines()) == 1
+    garbled = tmp_path / "garbled"
+    shutil.copytree(built, garbled)
+    (garbled / "osm.gpkg").write_bytes(b"not a geopackage" * 64)
+    sc = _scenario(tmp_path, str(garbled), territory=True)
+    r = cli("topology", "--scenario", sc)
+    assert r.code == 2 and "not a readable GeoPackage" in r.err and len(r.err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

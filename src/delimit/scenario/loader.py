@@ -213,7 +213,10 @@ def _dataset_folder(name: str, source: Path) -> tuple[Path, dict[str, Any]]:
     gpkg = folder / str(manifest.get("vector_file", ""))
     if not manifest.get("vector_file") or not gpkg.is_file() or gpkg.resolve().parent != folder.resolve():
         raise InputError(source, f"dataset folder {str(folder)!r}: vector file {manifest.get('vector_file')!r} is missing", field="dataset")
-    present = set(pyogrio.list_layers(gpkg)[:, 0])
+    try:
+        present = set(pyogrio.list_layers(gpkg)[:, 0])
+    except Exception as exc:  # pyogrio's DataSourceError and kin: not a readable GeoPackage
+        raise InputError(source, f"dataset folder {str(folder)!r}: {gpkg.name} is not a readable GeoPackage ({type(exc).__name__})", field="dataset") from None
     for layer_name in manifest.get("layers", {}):
         if layer_name not in present:
             raise InputError(source, f"dataset folder {str(folder)!r} lacks the layer {layer_name!r} its manifest lists", field="dataset")
