@@ -12,11 +12,17 @@ Method
    cuts it off. One pass up the tree from each settlement gives, for every junction, segment and
    crossing at once, the people who would lose all access. A junction with several labels (a
    vertex on a border) is the union of its nodes' dominated sets (a lower bound, made exact in 4).
-3. **Candidates** are ranked by that cut-off population, then by the population whose fastest
-   route passes the point (from the shortest-path trees already computed).
+3. **Candidates** are junctions (3 or more segments), road segments (the strongest per road), and
+   crossing points: each checkpoint, and each road's crossings of the line away from checkpoints
+   taken together as one point (``line:<road_id>``, its crossing ids in ``members``; a road that
+   meets the line several times is one point). They are ranked by that cut-off population, then
+   by the settlements of unknown population cut off, then by the population whose fastest route
+   passes the point (from the shortest-path trees already computed).
 4. **Re-solve only the top candidates** with the point blocked (:class:`~delimit.access.rules.Closures`)
-   to get exact ``people_cut_off`` and ``person_hours_added`` (see
-   :data:`delimit.access.travel.DEFINITIONS`).
+   to get exact ``people_cut_off``, ``settlements_cut_off_population_unknown`` and
+   ``person_hours_added`` (see :data:`delimit.access.travel.DEFINITIONS`); the result is ranked by
+   people cut off, then settlements of unknown population cut off (counted apart, never as 0
+   people), then person-hours added where alternatives exist.
 
 Classes: by default each party's *resident* vehicle class (so each settlement's residents are
 counted once, travelling from their own settlement to their own party's target); or the one class
