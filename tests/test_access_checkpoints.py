@@ -46,7 +46,7 @@ def regime(border_delay: float, cp_w_delay: float = 10.0, open_: bool = True, ri
     )
 
 
-def make(regimes: list[Regime]) -> Scenario:
+def make(regimes: list[Regime], south: list[tuple[float, float]] | None = None) -> Scenario:
     box = shapely.box
     territory = _gdf(
         [
@@ -65,7 +65,7 @@ def make(regimes: list[Regime]) -> Scenario:
     roads = _gdf(
         [
             {"road_id": rid, "name": rid, "road_class": "primary", "status": "t", "source": "t", "geometry": shapely.LineString(c)}
-            for rid, c in (("north", NORTH), ("south", SOUTH), ("b-spur", [(70.05, 39.95), (70.05, 40.0)]))
+            for rid, c in (("north", NORTH), ("south", south or SOUTH), ("b-spur", [(70.05, 39.95), (70.05, 40.0)]))
         ]
     )
     roads["party"] = ""
@@ -169,6 +169,21 @@ def test_citizen_is_charged_once_per_checkpoint() -> None:
     assert b["minutes"] - a["minutes"] == pytest.approx(60.0, rel=1e-9)
 
 
+def test_a_road_wiggling_across_the_line_at_a_post_is_charged_once() -> None:
+    """The south road meets the line three times within 30 m of cp-w: one delay, not three."""
+    wiggle = [SOUTH[0], SOUTH[1], (69.9997, 39.95), (70.0002, 39.9501), (69.9998, 39.9502), (70.0003, 39.9503), (70.0006, 39.95), SOUTH[2], SOUTH[3]]
+    s = make([regime(30.0, cp_w_delay=45.0)], south=wiggle)
+    net = build_network(s)
+    g = net.groups[(net.groups["kind"] == "transition") & (net.groups["crossing_id"] == "cp-w")]
+    assert len(set(g["vertex"])) == 3 and int(g["checkpoint"].sum()) == 1 and int(g["at_post"].sum()) == 2
+    row = _village(travel_times(s, traveller_class="cit-a", regime="r", network=net))
+    tr = Transformer.from_crs("EPSG:4326", net.crs, always_xy=True)
+    x, y = tr.transform([p[0] for p in wiggle], [p[1] for p in wiggle])
+    drive_min = sum(((x[i + 1] - x[i]) ** 2 + (y[i + 1] - y[i]) ** 2) ** 0.5 for i in range(len(x) - 1)) * 3.6 / RoadSpeeds().kmh("primary", "vehicle") / 60.0
+    assert row["via"] == ["cp-w", "cp-e"]
+    assert row["minutes"] == pytest.approx(drive_min + 45.0 + 30.0, rel=1e-6)
+
+
 def test_closed_regime_closes_crossings_away_from_checkpoints_too() -> None:
     s = make([regime(5.0, open_=False, rid="shut")])
     for cls in ("res-a", "cit-a"):
@@ -195,3 +210,15 @@ def test_bundled_status_quo_charges_no_delay_at_schematic_crossings(scenario) ->
     reach = a["reachable"].to_numpy(bool)
     # ...and none of them is charged a delay: there is no checkpoint in the schematic layer
     assert a["minutes"].to_numpy(float)[reach] == pytest.approx(b["minutes"].to_numpy(float)[reach], rel=1e-9)
+
+
+def test_a_wiggle_at_a_post_is_one_chokepoint_and_one_route_checkpoint() -> None:
+    from delimit.access import chokepoints, route
+
+    wiggle = [SOUTH[0], SOUTH[1], (69.9997, 39.95), (70.0002, 39.9501), (69.9998, 39.9502), (70.0003, 39.9503), (70.0006, 39.95), SOUTH[2], SOUTH[3]]
+    s = make([regime(30.0)], south=wiggle)
+    net = build_network(s)
+    r = route(s, traveller_class="cit-a", origin="A-village", destination="A-centre", regime="r", network=net)
+    assert r.checkpoints == ["cp-w", "cp-e"]
+    ids = list(chokepoints(s, regime="r", traveller_class="cit-a", top=20, network=net).rows["id"])
+    assert "cp-w" in ids and "line:south" not in ids

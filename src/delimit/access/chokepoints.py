@@ -400,7 +400,7 @@ def _crossing_candidates(scenario: Scenario, net: AccessNetwork, dom_g: dict[int
     groups = net.groups
     gk = groups["kind"].to_numpy()
     pa, pb = groups["party_a"].to_numpy(), groups["party_b"].to_numpy()
-    cp = groups["checkpoint"].to_numpy(bool)
+    cp = groups["checkpoint"].to_numpy(bool) | groups["at_post"].to_numpy(bool)  # a post and the road's other meetings with the line beside it
     cname = dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True)) if len(scenario.crossings) else {}
     road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
     known = np.nan_to_num(pop, nan=0.0)

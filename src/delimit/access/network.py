@@ -687,6 +687,7 @@ def build_network(
         costs.append(np.zeros(len(t_tail)))
         lens.append(np.zeros(len(t_tail)))
         grps.append(np.asarray(t_grp, np.int64))
+    _charge_once_per_post(grows, c_ids, cx, cy, vx, vy)
     unmatched = sorted(set(map(str, c_ids)) - matched)
     if unmatched:
         notes.append(
@@ -848,6 +849,7 @@ def build_network(
         ("crossing_id", ""),
         ("named", False),
         ("checkpoint", False),
+        ("at_post", False),
         ("regime", ""),
         ("transit", ""),
         ("classes", ""),
@@ -862,6 +864,7 @@ def build_network(
         groups[col] = groups[col].fillna(default) if default != np.nan else groups[col]
     groups["named"] = groups["named"].astype(bool)
     groups["checkpoint"] = groups["checkpoint"].astype(bool)
+    groups["at_post"] = groups["at_post"].astype(bool)
 
     vertices = pd.DataFrame(
         {
@@ -946,3 +949,25 @@ def checkpoint_mask(crossings: pd.DataFrame) -> np.ndarray:
     if "status" in crossings.columns:
         return ~crossings["status"].astype(str).str.strip().str.lower().eq("schematic").to_numpy()
     return np.ones(n, np.bool_)
+
+
+def _charge_once_per_post(grows: list[dict[str, Any]], c_ids: np.ndarray, cx: np.ndarray, cy: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> None:
+    """Where a road meets the line several times within the match distance of one checkpoint, the
+    delay is charged only at the intersection nearest the post (``checkpoint`` True there); the
+    others keep the checkpoint's id and its open/closed rule without a delay (``at_post`` True), so
+    a trip through the post is charged once."""
+    pos = {str(c): k for k, c in enumerate(c_ids)}
+    by_cid: dict[str, list[int]] = {}
+    for i, row in enumerate(grows):
+        if row.get("kind") == TRANSITION and row.get("checkpoint"):
+            by_cid.setdefault(str(row["crossing_id"]), []).append(i)
+    for cid, rows in by_cid.items():
+        verts = sorted({int(grows[i]["vertex"]) for i in rows})
+        if len(verts) < 2 or cid not in pos:
+            continue
+        k = pos[cid]
+        nearest = min(verts, key=lambda v: (float(np.hypot(vx[v] - cx[k], vy[v] - cy[k])), v))
+        for i in rows:
+            if int(grows[i]["vertex"]) != nearest:
+                grows[i]["checkpoint"] = False
+                grows[i]["at_post"] = True

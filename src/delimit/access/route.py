@@ -149,8 +149,11 @@ def _crossing_records(net: AccessNetwork, ids: list[str]) -> list[dict[str, Any]
             out.append({"id": cid, "kind": "green border" if cid.startswith("green:") else "crossing", "checkpoint": False})
             continue
         r = rows.iloc[0]
-        kind = "transit corridor" if r["kind"] == "sealed" else ("checkpoint" if bool(r["checkpoint"]) else "away from a checkpoint")
-        out.append({"id": cid, "kind": kind, "checkpoint": bool(r["checkpoint"]), "road_id": str(r["road_id"]), "lon": float(r["lon"]), "lat": float(r["lat"])})
+        post = bool(rows["checkpoint"].any())
+        kind = "transit corridor" if r["kind"] == "sealed" else ("checkpoint" if post else "away from a checkpoint")
+        if post:
+            r = rows[rows["checkpoint"]].iloc[0]
+        out.append({"id": cid, "kind": kind, "checkpoint": post, "road_id": str(r["road_id"]), "lon": float(r["lon"]), "lat": float(r["lat"])})
     return out
 
 

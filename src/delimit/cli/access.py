@@ -171,5 +171,5 @@ def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
 
 def _line_crossings(groups, road_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Crossing ids where ``road_id`` meets the line away from a checkpoint (``line:<road>`` in chokepoints)."""
-    sel = (groups["kind"] == "transition") & (groups["party_a"] != groups["party_b"]) & ~groups["checkpoint"].astype(bool) & (groups["road_id"] == road_id)
+    sel = (groups["kind"] == "transition") & (groups["party_a"] != groups["party_b"]) & ~groups["checkpoint"].astype(bool) & ~groups["at_post"].astype(bool) & (groups["road_id"] == road_id)
     return sorted(set(groups.loc[sel, "crossing_id"].astype(str)))
