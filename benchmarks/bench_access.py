@@ -8,13 +8,21 @@ Figures, each against a baseline measured in this run on this machine:
 2. travel-time surface on a 4000 x 4000 friction raster from 50 sources: delimit's bucket raster
    kernel against scikit-image ``MCP_Geometric`` (same cost convention; results compared);
 3. the whole embedded default: every settlement x every target set x every bundled regime x every
-   class of the default scenario (status-quo), networks built once per mode, against the 10 s goal.
+   class of the default scenario (status-quo), networks built once per mode, against the 10 s goal;
+4. ``delimit data build`` on a synthetic PBF of ``DELIMIT_BENCH_OSM_WAYS`` road ways (default
+   2 000 000; 5 nodes each, a grid of streets over 2 x 2 degrees), in a fresh process: wall time
+   against pyrosm's reading of the same file (``get_network('all')``, also in a fresh process), and
+   the build's peak resident memory against the 2 GB goal.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -140,10 +148,64 @@ def bench_embedded_default() -> None:
     report("embedded default (all settlements x targets x regimes x classes, incl. network builds)", t, "s", "goal", 10.0)
 
 
+def write_synthetic_pbf(path: Path, n_ways: int, nodes_per_way: int = 5) -> None:
+    """A PBF of ``n_ways`` highway ways on a jittered grid (nodes first, ids ascending, as PBF wants)."""
+    import osmium
+
+    classes = ["primary", "secondary", "tertiary", "residential", "track"]
+    side = int(math.ceil(math.sqrt(n_ways)))
+    step = 2.0 / side
+    rng = np.random.default_rng(3)
+    w = osmium.SimpleWriter(str(path))
+    try:
+        nid = 1
+        for k in range(n_ways):
+            r, c = divmod(k, side)
+            lon0, lat0 = 70.0 + c * step, 40.0 + r * step
+            jit = rng.uniform(0, step * 0.2, (nodes_per_way, 2))
+            for j in range(nodes_per_way):
+                w.add_node(osmium.osm.mutable.Node(id=nid + j, location=(lon0 + j * step / nodes_per_way + jit[j, 0], lat0 + jit[j, 1])))
+            nid += nodes_per_way
+        nid = 1
+        for k in range(n_ways):
+            w.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=list(range(nid, nid + nodes_per_way)), tags={"highway": classes[k % len(classes)], "name": f"road {k}"}))
+            nid += nodes_per_way
+    finally:
+        w.close()
+
+
+def _child(code: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of ``python -c code`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return dt, max(peak, before) / 1024.0
+
+
+def bench_osm_build() -> None:
+    n = int(os.environ.get("DELIMIT_BENCH_OSM_WAYS", "2000000"))
+    with tempfile.TemporaryDirectory() as d:
+        pbf = Path(d) / "synthetic.osm.pbf"
+        t0 = time.perf_counter()
+        write_synthetic_pbf(pbf, n)
+        print(f"synthetic PBF: {n:,} ways, {pbf.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - t0:.1f} s", flush=True)
+        out = Path(d) / "built"
+        t_ours, rss_ours = _child(
+            "from pathlib import Path; from delimit.io.osm_dataset import build_osm_dataset; "
+            f"Path({str(out)!r}).mkdir(); build_osm_dataset([{str(pbf)!r}], (69.9, 39.9, 72.1, 42.1), Path({str(out)!r}))"
+        )
+        t_pyrosm, rss_pyrosm = _child(f"import pyrosm; pyrosm.OSM({str(pbf)!r}).get_network(network_type='all')")
+    report(f"data build, {n:,}-way synthetic PBF (fresh process)", t_ours, "s", "pyrosm get_network('all') of the same file", t_pyrosm)
+    print(f"BENCH data build peak memory: {rss_ours:.0f} MiB (goal < 2048 MiB; pyrosm's reading {rss_pyrosm:.0f} MiB, RUSAGE_CHILDREN max so far)", flush=True)
+
+
 def main() -> int:
-    bench_road_graph()
-    bench_raster()
-    bench_embedded_default()
+    only = sys.argv[1:]
+    for name, fn in (("road", bench_road_graph), ("raster", bench_raster), ("default", bench_embedded_default), ("osm", bench_osm_build)):
+        if not only or name in only:
+            fn()
     return 0
 
 

@@ -82,3 +82,19 @@ def test_access_user_target_layer(cli, tmp_path: Path) -> None:  # type: ignore[
     doc = json.loads(r.out)
     reached = [x for x in doc["rows"] if x["reachable"]]
     assert reached and {x["target"] for x in reached} == {"Isfara market"}
+
+
+def test_a_chokepoint_id_can_be_blocked(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("chokepoints", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--top", "10", "--format", "json")
+    assert r.code == 0, r.err
+    merged = [row for row in json.loads(r.out)["rows"] if row["id"].startswith("line:")]
+    assert merged, "no merged line-crossing point in the top 10"
+    row = merged[0]
+    a = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--format", "json")
+    b = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--block", row["id"], "--format", "json")
+    assert a.code == 0 and b.code == 0, b.err
+    doc_a, doc_b = json.loads(a.out), json.loads(b.out)
+    assert sorted(doc_b["closures"]["crossings"]) == sorted(row["members"])
+    before = {x["settlement"] for x in doc_a["rows"] if x["reachable"]}
+    lost = sorted(x["settlement"] for x in doc_b["rows"] if not x["reachable"] and x["settlement"] in before)
+    assert lost == sorted(row["cut_off_settlements"])

@@ -36,3 +36,7 @@ from delimit.access.chokepoints import ChokepointResult, chokepoints  # noqa: E4
 from delimit.access.surface import travel_time_surface  # noqa: E402
 
 __all__ += ["ChokepointResult", "chokepoints", "travel_time_surface"]
+
+from delimit.access.route import RouteResult, find_place, route  # noqa: E402
+
+__all__ += ["RouteResult", "find_place", "route"]

@@ -12,11 +12,17 @@ Method
    cuts it off. One pass up the tree from each settlement gives, for every junction, segment and
    crossing at once, the people who would lose all access. A junction with several labels (a
    vertex on a border) is the union of its nodes' dominated sets (a lower bound, made exact in 4).
-3. **Candidates** are ranked by that cut-off population, then by the population whose fastest
-   route passes the point (from the shortest-path trees already computed).
+3. **Candidates** are junctions (3 or more segments), road segments (the strongest per road), and
+   crossing points: each checkpoint, and each road's crossings of the line away from checkpoints
+   taken together as one point (``line:<road_id>``, its crossing ids in ``members``; a road that
+   meets the line several times is one point). They are ranked by that cut-off population, then
+   by the settlements of unknown population cut off, then by the population whose fastest route
+   passes the point (from the shortest-path trees already computed).
 4. **Re-solve only the top candidates** with the point blocked (:class:`~delimit.access.rules.Closures`)
-   to get exact ``people_cut_off`` and ``person_hours_added`` (see
-   :data:`delimit.access.travel.DEFINITIONS`).
+   to get exact ``people_cut_off``, ``settlements_cut_off_population_unknown`` and
+   ``person_hours_added`` (see :data:`delimit.access.travel.DEFINITIONS`); the result is ranked by
+   people cut off, then settlements of unknown population cut off (counted apart, never as 0
+   people), then person-hours added where alternatives exist.
 
 Classes: by default each party's *resident* vehicle class (so each settlement's residents are
 counted once, travelling from their own settlement to their own party's target); or the one class
@@ -43,7 +49,22 @@ from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
 
-CHOKEPOINT_COLUMNS = ["kind", "id", "name", "segment", "lon", "lat", "people_cut_off", "settlements_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "cut_off_settlements", "estimated_cut_off"]
+CHOKEPOINT_COLUMNS = [
+    "kind",
+    "id",
+    "name",
+    "segment",
+    "checkpoint",
+    "members",
+    "lon",
+    "lat",
+    "people_cut_off",
+    "settlements_cut_off",
+    "settlements_cut_off_population_unknown",
+    "person_hours_added",
+    "cut_off_settlements",
+    "estimated_cut_off",
+]
 
 
 @dataclass
@@ -74,7 +95,9 @@ class ChokepointResult:
                 "location": [round(float(r["lon"]), 6), round(float(r["lat"]), 6)],
                 "people_cut_off": int(r["people_cut_off"]),
                 "settlements_cut_off": int(r["settlements_cut_off"]),
-                "settlements_cut_off_population_unknown": int(r.get("settlements_cut_off_population_unknown", 0)),
+                "settlements_cut_off_population_unknown": int(r["settlements_cut_off_population_unknown"]),
+                "checkpoint": bool(r["checkpoint"]),
+                "members": list(r["members"]),
                 "person_hours_added": round(float(r["person_hours_added"]), 3),
                 "cut_off_settlements": list(r["cut_off_settlements"]),
             }
@@ -90,8 +113,10 @@ class ChokepointResult:
             "method": "dominator tree of the usable road graph from each party's targets for cut-offs; solver re-run for the top candidates",
             "definitions": {
                 **self.definitions,
-                "people_cut_off": "population (summed over the classes analysed, each person once under part_of) that has a route to its target under the regime and none with this point blocked",
-                "settlements_cut_off_population_unknown": "settlements cut off whose population is unknown (not in people_cut_off, never counted as 0 people)",
+                "people_cut_off": "known population (summed over the classes analysed, each person once under part_of) that has a route to its target under the regime and none with this point blocked",
+                "settlements_cut_off_population_unknown": "settlements of unknown population cut off by the point: counted apart, never as 0 people",
+                "ranking": "people cut off, then settlements of unknown population cut off, then person-hours added (when alternatives exist)",
+                "members": "a crossing point is a checkpoint, or all the places where one road meets the line away from a checkpoint (blocked together)",
                 "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
             },
             "crs_description": self.crs_description,
@@ -194,7 +219,12 @@ def chokepoints(
     network: AccessNetwork | None = None,
     progress: ProgressFn | None = None,
 ) -> ChokepointResult:
-    """Junctions, road segments and crossings ranked by people cut off, then person-hours added.
+    """Junctions, road segments and crossing points ranked by people cut off, then person-hours added.
+
+    A crossing point is a checkpoint, or one road's crossings of the line away from checkpoints
+    taken together (a road meeting the line several times is one point). Settlements of unknown
+    population are counted apart (``settlements_cut_off_population_unknown``) and rank a point
+    above one that cuts off nobody.
 
     Parameters
     ----------
@@ -220,7 +250,8 @@ def chokepoints(
     net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
     st = scenario.settlements
-    pop = np.nan_to_num(own_population(st), nan=0.0)  # each person once; unknown populations weigh nothing
+    pop_raw = own_population(st)  # persons each settlement owns (part_of: each person once; NaN = unknown)
+    pop = np.nan_to_num(pop_raw, nan=0.0)  # known people only; unknown ones are counted apart
     names = st["name"].astype(str).to_numpy()
     report("baseline", 0.1)
     base_rows: dict[str, pd.DataFrame] = {}
@@ -265,6 +296,7 @@ def chokepoints(
                 "lat": float(verts["lat"].iloc[v]),
                 "est": est[0],
                 "est_n": len(est[1]),
+                "members_dom": est[1],
                 "load": vload.get(int(v), 0.0),
                 "closures": Closures(junctions=(str(verts["vertex_id"].iloc[v]),)),
             }
@@ -272,7 +304,6 @@ def chokepoints(
     gk = groups["kind"].to_numpy()
     by_road: dict[str, dict[str, Any]] = {}
     road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
-    by_cross: dict[str, dict[str, Any]] = {}
     for gi in np.flatnonzero(gk == SEGMENT):
         est = dom_g.get(int(gi), (0.0, set()))
         rid = str(groups["road_id"].iloc[gi])
@@ -285,36 +316,19 @@ def chokepoints(
             "lat": float(groups["lat"].iloc[gi]),
             "est": est[0],
             "est_n": len(est[1]),
+            "members_dom": est[1],
             "load": gload.get(int(gi), 0.0),
             "closures": Closures(segments=(str(groups["segment"].iloc[gi]),)),
         }
         cur = by_road.get(rid)
         if cur is None or (cand["est"], cand["est_n"], cand["load"]) > (cur["est"], cur["est_n"], cur["load"]):
             by_road[rid] = cand
-    pa, pb = groups["party_a"].to_numpy(), groups["party_b"].to_numpy()
-    for gi in np.flatnonzero((gk == TRANSITION) & (pa != pb)):
-        est = dom_g.get(int(gi), (0.0, set()))
-        cid = str(groups["crossing_id"].iloc[gi])
-        cand = {
-            "kind": "crossing",
-            "id": cid,
-            "name": cid,
-            "lon": float(groups["lon"].iloc[gi]),
-            "lat": float(groups["lat"].iloc[gi]),
-            "est": est[0],
-            "est_n": len(est[1]),
-            "load": gload.get(int(gi), 0.0),
-            "closures": Closures(crossings=(cid,)),
-        }
-        cur = by_cross.get(cid)
-        if cur is None or (cand["est"], cand["load"]) > (cur["est"], cur["load"]):
-            by_cross[cid] = cand
-    if len(scenario.crossings):
-        cname = dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True))
-        for cid, cand in by_cross.items():
-            cand["name"] = cname.get(cid, "unnamed crossing (road meets the border)") or cid
+    by_cross = _crossing_candidates(scenario, net, dom_g, gload, pop)
     cands += list(by_road.values()) + list(by_cross.values())
-    cands.sort(key=lambda c: (-c["est"], -c["est_n"], -c["load"], c["kind"], c["id"]))
+    unknown = _unknown_population(pop_raw)
+    for c in cands:
+        c["est_unknown"] = int(unknown[list(c.get("members_dom", ()))].sum()) if c.get("members_dom") else 0
+    cands.sort(key=lambda c: (-c["est"], -c["est_unknown"], -c["est_n"], -c["load"], c["kind"], c["id"]))
     chosen = [c for c in cands if c["est"] > 0 or c["est_n"] > 0 or c["load"] > 0][: max(3 * top, top)]
 
     out: list[dict[str, Any]] = []
@@ -343,6 +357,8 @@ def chokepoints(
                 "people_cut_off": int(people),
                 "settlements_cut_off": int(n_cut),
                 "settlements_cut_off_population_unknown": int(n_unknown),
+                "checkpoint": bool(c.get("checkpoint", False)),
+                "members": list(c.get("members", [])),
                 "person_hours_added": float(ph),
                 "cut_off_settlements": sorted(set(cut_names)),
                 "estimated_cut_off": float(c["est"]),
@@ -351,7 +367,11 @@ def chokepoints(
         report(f"re-solving {c['kind']} {c['id']}", 0.4 + 0.6 * (k + 1) / max(1, len(chosen)))
     res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
     if len(res):
-        res = res.sort_values(["people_cut_off", "settlements_cut_off", "person_hours_added", "kind", "id"], ascending=[False, False, False, True, True], kind="stable")
+        res = res.sort_values(
+            ["people_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "settlements_cut_off", "kind", "id"],
+            ascending=[False, False, False, False, True, True],
+            kind="stable",
+        )
         res = res.head(top).reset_index(drop=True)
     return ChokepointResult(
         scenario=scenario.name,
@@ -365,6 +385,63 @@ def chokepoints(
         data_marks=scenario.data_marks(layers_used("vehicle")),
         provenance=scenario.provenance.as_dict(),
     )
+
+
+def _unknown_population(pop: np.ndarray) -> np.ndarray:
+    """Settlements whose population is unknown (missing, or 0 as the registry writes it)."""
+    return ~np.isfinite(pop) | (pop == 0)
+
+
+def _crossing_candidates(scenario: Scenario, net: AccessNetwork, dom_g: dict[int, tuple[float, set[int]]], gload: dict[int, float], pop: np.ndarray) -> dict[str, dict[str, Any]]:
+    """One candidate per checkpoint and one per road's crossings away from checkpoints.
+
+    The estimate of a merged point is the union of its members' dominated settlements (a lower
+    bound of what blocking them together cuts off; the re-solve makes it exact).
+    """
+    groups = net.groups
+    gk = groups["kind"].to_numpy()
+    pa, pb = groups["party_a"].to_numpy(), groups["party_b"].to_numpy()
+    cp = groups["checkpoint"].to_numpy(bool) | groups["at_post"].to_numpy(bool)  # a post and the road's other meetings with the line beside it
+    cname = dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True)) if len(scenario.crossings) else {}
+    road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
+    known = np.nan_to_num(pop, nan=0.0)
+    acc: dict[str, dict[str, Any]] = {}
+    for gi in np.flatnonzero((gk == TRANSITION) & (pa != pb)):
+        cid = str(groups["crossing_id"].iloc[gi])
+        rid = str(groups["road_id"].iloc[gi])
+        key = cid if cp[gi] else f"line:{rid}"
+        a = acc.setdefault(key, {"gis": [], "cids": []})
+        a["gis"].append(int(gi))
+        if cid not in a["cids"]:
+            a["cids"].append(cid)
+        a["rid"], a["checkpoint"] = rid, bool(cp[gi])
+    out: dict[str, dict[str, Any]] = {}
+    for key, a in acc.items():
+        members: set[int] = set()
+        for gi in a["gis"]:
+            members |= dom_g.get(gi, (0.0, set()))[1]
+        lead = max(a["gis"], key=lambda gi: (len(dom_g.get(gi, (0.0, set()))[1]), gload.get(gi, 0.0)))
+        cids = sorted(a["cids"])
+        if a["checkpoint"]:
+            name = cname.get(key, key) or key
+        else:
+            what = f"{len(cids)} crossings" if len(cids) > 1 else "crossing"
+            name = f"{road_names.get(a['rid'], a['rid']) or a['rid']}: {what} of the line away from a checkpoint"
+        out[key] = {
+            "kind": "crossing",
+            "id": key,
+            "name": name,
+            "checkpoint": a["checkpoint"],
+            "members": cids,
+            "members_dom": members,
+            "lon": float(groups["lon"].iloc[lead]),
+            "lat": float(groups["lat"].iloc[lead]),
+            "est": float(known[list(members)].sum()) if members else 0.0,
+            "est_n": len(members),
+            "load": max(gload.get(gi, 0.0) for gi in a["gis"]),
+            "closures": Closures(crossings=tuple(cids)),
+        }
+    return out
 
 
 __all__ = ["ChokepointResult", "chokepoints", "default_classes"]

@@ -16,7 +16,10 @@ Modelling (what the numbers mean)
   ``crossings`` layer lies within ``crossing_match_m`` (50 m by default), otherwise an unnamed
   crossing, governed by the regime's border policy and default (see
   :meth:`delimit.model.regime.Regime.rule`). A traveller can thus be on any party's land, but can
-  only change party through a crossing open to its class, paying that crossing's delay.
+  only change party through a crossing open to its class. Only **checkpoints** (features of the
+  ``crossings`` layer that are posts, :func:`checkpoint_mask`) charge the regime's delay; elsewhere
+  the regime only says whether the crossing is open (see :mod:`delimit.access.rules`). The
+  transition group of a border crossing records its ``road_id`` and ``checkpoint`` flag.
 * **Neutral roads** (``regime.neutral_roads``) belong to no party: getting on or off them needs no
   crossing, so a neutral road links the lands at both of its ends for every class. **Free transit
   corridors** act as neutral roads for their listed classes. **Sealed transit corridors** become
@@ -613,10 +616,12 @@ def build_network(
         cx, cy = np.asarray(cx), np.asarray(cy)
         c_ids = cross["crossing_id"].astype(str).to_numpy()
         c_parties = [set(p for p in str(v).replace(",", "-").split("-") if p) for v in cross.get("parties", pd.Series([""] * len(cross)))]
+        c_checkpoint = checkpoint_mask(cross)
     else:
         cx = cy = np.zeros(0)
         c_ids = np.zeros(0, dtype=object)
         c_parties = []
+        c_checkpoint = np.zeros(0, np.bool_)
     matched: set[str] = set()
     by_vertex: dict[int, list[int]] = {}
     for (v, _p, _r), n in labels.items():
@@ -638,7 +643,7 @@ def build_network(
             for j in range(i + 1, len(ns)):
                 a, b = ns[i], ns[j]
                 pa, pb = node_party[a], node_party[b]
-                cid, named = "", False
+                cid, named, is_cp = "", False, False
                 if pa != pb:
                     named_here = None
                     if len(cx):
@@ -647,7 +652,7 @@ def build_network(
                             if d[k] > speeds.crossing_match_m:
                                 break
                             if not c_parties[k] or c_parties[k] == pair:
-                                named_here = str(c_ids[k])
+                                named_here, is_cp = str(c_ids[k]), bool(c_checkpoint[k])
                                 break
                     if named_here is not None:
                         cid, named = named_here, True
@@ -660,11 +665,12 @@ def build_network(
                 grows.append(
                     {
                         "kind": TRANSITION,
-                        "road_id": "",
                         "road_class": "",
                         "segment": "",
                         "crossing_id": cid,
                         "named": named,
+                        "checkpoint": is_cp,
+                        "road_id": rid_at_vertex(vertex_roads, v) if pa != pb else "",
                         "party_a": pa,
                         "party_b": pb,
                         "label_road_a": node_label[a],
@@ -683,6 +689,7 @@ def build_network(
         costs.append(np.zeros(len(t_tail)))
         lens.append(np.zeros(len(t_tail)))
         grps.append(np.asarray(t_grp, np.int64))
+    _charge_once_per_post(grows, c_ids, cx, cy, vx, vy)
     unmatched = sorted(set(map(str, c_ids)) - matched)
     if unmatched:
         notes.append(
@@ -846,6 +853,8 @@ def build_network(
         ("lat", np.nan),
         ("crossing_id", ""),
         ("named", False),
+        ("checkpoint", False),
+        ("at_post", False),
         ("regime", ""),
         ("transit", ""),
         ("classes", ""),
@@ -858,6 +867,9 @@ def build_network(
         if col not in groups.columns:
             groups[col] = default
         groups[col] = groups[col].fillna(default) if default != np.nan else groups[col]
+    groups["named"] = groups["named"].astype(bool)
+    groups["checkpoint"] = groups["checkpoint"].astype(bool)
+    groups["at_post"] = groups["at_post"].astype(bool)
 
     vertices = pd.DataFrame(
         {
@@ -922,3 +934,45 @@ def build_network(
 def seg_rid_in_node(n: int, na: np.ndarray, nb: np.ndarray, in_c: np.ndarray) -> bool:
     """True when node ``n`` is an end of a corridor segment (``in_c`` marks corridor segments)."""
     return bool(np.any(na[in_c] == n) or np.any(nb[in_c] == n))
+
+
+def rid_at_vertex(vertex_roads: dict[int, set[str]], v: int) -> str:
+    """The road a border crossing at vertex ``v`` lies on (the first id when several roads meet there)."""
+    return sorted(vertex_roads.get(v, {""}))[0]
+
+
+def checkpoint_mask(crossings: pd.DataFrame) -> np.ndarray:
+    """Which features of a ``crossings`` layer are checkpoints (where a regime's delays are charged).
+
+    A feature is a checkpoint when the layer's ``kind`` column says ``checkpoint``; without a
+    ``kind`` column, every feature is one except those whose ``status`` is ``schematic`` (points the
+    data builder generated where a schematic road meets the line: a geometric crossing, not a post).
+    """
+    n = len(crossings)
+    if "kind" in crossings.columns:
+        return crossings["kind"].astype(str).str.strip().str.lower().eq("checkpoint").to_numpy()
+    if "status" in crossings.columns:
+        return ~crossings["status"].astype(str).str.strip().str.lower().eq("schematic").to_numpy()
+    return np.ones(n, np.bool_)
+
+
+def _charge_once_per_post(grows: list[dict[str, Any]], c_ids: np.ndarray, cx: np.ndarray, cy: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> None:
+    """Where a road meets the line several times within the match distance of one checkpoint, the
+    delay is charged only at the intersection nearest the post (``checkpoint`` True there); the
+    others keep the checkpoint's id and its open/closed rule without a delay (``at_post`` True), so
+    a trip through the post is charged once."""
+    pos = {str(c): k for k, c in enumerate(c_ids)}
+    by_cid: dict[str, list[int]] = {}
+    for i, row in enumerate(grows):
+        if row.get("kind") == TRANSITION and row.get("checkpoint"):
+            by_cid.setdefault(str(row["crossing_id"]), []).append(i)
+    for cid, rows in by_cid.items():
+        verts = sorted({int(grows[i]["vertex"]) for i in rows})
+        if len(verts) < 2 or cid not in pos:
+            continue
+        k = pos[cid]
+        nearest = min(verts, key=lambda v: (float(np.hypot(vx[v] - cx[k], vy[v] - cy[k])), v))
+        for i in rows:
+            if int(grows[i]["vertex"]) != nearest:
+                grows[i]["checkpoint"] = False
+                grows[i]["at_post"] = True

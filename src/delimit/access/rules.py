@@ -8,10 +8,21 @@ model; this module is the one place where the regime's rules are read.
   :class:`Closures`;
 * transition between two labels of one vertex: free between labels of one party, or when either
   label is a road the regime makes neutral (or a free transit corridor listing the class);
-  otherwise a crossing: ``regime.rule(crossing_id if named else None, class, parties)`` -
-  ``delay_minutes * 60`` seconds when open, ``inf`` when closed;
-* green border (foot mode, between terrain cells of two parties): the unnamed-crossing rule of the
-  border between those parties;
+  otherwise a crossing:
+
+  - at a **checkpoint** (a post of the ``crossings`` layer): ``regime.rule(crossing_id, class,
+    parties)`` - ``delay_minutes * 60`` seconds when open, ``inf`` when closed. Where a road meets
+    the line several times beside one post, the delay is charged at the intersection nearest the
+    post and the others follow the post's open/closed rule without a delay. A trip is thus charged
+    once per checkpoint it passes;
+  - **away from a checkpoint** (a road meeting the line where there is no post): no delay is ever
+    charged; the crossing is open when the regime's rule for it (a policy naming it, else the
+    border's policy, else the default) is open *and* the class is one of the kinds that use
+    unofficial crossings (:data:`UNOFFICIAL_KINDS`: border-zone residents). Citizens, foreigners
+    and freight must use checkpoints. So ``closed-2022`` closes them to all; ``open`` opens them to
+    residents;
+* green border (foot mode, between terrain cells of two parties): a crossing away from a
+  checkpoint, under the same rule;
 * sealed transit shortcut: open (0 added to the corridor drive) only under its regime, for its
   listed classes, and when the drive takes at most ``max_minutes``.
 """
@@ -27,6 +38,11 @@ import numpy as np
 from delimit.access.network import GREEN, SEALED, SEGMENT, TRANSITION, AccessNetwork
 from delimit.errors import InputError
 from delimit.model.regime import Regime, TravellerClass
+
+
+#: Traveller-class kinds that may use a crossing away from a checkpoint when the regime opens the
+#: border to them (local roads and paths across the line are the border-zone residents' own).
+UNOFFICIAL_KINDS: frozenset[str] = frozenset({"resident"})
 
 
 @dataclass(frozen=True)
@@ -105,13 +121,19 @@ def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closure
     segment = g["segment"].to_numpy()
     seg = kind == SEGMENT
     add[seg & (np.isin(road_id, list(closed_roads)) | np.isin(segment, list(closed_segments)))] = math.inf
-    rule_cache: dict[tuple[str | None, str, str], float] = {}
+    rule_cache: dict[tuple[str | None, str, str, bool, bool], float] = {}
+    unofficial_ok = cls.kind in UNOFFICIAL_KINDS
 
-    def rule_cost(cid: str | None, pa: str, pb: str) -> float:
-        k = (cid, pa, pb)
+    def rule_cost(cid: str | None, pa: str, pb: str, checkpoint: bool, at_post: bool = False) -> float:
+        k = (cid, pa, pb, checkpoint, at_post)
         if k not in rule_cache:
             r = regime.rule(cid, cls.id, (pa, pb))
-            rule_cache[k] = float(r.delay_minutes) * 60.0 if r.open else math.inf
+            if checkpoint:
+                rule_cache[k] = float(r.delay_minutes) * 60.0 if r.open else math.inf
+            elif at_post:  # the road meets the line again beside the post: the post's rule, its delay charged once at the post
+                rule_cache[k] = 0.0 if r.open else math.inf
+            else:
+                rule_cache[k] = 0.0 if (r.open and unofficial_ok) else math.inf
         return rule_cache[k]
 
     pa_ = g["party_a"].to_numpy()
@@ -120,15 +142,17 @@ def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closure
     lb = g["label_road_b"].to_numpy()
     cid_ = g["crossing_id"].to_numpy()
     named_ = g["named"].to_numpy()
+    cp_ = g["checkpoint"].to_numpy(dtype=bool) if "checkpoint" in g.columns else named_.astype(bool)
+    post_ = g["at_post"].to_numpy(dtype=bool) if "at_post" in g.columns else np.zeros(n, np.bool_)
     for i in np.flatnonzero(kind == TRANSITION):
         if cid_[i] in closed_crossings:
             add[i] = math.inf
         elif pa_[i] == pb_[i] or la[i] in neutral or lb[i] in neutral:
             add[i] = 0.0
         else:
-            add[i] = rule_cost(str(cid_[i]) if named_[i] else None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])))
+            add[i] = rule_cost(str(cid_[i]) if named_[i] else None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])), bool(cp_[i]), bool(post_[i]))
     for i in np.flatnonzero(kind == GREEN):
-        add[i] = rule_cost(None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])))
+        add[i] = rule_cost(None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])), False)
     regime_col = g["regime"].to_numpy()
     classes_col = g["classes"].to_numpy()
     secs = g["seconds"].to_numpy(dtype=float)

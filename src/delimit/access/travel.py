@@ -3,7 +3,7 @@
 Definitions used in every output (also printed in the JSON under ``definitions``):
 
 * **minutes / km**: the fastest trip from the settlement to its target (the nearest target of the
-  kind it may use), including the walk on the connector at both ends and every crossing delay;
+  kind it may use), including the walk on the connector at both ends and the delay of every checkpoint passed;
   km is the length of that fastest route (not the shortest route).
 * **reachable**: a route exists under the regime and closures. Settlements off the network (no
   road of their own party within the connector distance, in the vehicle mode) and settlements
@@ -40,7 +40,7 @@ from delimit.model.scenario import Scenario
 ProgressFn = Callable[[str, float], None]
 
 DEFINITIONS: dict[str, str] = {
-    "minutes": "fastest trip from the settlement to its nearest usable target, including connector walks and crossing delays",
+    "minutes": "fastest trip from the settlement to its nearest usable target, including connector walks and the delay of each checkpoint passed (crossings away from checkpoints are open or closed, never delayed)",
     "km": "length of that fastest route",
     "reachable": "a route exists under the regime (and closures); see note for off-network settlements or missing targets",
     "person_hours_added": "sum over settlements reachable under both regimes of population x (minutes_b - minutes_a) / 60: extra hours for one trip each to the target (negative = faster)",

@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
         targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
         target_layer: Path | None = typer.Option(None, "--target-layer", help="A point layer of targets (overrides --targets)."),
-        block: list[str] = typer.Option([], "--block", help="Block a junction (v12), road id or crossing id; repeatable."),
+        block: list[str] = typer.Option([], "--block", help="Block a junction (v12), road id, segment, crossing id or line:<road> (its crossings away from checkpoints); repeatable."),
         fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         raster: Path | None = output_option("file", decls=("--raster",), help="Also write the travel-time surface (minutes) as GeoTIFF."),
@@ -196,6 +196,14 @@ def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
             sg.append(b)
         elif b in crossings:
             c.append(b)
+        elif b.startswith("line:") and (members := _line_crossings(g, b[5:])):
+            c += members  # a chokepoint id: one road's crossings of the line away from checkpoints
         else:
-            raise InputError(net.scenario, f"--block {b!r} names no junction, road, segment or crossing of the network", field="block")
+            raise InputError(net.scenario, f"--block {b!r} names no junction, road, segment, crossing or line:<road> of the network", field="block")
     return Closures.of(j, r, sg, c)
+
+
+def _line_crossings(groups, road_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Crossing ids where ``road_id`` meets the line away from a checkpoint (``line:<road>`` in chokepoints)."""
+    sel = (groups["kind"] == "transition") & (groups["party_a"] != groups["party_b"]) & ~groups["checkpoint"].astype(bool) & ~groups["at_post"].astype(bool) & (groups["road_id"] == road_id)
+    return sorted(set(groups.loc[sel, "crossing_id"].astype(str)))

@@ -22,7 +22,8 @@ from delimit.cli.render import (
     with_attribution,
 )
 
-COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off", "person_hours_added", "cut_off_settlements"]
+COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "settlements_cut_off", "cut_off_settlements"]
+CSV_COLUMNS = [*COLUMNS, "checkpoint", "members"]
 
 #: The terminal table: rank (as on the report's maps), what and where first; ids and lists when there is room.
 TABLE_COLUMNS = [
@@ -33,6 +34,7 @@ TABLE_COLUMNS = [
     Col("segment", optional=True),
     Col("people_cut_off", "people cut off"),
     Col("settlements_cut_off", "settlements cut off", optional=True),
+    Col("settlements_cut_off_population_unknown", "of unknown population", optional=True),
     Col("person_hours_added", "person-hours added"),
     Col("cut_off_settlements", "which settlements", optional=True, text=True),
 ]
@@ -51,7 +53,11 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = overwrite_option(),
         wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
     ) -> None:
-        """Rank junctions, road segments and crossings by the people cut off if each alone is blocked."""
+        """Rank junctions, road segments and crossing points by the people cut off if each alone is blocked, then person-hours added.
+
+        Settlements of unknown population are counted apart (never as 0 people); one road's crossings of
+        the line away from a checkpoint are one point.
+        """
         from delimit import load_scenario
         from delimit.access import chokepoints
 
@@ -66,8 +72,8 @@ def register(app: typer.Typer) -> None:
             fc = {"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}, "provenance": doc["provenance"]}
             emit_text(dumps(with_attribution(fc, doc["provenance"])), out)
         elif fmt == Format.csv:
-            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"])} for r in doc["rows"]]
-            emit_text(rows_to_csv(rows, [*COLUMNS, "lon", "lat"], provenance=doc["provenance"]), out)
+            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"]), "members": ";".join(r["members"])} for r in doc["rows"]]
+            emit_text(rows_to_csv(rows, [*CSV_COLUMNS, "lon", "lat"], provenance=doc["provenance"]), out)
         else:
             rows = [{**r, "rank": k, "name": r.get("name") or r["id"], "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for k, r in enumerate(doc["rows"], start=1)]
             caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"

@@ -1,4 +1,4 @@
-"""``delimit data info``: the embedded datasets, their layers, sources and licences.
+"""``delimit data info``: the embedded datasets, their layers, sources and licences; ``delimit data build``: a dataset folder from OSM extracts.
 
 The facts come from the dataset's ``manifest.json``, written by ``scripts/build_fergana_data.py``:
 per layer the feature count, geometry type, source package and version and licence; per raster the
@@ -113,6 +113,29 @@ def register(app: typer.Typer) -> None:
         print_tables([table, short_attribution({"attribution": data["credits"]})], out)
         if out is None and data["attribution"]:
             emit_text("\n" + data["attribution"].rstrip("\n") + "\n", None)
+
+    @data_app.command("build")
+    def build(
+        osm: list[Path] = typer.Option(..., "--osm", help="OpenStreetMap extract(s) (.osm.pbf); repeat --osm or list several files after it."),
+        window: str = typer.Option(..., "--window", help="LON0,LAT0,LON1,LAT1: west, south, east, north (degrees, WGS84)."),
+        out: Path = output_option("folder", required=True, help="Dataset folder to write (atomically); a folder holding other files is refused without --overwrite."),
+        extra: list[str] = typer.Argument(None, help="More .osm.pbf files (after --osm FILE).", metavar="[FILE ...]"),
+        overwrite: bool = overwrite_option(),
+    ) -> None:
+        """Build a dataset folder (territory, roads, settlements, crossings, rivers, water, pasture candidates) from OSM extracts."""
+        from delimit.cli.progress import progress_bar
+        from delimit.io.atomic import atomic_directory
+        from delimit.io.osm_dataset import build_osm_dataset, check_pbf, parse_window
+
+        win = parse_window(window)
+        files = [*osm, *(Path(e) for e in extra or [])]
+        for f in files:  # every input checked before anything is written
+            check_pbf(f)
+        with progress_bar("data build") as prog, atomic_directory(out) as tmp:
+            manifest = build_osm_dataset(files, win, tmp, name=out.name, progress=prog)
+        counts = ", ".join(f"{k} {v['features']}" for k, v in manifest["layers"].items())
+        km = ", ".join(f"{k} {v:,.1f}" for k, v in manifest["road_km_by_class"].items())
+        emit_text(f"wrote {out}: {counts}\nroad km by class: {km or 'none'}\n" + "".join(f"note: {n}\n" for n in manifest["notes"]), None)
 
     app.add_typer(data_app, name="data")
 

@@ -10,6 +10,7 @@ reference (party, crossing, road, traveller class, regime) is checked. Errors ar
 from __future__ import annotations
 
 import copy
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ class _State:
     default_regime_origin: Path | None = None
     balance_tolerance: float | None = None
     credits: list[Credit] = field(default_factory=list)  # sources to credit on every output
+    missing_territory: str = ""  # why a dataset folder has no territory layer (the scenario must give one)
 
 
 def _looks_like_path(s: str) -> bool:
@@ -192,18 +194,51 @@ def _credit_user_file(state: _State, target: Path, what: str) -> None:
     state.credits.append(file_credit(name, (what,)))
 
 
-def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None) -> None:
+def _dataset_folder(name: str, source: Path) -> tuple[Path, dict[str, Any]]:
+    """An embedded dataset by name, or a dataset folder by path (``delimit data build`` output).
+
+    A path (it contains a slash, or starts with ``.`` or ``~``) is taken relative to the scenario
+    file's folder unless absolute; it must hold ``manifest.json`` and the vector file with every
+    layer the manifest lists.
+    """
+    if not (any(ch in name for ch in "/\\") or name.startswith((".", "~"))):
+        try:
+            folder = dataset_dir(name)
+        except InputError as exc:
+            raise InputError(source, f"dataset {name!r}: {exc.reason}", field="dataset") from None
+        return folder, read_manifest(name)
+    folder = Path(name).expanduser()
+    folder = folder if folder.is_absolute() else source.parent / folder
+    if not folder.is_dir():
+        raise InputError(source, f"dataset folder {str(folder)!r} does not exist", field="dataset")
     try:
-        folder = dataset_dir(name)
-    except InputError as exc:
-        raise InputError(source, f"dataset {name!r}: {exc.reason}", field="dataset") from None
-    manifest = read_manifest(name)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(source, f"dataset folder {str(folder)!r} has no readable manifest.json ({type(exc).__name__})", field="dataset") from None
+    gpkg = folder / str(manifest.get("vector_file", ""))
+    if not manifest.get("vector_file") or not gpkg.is_file() or gpkg.resolve().parent != folder.resolve():
+        raise InputError(source, f"dataset folder {str(folder)!r}: vector file {manifest.get('vector_file')!r} is missing", field="dataset")
+    try:
+        present = set(pyogrio.list_layers(gpkg)[:, 0])
+    except Exception as exc:  # pyogrio's DataSourceError and kin: not a readable GeoPackage
+        raise InputError(source, f"dataset folder {str(folder)!r}: {gpkg.name} is not a readable GeoPackage ({type(exc).__name__})", field="dataset") from None
+    for layer_name in manifest.get("layers", {}):
+        if layer_name not in present:
+            raise InputError(source, f"dataset folder {str(folder)!r} lacks the layer {layer_name!r} its manifest lists", field="dataset")
+    return folder, manifest
+
+
+def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None) -> None:
+    folder, manifest = _dataset_folder(name, source)
     gpkg = folder / manifest.get("vector_file", f"{name}.gpkg")
     available = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.exists() else set()
     for layer_name in LAYERS:
         if layer_name in available:
             ref = LayerRef(path=gpkg.name, layer=layer_name)
             state.layers[layer_name] = _read_ref(ref, folder, source, f"dataset.{layer_name}", layer_name, state, False, limits)
+    if "territory" not in available:
+        why = next((str(n) for n in manifest.get("notes", []) if "territory" in str(n)), "")
+        state.missing_territory = f"dataset {name!r} has no territory layer ({why or 'none in its manifest'}); give one under layers.territory"
     elev = folder / manifest.get("elevation_file", "elevation.tif")
     state.elevation_path = elev if elev.exists() else None
     state.dataset = name
@@ -445,6 +480,8 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
     path = resolve_scenario(name_or_path)
     state = _State()
     _merge_file(path, state, (), repair, limits)
+    if "territory" not in state.layers and state.missing_territory:
+        raise InputError(path, state.missing_territory, field="layers.territory")
     _check_references(state, path)
     layers = {name: state.layers.get(name, empty_layer(name)) for name in LAYERS}
     terr = layers["territory"]

@@ -54,7 +54,7 @@ class ScenarioFile(_Strict):
     description: str = ""
     status: str | None = None
     base: str | None = Field(default=None, description="a bundled scenario name or a path relative to this file")
-    dataset: str | None = Field(default=None, description="an embedded dataset, e.g. 'fergana'")
+    dataset: str | None = Field(default=None, description="an embedded dataset, e.g. 'fergana', or a folder written by 'delimit data build' (a path relative to this file, or absolute)")
     layers: dict[str, LayerRef] = Field(default_factory=dict)
     elevation: LayerRef | None = None
     parties: list[PartySpec] = Field(default_factory=list)
