@@ -1,0 +1,48 @@
+// One proposal: the map of what moves (hatched, the same whoever proposes it) and its evaluation.
+import { api, context, evaluate, legend, makeMap, progressUi, renderEvaluation, say, showClaims, showError, showSections } from "./common.js";
+
+const id = context.params.proposal_id;
+
+async function runEvaluation(start) {
+  try {
+    const ev = await evaluate(id, { start, onProgress: progressUi });
+    renderEvaluation("evaluation", ev);
+    document.body.dataset.evaluated = ev.status;
+  } catch (err) {
+    if (err.status !== 404) showError(err);
+  }
+}
+
+async function main() {
+  let p;
+  try {
+    p = await api("GET", `/api/proposals/${id}`);
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  document.querySelector("h1").textContent = p.title;
+  document.getElementById("meta").textContent = `${p.name} · ${p.team} · v${p.version} · ${p.state}`;
+  document.getElementById("compare-link").href = `/compare?left=status-quo&right=${p.id}`;
+  const mine = p.team === context.you.team;
+  const share = document.getElementById("share");
+  share.hidden = !(mine && p.state === "draft" && context.you.role !== "observer");
+  share.addEventListener("click", async () => {
+    try {
+      const q = await api("POST", `/api/proposals/${id}/share`, { based_on_version: p.version });
+      say("proposal.shared_now");
+      share.hidden = true;
+      document.getElementById("meta").textContent = `${q.name} · ${q.team} · v${q.version} · ${q.state}`;
+    } catch (err) {
+      showError(err);
+    }
+  });
+  document.getElementById("evaluate").addEventListener("click", () => runEvaluation(true));
+  const map = await makeMap("map");
+  showClaims(map, p.document);
+  showSections(map, await api("GET", "/api/sections"));
+  await legend("legend");
+  document.body.dataset.ready = "1";
+  await runEvaluation(false);
+}
+main();

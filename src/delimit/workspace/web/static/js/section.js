@@ -1,0 +1,50 @@
+// A section: its line, its status, its acts, and the sign-off (or next step) for those entitled to it.
+import { api, context, el, legend, makeMap, say, showError, showSections, tn, when } from "./common.js";
+
+const id = context.params.section_id;
+let map;
+
+function render(s) {
+  document.querySelector("h1").textContent = s.name;
+  const facts = document.getElementById("facts");
+  facts.replaceChildren(
+    el("dt", {}, tn("section.status")), el("dd", { id: "section-status", dataset: { status: s.status } }, tn(`status.${s.status}`)),
+    el("dt", {}, tn("section.next")), el("dd", {}, s.next_step ? tn(`step.${s.next_step}`) : "—"),
+    el("dt", {}, tn("section.awaiting")), el("dd", {}, s.awaiting.join(", ") || "—"),
+    el("dt", {}, tn("section.geometry_hash")), el("dd", { className: "hash" }, s.geometry_hash));
+  document.getElementById("note").textContent = s.note || "";
+  const body = document.querySelector("#acts tbody");
+  body.replaceChildren();
+  for (const a of s.acts) body.append(el("tr", {}, el("td", {}, tn(`step.${a.step}`)), el("td", {}, a.team), el("td", {}, a.account), el("td", {}, when(a.at))));
+  const button = document.getElementById("act");
+  const mayAct = s.next_step && s.awaiting.includes(context.you.team) && (context.you.role === "head" || (context.you.role === "mediator" && s.next_step === "enter_into_force"));
+  button.hidden = !mayAct;
+  if (mayAct) button.replaceChildren(tn(`act.${s.next_step}`));
+  button.onclick = async () => {
+    try {
+      const next = await api("POST", `/api/sections/${id}/acts`, { step: s.next_step, geometry_hash: s.geometry_hash, based_on_version: s.version });
+      say("section.acted", { step: next.status });
+      render(next);
+    } catch (err) {
+      showError(err);
+    }
+  };
+  if (map) showSections(map, [s]);
+}
+
+async function main() {
+  try {
+    const s = await api("GET", `/api/sections/${id}`);
+    map = await makeMap("map");
+    render(s);
+    const [[w, so], [e, n]] = [[180, 90], [-180, -90]];
+    const xs = s.geometry.coordinates.map((c) => c[0]);
+    const ys = s.geometry.coordinates.map((c) => c[1]);
+    map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 40, duration: 0 });
+    await legend("legend");
+    document.body.dataset.ready = "1";
+  } catch (err) {
+    showError(err);
+  }
+}
+main();
