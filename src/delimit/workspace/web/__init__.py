@@ -106,7 +106,7 @@ def render(request: Request, page: str, lang: str, *, actor: Any = None, csrf: s
     context = {"page": page, "lang": lang, "csrf": csrf, "you": None if actor is None else {"username": actor.username, "team": actor.team, "role": actor.role.value}, **(extra or {})}
     html = _env().get_template(f"{page}.html").render(
         t=lambda key, **v: translate(lang, key, **v), lang=lang, languages=list(LANGUAGES), page=page, you=context["you"],
-        path=request.url.path, query_items=list(request.query_params.multi_items()), csrf=csrf,
+        query_items=list(request.query_params.multi_items()), csrf=csrf,
         messages_json=Markup(json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")),
         context_json=Markup(json.dumps(context, ensure_ascii=False).replace("</", "<\\/")),
     )
@@ -184,7 +184,7 @@ def mount_pages(app: FastAPI, ws: Any, session_actor: Any, ready: Any) -> None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             actor, csrf = found
-            return render(request, page, pick_language(request), actor=actor, csrf=csrf, extra={"params": dict(request.path_params), "parties": ws.info.parties, "mediator": ws.info.mediator})
+            return render(request, page, pick_language(request), actor=actor, csrf=csrf, extra={"parties": ws.info.parties, "mediator": ws.info.mediator})
 
         show.__name__ = f"page_{page}"
         return show

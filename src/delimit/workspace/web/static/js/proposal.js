@@ -1,7 +1,7 @@
 // One proposal: the map of what moves (hatched, the same whoever proposes it) and its evaluation.
 import { api, context, evaluate, legend, makeMap, progressUi, renderEvaluation, say, showClaims, showError, showSections } from "./common.js";
 
-const id = context.params.proposal_id;
+const id = decodeURIComponent(location.pathname.split("/").pop()); // the shell never echoes the id: the API decides
 
 async function runEvaluation(start) {
   try {

@@ -1,7 +1,7 @@
 // A section: its line, its status, its acts, and the sign-off (or next step) for those entitled to it.
 import { api, context, el, legend, makeMap, say, showError, showSections, tn, when } from "./common.js";
 
-const id = context.params.section_id;
+const id = decodeURIComponent(location.pathname.split("/").pop()); // the shell never echoes the id: the API decides
 let map;
 
 function render(s) {
