@@ -147,6 +147,14 @@ function bounds(geojson) {
   return [[w, s], [e, n]];
 }
 
+/** Zoom the map to some GeoJSON geometries (no animation); nothing happens for an empty list. */
+export function fitTo(map, geometries, padding = 60) {
+  const gs = geometries.filter(Boolean);
+  if (!gs.length) return;
+  const [[w, s], [e, n]] = bounds({ coordinates: gs.map((g) => g.coordinates) });
+  map.fitBounds([[w, s], [e, n]], { padding, duration: 0, maxZoom: 13 });
+}
+
 /** HTML labels of the larger settlements (no glyphs are ever loaded). */
 function labels(map, base) {
   const known = base.layers.settlements.features.filter((f) => f.properties.population > 0).sort((a, b) => b.properties.population - a.properties.population).slice(0, 25);
@@ -286,6 +294,12 @@ export function renderEvaluation(target, ev) {
   for (const [label, value] of figures(ev.result)) body.append(el("tr", {}, el("th", { scope: "row" }, labelNode(label)), el("td", {}, value)));
   table.append(body);
   box.replaceChildren(table, caveats(ev.result));
+}
+
+/** Mark the page as showing its data (what tests wait for; the benchmark reads the 'delimit-ready' mark). */
+export function ready() {
+  performance.mark("delimit-ready");
+  document.body.dataset.ready = "1";
 }
 
 export function proposalLabel(p) {

@@ -1,5 +1,5 @@
 // Side by side: two proposals, or a proposal and the status quo, on synchronised maps; their figures in one table.
-import { api, caveats, el, evaluate, figures, labelNode, legend, makeMap, proposalLabel, showClaims, showError, showSections, t, tn } from "./common.js";
+import { api, caveats, claimFeatures, el, evaluate, figures, fitTo, labelNode, legend, makeMap, proposalLabel, ready, showClaims, showError, showSections, t, tn } from "./common.js";
 
 const SQ = "status-quo";
 const params = new URLSearchParams(location.search);
@@ -79,8 +79,9 @@ async function main() {
     document.getElementById("left-h").textContent = left.label;
     document.getElementById("right-h").textContent = right.label;
     for (const [map, s] of [[mapL, left], [mapR, right]]) { showClaims(map, s.doc); showSections(map, sections); }
+    fitTo(mapL, [...claimFeatures(left.doc), ...claimFeatures(right.doc)].map((f) => f.geometry)); // the right map follows
     table(left, right);
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }

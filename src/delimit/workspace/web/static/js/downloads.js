@@ -1,5 +1,5 @@
 // Downloads: the treaty annex of the agreed sections, and each visible proposal's scenario as JSON.
-import { api, el, proposalLabel, showError, tn } from "./common.js";
+import { api, el, proposalLabel, ready, showError, tn } from "./common.js";
 
 async function main() {
   try {
@@ -12,7 +12,7 @@ async function main() {
       const link = el("a", { href: URL.createObjectURL(blob), download: `${p.name}-v${p.version}.json` }, tn("downloads.scenario_json"));
       body.append(el("tr", {}, el("td", {}, proposalLabel(p)), el("td", {}, p.team), el("td", {}, link)));
     }
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }

@@ -1,6 +1,6 @@
 // Drafting: click on the map to add the vertices of a transfer polygon, save it as a private draft of your
 // delegation and watch the engines evaluate it.
-import { api, context, el, evaluate, makeMap, progressUi, renderEvaluation, say, showError, showSections, t } from "./common.js";
+import { api, context, el, evaluate, makeMap, progressUi, ready, renderEvaluation, say, showError, showSections, t } from "./common.js";
 
 const vertices = [];
 let map;
@@ -65,7 +65,7 @@ async function main() {
     map.on("click", (ev) => { vertices.push([Number(ev.lngLat.lng.toFixed(6)), Number(ev.lngLat.lat.toFixed(6))]); redraw(); });
     showSections(map, await api("GET", "/api/sections"));
     redraw();
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }

@@ -1,5 +1,5 @@
 // The history: every event this delegation may see, newest first, and whether the whole chain verifies.
-import { api, el, showError, tn, when } from "./common.js";
+import { api, el, ready, showError, tn, when } from "./common.js";
 
 async function main() {
   try {
@@ -17,7 +17,7 @@ async function main() {
         el("strong", {}, tn(`event.${e.kind}`)), ` ${what} — ${e.actor} (${e.team}) `,
         el("code", { className: "hash", title: e.hash }, e.hash.slice(0, 12))));
     }
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }

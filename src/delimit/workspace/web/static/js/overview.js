@@ -1,5 +1,5 @@
 // The overview: the line coloured by section status, the pipeline negotiating -> demarcated, who acts next.
-import { api, context, el, legend, makeMap, proposalLabel, showError, showSections, tn } from "./common.js";
+import { api, context, el, fitTo, legend, makeMap, proposalLabel, ready, showError, showSections, tn } from "./common.js";
 
 const STATUSES = ["negotiating", "agreed_ad_referendum", "initialled", "signed", "ratified", "in_force", "demarcated"];
 
@@ -44,8 +44,9 @@ async function main() {
     proposalRows(proposals);
     const map = await makeMap("map");
     showSections(map, sections);
+    fitTo(map, sections.map((s) => s.geometry), 80);
     await legend("legend");
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }

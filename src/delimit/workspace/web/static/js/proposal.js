@@ -1,5 +1,5 @@
 // One proposal: the map of what moves (hatched, the same whoever proposes it) and its evaluation.
-import { api, context, evaluate, legend, makeMap, progressUi, renderEvaluation, say, showClaims, showError, showSections } from "./common.js";
+import { api, claimFeatures, context, evaluate, fitTo, legend, makeMap, progressUi, ready, renderEvaluation, say, showClaims, showError, showSections } from "./common.js";
 
 const id = decodeURIComponent(location.pathname.split("/").pop()); // the shell never echoes the id: the API decides
 
@@ -40,9 +40,10 @@ async function main() {
   document.getElementById("evaluate").addEventListener("click", () => runEvaluation(true));
   const map = await makeMap("map");
   showClaims(map, p.document);
+  fitTo(map, claimFeatures(p.document).map((f) => f.geometry));
   showSections(map, await api("GET", "/api/sections"));
   await legend("legend");
-  document.body.dataset.ready = "1";
+  ready();
   await runEvaluation(false);
 }
 main();

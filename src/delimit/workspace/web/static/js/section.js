@@ -1,5 +1,5 @@
 // A section: its line, its status, its acts, and the sign-off (or next step) for those entitled to it.
-import { api, context, el, legend, makeMap, say, showError, showSections, tn, when } from "./common.js";
+import { api, context, el, fitTo, legend, makeMap, ready, say, showError, showSections, tn, when } from "./common.js";
 
 const id = decodeURIComponent(location.pathname.split("/").pop()); // the shell never echoes the id: the API decides
 let map;
@@ -37,12 +37,9 @@ async function main() {
     const s = await api("GET", `/api/sections/${id}`);
     map = await makeMap("map");
     render(s);
-    const [[w, so], [e, n]] = [[180, 90], [-180, -90]];
-    const xs = s.geometry.coordinates.map((c) => c[0]);
-    const ys = s.geometry.coordinates.map((c) => c[1]);
-    map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 40, duration: 0 });
+    fitTo(map, [s.geometry], 40);
     await legend("legend");
-    document.body.dataset.ready = "1";
+    ready();
   } catch (err) {
     showError(err);
   }
