@@ -26,10 +26,9 @@ from typing import Any
 import httpx
 import pytest
 import shapely
+from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api
 from pyproj import Geod
 from shapely.geometry import shape
-
-from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -91,7 +90,7 @@ class Guard:
     def attach(self, ctx: Any) -> None:
         def route(r: Any) -> None:
             url = r.request.url
-            if url.startswith(self.base + "/") or url.startswith(("data:", "blob:")):
+            if url.startswith((self.base + "/", "data:", "blob:")):
                 r.continue_()
             else:
                 self.outside.append(url)

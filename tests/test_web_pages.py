@@ -10,14 +10,20 @@ import re
 import pyogrio
 import pytest
 import shapely
-
 from _workspace_helpers import Api, client, new_workspace
 
 from delimit.datasets import dataset_dir
 from delimit.workspace.app import create_app
 from delimit.workspace.auth import Role
 from delimit.workspace.sections import STATUSES, STEPS
-from delimit.workspace.web import LANGUAGES, PAGES, WEB, catalogue, raw_catalogue, translate
+from delimit.workspace.web import (
+    LANGUAGES,
+    PAGES,
+    WEB,
+    catalogue,
+    raw_catalogue,
+    translate,
+)
 
 KEY_CALL = re.compile(r"""\b(?:t|tn|say)\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 
