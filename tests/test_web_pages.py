@@ -77,7 +77,7 @@ def test_login_page_in_each_language_with_a_switcher(app_and_users) -> None:  # 
     assert ru.status_code == 200 and '<html lang="ru">' in ru.text and "Войти" in ru.text
     assert ru.cookies.get("delimit_lang") == "ru" and http.get("/login").text.count('<html lang="ru">') == 1  # remembered
     ky = http.get("/login?lang=ky").text
-    assert "Кирүү" in ky and '<span class="fallback" lang="ru">Имя пользователя</span>' in ky
+    assert "Кирүү" in ky and "<title>Кирүү · рабочее пространство delimit</title>" in ky and '<span class="fallback" lang="ru">Новый пароль</span>' in ky
     assert all(f'<option value="{c}"' in ky for c in LANGUAGES)
     assert client(app).get("/login", headers={"Accept-Language": "tg, ru;q=0.8"}).text.count('<html lang="tg">') == 1
 

@@ -105,7 +105,7 @@ def render(request: Request, page: str, lang: str, *, actor: Any = None, csrf: s
     messages = {k: list(v) for k, v in catalogue(lang).items()}
     context = {"page": page, "lang": lang, "csrf": csrf, "you": None if actor is None else {"username": actor.username, "team": actor.team, "role": actor.role.value}, **(extra or {})}
     html = _env().get_template(f"{page}.html").render(
-        t=lambda key, **v: translate(lang, key, **v), lang=lang, languages=list(LANGUAGES), page=page, you=context["you"],
+        t=lambda key, **v: translate(lang, key, **v), text=lambda key: catalogue(lang).get(key, (key, "en"))[0], lang=lang, languages=list(LANGUAGES), page=page, you=context["you"],
         query_items=list(request.query_params.multi_items()), csrf=csrf,
         messages_json=Markup(json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")),
         context_json=Markup(json.dumps(context, ensure_ascii=False).replace("</", "<\\/")),

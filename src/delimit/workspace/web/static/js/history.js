@@ -1,5 +1,5 @@
 // The history: every event this delegation may see, newest first, and whether the whole chain verifies.
-import { api, el, ready, showError, tn, when } from "./common.js";
+import { api, el, ready, showError, t, tn, when } from "./common.js";
 
 async function main() {
   try {
@@ -11,7 +11,7 @@ async function main() {
     const ol = document.getElementById("timeline");
     ol.replaceChildren();
     for (const e of events) {
-      const what = e.payload.title || e.payload.name || e.payload.step || "";
+      const what = e.payload.step ? t(`step.${e.payload.step}`) : e.payload.title || e.payload.name || "";
       ol.append(el("li", { dataset: { kind: e.kind } },
         el("time", { dateTime: e.at }, when(e.at)), " ",
         el("strong", {}, tn(`event.${e.kind}`)), ` ${what} — ${e.actor} (${e.team}) `,

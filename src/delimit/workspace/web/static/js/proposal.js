@@ -37,6 +37,7 @@ async function main() {
       showError(err);
     }
   });
+  document.getElementById("evaluate").hidden = context.you.role === "observer"; // observers may not start evaluations
   document.getElementById("evaluate").addEventListener("click", () => runEvaluation(true));
   const map = await makeMap("map");
   showClaims(map, p.document);

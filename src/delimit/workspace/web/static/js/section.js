@@ -1,5 +1,5 @@
 // A section: its line, its status, its acts, and the sign-off (or next step) for those entitled to it.
-import { api, context, el, fitTo, legend, makeMap, ready, say, showError, showSections, tn, when } from "./common.js";
+import { api, context, el, fitTo, legend, makeMap, ready, say, showError, showSections, t, tn, when } from "./common.js";
 
 const id = decodeURIComponent(location.pathname.split("/").pop()); // the shell never echoes the id: the API decides
 let map;
@@ -23,7 +23,7 @@ function render(s) {
   button.onclick = async () => {
     try {
       const next = await api("POST", `/api/sections/${id}/acts`, { step: s.next_step, geometry_hash: s.geometry_hash, based_on_version: s.version });
-      say("section.acted", { step: next.status });
+      say("section.acted", { step: t(`status.${next.status}`) });
       render(next);
     } catch (err) {
       showError(err);
