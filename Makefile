@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 OUT    ?= out/fergana
 
-.PHONY: demo test bench install data data-check clean lint web
+.PHONY: demo test bench install data data-check clean lint
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ data-check: $(STAMP)
 ## Browser libraries of the workspace pages: a pinned npm install (web/package-lock.json), copied into the
 ## package (maplibre-gl) and the tests (axe-core). The copies are committed: a clone and the wheel need no npm.
 WEB_VENDOR := src/delimit/workspace/web/static/vendor
+.PHONY: web
 web:
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(WEB_VENDOR)/maplibre-gl web/vendor/axe-core
