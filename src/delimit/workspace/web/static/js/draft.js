@@ -1,6 +1,6 @@
 // Drafting: click on the map to add the vertices of a transfer polygon, save it as a private draft of your
 // delegation and watch the engines evaluate it.
-import { api, context, el, evaluate, makeMap, progressUi, ready, renderEvaluation, say, showError, showSections, t } from "./common.js";
+import { api, context, el, evaluate, fitTo, makeMap, progressUi, ready, renderEvaluation, say, showError, showSections, t } from "./common.js";
 
 const vertices = [];
 let map;
@@ -63,7 +63,9 @@ async function main() {
     map.doubleClickZoom.disable();
     map.getCanvas().style.cursor = "crosshair";
     map.on("click", (ev) => { vertices.push([Number(ev.lngLat.lng.toFixed(6)), Number(ev.lngLat.lat.toFixed(6))]); redraw(); });
-    showSections(map, await api("GET", "/api/sections"));
+    const sections = await api("GET", "/api/sections");
+    showSections(map, sections);
+    fitTo(map, sections.map((x) => x.geometry), 80); // open on the line being negotiated (the whole window if none yet)
     redraw();
     ready();
   } catch (err) {

@@ -19,6 +19,7 @@ async function main() {
     p = await api("GET", `/api/proposals/${id}`);
   } catch (err) {
     showError(err);
+    for (const sel of [".split", ".actions"]) document.querySelector(sel).hidden = true; // nothing to show
     return;
   }
   document.querySelector("h1").textContent = p.title;
