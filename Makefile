@@ -47,5 +47,16 @@ data: $(STAMP)
 data-check: $(STAMP)
 	$(PY) scripts/build_fergana_data.py --check
 
+## Browser libraries of the workspace pages: a pinned npm install (web/package-lock.json), copied into the
+## package (maplibre-gl) and the tests (axe-core). The copies are committed: a clone and the wheel need no npm.
+WEB_VENDOR := src/delimit/workspace/web/static/vendor
+.PHONY: web
+web:
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(WEB_VENDOR)/maplibre-gl web/vendor/axe-core
+	cp web/node_modules/maplibre-gl/dist/maplibre-gl.js web/node_modules/maplibre-gl/dist/maplibre-gl.css \
+	   web/node_modules/maplibre-gl/LICENSE.txt $(WEB_VENDOR)/maplibre-gl/
+	cp web/node_modules/axe-core/axe.min.js web/node_modules/axe-core/LICENSE web/vendor/axe-core/
+
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from _workspace_helpers import LINE_A, NEW_PASSWORD, Api, client, draft_body, new_workspace
 
 from delimit.workspace.app import create_app
+from delimit.workspace.web import PAGES
 from delimit.workspace.auth import LoginLimiter
 from delimit.workspace.evaluation import evaluation_key
 from delimit.workspace.events import canonical_json, utc_now
@@ -54,7 +55,16 @@ def _probes(ids: dict[str, str]) -> dict[tuple[str, str], dict | None]:
         ("GET", "/api/annex"): None,
         ("GET", "/api/history"): None,
         ("GET", "/api/history/verify"): None,
+        ("GET", "/api/basemap"): None,
+        # The browser pages (delimit.workspace.web): shells without workspace data; the JS asks the API.
+        ("GET", "/"): None,
+        ("GET", "/login"): None,
+        **{("GET", path): None for path in PAGES},
     }
+
+
+def _is_page(path: str) -> bool:
+    return not path.startswith("/api/")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +126,10 @@ def test_no_route_shows_another_delegations_private_work(world, user) -> None:  
         seen = r.text + json.dumps(dict(r.headers))
         for s in secrets_:
             assert s not in seen, (user, method, path, s)
-        if "{proposal_id}" in path or "{token_id}" in path:
+        if _is_page(path):  # a page shell is the same whatever object its URL names (the API decides)
+            m = _call(api, method, path, missing, body)
+            assert (r.status_code, r.text) == (m.status_code, m.text), (user, method, path)
+        elif "{proposal_id}" in path or "{token_id}" in path:
             m = _call(api, method, path, missing, body)
             assert (r.status_code, r.json()) == (m.status_code, m.json()), (user, method, path)
             assert r.status_code in (403, 404), (user, method, path, r.status_code)  # 403 only for the role, before any lookup
@@ -135,6 +148,13 @@ def test_nothing_but_health_and_login_answers_without_credentials(world) -> None
     store, app, kg, people, ids, secrets_, shared = world
     anon = client(app)
     for (method, path), body in _probes(ids).items():
+        if _is_page(path):  # pages send the browser to the log-in page (which alone renders without a session)
+            r = anon.get(path.format(**ids), follow_redirects=False)
+            if path == "/login":
+                assert r.status_code == 200 and '"csrf": ""' in r.text and '"you": null' in r.text
+            else:
+                assert r.status_code == 303 and r.headers["location"].startswith("/login" if path != "/" else "/overview"), (path, r.status_code)
+            continue
         r = _call(anon, method, path, ids, body) if method == "GET" else getattr(anon, method.lower())(path.format(**ids), **({} if body is None else {"json": body}))
         if path == "/api/health":
             assert r.status_code == 200
@@ -142,6 +162,9 @@ def test_nothing_but_health_and_login_answers_without_credentials(world) -> None
             assert r.status_code == 401  # wrong password
         else:
             assert r.status_code == 401, (method, path, r.status_code)
+    for asset in ("/static/js/common.js", "/static/vendor/maplibre-gl/maplibre-gl.js"):  # package files, the same for all
+        assert anon.get(asset).status_code == 200
+    assert anon.get("/static/%2e%2e/app.py").status_code == 404
     forged = client(app)
     forged.cookies.set("delimit_session", "forged")
     assert forged.get("/api/proposals").status_code == 401

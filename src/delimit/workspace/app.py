@@ -167,6 +167,9 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
     _account_routes(app, ws, evaluator, ready, max_body_bytes)
     _proposal_routes(app, ws, evaluator, ready, evaluate)
     _section_routes(app, ws, ready)
+    from delimit.workspace.web import mount_pages  # the browser pages, their static files and the base map
+
+    mount_pages(app, ws, ws.session_actor, ready)
     return app
 
 
