@@ -46,7 +46,9 @@ def solve(
     # fold the regime's group costs into one cost array (one stream per relaxation instead of three)
     w = effective_costs(net.base, net.group, group_add)
     no_groups = np.zeros(0, np.int64)
-    d, m, o, p = bucket_csr(net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits)
+    d, m, o, p = bucket_csr(
+        net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits
+    )
     if math.isfinite(limit):
         over = d > limit
         d[over], m[over], o[over], p[over] = math.inf, math.inf, -1, -1

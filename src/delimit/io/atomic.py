@@ -182,7 +182,11 @@ def temp_siblings(tmp: Path) -> list[Path]:
     name_prefix = tmp.name + "-"
     if not tmp.parent.is_dir():
         return []
-    return sorted(p for p in tmp.parent.iterdir() if p != tmp and (p.name.startswith(stem_prefix) or p.name.startswith(name_prefix)))
+    return sorted(
+        p
+        for p in tmp.parent.iterdir()
+        if p != tmp and (p.name.startswith(stem_prefix) or p.name.startswith(name_prefix))
+    )
 
 
 def atomic_write_bytes(dest: str | Path, data: bytes) -> Path:

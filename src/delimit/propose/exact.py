@@ -182,7 +182,9 @@ def solve_exact(
         adj[v].append(u)
     for p in (0, 1):
         if check_party[p] and not any(is_anchor[i] and holder[i] == p for i in range(n)):
-            raise InputError(None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone")
+            raise InputError(
+                None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone"
+            )
     ncols = len(cost)
     a = coo_matrix((rows.v, (rows.r, rows.c)), shape=(len(rows.lo), ncols)).tocsc()
     lp = highspy.HighsLp()

@@ -194,7 +194,9 @@ def build_graph(
         ageom = np.zeros(0, dtype=object)
     k = len(anchors)
     party_index = {p: i for i, p in enumerate(parties)}
-    holder = np.concatenate([parcels["party"].map(party_index).to_numpy(), anchors["party"].map(party_index).to_numpy()]).astype(np.int8)
+    holder = np.concatenate(
+        [parcels["party"].map(party_index).to_numpy(), anchors["party"].map(party_index).to_numpy()]
+    ).astype(np.int8)
     u = np.concatenate([pi, ai]).astype(np.int64)
     v = np.concatenate([pj, aj + n]).astype(np.int64)
     w = np.concatenate([plen, alen])
@@ -215,7 +217,9 @@ def build_graph(
         members = np.flatnonzero(labels == c)
         big = members[np.argmax(area[members])]
         is_anchor[big] = True
-        notes.append(f"parcel {parcels['parcel_id'].iloc[big]} anchors a {parties[holder[big]]} piece lying wholly inside the zone")
+        notes.append(
+            f"parcel {parcels['parcel_id'].iloc[big]} anchors a {parties[holder[big]]} piece lying wholly inside the zone"
+        )
     anchor_group = np.where(is_anchor, labels, -1).astype(np.int64)
     indptr, indices, lens, eid = csr_from_edges(n + k, u, v, w, with_ids=True)
     population = np.concatenate([parcels["population"].to_numpy(dtype=np.float64), np.zeros(k)])

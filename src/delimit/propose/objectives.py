@@ -92,7 +92,7 @@ def evaluate(graph: ParcelGraph, assign: np.ndarray, *, with_geometry: bool = Tr
     a, b = graph.parties
     ab, ba = exchange(graph, assign)
     moved = assign != graph.holder
-    people = int(round(float(graph.population[moved].sum())))
+    people = round(float(graph.population[moved].sum()))
     cut, lens = cut_mask(graph, assign)
     cut0, _ = cut_mask(graph, graph.holder)
     out: dict[str, object] = {

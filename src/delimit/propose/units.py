@@ -23,9 +23,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from delimit.model.population import population_value
 from delimit.crs import WGS84, equal_area_crs, metric_crs
 from delimit.errors import InputError
+from delimit.model.population import population_value
 from delimit.model.scenario import Scenario
 from delimit.polygons import robust_difference, robust_intersection, robust_union
 from delimit.propose.graph import ParcelGraph, build_graph
@@ -66,17 +66,25 @@ def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int,
     return math.ceil(count), float(g.area) / 1e6
 
 
-def check_parcel_count(estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS") -> None:
+def check_parcel_count(
+    estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS"
+) -> None:
     """Refuse (InputError naming ``field``) work of ``estimate`` parcels above ``limit``."""
     if estimate > limit:
-        raise InputError(None, f"{what} makes about {estimate:,} parcels, above the limit of {limit:,} (use larger units or a smaller zone, or raise {env})", field=field)
+        raise InputError(
+            None,
+            f"{what} makes about {estimate:,} parcels, above the limit of {limit:,} (use larger units or a smaller zone, or raise {env})",
+            field=field,
+        )
 
 
 def parse_units(text: str) -> tuple[str, float]:
     """``'hex:500m'`` -> ('hex', 500.0); ``'square:1km'``; ``'voronoi'`` -> ('voronoi', 0)."""
     m = re.match(r"^\s*(hex|square|voronoi)\s*(?::\s*(.+))?$", str(text), re.IGNORECASE)
     if not m:
-        raise InputError(None, f"cannot read units {text!r} (hex:SIZE, square:SIZE, voronoi or a parcel file)", field="units")
+        raise InputError(
+            None, f"cannot read units {text!r} (hex:SIZE, square:SIZE, voronoi or a parcel file)", field="units"
+        )
     kind = m.group(1).lower()
     if kind == "voronoi":
         return kind, 0.0
@@ -99,7 +107,9 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     # lattice positions over the bounding box, counted before any array is allocated
     step_y = size_m if kind == "square" else 1.5 * size_m / math.sqrt(3.0)
     if ((maxx - minx) / size_m + 5) * ((maxy - miny) / step_y + 5) > 50 * MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units"
+        )
     if kind == "square":
         dx = dy = size_m
         i0, i1 = math.floor(minx / dx) - 1, math.ceil(maxx / dx) + 1
@@ -134,13 +144,19 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     else:  # pragma: no cover - guarded by parse_units
         raise InputError(None, f"unknown grid {kind!r}", field="units")
     if len(ii) > 50 * MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units"
+        )
     span = max(maxx - minx, maxy - miny)
     zone_tiles = _tile_pieces(zone_m, _tiles(zone_m, max(size_m * 20, span / 200.0)))
-    hit = np.unique(shapely.STRtree(zone_tiles).query(shapely.points(cx, cy), predicate="dwithin", distance=radius * 1.01)[0])
+    hit = np.unique(
+        shapely.STRtree(zone_tiles).query(shapely.points(cx, cy), predicate="dwithin", distance=radius * 1.01)[0]
+    )
     ii, jj = ii[hit], jj[hit]
     if len(ii) > MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m gives {len(ii)} cells (> {MAX_CELLS}); use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m gives {len(ii)} cells (> {MAX_CELLS}); use larger cells", field="units"
+        )
     pts = corners(ii, jj)
     xs = np.stack([p[0] for p in pts] + [pts[0][0]], axis=1).astype(np.float64)
     ys = np.stack([p[1] for p in pts] + [pts[0][1]], axis=1).astype(np.float64)
@@ -153,7 +169,9 @@ def voronoi_cells(zone: BaseGeometry, settlements: gpd.GeoDataFrame) -> np.ndarr
     """Voronoi cells (WGS84) around the settlements inside the zone (computed in the equal-area CRS)."""
     inside = settlements[settlements.intersects(zone)]
     if len(inside) < 2:
-        raise InputError(None, f"Voronoi units need at least 2 settlements in the zone; found {len(inside)}", field="units")
+        raise InputError(
+            None, f"Voronoi units need at least 2 settlements in the zone; found {len(inside)}", field="units"
+        )
     crs = equal_area_crs(zone)
     pts = inside.to_crs(crs).geometry.values
     zone_m = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
@@ -166,7 +184,11 @@ def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, floa
     minx, miny, maxx, maxy = zone.bounds
     xs = np.arange(minx, maxx + tile_deg, tile_deg)
     ys = np.arange(miny, maxy + tile_deg, tile_deg)
-    boxes = [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]] if len(xs) > 1 and len(ys) > 1 else [zone.bounds]
+    boxes = (
+        [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]]
+        if len(xs) > 1 and len(ys) > 1
+        else [zone.bounds]
+    )
     geoms = shapely.box(*np.array(boxes).T)
     shapely.prepare(zone)
     keep = shapely.intersects(zone, geoms)
@@ -296,8 +318,12 @@ def build_parcels(
             if not poly.intersects(near):
                 continue
             for piece in _tile_pieces(poly, around):
-                anchor_rows.append({"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece})
-    anchors = gpd.GeoDataFrame(anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84)
+                anchor_rows.append(
+                    {"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece}
+                )
+    anchors = gpd.GeoDataFrame(
+        anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84
+    )
     say("adjacency", 0.75)
     graph = _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone)
     say("parcels ready", 1.0)
@@ -329,9 +355,14 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
     first = graph.anchors.drop_duplicates("anchor_id").set_index("anchor_id").loc[uniq].reset_index()
     merged = gpd.GeoDataFrame(
         {"anchor_id": uniq, "party": first["party"].to_numpy(), "kind": first["kind"].to_numpy()},
-        geometry=gpd.GeoSeries([robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84), crs=WGS84,
+        geometry=gpd.GeoSeries(
+            [robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84
+        ),
+        crs=WGS84,
     )
-    holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
+    holder = np.concatenate(
+        [graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]
+    ).astype(np.int8)
     is_anchor = np.zeros(n + k, dtype=bool)
     is_anchor[extra] = True
     is_anchor[n:] = True

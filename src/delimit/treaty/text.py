@@ -53,9 +53,11 @@ def _general_paragraphs(desc: LineDescription) -> list[Paragraph]:
     a, b = desc.parties
     md = desc.precision.metre_decimals if desc.precision else 2
     texts = [
-        (f"The boundary line between {_party(desc, a)} and {_party(desc, b)} described in this annex consists of "
-        f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
-        f"with a total length of {_metres(desc.total_length_m, md)}."),
+        (
+            f"The boundary line between {_party(desc, a)} and {_party(desc, b)} described in this annex consists of "
+            f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
+            f"with a total length of {_metres(desc.total_length_m, md)}."
+        ),
         f"Datum: {DATUM_NOTE}. Lengths and azimuths are geodesic on the WGS 84 ellipsoid; azimuths are measured clockwise from true north.",
     ]
     if desc.attribution:
@@ -153,12 +155,16 @@ def render_text(desc: LineDescription, *, placeholders: bool = True) -> str:
     lang_a, lang_b = desc.languages
     head = [
         f"DESCRIPTION OF THE BOUNDARY LINE BETWEEN {desc.party_names.get(a, a).upper()} AND {desc.party_names.get(b, b).upper()}",
-        ("Working text in English. The authentic texts are those in "
-        f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them."),
+        (
+            "Working text in English. The authentic texts are those in "
+            f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them."
+        ),
         "",
     ]
     if desc.simplify_m is not None:
-        head.append(f"NOTE: the line was simplified at {desc.simplify_m:g} m before description ({desc.vertices_in} -> {desc.vertices_kept} vertices).")
+        head.append(
+            f"NOTE: the line was simplified at {desc.simplify_m:g} m before description ({desc.vertices_in} -> {desc.vertices_kept} vertices)."
+        )
         head.append("")
     body: list[str] = []
     for p in desc.paragraphs:

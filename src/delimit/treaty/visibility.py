@@ -46,7 +46,9 @@ class SightResult:
     distance_m: np.ndarray
 
 
-def earth_bulge(x: np.ndarray, d: np.ndarray, *, k: float = REFRACTION_K, radius_m: float = EARTH_RADIUS_M) -> np.ndarray:
+def earth_bulge(
+    x: np.ndarray, d: np.ndarray, *, k: float = REFRACTION_K, radius_m: float = EARTH_RADIUS_M
+) -> np.ndarray:
     """Height (m) of the curved surface above the chord at distance ``x`` of ``d`` (refraction ``k``).
 
     >>> round(float(earth_bulge(np.array([5000.0]), np.array([10000.0]))[0]), 3)

@@ -58,7 +58,12 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         if terr is not None and len(terr):
             _polys(ax, list(terr.geometry.values), facecolor="#efefe9", edgecolor="#bdbdb5", linewidth=0.4, zorder=1)
             for party in annex.parties:
-                parts = [p for g in terr.geometry[terr["party"] == party] for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+                parts = [
+                    p
+                    for g in terr.geometry[terr["party"] == party]
+                    for p in shapely.get_parts(g)
+                    if p.geom_type == "Polygon"
+                ]
                 if parts:
                     big = max(parts, key=lambda p: p.area)
                     rp = big.representative_point()
@@ -80,8 +85,16 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
             ax.plot(x, y, color=status_colour(st), linewidth=2.0, zorder=3, label=st if st not in seen else None)
             seen.add(st)
             mid = sec.geometry.interpolate(0.5, normalized=True)
-            ax.annotate(f"S{int(sec['section'])}", (mid.x, mid.y), fontsize=8, fontweight="bold", zorder=6,
-                        xytext=(3, 3), textcoords="offset points", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#444444", "lw": 0.5})
+            ax.annotate(
+                f"S{int(sec['section'])}",
+                (mid.x, mid.y),
+                fontsize=8,
+                fontweight="bold",
+                zorder=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#444444", "lw": 0.5},
+            )
         pil = annex.pillars.pillars
         if len(pil):
             ax.scatter(pil["lon"], pil["lat"], s=1.5, color="#222222", zorder=4, label=f"pillars ({len(pil)})")
@@ -98,7 +111,11 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         ax.legend(loc="upper left", fontsize=7, title="section status", title_fontsize=7, framealpha=0.9)
         ax.set_title(annex.title, fontsize=10)
         marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
-        foot = "Boundary sections coloured by status, not by party. " + (f"Built on hand-made data ({marks}). " if marks else "") + (annex.attribution_text or "")
+        foot = (
+            "Boundary sections coloured by status, not by party. "
+            + (f"Built on hand-made data ({marks}). " if marks else "")
+            + (annex.attribution_text or "")
+        )
         fig.text(0.01, 0.01, foot, fontsize=6, color="#444444", wrap=True)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")

@@ -92,7 +92,9 @@ class Store:
         store = cls(database_url(workspace, db))
         if must_exist and not store.is_initialised():
             store.dispose()
-            raise InputError(workspace or "--db", "the database holds no workspace (run 'delimit workspace init' first)")
+            raise InputError(
+                workspace or "--db", "the database holds no workspace (run 'delimit workspace init' first)"
+            )
         return store
 
     def is_initialised(self) -> bool:

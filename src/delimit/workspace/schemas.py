@@ -99,8 +99,14 @@ class WorkspaceOut(BaseModel):
 
 
 class DraftIn(_In):
-    scenario: str = Field(description="the scenario as YAML text (the scenario file model; 'base' defaults to the workspace's baseline)", max_length=262144)
-    geometry: dict[str, Any] = Field(default_factory=dict, description="GeoJSON FeatureCollections by file name, e.g. {'geometry/swap.geojson': {...}}")
+    scenario: str = Field(
+        description="the scenario as YAML text (the scenario file model; 'base' defaults to the workspace's baseline)",
+        max_length=262144,
+    )
+    geometry: dict[str, Any] = Field(
+        default_factory=dict,
+        description="GeoJSON FeatureCollections by file name, e.g. {'geometry/swap.geojson': {...}}",
+    )
 
 
 class DraftUpdate(DraftIn):
@@ -147,7 +153,9 @@ class EvaluationOut(BaseModel):
     message: str
     sections: list[str]
     finished_at: str | None
-    result: dict[str, Any] | None = Field(description="the comparison against the baseline (delimit compare --format json), once done")
+    result: dict[str, Any] | None = Field(
+        description="the comparison against the baseline (delimit compare --format json), once done"
+    )
 
 
 class SectionIn(_In):
