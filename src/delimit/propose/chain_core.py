@@ -1,3 +1,6 @@
+# mypy: allow-untyped-defs
+# (numba compiles the kernels from their arguments' run-time types; ``@njit`` is untyped, so mypy sees each
+# kernel as Any whatever its annotations, and their many array arguments stay unannotated)
 """Numba kernels of the Markov chain: validity checks, single-node flips, spanning-tree recombination.
 
 The kernels work on a graph in CSR form (``indptr``, ``indices``, ``elen`` metres) whose nodes carry
@@ -38,7 +41,7 @@ BAL_NONE, BAL_EXCHANGE, BAL_BOUNDS = 0, 1, 2
 
 @njit(cache=True)
 def rng_next(state: np.ndarray) -> np.uint64:
-    x = state[0]
+    x: np.uint64 = state[0]
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
@@ -125,7 +128,10 @@ def partition_valid(
                 if n_comp[p] > 1:
                     return False
         comp += 1
-    return all(not (check_party[p] and not has_anchor_party[p] and size[p] < min_part) for p in range(2))
+    for p in range(2):  # noqa: SIM110  (a loop, not all(...): numba's nopython mode has no generators)
+        if check_party[p] and not has_anchor_party[p] and size[p] < min_part:
+            return False
+    return True
 
 
 @njit(cache=True)

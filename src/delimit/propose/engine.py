@@ -28,7 +28,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from delimit.errors import InputError
-from delimit.model.scenario import Scenario
+from delimit.model.scenario import Scenario, Transfer
 from delimit.propose.apply import apply_proposal, proposal_transfers
 from delimit.propose.chain import Chain, ChainSettings
 from delimit.propose.check import IndependentChecker
@@ -217,7 +217,11 @@ def propose(
         raise InputError(None, f"unknown method {method!r} (exact, chain or auto)", field="method")
     chosen = method if method != "auto" else ("exact" if graph.n_parcels <= exact_max_parcels else "chain")
     pins = pin_parcels(scenario, graph, constraints)
-    check_party = tuple(constraints.connected and p not in constraints.allow_exclaves for p in graph.parties)
+    party_a, party_b = graph.parties
+    check_party = (
+        constraints.connected and party_a not in constraints.allow_exclaves,
+        constraints.connected and party_b not in constraints.allow_exclaves,
+    )
     pin_nodes = np.concatenate([pins.party, np.full(graph.n_nodes - graph.n_parcels, -1, dtype=np.int8)])
     fixed = graph.is_anchor | (pin_nodes >= 0)
     start = np.where(pin_nodes >= 0, pin_nodes, graph.holder).astype(np.int8)
@@ -251,7 +255,7 @@ def propose(
             population=graph.population,
             weights=weights.chain_vector(),
             balance=constraints.balance,
-            check_party=check_party,  # type: ignore[arg-type]
+            check_party=check_party,
             min_exchange_m2=constraints.min_exchange_km2 * 1e6,
             min_distance=min_distance,
             k=k,
@@ -263,13 +267,13 @@ def propose(
     else:
         cands, steps_of, chain_info = _run_chain_segments(
             graph, fixed, start, weights, constraints, check_party, n, seed, steps, chain_beta, say
-        )  # type: ignore[arg-type]
+        )
         info["chain"] = chain_info
         source_tpl = (
             "delimit propose, seed {seed}, method chain (recombination + flips, segment {segment}, step {step})"
         )
     # rank
-    base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])  # type: ignore[call-overload]
+    base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])
     metrics = [evaluate(graph, a, with_geometry=False) for a in cands]
     scores = np.array([score(m, weights, base_cut) for m in metrics])
     order = list(np.argsort(scores, kind="stable"))
@@ -286,7 +290,7 @@ def propose(
     flagged: list[Proposal] = []
     base_turn = turning_points(list(graph.edge_geom[_cut_edges(graph, graph.holder)]))
     info["baseline"] = {
-        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),  # type: ignore[arg-type]
+        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),
         "turning_points": base_turn,
     }
     base_access = None
@@ -315,7 +319,7 @@ def propose(
             pins=pins.party,
             check_party=check_party,
             min_exchange_m2=constraints.min_exchange_km2 * 1e6,
-        )  # type: ignore[arg-type]
+        )
         if viol:
             # a generator bug would surface here; never return such a proposal silently
             info.setdefault("rejected_by_checker", []).append({"candidate": int(i), "violations": viol})
@@ -371,7 +375,19 @@ SEGMENT_STEPS = 2000
 KEEP_PER_SEGMENT = 4
 
 
-def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, n, seed, steps, beta, say):  # type: ignore[no-untyped-def]
+def _run_chain_segments(
+    graph: ParcelGraph,
+    fixed: np.ndarray,
+    start: np.ndarray,
+    weights: Weights,
+    constraints: Constraints,
+    check_party: tuple[bool, bool],
+    n: int,
+    seed: int,
+    steps: int | None,
+    beta: float,
+    say: ProgressFn,
+) -> tuple[list[np.ndarray], dict[int, tuple[int, int]], dict[str, Any]]:
     """Run the chain as an ensemble of segments, each focused on one stretch of the line.
 
     A negotiable swap is local: a segment restarts from the status quo, picks (with the seed) a
@@ -422,8 +438,8 @@ def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, 
     if len(frontier) == 0:
         raise InputError(None, "no free parcel lies on the line: nothing can be exchanged", field="zone")
     base = evaluate(graph, graph.holder, with_geometry=False)
-    base_cut = int(base["cut_edges"])  # type: ignore[call-overload]
-    base_len = float(base["boundary_length_km"]) * 1000.0  # type: ignore[arg-type]
+    base_cut = int(base["cut_edges"])
+    base_len = float(base["boundary_length_km"]) * 1000.0
     cands: list[np.ndarray] = []
     where: dict[int, tuple[int, int]] = {}
     for seg in range(n_segments):
@@ -483,7 +499,8 @@ def _ball(graph: ParcelGraph, centre: int, free: np.ndarray, size: int) -> np.nd
 
 def _cut_edges(graph: ParcelGraph, assign: np.ndarray) -> np.ndarray:
     u, v, _, e = graph.edges()
-    return e[assign[u] != assign[v]]
+    cut: np.ndarray = e[assign[u] != assign[v]]
+    return cut
 
 
 def _missing_engine(module: str, attr: str) -> str | None:
@@ -578,7 +595,7 @@ def _resident_class(scenario: Scenario, party: str) -> str:
     )
 
 
-def transfers_for(result: ProposalSet, proposal: Proposal) -> list:  # type: ignore[type-arg]
+def transfers_for(result: ProposalSet, proposal: Proposal) -> list[Transfer]:
     """The transfers of a proposal (as a scenario file lists them)."""
     return proposal_transfers(result.graph, proposal.assign, proposal_id=proposal.id, source=proposal.source)
 

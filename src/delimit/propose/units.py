@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import WGS84, equal_area_crs, metric_crs
@@ -114,8 +114,8 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
         dx = dy = size_m
         i0, i1 = math.floor(minx / dx) - 1, math.ceil(maxx / dx) + 1
         j0, j1 = math.floor(miny / dy) - 1, math.ceil(maxy / dy) + 1
-        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
-        ii, jj = ii.ravel(), jj.ravel()
+        gi, gj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = gi.ravel(), gj.ravel()
         cx, cy = (ii + 0.5) * dx, (jj + 0.5) * dy
         radius = size_m * math.sqrt(0.5)
         offs = [(0, 0), (1, 0), (1, 1), (0, 1)]
@@ -128,8 +128,8 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
         w = size_m
         i0, i1 = math.floor(minx / w) - 2, math.ceil(maxx / w) + 2
         j0, j1 = math.floor(miny / (1.5 * r)) - 2, math.ceil(maxy / (1.5 * r)) + 2
-        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
-        ii, jj = ii.ravel(), jj.ravel()
+        gi, gj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = gi.ravel(), gj.ravel()
         cx = ii * w + (jj % 2) * (w / 2.0)
         cy = jj * 1.5 * r
         radius = r
@@ -162,7 +162,8 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     ys = np.stack([p[1] for p in pts] + [pts[0][1]], axis=1).astype(np.float64)
     lon, lat = inv.transform(xs.ravel(), ys.ravel())
     coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=1).reshape(len(ii), len(pts) + 1, 2)
-    return shapely.polygons(coords)
+    cells: np.ndarray = shapely.polygons(coords)
+    return cells
 
 
 def voronoi_cells(zone: BaseGeometry, settlements: gpd.GeoDataFrame) -> np.ndarray:
@@ -177,7 +178,8 @@ def voronoi_cells(zone: BaseGeometry, settlements: gpd.GeoDataFrame) -> np.ndarr
     zone_m = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
     extent = zone_m.envelope.buffer(10_000)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=extent))
-    return gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy()
+    wgs84_cells: np.ndarray = gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy()
+    return wgs84_cells
 
 
 def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, float, float]]:
@@ -302,7 +304,7 @@ def build_parcels(
     otiles = _tile_pieces(outline, _tiles(outline, tile_deg))
     ci, ti = shapely.STRtree(otiles).query(cells[used], predicate="intersects")
     pieces = robust_intersection(cells[used][ci], otiles[ti], CELL_GRID_DEG)
-    cut: dict[int, list] = {}
+    cut: dict[int, list[BaseGeometry]] = {}
     for c, g in zip(used[ci].tolist(), pieces, strict=True):
         if not g.is_empty:
             cut.setdefault(c, []).append(g)
@@ -330,7 +332,13 @@ def build_parcels(
     return graph
 
 
-def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone) -> ParcelGraph:  # type: ignore[no-untyped-def]
+def _graph_with_merged_anchor_tiles(
+    parties: tuple[str, str],
+    parcels: gpd.GeoDataFrame,
+    anchors: gpd.GeoDataFrame,
+    cell_geometry: np.ndarray,
+    zone: BaseGeometry,
+) -> ParcelGraph:
     """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor.
 
     The tiles are joined with :func:`delimit.polygons.robust_union`: ``clip_by_rect`` may leave tiles
@@ -407,7 +415,9 @@ def _attach_settlements(parcels: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame
     parcels["settlements"] = [",".join(x) for x in names]
 
 
-def _attach_lines(parcels: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, id_field: str, prefix: str, length_crs) -> None:  # type: ignore[no-untyped-def]
+def _attach_lines(
+    parcels: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, id_field: str, prefix: str, length_crs: CRS
+) -> None:
     n = len(parcels)
     km = np.zeros(n)
     ids: list[list[str]] = [[] for _ in range(n)]
