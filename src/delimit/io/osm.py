@@ -296,7 +296,7 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
     )
     try:
         for obj in processor:
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 tags = dict(obj.tags)
                 kind = tags.get("place", "")
                 if kind not in SETTLEMENT_PLACES or not obj.location.valid():
@@ -318,7 +318,7 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                         "geometry": shapely.Point(obj.location.lon, obj.location.lat),
                     }
                 )
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 tags = dict(obj.tags)
                 cls = ROAD_CLASSES.get(tags.get("highway", ""))
                 if cls is None or tags.get("area") == "yes":
@@ -331,11 +331,11 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                 if any(c is None for c in coords):
                     missing_node_ways += 1
                 ways.append(_RoadWay(int(obj.id), cls, _name(tags, "ref"), refs, coords))
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 tags = dict(obj.tags)
                 if tags.get("boundary") == "administrative" and tags.get("admin_level") == "2":
                     candidates[int(obj.id)] = _name(tags)
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 if obj.from_way():
                     continue  # boundary segments that happen to be closed ways are not countries
                 tags = dict(obj.tags)

@@ -187,7 +187,7 @@ def known_population(settlements: pd.DataFrame) -> np.ndarray:
     """Population per settlement as float (NaN = unknown); 0 read from an old file is unknown too."""
     if "population" not in settlements.columns or not len(settlements):
         return np.full(len(settlements), np.nan)
-    v = pd.to_numeric(settlements["population"], errors="coerce").astype("float64").to_numpy()
+    v: np.ndarray = pd.to_numeric(settlements["population"], errors="coerce").astype("float64").to_numpy()
     v = v.copy()
     v[~(v > 0)] = np.nan
     return v
@@ -264,7 +264,7 @@ def population_value(v: object) -> int | None:
     if v is None or v is pd.NA:
         return None
     try:
-        f = float(v)  # type: ignore[arg-type]
+        f = float(v)  # type: ignore[arg-type]  # any scalar on purpose: float() rejects what it cannot read
     except (TypeError, ValueError):
         return None
     return round(f) if np.isfinite(f) and f > 0 else None

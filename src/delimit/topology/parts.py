@@ -292,7 +292,8 @@ def overlapping(
     rev = right.astype(np.int64) * n + left
     srt = np.argsort(key)
     at = np.minimum(np.searchsorted(key[srt], rev), len(key) - 1)
-    return out | (out[srt][at] & (key[srt][at] == rev))
+    either: NDArray[np.bool_] = out | (out[srt][at] & (key[srt][at] == rev))
+    return either
 
 
 def surroundings(
@@ -484,7 +485,7 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
         out[i] = Gap(
             float(metres[k]) / 1000.0, (float(lons[k, 0]), float(lats[k, 0])), (float(lons[k, 1]), float(lats[k, 1]))
         )
-    return out  # type: ignore[return-value]
+    return out  # type: ignore[return-value]  # every part is in `who` (one nearest pair each), so no None is left
 
 
 def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
@@ -492,18 +493,21 @@ def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
     return np.array([GEOD.geometry_length(g) / 1000.0 for g in geoms], dtype=float)
 
 
-def geodesic_area_km2(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
+def geodesic_area_km2(geoms: Sequence[BaseGeometry] | NDArray[np.object_]) -> NDArray[np.float64]:
     """Area of each WGS84 polygon on the WGS84 ellipsoid, km² (orientation-independent)."""
     return np.array(
         [abs(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(g))[0]) / 1e6 for g in geoms], dtype=float
     )
 
 
-def projected_area_km2(geoms: Sequence[BaseGeometry], transformer: Transformer) -> NDArray[np.float64]:
+def projected_area_km2(
+    geoms: Sequence[BaseGeometry] | NDArray[np.object_], transformer: Transformer
+) -> NDArray[np.float64]:
     """Area of each WGS84 geometry after projecting with ``transformer`` (an equal-area CRS), km²."""
     arr = np.asarray(geoms, dtype=object)
     proj = shapely.transform(arr, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-    return shapely.area(proj) / 1e6
+    areas: NDArray[np.float64] = shapely.area(proj) / 1e6
+    return areas
 
 
 __all__ = [
@@ -549,7 +553,7 @@ def window_sides(
     tol = max(tol_x, tol_y)
     edge = window.boundary
     near = shapely.dwithin(np.asarray(list(geoms), dtype=object), edge, tol)
-    for i in np.flatnonzero(near):
+    for i in np.flatnonzero(near).tolist():
         b = shapely.intersection(geoms[i].boundary, edge.buffer(tol))
         if b.is_empty:
             continue

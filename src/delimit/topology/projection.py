@@ -93,7 +93,8 @@ def to_local(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.o
     if len(xy) == 0:
         return arr.copy()
     x, y = aeqd_forward(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], np.asarray(lat0)[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([x, y]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([x, y]))
+    return out
 
 
 def to_wgs84(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.object_]:
@@ -103,7 +104,8 @@ def to_wgs84(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.o
     if len(xy) == 0:
         return arr.copy()
     lon, lat = aeqd_inverse(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], np.asarray(lat0)[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
+    return out
 
 
 def _tangent_scale(lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -137,7 +139,8 @@ def to_tangent(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np
     lat0 = np.asarray(lat0, dtype=float)
     x, y = aeqd_forward(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], lat0[idx])
     fx, fy = _tangent_scale(lat0[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([x * fx, y * fy]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([x * fx, y * fy]))
+    return out
 
 
 def from_tangent(

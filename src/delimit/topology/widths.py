@@ -169,7 +169,7 @@ def _tile_land(shell: BaseGeometry, holes: NDArray[np.object_]) -> BaseGeometry:
 
 def _touches_rect(pieces: NDArray[np.object_], rect: tuple[float, float, float, float]) -> NDArray[np.bool_]:
     """Which pieces (clipped to ``rect``) reach its edges, so may continue into the next tile."""
-    b = shapely.bounds(pieces).reshape(-1, 4)
+    b: NDArray[np.float64] = shapely.bounds(pieces).reshape(-1, 4)
     tol = 1e-9 * max(1.0, abs(rect[0]), abs(rect[1]), abs(rect[2]), abs(rect[3]))
     return (
         (b[:, 0] <= rect[0] + tol)
@@ -331,9 +331,9 @@ def bridge_pieces(
     edge_owner = owner[ring_comp[edge_ring]]
     first_ring = np.searchsorted(ring_comp, np.arange(len(comps) + 1))  # rings of a piece are consecutive
     if polys is not None:
-        holes = np.ones(len(rings), dtype=bool)
-        holes[first_ring[:-1]] = False  # each piece's first ring is its shell
-        left = shapely.is_ccw(rings) != holes  # the piece lies to the left of the ring's direction
+        is_hole = np.ones(len(rings), dtype=bool)
+        is_hole[first_ring[:-1]] = False  # each piece's first ring is its shell
+        left = shapely.is_ccw(rings) != is_hole  # the piece lies to the left of the ring's direction
         on_open = _across_is_land(np.asarray(polys, dtype=object), edge_owner, xy[e0], xy[e0 + 1], left[edge_ring])
     else:  # the plain method (slow on national land: a prepared dwithin walks every lake)
         tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
@@ -399,11 +399,11 @@ class Cut:
 
     @property
     def end_a(self) -> tuple[float, float]:
-        return tuple(self.segments[0].coords[0])  # type: ignore[return-value]
+        return tuple(self.segments[0].coords[0])
 
     @property
     def end_b(self) -> tuple[float, float]:
-        return tuple(self.segments[-1].coords[-1])  # type: ignore[return-value]
+        return tuple(self.segments[-1].coords[-1])
 
     @property
     def location(self) -> tuple[float, float]:
