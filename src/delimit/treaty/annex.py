@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
@@ -169,9 +169,14 @@ def from_scenario(
     if a == b:
         raise InputError(scenario.name, "a boundary needs two different parties", field="between")
     report = progress or (lambda _m, _f: None)
-    box = parse_window(window) if isinstance(window, str) else (tuple(window) if window is not None else None)  # type: ignore[arg-type]
+    # tuple() of the 4-tuple keeps its length, which typeshed's tuple(Iterable[T]) -> tuple[T, ...] forgets
+    box = (
+        parse_window(window)
+        if isinstance(window, str)
+        else (cast(tuple[float, float, float, float], tuple(window)) if window is not None else None)
+    )
     report("boundary line", 0.0)
-    line = clip_line(scenario.boundary_between(a, b), box)  # type: ignore[arg-type]
+    line = clip_line(scenario.boundary_between(a, b), box)
     if line.is_empty:
         where = f" in window {box}" if box else ""
         raise InputError(
@@ -215,7 +220,7 @@ def from_scenario(
     )
     layers = ["territory", "rivers", "water_bodies"] + (["roads"] if use_roads else [])
     marks = scenario.data_marks(layers)
-    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))  # type: ignore[arg-type]
+    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))
     context = map_context(scenario, desc, (a, b))
     notes = []
     if elevation is None:
@@ -229,7 +234,7 @@ def from_scenario(
         pillars=plan,
         provenance=scenario.provenance.as_dict(),
         data_marks=marks,
-        window=box,  # type: ignore[arg-type]
+        window=box,
         context=context,
         scenario=scenario.name,
         notes=notes,
@@ -405,7 +410,7 @@ def annotate(
         side = per.get(k, {})
         cols["left_party"].append(side.get("left", ""))
         cols["right_party"].append(side.get("right", ""))
-        differing: list[int] = list(side.get("differing_segments", []))  # type: ignore[call-overload]
+        differing: list[int] = list(side.get("differing_segments", []))
         cols["side_exceptions"].append(", ".join(str(x) for x in differing))
         given = str(sec.get("name") or "")
         new_names.append(given or section_name(sec["geometry"], bool(sec["closed"]), terr, settlements, e0, e1))

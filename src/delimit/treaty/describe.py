@@ -591,7 +591,7 @@ def describe_sections(
             settings=detection,
             metric=metric,
         )
-        for j, i in enumerate(idx):
+        for j, i in enumerate(idx.tolist()):
             detected_types[i] = t[j]
             follows[i] = f[j]
     given = [g if isinstance(g, str) else None for g in seg_cols["given"]]
@@ -676,7 +676,10 @@ def default_languages(parties: tuple[str, str]) -> tuple[str, str]:
     >>> default_languages(("KGZ", "XYZ"))
     ('Kyrgyz', 'official language of XYZ')
     """
-    return tuple(OFFICIAL_LANGUAGES.get(p, f"official language of {p}") for p in parties)  # type: ignore[return-value]
+    a, b = parties
+    return OFFICIAL_LANGUAGES.get(a, f"official language of {a}"), OFFICIAL_LANGUAGES.get(
+        b, f"official language of {b}"
+    )
 
 
 def describe_line(

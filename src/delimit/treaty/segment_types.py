@@ -107,7 +107,8 @@ def to_metric_geoms(geoms: Sequence[BaseGeometry], transformer: Transformer) -> 
         x, y = transformer.transform(c[:, 0], c[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(np.asarray(list(geoms), dtype=object), fn)
+    metric: np.ndarray = shapely.transform(np.asarray(list(geoms), dtype=object), fn)
+    return metric
 
 
 def _samples(
@@ -245,8 +246,9 @@ def _ridge_segments(
     ux, uy = (x2 - x1) / safe, (y2 - y1) / safe
     nx, ny = -uy[seg], ux[seg]
 
-    def inv(x, y):
-        return to_metric.transform(x, y, direction="INVERSE")
+    def inv(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = to_metric.transform(x, y, direction="INVERSE")
+        return lon, lat
 
     lon_c, lat_c2 = inv(xs, ys)
     lon_l, lat_l = inv(xs + nx * offset, ys + ny * offset)

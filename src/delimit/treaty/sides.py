@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -95,7 +96,7 @@ def segment_sides(
 
 def section_sides(
     sections: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, left: Sequence[str], right: Sequence[str]
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Per section: the party found most often on the left and on the right, and the segments that differ."""
     out = []
     seg_sec = segments["section"].to_numpy()

@@ -10,12 +10,14 @@ segments one by one, with their geodesic azimuth and length.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from delimit.treaty.geodesy import azimuth_dms
 from delimit.treaty.segment_types import RIVER, ROAD, STRAIGHT, WATERSHED
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from delimit.treaty.describe import LineDescription, Paragraph
 
 
@@ -72,12 +74,12 @@ def _general_paragraphs(desc: LineDescription) -> list[Paragraph]:
     return [Paragraph(f"0.{i}", t) for i, t in enumerate(texts, start=1)]
 
 
-def _section_opening(desc: LineDescription, sec: dict, tp: object) -> str:
+def _section_opening(desc: LineDescription, sec: dict[str, Any], tp: pd.DataFrame) -> str:
     """Paragraph k.0: name, status, end points (and what they are), length, sides."""
     k = int(sec["section"])
     first, last = int(sec["first_point"]), int(sec["last_point"])
-    p0 = tp.loc[first]  # type: ignore[attr-defined]
-    p1 = tp.loc[last]  # type: ignore[attr-defined]
+    p0 = tp.loc[first]
+    p1 = tp.loc[last]
     md = desc.precision.metre_decimals if desc.precision else 2
     text = f"Section {k}, status: {sec['status']}." + (f" Name: {sec['name']}." if sec.get("name") else "")
     if bool(sec["closed"]):

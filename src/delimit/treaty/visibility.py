@@ -55,7 +55,8 @@ def earth_bulge(
     1.707
     """
     r_eff = radius_m / (1.0 - k)
-    return np.asarray(x) * (np.asarray(d) - np.asarray(x)) / (2.0 * r_eff)
+    bulge: np.ndarray = np.asarray(x) * (np.asarray(d) - np.asarray(x)) / (2.0 * r_eff)
+    return bulge
 
 
 def check_sight(
