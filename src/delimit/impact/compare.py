@@ -329,7 +329,7 @@ def compare(
         mod = engine("access", ("build_network", "travel_times"))
         cmp_mod = engine("access.travel", ("compare_rows",))
         if isinstance(mod, Unavailable) or isinstance(cmp_mod, Unavailable):
-            acc = mod if isinstance(mod, Unavailable) else cmp_mod  # type: ignore[assignment]
+            acc = mod if isinstance(mod, Unavailable) else cmp_mod
         else:
             ab = access_rows(baseline, mod, cache, target=target, progress=step(f"{baseline.name}: access", 0.55, 0.75))
             as_ = access_rows(

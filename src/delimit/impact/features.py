@@ -80,7 +80,8 @@ class FeatureChange:
 
 
 def _measure(geoms: np.ndarray, unit: str) -> np.ndarray:
-    return shapely.area(geoms) / 1e6 if unit == "km2" else shapely.length(geoms) / 1e3
+    measured: np.ndarray = shapely.area(geoms) / 1e6 if unit == "km2" else shapely.length(geoms) / 1e3
+    return measured
 
 
 def party_shares(geoms: np.ndarray, parties: dict[str, BaseGeometry], unit: str) -> list[dict[str, float]]:

@@ -63,11 +63,13 @@ class TopologyChange:
 
     @property
     def enclaves_added(self) -> list[dict[str, Any]]:
-        return self.parts[self.parts["change"] == "added"].to_dict("records")
+        rows: list[dict[str, Any]] = self.parts[self.parts["change"] == "added"].to_dict("records")
+        return rows
 
     @property
     def enclaves_removed(self) -> list[dict[str, Any]]:
-        return self.parts[self.parts["change"] == "removed"].to_dict("records")
+        rows: list[dict[str, Any]] = self.parts[self.parts["change"] == "removed"].to_dict("records")
+        return rows
 
 
 def _small_parts(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

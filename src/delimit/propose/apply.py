@@ -70,9 +70,8 @@ def apply_transfers(
     """A new scenario: ``scenario`` with ``transfers`` applied in order (parties of points recomputed)."""
     territory = scenario.territory
     for t in transfers:
-        # the scenario's name stands for the file in errors; apply_transfer's `source: Path` is narrower than
-        # the str | Path that InputError takes (to widen in delimit.scenario.loader)
-        territory = apply_transfer(territory, t, scenario.name)  # type: ignore[arg-type]
+        # apply_transfer's `source: Path` is narrower than the str | Path InputError takes (widen it in the loader)
+        territory = apply_transfer(territory, t, scenario.name)  # type: ignore[arg-type]  # name stands for the file
     settlements = scenario.settlements.copy()
     settlements["party"] = assign_party(settlements, territory)
     roads = scenario.roads.copy()
