@@ -77,7 +77,8 @@ def scenario_chain_info(name: str) -> tuple[dict[str, str], str | None]:
 
 def dataset_window(dataset: str) -> dict[str, Any]:
     """The data window of an embedded dataset as a GeoJSON Polygon (WGS84)."""
-    return json.loads(_window_text(dataset))
+    window: dict[str, Any] = json.loads(_window_text(dataset))
+    return window
 
 
 @functools.cache
@@ -188,16 +189,16 @@ def _check_proposals(
         if e["object_type"] == "proposal":
             latest[e["object_id"]] = e
     for p in proposals:
-        e = latest.get(p["id"])
-        if e is None:
+        last = latest.get(p["id"])
+        if last is None:
             return Verification(False, chain.count, chain.head, None, f"proposal {p['id']} has no event in the log")
-        recorded = json.loads(e["payload"]).get("scenario_hash")
+        recorded = json.loads(last["payload"]).get("scenario_hash")
         if sha256_text(p["document"]) != p["scenario_hash"] or p["scenario_hash"] != recorded:
             return Verification(
                 False,
                 chain.count,
                 chain.head,
-                e["seq"],
+                last["seq"],
                 f"proposal {p['id']}: stored document differs from the one this event recorded",
             )
     return None

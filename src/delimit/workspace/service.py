@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -565,7 +565,8 @@ class Workspace:
                 raise Conflict("the geometry is unchanged", sec.version)
             withdrawn = sec.status == "agreed_ad_referendum"
             old = sec.geometry_hash
-            voided = s.execute(delete(SectionAct).where(SectionAct.section_id == sid)).rowcount
+            # a DML statement's result is a CursorResult; Session.execute is typed as returning the base Result
+            voided = cast(CursorResult[Any], s.execute(delete(SectionAct).where(SectionAct.section_id == sid))).rowcount
             sec.geometry, sec.geometry_hash, sec.status, sec.version, sec.updated_at = (
                 canonical_json(geom),
                 ghash,
@@ -653,7 +654,7 @@ class Workspace:
 
     def history(self, actor: Actor, limit: int = 100, before: str | None = None) -> list[dict[str, Any]]:
         """The events the actor's team may see, newest first (no sequence numbers: those would count others' events)."""
-        cond = [Event.visibility.in_(("all", actor.team))]
+        cond: list[ColumnElement[bool]] = [Event.visibility.in_(("all", actor.team))]
         with self.store.read() as s:
             if before is not None:
                 ref = s.execute(select(Event.seq).where(Event.hash == before, *cond)).scalar_one_or_none()
@@ -686,7 +687,7 @@ class Workspace:
         visible = e is not None and e.visibility in ("all", actor.team)
         return {
             "ok": False,
-            "broken_event": e.hash if visible else None,
+            "broken_event": e.hash if visible and e is not None else None,
             "reason": v.reason if visible else "an event not visible to you fails the check",
         }
 
