@@ -69,7 +69,7 @@ def annex_layers(annex: Annex) -> dict[str, gpd.GeoDataFrame]:
 def _metadata(annex: Annex) -> dict[str, Any]:
     from delimit.cli.render import jsonable
 
-    return jsonable(
+    meta: dict[str, Any] = jsonable(
         {
             "title": annex.title,
             "crs": STORAGE_CRS,
@@ -82,6 +82,7 @@ def _metadata(annex: Annex) -> dict[str, Any]:
             "provenance": annex.provenance,
         }
     )
+    return meta
 
 
 def write_annex(

@@ -216,7 +216,8 @@ def annex_kml(annex: Annex) -> str:
                 coords=[(row["suggested_lon"], row["suggested_lat"])],
             )
             pt.description = _desc(row, list(row), deg, metre)
-    return kml.kml()
+    text: str = kml.kml()
+    return text
 
 
 def write_annex_kml(annex: Annex, path: str | Path) -> Path:

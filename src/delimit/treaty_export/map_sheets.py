@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -28,6 +28,8 @@ from delimit.crs import GEOD
 from delimit.treaty_export.overview_map import status_colour
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from delimit.treaty.annex import Annex
 
 #: Round scale denominators a sheet may use, largest scale first.
@@ -159,7 +161,7 @@ def plan_sheets(
     return sheets
 
 
-def _north_arrow(ax: plt.Axes) -> None:
+def _north_arrow(ax: Axes) -> None:
     ax.annotate(
         "",
         xy=(0.965, 0.93),
@@ -173,7 +175,7 @@ def _north_arrow(ax: plt.Axes) -> None:
     )
 
 
-def _scale_bar(ax: plt.Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
+def _scale_bar(ax: Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
     lat = lat0 + 0.13 * (lat1 - lat0)
     width_m = GEOD.inv(lon0, lat, lon1, lat)[2]
     target = width_m / 6.0
@@ -238,14 +240,15 @@ def sheet_png(
                         zorder=5,
                         style="italic",
                     )
-        for key, style in (("water_bodies", {"facecolor": "#bcd9ee", "edgecolor": "none"}),):
+        water_style: dict[str, Any] = {"facecolor": "#bcd9ee", "edgecolor": "none"}
+        for key, style in (("water_bodies", water_style),):
             wb = annex.context.get(key)
             if wb is not None and len(wb):
                 for g in wb.geometry[wb.intersects(frame)]:
                     for poly in shapely.get_parts(shapely.clip_by_rect(g, x0, y0, x1, y1)):
                         if poly.geom_type == "Polygon" and not poly.is_empty:
                             xs, ys = poly.exterior.xy
-                            ax.fill(xs, ys, zorder=2, **style)  # type: ignore[arg-type]
+                            ax.fill(xs, ys, zorder=2, **style)
         rv = annex.context.get("rivers")
         if rv is not None and len(rv):
             for g in rv.geometry[rv.intersects(frame)]:

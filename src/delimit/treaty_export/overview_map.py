@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -22,6 +22,8 @@ import shapely
 from delimit.crs import GEOD
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from delimit.treaty.annex import Annex
 
 #: Status -> matplotlib colour (same ramp as the KML).
@@ -40,13 +42,13 @@ def status_colour(status: str) -> str:
     return STATUS_COLOURS_MPL.get("ratified" if status.startswith("ratified-") else status, "#000000")
 
 
-def _polys(ax: plt.Axes, geoms: list[shapely.Geometry], **kw: object) -> None:
+def _polys(ax: Axes, geoms: list[shapely.Geometry], **kw: Any) -> None:
     for g in geoms:
         for p in shapely.get_parts(g):
             if p.geom_type != "Polygon" or p.is_empty:
                 continue
             x, y = p.exterior.xy
-            ax.fill(x, y, **kw)  # type: ignore[arg-type]
+            ax.fill(x, y, **kw)
 
 
 def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6, dpi: int = 150) -> bytes:
@@ -124,7 +126,7 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         plt.close(fig)
 
 
-def _scale_bar(ax: plt.Axes, x0: float, x1: float, y0: float, y1: float) -> None:
+def _scale_bar(ax: Axes, x0: float, x1: float, y0: float, y1: float) -> None:
     """A geodesic scale bar in the lower right corner (a round number of km)."""
     lat = y0 + 0.06 * (y1 - y0)
     width_m = GEOD.inv(x0, lat, x1, lat)[2]

@@ -261,7 +261,7 @@ def annex_html(
         if cut:
             cut_parts.append(f"{cut} {label} rows are in the files only")
 
-    def note(cut, what, csv):
+    def note(cut: int, what: str, csv: str) -> str:
         return (
             f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg."
             if cut
@@ -414,7 +414,8 @@ def annex_pdf(
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     html = annex_html(annex, rows_per_section=rows_per_section, max_failures=max_failures, map_png=map_png)
-    return HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    return pdf
 
 
 def write_annex_pdf(annex: Annex, path: str | Path, **kwargs: Any) -> Path:
