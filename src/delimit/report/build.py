@@ -347,7 +347,7 @@ class _Builder:
 
     def scenario_section(self, s: Scenario, comp: Comparison | None) -> Section:
         is_base = comp is None
-        marks = _marks(s) if is_base else comp.data_marks
+        marks = _marks(s) if comp is None else comp.data_marks
         banner = banner_text(marks)
         sec = Section(f"{'Baseline' if is_base else 'Scenario'}: {s.name}", f"s-{_slug(s.name)}", banner=banner)
         sec.paragraphs.append(f"{s.title}. {s.description.strip()}")

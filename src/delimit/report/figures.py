@@ -68,7 +68,7 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 def _save_only_canvas() -> type:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    class SaveOnlyCanvas(FigureCanvasAgg):  # type: ignore[misc]
+    class SaveOnlyCanvas(FigureCanvasAgg):
         """An Agg canvas whose ``draw_idle`` does nothing (``savefig`` and ``get_renderer`` still draw)."""
 
         def draw_idle(self, *args: object, **kwargs: object) -> None:

@@ -75,6 +75,10 @@ class LabelPlacer:
         self.placed: list[Any] = []
         self.dropped: list[str] = []
 
+    def _renderer(self) -> Any:
+        """The renderer of the axes' figure (the report draws on Agg canvases, which have one)."""
+        return self.ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasBase lacks it; Agg has it
+
     def add(self, text: str, xy: tuple[float, float], priority: float, *, force: bool = False, **style: Any) -> None:
         """Queue ``text`` at ``xy`` (map coordinates); higher ``priority`` is placed first.
 
@@ -86,13 +90,12 @@ class LabelPlacer:
 
     def avoid(self, *artists: Any) -> None:
         """Keep labels off these already drawn artists (north arrow, credit, scale bar)."""
-        renderer = self.ax.figure.canvas.get_renderer()
+        renderer = self._renderer()
         self.placed += [a.get_window_extent(renderer) for a in artists if a is not None]
 
     def place(self) -> list[Any]:
         """Draw the queued labels that fit; returns the matplotlib texts drawn."""
-        fig = self.ax.figure
-        renderer = fig.canvas.get_renderer()
+        renderer = self._renderer()
         frame = self.ax.get_window_extent(renderer)
         texts = []
         for _prio, text, xy, style in sorted(self.items, key=lambda it: -it[0]):
@@ -234,7 +237,8 @@ def focus_bounds(scenarios: Sequence[Scenario], crs: CRS, extra: Sequence[gpd.Ge
                 boxes.append(sp.total_bounds)
     if not boxes:
         terr = scenarios[0].territory.to_crs(crs)
-        return tuple(float(v) for v in terr.total_bounds)  # type: ignore[return-value]
+        x0, y0, x1, y1 = (float(v) for v in terr.total_bounds)
+        return x0, y0, x1, y1
     b = np.array(boxes)
     return _pad((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), 0.25, min_m=8000.0)
 
