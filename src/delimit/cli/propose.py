@@ -186,10 +186,10 @@ def register(app: typer.Typer) -> None:
                 cells = voronoi_cells(z, s.settlements)
             else:
                 ugdf = read_layer(units[8:] if units.startswith("parcels:") else units)
-                cells = [g for g in ugdf.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
-                if not cells:
+                polys = [g for g in ugdf.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+                if not polys:
                     raise InputError(units, "holds no parcel polygon", field="units")
-                cells = gpd.GeoSeries(cells, crs=WGS84).explode(index_parts=False).to_numpy()
+                cells = gpd.GeoSeries(polys, crs=WGS84).explode(index_parts=False).to_numpy()
             if grid is None:
                 check_parcel_count(len(cells), max_parcels, what=f"{units} ({len(cells):,} units)")
             graph = build_parcels(s, parties, z, cells, cut_zone=cut_zone, progress=lambda m, f: bar(m, 0.3 * f))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
@@ -28,16 +29,16 @@ from delimit.cli.render import (
 )
 from delimit.errors import InputError
 from delimit.scenario import load_scenario
-from delimit.topology import analyse, compare
+from delimit.topology import DisputedResult, TopologyResult, analyse, compare
 
 
-def _print_repairs(repairs: list) -> None:
+def _print_repairs(repairs: list[Any]) -> None:
     err = Console(stderr=True)
     for r in repairs:
         err.print(f"[yellow]repaired: {r}[/yellow]")
 
 
-def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+def _part_rows(result: TopologyResult) -> list[dict[str, Any]]:
     rows = []
     for p in result.party_json():
         for part in p["parts"]:
@@ -60,7 +61,7 @@ def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
     return rows
 
 
-def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+def _neck_rows(result: TopologyResult) -> list[dict[str, Any]]:
     return [
         {
             "party": n["party"],
@@ -101,11 +102,13 @@ NECK_COLUMNS = [
 ]
 
 
-def _tables(result, disputed, name: str, neck_width: float, attribution: str) -> list:  # type: ignore[no-untyped-def]
+def _tables(
+    result: TopologyResult, disputed: DisputedResult | None, name: str, neck_width: float, attribution: str
+) -> list[RenderableType | str]:
     """The parts, necks and (with --compare) disputed-land tables, then the data's attribution."""
     part_rows = _part_rows(result)
     cols = [c for c in PART_COLUMNS if c.key != "overlapped by" or any(r["overlapped by"] for r in part_rows)]
-    tables: list = [
+    tables: list[RenderableType | str] = [
         rich_table(part_rows, cols, title=f"{name}: parts", caption=f"measured in {result.crs}"),
         rich_table(_neck_rows(result), NECK_COLUMNS, title=f"{name}: necks narrower than {neck_width:g} m"),
     ]

@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -22,6 +23,12 @@ from delimit.cli.render import Format, emit_json, print_marks, print_table, rich
 from delimit.errors import InputError
 from delimit.geomtypes import LINEAR
 from delimit.model.provenance import InputRecord, Provenance, sha256_file
+
+if TYPE_CHECKING:
+    from delimit.cli.progress import ProgressFn
+    from delimit.model.scenario import Scenario
+    from delimit.treaty.annex import Annex
+    from delimit.treaty.segment_types import DetectionSettings
 
 
 def _section_status(values: list[str]) -> dict[int, str]:
@@ -164,7 +171,7 @@ def register(app: typer.Typer) -> None:
         from delimit.treaty.segment_types import DetectionSettings
         from delimit.treaty_export import write_annex
 
-        parties = tuple(between) if between and all(between) else None
+        parties = (between[0], between[1]) if between and all(between) else None
         box = parse_window(window)
         per_section = _section_status(section_status)
         detection = DetectionSettings(
@@ -262,7 +269,20 @@ def register(app: typer.Typer) -> None:
         Console(stderr=True).print(f"wrote {len(written)} files to {dest}")
 
 
-def _line_file_annex(line, layer, parties, sc, box, status, per_section, dem, detection, opts, prog, max_pillars):  # type: ignore[no-untyped-def]
+def _line_file_annex(
+    line: Path,
+    layer: str | None,
+    parties: tuple[str, str] | None,
+    sc: Scenario | None,
+    box: tuple[float, float, float, float] | None,
+    status: str | None,
+    per_section: dict[int, str],
+    dem: Path | None,
+    detection: DetectionSettings,
+    opts: dict[str, Any],
+    prog: ProgressFn,
+    max_pillars: int,
+) -> Annex:
     """The annex of a line file (its attributes give sections, statuses and types), over ``sc``'s data if given.
 
     ``opts``: max_spacing, simplify_m, no_roads, pillar_height, observer_height, refraction, add_sight_pillars.
@@ -318,7 +338,7 @@ def _line_file_annex(line, layer, parties, sc, box, status, per_section, dem, de
     check_pillar_budget(
         float(GEOD.geometry_length(whole)), len(shapely.get_coordinates(whole)), float(opts["max_spacing"]), max_pillars
     )
-    inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))  # type: ignore[arg-type]
+    inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))
     if per_section:
         inputs = [replace(s, status=per_section.get(k + 1, s.status)) for k, s in enumerate(inputs)]
     elevation = sc.elevation if sc is not None else (read_raster(dem, units="m") if dem else None)
