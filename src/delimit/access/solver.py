@@ -20,7 +20,7 @@ def _arc_bounds(net: AccessNetwork) -> tuple[float, float]:
     if cache is None:
         pos = net.base[net.base > 0]
         cache = (float(pos.min()) if len(pos) else 1.0, float(net.base.max()) if len(net.base) else 1.0)
-        net._bounds = cache  # type: ignore[attr-defined]
+        net._bounds = cache  # type: ignore[attr-defined]  # a per-network cache AccessNetwork declares no field for
     return cache
 
 

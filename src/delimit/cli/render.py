@@ -448,6 +448,7 @@ def print_tables(tables: Sequence[RenderableType | str], out: Path | None = None
     for t in tables:
         if isinstance(t, TableView):
             t.wide = t.wide or wide
+    buffer = io.StringIO() if out is not None else None
     if out is None and not wide:
         console = Console()
     else:
@@ -458,14 +459,14 @@ def print_tables(tables: Sequence[RenderableType | str], out: Path | None = None
             ]
         )
         console = Console(
-            file=io.StringIO() if out is not None else None,
+            file=buffer,
             width=width,
             color_system=None if out is not None else "auto",
         )
     for t in tables:
         console.print(Text(t) if isinstance(t, str) else t)
-    if out is not None:
-        emit_text(console.file.getvalue(), out)  # type: ignore[attr-defined]
+    if out is not None and buffer is not None:  # the buffer exists exactly when there is an ``out``
+        emit_text(buffer.getvalue(), out)
 
 
 def print_table(table: RenderableType, out: Path | None = None, *, wide: bool = False) -> None:
