@@ -37,7 +37,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def report(name: str, value: float, unit: str, baseline_name: str, baseline_value: float, *, higher_is_better: bool = False) -> float:
+def report(
+    name: str, value: float, unit: str, baseline_name: str, baseline_value: float, *, higher_is_better: bool = False
+) -> float:
     """Print one figure against its baseline; return the speed-up ratio (>1 means we are better)."""
     if higher_is_better:
         ratio = value / baseline_value if baseline_value else float("inf")

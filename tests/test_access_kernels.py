@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from delimit.access.kernels import bucket_csr, bucket_grid, bucket_width, csr_from_arcs, dijkstra_csr, dijkstra_grid, effective_costs
+from delimit.access.kernels import (
+    bucket_csr,
+    bucket_grid,
+    bucket_width,
+    csr_from_arcs,
+    dijkstra_csr,
+    dijkstra_grid,
+    effective_costs,
+)
 
 
 def _random_graph(seed: int, n: int, m: int, zero_frac: float = 0.1):
@@ -59,9 +67,13 @@ def test_csr_kernels_equal_networkx(seed: int, n: int, k: int) -> None:
     blocked = rng.random(n) < 0.1
     expected = _oracle(n, t, h, w, g, add, blocked, sources, offsets)
     d1, m1, o1, p1 = dijkstra_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets)
-    delta, nbits = bucket_width(float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0 + offsets.max() - offsets.min()))
+    delta, nbits = bucket_width(
+        float(ww[ww > 0].min()) if (ww > 0).any() else 1.0, float(ww.max() + 120.0 + offsets.max() - offsets.min())
+    )
     d2, m2, o2, p2 = bucket_csr(ip, ix, ww, ll, gg, add, blocked, sources, offsets, delta, nbits)
-    d3 = bucket_csr(ip, ix, effective_costs(ww, gg, add), ll, np.zeros(0, np.int64), add, blocked, sources, offsets, delta, nbits)[0]
+    d3 = bucket_csr(
+        ip, ix, effective_costs(ww, gg, add), ll, np.zeros(0, np.int64), add, blocked, sources, offsets, delta, nbits
+    )[0]
     np.testing.assert_allclose(d1, expected, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(d2, expected, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(d3, expected, rtol=1e-12, atol=1e-9)
@@ -101,7 +113,9 @@ def test_bucket_kernel_exact_even_with_coarse_buckets(seed: int, n: int, bits: i
 
 
 def test_csr_from_arcs_orders_by_tail() -> None:
-    ip, ix, (c,), order = csr_from_arcs(3, np.array([2, 0, 1, 0]), np.array([1, 2, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    ip, ix, (c,), order = csr_from_arcs(
+        3, np.array([2, 0, 1, 0]), np.array([1, 2, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0])
+    )
     assert ip.tolist() == [0, 2, 3, 4]
     assert ix.tolist() == [2, 1, 0, 1]
     assert c.tolist() == [2.0, 4.0, 3.0, 1.0]
@@ -109,7 +123,14 @@ def test_csr_from_arcs_orders_by_tail() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), rows=st.integers(3, 30), cols=st.integers(3, 30), k=st.integers(1, 3), dy=st.sampled_from([1.0, 2.5]), dx=st.sampled_from([1.0, 0.7]))
+@given(
+    seed=st.integers(0, 10_000),
+    rows=st.integers(3, 30),
+    cols=st.integers(3, 30),
+    k=st.integers(1, 3),
+    dy=st.sampled_from([1.0, 2.5]),
+    dx=st.sampled_from([1.0, 0.7]),
+)
 def test_grid_kernels_equal_mcp_geometric(seed: int, rows: int, cols: int, k: int, dy: float, dx: float) -> None:
     from skimage.graph import MCP_Geometric
 

@@ -15,7 +15,11 @@ def test_every_manifest_layer_is_credited_once() -> None:
     assert sorted(set(layers)) == sorted([*manifest["layers"], *manifest["rasters"]])
     for c in credits:  # once per source; a layer built from several sources is credited by each
         assert len(c.layers) == len(set(c.layers))
-    extra = {(layer["source_package"], name) for name, info in manifest["layers"].items() for layer in info.get("also_from", [])}
+    extra = {
+        (layer["source_package"], name)
+        for name, info in manifest["layers"].items()
+        for layer in info.get("also_from", [])
+    }
     for package, name in extra:
         assert any(name in c.layers and package in c.via for c in credits), package
 
@@ -41,7 +45,13 @@ def test_user_file_is_credited_with_unknown_terms(tmp_path) -> None:  # type: ig
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {"road_id": "r1", "name": "track", "road_class": "track", "status": "surveyed", "source": "team"},
+                        "properties": {
+                            "road_id": "r1",
+                            "name": "track",
+                            "road_class": "track",
+                            "status": "surveyed",
+                            "source": "team",
+                        },
                         "geometry": {"type": "LineString", "coordinates": [[70.5, 39.9], [70.6, 39.95]]},
                     }
                 ],

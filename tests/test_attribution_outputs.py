@@ -165,7 +165,9 @@ def test_every_map_carries_the_osm_credit(scenario, tmp_path: Path) -> None:  # 
 
     s = scenario("status-quo")
     crs = measurement_crs(s)
-    frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties))
+    frame = maps.MapFrame(
+        crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties)
+    )
     drawn: list[str] = []
     original = maps.save
 

@@ -42,14 +42,25 @@ def test_data_info_json_lists_every_layer(cli: Callable[..., Any]) -> None:
     import pyogrio
 
     gpkg = dataset_dir() / "fergana.gpkg"
-    actual = {str(name): int(pyogrio.read_info(gpkg, layer=str(name))["features"]) for name, _ in pyogrio.list_layers(gpkg)}
+    actual = {
+        str(name): int(pyogrio.read_info(gpkg, layer=str(name))["features"]) for name, _ in pyogrio.list_layers(gpkg)
+    }
     for layer in info["layers"]:
         assert isinstance(layer["features"], int) and layer["features"] > 0, layer
-        assert layer["features"] == actual[layer["name"]], f"manifest count of {layer['name']} disagrees with the GeoPackage"
+        assert layer["features"] == actual[layer["name"]], (
+            f"manifest count of {layer['name']} disagrees with the GeoPackage"
+        )
         assert layer["source_package"], layer
         assert layer["source_version"], layer
         assert layer["licence"], layer
-        assert layer["geometry_type"] in ("Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString", "MultiPoint")
+        assert layer["geometry_type"] in (
+            "Point",
+            "LineString",
+            "Polygon",
+            "MultiPolygon",
+            "MultiLineString",
+            "MultiPoint",
+        )
     assert info["rasters"] and info["rasters"][0]["name"] == "elevation.tif"
     assert "ODbL" in info["attribution"] or "OpenStreetMap" in info["attribution"]
     assert info["manifest"] == manifest
@@ -158,8 +169,23 @@ def test_schema_command_prints_the_published_schema(cli: Callable[..., Any]) -> 
 # this checks the published schema itself, independently of pydantic, against the real documents.
 _ANNOTATIONS = {"title", "description", "default", "$schema", "$id", "$defs", "examples"}
 _ASSERTIONS = {
-    "$ref", "anyOf", "type", "properties", "additionalProperties", "required", "items", "prefixItems",
-    "minItems", "maxItems", "enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "$ref",
+    "anyOf",
+    "type",
+    "properties",
+    "additionalProperties",
+    "required",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "enum",
+    "const",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
 }
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),

@@ -24,7 +24,10 @@ LINE = {
         {
             "type": "Feature",
             "properties": {"name": "test line"},
-            "geometry": {"type": "LineString", "coordinates": [[70.50, 39.90], [70.52, 39.91], [70.55, 39.905], [70.58, 39.92]]},
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[70.50, 39.90], [70.52, 39.91], [70.55, 39.905], [70.58, 39.92]],
+            },
         }
     ],
 }
@@ -75,7 +78,9 @@ def user_folder(path: Path) -> dict[str, bytes]:
     ],
     ids=["report", "propose", "treaty"],
 )
-def test_folder_output_refuses_a_folder_delimit_did_not_write(cli: Callable[..., Any], tmp_path: Path, args: list[str]) -> None:
+def test_folder_output_refuses_a_folder_delimit_did_not_write(
+    cli: Callable[..., Any], tmp_path: Path, args: list[str]
+) -> None:
     out = tmp_path / "mine"
     before = user_folder(out)
     r = cli(*args, "-o", out)
@@ -86,7 +91,11 @@ def test_folder_output_refuses_a_folder_delimit_did_not_write(cli: Callable[...,
     no_temporaries(tmp_path)
 
 
-@pytest.mark.parametrize("command", [["report", "status-quo"], ["propose"], ["treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"]], ids=["report", "propose", "treaty"])
+@pytest.mark.parametrize(
+    "command",
+    [["report", "status-quo"], ["propose"], ["treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"]],
+    ids=["report", "propose", "treaty"],
+)
 def test_folder_output_never_replaces_a_file(cli: Callable[..., Any], tmp_path: Path, command: list[str]) -> None:
     existing = tmp_path / "existing_file.json"
     existing.write_text('{"mine": true}\n')
@@ -97,9 +106,20 @@ def test_folder_output_never_replaces_a_file(cli: Callable[..., Any], tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing_file.json"]
 
 
-@pytest.mark.parametrize("command", [["report", "status-quo"], ["propose"], ["topology", "-s", "status-quo"], ["scenarios", "schema"], ["data", "info"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "status-quo"],
+        ["propose"],
+        ["topology", "-s", "status-quo"],
+        ["scenarios", "schema"],
+        ["data", "info"],
+    ],
+)
 @pytest.mark.parametrize("where", ["empty", "under-a-file", "root"])
-def test_impossible_destinations_are_named(cli: Callable[..., Any], tmp_path: Path, command: list[str], where: str) -> None:
+def test_impossible_destinations_are_named(
+    cli: Callable[..., Any], tmp_path: Path, command: list[str], where: str
+) -> None:
     blocker = tmp_path / "plain.txt"
     blocker.write_text("a regular file\n")
     dest = {"empty": "", "under-a-file": str(blocker / "out"), "root": "/"}[where]
@@ -113,7 +133,9 @@ def test_impossible_destinations_are_named(cli: Callable[..., Any], tmp_path: Pa
 
 
 @pytest.mark.parametrize("command", [["topology", "-s", "status-quo"], ["scenarios", "schema"], ["data", "info"]])
-def test_file_output_at_an_existing_folder_is_refused(cli: Callable[..., Any], tmp_path: Path, command: list[str]) -> None:
+def test_file_output_at_an_existing_folder_is_refused(
+    cli: Callable[..., Any], tmp_path: Path, command: list[str]
+) -> None:
     r = cli(*command, "-o", tmp_path)
     assert r.code == 2
     assert str(tmp_path) in one_line(r.err) and "folder" in r.err
@@ -133,7 +155,10 @@ def test_file_output_replaces_only_what_delimit_wrote(cli: Callable[..., Any], t
     assert r.code == 0, r.err
     assert json.loads(dest.read_text())["title"]
     manifest = json.loads((tmp_path / MANIFEST).read_text())
-    assert manifest["files"]["schema.json"]["kind"] == "file" and "scenarios schema" in manifest["files"]["schema.json"]["command"]
+    assert (
+        manifest["files"]["schema.json"]["kind"] == "file"
+        and "scenarios schema" in manifest["files"]["schema.json"]["command"]
+    )
     # delimit's own file: replaced without --overwrite
     r = cli("scenarios", "schema", "-o", dest)
     assert r.code == 0, r.err
@@ -166,7 +191,9 @@ def test_topology_to_dev_full_fails(cli: Callable[..., Any]) -> None:
 # ----------------------------------------------------------------------------------- folder outputs
 
 
-def test_treaty_replaces_its_own_output_and_overwrite_keeps_user_files(cli: Callable[..., Any], tmp_path: Path, line_file: Path) -> None:
+def test_treaty_replaces_its_own_output_and_overwrite_keeps_user_files(
+    cli: Callable[..., Any], tmp_path: Path, line_file: Path
+) -> None:
     out = tmp_path / "annex"
     args = ["treaty", line_file, "--between", "KGZ", "TJK", "--no-pdf", "--format", "json", "-o", out]
     r = cli(*args)
@@ -203,10 +230,21 @@ def test_treaty_replaces_its_own_output_and_overwrite_keeps_user_files(cli: Call
 
 
 @pytest.mark.slow
-def test_propose_overwrite_writes_into_a_user_folder_and_keeps_its_files(cli: Callable[..., Any], tmp_path: Path) -> None:
+def test_propose_overwrite_writes_into_a_user_folder_and_keeps_its_files(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
     zone = tmp_path / "zone.geojson"
     box = [[70.45, 39.80], [70.65, 39.80], [70.65, 39.95], [70.45, 39.95], [70.45, 39.80]]
-    zone.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}}]}))
+    zone.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [box]}}
+                ],
+            }
+        )
+    )
     out = tmp_path / "props"
     before = user_folder(out)
     r = cli("propose", "--zone", zone, "--units", "hex:2km", "-n", "1", "--format", "json", "-o", out, "--overwrite")
@@ -249,7 +287,10 @@ def _run_until_temporary(args: list[str], folder: Path, name: str, timeout: floa
     code = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
     # a background shell starts children with SIGINT ignored; a user's terminal does not
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + timeout

@@ -53,7 +53,18 @@ def one_line(err: str) -> str:
 
 def test_every_command_is_discovered() -> None:
     names = {c[0] for c in COMMANDS}
-    assert {"access", "chokepoints", "compare", "data", "propose", "report", "scenarios", "topology", "treaty", "validate"} <= names
+    assert {
+        "access",
+        "chokepoints",
+        "compare",
+        "data",
+        "propose",
+        "report",
+        "scenarios",
+        "topology",
+        "treaty",
+        "validate",
+    } <= names
     assert ("access", "compare") in COMMANDS and ("scenarios", "schema") in COMMANDS and ("data", "info") in COMMANDS
 
 
@@ -172,8 +183,17 @@ BAD_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize(("args", "option", "value"), BAD_NUMBERS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else v)
-def test_a_bad_number_is_refused_before_any_work(cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], option: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "option", "value"), BAD_NUMBERS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else v
+)
+def test_a_bad_number_is_refused_before_any_work(
+    cli: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    option: str,
+    value: str,
+) -> None:
     monkeypatch.chdir(tmp_path)
     r = cli(*args, option, value)
     assert r.code == 2

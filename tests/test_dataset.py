@@ -4,11 +4,12 @@ What: layer schema, territory topology (no overlap, named enclave areas), proven
 features, the Tort-Kocho cut property of the schematic road graph, the corridor's 200 m waist, and (slow)
 byte-for-byte reproducibility. Areas in km^2 (LAEA), widths in metres (UTM 42N).
 """
+
 from __future__ import annotations
 
 import json
-import subprocess
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,17 +31,42 @@ COLUMNS = {
     "outline_naturalearth": ["party", "name", "status", "source"],
     "water_bodies": ["water_id", "name", "kind", "status", "source"],
     "rivers": ["water_id", "name", "kind", "status", "source"],
-    "settlements": ["settlement_id", "name", "country_code", "population", "population_year", "population_level",
-                    "population_source", "part_of", "claimed_party", "enclave", "status", "source", "role"],
+    "settlements": [
+        "settlement_id",
+        "name",
+        "country_code",
+        "population",
+        "population_year",
+        "population_level",
+        "population_source",
+        "part_of",
+        "claimed_party",
+        "enclave",
+        "status",
+        "source",
+        "role",
+    ],
     "roads": ["road_id", "name", "road_class", "status", "source"],
     "crossings": ["crossing_id", "name", "parties", "status", "source"],
     "window": ["name", "source"],
 }
-GEOM = {"territory": "Polygon", "outline_naturalearth": "Polygon", "water_bodies": "Polygon",
-        "rivers": "LineString", "settlements": "Point", "roads": "LineString", "crossings": "Point",
-        "window": "Polygon"}
-ENCLAVE_KM2 = {"Vorukh": ("TJK", 97.7), "Sokh": ("UZB", 226.0), "Shakhimardan": ("UZB", 43.7),
-               "Qalacha / Chon-Kara": ("UZB", 2.85), "Barak": ("KGZ", 2.08)}
+GEOM = {
+    "territory": "Polygon",
+    "outline_naturalearth": "Polygon",
+    "water_bodies": "Polygon",
+    "rivers": "LineString",
+    "settlements": "Point",
+    "roads": "LineString",
+    "crossings": "Point",
+    "window": "Polygon",
+}
+ENCLAVE_KM2 = {
+    "Vorukh": ("TJK", 97.7),
+    "Sokh": ("UZB", 226.0),
+    "Shakhimardan": ("UZB", 43.7),
+    "Qalacha / Chon-Kara": ("UZB", 2.85),
+    "Barak": ("KGZ", 2.08),
+}
 
 
 def layer(name: str) -> gpd.GeoDataFrame:
@@ -74,7 +100,7 @@ def test_territory_no_overlap() -> None:
     unions = {p: shapely.union_all(g.geometry.values) for p, g in terr.groupby("party")}
     parties = sorted(unions)
     for i, a in enumerate(parties):
-        for b in parties[i + 1:]:
+        for b in parties[i + 1 :]:
             assert unions[a].intersection(unions[b]).area < 1.0, (a, b)
 
 
@@ -104,9 +130,9 @@ def road_graph() -> tuple[nx.Graph, dict[tuple[float, float], str]]:
     """Graph of the schematic roads: nodes are exact vertex coordinates, named from settlements."""
     roads = layer("roads")
     settl = layer("settlements")
-    names = {(g.x, g.y): n for n, g in zip(settl.name, settl.geometry)}
+    names = {(g.x, g.y): n for n, g in zip(settl.name, settl.geometry, strict=False)}
     g = nx.Graph()
-    for rid, geom in zip(roads.road_id, roads.geometry):
+    for rid, geom in zip(roads.road_id, roads.geometry, strict=False):
         cs = list(geom.coords)
         g.add_edge(cs[0], cs[-1], road_id=rid)
     return g, names
@@ -115,8 +141,18 @@ def road_graph() -> tuple[nx.Graph, dict[tuple[float, float], str]]:
 def test_roads_meet_settlements_exactly() -> None:
     g, names = road_graph()
     named = {n for n in g.nodes if n in names}
-    for want in ("Isfara", "Surkh", "Chorku", "Ak-Say", "Vorukh", "Batken", "Samarkandyk", "Ak-Tatyr",
-                 "Kok-Tash", "Khujand"):
+    for want in (
+        "Isfara",
+        "Surkh",
+        "Chorku",
+        "Ak-Say",
+        "Vorukh",
+        "Batken",
+        "Samarkandyk",
+        "Ak-Tatyr",
+        "Kok-Tash",
+        "Khujand",
+    ):
         assert want in {names[n] for n in named}, want
     assert nx.is_connected(g)
 
@@ -164,6 +200,7 @@ def test_corridor_waist_200m() -> None:
 )
 def test_build_is_reproducible() -> None:
     from importlib.util import module_from_spec, spec_from_file_location
+
     spec = spec_from_file_location("bfd", REPO / "scripts" / "build_fergana_data.py")
     assert spec and spec.loader
     mod = module_from_spec(spec)
@@ -172,8 +209,9 @@ def test_build_is_reproducible() -> None:
     missing = [a.filename for a in mod.ARTEFACTS if not (mod.DEFAULT_CACHE / a.filename).exists()]
     if missing:
         pytest.skip(f"download cache {mod.DEFAULT_CACHE} lacks {missing}; run the build script once")
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "build_fergana_data.py"), "--check"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_fergana_data.py"), "--check"], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 

@@ -21,7 +21,9 @@ def _demo():  # type: ignore[no-untyped-def]
 
 def test_summary_table_formats_rows() -> None:
     demo = _demo()
-    text = demo.summary_table({"summary": [{"scenario": "x", "land_km2": 1.5, "balanced": False, "population": 1200, "enclaves_added": None}]})
+    text = demo.summary_table(
+        {"summary": [{"scenario": "x", "land_km2": 1.5, "balanced": False, "population": 1200, "enclaves_added": None}]}
+    )
     lines = text.splitlines()
     assert lines[0].startswith("scenario") and "land moved (km²)" in lines[0]
     assert "1.50" in lines[2] and "1,200" in lines[2] and "n/a" in lines[2] and "no" in lines[2]
@@ -44,4 +46,3 @@ def test_demo_writes_the_report_and_prints_a_summary(tmp_path: Path, capsys: pyt
     assert closed["land_km2"] == 0 and closed["balanced"] is True
     if closed["people_cut_off"] is not None:  # access engine present: closing the border cuts people off
         assert closed["people_cut_off"] > 0
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -16,7 +16,15 @@ from shapely.geometry import LineString, Point, box
 
 from delimit.crs import WGS84
 from delimit.errors import InputError
-from delimit.impact import NO_PARTY, UnitCosts, compare, estimate_costs, land_changes, people_changes, unit_costs_from_document
+from delimit.impact import (
+    NO_PARTY,
+    UnitCosts,
+    compare,
+    estimate_costs,
+    land_changes,
+    people_changes,
+    unit_costs_from_document,
+)
 from delimit.impact.features import feature_changes
 from delimit.model import Party, Provenance, Scenario, assign_party, empty_layer
 from delimit.model.regime import Regime, TravellerClass
@@ -49,7 +57,13 @@ def make_scenario(
 ) -> Scenario:
     """An in-memory scenario: parts (part_id, party, geometry, status), settlements (id, name, lon, lat, pop), roads."""
     terr = gpd.GeoDataFrame(
-        {"part_id": [p[0] for p in parts], "party": [p[1] for p in parts], "name": ["" for _ in parts], "status": [p[3] for p in parts], "source": ["test" for _ in parts]},
+        {
+            "part_id": [p[0] for p in parts],
+            "party": [p[1] for p in parts],
+            "name": ["" for _ in parts],
+            "status": [p[3] for p in parts],
+            "source": ["test" for _ in parts],
+        },
         geometry=[p[2] for p in parts],
         crs=WGS84,
     )
@@ -73,11 +87,19 @@ def make_scenario(
     st_["party"] = assign_party(st_, terr)
     if roads:
         rd = gpd.GeoDataFrame(
-            {"road_id": [r[0] for r in roads], "name": [r[0] for r in roads], "road_class": ["secondary" for _ in roads], "status": ["schematic" for _ in roads], "source": ["test" for _ in roads]},
+            {
+                "road_id": [r[0] for r in roads],
+                "name": [r[0] for r in roads],
+                "road_class": ["secondary" for _ in roads],
+                "status": ["schematic" for _ in roads],
+                "source": ["test" for _ in roads],
+            },
             geometry=[r[1] for r in roads],
             crs=WGS84,
         )
-        mids = gpd.GeoDataFrame(geometry=shapely.line_interpolate_point(rd.geometry.values, 0.5, normalized=True), crs=WGS84)
+        mids = gpd.GeoDataFrame(
+            geometry=shapely.line_interpolate_point(rd.geometry.values, 0.5, normalized=True), crs=WGS84
+        )
         rd["party"] = assign_party(mids, terr)
     else:
         rd = empty_layer("roads")
@@ -104,7 +126,12 @@ def make_scenario(
     )
 
 
-VILLAGES = [("v1", "Westswap", 70.09, 40.01, 1000), ("v2", "Eastswap", 70.11, 40.01, 500), ("v3", "Stays", 70.05, 40.05, 200), ("v4", "Unknown", 70.095, 40.015, None)]
+VILLAGES = [
+    ("v1", "Westswap", 70.09, 40.01, 1000),
+    ("v2", "Eastswap", 70.11, 40.01, 500),
+    ("v3", "Stays", 70.05, 40.05, 200),
+    ("v4", "Unknown", 70.095, 40.015, None),
+]
 ROADS = [
     ("r-through", LineString([(70.05, 40.01), (70.15, 40.01)])),  # shared before and after
     ("r-inside", LineString([(70.085, 40.005), (70.095, 40.005)])),  # inside S1: changes side
@@ -115,10 +142,21 @@ ROADS = [
 
 @pytest.fixture(scope="module")
 def swap() -> tuple[Scenario, Scenario]:
-    base = make_scenario("base", [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")], settlements=VILLAGES, roads=ROADS, status="de-facto")
+    base = make_scenario(
+        "base",
+        [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")],
+        settlements=VILLAGES,
+        roads=ROADS,
+        status="de-facto",
+    )
     west_after = WEST.difference(S1).union(S2)
     east_after = EAST.difference(S2).union(S1)
-    other = make_scenario("swap", [("a1", "AAA", west_after, "illustrative"), ("b1", "BBB", east_after, "illustrative")], settlements=VILLAGES, roads=ROADS)
+    other = make_scenario(
+        "swap",
+        [("a1", "AAA", west_after, "illustrative"), ("b1", "BBB", east_after, "illustrative")],
+        settlements=VILLAGES,
+        roads=ROADS,
+    )
     return base, other
 
 
@@ -139,9 +177,15 @@ def test_square_swap_areas_and_balance(swap: tuple[Scenario, Scenario]) -> None:
 def test_square_swap_villages(swap: tuple[Scenario, Scenario]) -> None:
     base, other = swap
     pc = people_changes(base, other)
-    moved = {r["settlement_id"]: (r["from"], r["to"], None if pd.isna(r["population"]) else int(r["population"])) for _, r in pc.settlements.iterrows()}
+    moved = {
+        r["settlement_id"]: (r["from"], r["to"], None if pd.isna(r["population"]) else int(r["population"]))
+        for _, r in pc.settlements.iterrows()
+    }
     assert moved == {"v1": ("AAA", "BBB", 1000), "v2": ("BBB", "AAA", 500), "v4": ("AAA", "BBB", None)}
-    flows = {(r["from"], r["to"]): (r["settlements"], r["population"], r["population_unknown"]) for _, r in pc.flows.iterrows()}
+    flows = {
+        (r["from"], r["to"]): (r["settlements"], r["population"], r["population_unknown"])
+        for _, r in pc.flows.iterrows()
+    }
     assert flows == {("AAA", "BBB"): (2, 1000, 1), ("BBB", "AAA"): (1, 500, 0)}
     assert pc.population == 1500
 
@@ -157,7 +201,9 @@ def test_square_swap_roads(swap: tuple[Scenario, Scenario]) -> None:
     assert rows["r-through"]["change"] == "share changes"
     # Lengths moved, checked against geodesic lengths of the known pieces (UTM scale error < 0.1 %).
     assert rows["r-inside"]["moved"] == pytest.approx(geodesic_km(ROADS[1][1]), rel=2e-3)
-    assert rows["r-into"]["moved"] == pytest.approx(geodesic_km(LineString([(70.08, 40.015), (70.09, 40.015)])), rel=2e-3)
+    assert rows["r-into"]["moved"] == pytest.approx(
+        geodesic_km(LineString([(70.08, 40.015), (70.09, 40.015)])), rel=2e-3
+    )
     through = rows["r-through"]["moves"]
     assert "AAA->BBB" in through and "BBB->AAA" in through
     assert fc.roads_added_km == 0.0
@@ -182,7 +228,13 @@ def test_costs_need_source_and_estimate() -> None:
         unit_costs_from_document({"currency": "USD", "per_km_bypass_road": 1.0}, "c.yaml")
     with pytest.raises(InputError, match="household_size"):
         unit_costs_from_document({"source": "x", "currency": "USD", "per_resettled_household": 1.0}, "c.yaml")
-    costs = UnitCosts(source="test figures", currency="USD", household_size=5.0, per_resettled_household=100.0, per_km_bypass_road=1000.0)
+    costs = UnitCosts(
+        source="test figures",
+        currency="USD",
+        household_size=5.0,
+        per_resettled_household=100.0,
+        per_km_bypass_road=1000.0,
+    )
     est = estimate_costs(costs, population_changing=1501, settlements_unknown_population=1, bypass_road_km=3.5)
     lines = {x["item"]: x for x in est.lines}
     assert lines["resettled households"]["quantity"] == 301  # ceil(1501 / 5)
@@ -195,7 +247,14 @@ def _tiling(cells: list[int], nx: int, ny: int, name: str) -> Scenario:
     parts = []
     for k, p in enumerate(cells):
         i, j = k % nx, k // nx
-        parts.append((f"c{k}", parties[p], box(70.0 + 0.2 * i / nx, 40.0 + 0.1 * j / ny, 70.0 + 0.2 * (i + 1) / nx, 40.0 + 0.1 * (j + 1) / ny), "de-facto"))
+        parts.append(
+            (
+                f"c{k}",
+                parties[p],
+                box(70.0 + 0.2 * i / nx, 40.0 + 0.1 * j / ny, 70.0 + 0.2 * (i + 1) / nx, 40.0 + 0.1 * (j + 1) / ny),
+                "de-facto",
+            )
+        )
     s = make_scenario(name, parts)
     s.parties["CCC"] = Party("CCC", "Party C")
     return s
@@ -211,7 +270,9 @@ def test_land_balance_of_two_tilings_sums_to_zero(nx: int, ny: int, data: st.Dat
     assert abs(lc.balance["net_km2"].sum()) < 1e-6
     assert NO_PARTY not in set(lc.flows["from"]) | set(lc.flows["to"])
     # Known answer: the land changing hands is the area of the cells whose party differs.
-    changed = shapely.union_all([g for g, x, y in zip(sa.territory.geometry, a, b, strict=True) if x != y] or [shapely.Polygon()])
+    changed = shapely.union_all(
+        [g for g, x, y in zip(sa.territory.geometry, a, b, strict=True) if x != y] or [shapely.Polygon()]
+    )
     expected = gpd.GeoSeries([changed], crs=WGS84).to_crs(lc.crs).area.iloc[0] / 1e6
     assert lc.total_km2 == pytest.approx(expected, rel=1e-6, abs=1e-6)
     for _, r in lc.balance.iterrows():
@@ -257,7 +318,9 @@ def test_cli_compare_json(cli, tmp_path) -> None:  # type: ignore[no-untyped-def
         removed = doc["topology"]["enclaves_removed"]
         assert any(r["party"] == "TJK" and "Vorukh" in r["settlements"] for r in removed), removed
         # ... and a corridor this narrow is a new neck of Tajik land.
-        assert any(n["party"] == "TJK" and n["change"] == "new" and n["width_after_m"] < 600 for n in doc["topology"]["necks"])
+        assert any(
+            n["party"] == "TJK" and n["change"] == "new" and n["width_after_m"] < 600 for n in doc["topology"]["necks"]
+        )
 
 
 def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -273,7 +336,9 @@ def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no
 @pytest.mark.slow
 def test_cli_compare_with_costs_table(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     good = tmp_path / "costs.toml"
-    good.write_text('source = "test unit costs, not real"\ncurrency = "USD"\nhousehold_size = 5\nper_resettled_household = 100\nper_km_bypass_road = 10\n')
+    good.write_text(
+        'source = "test unit costs, not real"\ncurrency = "USD"\nhousehold_size = 5\nper_resettled_household = 100\nper_km_bypass_road = 10\n'
+    )
     r = cli("compare", "status-quo", "tj-corridor-claim", "--costs", good, "--format", "json", "--no-access")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
@@ -289,7 +354,9 @@ def test_neutral_road_adds_the_two_bypasses(scenario) -> None:  # type: ignore[n
     # The scenario draws a 3.65 km Tajik and a ~3.3 km Kyrgyz bypass (its description).
     assert c.features.roads_added_km == pytest.approx(3.65 + 3.3, abs=0.15)
     costs = UnitCosts(source="test", currency="USD", per_km_bypass_road=1000.0)
-    est = compare(scenario("status-quo"), scenario("neutral-road-2025"), costs=costs, with_topology=False, with_access=False).costs
+    est = compare(
+        scenario("status-quo"), scenario("neutral-road-2025"), costs=costs, with_topology=False, with_access=False
+    ).costs
     assert est is not None and est.total == pytest.approx(1000.0 * c.features.roads_added_km)
 
 
@@ -313,7 +380,9 @@ def test_user_scenario_file_swap_of_known_area(tmp_path, scenario) -> None:  # t
     geo = tmp_path / "geometry"
     geo.mkdir()
     for name, g in (("to_kg", sq_tj), ("to_tj", sq_kg)):
-        gpd.GeoDataFrame({"status": ["illustrative"], "source": ["test"]}, geometry=[g], crs=WGS84).to_file(geo / f"{name}.geojson", driver="GeoJSON")
+        gpd.GeoDataFrame({"status": ["illustrative"], "source": ["test"]}, geometry=[g], crs=WGS84).to_file(
+            geo / f"{name}.geojson", driver="GeoJSON"
+        )
     (tmp_path / "swap.yaml").write_text(
         "schema_version: 1\nname: user-swap\ntitle: user swap\nstatus: illustrative\nbase: status-quo\ntransfers:\n"
         "  - {id: a, from: TJK, to: KGZ, status: illustrative, source: test, geometry: {path: geometry/to_kg.geojson}}\n"

@@ -14,15 +14,34 @@ from delimit.model.regime import Regime, TravellerClass
 
 def _parts(rows: list[tuple[str, str, str, float, object]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"party": [r[0] for r in rows], "id": [r[1] for r in rows], "kind": [r[2] for r in rows], "area_km2": [r[3] for r in rows], "population": [0] * len(rows), "settlements": [""] * len(rows)},
+        {
+            "party": [r[0] for r in rows],
+            "id": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+            "area_km2": [r[3] for r in rows],
+            "population": [0] * len(rows),
+            "settlements": [""] * len(rows),
+        },
         geometry=[r[4] for r in rows],
         crs="EPSG:4326",
     )
 
 
 def test_enclave_added_removed_resized() -> None:
-    before = _parts([("AAA", "a0", "mainland", 100.0, box(0, 0, 1, 1)), ("BBB", "b1", "enclave", 2.0, box(0.2, 0.2, 0.3, 0.3)), ("BBB", "b2", "enclave", 1.0, box(0.6, 0.6, 0.7, 0.7))])
-    after = _parts([("AAA", "a0", "mainland", 100.0, box(0, 0, 1, 1)), ("BBB", "b1", "enclave", 3.0, box(0.2, 0.2, 0.35, 0.3)), ("AAA", "a9", "exclave", 0.5, box(2, 2, 2.1, 2.1))])
+    before = _parts(
+        [
+            ("AAA", "a0", "mainland", 100.0, box(0, 0, 1, 1)),
+            ("BBB", "b1", "enclave", 2.0, box(0.2, 0.2, 0.3, 0.3)),
+            ("BBB", "b2", "enclave", 1.0, box(0.6, 0.6, 0.7, 0.7)),
+        ]
+    )
+    after = _parts(
+        [
+            ("AAA", "a0", "mainland", 100.0, box(0, 0, 1, 1)),
+            ("BBB", "b1", "enclave", 3.0, box(0.2, 0.2, 0.35, 0.3)),
+            ("AAA", "a9", "exclave", 0.5, box(2, 2, 2.1, 2.1)),
+        ]
+    )
     ch = compare_parts(before, after)
     got = {(r["change"], r["id"]) for _, r in ch.iterrows()}
     assert got == {("resized", "b1"), ("added", "a9"), ("removed", "b2")}
@@ -32,7 +51,15 @@ def test_enclave_added_removed_resized() -> None:
 
 def _necks(rows: list[tuple[str, float, float, float]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"party": [r[0] for r in rows], "part": ["p"] * len(rows), "min_width_m": [r[3] for r in rows], "lon": [r[1] for r in rows], "lat": [r[2] for r in rows], "settlements": [""] * len(rows), "roads": [""] * len(rows)},
+        {
+            "party": [r[0] for r in rows],
+            "part": ["p"] * len(rows),
+            "min_width_m": [r[3] for r in rows],
+            "lon": [r[1] for r in rows],
+            "lat": [r[2] for r in rows],
+            "settlements": [""] * len(rows),
+            "roads": [""] * len(rows),
+        },
         geometry=[LineString([(r[1], r[2]), (r[1] + 0.001, r[2])]) for r in rows],
         crs="EPSG:4326",
     )
@@ -42,8 +69,23 @@ def test_necks_narrowed_widened_new_gone() -> None:
     before = _necks([("AAA", 70.0, 40.0, 800.0), ("AAA", 70.5, 40.0, 300.0), ("BBB", 71.0, 40.0, 500.0)])
     after = _necks([("AAA", 70.001, 40.0, 200.0), ("AAA", 70.5, 40.001, 600.0), ("BBB", 72.0, 40.0, 100.0)])
     ch = compare_necks(before, after)
-    got = sorted((r["change"], r["party"], r["width_before_m"] if pd.notna(r["width_before_m"]) else None, r["width_after_m"] if pd.notna(r["width_after_m"]) else None) for _, r in ch.iterrows())
-    assert got == sorted([("narrowed", "AAA", 800.0, 200.0), ("widened", "AAA", 300.0, 600.0), ("new", "BBB", None, 100.0), ("gone", "BBB", 500.0, None)])
+    got = sorted(
+        (
+            r["change"],
+            r["party"],
+            r["width_before_m"] if pd.notna(r["width_before_m"]) else None,
+            r["width_after_m"] if pd.notna(r["width_after_m"]) else None,
+        )
+        for _, r in ch.iterrows()
+    )
+    assert got == sorted(
+        [
+            ("narrowed", "AAA", 800.0, 200.0),
+            ("widened", "AAA", 300.0, 600.0),
+            ("new", "BBB", None, 100.0),
+            ("gone", "BBB", 500.0, None),
+        ]
+    )
 
 
 def _rows(mins: list[float | None], pops: list[int]) -> pd.DataFrame:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
+import signal
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,6 +15,8 @@ import shapely
 from affine import Affine
 
 from delimit.crs import WGS84
+from delimit.errors import InputError
+from delimit.io import atomic, outputs
 from delimit.io.atomic import atomic_directory, atomic_path, atomic_write_text
 from delimit.io.raster import write_raster
 from delimit.io.vector import read_layer, write_layer, write_layers
@@ -18,12 +24,18 @@ from delimit.model.raster import Raster
 
 
 def _good() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"road_id": ["a", "b"], "name": ["x", "y"]}, geometry=[shapely.LineString([(70, 40), (70.1, 40)]), shapely.LineString([(70.1, 40), (70.2, 40.1)])], crs=WGS84)
+    return gpd.GeoDataFrame(
+        {"road_id": ["a", "b"], "name": ["x", "y"]},
+        geometry=[shapely.LineString([(70, 40), (70.1, 40)]), shapely.LineString([(70.1, 40), (70.2, 40.1)])],
+        crs=WGS84,
+    )
 
 
 def _unwritable() -> gpd.GeoDataFrame:
     """A frame no OGR driver can store (complex numbers): the write fails inside GDAL, after the file is opened."""
-    return gpd.GeoDataFrame({"road_id": ["c"], "z": np.array([1 + 2j])}, geometry=[shapely.LineString([(70, 40), (71, 41)])], crs=WGS84)
+    return gpd.GeoDataFrame(
+        {"road_id": ["c"], "z": np.array([1 + 2j])}, geometry=[shapely.LineString([(70, 40), (71, 41)])], crs=WGS84
+    )
 
 
 def _names(folder: Path) -> list[str]:
@@ -111,20 +123,12 @@ def test_atomic_directory(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ ownership (delimit.io.outputs)
 
-import errno
-import json
-import os
-import signal
-
-from delimit.errors import InputError
-from delimit.io import atomic, outputs
-
 
 def test_atomic_directory_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     dest = tmp_path / "report"
     dest.mkdir()
     (dest / "mine.txt").write_text("user")
-    with pytest.raises(InputError, match="mine.txt"), atomic_directory(dest) as d:
+    with pytest.raises(InputError, match=r"mine\.txt"), atomic_directory(dest) as d:
         (d / "index.html").write_text("v1")
     assert _names(dest) == ["mine.txt"]
     assert _names(tmp_path) == ["report"]
@@ -153,7 +157,10 @@ def test_a_hand_edited_manifest_cannot_reach_outside_its_folder(tmp_path: Path) 
     dest.mkdir()
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
-    doc = {"format": outputs.FORMAT, "files": {"../victim.txt": {"sha256": outputs.sha256_of(victim), "bytes": 8, "kind": "folder"}}}
+    doc = {
+        "format": outputs.FORMAT,
+        "files": {"../victim.txt": {"sha256": outputs.sha256_of(victim), "bytes": 8, "kind": "folder"}},
+    }
     (dest / outputs.MANIFEST).write_text(json.dumps(doc))
     with atomic_directory(dest) as d:
         (d / "a.txt").write_text("x")

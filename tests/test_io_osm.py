@@ -65,7 +65,18 @@ def _write_osm(path: Path, *, size_padding: int = 0) -> Path:
     # nodes must come first and in id order
     all_nodes = [(i, xy, {}) for i, xy in ROAD_NODES.items()]
     all_nodes += [
-        (50, (70.015, 40.005), {"place": "town", "name": "Alpha", "name:en": "Alpha Town", "population": "12 345", "population:date": "2019-01-01", "capital": "6"}),
+        (
+            50,
+            (70.015, 40.005),
+            {
+                "place": "town",
+                "name": "Alpha",
+                "name:en": "Alpha Town",
+                "population": "12 345",
+                "population:date": "2019-01-01",
+                "capital": "6",
+            },
+        ),
         (51, (70.025, 40.005), {"place": "village", "name": "Beta", "population": "about 300"}),
         (52, (70.035, 40.005), {"place": "hamlet", "name": "Gamma", "population": "1,200"}),
         (53, (70.045, 40.005), {"place": "suburb", "name": "Delta"}),
@@ -81,7 +92,7 @@ def _write_osm(path: Path, *, size_padding: int = 0) -> Path:
     w.add_way(Way(id=14, nodes=[7, 9], tags={"highway": "proposed"}))
     w.add_way(Way(id=15, nodes=[20, 21, 22, 20], tags={"highway": "tertiary", "junction": "roundabout"}))
     w.add_way(Way(id=16, nodes=[9, 23, 999, 24, 20], tags={"highway": "unclassified"}))  # node 999 is missing
-    for name, wid in ring_ways.items():
+    for wid in ring_ways.values():
         w.add_way(Way(id=wid, nodes=way_nodes[wid], tags={"padding": "x" * size_padding} if size_padding else {}))
     admin = {"type": "boundary", "boundary": "administrative", "admin_level": "2"}
     w.add_relation(
@@ -98,7 +109,9 @@ def _write_osm(path: Path, *, size_padding: int = 0) -> Path:
             tags={**admin, "name:en": "Tajikistan", "ISO3166-1:alpha3": "TJK"},
         )
     )
-    w.add_relation(Relation(id=3, members=[("w", 5000, "outer")], tags={**admin, "name": "Nowhere", "ISO3166-1:alpha3": "NWH"}))
+    w.add_relation(
+        Relation(id=3, members=[("w", 5000, "outer")], tags={**admin, "name": "Nowhere", "ISO3166-1:alpha3": "NWH"})
+    )
     w.add_relation(Relation(id=4, members=[("w", ring_ways["far"], "outer")], tags={**admin, "name": "Untagged"}))
     w.close()
     return path
@@ -188,7 +201,9 @@ def test_problems_are_reported_not_hidden(osm_file: Path) -> None:
     assert "1 road way references nodes missing" in text
     summary = data.summary()
     assert "\n" not in summary
-    assert summary.startswith("roads 9 segments from 6 ways (path 1, primary 2, secondary 2, tertiary 1, track 1, unclassified 2)")
+    assert summary.startswith(
+        "roads 9 segments from 6 ways (path 1, primary 2, secondary 2, tertiary 1, track 1, unclassified 2)"
+    )
     assert "places 4 (city 1, hamlet 1, town 1, village 1)" in summary
     assert "boundaries 3 parts (KGZ 1, TJK 2)" in summary
     assert "3 problems" in summary
@@ -209,14 +224,30 @@ def test_pbf_and_xml_agree(tmp_path: Path) -> None:
     a = read_osm(_write_osm(tmp_path / "a.osm.pbf"))
     b = read_osm(_write_osm(tmp_path / "b.osm"))
     for x, y in ((a.roads, b.roads), (a.places, b.places), (a.boundaries, b.boundaries)):
-        assert list(x.drop(columns=["source", "geometry"]).itertuples(index=False)) == list(y.drop(columns=["source", "geometry"]).itertuples(index=False))
+        assert list(x.drop(columns=["source", "geometry"]).itertuples(index=False)) == list(
+            y.drop(columns=["source", "geometry"]).itertuples(index=False)
+        )
         assert all(g1.equals(g2) for g1, g2 in zip(x.geometry, y.geometry, strict=True))
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("12345", 12345), ("12 345", 12345), ("12\u202f345", 12345), ("1.234.567", 1234567), ("~800", 800), ("0", 0),
-     ("", 0), ("abc", 0), ("1000-2000", 0), ("1000;2000", 0), ("12.5", 0), ("-3", 0), ("999999999999", 0), ("12,34", 0)],
+    [
+        ("12345", 12345),
+        ("12 345", 12345),
+        ("12\u202f345", 12345),
+        ("1.234.567", 1234567),
+        ("~800", 800),
+        ("0", 0),
+        ("", 0),
+        ("abc", 0),
+        ("1000-2000", 0),
+        ("1000;2000", 0),
+        ("12.5", 0),
+        ("-3", 0),
+        ("999999999999", 0),
+        ("12,34", 0),
+    ],
 )
 def test_parse_population(text: str, expected: int) -> None:
     assert parse_population(text) == expected
@@ -243,7 +274,7 @@ def test_garbage_is_refused(tmp_path: Path) -> None:
 
 def test_size_limit(tmp_path: Path) -> None:
     p = _write_osm(tmp_path / "big.osm", size_padding=200)
-    with pytest.raises(InputError, match="over the 0.0 MB limit"):
+    with pytest.raises(InputError, match=r"over the 0\.0 MB limit"):
         read_osm(p, limits=Limits(max_file_bytes=1024))
 
 

@@ -21,7 +21,13 @@ def test_regime_rule_resolution_order() -> None:
     r = Regime(
         id="r",
         default_crossing=CrossingRule(open=False),
-        crossings=[CrossingPolicy(crossing="x1", classes={"a": CrossingRule(delay_minutes=3)}, default=CrossingRule(open=True, delay_minutes=7))],
+        crossings=[
+            CrossingPolicy(
+                crossing="x1",
+                classes={"a": CrossingRule(delay_minutes=3)},
+                default=CrossingRule(open=True, delay_minutes=7),
+            )
+        ],
         borders=[BorderPolicy(parties=("KGZ", "TJK"), classes={"a": CrossingRule(delay_minutes=11)})],
         closed_crossings=["x2"],
     )
@@ -69,18 +75,33 @@ def _write_square_scenario(tmp: Path, *, base_extra: str = "", transfer_from: st
     sq = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"part_id": "a1", "party": "AA", "status": "de-facto", "source": "test"},
-             "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}},
-            {"type": "Feature", "properties": {"part_id": "b1", "party": "BB", "status": "de-facto", "source": "test"},
-             "geometry": {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]}},
+            {
+                "type": "Feature",
+                "properties": {"part_id": "a1", "party": "AA", "status": "de-facto", "source": "test"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"part_id": "b1", "party": "BB", "status": "de-facto", "source": "test"},
+                "geometry": {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]},
+            },
         ],
     }
-    swap = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "s"},
-             "geometry": {"type": "Polygon", "coordinates": [[[0.5, 0], [1, 0], [1, 0.5], [0.5, 0.5], [0.5, 0]]]}}]}
+    swap = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "s"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0.5, 0], [1, 0], [1, 0.5], [0.5, 0.5], [0.5, 0]]]},
+            }
+        ],
+    }
     (tmp / "terr.geojson").write_text(json.dumps(sq))
     (tmp / "swap.geojson").write_text(json.dumps(swap))
     (tmp / "base.yaml").write_text(
-        "name: base\nparties: [{id: AA, name: Aland}, {id: BB, name: Bland}]\nlayers:\n  territory: {path: terr.geojson}\n" + base_extra
+        "name: base\nparties: [{id: AA, name: Aland}, {id: BB, name: Bland}]\nlayers:\n  territory: {path: terr.geojson}\n"
+        + base_extra
     )
     (tmp / "swap.yaml").write_text(
         f"name: swap\nbase: base.yaml\ntransfers:\n  - {{id: t1, from: {transfer_from}, to: BB, source: test, geometry: {{path: swap.geojson}}}}\n"
@@ -118,9 +139,7 @@ def test_crs_helpers() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    lon=st.floats(60, 80), lat=st.floats(30, 50), dx=st.floats(0.01, 0.5), dy=st.floats(0.01, 0.5)
-)
+@given(lon=st.floats(60, 80), lat=st.floats(30, 50), dx=st.floats(0.01, 0.5), dy=st.floats(0.01, 0.5))
 def test_equal_area_crs_matches_geodesic_area(lon: float, lat: float, dx: float, dy: float) -> None:
     """Areas in the local equal-area CRS agree with ellipsoidal (geodesic) polygon areas."""
     poly = shapely.box(lon, lat, lon + dx, lat + dy).segmentize(0.01)

@@ -24,7 +24,9 @@ spaced = st.sets(st.tuples(st.integers(0, SIDE // 2 - 1), st.integers(0, SIDE //
 )
 lakes = st.tuples(spaced, st.lists(cells, max_size=3)).map(lambda t: t[0] + t[1])
 #: islands: small squares at quarter offsets (inside a lake, on the land, or across a shore)
-isles = st.lists(st.tuples(st.integers(0, 4 * SIDE - 1), st.integers(0, 4 * SIDE - 1), st.sampled_from([0.25, 0.5, 1.0])), max_size=2)
+isles = st.lists(
+    st.tuples(st.integers(0, 4 * SIDE - 1), st.integers(0, 4 * SIDE - 1), st.sampled_from([0.25, 0.5, 1.0])), max_size=2
+)
 
 
 def _box(c: tuple[int, int, int, int]) -> Polygon:
@@ -32,7 +34,9 @@ def _box(c: tuple[int, int, int, int]) -> Polygon:
     return box(x, y, x + w, y + h)
 
 
-def _shape(holes: list[tuple[int, int, int, int]], islands: list[tuple[int, int, float]], in_lakes: list[int] = ()) -> shapely.Geometry:  # type: ignore[assignment]
+def _shape(
+    holes: list[tuple[int, int, int, int]], islands: list[tuple[int, int, float]], in_lakes: list[int] = ()
+) -> shapely.Geometry:  # type: ignore[assignment]
     shell = box(0, 0, SIDE, SIDE)
     poly = Polygon(shell.exterior.coords, [_box(c).exterior.coords for c in holes])
     isl = [box(x / 4, y / 4, x / 4 + w, y / 4 + w) for x, y, w in islands]
@@ -57,10 +61,22 @@ def test_validity_cases_decided_by_the_holes() -> None:
     cases = {
         "disconnected interior (four holes touching corner to corner around a cell)": (Polygon(shell, ring), False),
         "nested holes": (Polygon(shell, [box(2, 2, 6, 6).exterior.coords, box(3, 3, 4, 4).exterior.coords]), False),
-        "hole outside the shell": (Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(12, 2, 13, 3).exterior.coords]), False),
-        "holes sharing an edge": (Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(3, 2, 4, 3).exterior.coords]), False),
-        "holes touching at a corner": (Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(3, 3, 4, 4).exterior.coords]), True),
-        "hole touching the shell at a point": (Polygon(shell, [box(2, 2, 3, 3).exterior.coords, Polygon([(0, 5), (1, 4), (1, 6)]).exterior.coords]), True),
+        "hole outside the shell": (
+            Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(12, 2, 13, 3).exterior.coords]),
+            False,
+        ),
+        "holes sharing an edge": (
+            Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(3, 2, 4, 3).exterior.coords]),
+            False,
+        ),
+        "holes touching at a corner": (
+            Polygon(shell, [box(2, 2, 3, 3).exterior.coords, box(3, 3, 4, 4).exterior.coords]),
+            True,
+        ),
+        "hole touching the shell at a point": (
+            Polygon(shell, [box(2, 2, 3, 3).exterior.coords, Polygon([(0, 5), (1, 4), (1, 6)]).exterior.coords]),
+            True,
+        ),
     }
     lake = Polygon(shell, [box(2, 2, 6, 6).exterior.coords, box(7, 7, 8, 8).exterior.coords])
     cases["island inside a lake"] = (MultiPolygon([lake, box(3, 3, 4, 4)]), True)
@@ -89,8 +105,10 @@ def test_meeting_pairs_match_intersects(boxes) -> None:  # type: ignore[no-untyp
 
 def test_meeting_pairs_inside_and_across_sets() -> None:
     big = Polygon(box(0, 0, 100, 100).exterior.coords, [box(x, 10, x + 1, 11).exterior.coords for x in range(2, 90, 3)])
-    small = np.array([box(50, 50, 51, 51), box(2.2, 10.2, 2.8, 10.8), box(200, 200, 201, 201), box(4, 10, 5, 11)], dtype=object)
-    i, j = meeting_pairs(small, np.array([big], dtype=object))
+    small = np.array(
+        [box(50, 50, 51, 51), box(2.2, 10.2, 2.8, 10.8), box(200, 200, 201, 201), box(4, 10, 5, 11)], dtype=object
+    )
+    i, _j = meeting_pairs(small, np.array([big], dtype=object))
     assert sorted(i.tolist()) == [0, 3]  # inside the land; touching a lake's edge; the island in a lake meets nothing
     chunks, owner = boundary_chunks([big], size=8)
     assert set(owner.tolist()) == {0}
@@ -101,7 +119,7 @@ def test_meeting_pairs_inside_and_across_sets() -> None:
 @given(st.lists(cells, min_size=2, max_size=30), st.lists(cells, min_size=1, max_size=6))
 def test_union_polygons_matches_union_all(holes, islands) -> None:  # type: ignore[no-untyped-def]
     shell = box(0, 0, SIDE, SIDE)
-    lake_cells = [c for c in holes if 0 < c[0] and 0 < c[1] and c[0] + c[2] < SIDE and c[1] + c[3] < SIDE]
+    lake_cells = [c for c in holes if c[0] > 0 and c[1] > 0 and c[0] + c[2] < SIDE and c[1] + c[3] < SIDE]
     lakes = shapely.union_all([_box(c) for c in lake_cells]) if lake_cells else None
     land = shell.difference(lakes) if lakes is not None else shell
     polys = [p for p in shapely.get_parts(land) if p.geom_type == "Polygon"] + [_box(c) for c in islands]

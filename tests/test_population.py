@@ -21,7 +21,13 @@ from shapely.geometry import Point
 
 from delimit.errors import InputError
 from delimit.model.features import Settlement
-from delimit.model.population import check_settlements, own_population, parent_index, population_total, settlement_population_total
+from delimit.model.population import (
+    check_settlements,
+    own_population,
+    parent_index,
+    population_total,
+    settlement_population_total,
+)
 
 
 def frame(rows: list[tuple[str, float | None, str]]) -> gpd.GeoDataFrame:
@@ -112,8 +118,14 @@ def test_total_over_everyone_is_the_topmost_known_figures(rows: list[tuple[str, 
 def _bad(tmp_path: Path, **over: object) -> Path:
     props = {"settlement_id": "x1", "name": "Somewhere", "population": 120, "population_year": 2020, "part_of": None}
     props.update(over)
-    feats = [{"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [70.5, 40.0]}},
-             {"type": "Feature", "properties": {"settlement_id": "x2", "name": "Other", "population": 50}, "geometry": {"type": "Point", "coordinates": [70.6, 40.0]}}]
+    feats = [
+        {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [70.5, 40.0]}},
+        {
+            "type": "Feature",
+            "properties": {"settlement_id": "x2", "name": "Other", "population": 50},
+            "geometry": {"type": "Point", "coordinates": [70.6, 40.0]},
+        },
+    ]
     p = tmp_path / "settlements.geojson"
     p.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
     return p
@@ -188,13 +200,17 @@ def test_outputs_keep_unknown_apart(scenario) -> None:  # type: ignore[no-untype
                 pytest.fail(f"part {part['id']} has settlements but population 0")
     assert doc["known_enclaves"][0]["population"] is None
     feats = r.to_geojson()["features"]
-    assert all(f["properties"].get("population", None) is None or isinstance(f["properties"]["population"], int) for f in feats)
+    assert all(
+        f["properties"].get("population", None) is None or isinstance(f["properties"]["population"], int) for f in feats
+    )
     # a synthetic swap moving an unknown settlement: null in the rows, counted in population_unknown
     moved = sq.settlements.copy()
     unknown_ids = moved.loc[moved["population"].isna(), "settlement_id"].head(2).tolist()
     from delimit.scenario.loader import copy_scenario
 
-    other = copy_scenario(sq, settlements=moved.assign(party=np.where(moved["settlement_id"].isin(unknown_ids), "XXX", moved["party"])))
+    other = copy_scenario(
+        sq, settlements=moved.assign(party=np.where(moved["settlement_id"].isin(unknown_ids), "XXX", moved["party"]))
+    )
     pc = people_changes(sq, other)
     rows = pc.settlements.drop(columns="geometry").to_dict("records")
     assert len(rows) == 2 and all(r["population"] is None for r in rows)

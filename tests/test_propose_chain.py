@@ -15,8 +15,32 @@ from delimit.propose.chain_core import AB, BA, CUTLEN, CUTN, PEOPLE
 
 
 def _chain(g, seed: int, **kw) -> Chain:  # type: ignore[no-untyped-def]
-    s = ChainSettings(**{"p_recom": 0.3, "region_size": 8, "balance": "exchange", "tol": 0.3, "beta": 0.0, "record_every": 1, "max_records": 500, **kw})
-    return Chain(g.indptr, g.indices, g.edge_len_m, g.holder, g.is_anchor.copy(), g.area_m2, g.population, g.area_m2, g.is_anchor, g.anchor_group, s, seed=seed)
+    s = ChainSettings(
+        **{
+            "p_recom": 0.3,
+            "region_size": 8,
+            "balance": "exchange",
+            "tol": 0.3,
+            "beta": 0.0,
+            "record_every": 1,
+            "max_records": 500,
+            **kw,
+        }
+    )
+    return Chain(
+        g.indptr,
+        g.indices,
+        g.edge_len_m,
+        g.holder,
+        g.is_anchor.copy(),
+        g.area_m2,
+        g.population,
+        g.area_m2,
+        g.is_anchor,
+        g.anchor_group,
+        s,
+        seed=seed,
+    )
 
 
 def test_same_seed_same_states_and_different_seed_differs() -> None:
@@ -70,8 +94,33 @@ def test_whole_graph_recombination_keeps_balance_bounds_and_contiguity() -> None
     ip, ix, w = csr_from_edges(k * k, u, v, np.ones(len(u)))
     holder = (idx.ravel() % k >= k // 2).astype(np.int8)
     n = k * k
-    s = ChainSettings(p_recom=1.0, region_size=0, balance="bounds", lo=n / 2 * 0.9, hi=n / 2 * 1.1, flip_balance_hard=True, min_part=1, record_every=1, max_records=200, require_exchange=False, max_tries=1000)
-    c = Chain(ip, ix, w, holder, np.zeros(n, bool), np.ones(n), np.zeros(n), np.ones(n), np.zeros(n, bool), np.full(n, -1), s, seed=1)
+    s = ChainSettings(
+        p_recom=1.0,
+        region_size=0,
+        balance="bounds",
+        lo=n / 2 * 0.9,
+        hi=n / 2 * 1.1,
+        flip_balance_hard=True,
+        min_part=1,
+        record_every=1,
+        max_records=200,
+        require_exchange=False,
+        max_tries=1000,
+    )
+    c = Chain(
+        ip,
+        ix,
+        w,
+        holder,
+        np.zeros(n, bool),
+        np.ones(n),
+        np.zeros(n),
+        np.ones(n),
+        np.zeros(n, bool),
+        np.full(n, -1),
+        s,
+        seed=1,
+    )
     c.run(100)
     import networkx as nx
 

@@ -25,8 +25,32 @@ def zone_file(tmp_path):  # type: ignore[no-untyped-def]
 @pytest.mark.slow
 def test_chain_writes_scenarios_gpkg_and_summary(cli, tmp_path, zone_file) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "props"
-    args = ["propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", zone_file, "--units", "hex:1km",
-            "--balance", "0.05", "--seed", "7", "-n", "3", "--method", "chain", "--steps", "12000", "--format", "json", "-o", out]
+    args = [
+        "propose",
+        "--scenario",
+        "status-quo",
+        "--between",
+        "KGZ",
+        "TJK",
+        "--zone",
+        zone_file,
+        "--units",
+        "hex:1km",
+        "--balance",
+        "0.05",
+        "--seed",
+        "7",
+        "-n",
+        "3",
+        "--method",
+        "chain",
+        "--steps",
+        "12000",
+        "--format",
+        "json",
+        "-o",
+        out,
+    ]
     r = cli(*args)
     assert r.code == 0, r.err
     doc = json.loads(r.out)
@@ -34,7 +58,15 @@ def test_chain_writes_scenarios_gpkg_and_summary(cli, tmp_path, zone_file) -> No
     assert "provenance" in doc and "data_marks" in doc
     assert 1 <= len(doc["proposals"]) <= 3
     for p in doc["proposals"]:
-        assert set(p) >= {"id", "area_exchanged_km2", "imbalance", "people_moved", "turning_points", "access_loss", "constraints_violated"}
+        assert set(p) >= {
+            "id",
+            "area_exchanged_km2",
+            "imbalance",
+            "people_moved",
+            "turning_points",
+            "access_loss",
+            "constraints_violated",
+        }
         assert set(p["area_exchanged_km2"]) == {"KGZ", "TJK"} and p["imbalance"] <= 0.05 + 1e-9
     assert (out / "summary.json").is_file() and (out / "proposals.gpkg").is_file()
     import pyogrio
@@ -76,8 +108,28 @@ def test_bad_units_exit_2(cli, tmp_path, zone_file) -> None:  # type: ignore[no-
 @pytest.mark.slow
 def test_acceptance_command_on_the_whole_line(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "band"
-    r = cli("propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", "band:2km", "--units", "hex:500m",
-            "--balance", "0.05", "--seed", "7", "-n", "20", "--format", "json", "-o", out)
+    r = cli(
+        "propose",
+        "--scenario",
+        "status-quo",
+        "--between",
+        "KGZ",
+        "TJK",
+        "--zone",
+        "band:2km",
+        "--units",
+        "hex:500m",
+        "--balance",
+        "0.05",
+        "--seed",
+        "7",
+        "-n",
+        "20",
+        "--format",
+        "json",
+        "-o",
+        out,
+    )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert doc["method"] == "chain" and doc["parcels"] > 5000

@@ -147,7 +147,15 @@ def test_road_pins_and_unavoidable_road_notes(small) -> None:  # type: ignore[no
 def test_access_check_reports_access_loss(small) -> None:  # type: ignore[no-untyped-def]
     s, z = small
     g = build_parcels(s, ("KGZ", "TJK"), z, grid_cells(z, "hex", 1000))
-    r = propose(s, g, constraints=Constraints(access_regime="closed-2022", keep_settlements_over=None), method="chain", n=2, seed=2, steps=6000)
+    r = propose(
+        s,
+        g,
+        constraints=Constraints(access_regime="closed-2022", keep_settlements_over=None),
+        method="chain",
+        n=2,
+        seed=2,
+        steps=6000,
+    )
     assert r.proposals
     for p in r.proposals:
         assert isinstance(p.metrics["access_loss"], int)
@@ -159,7 +167,11 @@ def test_user_parcels_with_float_noise_apply_without_slivers(small) -> None:  # 
     s, _ = small
     box = shapely.box(70.45, 39.80, 70.65, 39.95)
     z = zone_geometry(s, ("KGZ", "TJK"), "polygon", polygon=box)
-    cells = [shapely.box(70.45 + i * 0.01, 39.80 + j * 0.01, 70.46 + i * 0.01, 39.81 + j * 0.01) for i in range(20) for j in range(15)]
+    cells = [
+        shapely.box(70.45 + i * 0.01, 39.80 + j * 0.01, 70.46 + i * 0.01, 39.81 + j * 0.01)
+        for i in range(20)
+        for j in range(15)
+    ]
     g = build_parcels(s, ("KGZ", "TJK"), z, np.array(cells, dtype=object), cut_zone=box)
     r = propose(s, g, constraints=Constraints(no_new_enclaves=False), method="chain", n=2, seed=3, steps=6000)
     assert r.proposals

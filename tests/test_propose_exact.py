@@ -16,9 +16,20 @@ def _mip(g, weights, balance, k, pins=None, min_exchange_m2=0.0):  # type: ignor
     u, v, w, _ = g.edges()
     pins = np.full(g.n_nodes, -1, dtype=np.int8) if pins is None else pins
     return solve_exact(
-        holder=g.holder, is_anchor=g.is_anchor, anchor_group=g.anchor_group, pins=pins, edges_u=u, edges_v=v,
-        edge_len_m=w, area_m2=g.area_m2, population=g.population, weights=weights.chain_vector(), balance=balance,
-        check_party=(True, True), k=k, min_exchange_m2=min_exchange_m2,
+        holder=g.holder,
+        is_anchor=g.is_anchor,
+        anchor_group=g.anchor_group,
+        pins=pins,
+        edges_u=u,
+        edges_v=v,
+        edge_len_m=w,
+        area_m2=g.area_m2,
+        population=g.population,
+        weights=weights.chain_vector(),
+        balance=balance,
+        check_party=(True, True),
+        k=k,
+        min_exchange_m2=min_exchange_m2,
     )
 
 
@@ -105,8 +116,23 @@ def test_chain_never_beats_the_exact_optimum() -> None:
     res = _mip(g, weights, 0.3, 1)
     base_cut = int(evaluate(g, g.holder, with_geometry=False)["cut_edges"])
     best = score(evaluate(g, res.assignments[0], with_geometry=False), weights, base_cut)
-    s = ChainSettings(p_recom=0.2, region_size=6, tol=0.3, weights=weights.chain_vector(), beta=0.5, record_every=1, max_records=3000)
-    c = Chain(g.indptr, g.indices, g.edge_len_m, g.holder, g.is_anchor.copy(), g.area_m2, g.population, g.area_m2, g.is_anchor, g.anchor_group, s, seed=9)
+    s = ChainSettings(
+        p_recom=0.2, region_size=6, tol=0.3, weights=weights.chain_vector(), beta=0.5, record_every=1, max_records=3000
+    )
+    c = Chain(
+        g.indptr,
+        g.indices,
+        g.edge_len_m,
+        g.holder,
+        g.is_anchor.copy(),
+        g.area_m2,
+        g.population,
+        g.area_m2,
+        g.is_anchor,
+        g.anchor_group,
+        s,
+        seed=9,
+    )
     c.run(4000)
     rec = c.record()
     assert len(rec.assign)

@@ -47,7 +47,10 @@ def test_booleans_missing_values_and_crs_in_a_table() -> None:
         (LAEA, "Lambert azimuthal equal-area centred on 40.1°N 70.9°E (WGS 84)"),
         ("EPSG:32642", "UTM zone 42N (WGS 84, EPSG:32642)"),
         ("EPSG:4326", "WGS 84 longitude/latitude (EPSG:4326)"),
-        ("+proj=laea +lat_0=-33.5 +lon_0=-70.25 +datum=WGS84 +units=m +type=crs", "Lambert azimuthal equal-area centred on 33.5°S 70.2°W (WGS 84)"),
+        (
+            "+proj=laea +lat_0=-33.5 +lon_0=-70.25 +datum=WGS84 +units=m +type=crs",
+            "Lambert azimuthal equal-area centred on 33.5°S 70.2°W (WGS 84)",
+        ),
     ],
 )
 def test_crs_in_words(crs: str, words: str) -> None:
@@ -56,17 +59,40 @@ def test_crs_in_words(crs: str, words: str) -> None:
 
 def test_crs_words_in_engine_captions() -> None:
     text = crs_words_in(f"areas: unknown: {LAEA}; lengths: EPSG:32642 (WGS 84 / UTM zone 42N)")
-    assert text == "areas: Lambert azimuthal equal-area centred on 40.1°N 70.9°E (WGS 84); lengths: UTM zone 42N (WGS 84, EPSG:32642)"
+    assert (
+        text
+        == "areas: Lambert azimuthal equal-area centred on 40.1°N 70.9°E (WGS 84); lengths: UTM zone 42N (WGS 84, EPSG:32642)"
+    )
 
 
 def _rows() -> list[dict]:
     return [
-        {"party": p, "part": f"{p}-{k}", "kind": kind, "area_km2": area, "perimeter_km": area / 7, "gap_to_mainland_km": 3.25, "population": 991345, "settlements": "Ak-Jol, Ak-Say, Ak-Suu, Ak-Tatyr, Kok-Tash"}
-        for k, (p, kind, area) in enumerate([("KGZ", "mainland", 55163.169), ("TJK", "enclave", 97.689), ("UZB", "exclave", 0.122)])
+        {
+            "party": p,
+            "part": f"{p}-{k}",
+            "kind": kind,
+            "area_km2": area,
+            "perimeter_km": area / 7,
+            "gap_to_mainland_km": 3.25,
+            "population": 991345,
+            "settlements": "Ak-Jol, Ak-Say, Ak-Suu, Ak-Tatyr, Kok-Tash",
+        }
+        for k, (p, kind, area) in enumerate(
+            [("KGZ", "mainland", 55163.169), ("TJK", "enclave", 97.689), ("UZB", "exclave", 0.122)]
+        )
     ]
 
 
-COLUMNS = [Col("party"), Col("part", "part id", optional=True), Col("kind"), Col("area_km2"), Col("perimeter_km", optional=True), Col("gap_to_mainland_km", optional=True), Col("population"), Col("settlements", text=True)]
+COLUMNS = [
+    Col("party"),
+    Col("part", "part id", optional=True),
+    Col("kind"),
+    Col("area_km2"),
+    Col("perimeter_km", optional=True),
+    Col("gap_to_mainland_km", optional=True),
+    Col("population"),
+    Col("settlements", text=True),
+]
 
 
 def test_at_80_columns_no_word_is_cut_and_left_out_columns_are_named() -> None:

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from test_impact import EAST, ROADS, S1, S2, VILLAGES, WEST, make_scenario
 
 from delimit.impact import UnitCosts
 from delimit.report import build_report, party_colours
 from delimit.report.plots import CUT_OFF, NOT_MODELLED, population_by_band
+from test_impact import EAST, ROADS, S1, S2, VILLAGES, WEST, make_scenario
 
 
 def _local_refs(html: str) -> list[str]:
@@ -20,10 +20,26 @@ def _local_refs(html: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    base = make_scenario("base", [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")], settlements=VILLAGES, roads=ROADS, status="de-facto")
-    other = make_scenario("swap", [("a1", "AAA", WEST.difference(S1).union(S2), "illustrative"), ("b1", "BBB", EAST.difference(S2).union(S1), "illustrative")], settlements=VILLAGES, roads=ROADS)
+    base = make_scenario(
+        "base",
+        [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")],
+        settlements=VILLAGES,
+        roads=ROADS,
+        status="de-facto",
+    )
+    other = make_scenario(
+        "swap",
+        [
+            ("a1", "AAA", WEST.difference(S1).union(S2), "illustrative"),
+            ("b1", "BBB", EAST.difference(S2).union(S1), "illustrative"),
+        ],
+        settlements=VILLAGES,
+        roads=ROADS,
+    )
     out = tmp_path_factory.mktemp("synthetic-report")
-    costs = UnitCosts(source="synthetic unit costs for a test", currency="USD", household_size=5, per_resettled_household=100.0)
+    costs = UnitCosts(
+        source="synthetic unit costs for a test", currency="USD", household_size=5, per_resettled_household=100.0
+    )
     res = build_report(base, [base, other], out, costs=costs)
     return out, res
 
@@ -41,7 +57,7 @@ def test_synthetic_report_is_self_contained(synthetic_report) -> None:  # type: 
 
 
 def test_synthetic_report_numbers_and_marks(synthetic_report) -> None:  # type: ignore[no-untyped-def]
-    out, res = synthetic_report
+    out, _res = synthetic_report
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "BUILT ON HAND-MADE DATA" in html and "territory: illustrative" in html
     assert "Westswap" in html and "Eastswap" in html  # villages changing country are named
@@ -131,14 +147,23 @@ def test_report_in_headless_chromium(fergana_report: Path, artifacts: Path) -> N
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
             page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
             page.goto((fergana_report / "index.html").as_uri(), wait_until="load")
-            images = page.evaluate("() => Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])")
+            images = page.evaluate(
+                "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
+            )
             page.screenshot(path=str(artifacts / "report-fergana.png"), full_page=False)
         finally:
             browser.close()
@@ -185,7 +210,13 @@ def test_synthetic_report_says_each_caveat_once_per_section(synthetic_report) ->
 def test_single_file_report_inlines_every_image(tmp_path: Path) -> None:
     import base64
 
-    base = make_scenario("base", [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")], settlements=VILLAGES, roads=ROADS, status="de-facto")
+    base = make_scenario(
+        "base",
+        [("a1", "AAA", WEST, "de-facto"), ("b1", "BBB", EAST, "de-facto")],
+        settlements=VILLAGES,
+        roads=ROADS,
+        status="de-facto",
+    )
     out = tmp_path / "one"
     res = build_report(base, [base], out, single_file=True)
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -234,13 +265,17 @@ def _map_texts(monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-ar
     return seen
 
 
-def test_fergana_map_has_a_north_arrow_credit_and_no_colliding_labels(scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_fergana_map_has_a_north_arrow_credit_and_no_colliding_labels(
+    scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from delimit.impact import measurement_crs
     from delimit.report import maps
 
     s = scenario("status-quo")
     crs = measurement_crs(s)
-    frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties))
+    frame = maps.MapFrame(
+        crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties)
+    )
     seen = _map_texts(monkeypatch)
     maps.overview_map(s, frame, tmp_path / "o.png", banner="")
     (texts,) = seen
@@ -284,14 +319,20 @@ def test_chokepoints_get_ranks_and_names(scenario) -> None:  # type: ignore[no-u
         {
             "kind": ["road", "junction", "crossing"],
             "id": [str(road["road_id"]), "v34", "x-1"],
-            "name": [str(road["name"]), f"junction of {road['road_id']}, {s.roads.iloc[1]['road_id']}", "Ak-Say road, KGZ-TJK line (#2 from Ak-Say)"],
+            "name": [
+                str(road["name"]),
+                f"junction of {road['road_id']}, {s.roads.iloc[1]['road_id']}",
+                "Ak-Say road, KGZ-TJK line (#2 from Ak-Say)",
+            ],
             "lon": [x, x, x],
             "lat": [y, y, y],
         }
     )
     out = ranked_places(s, rows)
     assert out["rank"].tolist() == [1, 2, 3]
-    assert "#" not in out["place"].iloc[2] and "crossing 2 from Ak-Say" in out["place"].iloc[2]  # '#N' is the map's rank only
+    assert (
+        "#" not in out["place"].iloc[2] and "crossing 2 from Ak-Say" in out["place"].iloc[2]
+    )  # '#N' is the map's rank only
     junction = out["place"].iloc[1]
     assert "v34" not in junction and str(road["road_id"]) not in junction
     assert str(road["name"]) in junction and str(s.roads.iloc[1]["name"]) in junction and " near " in junction
@@ -330,9 +371,20 @@ def test_chokepoint_map_accounts_for_every_rank(scenario, tmp_path: Path, monkey
 
     s = scenario("status-quo")
     crs = measurement_crs(s)
-    frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties))
+    frame = maps.MapFrame(
+        crs=crs, focus=maps.focus_bounds([s], crs), full=maps.full_bounds([s], crs), colours=party_colours(s.parties)
+    )
     inside = s.crossings.geometry.iloc[0]
-    rows = pd.DataFrame({"rank": [1, 2], "kind": ["road", "crossing"], "id": ["far", "near"], "lon": [69.0, inside.x], "lat": [41.5, inside.y], "person_hours_added": [5.0, 1.0]})
+    rows = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "kind": ["road", "crossing"],
+            "id": ["far", "near"],
+            "lon": [69.0, inside.x],
+            "lat": [41.5, inside.y],
+            "person_hours_added": [5.0, 1.0],
+        }
+    )
     legends: list[str] = []
     original = maps.save
 

@@ -23,12 +23,33 @@ VORUKH_BOX = (70.50, 39.84, 70.62, 39.98)
 def _land_change(lost: float, gained: float, tolerance: float) -> LandChange:
     balance = pd.DataFrame(
         [
-            {"party": "KGZ", "baseline_km2": 100.0, "scenario_km2": 100.0 + gained - lost, "gained_km2": gained, "lost_km2": lost, "net_km2": gained - lost},
-            {"party": "TJK", "baseline_km2": 50.0, "scenario_km2": 50.0 + lost - gained, "gained_km2": lost, "lost_km2": gained, "net_km2": lost - gained},
+            {
+                "party": "KGZ",
+                "baseline_km2": 100.0,
+                "scenario_km2": 100.0 + gained - lost,
+                "gained_km2": gained,
+                "lost_km2": lost,
+                "net_km2": gained - lost,
+            },
+            {
+                "party": "TJK",
+                "baseline_km2": 50.0,
+                "scenario_km2": 50.0 + lost - gained,
+                "gained_km2": lost,
+                "lost_km2": gained,
+                "net_km2": lost - gained,
+            },
         ]
     )
     empty = gpd.GeoDataFrame({"from": [], "to": [], "area_km2": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    return LandChange(flows=pd.DataFrame(), balance=balance, pieces=empty, crs=CRS.from_epsg(4326), min_area_km2=1e-4, tolerance=tolerance)
+    return LandChange(
+        flows=pd.DataFrame(),
+        balance=balance,
+        pieces=empty,
+        crs=CRS.from_epsg(4326),
+        min_area_km2=1e-4,
+        tolerance=tolerance,
+    )
 
 
 def test_balance_is_one_definition_with_one_tolerance() -> None:
@@ -47,7 +68,9 @@ def test_balance_is_one_definition_with_one_tolerance() -> None:
 @pytest.fixture
 def vorukh_zone(tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "vorukh-zone.geojson"
-    gpd.GeoDataFrame({"name": ["vorukh"], "status": ["illustrative"]}, geometry=[shapely.box(*VORUKH_BOX)], crs=4326).to_file(path, driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"name": ["vorukh"], "status": ["illustrative"]}, geometry=[shapely.box(*VORUKH_BOX)], crs=4326
+    ).to_file(path, driver="GeoJSON")
     return path
 
 
@@ -56,8 +79,32 @@ def test_proposals_round_trip_through_topology_and_compare(cli, tmp_path, vorukh
     """Every written proposal loads, runs through ``topology`` and ``compare`` (exit 0), records the tolerance it
     was made with, and compare's verdict and imbalance are propose's; the GeoPackage holds each parcel once."""
     out = tmp_path / "props"
-    r = cli("propose", "--scenario", "status-quo", "--between", "KGZ", "TJK", "--zone", vorukh_zone, "--units", "hex:700m",
-            "--balance", "0.05", "--seed", "3", "-n", "2", "--method", "chain", "--steps", "4000", "--format", "json", "-o", out)
+    r = cli(
+        "propose",
+        "--scenario",
+        "status-quo",
+        "--between",
+        "KGZ",
+        "TJK",
+        "--zone",
+        vorukh_zone,
+        "--units",
+        "hex:700m",
+        "--balance",
+        "0.05",
+        "--seed",
+        "3",
+        "-n",
+        "2",
+        "--method",
+        "chain",
+        "--steps",
+        "4000",
+        "--format",
+        "json",
+        "-o",
+        out,
+    )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert doc["proposals"]
@@ -85,7 +132,9 @@ _BASE_CACHE: dict[str, object] = {}
 
 
 @pytest.mark.slow
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     seed=st.integers(0, 2**32),
     dx=st.floats(-0.03, 0.03),
@@ -93,12 +142,22 @@ _BASE_CACHE: dict[str, object] = {}
     half=st.floats(0.03, 0.06),
     size=st.sampled_from(["hex:600m", "hex:900m", "square:800m"]),
 )
-def test_property_topology_and_compare_accept_every_proposal(scenario, seed: int, dx: float, dy: float, half: float, size: str) -> None:  # type: ignore[no-untyped-def]
+def test_property_topology_and_compare_accept_every_proposal(
+    scenario, seed: int, dx: float, dy: float, half: float, size: str
+) -> None:  # type: ignore[no-untyped-def]
     """Over seeds and zones around Vorukh: the real topology and impact engines run on every proposal
     (nothing reported unavailable) and compare's balance verdict is propose's."""
     from delimit.impact import compare
     from delimit.impact.compare import EngineCache, Unavailable
-    from delimit.propose import Constraints, apply_proposal, build_parcels, grid_cells, parse_units, propose, zone_geometry
+    from delimit.propose import (
+        Constraints,
+        apply_proposal,
+        build_parcels,
+        grid_cells,
+        parse_units,
+        propose,
+        zone_geometry,
+    )
     from delimit.topology import analyse
 
     base = scenario("status-quo")
@@ -124,7 +183,11 @@ def test_property_topology_and_compare_accept_every_proposal(scenario, seed: int
 @pytest.mark.slow
 @settings(max_examples=3, deadline=None)
 @example(width_m=1000, kind="hex", size_m=1000)  # GEOS "unable to assign free hole to a shell" before
-@given(width_m=st.sampled_from([600, 1000, 1500, 2500]), kind=st.sampled_from(["hex", "square"]), size_m=st.sampled_from([700, 1000, 1400]))
+@given(
+    width_m=st.sampled_from([600, 1000, 1500, 2500]),
+    kind=st.sampled_from(["hex", "square"]),
+    size_m=st.sampled_from([700, 1000, 1400]),
+)
 def test_property_propose_over_zone_widths_and_unit_sizes(width_m: int, kind: str, size_m: int) -> None:
     """Along the whole KGZ-TJK line, ordinary zone widths and unit sizes build parcels and proposals without a crash."""
     from delimit import load_scenario
@@ -197,7 +260,9 @@ def test_every_neighbour_of_the_zone_is_an_anchor(scenario) -> None:  # type: ig
     z = zone_geometry(base, ("KGZ", "TJK"), "file", polygon=box)
     graph = build_parcels(base, ("KGZ", "TJK"), z, grid_cells(z, "hex", 700.0), cut_zone=box)
     for party in ("KGZ", "TJK"):
-        outside = [p for p in polygon_parts(shapely.difference(base.party_geometry(party), z)) if shapely.dwithin(p, z, 1e-9)]
+        outside = [
+            p for p in polygon_parts(shapely.difference(base.party_geometry(party), z)) if shapely.dwithin(p, z, 1e-9)
+        ]
         anchors = graph.anchors[graph.anchors["party"] == party].geometry
         for piece in outside:
             assert anchors.intersects(shapely.buffer(piece.representative_point(), 1e-12)).any() or any(

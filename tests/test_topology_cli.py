@@ -15,7 +15,9 @@ def test_topology_json_and_geojson(cli, tmp_path) -> None:  # type: ignore[no-un
     assert doc["scenario"] == "status-quo" and doc["crs"] and "provenance" in doc
     kinds = {p["kind"] for party in doc["parties"] for p in party["parts"]}
     assert "enclave" in kinds
-    assert all(p["overlapped_by"] == [] for party in doc["parties"] for p in party["parts"])  # one scenario's parties do not overlap
+    assert all(
+        p["overlapped_by"] == [] for party in doc["parties"] for p in party["parts"]
+    )  # one scenario's parties do not overlap
     out = tmp_path / "t.geojson"
     r = cli("topology", "--compare", "status-quo", "tj-corridor-claim", "--format", "geojson", "-o", str(out))
     assert r.code == 0, r.err

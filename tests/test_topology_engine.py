@@ -37,7 +37,14 @@ def corridor(scenario):  # type: ignore[no-untyped-def]
 def test_fergana_enclaves_found_with_hosts(status_quo, scenario) -> None:  # type: ignore[no-untyped-def]
     terr = scenario("status-quo").territory
     parts = status_quo.parts
-    for name, party, host in [("Vorukh", "TJK", "KGZ"), ("Sokh", "UZB", "KGZ"), ("Shakhimardan", "UZB", "KGZ"), ("Qalacha", "UZB", "KGZ"), ("Barak", "KGZ", "UZB"), ("Sarvak", "TJK", "UZB")]:
+    for name, party, host in [
+        ("Vorukh", "TJK", "KGZ"),
+        ("Sokh", "UZB", "KGZ"),
+        ("Shakhimardan", "UZB", "KGZ"),
+        ("Qalacha", "UZB", "KGZ"),
+        ("Barak", "KGZ", "UZB"),
+        ("Sarvak", "TJK", "UZB"),
+    ]:
         row = terr[terr["name"].str.contains(name)]
         assert len(row) == 1, name
         pt = row.geometry.iloc[0].representative_point()
@@ -46,7 +53,7 @@ def test_fergana_enclaves_found_with_hosts(status_quo, scenario) -> None:  # typ
         assert hit["kind"].iloc[0] == "enclave" and hit["surrounded_by"].iloc[0] == host, name
         assert hit["gap_to_mainland_km"].iloc[0] > 0
     # one mainland per party, and it is the largest part
-    for party, rows in parts.groupby("party"):
+    for _party, rows in parts.groupby("party"):
         assert (rows["kind"] == "mainland").sum() == 1
         assert rows.loc[rows["kind"] == "mainland", "area_km2"].iloc[0] == rows["area_km2"].max()
     # settlements are inside their parts: Vorukh holds population
@@ -108,7 +115,11 @@ def test_json_contract(corridor) -> None:  # type: ignore[no-untyped-def]
 
 
 def frame(rows: list[tuple[str, Polygon]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"party": [p for p, _ in rows], "part_id": [f"r{i}" for i in range(len(rows))]}, geometry=[g for _, g in rows], crs=4326)
+    return gpd.GeoDataFrame(
+        {"party": [p for p, _ in rows], "part_id": [f"r{i}" for i in range(len(rows))]},
+        geometry=[g for _, g in rows],
+        crs=4326,
+    )
 
 
 def synthetic() -> list[tuple[str, Polygon]]:
@@ -164,7 +175,11 @@ def test_overlapping_claims_are_overlaps_not_enclaves() -> None:
     assert len(enclave) == 1 and enclave.iloc[0]["surrounded_by"] == "H" and enclave.iloc[0]["overlapped_by"] == []
     twin_e = p[(p.party == "E") & p.geometry.apply(lambda g: g.equals(box(1.5, 2, 1.6, 2.1)))].iloc[0]
     twin_h = p[(p.party == "H") & p.geometry.apply(lambda g: g.equals(box(1.5, 2, 1.6, 2.1)))].iloc[0]
-    assert twin_e["kind"] == "exclave" and twin_e["overlapped_by"] == ["H"] and not isinstance(twin_e["surrounded_by"], str)
+    assert (
+        twin_e["kind"] == "exclave"
+        and twin_e["overlapped_by"] == ["H"]
+        and not isinstance(twin_e["surrounded_by"], str)
+    )
     assert twin_h["kind"] == "exclave" and twin_h["overlapped_by"] == ["E"]
     poke = p[(p.party == "C") & (p.kind == "exclave")].iloc[0]
     assert poke["overlapped_by"] == ["H"]
@@ -219,7 +234,13 @@ def _roll(g: Polygon, k: int) -> Polygon:
 
 
 @settings(max_examples=25, deadline=None)
-@given(angle=st.floats(0, 360), roll=st.integers(0, 7), reverse=st.booleans(), lon=st.floats(-60, 60), lat=st.floats(-50, 50))
+@given(
+    angle=st.floats(0, 360),
+    roll=st.integers(0, 7),
+    reverse=st.booleans(),
+    lon=st.floats(-60, 60),
+    lat=st.floats(-50, 50),
+)
 def test_enclave_detection_invariant(angle: float, roll: int, reverse: bool, lon: float, lat: float) -> None:
     rows = []
     for party, g in synthetic():
@@ -238,7 +259,10 @@ def test_enclave_detection_invariant(angle: float, roll: int, reverse: bool, lon
 
 
 @settings(max_examples=25, deadline=None)
-@given(cuts=st.lists(st.floats(0.05, 0.95), min_size=1, max_size=4), parties=st.lists(st.sampled_from("ABC"), min_size=5, max_size=5))
+@given(
+    cuts=st.lists(st.floats(0.05, 0.95), min_size=1, max_size=4),
+    parties=st.lists(st.sampled_from("ABC"), min_size=5, max_size=5),
+)
 def test_parts_tile_the_region(cuts: list[float], parties: list[str]) -> None:
     xs = [0.0, *sorted(set(round(c, 3) for c in cuts)), 1.0]
     rows = [(parties[i % 5], box(xs[i], 0, xs[i + 1], 0.5)) for i in range(len(xs) - 1)]
@@ -318,11 +342,16 @@ def test_status_quo_edge_parts_and_known_enclaves(status_quo) -> None:  # type: 
     south = parts[(parts["party"] == "TJK") & (parts["kind"] == "clipped")]
     assert len(south) >= 1 and all("south" in s for s in south["window_sides"])
     known = {k["name"]: k for k in status_quo.known_enclaves}
-    assert known["Western Qalacha"]["party"] == "TJK" and known["Western Qalacha"]["status"] == "known, not in the boundary data"
+    assert (
+        known["Western Qalacha"]["party"] == "TJK"
+        and known["Western Qalacha"]["status"] == "known, not in the boundary data"
+    )
     assert known["Western Qalacha"]["population"] is None and known["Western Qalacha"]["population_unknown"] == 1
     # the enclaves carry their municipalities' published figures (Vorukh jamoat 32,916 in 2022; Sokh District
     # 80,600 in 2022: independent figures from the cited publications), each person once
     for name, figure in (("Vorukh", 32916), ("Ravon", 80600)):
         row = parts[parts["settlements"].map(lambda s, n=name: n in s)]
         row = row[row["kind"] == "enclave"]
-        assert len(row) == 1 and int(row["population"].iloc[0]) == figure and int(row["population_unknown"].iloc[0]) == 0
+        assert (
+            len(row) == 1 and int(row["population"].iloc[0]) == figure and int(row["population_unknown"].iloc[0]) == 0
+        )

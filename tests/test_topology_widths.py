@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 
-from delimit.topology import part_widths
 from delimit.crs import GEOD
+from delimit.topology import part_widths
 from delimit.topology.projection import aeqd_forward, aeqd_inverse, from_tangent, to_tangent
 from delimit.topology.widths import narrowest_cut
 
@@ -25,7 +25,13 @@ def close(value: float, expected: float) -> bool:
 def dumbbell(width: float, length: float, side: float = 3000.0) -> Polygon:
     """Two squares joined by a strip ``width`` wide and ``length`` long."""
     mid = side / 2
-    return shapely.union_all([box(0, 0, side, side), box(side, mid - width / 2, side + length, mid + width / 2), box(side + length, 0, 2 * side + length, side)])
+    return shapely.union_all(
+        [
+            box(0, 0, side, side),
+            box(side, mid - width / 2, side + length, mid + width / 2),
+            box(side + length, 0, 2 * side + length, side),
+        ]
+    )
 
 
 @pytest.mark.parametrize(("width", "length"), [(200.0, 3000.0), (50.0, 800.0), (900.0, 5000.0), (5.0, 100.0)])
@@ -46,7 +52,15 @@ def test_wider_than_threshold_is_not_a_neck() -> None:
 
 def test_waist_in_a_corridor_is_found_at_its_own_width() -> None:
     # a 500 m corridor with a 200 m waist 1 km long in its middle
-    corridor = shapely.union_all([box(0, 0, 3000, 3000), box(3000, 1250, 6000, 1750), box(6000, 1400, 7000, 1600), box(7000, 1250, 10000, 1750), box(10000, 0, 13000, 3000)])
+    corridor = shapely.union_all(
+        [
+            box(0, 0, 3000, 3000),
+            box(3000, 1250, 6000, 1750),
+            box(6000, 1400, 7000, 1600),
+            box(7000, 1250, 10000, 1750),
+            box(10000, 0, 13000, 3000),
+        ]
+    )
     at_300 = part_widths(corridor, 300.0)
     assert len(at_300) == 1 and close(at_300[0].min_width_m, 200.0)
     assert 6000 <= at_300[0].location[0] <= 7000
@@ -106,7 +120,9 @@ def brute_width(poly: Polygon, x0: float, x1: float, step: float = 5.0) -> float
     angle=st.floats(0.0, 360.0),
     reverse=st.booleans(),
 )
-def test_width_invariant_under_rotation_and_orientation(width: float, length: float, angle: float, reverse: bool) -> None:
+def test_width_invariant_under_rotation_and_orientation(
+    width: float, length: float, angle: float, reverse: bool
+) -> None:
     # the documented detection guarantee: a strip longer than 2 (r - sqrt(r^2 - d^2/4)) is found
     r = 500.0
     assume(length > 2 * (r - math.sqrt(r * r - width * width / 4)) + 50.0)
@@ -134,7 +150,15 @@ def _wiggly_land(seed: int = 5, vertices: int = 3000, lakes: int = 60) -> Polygo
     t = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
     r = 9000 + 150 * np.sin(37 * t) + rng.normal(0, 20, t.size)
     blob = Polygon(np.column_stack([r * np.cos(t), r * np.sin(t)]))
-    land = shapely.union_all([blob, box(9000, -90, 16000, 90), box(16000, -3000, 22000, 3000), box(-16000, -210, -8900, 210), box(-22000, -3000, -16000, 3000)])
+    land = shapely.union_all(
+        [
+            blob,
+            box(9000, -90, 16000, 90),
+            box(16000, -3000, 22000, 3000),
+            box(-16000, -210, -8900, 210),
+            box(-22000, -3000, -16000, 3000),
+        ]
+    )
     squares = [box(x, y, x + 300, y + 300) for x, y in rng.uniform(-6000, 6000, (lakes, 2))]
     return land.difference(shapely.union_all(squares))
 
@@ -158,7 +182,7 @@ def test_tiled_opening_of_a_polygon_narrower_than_the_opening_is_empty() -> None
     from delimit.topology.widths import open_tiled
 
     xs = np.linspace(0.0, 5000.0, 400)
-    sliver = Polygon(list(zip(xs, np.zeros_like(xs), strict=True)) + [(5000.0, 3.0), (0.0, 3.0)])  # 3 m wide
+    sliver = Polygon([*list(zip(xs, np.zeros_like(xs), strict=True)), (5000.0, 3.0), (0.0, 3.0)])  # 3 m wide
     opened, residue = open_tiled(sliver, 100.0, limit=50)
     assert opened.is_empty
     assert abs(residue.area - sliver.area) <= 1e-6 * sliver.area
@@ -179,7 +203,10 @@ def test_failed_overlay_is_redone_with_snap_rounding(monkeypatch) -> None:  # ty
         return real(a, b, grid_size=grid_size, **kw)
 
     monkeypatch.setattr(W.shapely, "difference", fragile)
-    out = W._difference(np.array([box(0, 0, 2, 2), box(0, 0, 1, 1)], dtype=object), np.array([box(1, 1, 3, 3), box(5, 5, 6, 6)], dtype=object))
+    out = W._difference(
+        np.array([box(0, 0, 2, 2), box(0, 0, 1, 1)], dtype=object),
+        np.array([box(1, 1, 3, 3), box(5, 5, 6, 6)], dtype=object),
+    )
     assert [round(g.area, 9) for g in out] == [3.0, 1.0]
 
 
@@ -214,13 +241,27 @@ def test_edge_classification_matches_distance_oracle(monkeypatch) -> None:  # ty
         fast = W.bridge_pieces(opened, residue, radius, np.array([land], dtype=object))
         slow = W.bridge_pieces(opened, residue, radius)
         assert len(fast) >= 2
-        assert [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in fast] == [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in slow]
-        assert all(sf.equals(ss) for (_, _, a, _), (_, _, b, _) in zip(fast, slow, strict=True) for sf, ss in zip(a, b, strict=True))
+        assert [(k, round(p.area, 3), len(s), len(h)) for k, p, s, h in fast] == [
+            (k, round(p.area, 3), len(s), len(h)) for k, p, s, h in slow
+        ]
+        assert all(
+            sf.equals(ss)
+            for (_, _, a, _), (_, _, b, _) in zip(fast, slow, strict=True)
+            for sf, ss in zip(a, b, strict=True)
+        )
 
 
 @settings(max_examples=60, deadline=None)
-@given(lon0=st.floats(-179.0, 179.0), lat0=st.floats(-85.0, 85.0), d=st.floats(10.0, 10_000.0), az=st.floats(0.0, 360.0), az2=st.floats(0.0, 360.0))
-def test_tangent_frame_has_true_scale_near_its_centre(lon0: float, lat0: float, d: float, az: float, az2: float) -> None:
+@given(
+    lon0=st.floats(-179.0, 179.0),
+    lat0=st.floats(-85.0, 85.0),
+    d=st.floats(10.0, 10_000.0),
+    az=st.floats(0.0, 360.0),
+    az2=st.floats(0.0, 360.0),
+)
+def test_tangent_frame_has_true_scale_near_its_centre(
+    lon0: float, lat0: float, d: float, az: float, az2: float
+) -> None:
     """Distances in the true-scale frame match geodesic ones to 3e-5 within 10 km of the centre."""
     lon1, lat1, _ = GEOD.fwd(lon0, lat0, az, d)
     lon2, lat2, _ = GEOD.fwd(lon0, lat0, az2, d / 2)
@@ -242,10 +283,19 @@ def test_located_crossing_is_the_geodesic_minimum() -> None:
         # two wiggly lines about 300 m apart, 4 km long, at some bearing
         t = np.linspace(0.0, 4000.0, 12)
         bearing = rng.uniform(0, 180)
-        pts_a = [GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, float(rng.uniform(0, 40)))[:2] for s in t]
-        pts_b = [GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, 300.0 + float(rng.uniform(0, 40)))[:2] for s in t]
+        pts_a = [
+            GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, float(rng.uniform(0, 40)))[:2]
+            for s in t
+        ]
+        pts_b = [
+            GEOD.fwd(*GEOD.fwd(lon0, lat0, bearing, float(s))[:2], bearing + 90, 300.0 + float(rng.uniform(0, 40)))[:2]
+            for s in t
+        ]
         a, b = LineString(pts_a), LineString(pts_b)
-        width, ea, eb = locate_crossings(np.array([a], dtype=object), np.array([b], dtype=object), (np.array([lon0]), np.array([lat0])))
+        width, ea, eb = locate_crossings(
+            np.array([a], dtype=object), np.array([b], dtype=object), (np.array([lon0]), np.array([lat0]))
+        )
+
         # oracle: geodesic distances between densely sampled sides, coarse everywhere (about 20 m),
         # then fine (about 1 m) within 100 m of the coarse best pair
         def pairs(xa, xb):  # type: ignore[no-untyped-def]
@@ -254,10 +304,16 @@ def test_located_crossing_is_the_geodesic_minimum() -> None:
             k = int(np.argmin(d))
             return float(d[k]), xa[ia.ravel()[k]], xb[ib.ravel()[k]]
 
-        _, pa, pb = pairs(shapely.get_coordinates(shapely.segmentize(a, 0.0002)), shapely.get_coordinates(shapely.segmentize(b, 0.0002)))
+        _, pa, pb = pairs(
+            shapely.get_coordinates(shapely.segmentize(a, 0.0002)),
+            shapely.get_coordinates(shapely.segmentize(b, 0.0002)),
+        )
         near_a = a.intersection(Point(pa).buffer(0.0015))
         near_b = b.intersection(Point(pb).buffer(0.0015))
-        best, _, _ = pairs(shapely.get_coordinates(shapely.segmentize(near_a, 0.00001)), shapely.get_coordinates(shapely.segmentize(near_b, 0.00001)))
+        best, _, _ = pairs(
+            shapely.get_coordinates(shapely.segmentize(near_a, 0.00001)),
+            shapely.get_coordinates(shapely.segmentize(near_b, 0.00001)),
+        )
         assert width[0] <= best + 0.05
         assert width[0] >= best - 0.5  # the oracle samples about every metre, so it may overshoot by up to 0.5 m
         assert abs(GEOD.inv(ea[0, 0], ea[0, 1], eb[0, 0], eb[0, 1])[2] - width[0]) < 1e-6

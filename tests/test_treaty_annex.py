@@ -36,20 +36,39 @@ WINDOW = "70.4,39.8,70.8,40.1"  # around Vorukh
 OSM_NOTICE = "© OpenStreetMap contributors"
 GEONAMES_LICENCE = "CC BY 4.0"
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
+)
 
 
 @pytest.fixture(scope="module")
 def corridor(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The annex of the Tajik corridor claim around Vorukh, written by the real CLI."""
     out = tmp_path_factory.mktemp("treaty-annex") / "corridor"
-    code = main(["treaty", "--scenario", "tj-corridor-claim", "--between", "KGZ", "TJK", "--window", WINDOW, "--pdf-rows", "10", "-o", str(out)])
+    code = main(
+        [
+            "treaty",
+            "--scenario",
+            "tj-corridor-claim",
+            "--between",
+            "KGZ",
+            "TJK",
+            "--window",
+            WINDOW,
+            "--pdf-rows",
+            "10",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     return out
 
 
 def _pdf_text(pdf: Path, *args: str) -> str:
-    return subprocess.run(["pdftotext", "-layout", *args, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", *args, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
 
 
 # ------------------------------------------------------------------------------------- attribution
@@ -139,7 +158,11 @@ def test_annex_rounds_to_the_source_and_says_why(corridor: Path, scenario) -> No
 def _two_squares() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"party": ["AAA", "BBB", "CCC"]},
-        geometry=[shapely.box(70.0, 40.0, 70.1, 40.1), shapely.box(70.1, 40.0, 70.2, 40.1), shapely.box(70.0, 40.1, 70.2, 40.2)],
+        geometry=[
+            shapely.box(70.0, 40.0, 70.1, 40.1),
+            shapely.box(70.1, 40.0, 70.2, 40.1),
+            shapely.box(70.0, 40.1, 70.2, 40.2),
+        ],
         crs=4326,
     )
 
@@ -163,7 +186,11 @@ def test_end_points_tripoint_data_edge_and_line_end() -> None:
     assert top.kind == TRIPOINT and top.other == "CCC" and "Cland" in top.words
     window = shapely.box(69.0, 40.05, 71.0, 41.0)
     edge = classify_endpoint(70.1, 40.05, ("AAA", "BBB"), terr, [window], names=names)
-    assert edge.kind == DATA_EDGE and "leaves the area covered by this annex" in edge.words and "tripoint" not in edge.words
+    assert (
+        edge.kind == DATA_EDGE
+        and "leaves the area covered by this annex" in edge.words
+        and "tripoint" not in edge.words
+    )
     bottom = classify_endpoint(70.1, 40.0, ("AAA", "BBB"), terr, [], names=names)
     assert bottom.kind == LINE_END
 
@@ -228,7 +255,9 @@ def test_caveats_of_illustrative_data_are_in_the_legal_text(corridor: Path, scen
     caveats = [line for line in text.splitlines() if "CAVEAT:" in line]
     assert any("ILLUSTRATIVE" in c and "corridor" in c for c in caveats)  # the transfer's status and source
     assert any("CLAIMED" in c for c in caveats)  # the scenario's own status
-    plain = from_scenario(scenario("status-quo"), "KGZ", "TJK", window=(70.4, 39.8, 70.8, 40.1), max_spacing_m=5000, use_roads=False)
+    plain = from_scenario(
+        scenario("status-quo"), "KGZ", "TJK", window=(70.4, 39.8, 70.8, 40.1), max_spacing_m=5000, use_roads=False
+    )
     assert not any("ILLUSTRATIVE" in c for c in plain.description.caveats)  # de-facto territory carries no such caveat
 
 
@@ -253,7 +282,9 @@ def test_kml_descriptions_are_rounded_and_worded(corridor: Path) -> None:
 @needs_poppler
 def test_pdf_tables_fit_the_page_and_hold_every_coordinate(corridor: Path) -> None:
     pdf = corridor / "annex.pdf"
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, flags=re.DOTALL)
     assert pages
     for width, _, body in pages:
@@ -281,7 +312,11 @@ def test_pdf_has_a_legible_map_sheet_per_section(corridor: Path, artifacts: Path
     pages = text.split("\f")
     first_sheet = next(i for i, p in enumerate(pages, start=1) if "Map sheet 1 of" in p)
     prefix = artifacts / "treaty-sheet"
-    subprocess.run(["pdftoppm", "-r", "60", "-f", str(first_sheet), "-l", str(first_sheet), "-png", str(pdf), str(prefix)], check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-f", str(first_sheet), "-l", str(first_sheet), "-png", str(pdf), str(prefix)],
+        check=True,
+        timeout=120,
+    )
     img = np.asarray(imread(sorted(artifacts.glob("treaty-sheet-*.png"))[-1]))[..., :3]
     red = (img[..., 0] > 0.55) & (img[..., 1] < 0.25) & (img[..., 2] < 0.25)  # turning-point pillar symbols
     assert red.sum() > 50
@@ -300,7 +335,9 @@ def test_pillar_estimate_and_limit_before_any_layout() -> None:
     length = d.total_length_m
     assert estimate_pillars(length, 2, 1000.0) == 2 + int(np.ceil(length / 1000.0))
     plan = plan_pillars(d, max_spacing_m=1000.0)
-    assert len(plan.pillars) <= estimate_pillars(length, len(d.turning_points) + len(d.sections), 1000.0)  # an upper bound
+    assert len(plan.pillars) <= estimate_pillars(
+        length, len(d.turning_points) + len(d.sections), 1000.0
+    )  # an upper bound
     with pytest.raises(PillarLimitError) as exc:
         plan_pillars(d, max_spacing_m=1e-9, max_pillars=1000)
     assert exc.value.estimate > 8 * 10**12 and exc.value.limit == 1000

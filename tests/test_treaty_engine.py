@@ -13,7 +13,7 @@ from pyproj import CRS
 
 from delimit.errors import InputError
 from delimit.model.raster import Raster
-from delimit.treaty import describe_line, from_scenario, plan_pillars, section_inputs_from_layer, describe_sections
+from delimit.treaty import describe_line, describe_sections, from_scenario, plan_pillars, section_inputs_from_layer
 from delimit.treaty.geodesy import inverse
 from delimit.treaty.segment_types import RIVER, ROAD, STRAIGHT, WATERSHED
 from delimit.treaty.visibility import check_sight, earth_bulge
@@ -40,7 +40,12 @@ def test_sections_numbering_and_lengths_on_a_known_line() -> None:
     assert d.turning_points["point_no"].tolist() == [1, 2, 3, 4, 5]
     assert d.turning_points["section"].tolist() == [1, 1, 1, 2, 2]
     assert d.segments[["from_point", "to_point"]].values.tolist() == [[1, 2], [2, 3], [4, 5]]
-    _, _, expected = inverse(np.array([70.0, 70.01, 70.1]), np.array([40.0, 40.0, 40.0]), np.array([70.01, 70.01, 70.1]), np.array([40.0, 40.01, 40.02]))
+    _, _, expected = inverse(
+        np.array([70.0, 70.01, 70.1]),
+        np.array([40.0, 40.0, 40.0]),
+        np.array([70.01, 70.01, 70.1]),
+        np.array([40.0, 40.01, 40.02]),
+    )
     assert d.segments["length_m"].to_numpy() == pytest.approx(expected, abs=1e-9)
     assert d.total_length_m == pytest.approx(expected.sum())
     assert d.segments["azimuth_deg"].iloc[1] == pytest.approx(0.0, abs=1e-9)  # due north along a meridian
@@ -79,7 +84,9 @@ def test_simplification_is_reported_and_keeps_original_vertices() -> None:
 
 
 def test_segment_types_from_rivers_roads_and_ridges() -> None:
-    river = gpd.GeoDataFrame({"name": ["Isfara"]}, geometry=[shapely.LineString([(70.0, 40.0), (70.05, 40.0)])], crs=4326)
+    river = gpd.GeoDataFrame(
+        {"name": ["Isfara"]}, geometry=[shapely.LineString([(70.0, 40.0), (70.05, 40.0)])], crs=4326
+    )
     road = gpd.GeoDataFrame({"name": ["M41"]}, geometry=[shapely.LineString([(70.05, 40.1), (70.05, 40.15)])], crs=4326)
     # a north-south ridge along lon 70.2: terrain falls 100 m per km either side
     dem = _raster(lambda lon, lat: 2000.0 - 100.0 * np.abs(lon - 70.2) * 85.0)
@@ -91,7 +98,9 @@ def test_segment_types_from_rivers_roads_and_ridges() -> None:
     assert d.segments["follows"].tolist()[:3] == ["Isfara", "", "M41"]
     assert d.segments["type_source"].tolist() == ["detected", "default", "detected", "default", "detected"]
     assert "along the river Isfara" in d.text
-    assert d.turning_points["elevation_m"].iloc[-1] == 1982  # bilinear between cell centres either side of the crest (1982.3), printed to whole metres
+    assert (
+        d.turning_points["elevation_m"].iloc[-1] == 1982
+    )  # bilinear between cell centres either side of the crest (1982.3), printed to whole metres
 
 
 def test_a_segment_crossing_a_river_is_not_along_it() -> None:
@@ -121,9 +130,11 @@ def test_layer_attributes_give_status_and_segment_type() -> None:
     assert exc.value.feature == 1 and exc.value.field == "status"
 
 
-lines = st.lists(
-    st.tuples(st.floats(-0.02, 0.02), st.floats(-0.02, 0.02)), min_size=2, max_size=12, unique=True
-).map(lambda pts: shapely.LineString([(70.5 + x, 40.0 + y) for x, y in pts])).filter(lambda g: g.length > 1e-9)  # offsets below a float's resolution at 70.5 deg give no line
+lines = (
+    st.lists(st.tuples(st.floats(-0.02, 0.02), st.floats(-0.02, 0.02)), min_size=2, max_size=12, unique=True)
+    .map(lambda pts: shapely.LineString([(70.5 + x, 40.0 + y) for x, y in pts]))
+    .filter(lambda g: g.length > 1e-9)
+)  # offsets below a float's resolution at 70.5 deg give no line
 
 
 @settings(max_examples=40, deadline=None)
@@ -195,10 +206,23 @@ def test_earth_curvature_hides_a_low_target_far_away() -> None:
     flat = _raster(lambda lon, lat: np.zeros_like(lon), x0=69.9, n=800)
     # 20 km apart, eyes 2.5 m high: the bulge at mid-distance is 6.8 m with k = 0.13
     lon2 = 70.0 + 20_000 / 85_300
-    res = check_sight(np.array([70.0]), np.array([40.0]), np.array([2.5]), np.array([lon2]), np.array([40.0]), np.array([2.5]), flat, step_m=100)
+    res = check_sight(
+        np.array([70.0]),
+        np.array([40.0]),
+        np.array([2.5]),
+        np.array([lon2]),
+        np.array([40.0]),
+        np.array([2.5]),
+        flat,
+        step_m=100,
+    )
     assert res.visible[0] == 0
-    assert earth_bulge(np.array([10_000.0]), np.array([20_000.0]))[0] == pytest.approx(10_000**2 / (2 * 6_371_008.8 / 0.87), rel=1e-12)
-    no_dem = check_sight(np.array([70.0]), np.array([40.0]), np.array([2.5]), np.array([70.01]), np.array([40.0]), np.array([2.5]), None)
+    assert earth_bulge(np.array([10_000.0]), np.array([20_000.0]))[0] == pytest.approx(
+        10_000**2 / (2 * 6_371_008.8 / 0.87), rel=1e-12
+    )
+    no_dem = check_sight(
+        np.array([70.0]), np.array([40.0]), np.array([2.5]), np.array([70.01]), np.array([40.0]), np.array([2.5]), None
+    )
     assert no_dem.visible[0] == -1
 
 

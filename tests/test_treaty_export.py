@@ -13,8 +13,8 @@ import shapely
 
 from delimit.errors import InputError
 from delimit.treaty import from_scenario
-from delimit.treaty_export import read_coordinate_csv, write_annex
 from delimit.treaty.geodesy import inverse
+from delimit.treaty_export import read_coordinate_csv, write_annex
 
 WINDOW = (70.4, 39.8, 70.8, 40.1)  # around Vorukh and Isfara
 
@@ -29,9 +29,21 @@ def annex_dir(tmp_path_factory: pytest.TempPathFactory, scenario) -> tuple[objec
 
 @pytest.mark.slow
 def test_every_file_is_written_with_provenance(annex_dir) -> None:  # type: ignore[no-untyped-def]
-    annex, out = annex_dir
+    _annex, out = annex_dir
     names = {p.name for p in out.iterdir()} - {".delimit-output.json"}  # the ownership manifest (delimit.io.outputs)
-    for expected in ("annex.gpkg", "annex.kml", "annex.pdf", "description.txt", "provenance.json", "turning_points.csv", "segments.csv", "pillars.csv", "sections.csv", "turning_points.geojson", "pillars.geojson"):
+    for expected in (
+        "annex.gpkg",
+        "annex.kml",
+        "annex.pdf",
+        "description.txt",
+        "provenance.json",
+        "turning_points.csv",
+        "segments.csv",
+        "pillars.csv",
+        "sections.csv",
+        "turning_points.geojson",
+        "pillars.geojson",
+    ):
         assert expected in names
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
     prov = json.loads((out / "provenance.json").read_text())
@@ -40,7 +52,10 @@ def test_every_file_is_written_with_provenance(annex_dir) -> None:  # type: igno
     assert prov["crs"].startswith("EPSG:4326")
     assert set(prov["files"]) == names - {"provenance.json"}
     text = (out / "description.txt").read_text()
-    assert "[Kyrgyz (KGZ): authentic text to be inserted]" in text and "[Tajik (TJK): authentic text to be inserted]" in text
+    assert (
+        "[Kyrgyz (KGZ): authentic text to be inserted]" in text
+        and "[Tajik (TJK): authentic text to be inserted]" in text
+    )
     assert "Section 1, status: signed" in text
 
 
@@ -133,7 +148,10 @@ def test_cli_line_file_with_attributes(cli, tmp_path: Path) -> None:  # type: ig
     line = tmp_path / "agreed.geojson"
     gpd.GeoDataFrame(
         {"status": ["signed", "ratified-KGZ"], "segment_type": ["road", ""], "parties": ["KGZ-TJK", "KGZ-TJK"]},
-        geometry=[shapely.LineString([(70.50, 39.95), (70.52, 39.96)]), shapely.LineString([(70.60, 39.95), (70.61, 39.97)])],
+        geometry=[
+            shapely.LineString([(70.50, 39.95), (70.52, 39.96)]),
+            shapely.LineString([(70.60, 39.95), (70.61, 39.97)]),
+        ],
         crs=4326,
     ).to_file(line)
     out = tmp_path / "annex"
@@ -149,7 +167,9 @@ def test_cli_line_file_with_attributes(cli, tmp_path: Path) -> None:  # type: ig
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["neutral-road-2025"])
-def test_cli_acceptance_writes_the_full_annex_for_the_kyrgyz_tajik_line(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_cli_acceptance_writes_the_full_annex_for_the_kyrgyz_tajik_line(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:  # type: ignore[no-untyped-def]
     from delimit.datasets import bundled_scenario_files
 
     if name not in bundled_scenario_files():
@@ -159,7 +179,15 @@ def test_cli_acceptance_writes_the_full_annex_for_the_kyrgyz_tajik_line(cli, tmp
     assert r.code == 0, r.err
     out = tmp_path / "out" / "treaty" / f"{name}-KGZ-TJK"
     assert str(Path("out") / "treaty" / f"{name}-KGZ-TJK") in r.err
-    for f in ("annex.gpkg", "annex.kml", "annex.pdf", "turning_points.csv", "pillars.csv", "description.txt", "provenance.json"):
+    for f in (
+        "annex.gpkg",
+        "annex.kml",
+        "annex.pdf",
+        "turning_points.csv",
+        "pillars.csv",
+        "description.txt",
+        "provenance.json",
+    ):
         assert (out / f).stat().st_size > 0
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["provenance"]["scenario"] == name

@@ -47,7 +47,7 @@ def test_lengths_and_azimuths_match_geodtest(shared_data: Path) -> None:
 def test_nearly_antipodal_lines_are_consistent_to_a_millimetre(shared_data: Path) -> None:
     """Where the azimuth is ill-conditioned, our (azimuth, length) still lead to the right end point."""
     data = _geodtest(shared_data)
-    lat1, lon1, _, lat2, lon2, _, s12, a12 = (data[:, i] for i in range(8))
+    lat1, lon1, _, lat2, lon2, _, _s12, a12 = (data[:, i] for i in range(8))
     bad = a12 >= NEAR_ANTIPODAL_DEG
     fwd, _, dist = inverse(lon1[bad], lat1[bad], lon2[bad], lat2[bad])
     lon, lat = forward(lon1[bad], lat1[bad], fwd, dist)
@@ -64,7 +64,9 @@ def test_direct_problem_reaches_geodtest_end_points(shared_data: Path) -> None:
 
 
 def test_azimuth_convention_on_a_meridian_and_the_equator() -> None:
-    fwd, back, dist = inverse(np.array([70.0, 0.0]), np.array([40.0, 0.0]), np.array([70.0, 1.0]), np.array([41.0, 0.0]))
+    fwd, back, dist = inverse(
+        np.array([70.0, 0.0]), np.array([40.0, 0.0]), np.array([70.0, 1.0]), np.array([41.0, 0.0])
+    )
     assert fwd.tolist() == pytest.approx([0.0, 90.0], abs=1e-9)
     assert back.tolist() == pytest.approx([180.0, 270.0], abs=1e-9)
     assert dist[1] == pytest.approx(111319.4908, abs=1e-3)  # one degree of the WGS84 equator
@@ -83,7 +85,7 @@ def test_dms_round_trips_to_a_thousandth_of_a_second() -> None:
 
 
 def test_utm_coordinates_use_each_points_own_zone() -> None:
-    east, north, epsg, zones = utm_coordinates(np.array([71.9, 72.1]), np.array([40.0, 40.0]))
+    east, _north, epsg, zones = utm_coordinates(np.array([71.9, 72.1]), np.array([40.0, 40.0]))
     assert list(epsg) == [32642, 32643]
     assert zones == ["42N", "43N"]
     # near a zone's edge the easting is far from the 500 km false easting, either side of it

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from _workspace_helpers import CORRIDOR, LINE_A, LINE_B, Api, client, draft_body, draft_yaml, new_workspace
-
 from delimit.workspace.app import create_app
 from delimit.workspace.events import verify_store
 from delimit.workspace.models import Event, Proposal
@@ -20,7 +19,11 @@ from delimit.workspace.models import Event, Proposal
 def ws(tmp_path_factory):  # type: ignore[no-untyped-def]
     store, pw = new_workspace(tmp_path_factory.mktemp("ws"), None)
     app = create_app(store, max_body_bytes=512 * 1024)
-    kg, tj, med = Api(client(app), "head-kgz", pw["head-kgz"]), Api(client(app), "head-tjk", pw["head-tjk"]), Api(client(app), "mediator", pw["mediator"])
+    kg, tj, med = (
+        Api(client(app), "head-kgz", pw["head-kgz"]),
+        Api(client(app), "head-tjk", pw["head-tjk"]),
+        Api(client(app), "mediator", pw["mediator"]),
+    )
     yield store, app, kg, tj, med
     store.dispose()
 
@@ -31,7 +34,7 @@ def _count(store, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_drafts_are_private_until_shared(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    _store, _app, kg, tj, med = ws
     a = kg.post("/api/proposals", json=draft_body("kg-private", "Kyrgyz draft")).json()
     b = tj.post("/api/proposals", json=draft_body("tj-private", "Tajik draft")).json()
     assert a["state"] == "draft" and a["team"] == "KGZ"
@@ -54,21 +57,28 @@ def test_drafts_are_private_until_shared(ws) -> None:  # type: ignore[no-untyped
 
 
 def test_comments_stay_within_a_delegation_unless_for_all(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    _store, _app, kg, tj, _med = ws
     p = kg.post("/api/proposals", json=draft_body("kg-commented")).json()
-    assert kg.post(f"/api/proposals/{p['id']}/comments", json={"text": "internal", "visibility": "all"}).status_code == 422  # a draft's comments stay inside
+    assert (
+        kg.post(f"/api/proposals/{p['id']}/comments", json={"text": "internal", "visibility": "all"}).status_code == 422
+    )  # a draft's comments stay inside
     kg.post(f"/api/proposals/{p['id']}/comments", json={"text": "our red line"})
     p = kg.post(f"/api/proposals/{p['id']}/share", json={"based_on_version": 1}).json()
     kg.post(f"/api/proposals/{p['id']}/comments", json={"text": "for the table", "visibility": "all"})
     tj.post(f"/api/proposals/{p['id']}/comments", json={"text": "tajik internal"})
-    assert [c["text"] for c in tj.get(f"/api/proposals/{p['id']}/comments").json()] == ["for the table", "tajik internal"]
+    assert [c["text"] for c in tj.get(f"/api/proposals/{p['id']}/comments").json()] == [
+        "for the table",
+        "tajik internal",
+    ]
     assert [c["text"] for c in kg.get(f"/api/proposals/{p['id']}/comments").json()] == ["our red line", "for the table"]
     history = json.dumps(tj.get("/api/history", params={"limit": 1000}).json())
-    assert "our red line" not in history and "kg-private" not in history.replace("kg-private\"", "")  # the shared one is visible by name
+    assert "our red line" not in history and "kg-private" not in history.replace(
+        'kg-private"', ""
+    )  # the shared one is visible by name
 
 
 def test_section_agreed_on_both_heads_then_withdrawn_by_a_geometry_change(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    _store, _app, kg, tj, med = ws
     sec = med.post("/api/sections", json={"name": "Vorukh north", "geometry": LINE_A}).json()
     assert sec["status"] == "negotiating" and sec["awaiting"] == ["KGZ", "TJK"]
     act = {"step": "sign_off", "geometry_hash": sec["geometry_hash"]}
@@ -81,7 +91,9 @@ def test_section_agreed_on_both_heads_then_withdrawn_by_a_geometry_change(ws) ->
     assert wrong.status_code == 409
     sec = tj.post(f"/api/sections/{sec['id']}/acts", json={**act, "based_on_version": 2}).json()
     assert sec["status"] == "agreed_ad_referendum" and sec["next_step"] == "initial"
-    moved = kg.put(f"/api/sections/{sec['id']}/geometry", json={"based_on_version": sec["version"], "geometry": LINE_B}).json()
+    moved = kg.put(
+        f"/api/sections/{sec['id']}/geometry", json={"based_on_version": sec["version"], "geometry": LINE_B}
+    ).json()
     assert moved["status"] == "negotiating" and moved["acts"] == []
     assert "agreement ad referendum withdrawn" in moved["note"]
     kinds = [e["kind"] for e in tj.get("/api/history").json() if e["object_id"] == sec["id"]]
@@ -89,13 +101,16 @@ def test_section_agreed_on_both_heads_then_withdrawn_by_a_geometry_change(ws) ->
 
 
 def test_section_runs_its_whole_course(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    _store, _app, kg, tj, med = ws
     sec = kg.post("/api/sections", json={"name": "Sokh west", "geometry": LINE_A}).json()
     order = ["sign_off", "initial", "sign", "ratify", "enter_into_force", "demarcate"]
     statuses = []
     for step in order:
         for who in (kg, tj) if step != "enter_into_force" else (med,):
-            r = who.post(f"/api/sections/{sec['id']}/acts", json={"step": step, "geometry_hash": sec["geometry_hash"], "based_on_version": sec["version"]})
+            r = who.post(
+                f"/api/sections/{sec['id']}/acts",
+                json={"step": step, "geometry_hash": sec["geometry_hash"], "based_on_version": sec["version"]},
+            )
             assert r.status_code == 200, r.text
             sec = r.json()
         statuses.append(sec["status"])
@@ -107,11 +122,14 @@ def test_section_runs_its_whole_course(ws) -> None:  # type: ignore[no-untyped-d
 def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[no-untyped-def]
     from pyproj import Geod
 
-    store, app, kg, tj, med = ws
+    _store, _app, kg, tj, _med = ws
     agreed = kg.post("/api/sections", json={"name": "Annex agreed", "geometry": LINE_A}).json()
     kg.post("/api/sections", json={"name": "Annex open", "geometry": LINE_B})
     for who in (kg, tj):
-        agreed = who.post(f"/api/sections/{agreed['id']}/acts", json={"step": "sign_off", "geometry_hash": agreed["geometry_hash"], "based_on_version": agreed["version"]}).json()
+        agreed = who.post(
+            f"/api/sections/{agreed['id']}/acts",
+            json={"step": "sign_off", "geometry_hash": agreed["geometry_hash"], "based_on_version": agreed["version"]},
+        ).json()
     r = tj.get("/api/annex")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert "status: agreed. Name: Annex agreed." in r.text and "Annex open" not in r.text
@@ -123,7 +141,7 @@ def test_annex_describes_the_agreed_sections_alone(ws) -> None:  # type: ignore[
 
 
 def test_stale_draft_edit_gets_409_with_the_current_version(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    store, _app, kg, _tj, _med = ws
     p = kg.post("/api/proposals", json=draft_body("kg-edit")).json()
     ok = kg.put(f"/api/proposals/{p['id']}", json={**draft_body("kg-edit", "second"), "based_on_version": 1})
     assert ok.status_code == 200 and ok.json()["version"] == 2
@@ -139,13 +157,79 @@ BAD = [
     ({"scenario": "a: &a [*a, *a]\n", "geometry": {}}, "scenario"),
     ({"scenario": "name: x\nname: y\n", "geometry": {}}, "scenario"),
     ({"scenario": "name: Bad Name\n", "geometry": {}}, "scenario.name"),
-    ({"scenario": draft_yaml("x", to="UZB"), "geometry": {"geometry/corridor.geojson": CORRIDOR}}, "scenario.transfers.0.to"),
+    (
+        {"scenario": draft_yaml("x", to="UZB"), "geometry": {"geometry/corridor.geojson": CORRIDOR}},
+        "scenario.transfers.0.to",
+    ),
     ({"scenario": draft_yaml("x"), "geometry": {}}, "scenario.transfers.0.geometry.path"),
-    ({"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": {"type": "Feature"}}}, "geometry.geometry/corridor.geojson"),
-    ({"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[10, 10], [11, 10], [11, 11], [10, 10]]]}}]}}}, "geometry.geometry/corridor.geojson.features.0.geometry"),
-    ({"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[70.5, 39.9], [70.6, 40.0], [70.6, 39.9], [70.5, 40.0], [70.5, 39.9]]]}}]}}}, "geometry.geometry/corridor.geojson.features.0.geometry"),
-    ({"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[70.5, 39.9], [70.6, 40.0]]}}]}}}, "geometry.geometry/corridor.geojson.features.0.geometry"),
-    ({"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": CORRIDOR, "geometry/../../etc.geojson": CORRIDOR}}, "geometry.geometry/../../etc.geojson"),
+    (
+        {"scenario": draft_yaml("x"), "geometry": {"geometry/corridor.geojson": {"type": "Feature"}}},
+        "geometry.geometry/corridor.geojson",
+    ),
+    (
+        {
+            "scenario": draft_yaml("x"),
+            "geometry": {
+                "geometry/corridor.geojson": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {"type": "Polygon", "coordinates": [[[10, 10], [11, 10], [11, 11], [10, 10]]]},
+                        }
+                    ],
+                }
+            },
+        },
+        "geometry.geometry/corridor.geojson.features.0.geometry",
+    ),
+    (
+        {
+            "scenario": draft_yaml("x"),
+            "geometry": {
+                "geometry/corridor.geojson": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {
+                                "type": "Polygon",
+                                "coordinates": [[[70.5, 39.9], [70.6, 40.0], [70.6, 39.9], [70.5, 40.0], [70.5, 39.9]]],
+                            },
+                        }
+                    ],
+                }
+            },
+        },
+        "geometry.geometry/corridor.geojson.features.0.geometry",
+    ),
+    (
+        {
+            "scenario": draft_yaml("x"),
+            "geometry": {
+                "geometry/corridor.geojson": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {"type": "LineString", "coordinates": [[70.5, 39.9], [70.6, 40.0]]},
+                        }
+                    ],
+                }
+            },
+        },
+        "geometry.geometry/corridor.geojson.features.0.geometry",
+    ),
+    (
+        {
+            "scenario": draft_yaml("x"),
+            "geometry": {"geometry/corridor.geojson": CORRIDOR, "geometry/../../etc.geojson": CORRIDOR},
+        },
+        "geometry.geometry/../../etc.geojson",
+    ),
     ({"scenario": "name: x\nbase: ../../secret.yaml\n", "geometry": {}}, "scenario.base"),
     ({"scenario": "name: x\nlayers: {roads: {path: /etc/passwd}}\n", "geometry": {}}, "scenario.layers"),
     ({"geometry": {}}, "scenario"),
@@ -154,7 +238,7 @@ BAD = [
 
 @pytest.mark.parametrize(("body", "field"), BAD, ids=[f"{i}-{f}" for i, (_, f) in enumerate(BAD)])
 def test_bad_drafts_are_refused_naming_the_field_and_nothing_is_stored(ws, body, field) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    store, _app, kg, _tj, _med = ws
     before = (_count(store, Event), _count(store, Proposal))
     r = kg.post("/api/proposals", json=body)
     assert r.status_code == 422, r.text
@@ -163,7 +247,7 @@ def test_bad_drafts_are_refused_naming_the_field_and_nothing_is_stored(ws, body,
 
 
 def test_oversized_body_and_bad_section_geometry(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    store, _app, kg, _tj, med = ws
     before = _count(store, Event)
     big = {"scenario": "name: big\n" + "#" * (600 * 1024), "geometry": {}}
     r = kg.post("/api/proposals", json=big)
@@ -171,14 +255,19 @@ def test_oversized_body_and_bad_section_geometry(ws) -> None:  # type: ignore[no
     chunks = iter([b'{"scenario": "'] + [b"x" * 1024] * 600)  # streamed: no Content-Length to refuse early
     r = kg.post("/api/proposals", content=chunks, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["field"] == "body"
-    for geometry in ({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, {"type": "Point", "coordinates": [70.5, 39.9]}, {"type": "LineString", "coordinates": [[70.5, 39.9]]}, {"type": "LineString", "coordinates": "x"}):
+    for geometry in (
+        {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+        {"type": "Point", "coordinates": [70.5, 39.9]},
+        {"type": "LineString", "coordinates": [[70.5, 39.9]]},
+        {"type": "LineString", "coordinates": "x"},
+    ):
         r = med.post("/api/sections", json={"name": "bad", "geometry": geometry})
         assert r.status_code == 422 and r.json()["field"] == "geometry", (geometry, r.text)
     assert _count(store, Event) == before
 
 
 def test_authentication_csrf_roles_and_rate_limit(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    _store, app, kg, _tj, _med = ws
     anon = client(app)
     assert anon.get("/api/health").status_code == 200
     assert anon.get("/api/proposals").status_code == 401
@@ -187,7 +276,9 @@ def test_authentication_csrf_roles_and_rate_limit(ws) -> None:  # type: ignore[n
     assert kg.http.post("/api/proposals", json=draft_body("no-csrf")).status_code == 403
     # Cookie attributes.
     fresh = client(app)
-    pw = kg.http.post("/api/accounts", headers={"X-CSRF-Token": kg.csrf}, json={"username": "kg-observer", "role": "observer"}).json()["one_time_password"]
+    pw = kg.http.post(
+        "/api/accounts", headers={"X-CSRF-Token": kg.csrf}, json={"username": "kg-observer", "role": "observer"}
+    ).json()["one_time_password"]
     r = fresh.post("/api/auth/login", json={"username": "kg-observer", "password": pw})
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
@@ -201,17 +292,25 @@ def test_authentication_csrf_roles_and_rate_limit(ws) -> None:  # type: ignore[n
     token = kg.post("/api/tokens", json={"name": "script"}).json()
     script = client(app)
     assert script.get("/api/proposals", headers={"Authorization": f"Bearer {token['token']}"}).status_code == 200
-    assert script.post("/api/proposals", json=draft_body("by-script"), headers={"Authorization": f"Bearer {token['token']}"}).status_code == 201
+    assert (
+        script.post(
+            "/api/proposals", json=draft_body("by-script"), headers={"Authorization": f"Bearer {token['token']}"}
+        ).status_code
+        == 201
+    )
     kg.delete(f"/api/tokens/{token['id']}")
     assert script.get("/api/proposals", headers={"Authorization": f"Bearer {token['token']}"}).status_code == 401
     # Rate limit on log-in.
     bad = client(app)
-    codes = [bad.post("/api/auth/login", json={"username": "head-tjk", "password": f"wrong{i}"}).status_code for i in range(7)]
+    codes = [
+        bad.post("/api/auth/login", json={"username": "head-tjk", "password": f"wrong{i}"}).status_code
+        for i in range(7)
+    ]
     assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
 
 
 def test_chain_verifies_and_names_a_tampered_event(ws) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, tj, med = ws
+    store, _app, kg, _tj, _med = ws
     with store.read() as s:
         assert verify_store(s).ok
     assert kg.get("/api/history/verify").json() == {"ok": True, "broken_event": None, "reason": ""}
@@ -224,7 +323,7 @@ def test_sections_from_the_treaty_engine(ws, scenario) -> None:  # type: ignore[
 
     from delimit.workspace.admin import import_sections, treaty_sections
 
-    store, app, kg, tj, med = ws
+    store, _app, _kg, tj, _med = ws
     sq = scenario("status-quo")
     lines = treaty_sections(sq, ["KGZ", "TJK"])
     ids = import_sections(store, lines, prefix="Treaty", source="status-quo", attribution=sq.provenance.attribution())

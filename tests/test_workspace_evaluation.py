@@ -15,7 +15,6 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from _workspace_helpers import CORRIDOR, Api, client, draft_body
-
 from delimit.datasets import dataset_dir
 from delimit.workspace.admin import init_workspace
 from delimit.workspace.app import create_app
@@ -47,7 +46,10 @@ def test_draft_is_evaluated_in_the_background_and_cached_by_hash(tmp_path) -> No
     folder = tmp_path / "ws"
     folder.mkdir()
     store = Store.open(folder, must_exist=False)
-    pw = {a.username: a.password for a in init_workspace(store, scenario="status-quo", parties=["KGZ", "TJK"], mediator=False, evaluate=())}
+    pw = {
+        a.username: a.password
+        for a in init_workspace(store, scenario="status-quo", parties=["KGZ", "TJK"], mediator=False, evaluate=())
+    }
     app = create_app(store)
     try:
         tj = Api(client(app), "head-tjk", pw["head-tjk"])

@@ -14,10 +14,13 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from _workspace_helpers import LINE_A, Api, client, draft_body, new_workspace
-
 from delimit.workspace.app import create_app
 from delimit.workspace.auth import LoginLimiter
 
@@ -33,10 +36,15 @@ def _world() -> tuple[object, dict[str, dict[str, str]]]:
     kg, tj, med = (Api(client(app), u, pw[u]) for u in ("head-kgz", "head-tjk", "mediator"))
     headers = {}
     for api, name in ((kg, "head-kgz"), (tj, "head-tjk"), (med, "mediator")):
-        headers[name] = {"Authorization": "Bearer " + api.post("/api/tokens", json={"name": "schemathesis"}).json()["token"]}
+        headers[name] = {
+            "Authorization": "Bearer " + api.post("/api/tokens", json={"name": "schemathesis"}).json()["token"]
+        }
     for user, role in (("kg-delegate", "delegate"), ("kg-observer", "observer")):
         one_time = kg.post("/api/accounts", json={"username": user, "role": role}).json()["one_time_password"]
-        headers[user] = {"Authorization": "Bearer " + Api(client(app), user, one_time).post("/api/tokens", json={"name": "st"}).json()["token"]}
+        headers[user] = {
+            "Authorization": "Bearer "
+            + Api(client(app), user, one_time).post("/api/tokens", json={"name": "st"}).json()["token"]
+        }
     p = kg.post("/api/proposals", json=draft_body("shared-one")).json()
     kg.post(f"/api/proposals/{p['id']}/share", json={"based_on_version": 1})
     med.post("/api/sections", json={"name": "a section", "geometry": LINE_A})

@@ -35,7 +35,12 @@ def _free_port() -> int:
 def _start(folder: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -62,7 +67,12 @@ def served(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]) == 0
+        assert (
+            main(
+                ["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]
+            )
+            == 0
+        )
     pw = dict(re.findall(r"│ (head-kgz|head-tjk|mediator)\s+│[^│]*│[^│]*│ (\S+)\s+│", out.getvalue()))
     assert set(pw) == {"head-kgz", "head-tjk", "mediator"}
     proc, base = _start(folder)
@@ -73,7 +83,7 @@ def served(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def test_whole_flow_over_http_then_verify(served, cli) -> None:  # type: ignore[no-untyped-def]
-    folder, proc, base, pw = served
+    folder, _proc, base, pw = served
     kg = Api(httpx.Client(base_url=base), "head-kgz", pw["head-kgz"])
     tj = Api(httpx.Client(base_url=base), "head-tjk", pw["head-tjk"])
     med = Api(httpx.Client(base_url=base), "mediator", pw["mediator"])
@@ -87,9 +97,14 @@ def test_whole_flow_over_http_then_verify(served, cli) -> None:  # type: ignore[
     assert tj.get(f"/api/proposals/{a['id']}").json()["state"] == "shared"
     sec = med.post("/api/sections", json={"name": "Vorukh", "geometry": LINE_A}).json()
     for who in (kg, tj):
-        sec = who.post(f"/api/sections/{sec['id']}/acts", json={"step": "sign_off", "geometry_hash": sec["geometry_hash"], "based_on_version": sec["version"]}).json()
+        sec = who.post(
+            f"/api/sections/{sec['id']}/acts",
+            json={"step": "sign_off", "geometry_hash": sec["geometry_hash"], "based_on_version": sec["version"]},
+        ).json()
     assert sec["status"] == "agreed_ad_referendum"
-    sec = tj.put(f"/api/sections/{sec['id']}/geometry", json={"based_on_version": sec["version"], "geometry": LINE_B}).json()
+    sec = tj.put(
+        f"/api/sections/{sec['id']}/geometry", json={"based_on_version": sec["version"], "geometry": LINE_B}
+    ).json()
     assert sec["status"] == "negotiating" and "withdrawn" in sec["note"]
     assert kg.get("/api/history/verify").json()["ok"] is True
     r = cli("workspace", "verify", folder)
@@ -97,7 +112,7 @@ def test_whole_flow_over_http_then_verify(served, cli) -> None:  # type: ignore[
 
 
 def test_sigkill_in_the_middle_of_writes_loses_no_acknowledged_write(served, cli) -> None:  # type: ignore[no-untyped-def]
-    folder, proc, base, pw = served
+    folder, proc, base, _pw = served
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -149,7 +164,7 @@ def test_sigkill_in_the_middle_of_writes_loses_no_acknowledged_write(served, cli
 
 
 def test_verify_names_an_event_altered_by_hand(served, cli) -> None:  # type: ignore[no-untyped-def]
-    folder, proc, base, pw = served
+    folder, _proc, _base, _pw = served
     con = sqlite3.connect(folder / "workspace.sqlite3")
     n = con.execute("SELECT seq FROM events WHERE kind = 'proposal.shared'").fetchone()[0]
     con.execute("UPDATE events SET payload = replace(payload, 'Kyrgyz line', 'Kyrgyz lime') WHERE seq = ?", (n,))

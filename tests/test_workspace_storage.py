@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 
 from _workspace_helpers import BACKENDS, CORRIDOR, LINE_A, database, draft_yaml, new_workspace
-
 from delimit.workspace.admin import export_archive, verify_archive, verify_database
 from delimit.workspace.auth import Role
 from delimit.workspace.events import GENESIS, canonical_json, event_hash, sha256_text
@@ -41,7 +40,15 @@ def _fill(store) -> Workspace:  # type: ignore[no-untyped-def]
 
 def _events(store) -> list[dict]:  # type: ignore[no-untyped-def]
     with store.read() as s:
-        rows = s.execute(text("SELECT seq, at, actor, team, kind, object_type, object_id, visibility, payload, content_hash, prev_hash, hash FROM events ORDER BY seq")).mappings().all()
+        rows = (
+            s.execute(
+                text(
+                    "SELECT seq, at, actor, team, kind, object_type, object_id, visibility, payload, content_hash, prev_hash, hash FROM events ORDER BY seq"
+                )
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -55,8 +62,25 @@ def test_chain_links_each_event_to_the_previous_by_sha256(store) -> None:  # typ
         import hashlib
 
         assert e["content_hash"] == hashlib.sha256(e["payload"].encode()).hexdigest()
-        head = [e[k] for k in ("seq", "at", "actor", "team", "kind", "object_type", "object_id", "visibility", "content_hash", "prev_hash")]
-        assert e["hash"] == hashlib.sha256(json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        head = [
+            e[k]
+            for k in (
+                "seq",
+                "at",
+                "actor",
+                "team",
+                "kind",
+                "object_type",
+                "object_id",
+                "visibility",
+                "content_hash",
+                "prev_hash",
+            )
+        ]
+        assert (
+            e["hash"]
+            == hashlib.sha256(json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        )
         if prev is not None:
             assert e["prev_hash"] == prev["hash"]
     kinds = [e["kind"] for e in events]
@@ -84,10 +108,16 @@ def test_verify_catches_a_rehashed_forgery_deleted_tail_and_edited_proposal(stor
     e["content_hash"] = sha256_text(e["payload"])
     e["hash"] = event_hash(e)
     with store.write() as s:
-        s.execute(text("UPDATE events SET payload=:p, content_hash=:c, hash=:h WHERE seq=5"), {"p": e["payload"], "c": e["content_hash"], "h": e["hash"]})
+        s.execute(
+            text("UPDATE events SET payload=:p, content_hash=:c, hash=:h WHERE seq=5"),
+            {"p": e["payload"], "c": e["content_hash"], "h": e["hash"]},
+        )
     assert verify_database(store).broken_seq == 6
     with store.write() as s:
-        s.execute(text("UPDATE events SET payload=:p, content_hash=:c, hash=:h WHERE seq=5"), {"p": events[4]["payload"], "c": events[4]["content_hash"], "h": events[4]["hash"]})
+        s.execute(
+            text("UPDATE events SET payload=:p, content_hash=:c, hash=:h WHERE seq=5"),
+            {"p": events[4]["payload"], "c": events[4]["content_hash"], "h": events[4]["hash"]},
+        )
     assert verify_database(store).ok
     with store.write() as s:
         s.execute(text("DELETE FROM events WHERE seq = :n"), {"n": len(events)})
@@ -131,8 +161,10 @@ def test_concurrent_writers_keep_one_unbroken_chain(store) -> None:  # type: ign
     def writer(i: int) -> None:
         try:
             for k in range(3):
-                ws.create_proposal(HEAD_KG if i % 2 else HEAD_TJ, draft_yaml(f"w{i}-{k}"), {"geometry/corridor.geojson": CORRIDOR})
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                ws.create_proposal(
+                    HEAD_KG if i % 2 else HEAD_TJ, draft_yaml(f"w{i}-{k}"), {"geometry/corridor.geojson": CORRIDOR}
+                )
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
@@ -177,7 +209,10 @@ def test_cli_init_verify_export(tmp_path, cli) -> None:  # type: ignore[no-untyp
     assert cli("workspace", "verify", tmp_path / "nowhere").code == 2
 
 
-@pytest.mark.skipif(not __import__("os").environ.get("DELIMIT_TEST_PG"), reason="DELIMIT_TEST_PG (a PostgreSQL DSN) is not set: .ci/run starts a cluster and sets it")
+@pytest.mark.skipif(
+    not __import__("os").environ.get("DELIMIT_TEST_PG"),
+    reason="DELIMIT_TEST_PG (a PostgreSQL DSN) is not set: .ci/run starts a cluster and sets it",
+)
 def test_cli_on_postgresql(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
     with database("postgresql", tmp_path) as (_, db):
         r = cli("workspace", "init", "--db", db, "--parties", "KGZ", "TJK")

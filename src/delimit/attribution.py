@@ -69,7 +69,12 @@ class Credit:
 
 
 _OSM = ("OpenStreetMap", "© OpenStreetMap contributors", "ODbL 1.0", "https://www.openstreetmap.org/copyright")
-_GEONAMES = ("GeoNames", "GeoNames (https://www.geonames.org)", "CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
+_GEONAMES = (
+    "GeoNames",
+    "GeoNames (https://www.geonames.org)",
+    "CC BY 4.0",
+    "https://creativecommons.org/licenses/by/4.0/",
+)
 
 #: Terms of the upstream sources, by the registry package that carries them: (source, notice, licence, url).
 #: Each entry restates the terms its package and upstream publish (see the dataset's ATTRIBUTION.md).
@@ -155,7 +160,10 @@ def dataset_credits(manifest: Mapping[str, Any]) -> tuple[Credit, ...]:
             key = (credit_for_package(package).source, package)
             by_source.setdefault(key, []).append(name)
             versions.setdefault(key, set()).add(version)
-    credits = [credit_for_package(pkg, "/".join(sorted(versions[(src, pkg)])), layers) for (src, pkg), layers in by_source.items()]
+    credits = [
+        credit_for_package(pkg, "/".join(sorted(versions[(src, pkg)])), layers)
+        for (src, pkg), layers in by_source.items()
+    ]
     return tuple(_merge_same_source(credits))
 
 
@@ -166,7 +174,9 @@ def _merge_same_source(credits: Iterable[Credit]) -> list[Credit]:
         if c.source in merged:
             m = merged[c.source]
             via = m.via if c.via in m.via.split(", ") else f"{m.via}, {c.via}"
-            merged[c.source] = Credit(m.source, m.notice, m.licence, m.licence_url, tuple(dict.fromkeys((*m.layers, *c.layers))), via)
+            merged[c.source] = Credit(
+                m.source, m.notice, m.licence, m.licence_url, tuple(dict.fromkeys((*m.layers, *c.layers))), via
+            )
         else:
             merged[c.source] = c
     return sorted(merged.values(), key=_credit_rank)

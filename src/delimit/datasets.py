@@ -39,7 +39,8 @@ def dataset_dir(name: str = DEFAULT_DATASET) -> Path:
 def read_manifest(name: str = DEFAULT_DATASET) -> dict[str, Any]:
     """The dataset's manifest: version, layers with counts, sources, licences, file hashes."""
     path = dataset_dir(name) / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return manifest
 
 
 def bundled_scenario_files() -> dict[str, Path]:

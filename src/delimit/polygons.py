@@ -74,7 +74,9 @@ def prepared(geoms: ArrayLike) -> Iterator[None]:
             shapely.destroy_prepared(fresh)
 
 
-def chunked_boundaries(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
+def chunked_boundaries(
+    geoms: ArrayLike, size: int = 256
+) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
     """Boundary chunks of ``geoms`` and, for every boundary vertex, the chunks of its two segments.
 
     Returns ``(chunks, chunk_owner, vertex_xy, vertex_next_chunk, vertex_prev_chunk)``: the chunk
@@ -94,12 +96,22 @@ def chunked_boundaries(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.ob
     c_start = starts[chunk_ring] + first * step
     c_len = np.minimum(size, starts[chunk_ring] + lens[chunk_ring] - c_start)
     vert = np.repeat(c_start - np.cumsum(c_len) + c_len, c_len) + np.arange(int(c_len.sum()))
-    chunks = shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(c_len)), c_len)) if len(vert) else np.zeros(0, dtype=object)
+    chunks = (
+        shapely.linestrings(xy[vert], indices=np.repeat(np.arange(len(c_len)), c_len))
+        if len(vert)
+        else np.zeros(0, dtype=object)
+    )
     t = np.arange(len(xy)) - starts[ring_of]
     last_seg = np.maximum(lens[ring_of] - 2, 0)
     nxt = base[ring_of] + np.minimum(t, last_seg) // step
     prv = base[ring_of] + np.minimum(np.maximum(t - 1, 0), last_seg) // step
-    return np.asarray(chunks, dtype=object), part_owner[ring_part[chunk_ring]].astype(np.intp), xy, nxt.astype(np.intp), prv.astype(np.intp)
+    return (
+        np.asarray(chunks, dtype=object),
+        part_owner[ring_part[chunk_ring]].astype(np.intp),
+        xy,
+        nxt.astype(np.intp),
+        prv.astype(np.intp),
+    )
 
 
 def boundary_chunks(geoms: ArrayLike, size: int = 256) -> tuple[NDArray[np.object_], NDArray[np.intp]]:
@@ -158,7 +170,9 @@ def meeting_pairs(a_geoms: ArrayLike, b_geoms: ArrayLike | None = None) -> tuple
 def holes_of(polygon: shapely.Geometry) -> NDArray[np.object_]:
     """The interior rings of one Polygon, as an array of LinearRings."""
     n = int(shapely.get_num_interior_rings(polygon))
-    return np.asarray(shapely.get_interior_ring(polygon, np.arange(n)), dtype=object) if n else np.zeros(0, dtype=object)
+    return (
+        np.asarray(shapely.get_interior_ring(polygon, np.arange(n)), dtype=object) if n else np.zeros(0, dtype=object)
+    )
 
 
 def union_polygons(polys: ArrayLike) -> list[shapely.Geometry]:
@@ -258,4 +272,16 @@ def robust_union(geoms: ArrayLike, grid: float) -> shapely.Geometry:
             return shapely.union_all(shapely.make_valid(arr), grid_size=grid)
 
 
-__all__ = ["MANY_HOLES", "boundary_chunks", "chunked_boundaries", "holes_of", "meeting_pairs", "polygon_parts", "prepared", "robust_difference", "robust_intersection", "robust_union", "union_polygons"]
+__all__ = [
+    "MANY_HOLES",
+    "boundary_chunks",
+    "chunked_boundaries",
+    "holes_of",
+    "meeting_pairs",
+    "polygon_parts",
+    "prepared",
+    "robust_difference",
+    "robust_intersection",
+    "robust_union",
+    "union_polygons",
+]

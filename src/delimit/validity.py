@@ -70,7 +70,9 @@ def _reduced(geom: shapely.Geometry, many_holes: int) -> list[shapely.Geometry]:
     inside[hi[ok]] = True
     a, b = meeting_pairs(hole_polys)
     same = owner[a] == owner[b]
-    ncomp, label = connected_components(coo_matrix((np.ones(int(same.sum())), (a[same], b[same])), shape=(n, n)), directed=False)
+    ncomp, label = connected_components(
+        coo_matrix((np.ones(int(same.sum())), (a[same], b[same])), shape=(n, n)), directed=False
+    )
     size = np.bincount(label, minlength=ncomp)
     on_shell = np.zeros(ncomp, dtype=bool)
     on_shell[label[~inside]] = True
@@ -98,7 +100,9 @@ def _reduced(geom: shapely.Geometry, many_holes: int) -> list[shapely.Geometry]:
             continue
         x0, y0, x1, y1 = shapely.bounds(parts[k])
         pad = max(x1 - x0, y1 - y0, 1.0)
-        frame = shapely.polygons(shapely.get_exterior_ring(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)), rings[mine & free])
+        frame = shapely.polygons(
+            shapely.get_exterior_ring(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)), rings[mine & free]
+        )
         near = sorted(neighbours[int(k)])
         checks.append(shapely.multipolygons([frame, *parts[near]]) if near else frame)
         moved[near] = True

@@ -259,7 +259,9 @@ def dijkstra_grid(
     return dist.reshape(nr, nc), origin.reshape(nr, nc)
 
 
-def csr_from_arcs(n: int, tails: np.ndarray, heads: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+def csr_from_arcs(
+    n: int, tails: np.ndarray, heads: np.ndarray, *columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
     """Sort arcs by tail into CSR: ``(indptr, indices, [columns reordered], order)``.
 
     ``order`` maps CSR arc positions back to the input arc order (stable).
@@ -309,7 +311,7 @@ def bucket_width(min_positive: float, span: float, max_bits: int = MAX_BUCKET_BI
         span = 1.0
     delta = min_positive if (min_positive > 0.0 and math.isfinite(min_positive)) else span
     delta = max(delta, span / float((1 << max_bits) - 2))
-    nbits = max(1, int(math.ceil(math.log2(span / delta + 2.0))))
+    nbits = max(1, math.ceil(math.log2(span / delta + 2.0)))
     return float(delta), nbits
 
 
@@ -350,12 +352,16 @@ def _bucket_csr_state(
     pool_node = np.empty(indices.shape[0] + sources.shape[0] + 1, np.int32)
     pool_next = np.empty(pool_node.shape[0], np.int32)
     pool_key = np.empty(pool_node.shape[0])  # the cost a node had when queued: stale unless equal
-    used = 0; free = -1; live = 0
+    used = 0
+    free = -1
+    live = 0
     lo = INF
     for s in range(sources.shape[0]):
         u = sources[s]
         if not blocked[u] and offsets[s] < st[u, 0]:
-            st[u, 0] = offsets[s]; st[u, 1] = 0.0; st[u, 2] = s
+            st[u, 0] = offsets[s]
+            st[u, 1] = 0.0
+            st[u, 2] = s
             if offsets[s] < lo:
                 lo = offsets[s]
     if lo == INF:
@@ -366,18 +372,27 @@ def _bucket_csr_state(
         if blocked[u] or st[u, 2] != s:
             continue
         kb = np.int64(st[u, 0] * inv)
-        e = used; used += 1
+        e = used
+        used += 1
         sl = kb & mask
-        pool_node[e] = u; pool_key[e] = st[u, 0]; pool_next[e] = head[sl]; head[sl] = e; live += 1
+        pool_node[e] = u
+        pool_key[e] = st[u, 0]
+        pool_next[e] = head[sl]
+        head[sl] = e
+        live += 1
     while live > 0:
         slot = cur & mask
         e = head[slot]
         while e >= 0:
             head[slot] = pool_next[e]
             u = pool_node[e]
-            pool_next[e] = free; free = e; live -= 1
+            pool_next[e] = free
+            free = e
+            live -= 1
             if pool_key[e] == st[u, 0]:  # the entry is current (not superseded by an improvement)
-                du = st[u, 0]; mu = st[u, 1]; ou = st[u, 2]
+                du = st[u, 0]
+                mu = st[u, 1]
+                ou = st[u, 2]
                 for a in range(indptr[u], indptr[u + 1]):
                     v = indices[a]
                     w = base[a]
@@ -387,16 +402,25 @@ def _bucket_csr_state(
                             w = w + group_add[g]
                     nd = du + w
                     if nd < st[v, 0]:
-                        st[v, 0] = nd; st[v, 1] = mu + length[a]; st[v, 2] = ou; st[v, 3] = a
+                        st[v, 0] = nd
+                        st[v, 1] = mu + length[a]
+                        st[v, 2] = ou
+                        st[v, 3] = a
                         kb = np.int64(nd * inv)
                         if kb < cur:
                             kb = cur
                         if free >= 0:
-                            e2 = free; free = pool_next[e2]
+                            e2 = free
+                            free = pool_next[e2]
                         else:
-                            e2 = used; used += 1
+                            e2 = used
+                            used += 1
                         s2 = kb & mask
-                        pool_node[e2] = v; pool_key[e2] = nd; pool_next[e2] = head[s2]; head[s2] = e2; live += 1
+                        pool_node[e2] = v
+                        pool_key[e2] = nd
+                        pool_next[e2] = head[s2]
+                        head[s2] = e2
+                        live += 1
             e = head[slot]
         cur += 1
     return st
@@ -442,8 +466,19 @@ def bucket_csr(
     int32. Every entry of the bucket pool is pushed by a
     source or by an improvement along an arc, so ``m + k`` entries bound it and it never grows.
     """
-    st = _bucket_csr_state(indptr, indices, base, length, group, np.asarray(group_add, np.float64), blocked,
-                           np.asarray(sources, np.int64), np.asarray(offsets, np.float64), float(delta), int(nbits))
+    st = _bucket_csr_state(
+        indptr,
+        indices,
+        base,
+        length,
+        group,
+        np.asarray(group_add, np.float64),
+        blocked,
+        np.asarray(sources, np.int64),
+        np.asarray(offsets, np.float64),
+        float(delta),
+        int(nbits),
+    )
     return _split_state(st)
 
 
@@ -587,7 +622,9 @@ def bucket_grid(
     n = (nr + 2) * (nc + 2)
     k = int(src.shape[0])
     for cap in (n + k + 1, 8 * n + k + 1):
-        d, o, ok = _bucket_grid(padded, float(dy), float(dx), src, np.asarray(offsets, np.float64), float(delta), int(nbits), int(cap))
+        d, o, ok = _bucket_grid(
+            padded, float(dy), float(dx), src, np.asarray(offsets, np.float64), float(delta), int(nbits), int(cap)
+        )
         if ok:
             return np.ascontiguousarray(d[1:-1, 1:-1]), np.ascontiguousarray(o[1:-1, 1:-1])
     raise AssertionError("unreachable: 8 entries per cell bound every push")  # pragma: no cover

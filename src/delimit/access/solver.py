@@ -20,7 +20,7 @@ def _arc_bounds(net: AccessNetwork) -> tuple[float, float]:
     if cache is None:
         pos = net.base[net.base > 0]
         cache = (float(pos.min()) if len(pos) else 1.0, float(net.base.max()) if len(net.base) else 1.0)
-        net._bounds = cache  # type: ignore[attr-defined]
+        net._bounds = cache  # type: ignore[attr-defined]  # a per-network cache AccessNetwork declares no field for
     return cache
 
 
@@ -46,7 +46,9 @@ def solve(
     # fold the regime's group costs into one cost array (one stream per relaxation instead of three)
     w = effective_costs(net.base, net.group, group_add)
     no_groups = np.zeros(0, np.int64)
-    d, m, o, p = bucket_csr(net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits)
+    d, m, o, p = bucket_csr(
+        net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits
+    )
     if math.isfinite(limit):
         over = d > limit
         d[over], m[over], o[over], p[over] = math.inf, math.inf, -1, -1

@@ -56,9 +56,12 @@ def travel_time_surface(
     cls = scenario.traveller_class(traveller_class)
     if cell_m is not None and not cell_m > 0:
         raise InputError(scenario.name, f"cell size must be positive (got {cell_m})", field="cell_m")
-    if cls.mode == "foot":
-        if network is None or network.terrain is None or (cell_m is not None and abs(network.terrain.cell_m - cell_m) > 1e-9):
-            network = build_network(scenario, mode="foot", cell_m=cell_m or 500.0, progress=lambda m, f: report(m, 0.5 * f))
+    if cls.mode == "foot" and (
+        network is None
+        or network.terrain is None
+        or (cell_m is not None and abs(network.terrain.cell_m - cell_m) > 1e-9)
+    ):
+        network = build_network(scenario, mode="foot", cell_m=cell_m or 500.0, progress=lambda m, f: report(m, 0.5 * f))
     net = _network_for(scenario, traveller_class, network)
     tset = resolve_targets(scenario, targets)
     report("solving", 0.5)
@@ -74,7 +77,7 @@ def travel_time_surface(
     nr, nc = grid.shape
     out = np.full((nr, nc), np.inf)
     cls_party = net.party_index(cls.party) if cls.party else -1
-    for key, (src, _o, _om, dist, _m, _orig, _pred, sel) in run.solves.items():
+    for key, (src, _o, _om, dist, _m, _orig, _pred, _sel) in run.solves.items():
         if not len(src) and net.terrain is not None:
             continue
         kp = net.party_index(key) if key != "*" else -1
@@ -106,4 +109,11 @@ def travel_time_surface(
         report(f"surface {key}", 0.9)
     minutes = np.where(np.isfinite(out), out / 60.0, np.nan).astype(np.float32)
     report("done", 1.0)
-    return Raster(minutes, grid.transform, net.crs, nodata=float("nan"), units="min", source=f"delimit access surface: {scenario.name}, regime {scenario.regime(regime).id}, class {traveller_class}, targets {tset.spec}")
+    return Raster(
+        minutes,
+        grid.transform,
+        net.crs,
+        nodata=float("nan"),
+        units="min",
+        source=f"delimit access surface: {scenario.name}, regime {scenario.regime(regime).id}, class {traveller_class}, targets {tset.spec}",
+    )

@@ -68,10 +68,32 @@ def resolve_targets(scenario: Scenario, targets: str | gpd.GeoDataFrame) -> Targ
             raise InputError("targets", "target features must be Points", field="geometry")
         per_party = "party" in g.columns
         party = g["party"].astype(str).to_numpy() if per_party else assign_party(g, scenario.territory)
-        names = g["name"].astype(str).to_numpy() if "name" in g.columns else np.array([f"target {i + 1}" for i in range(len(g))])
-        ids = g["target_id"].astype(str).to_numpy() if "target_id" in g.columns else np.array([f"t{i + 1}" for i in range(len(g))])
-        pts = pd.DataFrame({"target_id": ids, "name": names, "party": party, "lon": g.geometry.x.to_numpy(), "lat": g.geometry.y.to_numpy(), "settlement_index": -1})
-        return TargetSet("layer", f"{len(g)} user target point(s)" + (", own party's nearest" if per_party else ", nearest on either side"), pts, per_party)
+        names = (
+            g["name"].astype(str).to_numpy()
+            if "name" in g.columns
+            else np.array([f"target {i + 1}" for i in range(len(g))])
+        )
+        ids = (
+            g["target_id"].astype(str).to_numpy()
+            if "target_id" in g.columns
+            else np.array([f"t{i + 1}" for i in range(len(g))])
+        )
+        pts = pd.DataFrame(
+            {
+                "target_id": ids,
+                "name": names,
+                "party": party,
+                "lon": g.geometry.x.to_numpy(),
+                "lat": g.geometry.y.to_numpy(),
+                "settlement_index": -1,
+            }
+        )
+        return TargetSet(
+            "layer",
+            f"{len(g)} user target point(s)" + (", own party's nearest" if per_party else ", nearest on either side"),
+            pts,
+            per_party,
+        )
     spec = str(targets).strip()
     m = re.fullmatch(r"town:(\d+)", spec)
     if m:
@@ -84,7 +106,11 @@ def resolve_targets(scenario: Scenario, targets: str | gpd.GeoDataFrame) -> Targ
         desc = f"own party's nearest {spec}"
         per_party = True
     else:
-        raise InputError("targets", f"unknown target set {spec!r} (capital, regional-centre, district-centre, town:N, or a point layer)", field="targets")
+        raise InputError(
+            "targets",
+            f"unknown target set {spec!r} (capital, regional-centre, district-centre, town:N, or a point layer)",
+            field="targets",
+        )
     pos = np.flatnonzero(st.index.isin(sel.index))
     pts = pd.DataFrame(
         {

@@ -38,7 +38,9 @@ _HELPERS = frozenset({"render", "progress", "common", "options"})
 #: Modules under ``delimit.cli`` that add commands: every module with a ``register(app)`` function,
 #: discovered in name order, so adding a command means adding one module. The command a module
 #: adds carries the module's name.
-COMMAND_MODULES: tuple[str, ...] = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in _HELPERS))
+COMMAND_MODULES: tuple[str, ...] = tuple(
+    sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in _HELPERS)
+)
 
 
 class LazyCommands(TyperGroup):
@@ -67,11 +69,17 @@ class LazyCommands(TyperGroup):
             self._loaded[cmd_name] = cmd
         return self._loaded[cmd_name]
 
-    def resolve_command(self, ctx: _click.Context, args: list[str]) -> tuple[str | None, _click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
         name = args[0] if args else ""
         if args and not name.startswith("-") and name not in COMMAND_MODULES:
             close = difflib.get_close_matches(name, COMMAND_MODULES, n=2)
-            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else f" Commands: {', '.join(COMMAND_MODULES)}."
+            hint = (
+                f" Did you mean {' or '.join(repr(c) for c in close)}?"
+                if close
+                else f" Commands: {', '.join(COMMAND_MODULES)}."
+            )
             raise _click.exceptions.UsageError(f"No such command {name!r}.{hint}", ctx)
         return super().resolve_command(ctx, args)
 
@@ -96,7 +104,9 @@ def _version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """delimit: numbers a border commission can defend."""
     if ctx.invoked_subcommand is None:

@@ -80,12 +80,38 @@ def _tables(c: Comparison) -> list[Any]:
     s = c.scenario.name
     crs = c.crs()
     out: list[Any] = [
-        rich_table(c.land.flows.to_dict("records"), ["from", "to", "area_km2"], title=f"{s}: land changing hands", caption=f"km², {crs['areas']}", empty="no land changes hands"),
-        rich_table(c.land.balance.to_dict("records"), ["party", "gained_km2", "lost_km2", "net_km2"], title=f"{s}: land balance per party", caption="balanced" if c.land.is_balanced else "not balanced"),
-        rich_table(c.people.flows.to_dict("records"), ["from", "to", "settlements", "population", Col("population_unknown", "of unknown population")], title=f"{s}: settlements changing country", caption="population in persons; of unknown population: settlements, not counted in the population", empty="no settlement changes country"),
+        rich_table(
+            c.land.flows.to_dict("records"),
+            ["from", "to", "area_km2"],
+            title=f"{s}: land changing hands",
+            caption=f"km², {crs['areas']}",
+            empty="no land changes hands",
+        ),
+        rich_table(
+            c.land.balance.to_dict("records"),
+            ["party", "gained_km2", "lost_km2", "net_km2"],
+            title=f"{s}: land balance per party",
+            caption="balanced" if c.land.is_balanced else "not balanced",
+        ),
+        rich_table(
+            c.people.flows.to_dict("records"),
+            ["from", "to", "settlements", "population", Col("population_unknown", "of unknown population")],
+            title=f"{s}: settlements changing country",
+            caption="population in persons; of unknown population: settlements, not counted in the population",
+            empty="no settlement changes country",
+        ),
         rich_table(
             c.features.features.to_dict("records"),
-            [Col("layer", optional=True), Col("name", text=True), "change", Col("parties_before", "before"), Col("parties_after", "after"), Col("moved", "moving"), Col("total", optional=True), "unit"],
+            [
+                Col("layer", optional=True),
+                Col("name", text=True),
+                "change",
+                Col("parties_before", "before"),
+                Col("parties_after", "after"),
+                Col("moved", "moving"),
+                Col("total", optional=True),
+                "unit",
+            ],
             title=f"{s}: roads and water",
             caption=f"lengths {crs['lengths']}; areas {crs['areas']}",
             empty="no road or water changes side",
@@ -94,16 +120,66 @@ def _tables(c: Comparison) -> list[Any]:
     if isinstance(c.topology, Unavailable):
         out.append(f"{s}: topology unavailable: {c.topology.reason}")
     else:
-        out.append(rich_table(c.topology.parts.to_dict("records"), ["change", "party", "kind", "area_km2", Col("area_before_km2", "before (km²)", optional=True), "population", Col("settlements", text=True)], title=f"{s}: enclaves and exclaves", empty="no enclave created, removed or resized"))
-        out.append(rich_table(c.topology.necks.to_dict("records"), ["change", "party", Col("width_before_m", "width before (m)"), Col("width_after_m", "width after (m)"), Col("settlements", text=True)], title=f"{s}: necks (< {c.neck_width_m:g} m)", empty="no neck narrowed, widened, new or gone"))
+        out.append(
+            rich_table(
+                c.topology.parts.to_dict("records"),
+                [
+                    "change",
+                    "party",
+                    "kind",
+                    "area_km2",
+                    Col("area_before_km2", "before (km²)", optional=True),
+                    "population",
+                    Col("settlements", text=True),
+                ],
+                title=f"{s}: enclaves and exclaves",
+                empty="no enclave created, removed or resized",
+            )
+        )
+        out.append(
+            rich_table(
+                c.topology.necks.to_dict("records"),
+                [
+                    "change",
+                    "party",
+                    Col("width_before_m", "width before (m)"),
+                    Col("width_after_m", "width after (m)"),
+                    Col("settlements", text=True),
+                ],
+                title=f"{s}: necks (< {c.neck_width_m:g} m)",
+                empty="no neck narrowed, widened, new or gone",
+            )
+        )
     if isinstance(c.access, Unavailable):
         out.append(f"{s}: access unavailable: {c.access.reason}")
     else:
-        out.append(rich_table(c.access.to_dict("records"), ["regime", Col("baseline_regime", "baseline regime", optional=True), "class", "people_cut_off", Col("people_gaining_access", optional=True), "person_hours_added"], title=f"{s}: access change (scenario minus baseline)", caption="people: persons; person-hours: hours", empty="no access change"))
+        out.append(
+            rich_table(
+                c.access.to_dict("records"),
+                [
+                    "regime",
+                    Col("baseline_regime", "baseline regime", optional=True),
+                    "class",
+                    "people_cut_off",
+                    Col("people_gaining_access", optional=True),
+                    "person_hours_added",
+                ],
+                title=f"{s}: access change (scenario minus baseline)",
+                caption="people: persons; person-hours: hours",
+                empty="no access change",
+            )
+        )
     if c.costs is None:
         out.append(f"{s}: no cost estimate (no --costs file given; delimit ships no default cost figures)")
     else:
-        out.append(rich_table(c.costs.lines, ["item", "quantity", "unit", "unit_cost", "cost"], title=f"{s}: cost estimate ({c.costs.currency})", caption=f"source: {c.costs.source}; " + "; ".join(c.costs.assumptions)))
+        out.append(
+            rich_table(
+                c.costs.lines,
+                ["item", "quantity", "unit", "unit_cost", "cost"],
+                title=f"{s}: cost estimate ({c.costs.currency})",
+                caption=f"source: {c.costs.source}; " + "; ".join(c.costs.assumptions),
+            )
+        )
     return out
 
 
@@ -117,12 +193,18 @@ def register(app: typer.Typer) -> None:
         baseline: str = typer.Argument(..., help="Baseline scenario (bundled name or path)."),
         others: list[str] = typer.Argument(..., help="Scenario(s) to compare against the baseline."),
         fmt: Format = format_option("table", "json", "csv"),
-        costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source' (see delimit.impact.costs)."),
-        neck_width: float = float_option(1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"),
+        costs: Path | None = typer.Option(
+            None, "--costs", help="YAML/TOML unit costs with a required 'source' (see delimit.impact.costs)."
+        ),
+        neck_width: float = float_option(
+            1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+        ),
         no_access: bool = typer.Option(False, "--no-access", help="Skip the access section."),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
-        wide: bool = typer.Option(False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."),
+        wide: bool = typer.Option(
+            False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."
+        ),
     ) -> None:
         """Compare scenarios against a baseline: land, people, roads, water, topology, access, costs."""
         if fmt == Format.geojson:
@@ -134,7 +216,17 @@ def register(app: typer.Typer) -> None:
         results: list[Comparison] = []
         for s in scenarios:
             with progress_bar(f"compare {s.name}") as bar:
-                results.append(compare(base, s, costs=unit_costs, neck_width_m=neck_width, with_access=not no_access, cache=cache, progress=bar))
+                results.append(
+                    compare(
+                        base,
+                        s,
+                        costs=unit_costs,
+                        neck_width_m=neck_width,
+                        with_access=not no_access,
+                        cache=cache,
+                        progress=bar,
+                    )
+                )
         provenance = _provenances(base, results)
         if fmt == Format.json:
             docs = [c.to_json() for c in results]
@@ -148,6 +240,10 @@ def register(app: typer.Typer) -> None:
             print_marks(c.data_marks)
         tables = [t for c in results for t in _tables(c)]
         summary = [c.summary_row() for c in results]
-        tables.append(summary_table(summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None))
+        tables.append(
+            summary_table(
+                summary, title=f"summary against {base.name}", currency=unit_costs.currency if unit_costs else None
+            )
+        )
         tables.append(short_attribution(provenance))
         print_tables(tables, out, wide=wide)

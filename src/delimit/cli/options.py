@@ -90,7 +90,13 @@ class Number:
 
 def number_option(default: Any, *decls: str, help: str, rule: Number) -> Any:
     """A typer option holding a :class:`Number`; its help ends with the accepted range."""
-    return typer.Option(default, *decls, parser=rule, help=f"{help} Accepts {rule.text}.", metavar="INTEGER" if rule.kind is int else "NUMBER")
+    return typer.Option(
+        default,
+        *decls,
+        parser=rule,
+        help=f"{help} Accepts {rule.text}.",
+        metavar="INTEGER" if rule.kind is int else "NUMBER",
+    )
 
 
 def int_option(default: Any, *decls: str, help: str, lo: float, hi: float, unit: str = "") -> Any:
@@ -98,7 +104,9 @@ def int_option(default: Any, *decls: str, help: str, lo: float, hi: float, unit:
     return number_option(default, *decls, help=help, rule=Number(int, lo, hi, unit))
 
 
-def float_option(default: Any, *decls: str, help: str, lo: float, hi: float = math.inf, unit: str = "", lo_open: bool = False) -> Any:
+def float_option(
+    default: Any, *decls: str, help: str, lo: float, hi: float = math.inf, unit: str = "", lo_open: bool = False
+) -> Any:
     """A finite number option within ``lo..hi``."""
     return number_option(default, *decls, help=help, rule=Number(float, lo, hi, unit, lo_open))
 
@@ -129,7 +137,9 @@ def format_option(*allowed: str, decls: tuple[str, ...] = ("--format",), help: s
     """``--format`` limited to ``allowed`` (names of :class:`~delimit.cli.render.Format`), default the first."""
     choice = FormatChoice(tuple(Format(a) for a in allowed))
     text = help or "Output format"
-    return typer.Option(choice.allowed[0], *decls, parser=choice, help=f"{text}: {choice.text}.", metavar="[" + "|".join(allowed) + "]")
+    return typer.Option(
+        choice.allowed[0], *decls, parser=choice, help=f"{text}: {choice.text}.", metavar="[" + "|".join(allowed) + "]"
+    )
 
 
 # -------------------------------------------------------------------------------------------- outputs
@@ -157,7 +167,13 @@ OVERWRITE_HELP = (
 
 def output_option(kind: str, *, help: str, required: bool = False, decls: tuple[str, ...] = ("-o", "--output")) -> Any:
     """``-o FILE`` (``kind='file'``) or ``-o DIR`` (``kind='folder'``) under the ownership rules."""
-    return typer.Option(... if required else None, *decls, parser=OutputPath(kind), help=help, metavar="DIR" if kind == outputs.FOLDER else "FILE")
+    return typer.Option(
+        ... if required else None,
+        *decls,
+        parser=OutputPath(kind),
+        help=help,
+        metavar="DIR" if kind == outputs.FOLDER else "FILE",
+    )
 
 
 def _overwrite(value: bool) -> bool:

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,31 @@ from rich.text import Text
 from delimit.crs import crs_in_words, crs_words_in
 from delimit.io.outputs import write_file_text
 
-__all__ = ["Col", "Format", "TableView", "attribution_line", "crs_in_words", "crs_words_in", "csv_preamble", "dumps", "emit_json", "emit_text", "human_header", "jsonable", "merged_credits", "print_marks", "print_table", "print_tables", "rich_table", "rows_to_csv", "short_attribution", "with_attribution"]
+__all__ = [
+    "Col",
+    "Format",
+    "TableView",
+    "attribution_line",
+    "crs_in_words",
+    "crs_words_in",
+    "csv_preamble",
+    "dumps",
+    "emit_json",
+    "emit_text",
+    "human_header",
+    "jsonable",
+    "merged_credits",
+    "print_marks",
+    "print_table",
+    "print_tables",
+    "rich_table",
+    "rows_to_csv",
+    "short_attribution",
+    "with_attribution",
+]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats shared by the commands (not every command offers every one)."""
 
     table = "table"
@@ -88,7 +109,12 @@ def emit_json(obj: Any, out: Path | None = None) -> None:
     emit_text(dumps(obj), out)
 
 
-def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None = None) -> str:
+def rows_to_csv(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+) -> str:
     """CSV text of ``rows``; with ``provenance``, led by ``#`` comment lines naming every source and licence.
 
     The comment lines (see :func:`csv_preamble`) come before the header row; read such a file with
@@ -135,7 +161,12 @@ def attribution_line(provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]
     """'Data: © OpenStreetMap contributors, ODbL 1.0 (url); ...' for every source the outputs used."""
     from delimit.attribution import Credit, attribution_text
 
-    credits = [Credit(str(c.get("source", "")), str(c.get("notice", "")), str(c.get("licence", "")), str(c.get("licence_url", ""))) for c in merged_credits(provenance)]
+    credits = [
+        Credit(
+            str(c.get("source", "")), str(c.get("notice", "")), str(c.get("licence", "")), str(c.get("licence_url", ""))
+        )
+        for c in merged_credits(provenance)
+    ]
     return attribution_text(credits)
 
 
@@ -155,7 +186,9 @@ def short_attribution(provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any
     return "Data: " + "; ".join(parts) + "." if parts else ""
 
 
-def with_attribution(doc: dict[str, Any], provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> dict[str, Any]:
+def with_attribution(
+    doc: dict[str, Any], provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]
+) -> dict[str, Any]:
     """``doc`` with top-level ``attribution`` (the visible text) and ``credits`` (one entry per source) members.
 
     Used for GeoJSON FeatureCollections (foreign members next to ``features``) and JSON documents that
@@ -168,8 +201,14 @@ def csv_preamble(provenance: Iterable[Mapping[str, Any]] | Mapping[str, Any]) ->
     """``#`` comment lines for the top of a CSV output: the attribution, then each scenario and dataset."""
     lines = [f"# {attribution_line(provenance)}"]
     for prov in _provenances(provenance):
-        ds = f"; dataset {prov.get('dataset', '')} {prov.get('dataset_version', '')}".rstrip() if prov.get("dataset") else ""
-        lines.append(f"# scenario {prov.get('scenario', '')}{ds}; delimit {prov.get('software', {}).get('delimit', '')}")
+        ds = (
+            f"; dataset {prov.get('dataset', '')} {prov.get('dataset_version', '')}".rstrip()
+            if prov.get("dataset")
+            else ""
+        )
+        lines.append(
+            f"# scenario {prov.get('scenario', '')}{ds}; delimit {prov.get('software', {}).get('delimit', '')}"
+        )
     return "".join(line.replace("\n", " ") + "\n" for line in lines)
 
 
@@ -314,7 +353,10 @@ class TableView:
         keep = list(range(len(self.columns)))
         if self.wide or width is None:
             return keep, natural, minimum
-        comfort = [max(m, min(n, _TEXT_COMFORT)) if c.text else m for c, n, m in zip(self.columns, natural, minimum, strict=True)]
+        comfort = [
+            max(m, min(n, _TEXT_COMFORT)) if c.text else m
+            for c, n, m in zip(self.columns, natural, minimum, strict=True)
+        ]
         for mins in (comfort, minimum):
             keep = list(range(len(self.columns)))
             for j in reversed([j for j in keep if self.columns[j].optional]):
@@ -335,7 +377,9 @@ class TableView:
         hidden = [self.columns[j].head for j in range(len(self.columns)) if j not in keep]
         caption = self.caption or ""
         if hidden:
-            caption = (caption + "; " if caption else "") + f"not shown at this width: {', '.join(hidden)} (--wide shows every column)"
+            caption = (
+                caption + "; " if caption else ""
+            ) + f"not shown at this width: {', '.join(hidden)} (--wide shows every column)"
         t = Table(title=self.title, caption=caption or None, show_lines=False, caption_justify="left")
         cells = self.cells()
         fixed = self.wide or width is None
@@ -387,7 +431,9 @@ def rich_table(
     ``columns`` are row keys, ``(key, header)`` pairs or :class:`Col`; captions naming a CRS by its
     PROJ string or EPSG code say it in words (:func:`crs_words_in`).
     """
-    return TableView(list(rows), [_col(c) for c in columns], title, crs_words_in(caption) if caption else caption, empty, wide)
+    return TableView(
+        list(rows), [_col(c) for c in columns], title, crs_words_in(caption) if caption else caption, empty, wide
+    )
 
 
 #: Width of tables written to a file with ``-o`` (not ``--wide``).
@@ -402,15 +448,25 @@ def print_tables(tables: Sequence[RenderableType | str], out: Path | None = None
     for t in tables:
         if isinstance(t, TableView):
             t.wide = t.wide or wide
+    buffer = io.StringIO() if out is not None else None
     if out is None and not wide:
         console = Console()
     else:
-        width = max([FILE_WIDTH if out is not None else Console().width, *(t.natural_width() for t in tables if isinstance(t, TableView) and t.wide)])
-        console = Console(file=io.StringIO() if out is not None else None, width=width, color_system=None if out is not None else "auto")
+        width = max(
+            [
+                FILE_WIDTH if out is not None else Console().width,
+                *(t.natural_width() for t in tables if isinstance(t, TableView) and t.wide),
+            ]
+        )
+        console = Console(
+            file=buffer,
+            width=width,
+            color_system=None if out is not None else "auto",
+        )
     for t in tables:
         console.print(Text(t) if isinstance(t, str) else t)
-    if out is not None:
-        emit_text(console.file.getvalue(), out)  # type: ignore[attr-defined]
+    if out is not None and buffer is not None:  # the buffer exists exactly when there is an ``out``
+        emit_text(buffer.getvalue(), out)
 
 
 def print_table(table: RenderableType, out: Path | None = None, *, wide: bool = False) -> None:

@@ -29,15 +29,25 @@ DEFAULT_BASELINE = "status-quo"
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_cmd(
-        scenarios: list[str] | None = typer.Argument(None, help="Scenarios (bundled names or paths); none = every bundled scenario."),
-        out: Path = output_option("folder", required=True, help="Report folder (a previous report is replaced atomically; a folder holding other files is refused without --overwrite)."),
+        scenarios: list[str] | None = typer.Argument(
+            None, help="Scenarios (bundled names or paths); none = every bundled scenario."
+        ),
+        out: Path = output_option(
+            "folder",
+            required=True,
+            help="Report folder (a previous report is replaced atomically; a folder holding other files is refused without --overwrite).",
+        ),
         overwrite: bool = overwrite_option(),
         all_: bool = typer.Option(False, "--all", help="Every bundled scenario."),
         baseline: str = typer.Option(DEFAULT_BASELINE, "--baseline", help="Baseline scenario."),
         costs: Path | None = typer.Option(None, "--costs", help="YAML/TOML unit costs with a required 'source'."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf."),
-        single_file: bool = typer.Option(False, "--single-file", help="Put every image inside index.html (data: URIs): one file to send by e-mail."),
-        neck_width: float = float_option(1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"),
+        single_file: bool = typer.Option(
+            False, "--single-file", help="Put every image inside index.html (data: URIs): one file to send by e-mail."
+        ),
+        neck_width: float = float_option(
+            1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+        ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
         """Write the report: overview maps, comparison tables, travel-time and chokepoint maps, plots."""
@@ -55,7 +65,16 @@ def register(app: typer.Typer) -> None:
             for s in [base, *loaded]:
                 print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
         with atomic_directory(out) as tmp:
-            result = build_report(base, loaded, tmp, costs=unit_costs, pdf=pdf, neck_width_m=neck_width, steps=progress_bar, single_file=single_file)
+            result = build_report(
+                base,
+                loaded,
+                tmp,
+                costs=unit_costs,
+                pdf=pdf,
+                neck_width_m=neck_width,
+                steps=progress_bar,
+                single_file=single_file,
+            )
         con = Console()
         con.print(f"report: {out / result.index}")
         if result.pdf:
@@ -64,5 +83,9 @@ def register(app: typer.Typer) -> None:
             Console(stderr=True).print(f"[yellow]{u}[/yellow]")
         if quiet:
             return
-        con.print(summary_table(result.summary, title=f"against {base.name}", currency=unit_costs.currency if unit_costs else None))
+        con.print(
+            summary_table(
+                result.summary, title=f"against {base.name}", currency=unit_costs.currency if unit_costs else None
+            )
+        )
         con.print(Text(short_attribution([s.provenance.as_dict() for s in [base, *loaded]])))

@@ -21,7 +21,15 @@ def register(app: typer.Typer) -> None:
         rows = []
         for name, path in sorted(bundled_scenario_files().items()):
             spec = parse_scenario_file(path)
-            rows.append({"name": name, "title": spec.title, "status": spec.status or "", "base": spec.base or "", "path": str(path)})
+            rows.append(
+                {
+                    "name": name,
+                    "title": spec.title,
+                    "status": spec.status or "",
+                    "base": spec.base or "",
+                    "path": str(path),
+                }
+            )
         if fmt == Format.json:
             emit_json({"scenarios": rows})
         else:
@@ -48,7 +56,9 @@ def register(app: typer.Typer) -> None:
         lines.append("traveller classes: " + ", ".join(s.traveller_classes))
         lines.append("regimes: " + ", ".join(f"{r}{' (default)' if r == s.default_regime else ''}" for r in s.regimes))
         if summary["data_marks"]:
-            lines.append("hand-made data: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in summary["data_marks"].items()))
+            lines.append(
+                "hand-made data: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in summary["data_marks"].items())
+            )
         emit_text("\n".join(lines) + "\n", out)
 
     @sc.command("schema")

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
         workspace: Path = typer.Option(None, "--workspace", help="Workspace folder (from 'delimit workspace init')."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
         port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
-        db: str | None = typer.Option(None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."),
+        db: str | None = typer.Option(
+            None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."
+        ),
         max_body_mb: float = typer.Option(2.0, "--max-body-mb", min=0.01, help="Largest request body accepted (MiB)."),
         no_evaluate: bool = typer.Option(False, "--no-evaluate", help="Do not run engine evaluations on this server."),
     ) -> None:

@@ -1,16 +1,17 @@
 """``delimit topology``: parts, enclaves, necks of a scenario; disputed land between two.
 
-    delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--accuracy 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
-    delimit topology --compare A B [--party X --party Y] ...
+delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--accuracy 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
+delimit topology --compare A B [--party X --party Y] ...
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from delimit.cli.options import float_option, format_option, output_option, overwrite_option
 from delimit.cli.progress import progress_bar
@@ -28,16 +29,16 @@ from delimit.cli.render import (
 )
 from delimit.errors import InputError
 from delimit.scenario import load_scenario
-from delimit.topology import analyse, compare
+from delimit.topology import DisputedResult, TopologyResult, analyse, compare
 
 
-def _print_repairs(repairs: list) -> None:
+def _print_repairs(repairs: list[Any]) -> None:
     err = Console(stderr=True)
     for r in repairs:
         err.print(f"[yellow]repaired: {r}[/yellow]")
 
 
-def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+def _part_rows(result: TopologyResult) -> list[dict[str, Any]]:
     rows = []
     for p in result.party_json():
         for part in p["parts"]:
@@ -53,13 +54,14 @@ def _part_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
                     "gap to mainland km": part["gap_to_mainland_km"],
                     "population": "unknown" if part["population"] is None else part["population"],
                     "pop. unknown": part.get("population_unknown", 0),
-                    "settlements": ", ".join(part["settlements"][:4]) + (" ..." if len(part["settlements"]) > 4 else ""),
+                    "settlements": ", ".join(part["settlements"][:4])
+                    + (" ..." if len(part["settlements"]) > 4 else ""),
                 }
             )
     return rows
 
 
-def _neck_rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
+def _neck_rows(result: TopologyResult) -> list[dict[str, Any]]:
     return [
         {
             "party": n["party"],
@@ -100,20 +102,35 @@ NECK_COLUMNS = [
 ]
 
 
-def _tables(result, disputed, name: str, neck_width: float, attribution: str) -> list:  # type: ignore[no-untyped-def]
+def _tables(
+    result: TopologyResult, disputed: DisputedResult | None, name: str, neck_width: float, attribution: str
+) -> list[RenderableType | str]:
     """The parts, necks and (with --compare) disputed-land tables, then the data's attribution."""
     part_rows = _part_rows(result)
     cols = [c for c in PART_COLUMNS if c.key != "overlapped by" or any(r["overlapped by"] for r in part_rows)]
-    tables: list = [
+    tables: list[RenderableType | str] = [
         rich_table(part_rows, cols, title=f"{name}: parts", caption=f"measured in {result.crs}"),
         rich_table(_neck_rows(result), NECK_COLUMNS, title=f"{name}: necks narrower than {neck_width:g} m"),
     ]
     if disputed is not None:
         rows = [
-            {"kind": d["kind"], "parties": ", ".join(d["parties"]), "area km²": d["area_km2"], "population": d["population"], "settlements": ", ".join(d["settlements"])}
+            {
+                "kind": d["kind"],
+                "parties": ", ".join(d["parties"]),
+                "area km²": d["area_km2"],
+                "population": d["population"],
+                "settlements": ", ".join(d["settlements"]),
+            }
             for d in disputed.pieces_json()
         ]
-        tables.append(rich_table(rows, ["kind", "parties", "area km²", "population", Col("settlements", text=True)], title=f"disputed: {disputed.a} vs {disputed.b}", caption=disputed.rule))
+        tables.append(
+            rich_table(
+                rows,
+                ["kind", "parties", "area km²", "population", Col("settlements", text=True)],
+                title=f"disputed: {disputed.a} vs {disputed.b}",
+                caption=disputed.rule,
+            )
+        )
     if attribution:
         tables.append(attribution)
     return tables
@@ -123,16 +140,41 @@ def register(app: typer.Typer) -> None:
     @app.command("topology")
     def topology(
         scenario: str | None = typer.Option(None, "--scenario", "-s", help="Bundled scenario name or scenario file."),
-        compare_: tuple[str, str] | None = typer.Option(None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."),
-        neck_width: float = float_option(1000.0, "--neck-width", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"),
-        overlap: float = float_option(1000.0, "--overlap", lo=0, hi=100_000, unit="m", help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers."),
-        accuracy: float = float_option(10.0, "--accuracy", lo=0, hi=10_000, unit="m", help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as digitising artefacts; parts within it of the data window's edge are 'clipped'."),
-        party: list[str] = typer.Option([], "--party", "-p", help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's."),
+        compare_: tuple[str, str] | None = typer.Option(
+            None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."
+        ),
+        neck_width: float = float_option(
+            1000.0, "--neck-width", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"
+        ),
+        overlap: float = float_option(
+            1000.0,
+            "--overlap",
+            lo=0,
+            hi=100_000,
+            unit="m",
+            help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers.",
+        ),
+        accuracy: float = float_option(
+            10.0,
+            "--accuracy",
+            lo=0,
+            hi=10_000,
+            unit="m",
+            help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as digitising artefacts; parts within it of the data window's edge are 'clipped'.",
+        ),
+        party: list[str] = typer.Option(
+            [],
+            "--party",
+            "-p",
+            help="Only these parties (repeat). With --compare, two parties: A is read as the first's claim, B as the second's.",
+        ),
         fmt: Format = format_option("table", "json", "geojson"),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
         repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (each repair is reported)."),
-        wide: bool = typer.Option(False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."),
+        wide: bool = typer.Option(
+            False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."
+        ),
     ) -> None:
         """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""
         if fmt == Format.csv:
@@ -140,7 +182,9 @@ def register(app: typer.Typer) -> None:
         if (scenario is None) == (compare_ is None):
             raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
         if neck_width <= 0:
-            raise InputError(None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width")
+            raise InputError(
+                None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width"
+            )
         if not accuracy >= 0:
             raise InputError(None, f"--accuracy must be a number of metres >= 0, got {accuracy:g}", field="accuracy")
         if overlap < 0:
@@ -153,7 +197,14 @@ def register(app: typer.Typer) -> None:
         parties = party or None
         topo_parties = parties if compare_ is None else None
         with progress_bar(f"topology {main.name}") as bar:
-            result = analyse(main, neck_width_m=neck_width, parties=topo_parties, overlap_m=overlap, artefact_m=accuracy, progress=bar)
+            result = analyse(
+                main,
+                neck_width_m=neck_width,
+                parties=topo_parties,
+                overlap_m=overlap,
+                artefact_m=accuracy,
+                progress=bar,
+            )
         disputed = compare(scenarios[0], scenarios[1], parties=parties) if compare_ is not None else None
         marks = dict(result.data_marks)
         if disputed is not None:
@@ -163,7 +214,13 @@ def register(app: typer.Typer) -> None:
             doc = result.to_json()
             if disputed is not None:
                 dj = disputed.to_json()
-                doc["compare"] = {"a": dj["a"], "b": dj["b"], "rule": dj["rule"], "crs": dj["crs"], "totals_km2": dj["totals_km2"]}
+                doc["compare"] = {
+                    "a": dj["a"],
+                    "b": dj["b"],
+                    "rule": dj["rule"],
+                    "crs": dj["crs"],
+                    "totals_km2": dj["totals_km2"],
+                }
                 doc["disputed"] = dj["disputed"]
                 doc["provenance"] = {"a": doc["provenance"], "b": dj["provenance"]["b"]}
                 doc["data_marks"] = marks
@@ -178,5 +235,9 @@ def register(app: typer.Typer) -> None:
                 doc["provenance"] = {"a": doc["provenance"], "b": disputed.provenance["b"]}
             emit_text(dumps(json.loads(json.dumps(with_attribution(doc, doc["provenance"])))), out)
             return
-        print_tables(_tables(result, disputed, main.name, neck_width, short_attribution(main.provenance.as_dict())), out, wide=wide)
+        print_tables(
+            _tables(result, disputed, main.name, neck_width, short_attribution(main.provenance.as_dict())),
+            out,
+            wide=wide,
+        )
         print_marks(marks)

@@ -21,8 +21,12 @@ from delimit.io.validate import validate_paths
 def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
-        paths: list[Path] = typer.Argument(..., help="Scenario files (.yaml/.toml) or geodata (.gpkg .geojson .shp .fgb .tif .osm.pbf)."),
-        repair: bool = typer.Option(False, "--repair", help="Repair invalid polygons (in memory) and report each repair."),
+        paths: list[Path] = typer.Argument(
+            ..., help="Scenario files (.yaml/.toml) or geodata (.gpkg .geojson .shp .fgb .tif .osm.pbf)."
+        ),
+        repair: bool = typer.Option(
+            False, "--repair", help="Repair invalid polygons (in memory) and report each repair."
+        ),
         fmt: Format = format_option("table", "json"),
     ) -> None:
         """Validate scenario and geodata files; exit 2 with a named reason on the first problem."""

@@ -27,11 +27,17 @@ def register(app: typer.Typer) -> None:
 
     @ws.command("init")
     def init_cmd(
-        args: list[str] = typer.Argument(None, metavar="DIR", help="Workspace folder (created; holds the SQLite database); omit with --db."),
+        args: list[str] = typer.Argument(
+            None, metavar="DIR", help="Workspace folder (created; holds the SQLite database); omit with --db."
+        ),
         scenario: str = typer.Option("status-quo", "--scenario", help="Baseline scenario (bundled name)."),
-        parties: list[str] = typer.Option(..., "--parties", help="Party ids, one delegation each (e.g. --parties KGZ TJK)."),
+        parties: list[str] = typer.Option(
+            ..., "--parties", help="Party ids, one delegation each (e.g. --parties KGZ TJK)."
+        ),
         mediator: bool = typer.Option(False, "--mediator", help="Also create a mediator account."),
-        db: str | None = typer.Option(None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."),
+        db: str | None = typer.Option(
+            None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."
+        ),
     ) -> None:
         """Create a workspace and print one-time passwords for the first accounts (change them at first log-in)."""
         from rich.console import Console
@@ -65,8 +71,12 @@ def register(app: typer.Typer) -> None:
     def sections_cmd(
         folder: Path = typer.Argument(None, help="Workspace folder."),
         db: str | None = typer.Option(None, "--db", help="Database URL instead of a folder."),
-        scenario: str | None = typer.Option(None, "--scenario", help="Scenario whose line to split (default: the workspace's baseline)."),
-        window: str | None = typer.Option(None, "--window", help="Only the line inside lon0,lat0,lon1,lat1 (WGS84 degrees)."),
+        scenario: str | None = typer.Option(
+            None, "--scenario", help="Scenario whose line to split (default: the workspace's baseline)."
+        ),
+        window: str | None = typer.Option(
+            None, "--window", help="Only the line inside lon0,lat0,lon1,lat1 (WGS84 degrees)."
+        ),
         prefix: str = typer.Option("Section", "--prefix", help="Sections are named '<prefix> 1', '<prefix> 2', ..."),
     ) -> None:
         """Create the workspace's sections from the treaty engine's sections of the parties' shared line."""
@@ -83,10 +93,18 @@ def register(app: typer.Typer) -> None:
             name = scenario or info.base_scenario
             loaded = load_scenario(name)
             lines = treaty_sections(loaded, info.parties, parse_window(window))
-            ids = import_sections(store, lines, prefix=prefix, source=f"delimit treaty sections of {name}", attribution=loaded.provenance.attribution())
+            ids = import_sections(
+                store,
+                lines,
+                prefix=prefix,
+                source=f"delimit treaty sections of {name}",
+                attribution=loaded.provenance.attribution(),
+            )
         finally:
             store.dispose()
-        typer.echo(f"created {len(ids)} section(s) '{prefix} 1'..'{prefix} {len(ids)}' from the {'-'.join(info.parties)} line of {name} (status: negotiating)")
+        typer.echo(
+            f"created {len(ids)} section(s) '{prefix} 1'..'{prefix} {len(ids)}' from the {'-'.join(info.parties)} line of {name} (status: negotiating)"
+        )
 
     @ws.command("verify")
     def verify_cmd(

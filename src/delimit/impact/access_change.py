@@ -107,7 +107,12 @@ def _mean_minutes(rows: pd.DataFrame) -> float:
     return float(np.average(r["minutes"].to_numpy(float), weights=w)) if w.sum() > 0 else float("nan")
 
 
-def access_changes(baseline_rows: RowsByRun, scenario_rows: RowsByRun, pairs: list[RegimePair], compare_rows: Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, dict[str, Any]]]) -> pd.DataFrame:
+def access_changes(
+    baseline_rows: RowsByRun,
+    scenario_rows: RowsByRun,
+    pairs: list[RegimePair],
+    compare_rows: Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, dict[str, Any]]],
+) -> pd.DataFrame:
     """Row per (regime pair, class): people newly cut off, people gaining access, person-hours added.
 
     ``compare_rows`` is :func:`delimit.access.travel.compare_rows` (the access engine's own

@@ -106,10 +106,15 @@ class Comparison:
             "scenario": self.scenario.name,
             "land_km2": round(self.land.total_km2, 3),
             "balanced": self.land.is_balanced,
-            "settlements": int(len(self.people.settlements)),
+            "settlements": len(self.people.settlements),
             "population": self.people.population,
             "population_unknown": int(self.people.flows["population_unknown"].sum()) if len(self.people.flows) else 0,
-            "road_km_moved": round(float(self.features.flows.loc[self.features.flows["layer"] == "roads", "amount"].sum()) if len(self.features.flows) else 0.0, 3),
+            "road_km_moved": round(
+                float(self.features.flows.loc[self.features.flows["layer"] == "roads", "amount"].sum())
+                if len(self.features.flows)
+                else 0.0,
+                3,
+            ),
             "enclaves_added": None if isinstance(topo, Unavailable) else len(topo.enclaves_added),
             "enclaves_removed": None if isinstance(topo, Unavailable) else len(topo.enclaves_removed),
             "people_cut_off": cut,
@@ -119,9 +124,17 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``delimit compare --format json`` (numbers in the units of :data:`UNITS`)."""
-        land = [{"from": r["from"], "to": r["to"], "area_km2": float(r["area_km2"])} for _, r in self.land.flows.iterrows()]
+        land = [
+            {"from": r["from"], "to": r["to"], "area_km2": float(r["area_km2"])} for _, r in self.land.flows.iterrows()
+        ]
         people = [
-            {"from": r["from"], "to": r["to"], "settlements": int(r["settlements"]), "population": int(r["population"]), "population_unknown": int(r["population_unknown"])}
+            {
+                "from": r["from"],
+                "to": r["to"],
+                "settlements": int(r["settlements"]),
+                "population": int(r["population"]),
+                "population_unknown": int(r["population_unknown"]),
+            }
             for _, r in self.people.flows.iterrows()
         ]
         if isinstance(self.access, Unavailable):
@@ -131,7 +144,12 @@ class Comparison:
             access = self.access.to_dict("records")
             access_status = {"available": True}
         if isinstance(self.topology, Unavailable):
-            topology: dict[str, Any] = {"enclaves_added": None, "enclaves_removed": None, "necks": None, **self.topology.as_dict()}
+            topology: dict[str, Any] = {
+                "enclaves_added": None,
+                "enclaves_removed": None,
+                "necks": None,
+                **self.topology.as_dict(),
+            }
         else:
             topology = {
                 "available": True,
@@ -158,11 +176,19 @@ class Comparison:
             "access": access,
             "access_status": access_status,
             "topology": topology,
-            "costs": self.costs.as_dict() if self.costs is not None else {"available": False, "reason": "no unit costs supplied (--costs FILE); delimit ships no default cost figures"},
+            "costs": self.costs.as_dict()
+            if self.costs is not None
+            else {
+                "available": False,
+                "reason": "no unit costs supplied (--costs FILE); delimit ships no default cost figures",
+            },
             "crs": self.crs(),
             "units": UNITS,
             "data_marks": self.data_marks,
-            "provenance": {"baseline": self.baseline.provenance.as_dict(), "scenario": self.scenario.provenance.as_dict()},
+            "provenance": {
+                "baseline": self.baseline.provenance.as_dict(),
+                "scenario": self.scenario.provenance.as_dict(),
+            },
         }
 
 
@@ -188,11 +214,15 @@ def _topology_for(s: Scenario, mod: Any, cache: EngineCache, neck_width_m: float
         try:
             cache.topology[key] = mod.analyse(s, neck_width_m=neck_width_m, progress=progress)
         except Exception as exc:  # engine failure on this scenario: report, never invent
-            cache.topology[key] = Unavailable("topology", f"the topology engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
+            cache.topology[key] = Unavailable(
+                "topology", f"the topology engine failed on {s.name!r}: {type(exc).__name__}: {exc}"
+            )
     return cache.topology[key]
 
 
-def access_rows(s: Scenario, mod: Any, cache: EngineCache, *, target: str = "regional-centre", progress: ProgressFn | None = None) -> Any:
+def access_rows(
+    s: Scenario, mod: Any, cache: EngineCache, *, target: str = "regional-centre", progress: ProgressFn | None = None
+) -> Any:
     """{(regime, class): travel-time rows} for every regime and class of ``s`` (cached by scenario
     name; one network per mode), or :class:`Unavailable` if the access engine fails."""
     key = f"{s.name}@{target}"
@@ -209,18 +239,24 @@ def access_rows(s: Scenario, mod: Any, cache: EngineCache, *, target: str = "reg
                 mode = s.traveller_class(cid).mode
                 if mode not in nets:
                     nets[mode] = mod.build_network(s, mode=mode)
-                cache.runs[content] = mod.travel_times(s, traveller_class=cid, regime=rid, targets=target, network=nets[mode]).rows
+                cache.runs[content] = mod.travel_times(
+                    s, traveller_class=cid, regime=rid, targets=target, network=nets[mode]
+                ).rows
             out[(rid, cid)] = cache.runs[content]
             if progress:
                 progress(f"{rid} / {cid}", (k + 1) / len(runs))
         cache.access[key] = out
         cache.networks[s.name] = {m: n for m, n in nets.items() if m in cache.keep_modes}
     except Exception as exc:  # engine failure on this scenario: report, never invent
-        cache.access[key] = Unavailable("access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}")
+        cache.access[key] = Unavailable(
+            "access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}"
+        )
     return cache.access[key]
 
 
-def topology_result(s: Scenario, *, neck_width_m: float = 1000.0, cache: EngineCache | None = None, progress: ProgressFn | None = None) -> Any:
+def topology_result(
+    s: Scenario, *, neck_width_m: float = 1000.0, cache: EngineCache | None = None, progress: ProgressFn | None = None
+) -> Any:
     """The topology engine's result for one scenario (cached), or :class:`Unavailable`."""
     mod = engine("topology", ("analyse",))
     if isinstance(mod, Unavailable):
@@ -293,17 +329,28 @@ def compare(
         mod = engine("access", ("build_network", "travel_times"))
         cmp_mod = engine("access.travel", ("compare_rows",))
         if isinstance(mod, Unavailable) or isinstance(cmp_mod, Unavailable):
-            acc = mod if isinstance(mod, Unavailable) else cmp_mod  # type: ignore[assignment]
+            acc = mod if isinstance(mod, Unavailable) else cmp_mod
         else:
             ab = access_rows(baseline, mod, cache, target=target, progress=step(f"{baseline.name}: access", 0.55, 0.75))
-            as_ = access_rows(scenario, mod, cache, target=target, progress=step(f"{scenario.name}: access", 0.75, 0.95))
+            as_ = access_rows(
+                scenario, mod, cache, target=target, progress=step(f"{scenario.name}: access", 0.75, 0.95)
+            )
             bad = ab if isinstance(ab, Unavailable) else as_ if isinstance(as_, Unavailable) else None
-            acc = bad if bad is not None else access_changes(ab, as_, regime_pairs(baseline, scenario), cmp_mod.compare_rows)
+            acc = (
+                bad
+                if bad is not None
+                else access_changes(ab, as_, regime_pairs(baseline, scenario), cmp_mod.compare_rows)
+            )
 
     estimate = None
     if costs is not None:
         unknown = int(people.flows["population_unknown"].sum()) if len(people.flows) else 0
-        estimate = estimate_costs(costs, population_changing=people.population, settlements_unknown_population=unknown, bypass_road_km=features.roads_added_km)
+        estimate = estimate_costs(
+            costs,
+            population_changing=people.population,
+            settlements_unknown_population=unknown,
+            bypass_road_km=features.roads_added_km,
+        )
     if progress:
         progress(f"{scenario.name}: done", 1.0)
     return Comparison(baseline, scenario, land, people, features, topo, acc, estimate, neck_width_m)

@@ -77,10 +77,18 @@ class CostEstimate:
     assumptions: list[str]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"currency": self.currency, "source": self.source, "lines": self.lines, "total": self.total, "assumptions": self.assumptions}
+        return {
+            "currency": self.currency,
+            "source": self.source,
+            "lines": self.lines,
+            "total": self.total,
+            "assumptions": self.assumptions,
+        }
 
 
-def estimate_costs(costs: UnitCosts, *, population_changing: int, settlements_unknown_population: int, bypass_road_km: float) -> CostEstimate:
+def estimate_costs(
+    costs: UnitCosts, *, population_changing: int, settlements_unknown_population: int, bypass_road_km: float
+) -> CostEstimate:
     """Estimate costs from people changing country (persons) and road added (km)."""
     lines: list[dict[str, Any]] = []
     assumptions: list[str] = []

@@ -33,7 +33,20 @@ FEATURE_LAYERS: dict[str, tuple[str, str, str, float]] = {
     "water_bodies": ("water_id", "area", "km2", 0.001),  # 1000 m²
 }
 
-_ROW_COLUMNS = ["layer", "id", "name", "kind", "status", "unit", "total", "moved", "parties_before", "parties_after", "change", "moves"]
+_ROW_COLUMNS = [
+    "layer",
+    "id",
+    "name",
+    "kind",
+    "status",
+    "unit",
+    "total",
+    "moved",
+    "parties_before",
+    "parties_after",
+    "change",
+    "moves",
+]
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,8 @@ class FeatureChange:
 
 
 def _measure(geoms: np.ndarray, unit: str) -> np.ndarray:
-    return shapely.area(geoms) / 1e6 if unit == "km2" else shapely.length(geoms) / 1e3
+    measured: np.ndarray = shapely.area(geoms) / 1e6 if unit == "km2" else shapely.length(geoms) / 1e3
+    return measured
 
 
 def party_shares(geoms: np.ndarray, parties: dict[str, BaseGeometry], unit: str) -> list[dict[str, float]]:
@@ -114,7 +128,9 @@ def _classify(before: list[str], after: list[str], moved: float, tol: float) -> 
 
 def feature_changes(baseline: Scenario, scenario: Scenario, land: LandChange) -> FeatureChange:
     """Roads, rivers and water bodies that change sides or become shared (lengths km, areas km²)."""
-    length_crs = metric_crs(land.pieces if len(land.pieces) else (baseline.window if len(baseline.window) else baseline.territory))
+    length_crs = metric_crs(
+        land.pieces if len(land.pieces) else (baseline.window if len(baseline.window) else baseline.territory)
+    )
     area_crs = land.crs
     rows: list[dict[str, object]] = []
     flow_rows: list[dict[str, object]] = []
@@ -184,7 +200,9 @@ def feature_changes(baseline: Scenario, scenario: Scenario, land: LandChange) ->
             removed_ids = [i for i in ids_a if i not in set(ids_b)]
     roads_added = _road_rows(scenario, added_ids, length_crs, "added")
     roads_removed = _road_rows(baseline, removed_ids, length_crs, "removed")
-    features = pd.DataFrame(rows + roads_added.to_dict("records") + roads_removed.to_dict("records"), columns=_ROW_COLUMNS)
+    features = pd.DataFrame(
+        rows + roads_added.to_dict("records") + roads_removed.to_dict("records"), columns=_ROW_COLUMNS
+    )
     flows = pd.DataFrame(flow_rows, columns=["layer", "from", "to", "unit", "amount"])
     if len(flows):
         flows = flows.groupby(["layer", "from", "to", "unit"], as_index=False)["amount"].sum()

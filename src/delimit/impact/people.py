@@ -21,7 +21,18 @@ from delimit.impact.land import NO_PARTY
 from delimit.model.population import own_population, parent_index, population_value
 from delimit.model.scenario import Scenario
 
-_ROW_COLUMNS = ["settlement_id", "name", "from", "to", "population", "population_year", "role", "status", "source", "geometry"]
+_ROW_COLUMNS = [
+    "settlement_id",
+    "name",
+    "from",
+    "to",
+    "population",
+    "population_year",
+    "role",
+    "status",
+    "source",
+    "geometry",
+]
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,24 @@ def people_changes(baseline: Scenario, scenario: Scenario) -> PeopleChange:
     idb = set(b["settlement_id"].astype(str)) if len(b) else set()
     unmatched = tuple(sorted(ida ^ idb))
     if not len(a) or not len(b):
-        empty = gpd.GeoDataFrame({c: [] for c in _ROW_COLUMNS if c != "geometry"}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
-        return PeopleChange(empty, pd.DataFrame(columns=["from", "to", "settlements", "population", "population_unknown"]), unmatched)
-    pa = a.assign(settlement_id=a["settlement_id"].astype(str)).set_index("settlement_id")["party"].fillna("").astype(str)
-    pb = b.assign(settlement_id=b["settlement_id"].astype(str)).set_index("settlement_id")["party"].fillna("").astype(str)
+        empty = gpd.GeoDataFrame(
+            {c: [] for c in _ROW_COLUMNS if c != "geometry"}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84
+        )
+        return PeopleChange(
+            empty, pd.DataFrame(columns=["from", "to", "settlements", "population", "population_unknown"]), unmatched
+        )
+    pa = (
+        a.assign(settlement_id=a["settlement_id"].astype(str))
+        .set_index("settlement_id")["party"]
+        .fillna("")
+        .astype(str)
+    )
+    pb = (
+        b.assign(settlement_id=b["settlement_id"].astype(str))
+        .set_index("settlement_id")["party"]
+        .fillna("")
+        .astype(str)
+    )
     common = sorted(ida & idb)
     moved = [sid for sid in common if pa[sid] != pb[sid]]
     src = b.assign(settlement_id=b["settlement_id"].astype(str)).set_index("settlement_id")
@@ -93,15 +118,26 @@ def people_changes(baseline: Scenario, scenario: Scenario) -> PeopleChange:
                 "geometry": r.geometry,
             }
         )
-    gdf = gpd.GeoDataFrame(rows, columns=[*_ROW_COLUMNS[:-1], "persons_counted", "unknown", "geometry"], geometry="geometry", crs=WGS84)
-    gdf = gdf.assign(_sort=gdf["population"].fillna(-1).astype(float)).sort_values(["from", "to", "_sort", "settlement_id"], ascending=[True, True, False, True]).drop(columns="_sort").reset_index(drop=True)
+    gdf = gpd.GeoDataFrame(
+        rows, columns=[*_ROW_COLUMNS[:-1], "persons_counted", "unknown", "geometry"], geometry="geometry", crs=WGS84
+    )
+    gdf = (
+        gdf.assign(_sort=gdf["population"].fillna(-1).astype(float))
+        .sort_values(["from", "to", "_sort", "settlement_id"], ascending=[True, True, False, True])
+        .drop(columns="_sort")
+        .reset_index(drop=True)
+    )
     for col in ("population", "population_year", "persons_counted"):
         gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), None)
     if len(gdf):
         flows = (
             gdf.assign(unknown=gdf["unknown"].astype(int), counted=gdf["persons_counted"].fillna(0.0).astype(float))
             .groupby(["from", "to"], as_index=False)
-            .agg(settlements=("settlement_id", "count"), population=("counted", "sum"), population_unknown=("unknown", "sum"))
+            .agg(
+                settlements=("settlement_id", "count"),
+                population=("counted", "sum"),
+                population_unknown=("unknown", "sum"),
+            )
         )
         flows["population"] = flows["population"].round()
         flows = flows.astype({"settlements": int, "population": int, "population_unknown": int})

@@ -20,14 +20,24 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from delimit.model.population import population_value
 from delimit.crs import GEOD
+from delimit.model.population import population_value
 from delimit.model.scenario import Scenario
 
 ProgressFn = Callable[[str, float], None]
 
 SMALL_PART_KINDS = ("enclave", "exclave")
-_PART_COLUMNS = ["change", "party", "id", "kind", "area_km2", "area_before_km2", "population", "population_unknown", "settlements"]
+_PART_COLUMNS = [
+    "change",
+    "party",
+    "id",
+    "kind",
+    "area_km2",
+    "area_before_km2",
+    "population",
+    "population_unknown",
+    "settlements",
+]
 _NECK_COLUMNS = ["change", "party", "part", "lon", "lat", "width_before_m", "width_after_m", "settlements", "roads"]
 
 
@@ -53,11 +63,13 @@ class TopologyChange:
 
     @property
     def enclaves_added(self) -> list[dict[str, Any]]:
-        return self.parts[self.parts["change"] == "added"].to_dict("records")
+        rows: list[dict[str, Any]] = self.parts[self.parts["change"] == "added"].to_dict("records")
+        return rows
 
     @property
     def enclaves_removed(self) -> list[dict[str, Any]]:
-        return self.parts[self.parts["change"] == "removed"].to_dict("records")
+        rows: list[dict[str, Any]] = self.parts[self.parts["change"] == "removed"].to_dict("records")
+        return rows
 
 
 def _small_parts(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -87,8 +99,14 @@ def compare_parts(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, resize_t
     b = _small_parts(after)
     rows: list[dict[str, Any]] = []
     matched_a: set[int] = set()
-    for j, rb in b.iterrows():
-        hits = [i for i, ra in a.iterrows() if ra["party"] == rb["party"] and ra.geometry.intersects(rb.geometry) and ra.geometry.intersection(rb.geometry).area > 0]
+    for _j, rb in b.iterrows():
+        hits = [
+            i
+            for i, ra in a.iterrows()
+            if ra["party"] == rb["party"]
+            and ra.geometry.intersects(rb.geometry)
+            and ra.geometry.intersection(rb.geometry).area > 0
+        ]
         if not hits:
             rows.append(_part_row("added", rb, None))
             continue
@@ -115,7 +133,9 @@ def _join(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) else str(v)
 
 
-def compare_necks(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, match_km: float = 2.0, min_change_m: float = 1.0) -> pd.DataFrame:
+def compare_necks(
+    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, match_km: float = 2.0, min_change_m: float = 1.0
+) -> pd.DataFrame:
     """Necks new, gone, narrowed or widened (nearest same-party neck within ``match_km``)."""
     rows: list[dict[str, Any]] = []
     used: set[int] = set()
@@ -129,7 +149,14 @@ def compare_necks(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *, match_km
             _, _, d = GEOD.inv(lon, lat, alon, alat)
             if d <= best_d:
                 best, best_d = i, d
-        base = {"party": str(rb["party"]), "part": str(rb.get("part", "")), "lon": lon, "lat": lat, "settlements": _join(rb.get("settlements")), "roads": _join(rb.get("roads"))}
+        base = {
+            "party": str(rb["party"]),
+            "part": str(rb.get("part", "")),
+            "lon": lon,
+            "lat": lat,
+            "settlements": _join(rb.get("settlements")),
+            "roads": _join(rb.get("roads")),
+        }
         wb = float(rb["min_width_m"])
         if best is None:
             rows.append({"change": "new", **base, "width_before_m": None, "width_after_m": wb})

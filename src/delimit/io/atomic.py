@@ -20,9 +20,10 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 #: Temporary files and folders in use (removed on error, and on SIGINT/SIGTERM by the CLI's handlers).
 _TEMPORARIES: set[Path] = set()
@@ -72,19 +73,23 @@ def cleanup_temporaries() -> list[Path]:
     return paths
 
 
+#: What :func:`signal.getsignal` returns: a handler, ``SIG_DFL``/``SIG_IGN``, or None (set outside Python).
+SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
 def _on_terminate(signum: int, _frame: FrameType | None) -> None:
     # A second signal while cleaning up stops the process the ordinary way.
     signal.signal(signum, signal.SIG_DFL)
     raise Terminated(signum)
 
 
-def install_signal_cleanup() -> dict[int, object]:
+def install_signal_cleanup() -> dict[int, SignalHandler]:
     """Turn SIGTERM and SIGHUP into :class:`Terminated` (SIGINT already raises ``KeyboardInterrupt``),
     so that every ``atomic_*`` helper removes its temporaries on the way out. A signal the process
     ignores stays ignored. Main thread only; returns the previous handlers (for
     :func:`restore_signal_handlers`).
     """
-    previous: dict[int, object] = {}
+    previous: dict[int, SignalHandler] = {}
     if threading.current_thread() is not threading.main_thread():
         return previous
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -95,10 +100,10 @@ def install_signal_cleanup() -> dict[int, object]:
     return previous
 
 
-def restore_signal_handlers(previous: dict[int, object]) -> None:
+def restore_signal_handlers(previous: dict[int, SignalHandler]) -> None:
     """Put back the handlers :func:`install_signal_cleanup` replaced."""
     for sig, handler in previous.items():
-        signal.signal(sig, handler)  # type: ignore[arg-type]
+        signal.signal(sig, handler)
 
 
 def _umask() -> int:
@@ -182,7 +187,11 @@ def temp_siblings(tmp: Path) -> list[Path]:
     name_prefix = tmp.name + "-"
     if not tmp.parent.is_dir():
         return []
-    return sorted(p for p in tmp.parent.iterdir() if p != tmp and (p.name.startswith(stem_prefix) or p.name.startswith(name_prefix)))
+    return sorted(
+        p
+        for p in tmp.parent.iterdir()
+        if p != tmp and (p.name.startswith(stem_prefix) or p.name.startswith(name_prefix))
+    )
 
 
 def atomic_write_bytes(dest: str | Path, data: bytes) -> Path:

@@ -78,7 +78,18 @@ _POPULATION = re.compile(r"^~?\s*(\d{1,3}(?:[ ,.\u00a0\u202f']\d{3})+|\d+)$")
 _YEAR = re.compile(r"^\s*(\d{4})(?:\b|-)")
 
 ROAD_COLUMNS = ["road_id", "name", "road_class", "status", "source", "osm_id"]
-PLACE_COLUMNS = ["settlement_id", "name", "population", "population_year", "role", "country_code", "place", "status", "source", "osm_id"]
+PLACE_COLUMNS = [
+    "settlement_id",
+    "name",
+    "population",
+    "population_year",
+    "role",
+    "country_code",
+    "place",
+    "status",
+    "source",
+    "osm_id",
+]
 BOUNDARY_COLUMNS = ["part_id", "party", "name", "country_name", "status", "source", "osm_id"]
 
 
@@ -171,9 +182,11 @@ class OsmData:
             return ", ".join(f"{k} {n}" for k, n in sorted(c.items()))
 
         parts = [
-            f"roads {len(self.roads)} segment{'' if len(self.roads) == 1 else 's'} from {self.ways_read} way{'' if self.ways_read == 1 else 's'}" + (f" ({counts(self.roads, 'road_class')})" if len(self.roads) else ""),
+            f"roads {len(self.roads)} segment{'' if len(self.roads) == 1 else 's'} from {self.ways_read} way{'' if self.ways_read == 1 else 's'}"
+            + (f" ({counts(self.roads, 'road_class')})" if len(self.roads) else ""),
             f"places {len(self.places)}" + (f" ({counts(self.places, 'place')})" if len(self.places) else ""),
-            f"boundaries {len(self.boundaries)} part{'' if len(self.boundaries) == 1 else 's'}" + (f" ({counts(self.boundaries, 'party')})" if len(self.boundaries) else ""),
+            f"boundaries {len(self.boundaries)} part{'' if len(self.boundaries) == 1 else 's'}"
+            + (f" ({counts(self.boundaries, 'party')})" if len(self.boundaries) else ""),
         ]
         text = "; ".join(parts)
         if self.problems:
@@ -283,7 +296,7 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
     )
     try:
         for obj in processor:
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 tags = dict(obj.tags)
                 kind = tags.get("place", "")
                 if kind not in SETTLEMENT_PLACES or not obj.location.valid():
@@ -295,7 +308,9 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                         "population": parse_population(tags.get("population")),
                         "population_year": _year(tags.get("population:date")),
                         "role": _role(tags),
-                        "country_code": (tags.get("is_in:country_code") or tags.get("addr:country") or "").strip().upper()[:2],
+                        "country_code": (tags.get("is_in:country_code") or tags.get("addr:country") or "")
+                        .strip()
+                        .upper()[:2],
                         "place": kind,
                         "status": "registry",
                         "source": source,
@@ -303,7 +318,7 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                         "geometry": shapely.Point(obj.location.lon, obj.location.lat),
                     }
                 )
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 tags = dict(obj.tags)
                 cls = ROAD_CLASSES.get(tags.get("highway", ""))
                 if cls is None or tags.get("area") == "yes":
@@ -316,11 +331,11 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                 if any(c is None for c in coords):
                     missing_node_ways += 1
                 ways.append(_RoadWay(int(obj.id), cls, _name(tags, "ref"), refs, coords))
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 tags = dict(obj.tags)
                 if tags.get("boundary") == "administrative" and tags.get("admin_level") == "2":
                     candidates[int(obj.id)] = _name(tags)
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 if obj.from_way():
                     continue  # boundary segments that happen to be closed ways are not countries
                 tags = dict(obj.tags)
@@ -335,11 +350,15 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
                         problems.append(f"relation r{rid} ({_name(tags) or 'unnamed'}) has no ISO3166-1 tag; skipped")
                         continue
                     party = alpha2
-                    problems.append(f"relation r{rid} has no ISO3166-1:alpha3 tag; party is its alpha-2 code {alpha2!r}")
+                    problems.append(
+                        f"relation r{rid} has no ISO3166-1:alpha3 tag; party is its alpha-2 code {alpha2!r}"
+                    )
                 try:
                     geom = shapely.from_wkb(wkb.create_multipolygon(obj))
                 except Exception as exc:  # osmium raises on degenerate rings
-                    problems.append(f"relation r{rid} ({_name(tags)}): no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+                    problems.append(
+                        f"relation r{rid} ({_name(tags)}): no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+                    )
                     continue
                 polys = sorted(shapely.get_parts(geom), key=lambda g: -g.area)
                 for k, poly in enumerate(polys, start=1):
@@ -362,7 +381,9 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
             f"{missing_node_ways} road way{'s reference' if missing_node_ways > 1 else ' references'} nodes missing from the file; lines cut there"
         )
     for rid in sorted(set(candidates) - assembled):
-        problems.append(f"relation r{rid} ({candidates[rid] or 'unnamed'}): boundary could not be assembled into a closed polygon (incomplete or broken rings); skipped")
+        problems.append(
+            f"relation r{rid} ({candidates[rid] or 'unnamed'}): boundary could not be assembled into a closed polygon (incomplete or broken rings); skipped"
+        )
     return OsmData(
         path=str(p),
         roads=_road_frame(ways, source),
@@ -378,4 +399,12 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-__all__ = ["OSM_SUFFIXES", "ROAD_CLASSES", "SETTLEMENT_PLACES", "OsmData", "is_osm_path", "parse_population", "read_osm"]
+__all__ = [
+    "OSM_SUFFIXES",
+    "ROAD_CLASSES",
+    "SETTLEMENT_PLACES",
+    "OsmData",
+    "is_osm_path",
+    "parse_population",
+    "read_osm",
+]

@@ -306,7 +306,9 @@ def commit_folder(tmp: Path, dest: Path, *, swap: Any) -> None:
     """
     pol = current_policy()
     new_files = [rel for rel in _walk_files(tmp) if rel != MANIFEST]
-    manifest = Manifest(files={rel: entry_for(tmp / rel, FOLDER, pol.command) for rel in new_files}, command=pol.command)
+    manifest = Manifest(
+        files={rel: entry_for(tmp / rel, FOLDER, pol.command) for rel in new_files}, command=pol.command
+    )
     check_shape(dest, kind=FOLDER)
     if not dest.exists():
         write_manifest(tmp, manifest)
@@ -316,7 +318,11 @@ def commit_folder(tmp: Path, dest: Path, *, swap: Any) -> None:
     foreign = foreign_files(dest, old)
     if foreign and not pol.overwrite:
         raise _refuse(dest, f"holds files delimit did not write (e.g. {foreign[0]}); {OVERWRITE_HINT}")
-    singles = {rel: e for rel, e in (old.files.items() if old else ()) if e.get("kind") == FILE and rel not in manifest.files and is_ours(dest, rel, old)}
+    singles = {
+        rel: e
+        for rel, e in (old.files.items() if old else ())
+        if e.get("kind") == FILE and rel not in manifest.files and is_ours(dest, rel, old)
+    }
     if not foreign and not singles:
         write_manifest(tmp, manifest)
         swap(tmp, dest)
@@ -336,7 +342,11 @@ def _merge(tmp: Path, dest: Path, manifest: Manifest, old: Manifest | None, sing
     for rel in manifest.files:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp / rel, dest / rel)
-    stale = [rel for rel, e in (old.files.items() if old else ()) if e.get("kind") != FILE and rel not in manifest.files and is_ours(dest, rel, old)]
+    stale = [
+        rel
+        for rel, e in (old.files.items() if old else ())
+        if e.get("kind") != FILE and rel not in manifest.files and is_ours(dest, rel, old)
+    ]
     for rel in stale:
         with contextlib.suppress(FileNotFoundError):
             (dest / rel).unlink()

@@ -51,7 +51,14 @@ class Claim:
 
     @classmethod
     def from_row(cls, row: Any) -> Claim:
-        return cls(str(row["part_id"]), str(row["party"]), str(_s(row, "status")), str(_s(row, "source")), row["geometry"], str(_s(row, "name")))
+        return cls(
+            str(row["part_id"]),
+            str(row["party"]),
+            str(_s(row, "status")),
+            str(_s(row, "source")),
+            row["geometry"],
+            str(_s(row, "name")),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,14 @@ class RoadSegment:
 
     @classmethod
     def from_row(cls, row: Any) -> RoadSegment:
-        return cls(str(row["road_id"]), str(_s(row, "name")), str(_s(row, "road_class", "unclassified")), str(_s(row, "status")), str(_s(row, "source")), row["geometry"])
+        return cls(
+            str(row["road_id"]),
+            str(_s(row, "name")),
+            str(_s(row, "road_class", "unclassified")),
+            str(_s(row, "status")),
+            str(_s(row, "source")),
+            row["geometry"],
+        )
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,14 @@ class WaterFeature:
 
     @classmethod
     def from_row(cls, row: Any) -> WaterFeature:
-        return cls(str(row["water_id"]), str(_s(row, "name")), str(_s(row, "kind")), str(_s(row, "status")), str(_s(row, "source")), row["geometry"])
+        return cls(
+            str(row["water_id"]),
+            str(_s(row, "name")),
+            str(_s(row, "kind")),
+            str(_s(row, "status")),
+            str(_s(row, "source")),
+            row["geometry"],
+        )
 
 
 @dataclass(frozen=True)
@@ -151,4 +172,11 @@ class Crossing:
     @classmethod
     def from_row(cls, row: Any) -> Crossing:
         parties = tuple(p for p in str(_s(row, "parties")).replace(",", "-").split("-") if p)
-        return cls(str(row["crossing_id"]), str(_s(row, "name")), parties, str(_s(row, "status")), str(_s(row, "source")), row["geometry"])
+        return cls(
+            str(row["crossing_id"]),
+            str(_s(row, "name")),
+            parties,
+            str(_s(row, "status")),
+            str(_s(row, "source")),
+            row["geometry"],
+        )

@@ -50,7 +50,15 @@ MIN_POPULATION_YEAR = 1800
 PARTY_FROM_TERRITORY = "territory"
 PARTY_FROM_SOURCES = "published sources (enclave not in the boundary data)"
 
-POPULATION_COLUMNS = ("population", "population_year", "population_level", "population_source", "part_of", "claimed_party", "enclave")
+POPULATION_COLUMNS = (
+    "population",
+    "population_year",
+    "population_level",
+    "population_source",
+    "part_of",
+    "claimed_party",
+    "enclave",
+)
 
 
 def _feature(gdf: gpd.GeoDataFrame, i: int) -> str:
@@ -67,18 +75,31 @@ def _as_counts(values: pd.Series, where: str, gdf: gpd.GeoDataFrame, field: str,
         try:
             f = float(v)
         except (TypeError, ValueError):
-            raise InputError(where, f"{field} {v!r} is not a number (leave it empty when unknown)", feature=_feature(gdf, i), field=field) from None
+            raise InputError(
+                where,
+                f"{field} {v!r} is not a number (leave it empty when unknown)",
+                feature=_feature(gdf, i),
+                field=field,
+            ) from None
         if not np.isfinite(f) or f != int(f):
             raise InputError(where, f"{field} {v!r} is not a whole number", feature=_feature(gdf, i), field=field)
         n = int(f)
         if n < lo or n > hi:
-            raise InputError(where, f"{field} {n} is outside {lo}..{hi}" + (" (0 is not a stand-in for unknown: leave it empty)" if n == 0 else ""), feature=_feature(gdf, i), field=field)
+            raise InputError(
+                where,
+                f"{field} {n} is outside {lo}..{hi}"
+                + (" (0 is not a stand-in for unknown: leave it empty)" if n == 0 else ""),
+                feature=_feature(gdf, i),
+                field=field,
+            )
         out[i] = n
     return pd.Series(out, index=values.index, name=values.name)
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip())
+    return values.map(
+        lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
+    )
 
 
 def check_part_of(ids: Sequence[str], part_of: Sequence[str], where: str | Path) -> None:
@@ -86,14 +107,24 @@ def check_part_of(ids: Sequence[str], part_of: Sequence[str], where: str | Path)
     index = {sid: i for i, sid in enumerate(ids)}
     for i, parent in enumerate(part_of):
         if parent and parent not in index:
-            raise InputError(where, f"part_of {parent!r} names no settlement_id in the layer", feature=f"settlement {ids[i]}", field="part_of")
+            raise InputError(
+                where,
+                f"part_of {parent!r} names no settlement_id in the layer",
+                feature=f"settlement {ids[i]}",
+                field="part_of",
+            )
     for start in range(len(ids)):
         seen = {start}
         j = start
         while part_of[j]:
             j = index[part_of[j]]
             if j in seen:
-                raise InputError(where, f"part_of makes a cycle through {ids[j]!r}", feature=f"settlement {ids[start]}", field="part_of")
+                raise InputError(
+                    where,
+                    f"part_of makes a cycle through {ids[j]!r}",
+                    feature=f"settlement {ids[start]}",
+                    field="part_of",
+                )
             seen.add(j)
 
 
@@ -109,13 +140,20 @@ def check_settlements(gdf: gpd.GeoDataFrame, where: str | Path, *, today: _dt.da
         if col not in gdf.columns:
             gdf[col] = None
     gdf["population"] = _as_counts(gdf["population"], str(where), gdf, "population", 1, MAX_POPULATION)
-    gdf["population_year"] = _as_counts(gdf["population_year"], str(where), gdf, "population_year", MIN_POPULATION_YEAR, year_now)
+    gdf["population_year"] = _as_counts(
+        gdf["population_year"], str(where), gdf, "population_year", MIN_POPULATION_YEAR, year_now
+    )
     for col in ("population_level", "population_source", "part_of", "claimed_party", "enclave"):
         gdf[col] = _text(gdf[col])
     bad = ~gdf["population_level"].isin(("", *POPULATION_LEVELS))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(where, f"population_level {gdf['population_level'].iloc[i]!r} is not one of {', '.join(POPULATION_LEVELS)}", feature=_feature(gdf, i), field="population_level")
+        raise InputError(
+            where,
+            f"population_level {gdf['population_level'].iloc[i]!r} is not one of {', '.join(POPULATION_LEVELS)}",
+            feature=_feature(gdf, i),
+            field="population_level",
+        )
     if "settlement_id" in gdf.columns:
         check_part_of(gdf["settlement_id"].astype(str).tolist(), gdf["part_of"].tolist(), where)
     return gdf
@@ -127,7 +165,9 @@ def apply_claimed_party(settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     basis = np.full(len(s), PARTY_FROM_TERRITORY, dtype=object)
     if "claimed_party" in s.columns and len(s):
         claimed = _text(s["claimed_party"]).to_numpy()
-        current = s["party"].fillna("").astype(str).to_numpy() if "party" in s.columns else np.full(len(s), "", dtype=object)
+        current = (
+            s["party"].fillna("").astype(str).to_numpy() if "party" in s.columns else np.full(len(s), "", dtype=object)
+        )
         differs = (claimed != "") & (claimed != current)
         if differs.any():
             party = current.astype(object)
@@ -147,7 +187,7 @@ def known_population(settlements: pd.DataFrame) -> np.ndarray:
     """Population per settlement as float (NaN = unknown); 0 read from an old file is unknown too."""
     if "population" not in settlements.columns or not len(settlements):
         return np.full(len(settlements), np.nan)
-    v = pd.to_numeric(settlements["population"], errors="coerce").astype("float64").to_numpy()
+    v: np.ndarray = pd.to_numeric(settlements["population"], errors="coerce").astype("float64").to_numpy()
     v = v.copy()
     v[~(v > 0)] = np.nan
     return v
@@ -186,7 +226,9 @@ def own_population(settlements: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(own), np.nan, np.maximum(own, 0.0))
 
 
-def population_total(own: np.ndarray, mask: np.ndarray | None = None, parent: np.ndarray | None = None) -> tuple[int, int]:
+def population_total(
+    own: np.ndarray, mask: np.ndarray | None = None, parent: np.ndarray | None = None
+) -> tuple[int, int]:
     """``(persons, settlements of unknown population)`` over ``mask`` (all when None).
 
     ``own`` from :func:`own_population`, ``parent`` from :func:`parent_index`: a settlement of unknown
@@ -204,7 +246,7 @@ def population_total(own: np.ndarray, mask: np.ndarray | None = None, parent: np
                     break
                 j = int(parent[j])
     known = m & ~np.isnan(own)
-    return int(round(float(own[known].sum()))), int(unknown.sum())
+    return round(float(own[known].sum())), int(unknown.sum())
 
 
 def known_population_at(own: np.ndarray, j: int) -> float:
@@ -222,10 +264,10 @@ def population_value(v: object) -> int | None:
     if v is None or v is pd.NA:
         return None
     try:
-        f = float(v)  # type: ignore[arg-type]
+        f = float(v)  # type: ignore[arg-type]  # any scalar on purpose: float() rejects what it cannot read
     except (TypeError, ValueError):
         return None
-    return int(round(f)) if np.isfinite(f) and f > 0 else None
+    return round(f) if np.isfinite(f) and f > 0 else None
 
 
 def population_text(v: object) -> str:
@@ -236,19 +278,19 @@ def population_text(v: object) -> str:
 
 __all__ = [
     "MAX_POPULATION",
-    "POPULATION_COLUMNS",
-    "POPULATION_LEVELS",
     "PARTY_FROM_SOURCES",
     "PARTY_FROM_TERRITORY",
+    "POPULATION_COLUMNS",
+    "POPULATION_LEVELS",
     "apply_claimed_party",
     "check_part_of",
     "check_settlements",
     "known_population",
     "own_population",
     "parent_index",
-    "settlement_population_total",
     "population_text",
     "population_total",
     "population_value",
     "settle_population",
+    "settlement_population_total",
 ]

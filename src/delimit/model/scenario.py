@@ -96,7 +96,16 @@ class Scenario:
     balance_tolerance: float | None = None
 
     # ----------------------------------------------------------------- layers
-    LAYER_ATTRS: ClassVar[tuple[str, ...]] = ("territory", "settlements", "roads", "crossings", "water_bodies", "rivers", "outline", "window")
+    LAYER_ATTRS: ClassVar[tuple[str, ...]] = (
+        "territory",
+        "settlements",
+        "roads",
+        "crossings",
+        "water_bodies",
+        "rivers",
+        "outline",
+        "window",
+    )
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer by its file name (``outline_naturalearth`` is ``outline``)."""
@@ -173,14 +182,22 @@ class Scenario:
         if rid is None or rid not in self.regimes:
             from delimit.errors import InputError
 
-            raise InputError(self.name, f"unknown regime {rid!r} (known: {', '.join(sorted(self.regimes)) or 'none'})", field="regime")
+            raise InputError(
+                self.name,
+                f"unknown regime {rid!r} (known: {', '.join(sorted(self.regimes)) or 'none'})",
+                field="regime",
+            )
         return self.regimes[rid]
 
     def traveller_class(self, class_id: str) -> TravellerClass:
         if class_id not in self.traveller_classes:
             from delimit.errors import InputError
 
-            raise InputError(self.name, f"unknown traveller class {class_id!r} (known: {', '.join(sorted(self.traveller_classes))})", field="class")
+            raise InputError(
+                self.name,
+                f"unknown traveller class {class_id!r} (known: {', '.join(sorted(self.traveller_classes))})",
+                field="class",
+            )
         return self.traveller_classes[class_id]
 
     # ------------------------------------------------------------ data marks
@@ -215,10 +232,8 @@ class Scenario:
             "description": self.description,
             "status": self.status,
             "parties": [{"id": p.id, "name": p.name} for p in self.parties.values()],
-            "layers": {n: int(len(self.layer(n))) for n in self.LAYER_ATTRS},
-            "territory_parts": {
-                str(k): int(v) for k, v in self.territory.groupby("party").size().sort_index().items()
-            },
+            "layers": {n: len(self.layer(n)) for n in self.LAYER_ATTRS},
+            "territory_parts": {str(k): int(v) for k, v in self.territory.groupby("party").size().sort_index().items()},
             "transfers": [
                 {"id": t.id, "from": t.from_party, "to": t.to_party, "status": t.status, "source": t.source}
                 for t in self.transfers

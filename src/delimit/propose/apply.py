@@ -47,7 +47,9 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
         geoms = []
         for c, g in by_cell.items():
             if c in staying:
-                g = robust_difference([g], [shapely.buffer(robust_union(staying[c], EPS_DEG / 100), EPS_DEG)], EPS_DEG / 100)[0]
+                g = robust_difference(
+                    [g], [shapely.buffer(robust_union(staying[c], EPS_DEG / 100), EPS_DEG)], EPS_DEG / 100
+                )[0]
             if direction == 1 and c in first_cells:
                 # the cell's land is all B's now; its B-held pieces that move are taken with a 1 cm
                 # rim (a transfer running exactly along the old line would leave detached slivers)
@@ -62,11 +64,14 @@ def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: s
     return out
 
 
-def apply_transfers(scenario: Scenario, transfers: list[Transfer], *, name: str, title: str = "", description: str = "") -> Scenario:
+def apply_transfers(
+    scenario: Scenario, transfers: list[Transfer], *, name: str, title: str = "", description: str = ""
+) -> Scenario:
     """A new scenario: ``scenario`` with ``transfers`` applied in order (parties of points recomputed)."""
     territory = scenario.territory
     for t in transfers:
-        territory = apply_transfer(territory, t, scenario.name)
+        # apply_transfer's `source: Path` is narrower than the str | Path InputError takes (widen it in the loader)
+        territory = apply_transfer(territory, t, scenario.name)  # type: ignore[arg-type]  # name stands for the file
     settlements = scenario.settlements.copy()
     settlements["party"] = assign_party(settlements, territory)
     roads = scenario.roads.copy()
@@ -89,7 +94,9 @@ def apply_transfers(scenario: Scenario, transfers: list[Transfer], *, name: str,
     )
 
 
-def apply_proposal(scenario: Scenario, graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str) -> Scenario:
+def apply_proposal(
+    scenario: Scenario, graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str
+) -> Scenario:
     """The scenario a proposal describes (status ``illustrative``), built in memory."""
     transfers = proposal_transfers(graph, assign, proposal_id=proposal_id, source=source)
     return apply_transfers(

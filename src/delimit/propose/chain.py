@@ -157,13 +157,22 @@ class Chain:
         ng = max(1, int(self.anchor_group.max()) + 1) if len(self.anchor_group) else 1
         return bool(
             core.partition_valid(
-                self.assign, self.indptr, self.indices, self.is_anchor, self.anchor_group,
-                np.array(self.settings.check_party, dtype=np.bool_), np.empty(n, np.int64), np.empty(n + 2, np.int64),
-                np.empty(ng, np.int64), self.settings.min_part,
+                self.assign,
+                self.indptr,
+                self.indices,
+                self.is_anchor,
+                self.anchor_group,
+                np.array(self.settings.check_party, dtype=np.bool_),
+                np.empty(n, np.int64),
+                np.empty(n + 2, np.int64),
+                np.empty(ng, np.int64),
+                self.settings.min_part,
             )
         )
 
-    def reset(self, start: np.ndarray | None = None, fixed: np.ndarray | None = None, pool: np.ndarray | None = None) -> None:
+    def reset(
+        self, start: np.ndarray | None = None, fixed: np.ndarray | None = None, pool: np.ndarray | None = None
+    ) -> None:
         """Restart from ``start`` (default: the holders), optionally with new fixed nodes and a new
         pool of CSR entries to draw moves from (a focus region). The record and generator carry on."""
         self.assign[:] = self.holder if start is None else start
@@ -182,13 +191,47 @@ class Chain:
         while done < n_steps:
             k = min(per, n_steps - done)
             core.run_steps(
-                k, self.rng, self.pool, self.assign, self.holder, self.fixed, self.indptr, self.indices, self.edge_src, self.elen,
-                self.area, self.pop, self.bw, self.zob, self.stats, self.hash, self.is_anchor, self.anchor_group,
-                np.array(s.check_party, dtype=np.bool_), _BAL[s.balance], float(s.tol), float(s.lo), float(s.hi),
-                float(self.bw.sum()), bool(s.flip_balance_hard), np.array(s.weights, dtype=np.float64), float(s.beta),
-                int(s.min_part), int(s.region_size), int(s.max_tries), float(s.p_recom), int(s.record_every),
-                int(self.steps_done), self._rec_assign, self._rec_stats, self._rec_hash, self._rec_step, self._n_rec,
-                self.counters, bool(s.require_exchange), float(s.min_exchange_m2),
+                k,
+                self.rng,
+                self.pool,
+                self.assign,
+                self.holder,
+                self.fixed,
+                self.indptr,
+                self.indices,
+                self.edge_src,
+                self.elen,
+                self.area,
+                self.pop,
+                self.bw,
+                self.zob,
+                self.stats,
+                self.hash,
+                self.is_anchor,
+                self.anchor_group,
+                np.array(s.check_party, dtype=np.bool_),
+                _BAL[s.balance],
+                float(s.tol),
+                float(s.lo),
+                float(s.hi),
+                float(self.bw.sum()),
+                bool(s.flip_balance_hard),
+                np.array(s.weights, dtype=np.float64),
+                float(s.beta),
+                int(s.min_part),
+                int(s.region_size),
+                int(s.max_tries),
+                float(s.p_recom),
+                int(s.record_every),
+                int(self.steps_done),
+                self._rec_assign,
+                self._rec_stats,
+                self._rec_hash,
+                self._rec_step,
+                self._n_rec,
+                self.counters,
+                bool(s.require_exchange),
+                float(s.min_exchange_m2),
             )
             done += k
             self.steps_done += k
@@ -198,7 +241,12 @@ class Chain:
     def record(self) -> ChainRecord:
         """The states recorded so far (distinct by hash), in the order they were met."""
         k = int(self._n_rec[0])
-        return ChainRecord(self._rec_assign[:k].copy(), self._rec_stats[:k].copy(), self._rec_hash[:k].copy(), self._rec_step[:k].copy())
+        return ChainRecord(
+            self._rec_assign[:k].copy(),
+            self._rec_stats[:k].copy(),
+            self._rec_hash[:k].copy(),
+            self._rec_step[:k].copy(),
+        )
 
     def clear_record(self) -> None:
         """Forget the recorded states (after harvesting them with :meth:`record`)."""

@@ -1,3 +1,6 @@
+# mypy: allow-untyped-defs
+# (numba compiles the kernels from their arguments' run-time types; ``@njit`` is untyped, so mypy sees each
+# kernel as Any whatever its annotations, and their many array arguments stay unannotated)
 """Numba kernels of the Markov chain: validity checks, single-node flips, spanning-tree recombination.
 
 The kernels work on a graph in CSR form (``indptr``, ``indices``, ``elen`` metres) whose nodes carry
@@ -38,7 +41,7 @@ BAL_NONE, BAL_EXCHANGE, BAL_BOUNDS = 0, 1, 2
 
 @njit(cache=True)
 def rng_next(state: np.ndarray) -> np.uint64:
-    x = state[0]
+    x: np.uint64 = state[0]
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
@@ -67,7 +70,9 @@ def seed_state(seed: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def partition_valid(assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part):  # noqa: ANN001
+def partition_valid(
+    assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part
+):
     """True when every checked party is whole.
 
     A party with anchors is whole when each of its components holds an anchor and anchors of one
@@ -123,14 +128,14 @@ def partition_valid(assign, indptr, indices, is_anchor, anchor_group, check_part
                 if n_comp[p] > 1:
                     return False
         comp += 1
-    for p in range(2):
+    for p in range(2):  # noqa: SIM110  (a loop, not all(...): numba's nopython mode has no generators)
         if check_party[p] and not has_anchor_party[p] and size[p] < min_part:
             return False
     return True
 
 
 @njit(cache=True)
-def move_node(v, q, assign, holder, indptr, indices, elen, area, pop, bw, zob, stats, hsh):  # noqa: ANN001
+def move_node(v, q, assign, holder, indptr, indices, elen, area, pop, bw, zob, stats, hsh):
     """Give node ``v`` to party ``q`` and update the statistics incrementally."""
     p = assign[v]
     if p == q:
@@ -164,7 +169,7 @@ def move_node(v, q, assign, holder, indptr, indices, elen, area, pop, bw, zob, s
 
 
 @njit(cache=True)
-def balance_ok(mode, tol, lo, hi, total_bw, ab, ba, wb):  # noqa: ANN001
+def balance_ok(mode, tol, lo, hi, total_bw, ab, ba, wb):
     if mode == BAL_EXCHANGE:
         big = ab if ab > ba else ba
         return abs(ab - ba) <= tol * big + 1e-9
@@ -175,13 +180,18 @@ def balance_ok(mode, tol, lo, hi, total_bw, ab, ba, wb):  # noqa: ANN001
 
 
 @njit(cache=True)
-def energy(stats, weights):  # noqa: ANN001
+def energy(stats, weights):
     """weights: people, cut length (per m), cut edges, |AB-BA| (per m^2)."""
-    return weights[0] * stats[PEOPLE] + weights[1] * stats[CUTLEN] + weights[2] * stats[CUTN] + weights[3] * abs(stats[AB] - stats[BA])
+    return (
+        weights[0] * stats[PEOPLE]
+        + weights[1] * stats[CUTLEN]
+        + weights[2] * stats[CUTN]
+        + weights[3] * abs(stats[AB] - stats[BA])
+    )
 
 
 @njit(cache=True)
-def _local_join(v, p, assign, indptr, indices, mark, queue, stamp):  # noqa: ANN001
+def _local_join(v, p, assign, indptr, indices, mark, queue, stamp):
     """True when all party-``p`` neighbours of ``v`` stay joined within party ``p`` without ``v``."""
     first = -1
     need = 0
@@ -231,9 +241,40 @@ def _local_join(v, p, assign, indptr, indices, mark, queue, stamp):  # noqa: ANN
 
 
 @njit(cache=True)
-def flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
-              is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
-              bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta, min_part):  # noqa: ANN001
+def flip_step(
+    rng,
+    pool,
+    assign,
+    holder,
+    fixed,
+    indptr,
+    indices,
+    edge_src,
+    elen,
+    area,
+    pop,
+    bw,
+    zob,
+    stats,
+    hsh,
+    is_anchor,
+    anchor_group,
+    check_party,
+    labels,
+    queue,
+    group_label,
+    mark,
+    stamp,
+    bal_mode,
+    tol,
+    lo,
+    hi,
+    total_bw,
+    flip_balance_hard,
+    weights,
+    beta,
+    min_part,
+):
     """One single-node flip on the boundary. Returns 1 if accepted, 0 otherwise.
 
     The node is found by drawing CSR entries from ``pool`` until one joins two parties.
@@ -259,7 +300,9 @@ def flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen,
     if flip_balance_hard and not balance_ok(bal_mode, tol, lo, hi, total_bw, stats[AB], stats[BA], stats[WB]):
         ok = False
     if ok and not local:
-        ok = partition_valid(assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part)
+        ok = partition_valid(
+            assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part
+        )
     if ok and min_part > 0:
         nb = stats[NB]
         if nb < min_part or (len(assign) - nb) < min_part:
@@ -275,10 +318,55 @@ def flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen,
 
 
 @njit(cache=True)
-def recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
-               is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
-               bal_mode, tol, lo, hi, total_bw, weights, beta, min_part, region_size, max_tries, any_anchor,
-               loc, lnode, ldeg, lptr, ladj, nxt, intree, order, subA, subB, subW, par, cand):  # noqa: ANN001
+def recom_step(
+    rng,
+    pool,
+    assign,
+    holder,
+    fixed,
+    indptr,
+    indices,
+    edge_src,
+    elen,
+    area,
+    pop,
+    bw,
+    zob,
+    stats,
+    hsh,
+    is_anchor,
+    anchor_group,
+    check_party,
+    labels,
+    queue,
+    group_label,
+    mark,
+    stamp,
+    bal_mode,
+    tol,
+    lo,
+    hi,
+    total_bw,
+    weights,
+    beta,
+    min_part,
+    region_size,
+    max_tries,
+    any_anchor,
+    loc,
+    lnode,
+    ldeg,
+    lptr,
+    ladj,
+    nxt,
+    intree,
+    order,
+    subA,
+    subB,
+    subW,
+    par,
+    cand,
+):
     """One recombination: re-split a region (or the whole graph) along a random spanning tree.
 
     The region is a breadth-first ball of ``region_size`` free nodes around a random cut edge
@@ -555,7 +643,9 @@ def recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen
         move_node(lnode[i], q, assign, holder, indptr, indices, elen, area, pop, bw, zob, stats, hsh)
     ok = True
     if any_anchor or not whole:
-        ok = partition_valid(assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part)
+        ok = partition_valid(
+            assign, indptr, indices, is_anchor, anchor_group, check_party, labels, queue, group_label, min_part
+        )
     if ok and min_part > 0:
         nb = stats[NB]
         if nb < min_part or (n - nb) < min_part:
@@ -572,10 +662,49 @@ def recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen
 
 
 @njit(cache=True)
-def run_steps(n_steps, rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
-              is_anchor, anchor_group, check_party, bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta,
-              min_part, region_size, max_tries, p_recom, record_every, step0, rec_assign, rec_stats, rec_hash, rec_step,
-              n_rec, counters, require_exchange, min_exchange):  # noqa: ANN001
+def run_steps(
+    n_steps,
+    rng,
+    pool,
+    assign,
+    holder,
+    fixed,
+    indptr,
+    indices,
+    edge_src,
+    elen,
+    area,
+    pop,
+    bw,
+    zob,
+    stats,
+    hsh,
+    is_anchor,
+    anchor_group,
+    check_party,
+    bal_mode,
+    tol,
+    lo,
+    hi,
+    total_bw,
+    flip_balance_hard,
+    weights,
+    beta,
+    min_part,
+    region_size,
+    max_tries,
+    p_recom,
+    record_every,
+    step0,
+    rec_assign,
+    rec_stats,
+    rec_hash,
+    rec_step,
+    n_rec,
+    counters,
+    require_exchange,
+    min_exchange,
+):
     """Run ``n_steps`` steps (recombination with probability ``p_recom``, else a flip).
 
     Every ``record_every`` steps the state is recorded (into ``rec_*``, up to their capacity) if it
@@ -615,15 +744,91 @@ def run_steps(n_steps, rng, pool, assign, holder, fixed, indptr, indices, edge_s
     for s in range(n_steps):
         if p_recom > 0.0 and rng_uniform(rng) < p_recom:
             counters[0] += 1
-            counters[1] += recom_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
-                                      is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
-                                      bal_mode, tol, lo, hi, total_bw, weights, beta, min_part, region_size, max_tries, any_anchor,
-                                      loc, lnode, ldeg, lptr, ladj, nxt, intree, order, subA, subB, subW, par, cand)
+            counters[1] += recom_step(
+                rng,
+                pool,
+                assign,
+                holder,
+                fixed,
+                indptr,
+                indices,
+                edge_src,
+                elen,
+                area,
+                pop,
+                bw,
+                zob,
+                stats,
+                hsh,
+                is_anchor,
+                anchor_group,
+                check_party,
+                labels,
+                queue,
+                group_label,
+                mark,
+                stamp,
+                bal_mode,
+                tol,
+                lo,
+                hi,
+                total_bw,
+                weights,
+                beta,
+                min_part,
+                region_size,
+                max_tries,
+                any_anchor,
+                loc,
+                lnode,
+                ldeg,
+                lptr,
+                ladj,
+                nxt,
+                intree,
+                order,
+                subA,
+                subB,
+                subW,
+                par,
+                cand,
+            )
         else:
             counters[2] += 1
-            counters[3] += flip_step(rng, pool, assign, holder, fixed, indptr, indices, edge_src, elen, area, pop, bw, zob, stats, hsh,
-                                     is_anchor, anchor_group, check_party, labels, queue, group_label, mark, stamp,
-                                     bal_mode, tol, lo, hi, total_bw, flip_balance_hard, weights, beta, min_part)
+            counters[3] += flip_step(
+                rng,
+                pool,
+                assign,
+                holder,
+                fixed,
+                indptr,
+                indices,
+                edge_src,
+                elen,
+                area,
+                pop,
+                bw,
+                zob,
+                stats,
+                hsh,
+                is_anchor,
+                anchor_group,
+                check_party,
+                labels,
+                queue,
+                group_label,
+                mark,
+                stamp,
+                bal_mode,
+                tol,
+                lo,
+                hi,
+                total_bw,
+                flip_balance_hard,
+                weights,
+                beta,
+                min_part,
+            )
         step = step0 + s + 1
         if record_every > 0 and step % record_every == 0 and n_rec[0] < cap:
             if not balance_ok(bal_mode, tol, lo, hi, total_bw, stats[AB], stats[BA], stats[WB]):

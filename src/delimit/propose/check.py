@@ -54,7 +54,12 @@ class IndependentChecker:
         self.anchor[n:] = True
         self.anchor[:n] = graph.is_anchor[:n]
         area_crs = graph.area_crs
-        self.area_m2 = np.concatenate([gpd.GeoSeries(graph.parcels.geometry.values, crs=4326).to_crs(area_crs).area.to_numpy(), np.zeros(len(geoms) - n)])
+        self.area_m2 = np.concatenate(
+            [
+                gpd.GeoSeries(graph.parcels.geometry.values, crs=4326).to_crs(area_crs).area.to_numpy(),
+                np.zeros(len(geoms) - n),
+            ]
+        )
         self.holder = graph.holder.astype(int)
         self.groups = self._anchor_groups(self.holder)
 
@@ -85,7 +90,10 @@ class IndependentChecker:
         g = self.graph
         out: list[str] = []
         assign = np.asarray(assign).astype(int)
-        if (assign[self.anchor & (np.arange(self.n_nodes) >= g.n_parcels)] != self.holder[self.anchor & (np.arange(self.n_nodes) >= g.n_parcels)]).any():
+        if (
+            assign[self.anchor & (np.arange(self.n_nodes) >= g.n_parcels)]
+            != self.holder[self.anchor & (np.arange(self.n_nodes) >= g.n_parcels)]
+        ).any():
             out.append("land outside the zone changes hands")
         for p in (0, 1):
             if not check_party[p]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from delimit.model.population import population_value
 from delimit.errors import InputError
+from delimit.model.population import population_value
 from delimit.model.scenario import Scenario
 from delimit.propose.graph import ParcelGraph
 
@@ -83,8 +83,14 @@ def pin_parcels(scenario: Scenario, graph: ParcelGraph, c: Constraints) -> Pins:
     index = {p: i for i, p in enumerate(graph.parties)}
     settlements = scenario.settlements
     sid_to_row = {str(s): i for i, s in enumerate(settlements["settlement_id"])} if len(settlements) else {}
-    if c.settlement_party_field is not None and len(settlements) and c.settlement_party_field not in settlements.columns:
-        raise InputError(scenario.name, f"settlements have no column {c.settlement_party_field!r}", field="settlement_party_field")
+    if (
+        c.settlement_party_field is not None
+        and len(settlements)
+        and c.settlement_party_field not in settlements.columns
+    ):
+        raise InputError(
+            scenario.name, f"settlements have no column {c.settlement_party_field!r}", field="settlement_party_field"
+        )
     for i, ids in enumerate(graph.parcels["settlements"]):
         if not ids:
             continue
@@ -98,9 +104,19 @@ def pin_parcels(scenario: Scenario, graph: ParcelGraph, c: Constraints) -> Pins:
                     if val not in index:
                         unavoidable.append(f"settlement {sid} must go to {val}, not a party to this exchange")
                         continue
-                    target, why = index[val], f"settlement {row['name']} ({sid}) assigned to {val} by field {c.settlement_party_field}"
-            if target is None and c.keep_settlements_over is not None and (population_value(row.get("population")) or 0) >= c.keep_settlements_over:
-                target, why = int(graph.holder[i]), f"settlement {row['name']} ({sid}), population {int(row['population'])}, stays"
+                    target, why = (
+                        index[val],
+                        f"settlement {row['name']} ({sid}) assigned to {val} by field {c.settlement_party_field}",
+                    )
+            if (
+                target is None
+                and c.keep_settlements_over is not None
+                and (population_value(row.get("population")) or 0) >= c.keep_settlements_over
+            ):
+                target, why = (
+                    int(graph.holder[i]),
+                    f"settlement {row['name']} ({sid}), population {int(row['population'])}, stays",
+                )
             if target is not None:
                 if pins[i] >= 0 and pins[i] != target:
                     unavoidable.append(f"parcel {graph.parcels['parcel_id'].iloc[i]} is pinned to both parties")
@@ -111,7 +127,14 @@ def pin_parcels(scenario: Scenario, graph: ParcelGraph, c: Constraints) -> Pins:
     return Pins(pins, reasons, unavoidable)
 
 
-def _pin_roads(scenario: Scenario, graph: ParcelGraph, c: Constraints, pins: np.ndarray, reasons: dict[int, str], unavoidable: list[str]) -> None:
+def _pin_roads(
+    scenario: Scenario,
+    graph: ParcelGraph,
+    c: Constraints,
+    pins: np.ndarray,
+    reasons: dict[int, str],
+    unavoidable: list[str],
+) -> None:
     roads = scenario.roads
     exempt: set[str] = set()
     if c.road_regime is not None:
@@ -143,6 +166,8 @@ def _pin_roads(scenario: Scenario, graph: ParcelGraph, c: Constraints, pins: np.
             target = int(np.argmax(share))
         for i in crossed:
             if pins[i] >= 0 and pins[i] != target:
-                unavoidable.append(f"parcel {graph.parcels['parcel_id'].iloc[i]} is pinned to both parties (road {key})")
+                unavoidable.append(
+                    f"parcel {graph.parcels['parcel_id'].iloc[i]} is pinned to both parties (road {key})"
+                )
             pins[i] = target
             reasons[i] = f"road {key} stays in {graph.parties[target]}"

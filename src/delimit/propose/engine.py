@@ -28,7 +28,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from delimit.errors import InputError
-from delimit.model.scenario import Scenario
+from delimit.model.scenario import Scenario, Transfer
 from delimit.propose.apply import apply_proposal, proposal_transfers
 from delimit.propose.chain import Chain, ChainSettings
 from delimit.propose.check import IndependentChecker
@@ -53,7 +53,11 @@ def check_run_size(n: int, seed: int, max_proposals: int = DEFAULT_MAX_PROPOSALS
     if n < 1:
         raise InputError(None, "the number of proposals must be at least 1", field="n")
     if n > max_proposals:
-        raise InputError(None, f"{n:,} proposals asked, above the limit of {max_proposals:,} (each takes 3 chain segments of 2,000 steps; raise DELIMIT_MAX_PROPOSALS)", field="n")
+        raise InputError(
+            None,
+            f"{n:,} proposals asked, above the limit of {max_proposals:,} (each takes 3 chain segments of 2,000 steps; raise DELIMIT_MAX_PROPOSALS)",
+            field="n",
+        )
     if not 0 <= seed <= MAX_SEED:
         raise InputError(None, f"seed {seed} is not a whole number from 0 to 2**63 - 1", field="seed")
 
@@ -119,7 +123,11 @@ class ProposalSet:
         """
         g = self.graph
         n = g.n_parcels
-        f = g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]].rename(columns={"party": "party_before"}).copy()
+        f = (
+            g.parcels[["parcel_id", "party", "area_km2", "population", "settlements", "road_ids", "geometry"]]
+            .rename(columns={"party": "party_before"})
+            .copy()
+        )
         names = np.array(g.parties, dtype=object)
         moved_in: list[list[str]] = [[] for _ in range(n)]
         for p in self.proposals:
@@ -209,7 +217,11 @@ def propose(
         raise InputError(None, f"unknown method {method!r} (exact, chain or auto)", field="method")
     chosen = method if method != "auto" else ("exact" if graph.n_parcels <= exact_max_parcels else "chain")
     pins = pin_parcels(scenario, graph, constraints)
-    check_party = tuple(constraints.connected and p not in constraints.allow_exclaves for p in graph.parties)
+    party_a, party_b = graph.parties
+    check_party = (
+        constraints.connected and party_a not in constraints.allow_exclaves,
+        constraints.connected and party_b not in constraints.allow_exclaves,
+    )
     pin_nodes = np.concatenate([pins.party, np.full(graph.n_nodes - graph.n_parcels, -1, dtype=np.int8)])
     fixed = graph.is_anchor | (pin_nodes >= 0)
     start = np.where(pin_nodes >= 0, pin_nodes, graph.holder).astype(np.int8)
@@ -224,30 +236,52 @@ def propose(
     source_tpl = ""
     if chosen == "exact":
         if graph.n_parcels > 5 * exact_max_parcels:
-            raise InputError(None, f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units", field="method")
+            raise InputError(
+                None,
+                f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units",
+                field="method",
+            )
         u, v, w, _ = graph.edges()
         k = n + 2
         res = solve_exact(
-            holder=graph.holder, is_anchor=graph.is_anchor, anchor_group=graph.anchor_group, pins=pin_nodes,
-            edges_u=u, edges_v=v, edge_len_m=w, area_m2=graph.area_m2, population=graph.population,
-            weights=weights.chain_vector(), balance=constraints.balance, check_party=check_party,  # type: ignore[arg-type]
-            min_exchange_m2=constraints.min_exchange_km2 * 1e6, min_distance=min_distance,
-            k=k, progress=lambda m, f: say(m, 0.6 * f),
+            holder=graph.holder,
+            is_anchor=graph.is_anchor,
+            anchor_group=graph.anchor_group,
+            pins=pin_nodes,
+            edges_u=u,
+            edges_v=v,
+            edge_len_m=w,
+            area_m2=graph.area_m2,
+            population=graph.population,
+            weights=weights.chain_vector(),
+            balance=constraints.balance,
+            check_party=check_party,
+            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+            min_distance=min_distance,
+            k=k,
+            progress=lambda m, f: say(m, 0.6 * f),
         )
         cands = res.assignments
         info["solver"] = {"name": "HiGHS", "status": res.status, "solutions": len(cands)}
         source_tpl = "delimit propose, seed {seed}, method exact (HiGHS MIP, rank {rank})"
     else:
-        cands, steps_of, chain_info = _run_chain_segments(graph, fixed, start, weights, constraints, check_party, n, seed, steps, chain_beta, say)  # type: ignore[arg-type]
+        cands, steps_of, chain_info = _run_chain_segments(
+            graph, fixed, start, weights, constraints, check_party, n, seed, steps, chain_beta, say
+        )
         info["chain"] = chain_info
-        source_tpl = "delimit propose, seed {seed}, method chain (recombination + flips, segment {segment}, step {step})"
+        source_tpl = (
+            "delimit propose, seed {seed}, method chain (recombination + flips, segment {segment}, step {step})"
+        )
     # rank
-    base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])  # type: ignore[call-overload]
+    base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])
     metrics = [evaluate(graph, a, with_geometry=False) for a in cands]
     scores = np.array([score(m, weights, base_cut) for m in metrics])
     order = list(np.argsort(scores, kind="stable"))
     if pareto and cands:
-        pts = np.array([[m["people_moved"], m["boundary_length_change_km"], m["cut_edges"], m["imbalance"]] for m in metrics], dtype=float)
+        pts = np.array(
+            [[m["people_moved"], m["boundary_length_change_km"], m["cut_edges"], m["imbalance"]] for m in metrics],
+            dtype=float,
+        )
         front = _pareto(pts)
         order = [i for i in order if front[i]] + [i for i in order if not front[i]]
     checker = IndependentChecker(graph)
@@ -256,7 +290,7 @@ def propose(
     flagged: list[Proposal] = []
     base_turn = turning_points(list(graph.edge_geom[_cut_edges(graph, graph.holder)]))
     info["baseline"] = {
-        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),  # type: ignore[arg-type]
+        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),
         "turning_points": base_turn,
     }
     base_access = None
@@ -273,8 +307,19 @@ def propose(
         if considered > 4 * n + 10:
             break
         pid = f"P{len(clean) + len(flagged) + 1:02d}"
-        src = source_tpl.format(seed=seed, rank=rank + 1, segment=steps_of[i][0] if chosen == "chain" else 0, step=steps_of[i][1] if chosen == "chain" else 0)
-        viol = checker.violations(a, balance=constraints.balance, pins=pins.party, check_party=check_party, min_exchange_m2=constraints.min_exchange_km2 * 1e6)  # type: ignore[arg-type]
+        src = source_tpl.format(
+            seed=seed,
+            rank=rank + 1,
+            segment=steps_of[i][0] if chosen == "chain" else 0,
+            step=steps_of[i][1] if chosen == "chain" else 0,
+        )
+        viol = checker.violations(
+            a,
+            balance=constraints.balance,
+            pins=pins.party,
+            check_party=check_party,
+            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+        )
         if viol:
             # a generator bug would surface here; never return such a proposal silently
             info.setdefault("rejected_by_checker", []).append({"candidate": int(i), "violations": viol})
@@ -292,7 +337,7 @@ def propose(
             if final_checks["topology"]:
                 try:
                     prop.constraints_violated.extend(_topology_violations(scenario, derived, graph, constraints))
-                except Exception as exc:  # noqa: BLE001 - a failed check must flag the proposal, not pass it
+                except Exception as exc:
                     prop.constraints_violated.append(f"topology check failed: {type(exc).__name__}: {exc}")
             if final_checks["access"]:
                 if base_access is None:
@@ -301,7 +346,9 @@ def propose(
                 lost = sorted(s for s, ok in base_access.items() if ok and not now.get(s, False))
                 m["access_loss"] = len(lost)
                 if lost:
-                    prop.constraints_violated.append(f"access: {len(lost)} settlement(s) lose access to their regional centre under {constraints.access_regime}: {', '.join(lost[:5])}")
+                    prop.constraints_violated.append(
+                        f"access: {len(lost)} settlement(s) lose access to their regional centre under {constraints.access_regime}: {', '.join(lost[:5])}"
+                    )
         (flagged if prop.constraints_violated else clean).append(prop)
     proposals = clean + flagged[: max(0, n - len(clean))]
     if not proposals:
@@ -309,7 +356,9 @@ def propose(
         if min(held.values()) == 0:
             info["notes"].append(f"the zone holds parcels of one party only ({held}): there is nothing to swap")
         else:
-            info["notes"].append("no candidate satisfied the constraints; relax them, enlarge the zone or use smaller units")
+            info["notes"].append(
+                "no candidate satisfied the constraints; relax them, enlarge the zone or use smaller units"
+            )
     for k, p in enumerate(proposals):  # renumber best first
         new_id = f"P{k + 1:02d}"
         if p.id != new_id and p.scenario is not None:
@@ -326,7 +375,19 @@ SEGMENT_STEPS = 2000
 KEEP_PER_SEGMENT = 4
 
 
-def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, n, seed, steps, beta, say):  # type: ignore[no-untyped-def]
+def _run_chain_segments(
+    graph: ParcelGraph,
+    fixed: np.ndarray,
+    start: np.ndarray,
+    weights: Weights,
+    constraints: Constraints,
+    check_party: tuple[bool, bool],
+    n: int,
+    seed: int,
+    steps: int | None,
+    beta: float,
+    say: ProgressFn,
+) -> tuple[list[np.ndarray], dict[int, tuple[int, int]], dict[str, Any]]:
     """Run the chain as an ensemble of segments, each focused on one stretch of the line.
 
     A negotiable swap is local: a segment restarts from the status quo, picks (with the seed) a
@@ -339,24 +400,46 @@ def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, 
     if steps is not None:
         n_segments = max(1, steps // SEGMENT_STEPS)
     settings = ChainSettings(
-        p_recom=0.1, region_size=48, max_tries=20, balance="exchange" if constraints.balance is not None else "none",
-        tol=constraints.balance or 0.0, weights=weights.chain_vector(), beta=beta, record_every=5,
-        max_records=SEGMENT_STEPS // 5 + 1, require_exchange=True, min_exchange_m2=constraints.min_exchange_km2 * 1e6, check_party=check_party,
+        p_recom=0.1,
+        region_size=48,
+        max_tries=20,
+        balance="exchange" if constraints.balance is not None else "none",
+        tol=constraints.balance or 0.0,
+        weights=weights.chain_vector(),
+        beta=beta,
+        record_every=5,
+        max_records=SEGMENT_STEPS // 5 + 1,
+        require_exchange=True,
+        min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+        check_party=check_party,
     )
     chain = Chain(
-        graph.indptr, graph.indices, graph.edge_len_m, graph.holder, fixed, graph.area_m2, graph.population,
-        graph.area_m2, graph.is_anchor, graph.anchor_group, settings, seed=seed, start=start,
+        graph.indptr,
+        graph.indices,
+        graph.edge_len_m,
+        graph.holder,
+        fixed,
+        graph.area_m2,
+        graph.population,
+        graph.area_m2,
+        graph.is_anchor,
+        graph.anchor_group,
+        settings,
+        seed=seed,
+        start=start,
     )
     if not chain.valid():
-        raise InputError(None, "the pinned parcels cannot all keep their party with every territory whole", field="constraints")
+        raise InputError(
+            None, "the pinned parcels cannot all keep their party with every territory whole", field="constraints"
+        )
     rng = np.random.default_rng(seed)
     src = chain.edge_src
     frontier = np.flatnonzero((graph.holder[src] != graph.holder[graph.indices]) & ~fixed[src])
     if len(frontier) == 0:
         raise InputError(None, "no free parcel lies on the line: nothing can be exchanged", field="zone")
     base = evaluate(graph, graph.holder, with_geometry=False)
-    base_cut = int(base["cut_edges"])  # type: ignore[call-overload]
-    base_len = float(base["boundary_length_km"]) * 1000.0  # type: ignore[arg-type]
+    base_cut = int(base["cut_edges"])
+    base_len = float(base["boundary_length_km"]) * 1000.0
     cands: list[np.ndarray] = []
     where: dict[int, tuple[int, int]] = {}
     for seg in range(n_segments):
@@ -376,12 +459,24 @@ def _run_chain_segments(graph, fixed, start, weights, constraints, check_party, 
         if len(rec.assign):
             st = rec.stats  # incremental statistics of each recorded state (see chain_core)
             w = weights.chain_vector()
-            sc = w[0] * st[:, 0] + w[1] * (st[:, 3] - base_len) + w[2] * (st[:, 4] - base_cut) + w[3] * np.abs(st[:, 1] - st[:, 2])
+            sc = (
+                w[0] * st[:, 0]
+                + w[1] * (st[:, 3] - base_len)
+                + w[2] * (st[:, 4] - base_cut)
+                + w[3] * np.abs(st[:, 1] - st[:, 2])
+            )
             for k in np.argsort(sc, kind="stable")[:KEEP_PER_SEGMENT]:
                 where[len(cands)] = (seg + 1, int(rec.steps[k]))
                 cands.append(rec.assign[k].copy())
         say(f"chain segment {seg + 1}/{n_segments}", 0.6 * (seg + 1) / n_segments)
-    info = {"segments": n_segments, "steps_per_segment": SEGMENT_STEPS, "focus_parcels": FOCUS_SIZE, "beta": beta, "candidates": len(cands), **chain.acceptance()}
+    info = {
+        "segments": n_segments,
+        "steps_per_segment": SEGMENT_STEPS,
+        "focus_parcels": FOCUS_SIZE,
+        "beta": beta,
+        "candidates": len(cands),
+        **chain.acceptance(),
+    }
     return cands, where, info
 
 
@@ -404,7 +499,8 @@ def _ball(graph: ParcelGraph, centre: int, free: np.ndarray, size: int) -> np.nd
 
 def _cut_edges(graph: ParcelGraph, assign: np.ndarray) -> np.ndarray:
     u, v, _, e = graph.edges()
-    return e[assign[u] != assign[v]]
+    cut: np.ndarray = e[assign[u] != assign[v]]
+    return cut
 
 
 def _missing_engine(module: str, attr: str) -> str | None:
@@ -438,7 +534,10 @@ def _topology_violations(before: Scenario, after: Scenario, graph: ParcelGraph, 
     from delimit.topology import analyse
 
     out: list[str] = []
-    kw: dict[str, Any] = {"parties": list(graph.parties), "neck_width_m": c.min_neck_m if c.min_neck_m is not None else 1.0}
+    kw: dict[str, Any] = {
+        "parties": list(graph.parties),
+        "neck_width_m": c.min_neck_m if c.min_neck_m is not None else 1.0,
+    }
     t0 = _topology_cache.get(id(before))
     if t0 is None or t0[0] is not before:
         t0 = (before, analyse(before, **kw))
@@ -465,7 +564,9 @@ def _topology_violations(before: Scenario, after: Scenario, graph: ParcelGraph, 
     return out
 
 
-def _reachable(scenario: Scenario, graph: ParcelGraph, regime: str | None, classes: dict[str, str] | None) -> dict[str, bool]:
+def _reachable(
+    scenario: Scenario, graph: ParcelGraph, regime: str | None, classes: dict[str, str] | None
+) -> dict[str, bool]:
     """settlement_id -> reachable, for settlements in the zone, each with its party's class."""
     from delimit.access import travel_times
 
@@ -489,16 +590,24 @@ def _resident_class(scenario: Scenario, party: str) -> str:
     for c in scenario.traveller_classes.values():
         if c.party == party:
             return c.id
-    raise InputError(scenario.name, f"no traveller class for party {party!r}: name one for the access check", field="access_class")
+    raise InputError(
+        scenario.name, f"no traveller class for party {party!r}: name one for the access check", field="access_class"
+    )
 
 
-def transfers_for(result: ProposalSet, proposal: Proposal) -> list:  # type: ignore[type-arg]
+def transfers_for(result: ProposalSet, proposal: Proposal) -> list[Transfer]:
     """The transfers of a proposal (as a scenario file lists them)."""
     return proposal_transfers(result.graph, proposal.assign, proposal_id=proposal.id, source=proposal.source)
 
 
 def zone_geometry(
-    scenario: Scenario, parties: tuple[str, str], spec: str, *, polygon: BaseGeometry | None = None, other: Scenario | None = None, raw: bool = False
+    scenario: Scenario,
+    parties: tuple[str, str],
+    spec: str,
+    *,
+    polygon: BaseGeometry | None = None,
+    other: Scenario | None = None,
+    raw: bool = False,
 ) -> BaseGeometry:
     """The zone for a ``--zone`` spec: ``band:WIDTH``, ``disputed:OTHER`` (``other`` loaded), or a polygon.
 
@@ -514,5 +623,7 @@ def zone_geometry(
             raise InputError(None, "disputed zones need the other scenario", field="zone")
         return zone_disputed(scenario, other, parties, raw=raw)
     if polygon is None:
-        raise InputError(None, f"cannot read zone {spec!r} (band:WIDTH, disputed:SCENARIO or a polygon file)", field="zone")
+        raise InputError(
+            None, f"cannot read zone {spec!r} (band:WIDTH, disputed:SCENARIO or a polygon file)", field="zone"
+        )
     return zone_from_polygon(scenario, parties, polygon, raw=raw)

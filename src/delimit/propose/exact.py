@@ -111,7 +111,7 @@ def solve_exact(
         return len(cost) - 1
 
     # people moved
-    for i in free:
+    for i in free.tolist():
         if holder[i] == 0:
             cost[col_of[i]] += wp * population[i]
         else:
@@ -182,7 +182,9 @@ def solve_exact(
         adj[v].append(u)
     for p in (0, 1):
         if check_party[p] and not any(is_anchor[i] and holder[i] == p for i in range(n)):
-            raise InputError(None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone")
+            raise InputError(
+                None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone"
+            )
     ncols = len(cost)
     a = coo_matrix((rows.v, (rows.r, rows.c)), shape=(len(rows.lo), ncols)).tocsc()
     lp = highspy.HighsLp()
@@ -258,7 +260,7 @@ def _new_highs() -> highspy.Highs:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
-        return highspy.Highs()
+        return highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ lacks "-> None"
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -277,7 +279,15 @@ def _z(p: int, i: int, col_of: np.ndarray, fixed_val: np.ndarray) -> tuple[list[
     return ([c], [1.0], 0.0) if p == 1 else ([c], [-1.0], 1.0)
 
 
-def _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fixed_val):  # type: ignore[no-untyped-def]
+def _violated_cuts(
+    assign: np.ndarray,
+    adj: list[list[int]],
+    is_anchor: np.ndarray,
+    anchor_group: np.ndarray,
+    check_party: tuple[bool, bool],
+    col_of: np.ndarray,
+    fixed_val: np.ndarray,
+) -> list[tuple[list[int], list[float], float]]:
     """Separator cuts violated by ``assign``, as rows ``sum(vals * x) >= lo``.
 
     For a component S of party P that holds no anchor: for each node i of S, ``z_i <= sum of z_j over
@@ -288,7 +298,7 @@ def _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fi
     """
     n = len(assign)
     label = np.full(n, -1, dtype=np.int64)
-    cuts = []
+    cuts: list[tuple[list[int], list[float], float]] = []
     for p in (0, 1):
         if not check_party[p]:
             continue

@@ -94,7 +94,9 @@ class ParcelGraph:
         return self.indices[self.indptr[v] : self.indptr[v + 1]]
 
 
-def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, with_ids: bool = False):  # type: ignore[no-untyped-def]
+def csr_from_edges(
+    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, with_ids: bool = False
+) -> tuple[np.ndarray, ...]:
     """Symmetric CSR arrays (indptr int64, indices int64, weights float64) from undirected edges.
 
     With ``with_ids`` also the index of the undirected edge behind every CSR entry.
@@ -113,7 +115,9 @@ def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, with_
     return np.cumsum(indptr), vv, ww
 
 
-def merge_edges(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, g: np.ndarray):  # type: ignore[no-untyped-def]
+def merge_edges(
+    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, g: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Merge duplicate undirected edges (summing lengths, joining lines); drop self-loops."""
     keep = u != v
     u, v, w, g = u[keep], v[keep], w[keep], g[keep]
@@ -135,7 +139,9 @@ def merge_edges(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, g: np.ndarr
     return uniq // (n + 1), uniq % (n + 1), wsum, geoms
 
 
-def shared_boundaries(geoms_a: np.ndarray, geoms_b: np.ndarray | None, length_crs: CRS):  # type: ignore[no-untyped-def]
+def shared_boundaries(
+    geoms_a: np.ndarray, geoms_b: np.ndarray | None, length_crs: CRS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``(i, j, metres)`` of polygons sharing a boundary line (WGS84 inputs).
 
     With ``geoms_b`` None, pairs within ``geoms_a`` (``i < j``); otherwise ``i`` indexes ``geoms_a``
@@ -194,7 +200,9 @@ def build_graph(
         ageom = np.zeros(0, dtype=object)
     k = len(anchors)
     party_index = {p: i for i, p in enumerate(parties)}
-    holder = np.concatenate([parcels["party"].map(party_index).to_numpy(), anchors["party"].map(party_index).to_numpy()]).astype(np.int8)
+    holder = np.concatenate(
+        [parcels["party"].map(party_index).to_numpy(), anchors["party"].map(party_index).to_numpy()]
+    ).astype(np.int8)
     u = np.concatenate([pi, ai]).astype(np.int64)
     v = np.concatenate([pj, aj + n]).astype(np.int64)
     w = np.concatenate([plen, alen])
@@ -215,7 +223,9 @@ def build_graph(
         members = np.flatnonzero(labels == c)
         big = members[np.argmax(area[members])]
         is_anchor[big] = True
-        notes.append(f"parcel {parcels['parcel_id'].iloc[big]} anchors a {parties[holder[big]]} piece lying wholly inside the zone")
+        notes.append(
+            f"parcel {parcels['parcel_id'].iloc[big]} anchors a {parties[holder[big]]} piece lying wholly inside the zone"
+        )
     anchor_group = np.where(is_anchor, labels, -1).astype(np.int64)
     indptr, indices, lens, eid = csr_from_edges(n + k, u, v, w, with_ids=True)
     population = np.concatenate([parcels["population"].to_numpy(dtype=np.float64), np.zeros(k)])

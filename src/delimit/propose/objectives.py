@@ -16,9 +16,11 @@ A proposal is an assignment of every node of a :class:`~delimit.propose.graph.Pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from delimit.impact.land import exchange_imbalance
 from delimit.propose.graph import ParcelGraph
@@ -65,7 +67,7 @@ def cut_mask(graph: ParcelGraph, assign: np.ndarray) -> tuple[np.ndarray, np.nda
     return cut, lens
 
 
-def turning_points(lines: list) -> int:  # type: ignore[type-arg]
+def turning_points(lines: list[BaseGeometry]) -> int:
     """Vertices where a set of line pieces, merged into lines, turns by more than :data:`TURN_DEG`."""
     if not lines:
         return 0
@@ -87,15 +89,15 @@ def turning_points(lines: list) -> int:  # type: ignore[type-arg]
     return count
 
 
-def evaluate(graph: ParcelGraph, assign: np.ndarray, *, with_geometry: bool = True) -> dict[str, object]:
+def evaluate(graph: ParcelGraph, assign: np.ndarray, *, with_geometry: bool = True) -> dict[str, Any]:
     """The objectives of ``assign`` (see the module doc), JSON-ready."""
     a, b = graph.parties
     ab, ba = exchange(graph, assign)
     moved = assign != graph.holder
-    people = int(round(float(graph.population[moved].sum())))
+    people = round(float(graph.population[moved].sum()))
     cut, lens = cut_mask(graph, assign)
     cut0, _ = cut_mask(graph, graph.holder)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "area_exchanged_km2": {a: ab / 1e6, b: ba / 1e6},
         "imbalance": imbalance(ab, ba),
         "people_moved": people,
@@ -109,16 +111,16 @@ def evaluate(graph: ParcelGraph, assign: np.ndarray, *, with_geometry: bool = Tr
     return out
 
 
-def score(metrics: dict[str, object], weights: Weights, base_cut_edges: int = 0) -> float:
+def score(metrics: dict[str, Any], weights: Weights, base_cut_edges: int = 0) -> float:
     """Weighted objective of evaluated metrics (lower is better), as the chain and the exact model
     minimise it: turning points are counted by their graph proxy, the cut edges."""
     ex = metrics["area_exchanged_km2"]
     assert isinstance(ex, dict)
     vals = list(ex.values())
-    net = abs(vals[0] - vals[1])
+    net: float = abs(vals[0] - vals[1])
     return (
-        weights.people * float(metrics["people_moved"])  # type: ignore[arg-type]
-        + weights.length_km * float(metrics["boundary_length_change_km"])  # type: ignore[arg-type]
-        + weights.turning * (float(metrics["cut_edges"]) - base_cut_edges)  # type: ignore[arg-type]
+        weights.people * float(metrics["people_moved"])
+        + weights.length_km * float(metrics["boundary_length_change_km"])
+        + weights.turning * (float(metrics["cut_edges"]) - base_cut_edges)
         + weights.imbalance_km2 * net
     )

@@ -20,12 +20,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from delimit.model.population import population_value
 from delimit.crs import WGS84, equal_area_crs, metric_crs
 from delimit.errors import InputError
+from delimit.model.population import population_value
 from delimit.model.scenario import Scenario
 from delimit.polygons import robust_difference, robust_intersection, robust_union
 from delimit.propose.graph import ParcelGraph, build_graph
@@ -66,17 +66,25 @@ def estimate_parcels(zone: BaseGeometry, kind: str, size_m: float) -> tuple[int,
     return math.ceil(count), float(g.area) / 1e6
 
 
-def check_parcel_count(estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS") -> None:
+def check_parcel_count(
+    estimate: int, limit: int, *, what: str, field: str = "units", env: str = "DELIMIT_MAX_PARCELS"
+) -> None:
     """Refuse (InputError naming ``field``) work of ``estimate`` parcels above ``limit``."""
     if estimate > limit:
-        raise InputError(None, f"{what} makes about {estimate:,} parcels, above the limit of {limit:,} (use larger units or a smaller zone, or raise {env})", field=field)
+        raise InputError(
+            None,
+            f"{what} makes about {estimate:,} parcels, above the limit of {limit:,} (use larger units or a smaller zone, or raise {env})",
+            field=field,
+        )
 
 
 def parse_units(text: str) -> tuple[str, float]:
     """``'hex:500m'`` -> ('hex', 500.0); ``'square:1km'``; ``'voronoi'`` -> ('voronoi', 0)."""
     m = re.match(r"^\s*(hex|square|voronoi)\s*(?::\s*(.+))?$", str(text), re.IGNORECASE)
     if not m:
-        raise InputError(None, f"cannot read units {text!r} (hex:SIZE, square:SIZE, voronoi or a parcel file)", field="units")
+        raise InputError(
+            None, f"cannot read units {text!r} (hex:SIZE, square:SIZE, voronoi or a parcel file)", field="units"
+        )
     kind = m.group(1).lower()
     if kind == "voronoi":
         return kind, 0.0
@@ -99,13 +107,15 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     # lattice positions over the bounding box, counted before any array is allocated
     step_y = size_m if kind == "square" else 1.5 * size_m / math.sqrt(3.0)
     if ((maxx - minx) / size_m + 5) * ((maxy - miny) / step_y + 5) > 50 * MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units"
+        )
     if kind == "square":
         dx = dy = size_m
         i0, i1 = math.floor(minx / dx) - 1, math.ceil(maxx / dx) + 1
         j0, j1 = math.floor(miny / dy) - 1, math.ceil(maxy / dy) + 1
-        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
-        ii, jj = ii.ravel(), jj.ravel()
+        gi, gj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = gi.ravel(), gj.ravel()
         cx, cy = (ii + 0.5) * dx, (jj + 0.5) * dy
         radius = size_m * math.sqrt(0.5)
         offs = [(0, 0), (1, 0), (1, 1), (0, 1)]
@@ -118,8 +128,8 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
         w = size_m
         i0, i1 = math.floor(minx / w) - 2, math.ceil(maxx / w) + 2
         j0, j1 = math.floor(miny / (1.5 * r)) - 2, math.ceil(maxy / (1.5 * r)) + 2
-        ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
-        ii, jj = ii.ravel(), jj.ravel()
+        gi, gj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        ii, jj = gi.ravel(), gj.ravel()
         cx = ii * w + (jj % 2) * (w / 2.0)
         cy = jj * 1.5 * r
         radius = r
@@ -134,39 +144,53 @@ def grid_cells(zone: BaseGeometry, kind: str, size_m: float) -> np.ndarray:
     else:  # pragma: no cover - guarded by parse_units
         raise InputError(None, f"unknown grid {kind!r}", field="units")
     if len(ii) > 50 * MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m over this zone needs too many cells; use larger cells", field="units"
+        )
     span = max(maxx - minx, maxy - miny)
     zone_tiles = _tile_pieces(zone_m, _tiles(zone_m, max(size_m * 20, span / 200.0)))
-    hit = np.unique(shapely.STRtree(zone_tiles).query(shapely.points(cx, cy), predicate="dwithin", distance=radius * 1.01)[0])
+    hit = np.unique(
+        shapely.STRtree(zone_tiles).query(shapely.points(cx, cy), predicate="dwithin", distance=radius * 1.01)[0]
+    )
     ii, jj = ii[hit], jj[hit]
     if len(ii) > MAX_CELLS:
-        raise InputError(None, f"{kind}:{size_m:g}m gives {len(ii)} cells (> {MAX_CELLS}); use larger cells", field="units")
+        raise InputError(
+            None, f"{kind}:{size_m:g}m gives {len(ii)} cells (> {MAX_CELLS}); use larger cells", field="units"
+        )
     pts = corners(ii, jj)
     xs = np.stack([p[0] for p in pts] + [pts[0][0]], axis=1).astype(np.float64)
     ys = np.stack([p[1] for p in pts] + [pts[0][1]], axis=1).astype(np.float64)
     lon, lat = inv.transform(xs.ravel(), ys.ravel())
     coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=1).reshape(len(ii), len(pts) + 1, 2)
-    return shapely.polygons(coords)
+    cells: np.ndarray = shapely.polygons(coords)
+    return cells
 
 
 def voronoi_cells(zone: BaseGeometry, settlements: gpd.GeoDataFrame) -> np.ndarray:
     """Voronoi cells (WGS84) around the settlements inside the zone (computed in the equal-area CRS)."""
     inside = settlements[settlements.intersects(zone)]
     if len(inside) < 2:
-        raise InputError(None, f"Voronoi units need at least 2 settlements in the zone; found {len(inside)}", field="units")
+        raise InputError(
+            None, f"Voronoi units need at least 2 settlements in the zone; found {len(inside)}", field="units"
+        )
     crs = equal_area_crs(zone)
     pts = inside.to_crs(crs).geometry.values
     zone_m = gpd.GeoSeries([zone], crs=WGS84).to_crs(crs).iloc[0]
     extent = zone_m.envelope.buffer(10_000)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=extent))
-    return gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy()
+    wgs84_cells: np.ndarray = gpd.GeoSeries(cells, crs=crs).to_crs(WGS84).to_numpy()
+    return wgs84_cells
 
 
 def _tiles(zone: BaseGeometry, tile_deg: float) -> list[tuple[float, float, float, float]]:
     minx, miny, maxx, maxy = zone.bounds
     xs = np.arange(minx, maxx + tile_deg, tile_deg)
     ys = np.arange(miny, maxy + tile_deg, tile_deg)
-    boxes = [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]] if len(xs) > 1 and len(ys) > 1 else [zone.bounds]
+    boxes = (
+        [(x, y, x + tile_deg, y + tile_deg) for x in xs[:-1] for y in ys[:-1]]
+        if len(xs) > 1 and len(ys) > 1
+        else [zone.bounds]
+    )
     geoms = shapely.box(*np.array(boxes).T)
     shapely.prepare(zone)
     keep = shapely.intersects(zone, geoms)
@@ -280,7 +304,7 @@ def build_parcels(
     otiles = _tile_pieces(outline, _tiles(outline, tile_deg))
     ci, ti = shapely.STRtree(otiles).query(cells[used], predicate="intersects")
     pieces = robust_intersection(cells[used][ci], otiles[ti], CELL_GRID_DEG)
-    cut: dict[int, list] = {}
+    cut: dict[int, list[BaseGeometry]] = {}
     for c, g in zip(used[ci].tolist(), pieces, strict=True):
         if not g.is_empty:
             cut.setdefault(c, []).append(g)
@@ -296,15 +320,25 @@ def build_parcels(
             if not poly.intersects(near):
                 continue
             for piece in _tile_pieces(poly, around):
-                anchor_rows.append({"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece})
-    anchors = gpd.GeoDataFrame(anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84)
+                anchor_rows.append(
+                    {"anchor_id": f"{party}-outside-{k + 1}", "party": party, "kind": "outside", "geometry": piece}
+                )
+    anchors = gpd.GeoDataFrame(
+        anchor_rows, columns=["anchor_id", "party", "kind", "geometry"], geometry="geometry", crs=WGS84
+    )
     say("adjacency", 0.75)
     graph = _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone)
     say("parcels ready", 1.0)
     return graph
 
 
-def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zone) -> ParcelGraph:  # type: ignore[no-untyped-def]
+def _graph_with_merged_anchor_tiles(
+    parties: tuple[str, str],
+    parcels: gpd.GeoDataFrame,
+    anchors: gpd.GeoDataFrame,
+    cell_geometry: np.ndarray,
+    zone: BaseGeometry,
+) -> ParcelGraph:
     """Anchors were tiled for speed; build the graph on tiles, then merge tiles of one anchor.
 
     The tiles are joined with :func:`delimit.polygons.robust_union`: ``clip_by_rect`` may leave tiles
@@ -329,9 +363,14 @@ def _graph_with_merged_anchor_tiles(parties, parcels, anchors, cell_geometry, zo
     first = graph.anchors.drop_duplicates("anchor_id").set_index("anchor_id").loc[uniq].reset_index()
     merged = gpd.GeoDataFrame(
         {"anchor_id": uniq, "party": first["party"].to_numpy(), "kind": first["kind"].to_numpy()},
-        geometry=gpd.GeoSeries([robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84), crs=WGS84,
+        geometry=gpd.GeoSeries(
+            [robust_union(graph.anchors.geometry.values[ids == a], CELL_GRID_DEG) for a in uniq], crs=WGS84
+        ),
+        crs=WGS84,
     )
-    holder = np.concatenate([graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]).astype(np.int8)
+    holder = np.concatenate(
+        [graph.holder[:n], merged["party"].map({p: i for i, p in enumerate(parties)}).to_numpy()]
+    ).astype(np.int8)
     is_anchor = np.zeros(n + k, dtype=bool)
     is_anchor[extra] = True
     is_anchor[n:] = True
@@ -376,7 +415,9 @@ def _attach_settlements(parcels: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame
     parcels["settlements"] = [",".join(x) for x in names]
 
 
-def _attach_lines(parcels: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, id_field: str, prefix: str, length_crs) -> None:  # type: ignore[no-untyped-def]
+def _attach_lines(
+    parcels: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, id_field: str, prefix: str, length_crs: CRS
+) -> None:
     n = len(parcels)
     km = np.zeros(n)
     ids: list[list[str]] = [[] for _ in range(n)]

@@ -25,6 +25,7 @@ GRID_DEG = 1e-9
 def _inter(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     return robust_intersection([a], [b], GRID_DEG)[0]
 
+
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(m|km)?\s*$", re.IGNORECASE)
 
 
@@ -42,7 +43,9 @@ def parse_length_m(text: str, *, field: str = "length") -> float:
 def _land(scenario: Scenario, parties: tuple[str, str]) -> BaseGeometry:
     for p in parties:
         if p not in scenario.parties:
-            raise InputError(scenario.name, f"unknown party {p!r} (known: {', '.join(scenario.parties)})", field="between")
+            raise InputError(
+                scenario.name, f"unknown party {p!r} (known: {', '.join(scenario.parties)})", field="between"
+            )
     land = robust_union([scenario.party_geometry(p) for p in parties], GRID_DEG)
     if len(scenario.water_bodies):
         land = robust_difference([land], [robust_union(scenario.water_bodies.geometry.values, GRID_DEG)], GRID_DEG)[0]
@@ -58,7 +61,9 @@ def _finish(zone: BaseGeometry, what: str) -> BaseGeometry:
     return zone
 
 
-def zone_from_polygon(scenario: Scenario, parties: tuple[str, str], polygon: BaseGeometry, *, raw: bool = False) -> BaseGeometry:
+def zone_from_polygon(
+    scenario: Scenario, parties: tuple[str, str], polygon: BaseGeometry, *, raw: bool = False
+) -> BaseGeometry:
     """The given polygon (WGS84) clipped to the two parties' land, water removed.
 
     With ``raw`` the polygon itself (the cut outline used to write transfers; see :mod:`delimit.propose.apply`).
@@ -75,7 +80,11 @@ def zone_disputed(scenario: Scenario, other: Scenario, parties: tuple[str, str],
         _inter(scenario.party_geometry(a), other.party_geometry(b)),
         _inter(scenario.party_geometry(b), other.party_geometry(a)),
     ]
-    disputed = robust_union([p for p in pieces if not p.is_empty], GRID_DEG) if any(not p.is_empty for p in pieces) else shapely.Polygon()
+    disputed = (
+        robust_union([p for p in pieces if not p.is_empty], GRID_DEG)
+        if any(not p.is_empty for p in pieces)
+        else shapely.Polygon()
+    )
     if raw:
         return disputed
     return _finish(_inter(disputed, _land(scenario, parties)), f"disputed with {other.name}")

@@ -70,21 +70,41 @@ def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Sc
         if cls.party is not None and "party" in rows.columns:
             rows = rows[rows["party"].astype(str) == str(cls.party)]
         frames.append(rows.assign(traveller_class=cid))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["population", "minutes", "reachable"])
+    return (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["population", "minutes", "reachable"])
+    )
 
 
-def compute(api: Any, scenario: Scenario, regime_id: str, target: str, *, networks: dict[str, Any] | None = None, rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None, top: int = 10) -> AccessFigureData:
+def compute(
+    api: Any,
+    scenario: Scenario,
+    regime_id: str,
+    target: str,
+    *,
+    networks: dict[str, Any] | None = None,
+    rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None,
+    top: int = 10,
+) -> AccessFigureData:
     """Run the access engine for the figures of one (scenario, regime); errors recorded, not raised."""
     data = AccessFigureData()
     nets = networks or {}
     for cid in headline_classes(scenario):
         try:
             net = nets.get(scenario.traveller_classes[cid].mode)
-            data.surfaces.append((cid, api.travel_time_surface(scenario, traveller_class=cid, regime=regime_id, targets=target, network=net)))
+            data.surfaces.append(
+                (
+                    cid,
+                    api.travel_time_surface(
+                        scenario, traveller_class=cid, regime=regime_id, targets=target, network=net
+                    ),
+                )
+            )
         except Exception as exc:
             data.errors.append(f"travel-time surface for {cid}: {type(exc).__name__}: {exc}")
     try:
-        data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")).rows
+        data.chokepoints = api.chokepoints(
+            scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")
+        ).rows
     except Exception as exc:
         data.errors.append(f"chokepoints: {type(exc).__name__}: {exc}")
     if rows_by_run is not None:
@@ -98,7 +118,11 @@ def ranked_places(scenario: Scenario, rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.reset_index(drop=True).copy()
     out["rank"] = list(range(1, len(out) + 1))
     roads = scenario.roads
-    road_names = dict(zip(roads["road_id"].astype(str), roads["name"].astype(str), strict=True)) if len(roads) and "name" in roads else {}
+    road_names = (
+        dict(zip(roads["road_id"].astype(str), roads["name"].astype(str), strict=True))
+        if len(roads) and "name" in roads
+        else {}
+    )
     out["place"] = [_place(scenario, r, road_names) for r in out.to_dict("records")]
     return out
 

@@ -88,7 +88,9 @@ def _road_names(s: Scenario) -> dict[str, str]:
     roads = s.roads
     if not len(roads) or "name" not in roads.columns:
         return {}
-    return {str(i): (str(n) if str(n) else str(i)) for i, n in zip(roads["road_id"], roads["name"].fillna(""), strict=True)}
+    return {
+        str(i): (str(n) if str(n) else str(i)) for i, n in zip(roads["road_id"], roads["name"].fillna(""), strict=True)
+    }
 
 
 def _named(ids: Any, names: dict[str, str]) -> list[str]:
@@ -137,7 +139,18 @@ SUMMARY_COLUMNS = [
 
 
 class _Builder:
-    def __init__(self, baseline: Scenario, scenarios: list[Scenario], out: Path, costs: UnitCosts | None, neck_width_m: float, target: str, progress: ProgressFn | None, steps: StepFactory | None = None, single_file: bool = False) -> None:
+    def __init__(
+        self,
+        baseline: Scenario,
+        scenarios: list[Scenario],
+        out: Path,
+        costs: UnitCosts | None,
+        neck_width_m: float,
+        target: str,
+        progress: ProgressFn | None,
+        steps: StepFactory | None = None,
+        single_file: bool = False,
+    ) -> None:
         self.single_file = single_file
         self.baseline = baseline
         self.others = [s for s in scenarios if s.name != baseline.name]
@@ -194,18 +207,35 @@ class _Builder:
         for i, s in enumerate(self.others):
             lo, hi = 0.02 + 0.4 * i / max(1, n), 0.02 + 0.4 * (i + 1) / max(1, n)
             with self.step(f"compare {s.name}", lo, hi) as bar:
-                self.comparisons.append(compare(self.baseline, s, costs=self.costs, neck_width_m=self.neck_width_m, cache=self.cache, target=self.target, progress=bar))
+                self.comparisons.append(
+                    compare(
+                        self.baseline,
+                        s,
+                        costs=self.costs,
+                        neck_width_m=self.neck_width_m,
+                        cache=self.cache,
+                        target=self.target,
+                        progress=bar,
+                    )
+                )
         crs = measurement_crs(*self.all)
         parties = set()
         for s in self.all:
             parties |= set(s.parties) | set(s.territory["party"].astype(str))
         self.topo = {s.name: topology_result(s, neck_width_m=self.neck_width_m, cache=self.cache) for s in self.all}
         extra = [c.land.pieces for c in self.comparisons]
-        self.frame = maps.MapFrame(crs=crs, focus=maps.focus_bounds(self.all, crs, extra), full=maps.full_bounds(self.all, crs), colours=party_colours(parties))
+        self.frame = maps.MapFrame(
+            crs=crs,
+            focus=maps.focus_bounds(self.all, crs, extra),
+            full=maps.full_bounds(self.all, crs),
+            colours=party_colours(parties),
+        )
         sections = [self.summary_section()]
         steps = len(self.all)
         for i, s in enumerate(self.all):
-            with self.step(f"maps and access of {s.name}", 0.45 + 0.45 * i / steps, 0.45 + 0.45 * (i + 1) / steps) as bar:
+            with self.step(
+                f"maps and access of {s.name}", 0.45 + 0.45 * i / steps, 0.45 + 0.45 * (i + 1) / steps
+            ) as bar:
                 self.bar = bar
                 comp = next((c for c in self.comparisons if c.scenario.name == s.name), None)
                 sections.append(self.scenario_section(s, comp))
@@ -264,7 +294,9 @@ class _Builder:
             with contextlib.suppress(OSError):
                 self.img.rmdir()
         self.tick("report written", 1.0)
-        return ReportResult("index.html", pdf_name, sorted(self.files), [c.summary_row() for c in self.comparisons], self.unavailable)
+        return ReportResult(
+            "index.html", pdf_name, sorted(self.files), [c.summary_row() for c in self.comparisons], self.unavailable
+        )
 
     # ------------------------------------------------------------ sections
     def summary_section(self) -> Section:
@@ -286,7 +318,9 @@ class _Builder:
             )
         )
         if self.costs is None:
-            sec.notes.append("No cost estimate: no unit-cost file was given (delimit report --costs FILE). delimit ships no default cost figures because none could be sourced.")
+            sec.notes.append(
+                "No cost estimate: no unit-cost file was given (delimit report --costs FILE). delimit ships no default cost figures because none could be sourced."
+            )
         else:
             sec.notes.append(f"Costs in {self.costs.currency}; unit costs from: {self.costs.source}.")
         tb = self.topo.get(self.baseline.name)
@@ -294,7 +328,13 @@ class _Builder:
         if tb is not None and not isinstance(tb, Unavailable) and len(tb.parts):
             small = tb.parts[tb.parts["kind"].isin(("enclave", "exclave"))].copy()
             small["name"] = [maps.territory_names(self.baseline, g) for g in small.geometry]
-        path = maps.context_map(self.baseline, self.frame, self.fig_path("context"), banner=banner_text(_marks(self.baseline, layers=("territory", "settlements"))), topology_small=small)
+        path = maps.context_map(
+            self.baseline,
+            self.frame,
+            self.fig_path("context"),
+            banner=banner_text(_marks(self.baseline, layers=("territory", "settlements"))),
+            topology_small=small,
+        )
         sec.figures.append(
             Figure(
                 f"img/{path.name}",
@@ -307,13 +347,17 @@ class _Builder:
 
     def scenario_section(self, s: Scenario, comp: Comparison | None) -> Section:
         is_base = comp is None
-        marks = _marks(s) if is_base else comp.data_marks
+        marks = _marks(s) if comp is None else comp.data_marks
         banner = banner_text(marks)
         sec = Section(f"{'Baseline' if is_base else 'Scenario'}: {s.name}", f"s-{_slug(s.name)}", banner=banner)
         sec.paragraphs.append(f"{s.title}. {s.description.strip()}")
-        sec.paragraphs.append(f"Status of the scenario as a whole: {s.status}. Default crossing regime: {s.default_regime or 'none'}.")
+        sec.paragraphs.append(
+            f"Status of the scenario as a whole: {s.status}. Default crossing regime: {s.default_regime or 'none'}."
+        )
         for t in s.transfers:
-            sec.notes.append(f"Transfer '{t.id}': land from {t.from_party} to {t.to_party} [{t.status}] - source: {t.source}")
+            sec.notes.append(
+                f"Transfer '{t.id}': land from {t.from_party} to {t.to_party} [{t.status}] - source: {t.source}"
+            )
         topo = self.topo.get(s.name)
         topo_ok = topo if not isinstance(topo, Unavailable) else None
         added = comp.features.roads_added["id"].tolist() if comp is not None and len(comp.features.roads_added) else []
@@ -346,11 +390,26 @@ class _Builder:
         s = c.scenario
         crs = {k: crs_words_in(str(v)) for k, v in c.crs().items()}
         sec = Section("What moves: land, people, roads and water", f"moves-{_slug(s.name)}")
-        sec.tables.append(Table("Land changing hands", [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")], _records(c.land.flows), caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored", empty="no land changes hands"))
+        sec.tables.append(
+            Table(
+                "Land changing hands",
+                [("from", "from"), ("to", "to"), ("area_km2", "area (km²)")],
+                _records(c.land.flows),
+                caption=f"km², {crs['areas']}; slivers under {c.land.min_area_km2:g} km² ignored",
+                empty="no land changes hands",
+            )
+        )
         sec.tables.append(
             Table(
                 "Land balance per party" + (" (balanced)" if c.land.is_balanced else ""),
-                [("party", "party"), ("baseline_km2", "baseline (km²)"), ("scenario_km2", "scenario (km²)"), ("gained_km2", "gained"), ("lost_km2", "lost"), ("net_km2", "net")],
+                [
+                    ("party", "party"),
+                    ("baseline_km2", "baseline (km²)"),
+                    ("scenario_km2", "scenario (km²)"),
+                    ("gained_km2", "gained"),
+                    ("lost_km2", "lost"),
+                    ("net_km2", "net"),
+                ],
                 _records(c.land.balance),
                 caption=f"km², {crs['areas']}; nets sum to zero",
             )
@@ -364,11 +423,26 @@ class _Builder:
                 banner=banner,
                 footer=f"Units: km², measured in {crs['areas']}. Source: territory layers of {self.baseline.name} and {s.name}.",
             )
-            sec.figures.append(Figure(f"img/{p.name}", f"Net land change per party under {s.name}", f"Net land change (km², {crs['areas']}); bars of a balanced swap sum to zero.", banner))
+            sec.figures.append(
+                Figure(
+                    f"img/{p.name}",
+                    f"Net land change per party under {s.name}",
+                    f"Net land change (km², {crs['areas']}); bars of a balanced swap sum to zero.",
+                    banner,
+                )
+            )
         sec.tables.append(
             Table(
                 "Settlements changing country",
-                [("name", "settlement"), ("from", "from"), ("to", "to"), ("population", "population"), ("population_year", "year"), ("status", "status"), ("source", "source")],
+                [
+                    ("name", "settlement"),
+                    ("from", "from"),
+                    ("to", "to"),
+                    ("population", "population"),
+                    ("population_year", "year"),
+                    ("status", "status"),
+                    ("source", "source"),
+                ],
                 _records(c.people.settlements.drop(columns="geometry")),
                 caption="population in persons, each counted once (part_of); empty = unknown, never 0; residents would face resettlement or a citizenship choice",
                 empty="no settlement changes country",
@@ -377,7 +451,19 @@ class _Builder:
         sec.tables.append(
             Table(
                 "Roads and water changing sides or becoming shared",
-                [("layer", "layer"), ("name", "name"), ("kind", "kind"), ("status", "status"), ("change", "change"), ("parties_before", "before"), ("parties_after", "after"), ("moved", "moving"), ("total", "total"), ("unit", "unit"), ("moves", "moves (from->to amount)")],
+                [
+                    ("layer", "layer"),
+                    ("name", "name"),
+                    ("kind", "kind"),
+                    ("status", "status"),
+                    ("change", "change"),
+                    ("parties_before", "before"),
+                    ("parties_after", "after"),
+                    ("moved", "moving"),
+                    ("total", "total"),
+                    ("unit", "unit"),
+                    ("moves", "moves (from->to amount)"),
+                ],
                 _records(c.features.features),
                 caption=f"lengths in km ({crs['lengths']}); water-body areas in km² ({crs['areas']}); 'added' roads exist only in the scenario",
                 empty="no road or water feature changes side",
@@ -388,7 +474,9 @@ class _Builder:
     def topology_section(self, s: Scenario, comp: Comparison | None, topo: Any, banner: str) -> Section:
         sec = Section("Enclaves and necks", f"topo-{_slug(s.name)}")
         if isinstance(topo, Unavailable) or topo is None:
-            sec.notes.append(self.note_unavailable("enclaves and necks", topo.reason if topo is not None else "not computed"))
+            sec.notes.append(
+                self.note_unavailable("enclaves and necks", topo.reason if topo is not None else "not computed")
+            )
             return sec
         crs = getattr(topo, "crs", "")
         crs_txt = crs_words_in(crs) if isinstance(crs, str) else crs_in_words(crs)
@@ -397,7 +485,17 @@ class _Builder:
         sec.tables.append(
             Table(
                 f"Enclaves and exclaves under {s.name}",
-                [("party", "party"), ("kind", "kind"), ("id", "part"), ("area_km2", "area (km²)"), ("surrounded_by", "surrounded by"), ("overlapped_by", "also held by"), ("gap_to_mainland_km", "gap to mainland (km)"), ("population", "population"), ("settlements", "settlements")],
+                [
+                    ("party", "party"),
+                    ("kind", "kind"),
+                    ("id", "part"),
+                    ("area_km2", "area (km²)"),
+                    ("surrounded_by", "surrounded by"),
+                    ("overlapped_by", "also held by"),
+                    ("gap_to_mainland_km", "gap to mainland (km)"),
+                    ("population", "population"),
+                    ("settlements", "settlements"),
+                ],
                 _records(small),
                 caption=f"areas km², distances km, measured in {crs_txt}",
                 empty="no enclave or exclave",
@@ -418,15 +516,55 @@ class _Builder:
         sec.tables.append(
             Table(
                 f"Necks narrower than {self.neck_width_m:,.0f} m with a road or settlement under {s.name}",
-                [("party", "party"), ("part", "part"), ("min_width_m", "min width (m)"), ("length_km", "length (km)"), ("lon", "lon"), ("lat", "lat"), ("settlements", "settlements"), ("roads", "roads")],
+                [
+                    ("party", "party"),
+                    ("part", "part"),
+                    ("min_width_m", "min width (m)"),
+                    ("length_km", "length (km)"),
+                    ("lon", "lon"),
+                    ("lat", "lat"),
+                    ("settlements", "settlements"),
+                    ("roads", "roads"),
+                ],
                 _records(necks),
                 caption=f"widths in m, lengths in km, measured in {crs_txt}; lon/lat WGS84",
                 empty="no neck",
             )
         )
         if comp is not None and not isinstance(comp.topology, Unavailable):
-            sec.tables.append(Table(f"Enclave changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("kind", "kind"), ("area_km2", "area (km²)"), ("area_before_km2", "before (km²)"), ("population", "population"), ("settlements", "settlements")], _records(comp.topology.parts), caption="km²; persons", empty="no enclave created, removed or resized"))
-            sec.tables.append(Table(f"Neck changes against {self.baseline.name}", [("change", "change"), ("party", "party"), ("width_before_m", "width before (m)"), ("width_after_m", "width after (m)"), ("settlements", "settlements"), ("roads", "roads")], _records(_with_road_names(comp.topology.necks, s)), caption="metres", empty="no neck narrowed, widened, new or gone"))
+            sec.tables.append(
+                Table(
+                    f"Enclave changes against {self.baseline.name}",
+                    [
+                        ("change", "change"),
+                        ("party", "party"),
+                        ("kind", "kind"),
+                        ("area_km2", "area (km²)"),
+                        ("area_before_km2", "before (km²)"),
+                        ("population", "population"),
+                        ("settlements", "settlements"),
+                    ],
+                    _records(comp.topology.parts),
+                    caption="km²; persons",
+                    empty="no enclave created, removed or resized",
+                )
+            )
+            sec.tables.append(
+                Table(
+                    f"Neck changes against {self.baseline.name}",
+                    [
+                        ("change", "change"),
+                        ("party", "party"),
+                        ("width_before_m", "width before (m)"),
+                        ("width_after_m", "width after (m)"),
+                        ("settlements", "settlements"),
+                        ("roads", "roads"),
+                    ],
+                    _records(_with_road_names(comp.topology.necks, s)),
+                    caption="metres",
+                    empty="no neck narrowed, widened, new or gone",
+                )
+            )
         return sec
 
     def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
@@ -438,10 +576,21 @@ class _Builder:
                 sec.tables.append(
                     Table(
                         f"Access change against {self.baseline.name} (scenario minus baseline; positive = worse)",
-                        [("regime", "regime"), ("baseline_regime", "baseline regime"), ("class", "class"), ("people_cut_off", "people newly cut off"), ("people_gaining_access", "people gaining access"), ("person_hours_added", "person-hours added"), ("settlements_slower", "settlements slower"), ("settlements_faster", "settlements faster"), ("mean_minutes_baseline", "mean min before"), ("mean_minutes_scenario", "mean min after")],
+                        [
+                            ("regime", "regime"),
+                            ("baseline_regime", "baseline regime"),
+                            ("class", "class"),
+                            ("people_cut_off", "people newly cut off"),
+                            ("people_gaining_access", "people gaining access"),
+                            ("person_hours_added", "person-hours added"),
+                            ("settlements_slower", "settlements slower"),
+                            ("settlements_faster", "settlements faster"),
+                            ("mean_minutes_baseline", "mean min before"),
+                            ("mean_minutes_scenario", "mean min after"),
+                        ],
                         _records(comp.access),
                         caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
-                                empty="no access change",
+                        empty="no access change",
                     )
                 )
         mod = access_figures.access_api()
@@ -458,31 +607,75 @@ class _Builder:
         for k, rid in enumerate(sorted(s.regimes)):
             self.sub(f"regime {rid}", 0.2 + 0.8 * k / max(1, len(s.regimes)))
             key = access_key(s, rid)
-            sub = Section(f"Regime '{rid}'", f"access-{_slug(s.name)}-{_slug(rid)}", paragraphs=[s.regimes[rid].description.strip()])
+            sub = Section(
+                f"Regime '{rid}'",
+                f"access-{_slug(s.name)}-{_slug(rid)}",
+                paragraphs=[s.regimes[rid].description.strip()],
+            )
             if key in self.access_cache:
                 data, names = self.access_cache[key]
-                sub.notes.append("Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply.")
+                sub.notes.append(
+                    "Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply."
+                )
             else:
-                data = access_figures.compute(mod, s, rid, self.target, networks=self.cache.networks.get(s.name), rows_by_run=rows_by_run)
+                data = access_figures.compute(
+                    mod, s, rid, self.target, networks=self.cache.networks.get(s.name), rows_by_run=rows_by_run
+                )
                 if data.chokepoints is not None:
                     data.chokepoints = access_figures.ranked_places(s, data.chokepoints)
                 names = {}
                 if data.surfaces:
-                    p = maps.travel_time_map(s, self.frame, self.fig_path(f"travel-{s.name}-{rid}"), panels=data.surfaces, regime=rid, target=self.target, banner=banner)
+                    p = maps.travel_time_map(
+                        s,
+                        self.frame,
+                        self.fig_path(f"travel-{s.name}-{rid}"),
+                        panels=data.surfaces,
+                        regime=rid,
+                        target=self.target,
+                        banner=banner,
+                    )
                     names["travel"] = p.name
-                p = maps.chokepoint_map(s, self.frame, self.fig_path(f"choke-{s.name}-{rid}"), rows=data.chokepoints, regime=rid, banner=banner)
+                p = maps.chokepoint_map(
+                    s,
+                    self.frame,
+                    self.fig_path(f"choke-{s.name}-{rid}"),
+                    rows=data.chokepoints,
+                    regime=rid,
+                    banner=banner,
+                )
                 names["choke"] = p.name
                 self.access_cache[key] = (data, names)
             for e in data.errors:
                 sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
             if "travel" in names:
-                sub.figures.append(Figure(f"img/{names['travel']}", f"Travel time map of {s.name} under {rid}", f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.", banner))
+                sub.figures.append(
+                    Figure(
+                        f"img/{names['travel']}",
+                        f"Travel time map of {s.name} under {rid}",
+                        f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.",
+                        banner,
+                    )
+                )
             if data.chokepoints is not None:
-                sub.figures.append(Figure(f"img/{names['choke']}", f"Chokepoint map of {s.name} under {rid}", "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.", banner))
+                sub.figures.append(
+                    Figure(
+                        f"img/{names['choke']}",
+                        f"Chokepoint map of {s.name} under {rid}",
+                        "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.",
+                        banner,
+                    )
+                )
                 sub.tables.append(
                     Table(
                         "Chokepoints",
-                        [("rank", "# (map)"), ("place", "where"), ("kind", "kind"), ("people_cut_off", "people cut off if lost"), ("person_hours_added", "person-hours added if lost"), ("cut_off_settlements", "settlements cut off")],
+                        [
+                            ("rank", "# (map)"),
+                            ("place", "where"),
+                            ("kind", "kind"),
+                            ("people_cut_off", "people cut off if lost"),
+                            ("person_hours_added", "person-hours added if lost"),
+                            ("cut_off_settlements", "settlements cut off"),
+                        ],
                         _records(data.chokepoints),
                         caption="persons; hours (one trip each); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
                         empty="no chokepoint",
@@ -499,16 +692,41 @@ class _Builder:
                 banner=banner,
                 footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
             )
-            sec.figures.insert(0, Figure(f"img/{p.name}", f"Population by travel-time band under each regime for {s.name}", f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(headline_classes(s))}).", banner))
+            sec.figures.insert(
+                0,
+                Figure(
+                    f"img/{p.name}",
+                    f"Population by travel-time band under each regime for {s.name}",
+                    f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(headline_classes(s))}).",
+                    banner,
+                ),
+            )
         return sec
 
     def costs_section(self, c: Comparison, banner: str) -> Section:
         sec = Section("Cost estimate", f"costs-{_slug(c.scenario.name)}")
         if c.costs is None:
-            sec.notes.append("No cost estimate: no unit-cost file was given. delimit ships no default cost figures because none could be sourced.")
+            sec.notes.append(
+                "No cost estimate: no unit-cost file was given. delimit ships no default cost figures because none could be sourced."
+            )
             return sec
-        sec.tables.append(Table(f"Cost estimate ({c.costs.currency})", [("item", "item"), ("quantity", "quantity"), ("unit", "unit"), ("unit_cost", f"unit cost ({c.costs.currency})"), ("cost", f"cost ({c.costs.currency})")], c.costs.lines, caption=f"unit costs from: {c.costs.source}"))
-        sec.paragraphs.append(f"Total: {c.costs.total:,.0f} {c.costs.currency}. Assumptions: " + "; ".join(c.costs.assumptions) + ".")
+        sec.tables.append(
+            Table(
+                f"Cost estimate ({c.costs.currency})",
+                [
+                    ("item", "item"),
+                    ("quantity", "quantity"),
+                    ("unit", "unit"),
+                    ("unit_cost", f"unit cost ({c.costs.currency})"),
+                    ("cost", f"cost ({c.costs.currency})"),
+                ],
+                c.costs.lines,
+                caption=f"unit costs from: {c.costs.source}",
+            )
+        )
+        sec.paragraphs.append(
+            f"Total: {c.costs.total:,.0f} {c.costs.currency}. Assumptions: " + "; ".join(c.costs.assumptions) + "."
+        )
         return sec
 
     def method_section(self) -> Section:
@@ -531,20 +749,44 @@ class _Builder:
             for s in self.all:
                 gdf = s.layer(name)
                 if "source" in gdf.columns:
-                    for src, st in zip(gdf["source"].astype(str), gdf["status"].astype(str) if "status" in gdf.columns else [""] * len(gdf), strict=True):
+                    for src, st in zip(
+                        gdf["source"].astype(str),
+                        gdf["status"].astype(str) if "status" in gdf.columns else [""] * len(gdf),
+                        strict=True,
+                    ):
                         srcs.setdefault(src, set()).add(st)
             for src, sts in sorted(srcs.items()):
                 rows.append({"layer": name, "status": ", ".join(sorted(sts)), "source": src})
-        sec.tables.append(Table("Data sources by layer", [("layer", "layer"), ("status", "status"), ("source", "source")], rows, caption="status other than registry, de-facto, reference or cited marks hand-made data"))
+        sec.tables.append(
+            Table(
+                "Data sources by layer",
+                [("layer", "layer"), ("status", "status"), ("source", "source")],
+                rows,
+                caption="status other than registry, de-facto, reference or cited marks hand-made data",
+            )
+        )
         sec.tables.append(
             Table(
                 "Inputs of each scenario",
-                [("scenario", "scenario"), ("role", "role"), ("path", "file"), ("version", "version"), ("sha256", f"SHA-256 (first {HASH_DIGITS} hex digits)")],
+                [
+                    ("scenario", "scenario"),
+                    ("role", "role"),
+                    ("path", "file"),
+                    ("version", "version"),
+                    ("sha256", f"SHA-256 (first {HASH_DIGITS} hex digits)"),
+                ],
                 provenance_rows(self.all),
                 caption="paths relative to delimit's bundled data (delimit:data/...) or to the folder the report was made in; full hashes in comparisons.json",
             )
         )
-        sec.tables.append(Table("Software", [("software", "software"), ("version", "version")], software_rows(), caption="the versions that computed every number of this report"))
+        sec.tables.append(
+            Table(
+                "Software",
+                [("software", "software"), ("version", "version")],
+                software_rows(),
+                caption="the versions that computed every number of this report",
+            )
+        )
         return sec
 
     def credits_section(self) -> Section:
@@ -553,7 +795,13 @@ class _Builder:
         sec.tables.append(
             Table(
                 "Data sources and their terms",
-                [("source", "source"), ("notice", "credit"), ("licence", "licence"), ("layers", "layers used"), ("via", "obtained via")],
+                [
+                    ("source", "source"),
+                    ("notice", "credit"),
+                    ("licence", "licence"),
+                    ("layers", "layers used"),
+                    ("via", "obtained via"),
+                ],
                 credits_rows(self.credits),
                 caption="every dataset any figure or table of this report was computed from; OpenStreetMap data is available under the Open Database Licence",
             )

@@ -68,7 +68,7 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 def _save_only_canvas() -> type:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    class SaveOnlyCanvas(FigureCanvasAgg):  # type: ignore[misc]
+    class SaveOnlyCanvas(FigureCanvasAgg):
         """An Agg canvas whose ``draw_idle`` does nothing (``savefig`` and ``get_renderer`` still draw)."""
 
         def draw_idle(self, *args: object, **kwargs: object) -> None:
@@ -94,7 +94,9 @@ def furnish(fig: Figure, *, banner: str, footer: str, width_chars: int = 170) ->
             bbox={"boxstyle": "square,pad=0.4", "facecolor": "#FFF3B0", "edgecolor": "#8A6D00"},
         )
     if footer:
-        fig.text(0.01, 0.005, textwrap.fill(footer, width_chars + 20), ha="left", va="bottom", fontsize=6.3, color="#333333")
+        fig.text(
+            0.01, 0.005, textwrap.fill(footer, width_chars + 20), ha="left", va="bottom", fontsize=6.3, color="#333333"
+        )
 
 
 def save(fig: Figure, path: Path) -> Path:

@@ -40,7 +40,9 @@ class MapFrame:
     colours: Mapping[str, str]
     #: Layers already projected (and clipped) for a map of this report: {(id(layer), bounds): (layer, view)}.
     #: The layer is kept with its view, so its id cannot be reused by another layer while cached.
-    views: dict[tuple[int, Any], tuple[Any, gpd.GeoDataFrame]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    views: dict[tuple[int, Any], tuple[Any, gpd.GeoDataFrame]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @property
     def crs_text(self) -> str:
@@ -56,13 +58,26 @@ class LabelPlacer:
     the largest settlements) always show and none collide. Call :meth:`place` after the extent is set.
     """
 
-    OFFSETS = ((4, 3, "left", "bottom"), (4, -3, "left", "top"), (-4, 3, "right", "bottom"), (-4, -3, "right", "top"), (6, 0, "left", "center"), (-6, 0, "right", "center"), (0, 7, "center", "bottom"), (0, -7, "center", "top"))
+    OFFSETS = (
+        (4, 3, "left", "bottom"),
+        (4, -3, "left", "top"),
+        (-4, 3, "right", "bottom"),
+        (-4, -3, "right", "top"),
+        (6, 0, "left", "center"),
+        (-6, 0, "right", "center"),
+        (0, 7, "center", "bottom"),
+        (0, -7, "center", "top"),
+    )
 
     def __init__(self, ax: Axes) -> None:
         self.ax = ax
         self.items: list[tuple[float, str, tuple[float, float], dict[str, Any]]] = []
         self.placed: list[Any] = []
         self.dropped: list[str] = []
+
+    def _renderer(self) -> Any:
+        """The renderer of the axes' figure (the report draws on Agg canvases, which have one)."""
+        return self.ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasBase lacks it; Agg has it
 
     def add(self, text: str, xy: tuple[float, float], priority: float, *, force: bool = False, **style: Any) -> None:
         """Queue ``text`` at ``xy`` (map coordinates); higher ``priority`` is placed first.
@@ -75,20 +90,21 @@ class LabelPlacer:
 
     def avoid(self, *artists: Any) -> None:
         """Keep labels off these already drawn artists (north arrow, credit, scale bar)."""
-        renderer = self.ax.figure.canvas.get_renderer()
+        renderer = self._renderer()
         self.placed += [a.get_window_extent(renderer) for a in artists if a is not None]
 
     def place(self) -> list[Any]:
         """Draw the queued labels that fit; returns the matplotlib texts drawn."""
-        fig = self.ax.figure
-        renderer = fig.canvas.get_renderer()
+        renderer = self._renderer()
         frame = self.ax.get_window_extent(renderer)
         texts = []
         for _prio, text, xy, style in sorted(self.items, key=lambda it: -it[0]):
             style = dict(style)
             force = style.pop("_force", False)
             for dx, dy, ha, va in self.OFFSETS:
-                t = self.ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, annotation_clip=True, **style)
+                t = self.ax.annotate(
+                    text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, annotation_clip=True, **style
+                )
                 box = t.get_window_extent(renderer).expanded(1.04, 1.1)
                 inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
                 if inside and not any(box.overlaps(b) for b in self.placed):
@@ -131,8 +147,26 @@ def north_arrow(ax: Axes, frame: MapFrame, b: Bounds) -> Any:
     angle = float(np.arctan2(nx - cx, ny - cy))  # radians clockwise from grid north
     x0, y0, length = 0.94, 0.84, 0.09
     dx, dy = length * np.sin(angle), length * np.cos(angle)
-    ax.annotate("", xy=(x0 + dx, y0 + dy), xytext=(x0, y0), xycoords="axes fraction", arrowprops={"facecolor": "black", "edgecolor": "white", "width": 2.2, "headwidth": 8, "headlength": 7}, zorder=12)
-    return ax.text(x0 + dx * 1.25, y0 + dy * 1.25, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold", zorder=12, bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+    ax.annotate(
+        "",
+        xy=(x0 + dx, y0 + dy),
+        xytext=(x0, y0),
+        xycoords="axes fraction",
+        arrowprops={"facecolor": "black", "edgecolor": "white", "width": 2.2, "headwidth": 8, "headlength": 7},
+        zorder=12,
+    )
+    return ax.text(
+        x0 + dx * 1.25,
+        y0 + dy * 1.25,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        fontweight="bold",
+        zorder=12,
+        bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+    )
 
 
 def draw_credit(ax: Axes, scenario: Scenario) -> Any:
@@ -140,7 +174,18 @@ def draw_credit(ax: Axes, scenario: Scenario) -> Any:
     text = map_credit(scenario)
     if not text:
         return None
-    return ax.text(0.995, 0.005, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=5.5, color="#222222", zorder=12, bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+    return ax.text(
+        0.995,
+        0.005,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=5.5,
+        color="#222222",
+        zorder=12,
+        bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+    )
 
 
 def finish_map(ax: Axes, scenario: Scenario, frame: MapFrame, b: Bounds, placer: LabelPlacer | None = None) -> None:
@@ -152,7 +197,6 @@ def finish_map(ax: Axes, scenario: Scenario, frame: MapFrame, b: Bounds, placer:
     if placer is not None:
         placer.avoid(bar, arrow, credit)
         placer.place()
-
 
 
 def _pad(b: Sequence[float], frac: float, min_m: float = 5000.0) -> Bounds:
@@ -193,7 +237,8 @@ def focus_bounds(scenarios: Sequence[Scenario], crs: CRS, extra: Sequence[gpd.Ge
                 boxes.append(sp.total_bounds)
     if not boxes:
         terr = scenarios[0].territory.to_crs(crs)
-        return tuple(float(v) for v in terr.total_bounds)  # type: ignore[return-value]
+        x0, y0, x1, y1 = (float(v) for v in terr.total_bounds)
+        return x0, y0, x1, y1
     b = np.array(boxes)
     return _pad((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), 0.25, min_m=8000.0)
 
@@ -261,7 +306,11 @@ def _set_extent(ax: Axes, b: Bounds) -> None:
 
 def _scale_bar(ax: Axes, b: Bounds) -> Any:
     width = b[2] - b[0]
-    km = [1, 2, 5, 10, 20, 50, 100, 200][int(np.searchsorted([1, 2, 5, 10, 20, 50, 100, 200], width / 1000 / 6))] if width > 6000 else 1
+    km = (
+        [1, 2, 5, 10, 20, 50, 100, 200][int(np.searchsorted([1, 2, 5, 10, 20, 50, 100, 200], width / 1000 / 6))]
+        if width > 6000
+        else 1
+    )
     x0, y0 = b[0] + width * 0.04, b[1] + (b[3] - b[1]) * 0.04
     ax.plot([x0, x0 + km * 1000], [y0, y0], color="black", lw=2.5, solid_capstyle="butt")
     return ax.text(x0 + km * 500, y0 + (b[3] - b[1]) * 0.012, f"{km} km", ha="center", va="bottom", fontsize=7)
@@ -284,11 +333,20 @@ def draw_territory(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds
         handles.append(Patch(facecolor=colour, edgecolor="#333333", alpha=0.55, label=f"{party} ({name})"))
     statuses = sorted({str(s) for s in terr["status"]} - REGISTRY_STATUSES)
     if statuses:
-        handles.append(Patch(facecolor="white", edgecolor="#333333", hatch=CLAIM_HATCH, label=f"claim ({', '.join(statuses)}), any party"))
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="#333333",
+                hatch=CLAIM_HATCH,
+                label=f"claim ({', '.join(statuses)}), any party",
+            )
+        )
     return handles
 
 
-def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = (), bounds: Bounds | None = None) -> list[Any]:
+def draw_lines(
+    ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Sequence[str] = (), bounds: Bounds | None = None
+) -> list[Any]:
     handles: list[Any] = []
     if len(scenario.rivers):
         rivers = view(scenario.rivers, frame, bounds)
@@ -304,17 +362,37 @@ def draw_lines(ax: Axes, scenario: Scenario, frame: MapFrame, added_roads: Seque
         is_new = roads["road_id"].astype(str).isin(set(added_roads))
         if (~is_new).any():
             roads[~is_new].plot(ax=ax, color="#444444", linewidth=1.0)
-            handles.append(Line2D([], [], color="#444444", lw=1.0, label="road" + (" (schematic)" if "schematic" in set(roads["status"]) else "")))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#444444",
+                    lw=1.0,
+                    label="road" + (" (schematic)" if "schematic" in set(roads["status"]) else ""),
+                )
+            )
         if is_new.any():
             roads[is_new].plot(ax=ax, color="black", linewidth=1.6, linestyle=(0, (4, 2)))
             handles.append(Line2D([], [], color="black", lw=1.6, ls=(0, (4, 2)), label="road added by the scenario"))
     if len(scenario.crossings):
-        scenario.crossings.to_crs(frame.crs).plot(ax=ax, marker="^", color="white", edgecolor="black", markersize=22, linewidth=0.7, zorder=5)
-        handles.append(Line2D([], [], marker="^", color="white", markeredgecolor="black", ls="", label="crossing point"))
+        scenario.crossings.to_crs(frame.crs).plot(
+            ax=ax, marker="^", color="white", edgecolor="black", markersize=22, linewidth=0.7, zorder=5
+        )
+        handles.append(
+            Line2D([], [], marker="^", color="white", markeredgecolor="black", ls="", label="crossing point")
+        )
     return handles
 
 
-def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Bounds, *, labels: int = 14, placer: LabelPlacer | None = None) -> list[Any]:
+def draw_settlements(
+    ax: Axes,
+    scenario: Scenario,
+    frame: MapFrame,
+    bounds: Bounds,
+    *,
+    labels: int = 14,
+    placer: LabelPlacer | None = None,
+) -> list[Any]:
     """Settlements as circles with area proportional to population; unknown population as small rings.
 
     The ``labels`` most populous are labelled through ``placer`` (labels that would collide are dropped).
@@ -328,30 +406,79 @@ def draw_settlements(ax: Axes, scenario: Scenario, frame: MapFrame, bounds: Boun
     pop = pts["population"].fillna(0).astype(float).to_numpy()
     known = pop > 0
     size = np.where(known, 4 + 180 * np.sqrt(pop / max(pop.max(), 1.0)), 10)
-    ax.scatter(pts.geometry.x[known], pts.geometry.y[known], s=size[known], facecolor="white", edgecolor="black", linewidth=0.6, zorder=6, alpha=0.9)
-    ax.scatter(pts.geometry.x[~known], pts.geometry.y[~known], s=10, facecolor="none", edgecolor="black", linewidth=0.6, zorder=6)
+    ax.scatter(
+        pts.geometry.x[known],
+        pts.geometry.y[known],
+        s=size[known],
+        facecolor="white",
+        edgecolor="black",
+        linewidth=0.6,
+        zorder=6,
+        alpha=0.9,
+    )
+    ax.scatter(
+        pts.geometry.x[~known],
+        pts.geometry.y[~known],
+        s=10,
+        facecolor="none",
+        edgecolor="black",
+        linewidth=0.6,
+        zorder=6,
+    )
     order = np.argsort(-pop)[:labels]
     own = placer is None
     placer = placer or LabelPlacer(ax)
     for k in order:
         r = pts.iloc[int(k)]
-        placer.add(str(r["name"]), (r.geometry.x, r.geometry.y), 100.0 + float(np.log10(pop[int(k)] + 1.0)), fontsize=6.5, zorder=7)
+        placer.add(
+            str(r["name"]),
+            (r.geometry.x, r.geometry.y),
+            100.0 + float(np.log10(pop[int(k)] + 1.0)),
+            fontsize=6.5,
+            zorder=7,
+        )
     if own:
         placer.place()
-    handles = [Line2D([], [], marker="o", color="white", markeredgecolor="black", ls="", markersize=7, label="settlement (area ~ population)")]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="white",
+            markeredgecolor="black",
+            ls="",
+            markersize=7,
+            label="settlement (area ~ population)",
+        )
+    ]
     if (~known).any():
-        handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", ls="", markersize=4, label="settlement, population unknown"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="none",
+                markeredgecolor="black",
+                ls="",
+                markersize=4,
+                label="settlement, population unknown",
+            )
+        )
     return handles
 
 
 def draw_changes(ax: Axes, pieces: gpd.GeoDataFrame | None, frame: MapFrame, label: str) -> list[Any]:
     if pieces is None or not len(pieces):
         return []
-    pieces.to_crs(frame.crs).plot(ax=ax, facecolor="none", edgecolor="black", linewidth=1.0, hatch=CHANGE_HATCH, zorder=4)
+    pieces.to_crs(frame.crs).plot(
+        ax=ax, facecolor="none", edgecolor="black", linewidth=1.0, hatch=CHANGE_HATCH, zorder=4
+    )
     return [Patch(facecolor="white", edgecolor="black", hatch=CHANGE_HATCH, label=label)]
 
 
-def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | None = None, placer: LabelPlacer | None = None) -> list[Any]:
+def draw_topology(
+    ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | None = None, placer: LabelPlacer | None = None
+) -> list[Any]:
     """Enclaves/exclaves outlined in bold, necks as black diamonds labelled with their width (m)."""
     if topology is None:
         return []
@@ -376,8 +503,14 @@ def draw_topology(ax: Axes, topology: Any, frame: MapFrame, bounds: Bounds | Non
             if placer is not None:  # narrower necks first
                 placer.add(f"{float(w):,.0f} m", (p.x, p.y), 500.0 - float(w) / 1000.0, fontsize=6.5, zorder=8)
             else:
-                ax.annotate(f"{float(w):,.0f} m", (p.x, p.y), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8)
-        handles.append(Line2D([], [], marker="D", color="white", markeredgecolor="black", ls="", label="neck (label: minimum width)"))
+                ax.annotate(
+                    f"{float(w):,.0f} m", (p.x, p.y), xytext=(4, -8), textcoords="offset points", fontsize=6.5, zorder=8
+                )
+        handles.append(
+            Line2D(
+                [], [], marker="D", color="white", markeredgecolor="black", ls="", label="neck (label: minimum width)"
+            )
+        )
     return handles
 
 
@@ -414,7 +547,9 @@ def overview_map(
     return save(fig, path)
 
 
-def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str, topology_small: gpd.GeoDataFrame | None = None) -> Path:
+def context_map(
+    scenario: Scenario, frame: MapFrame, path: Path, *, banner: str, topology_small: gpd.GeoDataFrame | None = None
+) -> Path:
     """The whole data window with every party's land, the focus area boxed."""
     fig, ax = map_figure(frame.full, banner)
     placer = LabelPlacer(ax)
@@ -435,21 +570,32 @@ def context_map(scenario: Scenario, frame: MapFrame, path: Path, *, banner: str,
         g = settle.to_crs(frame.crs)
         ax.scatter(g.geometry.x, g.geometry.y, s=8, color="black", zorder=5)
         for _, r in g.iterrows():
-            placer.add(str(r["name"]), (r.geometry.x, r.geometry.y), 100.0 + float(np.log10(float(r["population"]) + 1.0)), fontsize=6)
+            placer.add(
+                str(r["name"]),
+                (r.geometry.x, r.geometry.y),
+                100.0 + float(np.log10(float(r["population"]) + 1.0)),
+                fontsize=6,
+            )
     f = frame.focus
     ax.add_patch(shapely_box_patch(f))
     handles.append(Patch(facecolor="none", edgecolor="black", linestyle="--", label="area of the detailed maps"))
     finish_map(ax, scenario, frame, frame.full, placer)
     ax.set_title(f"Parties' land in the data window ({scenario.name})", loc="left")
     legend(fig, ax, handles)
-    furnish(fig, banner=banner, footer=f"Map projection: {frame.crs_text}. Towns of at least 100,000 people labelled. Sources: {sources_text(scenario, ('territory', 'settlements'))}.")
+    furnish(
+        fig,
+        banner=banner,
+        footer=f"Map projection: {frame.crs_text}. Towns of at least 100,000 people labelled. Sources: {sources_text(scenario, ('territory', 'settlements'))}.",
+    )
     return save(fig, path)
 
 
 def shapely_box_patch(b: Bounds) -> Any:
     from matplotlib.patches import Rectangle
 
-    return Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, edgecolor="black", linestyle="--", linewidth=1.0, zorder=9)
+    return Rectangle(
+        (b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, edgecolor="black", linestyle="--", linewidth=1.0, zorder=9
+    )
 
 
 def _apply(t: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -457,7 +603,9 @@ def _apply(t: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
 
 
-def project_raster_extent(raster: Any, crs: CRS, bounds: Bounds | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def project_raster_extent(
+    raster: Any, crs: CRS, bounds: Bounds | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cell-corner coordinates of ``raster`` projected into ``crs`` (for pcolormesh) and its values,
     cropped to the cells covering ``bounds`` (given in ``crs``) if given."""
     from pyproj import Transformer
@@ -525,7 +673,12 @@ def travel_time_map(
         cax = fig.add_axes((0.91, 0.15, 0.015, top - 0.25))
         cb = fig.colorbar(mesh, cax=cax)
         cb.set_label("minutes to the nearest " + target)
-    fig.text(0.01, top + 0.02, f"{scenario.name}, regime '{regime}': travel time (minutes) to the nearest {target}; blank = no route", fontsize=9)
+    fig.text(
+        0.01,
+        top + 0.02,
+        f"{scenario.name}, regime '{regime}': travel time (minutes) to the nearest {target}; blank = no route",
+        fontsize=9,
+    )
     furnish(
         fig,
         banner=banner,
@@ -534,7 +687,16 @@ def travel_time_map(
     return save(fig, path)
 
 
-def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd.GeoDataFrame | Any, regime: str, banner: str, topology: Any = None) -> Path:
+def chokepoint_map(
+    scenario: Scenario,
+    frame: MapFrame,
+    path: Path,
+    *,
+    rows: gpd.GeoDataFrame | Any,
+    regime: str,
+    banner: str,
+    topology: Any = None,
+) -> Path:
     """Chokepoints (roads/crossings whose loss hurts most): circles sized by person-hours added."""
     fig, ax = map_figure(frame.focus, banner)
     handles = draw_territory(ax, scenario, frame, frame.focus)
@@ -551,18 +713,45 @@ def chokepoint_map(scenario: Scenario, frame: MapFrame, path: Path, *, rows: gpd
         ax.scatter(g.x, g.y, s=size, facecolor="none", edgecolor="black", linewidth=1.6, zorder=9)
         ranks = rows["rank"] if "rank" in rows else range(1, len(rows) + 1)
         for rank, p in zip(ranks, g, strict=True):  # ranks outrank every other label
-            placer.add(f"#{int(rank)}", (p.x, p.y), 1000.0 - float(rank), force=True, fontsize=8, fontweight="bold", zorder=10)
-        handles.append(Line2D([], [], marker="o", color="none", markeredgecolor="black", markeredgewidth=1.6, ls="", markersize=10, label="chokepoint (area ~ person-hours added if lost; #rank)"))
+            placer.add(
+                f"#{int(rank)}", (p.x, p.y), 1000.0 - float(rank), force=True, fontsize=8, fontweight="bold", zorder=10
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="none",
+                markeredgecolor="black",
+                markeredgewidth=1.6,
+                ls="",
+                markersize=10,
+                label="chokepoint (area ~ person-hours added if lost; #rank)",
+            )
+        )
         b = frame.focus
-        outside = [f"#{int(r)}" for r, p in zip(ranks, g, strict=True) if not (b[0] <= p.x <= b[2] and b[1] <= p.y <= b[3])]
+        outside = [
+            f"#{int(r)}" for r, p in zip(ranks, g, strict=True) if not (b[0] <= p.x <= b[2] and b[1] <= p.y <= b[3])
+        ]
         if outside:  # every rank of the table is accounted for on the map
             handles.append(Line2D([], [], ls="", label=f"outside this map: {', '.join(outside)} (see the table)"))
     else:
-        ax.text(0.5, 0.5, "no chokepoint: no single road or crossing whose loss changes access", transform=ax.transAxes, ha="center", fontsize=9)
+        ax.text(
+            0.5,
+            0.5,
+            "no chokepoint: no single road or crossing whose loss changes access",
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=9,
+        )
     finish_map(ax, scenario, frame, frame.focus, placer)
     ax.set_title(f"{scenario.name}, regime '{regime}': chokepoints", loc="left")
     legend(fig, ax, handles)
-    furnish(fig, banner=banner, footer=f"Units: person-hours added (population x extra travel time) and persons cut off if the road or crossing is lost. Map projection: {frame.crs_text}. Sources: {sources_text(scenario, ('roads', 'crossings', 'settlements'))}.")
+    furnish(
+        fig,
+        banner=banner,
+        footer=f"Units: person-hours added (population x extra travel time) and persons cut off if the road or crossing is lost. Map projection: {frame.crs_text}. Sources: {sources_text(scenario, ('roads', 'crossings', 'settlements'))}.",
+    )
     return save(fig, path)
 
 
@@ -575,4 +764,3 @@ def full_bounds(scenarios: Sequence[Scenario], crs: CRS) -> Bounds:
             boxes.append(layer.to_crs(crs).total_bounds)
     b = np.array(boxes)
     return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
-

@@ -25,7 +25,7 @@ def _fetcher(root: Path) -> Any:
     try:  # weasyprint >= 66
         from weasyprint.urls import URLFetcher
 
-        class LocalOnly(URLFetcher):  # type: ignore[misc]
+        class LocalOnly(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: the base class is Any
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if not _inside(url, root):
                     raise ValueError(f"the report may only use files inside its folder, not {url}")
@@ -33,7 +33,7 @@ def _fetcher(root: Path) -> Any:
 
         return LocalOnly(allowed_protocols=("file", "data"))
     except ImportError:  # older weasyprint: a plain function
-        from weasyprint import default_url_fetcher  # type: ignore[attr-defined]
+        from weasyprint import default_url_fetcher
 
         def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
             if not _inside(url, root):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def band_labels(bands: Sequence[float] = BANDS_MIN) -> list[str]:
     access engine's ``note``), so the chart says nothing about its access.
     """
     out = [f"< {bands[0]:g} min"]
-    out += [f"{a:g}-{b:g} min" for a, b in zip(bands[:-1], bands[1:], strict=True)]
+    out += [f"{a:g}-{b:g} min" for a, b in itertools.pairwise(bands)]
     out += [f">= {bands[-1]:g} min", CUT_OFF, NOT_MODELLED]
     return out
 
@@ -57,14 +58,27 @@ def band_chart(per_regime: Mapping[str, pd.Series], path: Path, *, title: str, b
 
     regimes = list(per_regime)
     labels = band_labels()
-    colours = [*colormaps["viridis"](np.linspace(0.05, 0.95, len(labels) - 2)), (0.35, 0.35, 0.35, 1.0), (0.88, 0.88, 0.88, 1.0)]
+    colours = [
+        *colormaps["viridis"](np.linspace(0.05, 0.95, len(labels) - 2)),
+        (0.35, 0.35, 0.35, 1.0),
+        (0.88, 0.88, 0.88, 1.0),
+    ]
     fig = new_figure(9.5, 1.9 + 0.45 * max(1, len(regimes)))
     top = 0.72 if banner else 0.8
     ax = fig.add_axes((0.17, 0.3, 0.55, top - 0.3))
     left = np.zeros(len(regimes))
     for k, lab in enumerate(labels):
         vals = np.array([float(per_regime[r].get(lab, 0.0)) for r in regimes])
-        ax.barh(regimes, vals, left=left, color=colours[k], edgecolor="white", linewidth=0.5, label=lab, hatch="///" if lab == CUT_OFF else None)
+        ax.barh(
+            regimes,
+            vals,
+            left=left,
+            color=colours[k],
+            edgecolor="white",
+            linewidth=0.5,
+            label=lab,
+            hatch="///" if lab == CUT_OFF else None,
+        )
         left += vals
     ax.set_xlabel("persons (settlement population)")
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
@@ -75,7 +89,9 @@ def band_chart(per_regime: Mapping[str, pd.Series], path: Path, *, title: str, b
     return save(fig, path)
 
 
-def balance_chart(balance: pd.DataFrame, colours: Mapping[str, str], path: Path, *, title: str, banner: str, footer: str) -> Path:
+def balance_chart(
+    balance: pd.DataFrame, colours: Mapping[str, str], path: Path, *, title: str, banner: str, footer: str
+) -> Path:
     """Bars of each party's net land change (km²): a balanced swap shows bars summing to zero."""
     fig = new_figure(6.5, 2.6)
     top = 0.72 if banner else 0.82

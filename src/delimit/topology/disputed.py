@@ -30,9 +30,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from delimit.model.population import own_population, parent_index, population_total
 from delimit.crs import WGS84, crs_description, equal_area_crs
 from delimit.errors import InputError
+from delimit.model.population import own_population, parent_index, population_total
 from delimit.model.scenario import Scenario
 from delimit.topology.engine import REGIONAL_EXTENT_DEG
 from delimit.topology.parts import geodesic_area_km2, projected_area_km2
@@ -67,7 +67,11 @@ def compare_territories(
 ) -> DisputedResult:
     """Claimed-by-both and claimed-by-none pieces between two territory layers (see module docstring)."""
     if parties is not None and len(parties) != 2:
-        raise InputError(f"{name_a} vs {name_b}", f"parties must name exactly two parties (a's claimant, b's claimant), got {list(parties)}", field="parties")
+        raise InputError(
+            f"{name_a} vs {name_b}",
+            f"parties must name exactly two parties (a's claimant, b's claimant), got {list(parties)}",
+            field="parties",
+        )
     ha, hb = _holders(a, water), _holders(b, water)
     pieces: list[tuple[str, list[str], str | None, str | None, BaseGeometry]] = []
     for pa, ga in ha.items():
@@ -75,9 +79,7 @@ def compare_territories(
             if pa == pb or not shapely.intersects(ga, gb):
                 continue
             inter = shapely.intersection(ga, gb)
-            if parties is None:
-                kind, who = "both", [pa, pb]
-            elif (pa, pb) == (parties[0], parties[1]):
+            if parties is None or (pa, pb) == (parties[0], parties[1]):
                 kind, who = "both", [pa, pb]
             elif (pa, pb) == (parties[1], parties[0]):
                 kind, who = "none", []
@@ -92,13 +94,12 @@ def compare_territories(
             gaps = shapely.difference(gaps, water)
         pieces.extend(("none", [], None, None, p) for p in _polys(gaps))
     geoms = np.array([p[-1] for p in pieces], dtype=object)
-    if len(geoms):
-        bounds = shapely.total_bounds(geoms)
-    else:
-        bounds = a.total_bounds
+    bounds = shapely.total_bounds(geoms) if len(geoms) else a.total_bounds
     if (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG:
         ea = equal_area_crs(tuple(bounds))
-        areas = projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True)) if len(geoms) else np.array([])
+        areas = (
+            projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True)) if len(geoms) else np.array([])
+        )
         crs = f"areas: {crs_description(ea)}"
     else:
         areas = geodesic_area_km2(geoms)

@@ -33,9 +33,26 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import GEOD
+from delimit.topology.projection import (
+    aeqd_inverse,
+    centres,
+    from_tangent,
+    max_angle,
+    scale_margin,
+    to_local,
+    to_tangent,
+    to_wgs84,
+)
+from delimit.topology.widths import (
+    QUAD_SEGS,
+    arc_factor,
+    arm_cuts_one,
+    arm_pairs,
+    bridge_pieces,
+    narrowest_cut,
+    open_polygons,
+)
 from delimit.validity import is_valid
-from delimit.topology.projection import aeqd_inverse, centres, from_tangent, max_angle, scale_margin, to_local, to_tangent, to_wgs84
-from delimit.topology.widths import QUAD_SEGS, arc_factor, arm_cuts_one, arm_pairs, bridge_pieces, narrowest_cut, open_polygons
 
 ProgressFn = Callable[[str, float], None]
 
@@ -59,7 +76,9 @@ def _ends(lines: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.f
     return xy[:, 0], xy[:, 1]
 
 
-def locate_crossings(a_wgs84: NDArray[np.object_], b_wgs84: NDArray[np.object_], guess: tuple[NDArray[np.float64], NDArray[np.float64]]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def locate_crossings(
+    a_wgs84: NDArray[np.object_], b_wgs84: NDArray[np.object_], guess: tuple[NDArray[np.float64], NDArray[np.float64]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Geodesic narrowest straight crossing between lines ``a[k]`` and ``b[k]`` (WGS84), for all ``k`` at once.
 
     Each pair is projected into a true-scale frame centred on ``guess[k]``
@@ -83,7 +102,9 @@ def locate_crossings(a_wgs84: NDArray[np.object_], b_wgs84: NDArray[np.object_],
     return np.asarray(width, dtype=float), ea, eb
 
 
-def measure_arm(sides_wgs84: list[LineString], holes_wgs84: list[LineString], i: int, j: int, guess: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float], tuple[float, float]]:
+def measure_arm(
+    sides_wgs84: list[LineString], holes_wgs84: list[LineString], i: int, j: int, guess: tuple[float, float]
+) -> tuple[float, tuple[float, float], tuple[float, float], tuple[float, float]]:
     """Geodesic narrowest land crossing between sides ``i`` and ``j`` (WGS84 lines), hopping across holes.
 
     For arms with holes in their stretch (:func:`~delimit.topology.widths.narrowest_cut`); arms
@@ -100,7 +121,10 @@ def measure_arm(sides_wgs84: list[LineString], holes_wgs84: list[LineString], i:
         _, segs = narrowest_cut(local[0], local[1], list(local[2:]))
         xy = np.array([c for seg in segs for c in (seg.coords[0], seg.coords[-1])])
         lon, lat = from_tangent(xy[:, 0], xy[:, 1], np.repeat(lon0, len(xy)), np.repeat(lat0, len(xy)))
-        segs_ll = [[(float(lon[2 * q]), float(lat[2 * q])), (float(lon[2 * q + 1]), float(lat[2 * q + 1]))] for q in range(len(segs))]
+        segs_ll = [
+            [(float(lon[2 * q]), float(lat[2 * q])), (float(lon[2 * q + 1]), float(lat[2 * q + 1]))]
+            for q in range(len(segs))
+        ]
         longest = max(segs_ll, key=lambda s: GEOD.inv(s[0][0], s[0][1], s[1][0], s[1][1])[2])
         new_centre = ((longest[0][0] + longest[1][0]) / 2.0, (longest[0][1] + longest[1][1]) / 2.0)
         moved = abs(new_centre[0] - centre[0]) > 1e-7 or abs(new_centre[1] - centre[1]) > 1e-7
@@ -166,7 +190,10 @@ def find_necks(
 
     def run(idx: NDArray[np.int64]) -> list[tuple[int, BaseGeometry, list[LineString], list[LineString]]]:
         opened, residue = open_polygons(local[idx], radius[idx], QUAD_SEGS)
-        return [(int(idx[k]), piece, sides, holes) for k, piece, sides, holes in bridge_pieces(opened, residue, radius[idx], local[idx])]
+        return [
+            (int(idx[k]), piece, sides, holes)
+            for k, piece, sides, holes in bridge_pieces(opened, residue, radius[idx], local[idx])
+        ]
 
     candidates: list[tuple[int, BaseGeometry, list[LineString], list[LineString]]] = []
     report("opening parts", 0.0)
@@ -240,7 +267,9 @@ def _measure(
         c = int(ac[k])
         holes = np.asarray(candidates[c][3], dtype=object)
         holes_w = list(to_wgs84(holes, np.repeat(lon0[part[k]], len(holes)), np.repeat(lat0[part[k]], len(holes))))
-        width[q], end_a[q], end_b[q], loc[q] = measure_arm([wa[q], wb[q]], holes_w, 0, 1, (float(glon[q]), float(glat[q])))
+        width[q], end_a[q], end_b[q], loc[q] = measure_arm(
+            [wa[q], wb[q]], holes_w, 0, 1, (float(glon[q]), float(glat[q]))
+        )
     below = np.flatnonzero(width < neck_width_m)
     if len(below) == 0:
         return []

@@ -30,8 +30,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import shapely
@@ -100,7 +100,9 @@ class _Pieces:
             out = []
             for p in polygon_parts(self.geoms[j]):
                 holes = shapely.polygons(holes_of(p))
-                out.append((shapely.polygons(shapely.get_exterior_ring(p)), holes, shapely.bounds(holes).reshape(-1, 4)))
+                out.append(
+                    (shapely.polygons(shapely.get_exterior_ring(p)), holes, shapely.bounds(holes).reshape(-1, 4))
+                )
             self.cache[j] = out
         return self.cache[j]
 
@@ -116,7 +118,12 @@ class _RingIndex:
         return shapely.STRtree(boundary_chunks([shapely.polygons(self.ring)], size=64)[0])
 
 
-def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], rect: tuple[float, float, float, float], near_ring: _RingIndex, tol: float | None) -> BaseGeometry:
+def _land_near(
+    pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]],
+    rect: tuple[float, float, float, float],
+    near_ring: _RingIndex,
+    tol: float | None,
+) -> BaseGeometry:
     """A part (as :class:`_Pieces` gives it) clipped to ``rect``, keeping only the holes within ``tol`` of the ring in ``near_ring``.
 
     Shell and holes are clipped apart (GEOS ``clip_by_rect`` of a polygon with many holes is
@@ -135,7 +142,11 @@ def _land_near(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.
         if len(holes) and tol is not None:
             hit, _ = near_ring.tree.query(holes, predicate="dwithin", distance=tol)
             holes = holes[np.unique(hit)]
-        out.extend(polygon_parts(shapely.difference(shell, shapely.multipolygons(list(holes)))) if len(holes) else polygon_parts(shell))
+        out.extend(
+            polygon_parts(shapely.difference(shell, shapely.multipolygons(list(holes))))
+            if len(holes)
+            else polygon_parts(shell)
+        )
     return shapely.multipolygons(out) if out else shapely.Polygon()
 
 
@@ -154,7 +165,9 @@ def _shared_length(ring_local: BaseGeometry, other_local: BaseGeometry, tol_m: f
     return float(shapely.length(shapely.intersection(ring_local, near)))
 
 
-def _cross_party_pairs(geoms: NDArray[np.object_], party: NDArray[np.object_], tol_deg: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _cross_party_pairs(
+    geoms: NDArray[np.object_], party: NDArray[np.object_], tol_deg: float
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Ordered pairs ``(i, j)`` of parts of different parties within ``tol_deg`` (both orders listed).
 
     Exact, by the argument of :func:`delimit.polygons.meeting_pairs`: two disjoint polygons are
@@ -185,7 +198,9 @@ def _cross_party_pairs(geoms: NDArray[np.object_], party: NDArray[np.object_], t
     if len(i) == 0:
         return empty, empty.copy()
     pairs = np.unique(np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1), axis=0)
-    return np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.intp), np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(np.intp)
+    return np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(np.intp), np.concatenate(
+        [pairs[:, 1], pairs[:, 0]]
+    ).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -204,7 +219,13 @@ class Surround:
     overlaps: tuple[str, ...] = ()
 
 
-def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArray[np.intp], tol_m: float = 2.0, depth_m: float = 1000.0) -> NDArray[np.bool_]:
+def overlapping(
+    geoms: NDArray[np.object_],
+    left: NDArray[np.intp],
+    right: NDArray[np.intp],
+    tol_m: float = 2.0,
+    depth_m: float = 1000.0,
+) -> NDArray[np.bool_]:
     """For each pair, whether ``geoms[right]`` covers some of the interior of ``geoms[left]``.
 
     Two tests. (1) A point inside ``left`` (``point_on_surface``) lies inside ``right``, more than
@@ -234,7 +255,9 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     chunks, chunk_owner = boundary_chunks(shapely.polygons(shapely.get_exterior_ring(geoms[ul])), size=64)
     chunk_owner = ul[chunk_owner]
     b = shapely.bounds(geoms[right])
-    pq, ch = shapely.STRtree(chunks).query(shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg))
+    pq, ch = shapely.STRtree(chunks).query(
+        shapely.box(b[:, 0] - tol_deg, b[:, 1] - tol_deg, b[:, 2] + tol_deg, b[:, 3] + tol_deg)
+    )
     keep = chunk_owner[ch] == left[pq]
     pq, ch = pq[keep], ch[keep]
     cxy, cidx = shapely.get_coordinates(chunks, return_index=True)
@@ -269,7 +292,8 @@ def overlapping(geoms: NDArray[np.object_], left: NDArray[np.intp], right: NDArr
     rev = right.astype(np.int64) * n + left
     srt = np.argsort(key)
     at = np.minimum(np.searchsorted(key[srt], rev), len(key) - 1)
-    return out | (out[srt][at] & (key[srt][at] == rev))
+    either: NDArray[np.bool_] = out | (out[srt][at] & (key[srt][at] == rev))
+    return either
 
 
 def surroundings(
@@ -351,13 +375,18 @@ def surroundings(
             if band.area > 0 and held >= 0.5 * band.area:
                 continue  # the party's land goes on all round: the part sits inside it
             inside = sum(length for _, length in held_by)
-            outside = sum(_shared_length(ring, _without_slivers(robust_difference([a], [own], 1e-3)[0], overlap_m / 2.0), tol_m) for a in around)
+            outside = sum(
+                _shared_length(ring, _without_slivers(robust_difference([a], [own], 1e-3)[0], overlap_m / 2.0), tol_m)
+                for a in around
+            )
             shared[p] = max(0.0, shared[p] - inside + outside)
         water_m = 0.0
         if wtree is not None:
             idx = wtree.query(geoms[i], predicate="dwithin", distance=tol_deg)
             if len(idx):
-                water_m = _shared_length(ring, here(shapely.clip_by_rect(shapely.union_all(water_parts[idx]), *rect)), tol_m)
+                water_m = _shared_length(
+                    ring, here(shapely.clip_by_rect(shapely.union_all(water_parts[idx]), *rect)), tol_m
+                )
         edge_m = 0.0
         if edge is not None and shapely.dwithin(edge, geoms[i], tol_deg):
             edge_m = _shared_length(ring, here(shapely.clip_by_rect(edge, *rect)), tol_m)
@@ -379,7 +408,7 @@ def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float =
     touching = {p: m for p, m in s.shared_m.items() if m >= touch_m}
     if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0:
         return None
-    (host, m), = touching.items()
+    ((host, m),) = touching.items()
     if (m + s.water_m) / s.perimeter_m >= surround_share:
         return host
     return None
@@ -453,8 +482,10 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
     _, _, metres = GEOD.inv(lons[:, 0], lats[:, 0], lons[:, 1], lats[:, 1])
     out: list[Gap | None] = [None] * n
     for k, i in enumerate(who.tolist()):
-        out[i] = Gap(float(metres[k]) / 1000.0, (float(lons[k, 0]), float(lats[k, 0])), (float(lons[k, 1]), float(lats[k, 1])))
-    return out  # type: ignore[return-value]
+        out[i] = Gap(
+            float(metres[k]) / 1000.0, (float(lons[k, 0]), float(lats[k, 0])), (float(lons[k, 1]), float(lats[k, 1]))
+        )
+    return out  # type: ignore[return-value]  # every part is in `who` (one nearest pair each), so no None is left
 
 
 def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
@@ -462,16 +493,21 @@ def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
     return np.array([GEOD.geometry_length(g) / 1000.0 for g in geoms], dtype=float)
 
 
-def geodesic_area_km2(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
+def geodesic_area_km2(geoms: Sequence[BaseGeometry] | NDArray[np.object_]) -> NDArray[np.float64]:
     """Area of each WGS84 polygon on the WGS84 ellipsoid, km² (orientation-independent)."""
-    return np.array([abs(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(g))[0]) / 1e6 for g in geoms], dtype=float)
+    return np.array(
+        [abs(GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(g))[0]) / 1e6 for g in geoms], dtype=float
+    )
 
 
-def projected_area_km2(geoms: Sequence[BaseGeometry], transformer: Transformer) -> NDArray[np.float64]:
+def projected_area_km2(
+    geoms: Sequence[BaseGeometry] | NDArray[np.object_], transformer: Transformer
+) -> NDArray[np.float64]:
     """Area of each WGS84 geometry after projecting with ``transformer`` (an equal-area CRS), km²."""
     arr = np.asarray(geoms, dtype=object)
     proj = shapely.transform(arr, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-    return shapely.area(proj) / 1e6
+    areas: NDArray[np.float64] = shapely.area(proj) / 1e6
+    return areas
 
 
 __all__ = [
@@ -498,7 +534,9 @@ DEFAULT_ARTEFACT_M = 10.0
 _M_PER_DEG_LAT = 110_574.0  # metres per degree of latitude (WGS84, at the equator; the smallest value)
 
 
-def window_sides(geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tolerance_m: float = DEFAULT_ARTEFACT_M) -> list[list[str]]:
+def window_sides(
+    geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tolerance_m: float = DEFAULT_ARTEFACT_M
+) -> list[list[str]]:
     """For each part, the sides of the data window (``north``, ``south``, ``east``, ``west``) its boundary runs along.
 
     A part whose boundary comes within ``tolerance_m`` (metres, converted at the window's latitude) of
@@ -515,7 +553,7 @@ def window_sides(geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tol
     tol = max(tol_x, tol_y)
     edge = window.boundary
     near = shapely.dwithin(np.asarray(list(geoms), dtype=object), edge, tol)
-    for i in np.flatnonzero(near):
+    for i in np.flatnonzero(near).tolist():
         b = shapely.intersection(geoms[i].boundary, edge.buffer(tol))
         if b.is_empty:
             continue
@@ -580,7 +618,11 @@ def known_enclaves(settlements: Any, geoms: Sequence[BaseGeometry], parties: Seq
     if settlements is None or not len(settlements) or "enclave" not in settlements.columns:
         return []
     enclave = settlements["enclave"].fillna("").astype(str).to_numpy()
-    claimed = settlements["claimed_party"].fillna("").astype(str).to_numpy() if "claimed_party" in settlements.columns else np.full(len(settlements), "", dtype=object)
+    claimed = (
+        settlements["claimed_party"].fillna("").astype(str).to_numpy()
+        if "claimed_party" in settlements.columns
+        else np.full(len(settlements), "", dtype=object)
+    )
     sel = np.flatnonzero((enclave != "") & (claimed != ""))
     if not len(sel):
         return []
@@ -598,7 +640,11 @@ def known_enclaves(settlements: Any, geoms: Sequence[BaseGeometry], parties: Seq
         mask = np.zeros(len(settlements), dtype=bool)
         mask[idx] = True
         persons, unknown = population_total(own, mask, parent)
-        src = settlements["population_source"].astype(str).to_numpy() if "population_source" in settlements.columns else np.full(len(settlements), "", dtype=object)
+        src = (
+            settlements["population_source"].astype(str).to_numpy()
+            if "population_source" in settlements.columns
+            else np.full(len(settlements), "", dtype=object)
+        )
         out.append(
             {
                 "name": name,
@@ -608,7 +654,11 @@ def known_enclaves(settlements: Any, geoms: Sequence[BaseGeometry], parties: Seq
                 "settlements": sorted(str(settlements["name"].iloc[i]) for i in idx),
                 "population": None if unknown and not persons else persons,
                 "population_unknown": unknown,
-                "source": "; ".join(dict.fromkeys(str(v) for v in (*(settlements["source"].iloc[i] for i in idx), *(src[i] for i in idx)) if v)),
+                "source": "; ".join(
+                    dict.fromkeys(
+                        str(v) for v in (*(settlements["source"].iloc[i] for i in idx), *(src[i] for i in idx)) if v
+                    )
+                ),
             }
         )
     return out

@@ -45,7 +45,9 @@ R_MAX = WGS84_A**2 / WGS84_B
 R_MIN = WGS84_A * (1.0 - _E2)
 
 
-def aeqd_forward(lon: ArrayLike, lat: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def aeqd_forward(
+    lon: ArrayLike, lat: ArrayLike, lon0: ArrayLike, lat0: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Project degrees to metres in a spherical AEQD centred on (lon0, lat0) (broadcast element-wise)."""
     lam = np.radians(np.asarray(lon, dtype=float) - np.asarray(lon0, dtype=float))
     phi = np.radians(np.asarray(lat, dtype=float))
@@ -59,7 +61,9 @@ def aeqd_forward(lon: ArrayLike, lat: ArrayLike, lon0: ArrayLike, lat0: ArrayLik
     return x, y
 
 
-def aeqd_inverse(x: ArrayLike, y: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def aeqd_inverse(
+    x: ArrayLike, y: ArrayLike, lon0: ArrayLike, lat0: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Inverse of :func:`aeqd_forward`: metres back to (lon, lat) degrees."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -89,7 +93,8 @@ def to_local(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.o
     if len(xy) == 0:
         return arr.copy()
     x, y = aeqd_forward(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], np.asarray(lat0)[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([x, y]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([x, y]))
+    return out
 
 
 def to_wgs84(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.object_]:
@@ -99,7 +104,8 @@ def to_wgs84(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np.o
     if len(xy) == 0:
         return arr.copy()
     lon, lat = aeqd_inverse(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], np.asarray(lat0)[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
+    return out
 
 
 def _tangent_scale(lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -133,10 +139,13 @@ def to_tangent(geoms: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> NDArray[np
     lat0 = np.asarray(lat0, dtype=float)
     x, y = aeqd_forward(xy[:, 0], xy[:, 1], np.asarray(lon0)[idx], lat0[idx])
     fx, fy = _tangent_scale(lat0[idx])
-    return shapely.set_coordinates(arr.copy(), np.column_stack([x * fx, y * fy]))
+    out: NDArray[np.object_] = shapely.set_coordinates(arr.copy(), np.column_stack([x * fx, y * fy]))
+    return out
 
 
-def from_tangent(x: ArrayLike, y: ArrayLike, lon0: ArrayLike, lat0: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def from_tangent(
+    x: ArrayLike, y: ArrayLike, lon0: ArrayLike, lat0: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Inverse of :func:`to_tangent` for coordinates: metres in the frame at (lon0, lat0) back to (lon, lat)."""
     fx, fy = _tangent_scale(lat0)
     return aeqd_inverse(np.asarray(x, dtype=float) / fx, np.asarray(y, dtype=float) / fy, lon0, lat0)

@@ -28,9 +28,31 @@ PART_COLUMNS = (
     "artefact_reason",
 )
 #: Columns of ``TopologyResult.necks`` (besides geometry).
-NECK_COLUMNS = ("party", "part", "min_width_m", "length_km", "lon", "lat", "end_a", "end_b", "settlements", "roads", "kind", "artefact_reason")
+NECK_COLUMNS = (
+    "party",
+    "part",
+    "min_width_m",
+    "length_km",
+    "lon",
+    "lat",
+    "end_a",
+    "end_b",
+    "settlements",
+    "roads",
+    "kind",
+    "artefact_reason",
+)
 #: Columns of ``DisputedResult.pieces`` (besides geometry).
-PIECE_COLUMNS = ("kind", "parties", "holder_a", "holder_b", "area_km2", "population", "population_unknown", "settlements")
+PIECE_COLUMNS = (
+    "kind",
+    "parties",
+    "holder_a",
+    "holder_b",
+    "area_km2",
+    "population",
+    "population_unknown",
+    "settlements",
+)
 
 
 def _num(v: Any, nd: int = 6) -> Any:
@@ -138,7 +160,7 @@ class TopologyResult:
                 "population": "persons in the part's settlements, each counted once (a city or municipality figure is not added to its listed villages); null when every settlement in it is of unknown population",
                 "population_unknown": "settlements of unknown population in the part, not included in population",
                 "clipped": "a part cut by the data window (window_sides): what lies beyond is unknown, so it is never an exclave or enclave",
-                "artefact": f"a neck narrower than, or a part no wider than, artefact_m metres (the boundary source's stated accuracy): a digitising sliver, not a fact",
+                "artefact": "a neck narrower than, or a part no wider than, artefact_m metres (the boundary source's stated accuracy): a digitising sliver, not a fact",
                 "known_enclaves": "enclaves named by published sources but absent from the boundary data; their settlements keep the sources' party",
             },
             "parties": self.party_json(),
@@ -157,7 +179,13 @@ class TopologyResult:
             props = {"layer": "part", "party": r.party, **by_id[r.id]}
             feats.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(r.geometry)})
         for props, r in zip(self.neck_json(), self.necks.itertuples(index=False), strict=True):
-            feats.append({"type": "Feature", "properties": {"layer": "neck", **props}, "geometry": shapely.geometry.mapping(r.geometry)})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {"layer": "neck", **props},
+                    "geometry": shapely.geometry.mapping(r.geometry),
+                }
+            )
         return feats
 
     def to_geojson(self) -> dict[str, Any]:
@@ -219,6 +247,10 @@ class DisputedResult:
 
     def features(self) -> list[dict[str, Any]]:
         return [
-            {"type": "Feature", "properties": {"layer": "disputed", **props}, "geometry": shapely.geometry.mapping(r.geometry)}
+            {
+                "type": "Feature",
+                "properties": {"layer": "disputed", **props},
+                "geometry": shapely.geometry.mapping(r.geometry),
+            }
             for props, r in zip(self.pieces_json(), self.pieces.itertuples(index=False), strict=True)
         ]

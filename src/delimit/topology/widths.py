@@ -42,6 +42,7 @@ and parts thinner than ``w`` everywhere are not necks (they join nothing).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -105,14 +106,18 @@ def _difference(a: NDArray[np.object_], b: NDArray[np.object_]) -> NDArray[np.ob
     return robust_difference(a, b, SNAP_GRID_M)
 
 
-def _opening(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+def _opening(
+    polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int
+) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
     """Opening of each polygon grown by ``eps`` (see :func:`open_polygons`), and where the erosion left nothing."""
     eps = np.array([_eps(r) for r in radii])
     eroded = shapely.buffer(polys, -radii, quad_segs=quad_segs)
     return shapely.buffer(eroded, radii + eps, quad_segs=quad_segs), shapely.is_empty(eroded)
 
 
-def _tiles(poly: BaseGeometry, halo: float, limit: int, min_side: float) -> list[tuple[tuple[float, float, float, float], BaseGeometry, NDArray[np.object_]]]:
+def _tiles(
+    poly: BaseGeometry, halo: float, limit: int, min_side: float
+) -> list[tuple[tuple[float, float, float, float], BaseGeometry, NDArray[np.object_]]]:
     """Quadtree leaves of ``poly``'s bounding box: ``(rect, land within rect + halo)`` pieces.
 
     Each leaf is ``(rect, shell, holes)``: the shell clipped to ``rect + halo`` and the holes
@@ -138,7 +143,10 @@ def _tiles(poly: BaseGeometry, halo: float, limit: int, min_side: float) -> list
             if crossing.any():
                 cut = shapely.clip_by_rect(hs[crossing], gx0, gy0, gx1, gy1)
                 hs = np.concatenate([hs[~crossing], np.array([p for g in cut for p in polygon_parts(g)], dtype=object)])
-        if shapely.get_num_coordinates(s) + int(shapely.get_num_coordinates(hs).sum()) <= limit or max(x1 - x0, y1 - y0) <= min_side:
+        if (
+            shapely.get_num_coordinates(s) + int(shapely.get_num_coordinates(hs).sum()) <= limit
+            or max(x1 - x0, y1 - y0) <= min_side
+        ):
             out.append((rect, s, hs))
             return
         xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
@@ -146,7 +154,9 @@ def _tiles(poly: BaseGeometry, halo: float, limit: int, min_side: float) -> list
             visit(q, s, hs)
 
     b = shapely.bounds(poly)
-    visit((float(b[0]), float(b[1]), float(b[2]), float(b[3])), shapely.polygons(shapely.get_exterior_ring(poly)), holes)
+    visit(
+        (float(b[0]), float(b[1]), float(b[2]), float(b[3])), shapely.polygons(shapely.get_exterior_ring(poly)), holes
+    )
     return out
 
 
@@ -159,12 +169,19 @@ def _tile_land(shell: BaseGeometry, holes: NDArray[np.object_]) -> BaseGeometry:
 
 def _touches_rect(pieces: NDArray[np.object_], rect: tuple[float, float, float, float]) -> NDArray[np.bool_]:
     """Which pieces (clipped to ``rect``) reach its edges, so may continue into the next tile."""
-    b = shapely.bounds(pieces).reshape(-1, 4)
+    b: NDArray[np.float64] = shapely.bounds(pieces).reshape(-1, 4)
     tol = 1e-9 * max(1.0, abs(rect[0]), abs(rect[1]), abs(rect[2]), abs(rect[3]))
-    return (b[:, 0] <= rect[0] + tol) | (b[:, 1] <= rect[1] + tol) | (b[:, 2] >= rect[2] - tol) | (b[:, 3] >= rect[3] - tol)
+    return (
+        (b[:, 0] <= rect[0] + tol)
+        | (b[:, 1] <= rect[1] + tol)
+        | (b[:, 2] >= rect[2] - tol)
+        | (b[:, 3] >= rect[3] - tol)
+    )
 
 
-def open_tiled(poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *, limit: int | None = None, workers: int = 2) -> tuple[BaseGeometry, BaseGeometry]:
+def open_tiled(
+    poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *, limit: int | None = None, workers: int = 2
+) -> tuple[BaseGeometry, BaseGeometry]:
     """Opening and residue of a big polygon, computed tile by tile (exact; threads over tiles).
 
     The opening at a point depends only on the polygon within ``2 r`` of it (erosion looks ``r``
@@ -177,13 +194,17 @@ def open_tiled(poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *,
     it whole takes many minutes.
     """
     limit = TILE_VERTICES if limit is None else limit
-    poly = shapely.get_parts(poly)[0] if shapely.get_type_id(poly) == 6 and shapely.get_num_geometries(poly) == 1 else poly
+    poly = (
+        shapely.get_parts(poly)[0] if shapely.get_type_id(poly) == 6 and shapely.get_num_geometries(poly) == 1 else poly
+    )
     if shapely.get_type_id(poly) != 3:
         raise TypeError(f"open_tiled takes one Polygon, got {poly.geom_type}")
     halo = 2.0 * radius * 1.01 + 4.0 * _eps(radius)
     leaves = _tiles(poly, halo, limit, 8.0 * halo)
 
-    def run(leaf: tuple[tuple[float, float, float, float], BaseGeometry, NDArray[np.object_]]) -> tuple[list[BaseGeometry], list[BaseGeometry], list[BaseGeometry]]:
+    def run(
+        leaf: tuple[tuple[float, float, float, float], BaseGeometry, NDArray[np.object_]],
+    ) -> tuple[list[BaseGeometry], list[BaseGeometry], list[BaseGeometry]]:
         rect, shell, hs = leaf
         g = _tile_land(shell, hs)
         opened, empty = _opening(np.array([g], dtype=object), np.array([radius]), quad_segs)
@@ -209,10 +230,14 @@ def open_tiled(poly: BaseGeometry, radius: float, quad_segs: int = QUAD_SEGS, *,
         whole.extend(cut[~joined])
         whole.extend(union_polygons(cut[joined]) if joined.any() else [])
     # a polygon narrower than 2 r everywhere (a sliver, a speck left by make_valid) opens to nothing
-    return (shapely.multipolygons(opened) if opened else shapely.Polygon()), (shapely.multipolygons(whole) if whole else shapely.Polygon())
+    return (shapely.multipolygons(opened) if opened else shapely.Polygon()), (
+        shapely.multipolygons(whole) if whole else shapely.Polygon()
+    )
 
 
-def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int = QUAD_SEGS) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+def open_polygons(
+    polys: NDArray[np.object_], radii: NDArray[np.float64], quad_segs: int = QUAD_SEGS
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     """Opening of each polygon by its radius (vectorised; GEOS releases the GIL).
 
     Returns ``(opened, residue)``: the opening grown by a tiny ``eps`` (so that floating-point noise
@@ -244,7 +269,13 @@ def open_polygons(polys: NDArray[np.object_], radii: NDArray[np.float64], quad_s
 ACROSS_M = 1e-3
 
 
-def _across_is_land(polys: NDArray[np.object_], owner: NDArray[np.intp], a: NDArray[np.float64], b: NDArray[np.float64], piece_left: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def _across_is_land(
+    polys: NDArray[np.object_],
+    owner: NDArray[np.intp],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    piece_left: NDArray[np.bool_],
+) -> NDArray[np.bool_]:
     """Whether the land of ``polys[owner[k]]`` lies just across edge ``a[k]-b[k]`` from its piece.
 
     The piece lies to the left of the edge where ``piece_left`` is set; the point :data:`ACROSS_M`
@@ -263,7 +294,12 @@ def _across_is_land(polys: NDArray[np.object_], owner: NDArray[np.intp], a: NDAr
         return np.asarray(shapely.contains_xy(polys[owner], qx, qy), dtype=bool)
 
 
-def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], radii: NDArray[np.float64], polys: NDArray[np.object_] | None = None) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
+def bridge_pieces(
+    opened: NDArray[np.object_],
+    residue: NDArray[np.object_],
+    radii: NDArray[np.float64],
+    polys: NDArray[np.object_] | None = None,
+) -> list[tuple[int, Polygon, list[LineString], list[LineString]]]:
     """The residue pieces that are necks, with their sides, as ``(polygon index, piece, sides)``.
 
     Each boundary edge of a residue piece is either an *interface* edge (on the opening: across it
@@ -295,9 +331,9 @@ def bridge_pieces(opened: NDArray[np.object_], residue: NDArray[np.object_], rad
     edge_owner = owner[ring_comp[edge_ring]]
     first_ring = np.searchsorted(ring_comp, np.arange(len(comps) + 1))  # rings of a piece are consecutive
     if polys is not None:
-        holes = np.ones(len(rings), dtype=bool)
-        holes[first_ring[:-1]] = False  # each piece's first ring is its shell
-        left = shapely.is_ccw(rings) != holes  # the piece lies to the left of the ring's direction
+        is_hole = np.ones(len(rings), dtype=bool)
+        is_hole[first_ring[:-1]] = False  # each piece's first ring is its shell
+        left = shapely.is_ccw(rings) != is_hole  # the piece lies to the left of the ring's direction
         on_open = _across_is_land(np.asarray(polys, dtype=object), edge_owner, xy[e0], xy[e0 + 1], left[edge_ring])
     else:  # the plain method (slow on national land: a prepared dwithin walks every lake)
         tol = np.array([_eps(r) for r in radii])[edge_owner] * 0.5
@@ -363,11 +399,11 @@ class Cut:
 
     @property
     def end_a(self) -> tuple[float, float]:
-        return tuple(self.segments[0].coords[0])  # type: ignore[return-value]
+        return tuple(self.segments[0].coords[0])
 
     @property
     def end_b(self) -> tuple[float, float]:
-        return tuple(self.segments[-1].coords[-1])  # type: ignore[return-value]
+        return tuple(self.segments[-1].coords[-1])
 
     @property
     def location(self) -> tuple[float, float]:
@@ -408,7 +444,7 @@ def narrowest_cut(a: LineString, b: LineString, holes: Sequence[LineString] = ()
         path.append(int(prev[path[-1]]))
     path.reverse()
     # one straight segment per hop; moving along a hole's shore between hops crosses no land
-    segments = [shapely.shortest_line(nodes[u], nodes[v]) for u, v in zip(path[:-1], path[1:], strict=True)]
+    segments = [shapely.shortest_line(nodes[u], nodes[v]) for u, v in itertools.pairwise(path)]
     return float(dist[k - 1]), segments
 
 
@@ -476,7 +512,9 @@ def part_widths(polygon: BaseGeometry, threshold_m: float, *, quad_segs: int = Q
     """
     if threshold_m <= 0 or not math.isfinite(threshold_m):
         raise ValueError(f"threshold_m must be a positive number of metres, got {threshold_m!r}")
-    polys = np.array([p for p in shapely.get_parts(polygon) if p.geom_type == "Polygon" and not p.is_empty], dtype=object)
+    polys = np.array(
+        [p for p in shapely.get_parts(polygon) if p.geom_type == "Polygon" and not p.is_empty], dtype=object
+    )
     if len(polys) == 0:
         return []
     radii = np.full(len(polys), threshold_m / 2.0 * arc_factor(quad_segs))

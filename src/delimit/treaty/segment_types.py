@@ -107,10 +107,13 @@ def to_metric_geoms(geoms: Sequence[BaseGeometry], transformer: Transformer) -> 
         x, y = transformer.transform(c[:, 0], c[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(np.asarray(list(geoms), dtype=object), fn)
+    metric: np.ndarray = shapely.transform(np.asarray(list(geoms), dtype=object), fn)
+    return metric
 
 
-def _samples(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, lengths: np.ndarray, step: float, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _samples(
+    x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, lengths: np.ndarray, step: float, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Points along each segment (planar interpolation in the metric CRS): x, y, segment index, fraction."""
     counts = np.clip(np.ceil(lengths / step).astype(int) + 1, 3, cap)
     seg = np.repeat(np.arange(len(x1)), counts)
@@ -222,7 +225,14 @@ def detect_segment_types(
 
 
 def _ridge_segments(
-    x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, seg_len: np.ndarray, elevation: Raster, to_metric: Transformer, settings: DetectionSettings
+    x1: np.ndarray,
+    y1: np.ndarray,
+    x2: np.ndarray,
+    y2: np.ndarray,
+    seg_len: np.ndarray,
+    elevation: Raster,
+    to_metric: Transformer,
+    settings: DetectionSettings,
 ) -> np.ndarray:
     """Segments whose interior samples mostly sit on a crest (terrain falls away on both sides)."""
     lat_c = float(np.mean(to_metric.transform(np.r_[x1, x2], np.r_[y1, y2], direction="INVERSE")[1]))
@@ -235,7 +245,11 @@ def _ridge_segments(
     safe = np.where(seg_len > 0, seg_len, 1.0)
     ux, uy = (x2 - x1) / safe, (y2 - y1) / safe
     nx, ny = -uy[seg], ux[seg]
-    inv = lambda x, y: to_metric.transform(x, y, direction="INVERSE")
+
+    def inv(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = to_metric.transform(x, y, direction="INVERSE")
+        return lon, lat
+
     lon_c, lat_c2 = inv(xs, ys)
     lon_l, lat_l = inv(xs + nx * offset, ys + ny * offset)
     lon_r, lat_r = inv(xs - nx * offset, ys - ny * offset)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -66,7 +67,9 @@ def _party_lookup(points: np.ndarray, territory: gpd.GeoDataFrame) -> list[str]:
     return out
 
 
-def segment_sides(segments: gpd.GeoDataFrame, territory: gpd.GeoDataFrame, offsets_m: Sequence[float] = SIDE_OFFSETS_M) -> tuple[list[str], list[str]]:
+def segment_sides(
+    segments: gpd.GeoDataFrame, territory: gpd.GeoDataFrame, offsets_m: Sequence[float] = SIDE_OFFSETS_M
+) -> tuple[list[str], list[str]]:
     """(left party, right party) of each segment in the direction of description ("" if unresolved)."""
     n = len(segments)
     left, right = [""] * n, [""] * n
@@ -91,7 +94,9 @@ def segment_sides(segments: gpd.GeoDataFrame, territory: gpd.GeoDataFrame, offse
     return left, right
 
 
-def section_sides(sections: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, left: Sequence[str], right: Sequence[str]) -> list[dict[str, object]]:
+def section_sides(
+    sections: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, left: Sequence[str], right: Sequence[str]
+) -> list[dict[str, Any]]:
     """Per section: the party found most often on the left and on the right, and the segments that differ."""
     out = []
     seg_sec = segments["section"].to_numpy()
@@ -104,7 +109,15 @@ def section_sides(sections: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, left: 
         rmaj = max(set(rk), key=rk.count) if rk else ""
         differ = [int(seg_no[i]) for i in m if (left[i] and left[i] != lmaj) or (right[i] and right[i] != rmaj)]
         unknown = [int(seg_no[i]) for i in m if not left[i] or not right[i]]
-        out.append({"section": int(k), "left": lmaj, "right": rmaj, "differing_segments": differ, "unresolved_segments": unknown})
+        out.append(
+            {
+                "section": int(k),
+                "left": lmaj,
+                "right": rmaj,
+                "differing_segments": differ,
+                "unresolved_segments": unknown,
+            }
+        )
     return out
 
 
@@ -141,7 +154,9 @@ def classify_endpoint(
                     if d < best:
                         best, who = d, str(party)
                 if best <= tripoint_m:
-                    return EndPoint(TRIPOINT, ENDPOINT_WORDS[TRIPOINT].format(a=na, b=nb, other=names.get(who, who)), who)
+                    return EndPoint(
+                        TRIPOINT, ENDPOINT_WORDS[TRIPOINT].format(a=na, b=nb, other=names.get(who, who)), who
+                    )
     return EndPoint(LINE_END, ENDPOINT_WORDS[LINE_END].format(a=na, b=nb))
 
 

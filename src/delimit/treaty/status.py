@@ -32,7 +32,9 @@ def allowed_statuses(parties: tuple[str, str]) -> tuple[str, ...]:
     return (*BASE_STATUSES[:4], *(f"ratified-{p}" for p in parties), *BASE_STATUSES[4:])
 
 
-def normalise_status(value: object, parties: tuple[str, str], *, source: str | None = None, feature: int | str | None = None) -> str:
+def normalise_status(
+    value: object, parties: tuple[str, str], *, source: str | None = None, feature: int | str | None = None
+) -> str:
     """Check a status against :func:`allowed_statuses`; empty/None gives ``'drafted'``.
 
     Case and surrounding blanks are forgiven (``' Signed '`` -> ``'signed'``); the party in
@@ -51,10 +53,17 @@ def normalise_status(value: object, parties: tuple[str, str], *, source: str | N
     if text.lower().startswith("ratified-"):
         party = text.split("-", 1)[1].strip()
         if not _RATIFIED.match(f"ratified-{party}"):
-            raise InputError(source, f"status {text!r} is not of the form ratified-<PARTY>", feature=feature, field="status")
+            raise InputError(
+                source, f"status {text!r} is not of the form ratified-<PARTY>", feature=feature, field="status"
+            )
         match = [p for p in parties if p.lower() == party.lower()]
         if not match:
-            raise InputError(source, f"status {text!r} names a party that is not one of {parties[0]}, {parties[1]}", feature=feature, field="status")
+            raise InputError(
+                source,
+                f"status {text!r} names a party that is not one of {parties[0]}, {parties[1]}",
+                feature=feature,
+                field="status",
+            )
         return f"ratified-{match[0]}"
     low = text.lower()
     if low in BASE_STATUSES:

@@ -10,12 +10,14 @@ segments one by one, with their geodesic azimuth and length.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from delimit.treaty.geodesy import azimuth_dms
 from delimit.treaty.segment_types import RIVER, ROAD, STRAIGHT, WATERSHED
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from delimit.treaty.describe import LineDescription, Paragraph
 
 
@@ -53,9 +55,11 @@ def _general_paragraphs(desc: LineDescription) -> list[Paragraph]:
     a, b = desc.parties
     md = desc.precision.metre_decimals if desc.precision else 2
     texts = [
-        (f"The boundary line between {_party(desc, a)} and {_party(desc, b)} described in this annex consists of "
-        f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
-        f"with a total length of {_metres(desc.total_length_m, md)}."),
+        (
+            f"The boundary line between {_party(desc, a)} and {_party(desc, b)} described in this annex consists of "
+            f"{len(desc.sections)} section(s), {len(desc.turning_points)} turning points and {len(desc.segments)} segments, "
+            f"with a total length of {_metres(desc.total_length_m, md)}."
+        ),
         f"Datum: {DATUM_NOTE}. Lengths and azimuths are geodesic on the WGS 84 ellipsoid; azimuths are measured clockwise from true north.",
     ]
     if desc.attribution:
@@ -70,12 +74,12 @@ def _general_paragraphs(desc: LineDescription) -> list[Paragraph]:
     return [Paragraph(f"0.{i}", t) for i, t in enumerate(texts, start=1)]
 
 
-def _section_opening(desc: LineDescription, sec: dict, tp: object) -> str:
+def _section_opening(desc: LineDescription, sec: dict[str, Any], tp: pd.DataFrame) -> str:
     """Paragraph k.0: name, status, end points (and what they are), length, sides."""
     k = int(sec["section"])
     first, last = int(sec["first_point"]), int(sec["last_point"])
-    p0 = tp.loc[first]  # type: ignore[attr-defined]
-    p1 = tp.loc[last]  # type: ignore[attr-defined]
+    p0 = tp.loc[first]
+    p1 = tp.loc[last]
     md = desc.precision.metre_decimals if desc.precision else 2
     text = f"Section {k}, status: {sec['status']}." + (f" Name: {sec['name']}." if sec.get("name") else "")
     if bool(sec["closed"]):
@@ -153,12 +157,16 @@ def render_text(desc: LineDescription, *, placeholders: bool = True) -> str:
     lang_a, lang_b = desc.languages
     head = [
         f"DESCRIPTION OF THE BOUNDARY LINE BETWEEN {desc.party_names.get(a, a).upper()} AND {desc.party_names.get(b, b).upper()}",
-        ("Working text in English. The authentic texts are those in "
-        f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them."),
+        (
+            "Working text in English. The authentic texts are those in "
+            f"{lang_a} ({a}) and {lang_b} ({b}); each paragraph below is followed by a placeholder for them."
+        ),
         "",
     ]
     if desc.simplify_m is not None:
-        head.append(f"NOTE: the line was simplified at {desc.simplify_m:g} m before description ({desc.vertices_in} -> {desc.vertices_kept} vertices).")
+        head.append(
+            f"NOTE: the line was simplified at {desc.simplify_m:g} m before description ({desc.vertices_in} -> {desc.vertices_kept} vertices)."
+        )
         head.append("")
     body: list[str] = []
     for p in desc.paragraphs:

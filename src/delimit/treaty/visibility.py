@@ -46,14 +46,17 @@ class SightResult:
     distance_m: np.ndarray
 
 
-def earth_bulge(x: np.ndarray, d: np.ndarray, *, k: float = REFRACTION_K, radius_m: float = EARTH_RADIUS_M) -> np.ndarray:
+def earth_bulge(
+    x: np.ndarray, d: np.ndarray, *, k: float = REFRACTION_K, radius_m: float = EARTH_RADIUS_M
+) -> np.ndarray:
     """Height (m) of the curved surface above the chord at distance ``x`` of ``d`` (refraction ``k``).
 
     >>> round(float(earth_bulge(np.array([5000.0]), np.array([10000.0]))[0]), 3)
     1.707
     """
     r_eff = radius_m / (1.0 - k)
-    return np.asarray(x) * (np.asarray(d) - np.asarray(x)) / (2.0 * r_eff)
+    bulge: np.ndarray = np.asarray(x) * (np.asarray(d) - np.asarray(x)) / (2.0 * r_eff)
+    return bulge
 
 
 def check_sight(

@@ -69,7 +69,7 @@ def annex_layers(annex: Annex) -> dict[str, gpd.GeoDataFrame]:
 def _metadata(annex: Annex) -> dict[str, Any]:
     from delimit.cli.render import jsonable
 
-    return jsonable(
+    meta: dict[str, Any] = jsonable(
         {
             "title": annex.title,
             "crs": STORAGE_CRS,
@@ -82,6 +82,7 @@ def _metadata(annex: Annex) -> dict[str, Any]:
             "provenance": annex.provenance,
         }
     )
+    return meta
 
 
 def write_annex(
@@ -101,7 +102,9 @@ def write_annex(
         layers = annex_layers(annex)
         report("GeoPackage", 0.05)
         gpkg_layers: dict[str, Any] = {k: v for k, v in layers.items() if len(v)}
-        gpkg_layers["metadata"] = pd.DataFrame({"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]})
+        gpkg_layers["metadata"] = pd.DataFrame(
+            {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
+        )
         write_gpkg_with_attribution(gpkg_layers, tmp / "annex.gpkg", annex)
         names.append("annex.gpkg")
         report("GeoJSON", 0.2)
@@ -148,14 +151,19 @@ def attribution_sidecar(annex: Annex, csv_names: list[str]) -> str:
     lines = [
         f"{annex.title}",
         "",
-        ("Sources and licences of every file in this folder, including the CSV tables "
-        f"({', '.join(csv_names)}), which carry no comment lines so that GDAL and spreadsheets read them:"),
+        (
+            "Sources and licences of every file in this folder, including the CSV tables "
+            f"({', '.join(csv_names)}), which carry no comment lines so that GDAL and spreadsheets read them:"
+        ),
         "",
         annex.attribution_text or "No dataset credits recorded (the line came from a user's file; add its licence).",
         "",
     ]
     for c in annex.attribution:
-        lines.append(f"- {c.get('source', '')}: {c.get('notice', '')}; licence {c.get('licence', '')} {c.get('licence_url', '')}".rstrip() + (f"; layers: {', '.join(c.get('layers', []))}" if c.get("layers") else ""))
+        lines.append(
+            f"- {c.get('source', '')}: {c.get('notice', '')}; licence {c.get('licence', '')} {c.get('licence_url', '')}".rstrip()
+            + (f"; layers: {', '.join(c.get('layers', []))}" if c.get("layers") else "")
+        )
     if annex.description.caveats:
         lines += ["", *(f"CAVEAT: {c}" for c in annex.description.caveats)]
     return "\n".join(lines).rstrip() + "\n"
@@ -176,8 +184,13 @@ def write_gpkg_with_attribution(layers: dict[str, Any], path: Path, annex: Annex
     meta = _attribution_metadata(annex)
     for i, (name, frame) in enumerate(layers.items()):
         pyogrio.write_dataframe(
-            frame, path, layer=name, driver="GPKG", append=i > 0,
-            dataset_metadata=meta if i == 0 else None, layer_metadata=meta,
+            frame,
+            path,
+            layer=name,
+            driver="GPKG",
+            append=i > 0,
+            dataset_metadata=meta if i == 0 else None,
+            layer_metadata=meta,
         )
     return path
 

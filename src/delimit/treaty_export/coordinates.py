@@ -30,7 +30,16 @@ DEGREE_DECIMALS = 7
 METRE_DECIMALS = 2
 AZIMUTH_DECIMALS = 4
 
-_DEGREE_COLS = {"lat", "lon", "obstruction_lat", "obstruction_lon", "suggested_lat", "suggested_lon", "next_lat", "next_lon"}
+_DEGREE_COLS = {
+    "lat",
+    "lon",
+    "obstruction_lat",
+    "obstruction_lon",
+    "suggested_lat",
+    "suggested_lon",
+    "next_lat",
+    "next_lon",
+}
 _AZIMUTH_COLS = {"azimuth_deg", "back_azimuth_deg"}
 
 
@@ -55,7 +64,9 @@ def _fmt(col: str, v: Any, deg: int = DEGREE_DECIMALS, metre: int = METRE_DECIMA
     return str(v)
 
 
-def table_csv(frame: pd.DataFrame, *, degree_decimals: int = DEGREE_DECIMALS, metre_decimals: int = METRE_DECIMALS) -> str:
+def table_csv(
+    frame: pd.DataFrame, *, degree_decimals: int = DEGREE_DECIMALS, metre_decimals: int = METRE_DECIMALS
+) -> str:
     """A table (geometry column dropped) as CSV text: degrees, metres (heights whole metres), azimuths to fixed decimals."""
     cols = [c for c in frame.columns if c != "geometry"]
     buf = io.StringIO()
@@ -87,7 +98,9 @@ def read_coordinate_csv(path: str | Path) -> shapely.MultiLineString:
     try:
         frame = pd.read_csv(p, dtype={"section": "Int64", "point_no": "Int64"})
     except Exception as exc:  # pandas raises many kinds
-        raise InputError(p, f"cannot read as CSV: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise InputError(
+            p, f"cannot read as CSV: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     for col in ("point_no", "section", "lat", "lon"):
         if col not in frame.columns:
             raise InputError(p, "required column is missing", field=col)
@@ -95,9 +108,18 @@ def read_coordinate_csv(path: str | Path) -> shapely.MultiLineString:
         vals = pd.to_numeric(frame[col], errors="coerce")
         bad = vals.isna() | (vals.abs() > (90 if col == "lat" else 180))
         if bad.any():
-            raise InputError(p, f"{col} {frame[col].iloc[int(np.flatnonzero(bad)[0])]!r} is not a valid coordinate", feature=int(np.flatnonzero(bad)[0]), field=col)
+            raise InputError(
+                p,
+                f"{col} {frame[col].iloc[int(np.flatnonzero(bad)[0])]!r} is not a valid coordinate",
+                feature=int(np.flatnonzero(bad)[0]),
+                field=col,
+            )
         frame[col] = vals
-    closed_col = frame["section_closed"].astype(str).str.lower().isin(["true", "1", "yes"]) if "section_closed" in frame.columns else pd.Series(False, index=frame.index)
+    closed_col = (
+        frame["section_closed"].astype(str).str.lower().isin(["true", "1", "yes"])
+        if "section_closed" in frame.columns
+        else pd.Series(False, index=frame.index)
+    )
     frame = frame.assign(_closed=closed_col)
     lines = []
     for sec, grp in frame.sort_values(["section", "point_no"]).groupby("section", sort=True):

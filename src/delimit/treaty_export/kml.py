@@ -42,15 +42,45 @@ def status_colour(status: str) -> str:
 
 #: Column -> label shown in placemark descriptions.
 LABELS: dict[str, str] = {
-    "section": "Section", "name": "Name", "status": "Status", "first_point": "First turning point", "last_point": "Last turning point",
-    "n_points": "Turning points", "length_m": "Length", "closed": "Closed line", "start_words": "Begins", "end_words": "Ends",
-    "left_party": "Party on the left", "right_party": "Party on the right", "point_no": "Turning point", "role": "Role",
-    "lat": "Latitude (°, WGS 84)", "lon": "Longitude (°, WGS 84)", "lat_dms": "Latitude (DMS)", "lon_dms": "Longitude (DMS)",
-    "utm_zone": "UTM zone", "easting_m": "Easting", "northing_m": "Northing", "elevation_m": "Height above sea level",
-    "pillar_no": "Pillar", "kind": "Type", "turning_point": "At turning point", "moved_m": "Moved off water", "water": "Water body",
-    "to_next_m": "Distance to next pillar", "sight_to_next": "Line of sight to next pillar", "clearance_m": "Sight-line clearance",
-    "from_pillar": "From pillar", "to_pillar": "To pillar", "distance_m": "Distance", "obstruction_elevation_m": "Obstruction height",
-    "obstruction_lat": "Obstruction latitude (°)", "obstruction_lon": "Obstruction longitude (°)", "suggested_lat": "Suggested latitude (°)", "suggested_lon": "Suggested longitude (°)", "suggested_chainage_m": "Suggested chainage",
+    "section": "Section",
+    "name": "Name",
+    "status": "Status",
+    "first_point": "First turning point",
+    "last_point": "Last turning point",
+    "n_points": "Turning points",
+    "length_m": "Length",
+    "closed": "Closed line",
+    "start_words": "Begins",
+    "end_words": "Ends",
+    "left_party": "Party on the left",
+    "right_party": "Party on the right",
+    "point_no": "Turning point",
+    "role": "Role",
+    "lat": "Latitude (°, WGS 84)",
+    "lon": "Longitude (°, WGS 84)",
+    "lat_dms": "Latitude (DMS)",
+    "lon_dms": "Longitude (DMS)",
+    "utm_zone": "UTM zone",
+    "easting_m": "Easting",
+    "northing_m": "Northing",
+    "elevation_m": "Height above sea level",
+    "pillar_no": "Pillar",
+    "kind": "Type",
+    "turning_point": "At turning point",
+    "moved_m": "Moved off water",
+    "water": "Water body",
+    "to_next_m": "Distance to next pillar",
+    "sight_to_next": "Line of sight to next pillar",
+    "clearance_m": "Sight-line clearance",
+    "from_pillar": "From pillar",
+    "to_pillar": "To pillar",
+    "distance_m": "Distance",
+    "obstruction_elevation_m": "Obstruction height",
+    "obstruction_lat": "Obstruction latitude (°)",
+    "obstruction_lon": "Obstruction longitude (°)",
+    "suggested_lat": "Suggested latitude (°)",
+    "suggested_lon": "Suggested longitude (°)",
+    "suggested_chainage_m": "Suggested chainage",
 }
 
 _DEG_COLS = {"lat", "lon", "suggested_lat", "suggested_lon", "obstruction_lat", "obstruction_lon"}
@@ -84,7 +114,9 @@ def word_value(col: str, v: Any, degree_decimals: int = 5, metre_decimals: int =
 
 def _desc(row: dict[str, Any], cols: list[str], deg: int, metre: int) -> str:
     cells = "".join(
-        f"<tr><td>{html.escape(LABELS.get(c, c))}</td><td>{html.escape(word_value(c, row.get(c), deg, metre))}</td></tr>" for c in cols if c in row
+        f"<tr><td>{html.escape(LABELS.get(c, c))}</td><td>{html.escape(word_value(c, row.get(c), deg, metre))}</td></tr>"
+        for c in cols
+        if c in row
     )
     return f"<table>{cells}</table>"
 
@@ -109,23 +141,68 @@ def annex_kml(annex: Annex) -> str:
     f_sec = kml.newfolder(name="Sections")
     for row in d.sections.drop(columns="geometry").to_dict("records"):
         geom = d.sections.geometry.iloc[int(row["section"]) - 1]
-        ls = f_sec.newlinestring(name=f"Section {row['section']} ({row['status']})", coords=[(x, y) for x, y in geom.coords])
+        ls = f_sec.newlinestring(
+            name=f"Section {row['section']} ({row['status']})", coords=[(x, y) for x, y in geom.coords]
+        )
         for side in ("left_party", "right_party"):
             if row.get(side):
                 row[side] = f"{annex.party_names.get(row[side], row[side])} ({row[side]})"
         ls.style.linestyle.color = status_colour(str(row["status"]))
         ls.style.linestyle.width = 3
-        ls.description = _desc(row, ["section", "name", "status", "first_point", "start_words", "last_point", "end_words", "n_points", "length_m", "closed", "left_party", "right_party"], deg, metre)
+        ls.description = _desc(
+            row,
+            [
+                "section",
+                "name",
+                "status",
+                "first_point",
+                "start_words",
+                "last_point",
+                "end_words",
+                "n_points",
+                "length_m",
+                "closed",
+                "left_party",
+                "right_party",
+            ],
+            deg,
+            metre,
+        )
         ls.extendeddata.newdata("status", str(row["status"]))
     f_tp = kml.newfolder(name="Turning points")
-    tp_cols = ["point_no", "section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m"]
+    tp_cols = [
+        "point_no",
+        "section",
+        "role",
+        "lat",
+        "lon",
+        "lat_dms",
+        "lon_dms",
+        "utm_zone",
+        "easting_m",
+        "northing_m",
+        "elevation_m",
+    ]
     for row in d.turning_points.drop(columns="geometry").to_dict("records"):
         pt = f_tp.newpoint(name=str(row["point_no"]), coords=[(row["lon"], row["lat"])])
         pt.description = _desc(row, tp_cols, deg, metre)
         pt.style.iconstyle.scale = 0.5
         pt.style.labelstyle.scale = 0.6
     f_p = kml.newfolder(name="Pillars")
-    p_cols = ["pillar_no", "section", "kind", "turning_point", "lat", "lon", "elevation_m", "moved_m", "water", "to_next_m", "sight_to_next", "clearance_m"]
+    p_cols = [
+        "pillar_no",
+        "section",
+        "kind",
+        "turning_point",
+        "lat",
+        "lon",
+        "elevation_m",
+        "moved_m",
+        "water",
+        "to_next_m",
+        "sight_to_next",
+        "clearance_m",
+    ]
     for row in annex.pillars.pillars.drop(columns="geometry").to_dict("records"):
         pt = f_p.newpoint(name=f"P{row['pillar_no']}", coords=[(row["lon"], row["lat"])])
         pt.description = _desc(row, p_cols, deg, metre)
@@ -134,9 +211,13 @@ def annex_kml(annex: Annex) -> str:
     if len(annex.pillars.sight_failures):
         f_s = kml.newfolder(name="Suggested sight pillars")
         for row in annex.pillars.sight_failures.drop(columns="geometry").to_dict("records"):
-            pt = f_s.newpoint(name=f"extra {row['from_pillar']}-{row['to_pillar']}", coords=[(row["suggested_lon"], row["suggested_lat"])])
+            pt = f_s.newpoint(
+                name=f"extra {row['from_pillar']}-{row['to_pillar']}",
+                coords=[(row["suggested_lon"], row["suggested_lat"])],
+            )
             pt.description = _desc(row, list(row), deg, metre)
-    return kml.kml()
+    text: str = kml.kml()
+    return text
 
 
 def write_annex_kml(annex: Annex, path: str | Path) -> Path:

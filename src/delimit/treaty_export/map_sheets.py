@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -28,6 +28,8 @@ from delimit.crs import GEOD
 from delimit.treaty_export.overview_map import status_colour
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from delimit.treaty.annex import Annex
 
 #: Round scale denominators a sheet may use, largest scale first.
@@ -91,7 +93,17 @@ def _sheets_at(annex: Annex, base_scale: int, width_mm: float, height_mm: float)
         whole = [s for s in NICE_SCALES if ext_x <= 0.9 * width_mm / 1000 * s and ext_y <= 0.9 * height_mm / 1000 * s]
         if whole and whole[0] <= base_scale:
             c = ((xy[:, 0].max() + xy[:, 0].min()) / 2, (xy[:, 1].max() + xy[:, 1].min()) / 2)
-            sheets.append(Sheet(k, 1, 1, float(c[0]), float(c[1]), max(whole[0], NICE_SCALES[0]), (int(nums.min()), int(nums.max())) if len(nums) else (0, 0)))
+            sheets.append(
+                Sheet(
+                    k,
+                    1,
+                    1,
+                    float(c[0]),
+                    float(c[1]),
+                    max(whole[0], NICE_SCALES[0]),
+                    (int(nums.min()), int(nums.max())) if len(nums) else (0, 0),
+                )
+            )
             continue
         w = 0.9 * width_mm / 1000 * base_scale / kx
         h = 0.9 * height_mm / 1000 * base_scale / ky
@@ -116,11 +128,20 @@ def _sheets_at(annex: Annex, base_scale: int, width_mm: float, height_mm: float)
         for j, g in enumerate(groups, start=1):
             sub = order_xy[g]
             c = ((sub[:, 0].max() + sub[:, 0].min()) / 2, (sub[:, 1].max() + sub[:, 1].min()) / 2)
-            sheets.append(Sheet(k, j, len(groups), float(c[0]), float(c[1]), base_scale, (int(nums[g].min()), int(nums[g].max()))))
+            sheets.append(
+                Sheet(k, j, len(groups), float(c[0]), float(c[1]), base_scale, (int(nums[g].min()), int(nums[g].max())))
+            )
     return sheets
 
 
-def plan_sheets(annex: Annex, *, width_mm: float = 257.0, height_mm: float = 150.0, min_gap_mm: float = 3.0, max_sheets: int = MAX_SHEETS) -> list[Sheet]:
+def plan_sheets(
+    annex: Annex,
+    *,
+    width_mm: float = 257.0,
+    height_mm: float = 150.0,
+    min_gap_mm: float = 3.0,
+    max_sheets: int = MAX_SHEETS,
+) -> list[Sheet]:
     """The sheets covering every section, in section order (see the module docstring).
 
     The base scale puts pillars the median pillar distance apart ``min_gap_mm`` apart on paper
@@ -140,12 +161,21 @@ def plan_sheets(annex: Annex, *, width_mm: float = 257.0, height_mm: float = 150
     return sheets
 
 
-def _north_arrow(ax: plt.Axes) -> None:
-    ax.annotate("", xy=(0.965, 0.93), xytext=(0.965, 0.82), xycoords="axes fraction", arrowprops={"arrowstyle": "-|>", "lw": 1.5, "color": "black"}, zorder=9)
-    ax.text(0.965, 0.94, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=10, fontweight="bold", zorder=9)
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate(
+        "",
+        xy=(0.965, 0.93),
+        xytext=(0.965, 0.82),
+        xycoords="axes fraction",
+        arrowprops={"arrowstyle": "-|>", "lw": 1.5, "color": "black"},
+        zorder=9,
+    )
+    ax.text(
+        0.965, 0.94, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=10, fontweight="bold", zorder=9
+    )
 
 
-def _scale_bar(ax: plt.Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
+def _scale_bar(ax: Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
     lat = lat0 + 0.13 * (lat1 - lat0)
     width_m = GEOD.inv(lon0, lat, lon1, lat)[2]
     target = width_m / 6.0
@@ -161,10 +191,20 @@ def _scale_bar(ax: plt.Axes, lon0: float, lon1: float, lat0: float, lat1: float)
     ax.plot([half, end], [lat, lat], color="white", linewidth=3, solid_capstyle="butt", zorder=9)
     ax.plot([start, end], [lat, lat], color="black", linewidth=0.6, zorder=10)
     label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
-    ax.text((start + end) / 2, lat + 0.015 * (lat1 - lat0), f"0 – {label} (geodesic)", ha="center", va="bottom", fontsize=7, zorder=9)
+    ax.text(
+        (start + end) / 2,
+        lat + 0.015 * (lat1 - lat0),
+        f"0 – {label} (geodesic)",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        zorder=9,
+    )
 
 
-def sheet_png(annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm: float = 150.0, dpi: int = 160) -> bytes:
+def sheet_png(
+    annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm: float = 150.0, dpi: int = 160
+) -> bytes:
     """PNG bytes of one sheet, drawn at its scale when printed ``width_mm`` wide."""
     d = annex.description
     kx, ky = _m_per_deg_lon(sheet.lat), _M_PER_DEG_LAT
@@ -189,15 +229,26 @@ def sheet_png(annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm:
                 parts = [p for g in parts for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
                 if parts:
                     rp = max(parts, key=lambda p: p.area).representative_point()
-                    ax.text(rp.x, rp.y, f"{annex.party_names.get(party, party)} ({party})", ha="center", va="center", fontsize=9, color="#666666", zorder=5, style="italic")
-        for key, style in (("water_bodies", {"facecolor": "#bcd9ee", "edgecolor": "none"}),):
+                    ax.text(
+                        rp.x,
+                        rp.y,
+                        f"{annex.party_names.get(party, party)} ({party})",
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color="#666666",
+                        zorder=5,
+                        style="italic",
+                    )
+        water_style: dict[str, Any] = {"facecolor": "#bcd9ee", "edgecolor": "none"}
+        for key, style in (("water_bodies", water_style),):
             wb = annex.context.get(key)
             if wb is not None and len(wb):
                 for g in wb.geometry[wb.intersects(frame)]:
                     for poly in shapely.get_parts(shapely.clip_by_rect(g, x0, y0, x1, y1)):
                         if poly.geom_type == "Polygon" and not poly.is_empty:
                             xs, ys = poly.exterior.xy
-                            ax.fill(xs, ys, zorder=2, **style)  # type: ignore[arg-type]
+                            ax.fill(xs, ys, zorder=2, **style)
         rv = annex.context.get("rivers")
         if rv is not None and len(rv):
             for g in rv.geometry[rv.intersects(frame)]:
@@ -207,7 +258,14 @@ def sheet_png(annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm:
                         ax.plot(xs, ys, color="#6fa8dc", linewidth=0.7, zorder=2)
         if annex.window is not None:
             wx0, wy0, wx1, wy1 = annex.window
-            ax.plot([wx0, wx1, wx1, wx0, wx0], [wy0, wy0, wy1, wy1, wy0], color="#888888", linewidth=0.8, linestyle=(0, (4, 3)), zorder=3)
+            ax.plot(
+                [wx0, wx1, wx1, wx0, wx0],
+                [wy0, wy0, wy1, wy1, wy0],
+                color="#888888",
+                linewidth=0.8,
+                linestyle=(0, (4, 3)),
+                zorder=3,
+            )
         for _, sec in d.sections.iterrows():
             if not sec.geometry.intersects(frame):
                 continue
@@ -219,25 +277,53 @@ def sheet_png(annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm:
         for kind, (marker, colour) in PILLAR_MARKERS.items():
             sub = vis[vis["kind"] == kind]
             if len(sub):
-                ax.scatter(sub["lon"], sub["lat"], s=14 if kind == "turning point" else 9, marker=marker, color=colour, zorder=6, label=f"pillar: {kind}")
+                ax.scatter(
+                    sub["lon"],
+                    sub["lat"],
+                    s=14 if kind == "turning point" else 9,
+                    marker=marker,
+                    color=colour,
+                    zorder=6,
+                    label=f"pillar: {kind}",
+                )
         # number labels, thinned where they would overlap (3.5 mm apart on paper)
         placed: list[tuple[float, float]] = []
         min_mm = 3.5
-        for _, r in vis.sort_values(["kind", "pillar_no"], key=lambda c: c.map({"turning point": 0, "sight": 1, "intermediate": 2}) if c.name == "kind" else c).iterrows():
+        for _, r in vis.sort_values(
+            ["kind", "pillar_no"],
+            key=lambda c: c.map({"turning point": 0, "sight": 1, "intermediate": 2}) if c.name == "kind" else c,
+        ).iterrows():
             px = (float(r["lon"]) - x0) * kx / sheet.scale * 1000
             py = (float(r["lat"]) - y0) * ky / sheet.scale * 1000
             if all((px - a) ** 2 + (py - b) ** 2 >= min_mm**2 for a, b in placed):
                 placed.append((px, py))
-                ax.annotate(str(int(r["pillar_no"])), (float(r["lon"]), float(r["lat"])), xytext=(2.5, 2.5), textcoords="offset points", fontsize=5.5, zorder=7,
-                            bbox={"boxstyle": "round,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75})
+                ax.annotate(
+                    str(int(r["pillar_no"])),
+                    (float(r["lon"]), float(r["lat"])),
+                    xytext=(2.5, 2.5),
+                    textcoords="offset points",
+                    fontsize=5.5,
+                    zorder=7,
+                    bbox={"boxstyle": "round,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75},
+                )
         # ends of the section that are the edge of the data window: marked, not a boundary point
         sec_row = d.sections[d.sections["section"] == sheet.section].iloc[0]
         for key, idx in (("start_kind", 0), ("end_kind", -1)):
             if str(sec_row.get(key, "")) == "data edge":
                 ex, ey = sec_row.geometry.coords[idx]
                 if x0 <= ex <= x1 and y0 <= ey <= y1:
-                    ax.scatter([ex], [ey], s=60, marker="o", facecolor="none", edgecolor="#888888", linewidth=1.0, zorder=6)
-                    ax.annotate("line leaves the area of this annex", (ex, ey), xytext=(6, -10), textcoords="offset points", fontsize=6, color="#555555", zorder=7)
+                    ax.scatter(
+                        [ex], [ey], s=60, marker="o", facecolor="none", edgecolor="#888888", linewidth=1.0, zorder=6
+                    )
+                    ax.annotate(
+                        "line leaves the area of this annex",
+                        (ex, ey),
+                        xytext=(6, -10),
+                        textcoords="offset points",
+                        fontsize=6,
+                        color="#555555",
+                        zorder=7,
+                    )
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_aspect(ky / kx)
@@ -247,11 +333,28 @@ def sheet_png(annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm:
             spine.set_linewidth(0.8)
         _north_arrow(ax)
         _scale_bar(ax, x0, x1, y0, y1)
-        ax.legend(loc="upper left", fontsize=6.5, framealpha=0.9, title=f"Section {sheet.section} ({sec_row['status']})", title_fontsize=7)
+        ax.legend(
+            loc="upper left",
+            fontsize=6.5,
+            framealpha=0.9,
+            title=f"Section {sheet.section} ({sec_row['status']})",
+            title_fontsize=7,
+        )
         marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
         foot = (annex.attribution_text or "") + (f" Hand-made data: {marks}." if marks else "")
-        ax.text(0.005, 0.005, foot, transform=ax.transAxes, fontsize=5.2, color="#333333", va="bottom", ha="left", wrap=True, zorder=9,
-                bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+        ax.text(
+            0.005,
+            0.005,
+            foot,
+            transform=ax.transAxes,
+            fontsize=5.2,
+            color="#333333",
+            va="bottom",
+            ha="left",
+            wrap=True,
+            zorder=9,
+            bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi)
         return buf.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -22,6 +22,8 @@ import shapely
 from delimit.crs import GEOD
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from delimit.treaty.annex import Annex
 
 #: Status -> matplotlib colour (same ramp as the KML).
@@ -40,13 +42,13 @@ def status_colour(status: str) -> str:
     return STATUS_COLOURS_MPL.get("ratified" if status.startswith("ratified-") else status, "#000000")
 
 
-def _polys(ax: plt.Axes, geoms: list[shapely.Geometry], **kw: object) -> None:
+def _polys(ax: Axes, geoms: list[shapely.Geometry], **kw: Any) -> None:
     for g in geoms:
         for p in shapely.get_parts(g):
             if p.geom_type != "Polygon" or p.is_empty:
                 continue
             x, y = p.exterior.xy
-            ax.fill(x, y, **kw)  # type: ignore[arg-type]
+            ax.fill(x, y, **kw)
 
 
 def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6, dpi: int = 150) -> bytes:
@@ -58,7 +60,12 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         if terr is not None and len(terr):
             _polys(ax, list(terr.geometry.values), facecolor="#efefe9", edgecolor="#bdbdb5", linewidth=0.4, zorder=1)
             for party in annex.parties:
-                parts = [p for g in terr.geometry[terr["party"] == party] for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+                parts = [
+                    p
+                    for g in terr.geometry[terr["party"] == party]
+                    for p in shapely.get_parts(g)
+                    if p.geom_type == "Polygon"
+                ]
                 if parts:
                     big = max(parts, key=lambda p: p.area)
                     rp = big.representative_point()
@@ -80,8 +87,16 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
             ax.plot(x, y, color=status_colour(st), linewidth=2.0, zorder=3, label=st if st not in seen else None)
             seen.add(st)
             mid = sec.geometry.interpolate(0.5, normalized=True)
-            ax.annotate(f"S{int(sec['section'])}", (mid.x, mid.y), fontsize=8, fontweight="bold", zorder=6,
-                        xytext=(3, 3), textcoords="offset points", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#444444", "lw": 0.5})
+            ax.annotate(
+                f"S{int(sec['section'])}",
+                (mid.x, mid.y),
+                fontsize=8,
+                fontweight="bold",
+                zorder=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#444444", "lw": 0.5},
+            )
         pil = annex.pillars.pillars
         if len(pil):
             ax.scatter(pil["lon"], pil["lat"], s=1.5, color="#222222", zorder=4, label=f"pillars ({len(pil)})")
@@ -98,7 +113,11 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         ax.legend(loc="upper left", fontsize=7, title="section status", title_fontsize=7, framealpha=0.9)
         ax.set_title(annex.title, fontsize=10)
         marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
-        foot = "Boundary sections coloured by status, not by party. " + (f"Built on hand-made data ({marks}). " if marks else "") + (annex.attribution_text or "")
+        foot = (
+            "Boundary sections coloured by status, not by party. "
+            + (f"Built on hand-made data ({marks}). " if marks else "")
+            + (annex.attribution_text or "")
+        )
         fig.text(0.01, 0.01, foot, fontsize=6, color="#444444", wrap=True)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
@@ -107,7 +126,7 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         plt.close(fig)
 
 
-def _scale_bar(ax: plt.Axes, x0: float, x1: float, y0: float, y1: float) -> None:
+def _scale_bar(ax: Axes, x0: float, x1: float, y0: float, y1: float) -> None:
     """A geodesic scale bar in the lower right corner (a round number of km)."""
     lat = y0 + 0.06 * (y1 - y0)
     width_m = GEOD.inv(x0, lat, x1, lat)[2]

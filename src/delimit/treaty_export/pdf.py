@@ -35,15 +35,48 @@ _DEG = {"lat", "lon", "suggested_lat", "suggested_lon", "obstruction_lat", "obst
 
 #: Column -> (header, css width class) in the PDF tables; headers carry their units.
 HEADERS: dict[str, str] = {
-    "point_no": "Point", "section": "Sec.", "role": "Role", "lat": "Latitude (°)", "lon": "Longitude (°)", "lat_dms": "Latitude (DMS)",
-    "lon_dms": "Longitude (DMS)", "utm_zone": "UTM zone", "easting_m": "Easting (m)", "northing_m": "Northing (m)", "elevation_m": "Height (m)",
-    "chainage_m": "Chainage (m)", "segment_no": "Seg.", "from_point": "From", "to_point": "To", "length_m": "Length (m)",
-    "azimuth_dms": "Azimuth", "back_azimuth_dms": "Back azimuth", "segment_type": "Type", "follows": "Follows", "type_source": "Type from",
-    "left_party": "Left", "right_party": "Right", "pillar_no": "Pillar", "kind": "Type", "turning_point": "At point",
-    "moved_m": "Moved (m)", "to_next_m": "To next (m)", "sight_to_next": "Sight to next", "clearance_m": "Clearance (m)",
-    "from_pillar": "From pillar", "to_pillar": "To pillar", "distance_m": "Distance (m)", "obstruction_elevation_m": "Obstruction (m)",
-    "suggested_chainage_m": "Chainage (m)", "suggested_lat": "Latitude (°)", "suggested_lon": "Longitude (°)",
-    "from_chainage_m": "From chainage (m)", "to_chainage_m": "To chainage (m)", "gap_m": "Gap (m)", "water": "Water", "reason": "Reason",
+    "point_no": "Point",
+    "section": "Sec.",
+    "role": "Role",
+    "lat": "Latitude (°)",
+    "lon": "Longitude (°)",
+    "lat_dms": "Latitude (DMS)",
+    "lon_dms": "Longitude (DMS)",
+    "utm_zone": "UTM zone",
+    "easting_m": "Easting (m)",
+    "northing_m": "Northing (m)",
+    "elevation_m": "Height (m)",
+    "chainage_m": "Chainage (m)",
+    "segment_no": "Seg.",
+    "from_point": "From",
+    "to_point": "To",
+    "length_m": "Length (m)",
+    "azimuth_dms": "Azimuth",
+    "back_azimuth_dms": "Back azimuth",
+    "segment_type": "Type",
+    "follows": "Follows",
+    "type_source": "Type from",
+    "left_party": "Left",
+    "right_party": "Right",
+    "pillar_no": "Pillar",
+    "kind": "Type",
+    "turning_point": "At point",
+    "moved_m": "Moved (m)",
+    "to_next_m": "To next (m)",
+    "sight_to_next": "Sight to next",
+    "clearance_m": "Clearance (m)",
+    "from_pillar": "From pillar",
+    "to_pillar": "To pillar",
+    "distance_m": "Distance (m)",
+    "obstruction_elevation_m": "Obstruction (m)",
+    "suggested_chainage_m": "Chainage (m)",
+    "suggested_lat": "Latitude (°)",
+    "suggested_lon": "Longitude (°)",
+    "from_chainage_m": "From chainage (m)",
+    "to_chainage_m": "To chainage (m)",
+    "gap_m": "Gap (m)",
+    "water": "Water",
+    "reason": "Reason",
 }
 
 
@@ -67,7 +100,10 @@ def _cell(col: str, v: Any, deg: int = 5, metre: int = 0) -> dict[str, Any]:
 
 def _table(frame: pd.DataFrame, cols: list[str], deg: int = 5, metre: int = 0) -> dict[str, Any]:
     cols = [c for c in cols if c in frame.columns]
-    rows = [[_cell(c, v, deg, metre) for c, v in zip(cols, r, strict=True)] for r in frame[cols].itertuples(index=False, name=None)]
+    rows = [
+        [_cell(c, v, deg, metre) for c, v in zip(cols, r, strict=True)]
+        for r in frame[cols].itertuples(index=False, name=None)
+    ]
     return {"columns": [HEADERS.get(c, c.replace("_", " ")) for c in cols], "rows": rows}
 
 
@@ -78,16 +114,74 @@ def _head_per_section(frame: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
     return head, len(frame) - len(head)
 
 
-TP_COLS = ["point_no", "section", "role", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m"]
-SEG_COLS = ["segment_no", "section", "from_point", "to_point", "length_m", "azimuth_dms", "back_azimuth_dms", "segment_type", "follows", "left_party", "right_party"]
-PIL_COLS = ["pillar_no", "section", "kind", "turning_point", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m", "elevation_m", "to_next_m", "sight_to_next", "clearance_m"]
-FAIL_COLS = ["from_pillar", "to_pillar", "section", "distance_m", "clearance_m", "obstruction_elevation_m", "suggested_chainage_m", "suggested_lat", "suggested_lon"]
+TP_COLS = [
+    "point_no",
+    "section",
+    "role",
+    "lat",
+    "lon",
+    "lat_dms",
+    "lon_dms",
+    "utm_zone",
+    "easting_m",
+    "northing_m",
+    "elevation_m",
+]
+SEG_COLS = [
+    "segment_no",
+    "section",
+    "from_point",
+    "to_point",
+    "length_m",
+    "azimuth_dms",
+    "back_azimuth_dms",
+    "segment_type",
+    "follows",
+    "left_party",
+    "right_party",
+]
+PIL_COLS = [
+    "pillar_no",
+    "section",
+    "kind",
+    "turning_point",
+    "lat",
+    "lon",
+    "lat_dms",
+    "lon_dms",
+    "utm_zone",
+    "easting_m",
+    "northing_m",
+    "elevation_m",
+    "to_next_m",
+    "sight_to_next",
+    "clearance_m",
+]
+FAIL_COLS = [
+    "from_pillar",
+    "to_pillar",
+    "section",
+    "distance_m",
+    "clearance_m",
+    "obstruction_elevation_m",
+    "suggested_chainage_m",
+    "suggested_lat",
+    "suggested_lon",
+]
 
 
 def _footer_attribution(annex: Annex) -> str:
     """The credits whose licences require them (ODbL, CC BY), for every page's footer; all sources are on page 1."""
-    must = [str(c.get("notice", "")) + ", " + str(c.get("licence", "")) for c in annex.attribution if str(c.get("licence", "")).startswith(("ODbL", "CC BY"))]
-    return ("Data: " + "; ".join(must) + ". All sources and licences: page 1.") if must else ("Sources and licences: page 1." if annex.attribution else "")
+    must = [
+        str(c.get("notice", "")) + ", " + str(c.get("licence", ""))
+        for c in annex.attribution
+        if str(c.get("licence", "")).startswith(("ODbL", "CC BY"))
+    ]
+    return (
+        ("Data: " + "; ".join(must) + ". All sources and licences: page 1.")
+        if must
+        else ("Sources and licences: page 1." if annex.attribution else "")
+    )
 
 
 def _png_uri(png: bytes) -> str:
@@ -108,9 +202,15 @@ def _sections_rows(d: Any) -> list[dict[str, Any]]:
             ends = f"{last}: {r.get('end_kind', '') or 'end point'}"
         rows.append(
             {
-                "section": int(r["section"]), "name": r.get("name", "") or "–", "status": r["status"], "begins": begins, "ends": ends,
-                "first_coord": f"{tp.loc[first]['lat_dms']} {tp.loc[first]['lon_dms']}", "last_coord": f"{tp.loc[last]['lat_dms']} {tp.loc[last]['lon_dms']}",
-                "length": f"{float(r['length_m']):,.{md}f}".replace(",", " "), "points": int(r["n_points"]),
+                "section": int(r["section"]),
+                "name": r.get("name", "") or "–",
+                "status": r["status"],
+                "begins": begins,
+                "ends": ends,
+                "first_coord": f"{tp.loc[first]['lat_dms']} {tp.loc[first]['lon_dms']}",
+                "last_coord": f"{tp.loc[last]['lat_dms']} {tp.loc[last]['lon_dms']}",
+                "length": f"{float(r['length_m']):,.{md}f}".replace(",", " "),
+                "points": int(r["n_points"]),
                 "left": d.party_names.get(r.get("left_party", ""), r.get("left_party", "")) or "unknown",
                 "right": d.party_names.get(r.get("right_party", ""), r.get("right_party", "")) or "unknown",
             }
@@ -118,7 +218,14 @@ def _sections_rows(d: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 60, map_png: bytes | None = None, sheets: bool = True) -> str:
+def annex_html(
+    annex: Annex,
+    *,
+    rows_per_section: int = 25,
+    max_failures: int = 60,
+    map_png: bytes | None = None,
+    sheets: bool = True,
+) -> str:
     """The annex as one self-contained HTML document (maps inlined).
 
     The turning-point (coordinate) table is always complete; segments, pillars and the description
@@ -137,7 +244,8 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
     sheet_list = plan_sheets(annex) if sheets else []
     sheet_imgs = [
         {
-            "title": f"Map sheet {i} of {len(sheet_list)}: section {s.section}" + (f", part {s.part} of {s.parts}" if s.parts > 1 else "")
+            "title": f"Map sheet {i} of {len(sheet_list)}: section {s.section}"
+            + (f", part {s.part} of {s.parts}" if s.parts > 1 else "")
             + f" - pillars {s.pillars[0]} to {s.pillars[1]} - scale 1:{s.scale:,}".replace(",", " "),
             "uri": _png_uri(sheet_png(annex, s)),
         }
@@ -152,11 +260,34 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
     for label, cut in (("segments", seg_cut), ("pillars", pil_cut), ("sight failures", fail_cut)):
         if cut:
             cut_parts.append(f"{cut} {label} rows are in the files only")
-    note = lambda cut, what, csv: (f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg." if cut else "Complete table.")
+
+    def note(cut: int, what: str, csv: str) -> str:
+        return (
+            f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg."
+            if cut
+            else "Complete table."
+        )
+
     tables = [
-        {"title": "Coordinates of the turning points", "cls": "tp", "note": "Complete table. Decimal degrees are authoritative; DMS and UTM are derived from them (see the rounding rule).", **_table(d.turning_points, TP_COLS, deg, metre)},
-        {"title": "Segments", "cls": "seg", "note": note(seg_cut, "segments", "segments.csv"), **_table(seg_head, SEG_COLS, deg, metre)},
-        {"title": "Pillar plan", "cls": "pil", "note": note(pil_cut, "pillars", "pillars.csv") + " Type: turning point, intermediate or sight pillar; 'At point': the turning point a pillar marks.", **_table(pil_head, PIL_COLS, deg, metre)},
+        {
+            "title": "Coordinates of the turning points",
+            "cls": "tp",
+            "note": "Complete table. Decimal degrees are authoritative; DMS and UTM are derived from them (see the rounding rule).",
+            **_table(d.turning_points, TP_COLS, deg, metre),
+        },
+        {
+            "title": "Segments",
+            "cls": "seg",
+            "note": note(seg_cut, "segments", "segments.csv"),
+            **_table(seg_head, SEG_COLS, deg, metre),
+        },
+        {
+            "title": "Pillar plan",
+            "cls": "pil",
+            "note": note(pil_cut, "pillars", "pillars.csv")
+            + " Type: turning point, intermediate or sight pillar; 'At point': the turning point a pillar marks.",
+            **_table(pil_head, PIL_COLS, deg, metre),
+        },
         {
             "title": "Pillar pairs without line of sight",
             "cls": "fail",
@@ -166,7 +297,12 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
             ),
             **_table(fails.head(max_failures), FAIL_COLS, deg, metre),
         },
-        {"title": "Spacing exceptions", "cls": "exc", "note": "Pairs farther apart than the spacing that no dry pillar position can fix.", **_table(plan.spacing_exceptions, list(plan.spacing_exceptions.columns), deg, metre)},
+        {
+            "title": "Spacing exceptions",
+            "cls": "exc",
+            "note": "Pairs farther apart than the spacing that no dry pillar position can fix.",
+            **_table(plan.spacing_exceptions, list(plan.spacing_exceptions.columns), deg, metre),
+        },
     ]
     paragraphs = []
     per: dict[str, int] = {}
@@ -186,7 +322,10 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
         ("scenario chain", " > ".join(prov.get("scenario_chain", []))),
         ("dataset", f"{prov.get('dataset', '')} {prov.get('dataset_version', '')}"),
     ]
-    prov_rows += [(f"input: {i.get('role', '')}", f"{i.get('path', '')} sha256 {i.get('sha256', '')}") for i in prov.get("inputs", [])]
+    prov_rows += [
+        (f"input: {i.get('role', '')}", f"{i.get('path', '')} sha256 {i.get('sha256', '')}")
+        for i in prov.get("inputs", [])
+    ]
     prov_rows += [(f"software: {k}", v) for k, v in prov.get("software", {}).items()]
     s = plan.settings
     method = [
@@ -194,19 +333,27 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
         f"Lengths and azimuths: {GEODESIC_NOTE}. Back azimuth: direction from a segment's end back to its start.",
         *(prec.rule_lines() if prec else []),
         "Sides: a point 5 m (else 25 m, 100 m) to the left and to the right of each segment's geodesic midpoint, in the direction of description, is looked up in the parties' territory.",
-        ("End points: a section's end on the edge of the data window is where the line leaves the area covered by this annex, never a boundary point; "
-        "a tripoint is an end within 50 m of a third party's territory; otherwise the end is where the two territories cease to meet in the source data."),
-        "Segment types: " + ", ".join(f"{k}={v}" for k, v in d.settings.items()) + ". 'detected' types are heuristics on the reference data "
+        (
+            "End points: a section's end on the edge of the data window is where the line leaves the area covered by this annex, never a boundary point; "
+            "a tripoint is an end within 50 m of a third party's territory; otherwise the end is where the two territories cease to meet in the source data."
+        ),
+        "Segment types: "
+        + ", ".join(f"{k}={v}" for k, v in d.settings.items())
+        + ". 'detected' types are heuristics on the reference data "
         "(rivers/roads within tolerance along the whole segment; watershed: terrain falls away on both sides on the DEM) and must be confirmed.",
-        (f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
-        f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore)."),
+        (
+            f"Pillars: at every turning point and at most {s['max_spacing_m']} m apart along the line (geodesic chainage); pillars in water bodies "
+            f"are moved along the line to the nearest dry point ({s['shore_offset_m']} m beyond the shore)."
+        ),
         f"Line of sight: terrain sampled every {s['sight_step_m']:.0f} m along the geodesic between consecutive pillars; observer eye "
         f"{s['observer_height_m']} m above a {s['pillar_height_m']} m pillar, target {s['target_height_m']} m above the next pillar top; "
         f"earth curvature with effective radius R/(1-k), R = {s['earth_radius_m']} m, refraction k = {s['refraction_k']}. "
         + " ".join(plan.notes),
         *(f"Note: {n}" for n in (*d.notes, *annex.notes)),
     ]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     tpl = env.get_template(TEMPLATE)
     from delimit import __version__
 
@@ -234,17 +381,31 @@ def annex_html(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 
         map_uri=map_uri,
         sheets=sheet_imgs,
         sections=_sections_rows(d),
-        signatures=[{"section": int(r["section"]), "status": r["status"], "first": int(r["first_point"]), "last": int(r["last_point"])} for _, r in d.sections.iterrows()],
+        signatures=[
+            {
+                "section": int(r["section"]),
+                "status": r["status"],
+                "first": int(r["first_point"]),
+                "last": int(r["last_point"]),
+            }
+            for _, r in d.sections.iterrows()
+        ],
         tables=tables,
         languages=list(d.languages),
         paragraphs=paragraphs,
-        text_truncated=(f"The first {rows_per_section} paragraphs of each section are shown; the complete text is in description.txt." if para_cut else ""),
+        text_truncated=(
+            f"The first {rows_per_section} paragraphs of each section are shown; the complete text is in description.txt."
+            if para_cut
+            else ""
+        ),
         method=method,
         provenance=prov_rows,
     )
 
 
-def annex_pdf(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 60, map_png: bytes | None = None) -> bytes:
+def annex_pdf(
+    annex: Annex, *, rows_per_section: int = 25, max_failures: int = 60, map_png: bytes | None = None
+) -> bytes:
     """PDF bytes of the annex (WeasyPrint; no network access: the only image is inlined)."""
     import logging
 
@@ -253,7 +414,8 @@ def annex_pdf(annex: Annex, *, rows_per_section: int = 25, max_failures: int = 6
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     html = annex_html(annex, rows_per_section=rows_per_section, max_failures=max_failures, map_png=map_png)
-    return HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    return pdf
 
 
 def write_annex_pdf(annex: Annex, path: str | Path, **kwargs: Any) -> Path:

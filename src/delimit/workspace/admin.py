@@ -68,12 +68,17 @@ def scenario_chain_info(name: str) -> tuple[dict[str, str], str | None]:
         dataset = dataset or spec.dataset
         if not spec.base:
             return parties, dataset
-        path = resolve_scenario(spec.base) if not spec.base.endswith((".yaml", ".yml", ".toml")) else path.parent / spec.base
+        path = (
+            resolve_scenario(spec.base)
+            if not spec.base.endswith((".yaml", ".yml", ".toml"))
+            else path.parent / spec.base
+        )
 
 
 def dataset_window(dataset: str) -> dict[str, Any]:
     """The data window of an embedded dataset as a GeoJSON Polygon (WGS84)."""
-    return json.loads(_window_text(dataset))
+    window: dict[str, Any] = json.loads(_window_text(dataset))
+    return window
 
 
 @functools.cache
@@ -89,7 +94,9 @@ def _window_text(dataset: str) -> str:
     return str(shapely.to_geojson(shapely.union_all(df.geometry.to_numpy())))
 
 
-def init_workspace(store: Store, *, scenario: str, parties: list[str], mediator: bool, evaluate: tuple[str, ...] = DEFAULT_EVALUATE) -> list[InitialAccount]:
+def init_workspace(
+    store: Store, *, scenario: str, parties: list[str], mediator: bool, evaluate: tuple[str, ...] = DEFAULT_EVALUATE
+) -> list[InitialAccount]:
     """Create the schema and the workspace with a head of delegation per party (and a mediator).
 
     Returns the first accounts with their one-time passwords (to be changed at first log-in).
@@ -101,9 +108,15 @@ def init_workspace(store: Store, *, scenario: str, parties: list[str], mediator:
     known, dataset = scenario_chain_info(scenario)
     unknown = [p for p in parties if p not in known]
     if unknown:
-        raise InputError(scenario, f"unknown part{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} (the scenario declares {', '.join(known)})", field="--parties")
+        raise InputError(
+            scenario,
+            f"unknown part{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} (the scenario declares {', '.join(known)})",
+            field="--parties",
+        )
     if dataset is None:
-        raise InputError(scenario, "the scenario names no embedded dataset, so the workspace has no data window", field="dataset")
+        raise InputError(
+            scenario, "the scenario names no embedded dataset, so the workspace has no data window", field="dataset"
+        )
     window = dataset_window(dataset)
     store.migrate()
     if store.is_initialised():
@@ -114,35 +127,102 @@ def init_workspace(store: Store, *, scenario: str, parties: list[str], mediator:
     with store.write() as s:
         now = utc_now()
         settings = {"evaluate": list(evaluate), "party_names": {p: known[p] for p in parties}}
-        s.add(WorkspaceRow(id=1, base_scenario=scenario, parties=canonical_json(parties), mediator=mediator, window=canonical_json(window), settings=canonical_json(settings), created_at=now))
-        append_event(s, actor="system", team="system", kind="workspace.created", object_type="workspace", object_id="1", visibility="all",
-                     payload={"base_scenario": scenario, "parties": parties, "mediator": mediator, "window": window, "settings": settings})
+        s.add(
+            WorkspaceRow(
+                id=1,
+                base_scenario=scenario,
+                parties=canonical_json(parties),
+                mediator=mediator,
+                window=canonical_json(window),
+                settings=canonical_json(settings),
+                created_at=now,
+            )
+        )
+        append_event(
+            s,
+            actor="system",
+            team="system",
+            kind="workspace.created",
+            object_type="workspace",
+            object_id="1",
+            visibility="all",
+            payload={
+                "base_scenario": scenario,
+                "parties": parties,
+                "mediator": mediator,
+                "window": window,
+                "settings": settings,
+            },
+        )
         for a in accounts:
-            acc = Account(id=new_id(), username=a.username, display_name=a.username, team=a.team, role=a.role, password_hash=hash_password(a.password), must_change_password=True, disabled=False, created_at=now)
+            acc = Account(
+                id=new_id(),
+                username=a.username,
+                display_name=a.username,
+                team=a.team,
+                role=a.role,
+                password_hash=hash_password(a.password),
+                must_change_password=True,
+                disabled=False,
+                created_at=now,
+            )
             s.add(acc)
-            append_event(s, actor="system", team="system", kind="account.created", object_type="account", object_id=acc.id, visibility="all",
-                         payload={"username": a.username, "team": a.team, "role": a.role})
+            append_event(
+                s,
+                actor="system",
+                team="system",
+                kind="account.created",
+                object_type="account",
+                object_id=acc.id,
+                visibility="all",
+                payload={"username": a.username, "team": a.team, "role": a.role},
+            )
     return accounts
 
 
-def _check_proposals(proposals: list[dict[str, Any]], events: list[dict[str, Any]], chain: Verification) -> Verification | None:
+def _check_proposals(
+    proposals: list[dict[str, Any]], events: list[dict[str, Any]], chain: Verification
+) -> Verification | None:
     """Each proposal's stored document must be the one its latest event recorded."""
     latest: dict[str, dict[str, Any]] = {}
     for e in events:
         if e["object_type"] == "proposal":
             latest[e["object_id"]] = e
     for p in proposals:
-        e = latest.get(p["id"])
-        if e is None:
+        last = latest.get(p["id"])
+        if last is None:
             return Verification(False, chain.count, chain.head, None, f"proposal {p['id']} has no event in the log")
-        recorded = json.loads(e["payload"]).get("scenario_hash")
+        recorded = json.loads(last["payload"]).get("scenario_hash")
         if sha256_text(p["document"]) != p["scenario_hash"] or p["scenario_hash"] != recorded:
-            return Verification(False, chain.count, chain.head, e["seq"], f"proposal {p['id']}: stored document differs from the one this event recorded")
+            return Verification(
+                False,
+                chain.count,
+                chain.head,
+                last["seq"],
+                f"proposal {p['id']}: stored document differs from the one this event recorded",
+            )
     return None
 
 
 def _proposal_dict(p: Proposal) -> dict[str, Any]:
-    return {c: getattr(p, c) for c in ("id", "team", "name", "title", "state", "version", "document", "scenario_hash", "parent_id", "created_by", "created_at", "updated_at", "shared_at")}
+    return {
+        c: getattr(p, c)
+        for c in (
+            "id",
+            "team",
+            "name",
+            "title",
+            "state",
+            "version",
+            "document",
+            "scenario_hash",
+            "parent_id",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "shared_at",
+        )
+    }
 
 
 def verify_database(store: Store) -> Verification:
@@ -161,14 +241,23 @@ def export_archive(store: Store, dest: Path) -> Verification:
     with store.read() as s:
         head = s.execute(select(ChainHead).where(ChainHead.id == 1)).scalar_one()
         ws = s.execute(select(WorkspaceRow)).scalar_one()
-        events = [event_dict(e) for e in s.execute(select(Event).where(Event.seq <= head.seq).order_by(Event.seq)).scalars()]
-        proposals = [_proposal_dict(p) for p in s.execute(select(Proposal).order_by(Proposal.created_at, Proposal.id)).scalars()]
+        events = [
+            event_dict(e) for e in s.execute(select(Event).where(Event.seq <= head.seq).order_by(Event.seq)).scalars()
+        ]
+        proposals = [
+            _proposal_dict(p) for p in s.execute(select(Proposal).order_by(Proposal.created_at, Proposal.id)).scalars()
+        ]
     v = verify_events(events, (head.seq, head.hash))
     manifest = {
         "format": ARCHIVE_FORMAT,
         "version": ARCHIVE_VERSION,
         "exported_at": utc_now(),
-        "workspace": {"base_scenario": ws.base_scenario, "parties": json.loads(ws.parties), "mediator": ws.mediator, "created_at": ws.created_at},
+        "workspace": {
+            "base_scenario": ws.base_scenario,
+            "parties": json.loads(ws.parties),
+            "mediator": ws.mediator,
+            "created_at": ws.created_at,
+        },
         "head": {"seq": head.seq, "hash": head.hash},
         "events": len(events),
         "proposals": len(proposals),
@@ -208,9 +297,13 @@ def verify_archive(path: Path) -> Verification:
             for n, line in enumerate(z.read("events.jsonl").decode("utf-8").splitlines(), 1):
                 e = json.loads(line)
                 if not isinstance(e, dict) or set(e) != set(EVENT_FIELDS):
-                    return Verification(False, n - 1, "", e.get("seq") if isinstance(e, dict) else n, "event fields missing or added")
+                    return Verification(
+                        False, n - 1, "", e.get("seq") if isinstance(e, dict) else n, "event fields missing or added"
+                    )
                 events.append(e)
-            proposals = [json.loads(z.read(n)) for n in sorted(names) if n.startswith("proposals/") and n.endswith(".json")]
+            proposals = [
+                json.loads(z.read(n)) for n in sorted(names) if n.startswith("proposals/") and n.endswith(".json")
+            ]
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise InputError(path, f"damaged archive: {exc}") from None
     v = verify_events(events, head)
@@ -230,7 +323,9 @@ def verify_target(workspace: str | Path | None, db: str | None) -> Verification:
         store.dispose()
 
 
-def treaty_sections(scenario: Any, parties: list[str], window: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
+def treaty_sections(
+    scenario: Any, parties: list[str], window: tuple[float, float, float, float] | None = None
+) -> list[dict[str, Any]]:
     """The line two parties share under a scenario, split into the treaty engine's sections.
 
     Sections are the connected pieces of :meth:`Scenario.boundary_between` (clipped to ``window``,
@@ -240,14 +335,25 @@ def treaty_sections(scenario: Any, parties: list[str], window: tuple[float, floa
     from delimit.treaty import clip_line, section_inputs
 
     if len(parties) != 2:
-        raise InputError(None, f"treaty sections are between two parties; the workspace has {len(parties)}", field="parties")
+        raise InputError(
+            None, f"treaty sections are between two parties; the workspace has {len(parties)}", field="parties"
+        )
     line = clip_line(scenario.boundary_between(*parties), window)
     if line.is_empty:
-        raise InputError(scenario.name, f"{parties[0]} and {parties[1]} share no line" + (" in the window" if window else ""), field="--window")
-    return [{"type": "LineString", "coordinates": [[float(x), float(y)] for x, y in s.coords]} for s in section_inputs(line, orient="west-east")]
+        raise InputError(
+            scenario.name,
+            f"{parties[0]} and {parties[1]} share no line" + (" in the window" if window else ""),
+            field="--window",
+        )
+    return [
+        {"type": "LineString", "coordinates": [[float(x), float(y)] for x, y in s.coords]}
+        for s in section_inputs(line, orient="west-east")
+    ]
 
 
-def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, source: str, attribution: str = "") -> list[str]:
+def import_sections(
+    store: Store, lines: list[dict[str, Any]], *, prefix: str, source: str, attribution: str = ""
+) -> list[str]:
     """Create one section per line (named ``<prefix> <n>``) in one transaction, as the operator ('system').
 
     ``source`` and ``attribution`` (the credits of the data the line comes from) are kept in each
@@ -278,9 +384,34 @@ def import_sections(store: Store, lines: list[dict[str, Any]], *, prefix: str, s
     with store.write() as s:
         for name, geom, ghash in checked:
             note = f"line from {source}" + (f"; {attribution}" if attribution else "")
-            sec = Section(id=new_id(), name=name, geometry=canonical_json(geom), geometry_hash=ghash, status="negotiating", version=1, note=note, created_at=now, updated_at=now)
+            sec = Section(
+                id=new_id(),
+                name=name,
+                geometry=canonical_json(geom),
+                geometry_hash=ghash,
+                status="negotiating",
+                version=1,
+                note=note,
+                created_at=now,
+                updated_at=now,
+            )
             s.add(sec)
-            append_event(s, actor="system", team="system", kind="section.created", object_type="section", object_id=sec.id, visibility="all",
-                         payload={"name": name, "geometry": geom, "geometry_hash": ghash, "status": "negotiating", "source": source, "attribution": attribution})
+            append_event(
+                s,
+                actor="system",
+                team="system",
+                kind="section.created",
+                object_type="section",
+                object_id=sec.id,
+                visibility="all",
+                payload={
+                    "name": name,
+                    "geometry": geom,
+                    "geometry_hash": ghash,
+                    "status": "negotiating",
+                    "source": source,
+                    "attribution": attribution,
+                },
+            )
             ids.append(sec.id)
     return ids

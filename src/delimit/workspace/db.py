@@ -9,16 +9,18 @@ and writes to the event log are serialised.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from delimit.errors import InputError
 
@@ -50,7 +52,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -60,7 +62,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -92,7 +94,9 @@ class Store:
         store = cls(database_url(workspace, db))
         if must_exist and not store.is_initialised():
             store.dispose()
-            raise InputError(workspace or "--db", "the database holds no workspace (run 'delimit workspace init' first)")
+            raise InputError(
+                workspace or "--db", "the database holds no workspace (run 'delimit workspace init' first)"
+            )
         return store
 
     def is_initialised(self) -> bool:
@@ -100,7 +104,8 @@ class Store:
         with self.read_engine.connect() as conn:
             if not inspect(conn).has_table("workspace"):
                 return False
-            return conn.exec_driver_sql("SELECT COUNT(*) FROM workspace").scalar_one() > 0
+            rows: int = conn.exec_driver_sql("SELECT COUNT(*) FROM workspace").scalar_one()
+            return rows > 0
 
     @contextmanager
     def read(self) -> Iterator[Session]:

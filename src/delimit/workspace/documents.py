@@ -103,7 +103,9 @@ def check_geometry(obj: Any, field: str, kinds: tuple[str, ...], window: shapely
         raise _bad(field, "a line of zero length")
     if not window.covers(geom):
         minx, miny, maxx, maxy = window.bounds
-        raise _bad(field, f"geometry outside the workspace's window (lon {minx:g}..{maxx:g}, lat {miny:g}..{maxy:g}, WGS84)")
+        raise _bad(
+            field, f"geometry outside the workspace's window (lon {minx:g}..{maxx:g}, lat {miny:g}..{maxy:g}, WGS84)"
+        )
     return geom
 
 
@@ -138,10 +140,15 @@ def _scenario_model(doc: Any) -> Any:
         raise _bad(f"scenario.{loc}" if loc else "scenario", err.get("msg", "invalid")) from None
 
 
-def _check_references(spec: Any, files: dict[str, Any], parties: list[str], bundled: set[str]) -> dict[str, tuple[str, ...]]:
+def _check_references(
+    spec: Any, files: dict[str, Any], parties: list[str], bundled: set[str]
+) -> dict[str, tuple[str, ...]]:
     """Which kind of geometry each referenced file must hold; faults name the scenario field."""
     if spec.base is not None and spec.base not in bundled:
-        raise _bad("scenario.base", f"a workspace draft builds on a bundled scenario ({', '.join(sorted(bundled))}), not a file")
+        raise _bad(
+            "scenario.base",
+            f"a workspace draft builds on a bundled scenario ({', '.join(sorted(bundled))}), not a file",
+        )
     if spec.layers:
         raise _bad("scenario.layers", "workspace drafts use the workspace's dataset; layer files are not accepted")
     if spec.elevation is not None:
@@ -152,7 +159,10 @@ def _check_references(spec: Any, files: dict[str, Any], parties: list[str], bund
     for i, tr in enumerate(spec.transfers):
         for key, party in (("from", tr.from_), ("to", tr.to)):
             if party not in parties:
-                raise _bad(f"scenario.transfers.{i}.{key}", f"{party!r} is not a party of this workspace ({', '.join(parties)})")
+                raise _bad(
+                    f"scenario.transfers.{i}.{key}",
+                    f"{party!r} is not a party of this workspace ({', '.join(parties)})",
+                )
         needs[tr.geometry.path] = POLYGONS
     for i, ref in enumerate(spec.add_roads):
         if needs.get(ref.path) == POLYGONS:
@@ -160,7 +170,9 @@ def _check_references(spec: Any, files: dict[str, Any], parties: list[str], bund
         needs[ref.path] = LINES
     for i, tr in enumerate(spec.transfers):
         if tr.geometry.path not in files:
-            raise _bad(f"scenario.transfers.{i}.geometry.path", f"{tr.geometry.path!r} is not among the draft's geometry files")
+            raise _bad(
+                f"scenario.transfers.{i}.geometry.path", f"{tr.geometry.path!r} is not among the draft's geometry files"
+            )
     for i, ref in enumerate(spec.add_roads):
         if ref.path not in files:
             raise _bad(f"scenario.add_roads.{i}.path", f"{ref.path!r} is not among the draft's geometry files")
@@ -170,7 +182,14 @@ def _check_references(spec: Any, files: dict[str, Any], parties: list[str], bund
     return needs
 
 
-def validate_draft(scenario_yaml: str, geometry: dict[str, Any] | None, *, base_scenario: str, parties: list[str], window: shapely.Geometry) -> Draft:
+def validate_draft(
+    scenario_yaml: str,
+    geometry: dict[str, Any] | None,
+    *,
+    base_scenario: str,
+    parties: list[str],
+    window: shapely.Geometry,
+) -> Draft:
     """Check a draft completely; return it normalised (``base`` defaults to the workspace's baseline)."""
     from delimit.datasets import bundled_scenario_files
 

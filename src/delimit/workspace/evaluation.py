@@ -32,7 +32,11 @@ SECTIONS = ("topology", "access")
 
 def evaluation_key(scenario_hash: str, base_scenario: str, sections: list[str]) -> str:
     """The cache key of one evaluation."""
-    return sha256_text(canonical_json({"scenario": scenario_hash, "baseline": base_scenario, "delimit": __version__, "sections": sorted(sections)}))
+    return sha256_text(
+        canonical_json(
+            {"scenario": scenario_hash, "baseline": base_scenario, "delimit": __version__, "sections": sorted(sections)}
+        )
+    )
 
 
 def write_scenario_folder(document: dict[str, Any], folder: Path) -> Path:
@@ -62,8 +66,14 @@ class Evaluator:
     def _forget_interrupted(self) -> None:
         """Jobs left queued or running by a server that stopped are marked failed, so they can be restarted."""
         with self.store.write() as s:
-            for row in s.execute(select(EvaluationRow).where(EvaluationRow.status.in_(("queued", "running")))).scalars():
-                row.status, row.message, row.finished_at = "failed", "interrupted: the server stopped during the evaluation", utc_now()
+            for row in s.execute(
+                select(EvaluationRow).where(EvaluationRow.status.in_(("queued", "running")))
+            ).scalars():
+                row.status, row.message, row.finished_at = (
+                    "failed",
+                    "interrupted: the server stopped during the evaluation",
+                    utc_now(),
+                )
 
     def key(self, scenario_hash: str) -> str:
         return evaluation_key(scenario_hash, self.base_scenario, self.sections)
@@ -76,7 +86,17 @@ class Evaluator:
             if row is not None and row.status != "failed":
                 return key
             if row is None:
-                s.add(EvaluationRow(key=key, status="queued", progress=0.0, message="queued", result=None, created_at=utc_now(), finished_at=None))
+                s.add(
+                    EvaluationRow(
+                        key=key,
+                        status="queued",
+                        progress=0.0,
+                        message="queued",
+                        result=None,
+                        created_at=utc_now(),
+                        finished_at=None,
+                    )
+                )
             else:
                 row.status, row.progress, row.message, row.result, row.finished_at = "queued", 0.0, "queued", None, None
         self._pool.submit(self._run, key, document)
@@ -91,7 +111,13 @@ class Evaluator:
         progress, message = self._progress.get(key, (row.progress, row.message))
         if row.status in ("done", "failed"):
             progress, message = row.progress, row.message
-        out: dict[str, Any] = {"status": row.status, "progress": progress, "message": message, "sections": ["land", "people", "features", *self.sections], "finished_at": row.finished_at}
+        out: dict[str, Any] = {
+            "status": row.status,
+            "progress": progress,
+            "message": message,
+            "sections": ["land", "people", "features", *self.sections],
+            "finished_at": row.finished_at,
+        }
         out["result"] = json.loads(row.result) if row.status == "done" and row.result else None
         return out
 
@@ -123,14 +149,35 @@ class Evaluator:
             self._progress[key] = (0.1, "loading the proposal")
             with tempfile.TemporaryDirectory(prefix="delimit-eval-") as d:
                 other = load_scenario(write_scenario_folder(document, Path(d)))
-                c = compare(base, other, with_topology="topology" in self.sections, with_access="access" in self.sections, cache=self._cache, progress=progress)
+                c = compare(
+                    base,
+                    other,
+                    with_topology="topology" in self.sections,
+                    with_access="access" in self.sections,
+                    cache=self._cache,
+                    progress=progress,
+                )
                 result = json.loads(json.dumps(c.to_json(), default=str))
-            self._set(key, status="done", progress=1.0, message="done", result=canonical_json(result), finished_at=utc_now())
+            self._set(
+                key, status="done", progress=1.0, message="done", result=canonical_json(result), finished_at=utc_now()
+            )
         except InputError as exc:
-            self._set(key, status="failed", progress=1.0, message=f"the proposal cannot be loaded: {exc.reason}" + (f" (field {exc.field})" if exc.field else ""), finished_at=utc_now())
+            self._set(
+                key,
+                status="failed",
+                progress=1.0,
+                message=f"the proposal cannot be loaded: {exc.reason}" + (f" (field {exc.field})" if exc.field else ""),
+                finished_at=utc_now(),
+            )
         except Exception as exc:  # an engine fault: recorded as such, with its type, never as a result
             traceback.print_exc()
-            self._set(key, status="failed", progress=1.0, message=f"engine error: {type(exc).__name__}: {exc}", finished_at=utc_now())
+            self._set(
+                key,
+                status="failed",
+                progress=1.0,
+                message=f"engine error: {type(exc).__name__}: {exc}",
+                finished_at=utc_now(),
+            )
         finally:
             self._progress.pop(key, None)
 

@@ -24,7 +24,20 @@ from delimit.workspace.models import ChainHead, Event
 GENESIS = "0" * 64
 
 #: Fields of an event, in the order they are hashed and exported.
-EVENT_FIELDS = ("seq", "at", "actor", "team", "kind", "object_type", "object_id", "visibility", "payload", "content_hash", "prev_hash", "hash")
+EVENT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "team",
+    "kind",
+    "object_type",
+    "object_id",
+    "visibility",
+    "payload",
+    "content_hash",
+    "prev_hash",
+    "hash",
+)
 
 
 def canonical_json(obj: Any) -> str:
@@ -43,11 +56,32 @@ def utc_now() -> str:
 
 def event_hash(e: dict[str, Any]) -> str:
     """The chain hash of an event given as a mapping of :data:`EVENT_FIELDS`."""
-    head = [e["seq"], e["at"], e["actor"], e["team"], e["kind"], e["object_type"], e["object_id"], e["visibility"], e["content_hash"], e["prev_hash"]]
+    head = [
+        e["seq"],
+        e["at"],
+        e["actor"],
+        e["team"],
+        e["kind"],
+        e["object_type"],
+        e["object_id"],
+        e["visibility"],
+        e["content_hash"],
+        e["prev_hash"],
+    ]
     return sha256_text(canonical_json(head))
 
 
-def append_event(s: Session, *, actor: str, team: str, kind: str, object_type: str, object_id: str, visibility: str, payload: dict[str, Any]) -> Event:
+def append_event(
+    s: Session,
+    *,
+    actor: str,
+    team: str,
+    kind: str,
+    object_type: str,
+    object_id: str,
+    visibility: str,
+    payload: dict[str, Any],
+) -> Event:
     """Append one event inside the caller's write transaction (locks the chain head until commit)."""
     head = s.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
@@ -105,7 +139,13 @@ def verify_events(events: Iterable[dict[str, Any]], head: tuple[int, str] | None
         count += 1
         seq = e.get("seq")
         if seq != count:
-            return Verification(False, count - 1, prev, seq if isinstance(seq, int) else count, f"sequence number {seq!r} where {count} was expected (event missing, inserted or reordered)")
+            return Verification(
+                False,
+                count - 1,
+                prev,
+                seq if isinstance(seq, int) else count,
+                f"sequence number {seq!r} where {count} was expected (event missing, inserted or reordered)",
+            )
         if e.get("prev_hash") != prev:
             return Verification(False, count - 1, prev, seq, "prev_hash does not match the previous event's hash")
         payload = e.get("payload")
@@ -119,7 +159,13 @@ def verify_events(events: Iterable[dict[str, Any]], head: tuple[int, str] | None
             return Verification(False, count - 1, prev, seq, "hash does not match the event's fields")
         prev = e["hash"]
     if head is not None and head != (count, prev):
-        return Verification(False, count, prev, head[0] if head[0] > count else count, f"the recorded chain head (event {head[0]}, {head[1][:12]}...) is not the last event found (event {count}): events were removed or the head altered")
+        return Verification(
+            False,
+            count,
+            prev,
+            head[0] if head[0] > count else count,
+            f"the recorded chain head (event {head[0]}, {head[1][:12]}...) is not the last event found (event {count}): events were removed or the head altered",
+        )
     return Verification(True, count, prev)
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from delimit.workspace.auth import Role
 from delimit.workspace.sections import STATUSES, STEPS
 
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-StepName = Literal[tuple(STEPS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the literals are built from the workflow's tables at run time; a checker sees plain strings
+    Status = str
+    StepName = str
+else:
+    Status = Literal[STATUSES]
+    StepName = Literal[tuple(STEPS)]
 HEX64 = r"^[0-9a-f]{64}$"
 
 
@@ -99,8 +103,14 @@ class WorkspaceOut(BaseModel):
 
 
 class DraftIn(_In):
-    scenario: str = Field(description="the scenario as YAML text (the scenario file model; 'base' defaults to the workspace's baseline)", max_length=262144)
-    geometry: dict[str, Any] = Field(default_factory=dict, description="GeoJSON FeatureCollections by file name, e.g. {'geometry/swap.geojson': {...}}")
+    scenario: str = Field(
+        description="the scenario as YAML text (the scenario file model; 'base' defaults to the workspace's baseline)",
+        max_length=262144,
+    )
+    geometry: dict[str, Any] = Field(
+        default_factory=dict,
+        description="GeoJSON FeatureCollections by file name, e.g. {'geometry/swap.geojson': {...}}",
+    )
 
 
 class DraftUpdate(DraftIn):
@@ -147,7 +157,9 @@ class EvaluationOut(BaseModel):
     message: str
     sections: list[str]
     finished_at: str | None
-    result: dict[str, Any] | None = Field(description="the comparison against the baseline (delimit compare --format json), once done")
+    result: dict[str, Any] | None = Field(
+        description="the comparison against the baseline (delimit compare --format json), once done"
+    )
 
 
 class SectionIn(_In):

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,17 @@ from delimit.workspace.auth import MEDIATOR, WRITERS, Role
 from delimit.workspace.db import Store
 from delimit.workspace.documents import section_geometry, validate_draft
 from delimit.workspace.events import append_event, utc_now, verify_store
-from delimit.workspace.models import Account, ApiToken, Comment, Event, Proposal, Section, SectionAct, SessionRow, WorkspaceRow
+from delimit.workspace.models import (
+    Account,
+    ApiToken,
+    Comment,
+    Event,
+    Proposal,
+    Section,
+    SectionAct,
+    SessionRow,
+    WorkspaceRow,
+)
 from delimit.workspace.sections import GEOMETRY_MUTABLE, STEPS, next_step, step_complete
 
 #: How long a browser session lasts without logging in again.
@@ -94,10 +104,23 @@ class Workspace:
         self.store = store
         with store.read() as s:
             w = s.execute(select(WorkspaceRow)).scalar_one()
-            self.info = WorkspaceInfo(w.base_scenario, json.loads(w.parties), w.mediator, json.loads(w.window), json.loads(w.settings))
+            self.info = WorkspaceInfo(
+                w.base_scenario, json.loads(w.parties), w.mediator, json.loads(w.window), json.loads(w.settings)
+            )
 
-    def _event(self, s: Session, actor: Actor, kind: str, otype: str, oid: str, visibility: str, payload: dict[str, Any]) -> Event:
-        return append_event(s, actor=actor.username, team=actor.team, kind=kind, object_type=otype, object_id=oid, visibility=visibility, payload=payload)
+    def _event(
+        self, s: Session, actor: Actor, kind: str, otype: str, oid: str, visibility: str, payload: dict[str, Any]
+    ) -> Event:
+        return append_event(
+            s,
+            actor=actor.username,
+            team=actor.team,
+            kind=kind,
+            object_type=otype,
+            object_id=oid,
+            visibility=visibility,
+            payload=payload,
+        )
 
     # -- authentication ---------------------------------------------------------------------------
 
@@ -113,20 +136,36 @@ class Workspace:
         secret, csrf = auth.new_secret(), auth.new_secret()
         now = datetime.now(UTC)
         with self.store.write() as s:
-            s.add(SessionRow(token_hash=auth.secret_hash(secret), account_id=acc.id, csrf_token=csrf, created_at=utc_now(), expires_at=(now + timedelta(hours=SESSION_HOURS)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")))
+            s.add(
+                SessionRow(
+                    token_hash=auth.secret_hash(secret),
+                    account_id=acc.id,
+                    csrf_token=csrf,
+                    created_at=utc_now(),
+                    expires_at=(now + timedelta(hours=SESSION_HOURS)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                )
+            )
         return secret, csrf, _actor(acc)
 
     def session_actor(self, secret: str) -> tuple[Actor, str] | None:
         """The actor and CSRF token of a live session cookie."""
         with self.store.read() as s:
-            row = s.execute(select(SessionRow, Account).join(Account, Account.id == SessionRow.account_id).where(SessionRow.token_hash == auth.secret_hash(secret))).first()
+            row = s.execute(
+                select(SessionRow, Account)
+                .join(Account, Account.id == SessionRow.account_id)
+                .where(SessionRow.token_hash == auth.secret_hash(secret))
+            ).first()
         if row is None or row[1].disabled or row[0].expires_at < utc_now():
             return None
         return _actor(row[1]), row[0].csrf_token
 
     def token_actor(self, secret: str) -> Actor | None:
         with self.store.read() as s:
-            row = s.execute(select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id).where(ApiToken.token_hash == auth.secret_hash(secret), ApiToken.revoked.is_(False))).first()
+            row = s.execute(
+                select(ApiToken, Account)
+                .join(Account, Account.id == ApiToken.account_id)
+                .where(ApiToken.token_hash == auth.secret_hash(secret), ApiToken.revoked.is_(False))
+            ).first()
         return None if row is None or row[1].disabled else _actor(row[1])
 
     def logout(self, secret: str) -> None:
@@ -149,22 +188,57 @@ class Workspace:
 
     def list_accounts(self, actor: Actor) -> list[dict[str, Any]]:
         with self.store.read() as s:
-            rows = s.execute(select(Account).where(Account.team == actor.team).order_by(Account.username)).scalars().all()
-        return [{"username": a.username, "display_name": a.display_name, "team": a.team, "role": a.role, "disabled": a.disabled} for a in rows]
+            rows = (
+                s.execute(select(Account).where(Account.team == actor.team).order_by(Account.username)).scalars().all()
+            )
+        return [
+            {
+                "username": a.username,
+                "display_name": a.display_name,
+                "team": a.team,
+                "role": a.role,
+                "disabled": a.disabled,
+            }
+            for a in rows
+        ]
 
     def create_account(self, actor: Actor, username: str, role: Role, display_name: str) -> str:
         """A new account in the actor's team; returns its one-time password."""
         _need(actor, {Role.head, Role.mediator}, "create accounts")
-        allowed = {Role.mediator, Role.observer} if actor.team == MEDIATOR else {Role.head, Role.delegate, Role.observer}
+        allowed = (
+            {Role.mediator, Role.observer} if actor.team == MEDIATOR else {Role.head, Role.delegate, Role.observer}
+        )
         if role not in allowed:
-            raise InputError(None, f"a {actor.team} account cannot have role {role.value!r} (allowed: {', '.join(sorted(r.value for r in allowed))})", field="role")
+            raise InputError(
+                None,
+                f"a {actor.team} account cannot have role {role.value!r} (allowed: {', '.join(sorted(r.value for r in allowed))})",
+                field="role",
+            )
         password = auth.new_password()
         try:
             with self.store.write() as s:
-                acc = Account(id=auth.new_id(), username=username, display_name=display_name or username, team=actor.team, role=role.value, password_hash=auth.hash_password(password), must_change_password=True, disabled=False, created_at=utc_now())
+                acc = Account(
+                    id=auth.new_id(),
+                    username=username,
+                    display_name=display_name or username,
+                    team=actor.team,
+                    role=role.value,
+                    password_hash=auth.hash_password(password),
+                    must_change_password=True,
+                    disabled=False,
+                    created_at=utc_now(),
+                )
                 s.add(acc)
                 s.flush()
-                self._event(s, actor, "account.created", "account", acc.id, actor.team, {"username": username, "team": actor.team, "role": role.value})
+                self._event(
+                    s,
+                    actor,
+                    "account.created",
+                    "account",
+                    acc.id,
+                    actor.team,
+                    {"username": username, "team": actor.team, "role": role.value},
+                )
         except IntegrityError:
             raise Conflict(f"user name {username!r} is taken") from None
         return password
@@ -173,13 +247,26 @@ class Workspace:
         """A new API token for the actor (id, secret shown once)."""
         secret, tid = auth.new_secret(), auth.new_id()
         with self.store.write() as s:
-            s.add(ApiToken(id=tid, account_id=actor.id, name=name, token_hash=auth.secret_hash(secret), created_at=utc_now(), revoked=False))
+            s.add(
+                ApiToken(
+                    id=tid,
+                    account_id=actor.id,
+                    name=name,
+                    token_hash=auth.secret_hash(secret),
+                    created_at=utc_now(),
+                    revoked=False,
+                )
+            )
             self._event(s, actor, "token.created", "token", tid, actor.team, {"name": name, "account": actor.username})
         return tid, secret
 
     def list_tokens(self, actor: Actor) -> list[dict[str, Any]]:
         with self.store.read() as s:
-            rows = s.execute(select(ApiToken).where(ApiToken.account_id == actor.id).order_by(ApiToken.created_at)).scalars().all()
+            rows = (
+                s.execute(select(ApiToken).where(ApiToken.account_id == actor.id).order_by(ApiToken.created_at))
+                .scalars()
+                .all()
+            )
         return [{"id": t.id, "name": t.name, "created_at": t.created_at, "revoked": t.revoked} for t in rows]
 
     def revoke_token(self, actor: Actor, token_id: str) -> None:
@@ -190,7 +277,9 @@ class Workspace:
             if t.revoked:
                 raise Conflict("already revoked")
             t.revoked = True
-            self._event(s, actor, "token.revoked", "token", t.id, actor.team, {"name": t.name, "account": actor.username})
+            self._event(
+                s, actor, "token.revoked", "token", t.id, actor.team, {"name": t.name, "account": actor.username}
+            )
 
     # -- proposals --------------------------------------------------------------------------------
 
@@ -206,7 +295,23 @@ class Workspace:
 
     @staticmethod
     def proposal_view(p: Proposal, *, document: bool) -> dict[str, Any]:
-        out = {k: getattr(p, k) for k in ("id", "team", "name", "title", "state", "version", "scenario_hash", "parent_id", "created_by", "created_at", "updated_at", "shared_at")}
+        out = {
+            k: getattr(p, k)
+            for k in (
+                "id",
+                "team",
+                "name",
+                "title",
+                "state",
+                "version",
+                "scenario_hash",
+                "parent_id",
+                "created_by",
+                "created_at",
+                "updated_at",
+                "shared_at",
+            )
+        }
         if document:
             out["document"] = json.loads(p.document)
         return out
@@ -228,13 +333,24 @@ class Workspace:
 
     def _draft(self, scenario_yaml: str, geometry: dict[str, Any] | None) -> Any:
         i = self.info
-        return validate_draft(scenario_yaml, geometry, base_scenario=i.base_scenario, parties=i.parties, window=i.window)
+        return validate_draft(
+            scenario_yaml, geometry, base_scenario=i.base_scenario, parties=i.parties, window=i.window
+        )
 
     def _proposal_event(self, s: Session, actor: Actor, kind: str, p: Proposal) -> None:
-        payload = {"name": p.name, "state": p.state, "version": p.version, "scenario_hash": p.scenario_hash, "parent_id": p.parent_id, "document": json.loads(p.document)}
+        payload = {
+            "name": p.name,
+            "state": p.state,
+            "version": p.version,
+            "scenario_hash": p.scenario_hash,
+            "parent_id": p.parent_id,
+            "document": json.loads(p.document),
+        }
         self._event(s, actor, kind, "proposal", p.id, "all" if p.state == "shared" else p.team, payload)
 
-    def create_proposal(self, actor: Actor, scenario_yaml: str, geometry: dict[str, Any] | None, parent_id: str | None = None) -> dict[str, Any]:
+    def create_proposal(
+        self, actor: Actor, scenario_yaml: str, geometry: dict[str, Any] | None, parent_id: str | None = None
+    ) -> dict[str, Any]:
         """A new private draft of the actor's team (validated completely before anything is stored)."""
         _need(actor, WRITERS, "write drafts")
         d = self._draft(scenario_yaml, geometry)
@@ -242,14 +358,29 @@ class Workspace:
         with self.store.write() as s:
             if parent_id is not None:
                 self._proposal(s, actor, parent_id)
-            p = Proposal(id=auth.new_id(), team=actor.team, name=d.scenario["name"], title=str(d.scenario.get("title", ""))[:300], state="draft", version=1,
-                         document=d.text, scenario_hash=d.scenario_hash, parent_id=parent_id, created_by=actor.username, created_at=now, updated_at=now, shared_at=None)
+            p = Proposal(
+                id=auth.new_id(),
+                team=actor.team,
+                name=d.scenario["name"],
+                title=str(d.scenario.get("title", ""))[:300],
+                state="draft",
+                version=1,
+                document=d.text,
+                scenario_hash=d.scenario_hash,
+                parent_id=parent_id,
+                created_by=actor.username,
+                created_at=now,
+                updated_at=now,
+                shared_at=None,
+            )
             s.add(p)
             s.flush()
             self._proposal_event(s, actor, "proposal.drafted", p)
             return self.proposal_view(p, document=True)
 
-    def update_proposal(self, actor: Actor, pid: str, based_on: int, scenario_yaml: str, geometry: dict[str, Any] | None) -> dict[str, Any]:
+    def update_proposal(
+        self, actor: Actor, pid: str, based_on: int, scenario_yaml: str, geometry: dict[str, Any] | None
+    ) -> dict[str, Any]:
         _need(actor, WRITERS, "write drafts")
         d = self._draft(scenario_yaml, geometry)
         with self.store.write() as s:
@@ -293,8 +424,26 @@ class Workspace:
     def list_comments(self, actor: Actor, pid: str) -> list[dict[str, Any]]:
         with self.store.read() as s:
             self._proposal(s, actor, pid)
-            rows = s.execute(select(Comment).where(Comment.proposal_id == pid, Comment.visibility.in_(("all", actor.team))).order_by(Comment.created_at, Comment.id)).scalars().all()
-        return [{"id": c.id, "team": c.team, "author": c.author, "visibility": "all" if c.visibility == "all" else "team", "text": c.text, "created_at": c.created_at} for c in rows]
+            rows = (
+                s.execute(
+                    select(Comment)
+                    .where(Comment.proposal_id == pid, Comment.visibility.in_(("all", actor.team)))
+                    .order_by(Comment.created_at, Comment.id)
+                )
+                .scalars()
+                .all()
+            )
+        return [
+            {
+                "id": c.id,
+                "team": c.team,
+                "author": c.author,
+                "visibility": "all" if c.visibility == "all" else "team",
+                "text": c.text,
+                "created_at": c.created_at,
+            }
+            for c in rows
+        ]
 
     def add_comment(self, actor: Actor, pid: str, text: str, visibility: str) -> dict[str, Any]:
         """A comment for the actor's team only (``team``) or for all (``all``, only on a shared proposal)."""
@@ -304,10 +453,25 @@ class Workspace:
             if visibility == "all" and p.state != "shared":
                 raise InputError(None, "a draft's comments stay within its delegation", field="visibility")
             vis = "all" if visibility == "all" else actor.team
-            c = Comment(id=auth.new_id(), proposal_id=pid, team=actor.team, author=actor.username, visibility=vis, text=text, created_at=utc_now())
+            c = Comment(
+                id=auth.new_id(),
+                proposal_id=pid,
+                team=actor.team,
+                author=actor.username,
+                visibility=vis,
+                text=text,
+                created_at=utc_now(),
+            )
             s.add(c)
             self._event(s, actor, "comment.added", "comment", c.id, vis, {"proposal_id": pid, "text": text})
-            return {"id": c.id, "team": c.team, "author": c.author, "visibility": visibility, "text": text, "created_at": c.created_at}
+            return {
+                "id": c.id,
+                "team": c.team,
+                "author": c.author,
+                "visibility": visibility,
+                "text": text,
+                "created_at": c.created_at,
+            }
 
     # -- sections ---------------------------------------------------------------------------------
 
@@ -318,14 +482,28 @@ class Workspace:
         return sec
 
     def section_view(self, s: Session, sec: Section) -> dict[str, Any]:
-        acts = s.execute(select(SectionAct).where(SectionAct.section_id == sec.id).order_by(SectionAct.id)).scalars().all()
+        acts = (
+            s.execute(select(SectionAct).where(SectionAct.section_id == sec.id).order_by(SectionAct.id)).scalars().all()
+        )
         step = next_step(sec.status)
         return {
-            "id": sec.id, "name": sec.name, "status": sec.status, "version": sec.version, "geometry": json.loads(sec.geometry),
-            "geometry_hash": sec.geometry_hash, "note": sec.note, "created_at": sec.created_at, "updated_at": sec.updated_at,
-            "acts": [{"step": a.step, "team": a.team, "account": a.account, "geometry_hash": a.geometry_hash, "at": a.at} for a in acts],
+            "id": sec.id,
+            "name": sec.name,
+            "status": sec.status,
+            "version": sec.version,
+            "geometry": json.loads(sec.geometry),
+            "geometry_hash": sec.geometry_hash,
+            "note": sec.note,
+            "created_at": sec.created_at,
+            "updated_at": sec.updated_at,
+            "acts": [
+                {"step": a.step, "team": a.team, "account": a.account, "geometry_hash": a.geometry_hash, "at": a.at}
+                for a in acts
+            ],
             "next_step": step.name if step else None,
-            "awaiting": sorted(set(self.info.parties) - {a.team for a in acts if step and a.step == step.name}) if step and step.every_party else [],
+            "awaiting": sorted(set(self.info.parties) - {a.team for a in acts if step and a.step == step.name})
+            if step and step.every_party
+            else [],
         }
 
     def list_sections(self, actor: Actor) -> list[dict[str, Any]]:
@@ -346,10 +524,28 @@ class Workspace:
             with self.store.write() as s:
                 if s.execute(select(Section).where(Section.name == name)).first() is not None:
                     raise Conflict(f"a section named {name!r} exists")
-                sec = Section(id=auth.new_id(), name=name, geometry=canonical_json(geom), geometry_hash=ghash, status="negotiating", version=1, note="", created_at=now, updated_at=now)
+                sec = Section(
+                    id=auth.new_id(),
+                    name=name,
+                    geometry=canonical_json(geom),
+                    geometry_hash=ghash,
+                    status="negotiating",
+                    version=1,
+                    note="",
+                    created_at=now,
+                    updated_at=now,
+                )
                 s.add(sec)
                 s.flush()
-                self._event(s, actor, "section.created", "section", sec.id, "all", {"name": name, "geometry": geom, "geometry_hash": ghash, "status": sec.status})
+                self._event(
+                    s,
+                    actor,
+                    "section.created",
+                    "section",
+                    sec.id,
+                    "all",
+                    {"name": name, "geometry": geom, "geometry_hash": ghash, "status": sec.status},
+                )
                 return self.section_view(s, sec)
         except IntegrityError:
             raise Conflict(f"a section named {name!r} exists") from None
@@ -369,16 +565,38 @@ class Workspace:
                 raise Conflict("the geometry is unchanged", sec.version)
             withdrawn = sec.status == "agreed_ad_referendum"
             old = sec.geometry_hash
-            voided = s.execute(delete(SectionAct).where(SectionAct.section_id == sid)).rowcount
-            sec.geometry, sec.geometry_hash, sec.status, sec.version, sec.updated_at = canonical_json(geom), ghash, "negotiating", sec.version + 1, utc_now()
+            # a DML statement's result is a CursorResult; Session.execute is typed as returning the base Result
+            voided = cast(CursorResult[Any], s.execute(delete(SectionAct).where(SectionAct.section_id == sid))).rowcount
+            sec.geometry, sec.geometry_hash, sec.status, sec.version, sec.updated_at = (
+                canonical_json(geom),
+                ghash,
+                "negotiating",
+                sec.version + 1,
+                utc_now(),
+            )
             if withdrawn:
                 sec.note = f"agreement ad referendum withdrawn: geometry changed by {actor.username} ({actor.team}) at {sec.updated_at}, hash {old[:12]} -> {ghash[:12]}"
             elif voided:
                 sec.note = f"sign-offs on the previous geometry voided: geometry changed by {actor.username} ({actor.team}) at {sec.updated_at}"
             else:
                 sec.note = ""
-            self._event(s, actor, "section.geometry_changed", "section", sid, "all",
-                        {"geometry": geom, "geometry_hash": ghash, "previous_hash": old, "agreement_withdrawn": withdrawn, "acts_voided": voided, "status": sec.status, "note": sec.note})
+            self._event(
+                s,
+                actor,
+                "section.geometry_changed",
+                "section",
+                sid,
+                "all",
+                {
+                    "geometry": geom,
+                    "geometry_hash": ghash,
+                    "previous_hash": old,
+                    "agreement_withdrawn": withdrawn,
+                    "acts_voided": voided,
+                    "status": sec.status,
+                    "note": sec.note,
+                },
+            )
             return self.section_view(s, sec)
 
     def section_act(self, actor: Actor, sid: str, step_name: str, based_on: int, geometry_hash: str) -> dict[str, Any]:
@@ -396,10 +614,24 @@ class Workspace:
                 raise Conflict(f"the section is {sec.status}; {step_name} needs {step.source}", sec.version)
             if geometry_hash != sec.geometry_hash:
                 raise Conflict("the act names another geometry than the section's current one", sec.version)
-            acted = {a.team for a in s.execute(select(SectionAct).where(SectionAct.section_id == sid, SectionAct.step == step_name)).scalars()}
+            acted = {
+                a.team
+                for a in s.execute(
+                    select(SectionAct).where(SectionAct.section_id == sid, SectionAct.step == step_name)
+                ).scalars()
+            }
             if actor.team in acted:
                 raise Conflict(f"{actor.team} has already acted on {step_name}", sec.version)
-            s.add(SectionAct(section_id=sid, step=step_name, team=actor.team, account=actor.username, geometry_hash=geometry_hash, at=utc_now()))
+            s.add(
+                SectionAct(
+                    section_id=sid,
+                    step=step_name,
+                    team=actor.team,
+                    account=actor.username,
+                    geometry_hash=geometry_hash,
+                    at=utc_now(),
+                )
+            )
             acted.add(actor.team)
             before = sec.status
             if step_complete(step, acted, self.info.parties):
@@ -407,14 +639,22 @@ class Workspace:
                 sec.note = ""
             sec.version, sec.updated_at = sec.version + 1, utc_now()
             s.flush()
-            self._event(s, actor, "section.act", "section", sid, "all", {"step": step_name, "geometry_hash": geometry_hash, "status_before": before, "status": sec.status})
+            self._event(
+                s,
+                actor,
+                "section.act",
+                "section",
+                sid,
+                "all",
+                {"step": step_name, "geometry_hash": geometry_hash, "status_before": before, "status": sec.status},
+            )
             return self.section_view(s, sec)
 
     # -- history ----------------------------------------------------------------------------------
 
     def history(self, actor: Actor, limit: int = 100, before: str | None = None) -> list[dict[str, Any]]:
         """The events the actor's team may see, newest first (no sequence numbers: those would count others' events)."""
-        cond = [Event.visibility.in_(("all", actor.team))]
+        cond: list[ColumnElement[bool]] = [Event.visibility.in_(("all", actor.team))]
         with self.store.read() as s:
             if before is not None:
                 ref = s.execute(select(Event.seq).where(Event.hash == before, *cond)).scalar_one_or_none()
@@ -422,7 +662,20 @@ class Workspace:
                     raise NotFound("no such event")
                 cond.append(Event.seq < ref)
             rows = s.execute(select(Event).where(*cond).order_by(Event.seq.desc()).limit(limit)).scalars().all()
-        return [{"hash": e.hash, "at": e.at, "actor": e.actor, "team": e.team, "kind": e.kind, "object_type": e.object_type, "object_id": e.object_id, "content_hash": e.content_hash, "payload": json.loads(e.payload)} for e in rows]
+        return [
+            {
+                "hash": e.hash,
+                "at": e.at,
+                "actor": e.actor,
+                "team": e.team,
+                "kind": e.kind,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "content_hash": e.content_hash,
+                "payload": json.loads(e.payload),
+            }
+            for e in rows
+        ]
 
     def verify(self, actor: Actor) -> dict[str, Any]:
         """Whether the whole chain holds; the broken event is named only if the caller may see it."""
@@ -432,7 +685,11 @@ class Workspace:
                 return {"ok": True, "broken_event": None, "reason": ""}
             e = s.execute(select(Event).where(Event.seq == v.broken_seq)).scalar_one_or_none()
         visible = e is not None and e.visibility in ("all", actor.team)
-        return {"ok": False, "broken_event": e.hash if visible else None, "reason": v.reason if visible else "an event not visible to you fails the check"}
+        return {
+            "ok": False,
+            "broken_event": e.hash if visible and e is not None else None,
+            "reason": v.reason if visible else "an event not visible to you fails the check",
+        }
 
     # -- treaty annex -----------------------------------------------------------------------------
 
@@ -449,9 +706,16 @@ class Workspace:
             raise Conflict(f"a treaty annex is between two parties; this workspace has {len(self.info.parties)}")
         a, b = self.info.parties
         with self.store.read() as s:
-            rows = s.execute(select(Section).where(Section.status != "negotiating").order_by(Section.name)).scalars().all()
-            ratified = {(x.section_id, x.team) for x in s.execute(select(SectionAct).where(SectionAct.step == "ratify")).scalars()}
-            left_out = s.execute(select(func.count()).select_from(Section).where(Section.status == "negotiating")).scalar_one()
+            rows = (
+                s.execute(select(Section).where(Section.status != "negotiating").order_by(Section.name)).scalars().all()
+            )
+            ratified = {
+                (x.section_id, x.team)
+                for x in s.execute(select(SectionAct).where(SectionAct.step == "ratify")).scalars()
+            }
+            left_out = s.execute(
+                select(func.count()).select_from(Section).where(Section.status == "negotiating")
+            ).scalar_one()
         if not rows:
             raise Conflict("no section is agreed ad referendum yet")
         inputs = []
@@ -464,8 +728,12 @@ class Workspace:
                 status = f"ratified-{b}"  # both parties have ratified; in-force is the next status
             geom = shapely.from_geojson(sec.geometry)
             for part in getattr(geom, "geoms", [geom]):
-                inputs.append(SectionInput(np.asarray(part.coords, dtype=float)[:, :2], status, None, "given", sec.name))
-        notes = [f"Generated by the delimit workspace from the {len(rows)} section(s) agreed ad referendum or further; {left_out} section(s) still under negotiation are not included."]
+                inputs.append(
+                    SectionInput(np.asarray(part.coords, dtype=float)[:, :2], status, None, "given", sec.name)
+                )
+        notes = [
+            f"Generated by the delimit workspace from the {len(rows)} section(s) agreed ad referendum or further; {left_out} section(s) still under negotiation are not included."
+        ]
         names = self.info.settings.get("party_names", {})
         text = render_text(describe_sections(inputs, parties=(a, b), notes=notes, party_names=names))
         return text.rstrip("\n") + "\n\n" + self._line_sources([r.id for r in rows]) + "\n"
@@ -473,7 +741,17 @@ class Workspace:
     def _line_sources(self, section_ids: list[str]) -> str:
         """Where the sections' lines came from (drawn in the workspace, or a dataset with its credits)."""
         with self.store.read() as s:
-            events = s.execute(select(Event).where(Event.object_type == "section", Event.object_id.in_(section_ids), Event.kind == "section.created")).scalars().all()
+            events = (
+                s.execute(
+                    select(Event).where(
+                        Event.object_type == "section",
+                        Event.object_id.in_(section_ids),
+                        Event.kind == "section.created",
+                    )
+                )
+                .scalars()
+                .all()
+            )
         credits = sorted({json.loads(e.payload).get("attribution", "") for e in events} - {""})
         drawn = sum(1 for e in events if not json.loads(e.payload).get("attribution"))
         lines = ["SOURCES OF THE LINE"]
@@ -484,4 +762,11 @@ class Workspace:
 
 
 #: Workspace section status -> treaty status (:mod:`delimit.treaty.status`).
-_TREATY_STATUS = {"agreed_ad_referendum": "agreed", "initialled": "initialled", "signed": "signed", "ratified": "ratified", "in_force": "in-force", "demarcated": "demarcated"}
+_TREATY_STATUS = {
+    "agreed_ad_referendum": "agreed",
+    "initialled": "initialled",
+    "signed": "signed",
+    "ratified": "ratified",
+    "in_force": "in-force",
+    "demarcated": "demarcated",
+}

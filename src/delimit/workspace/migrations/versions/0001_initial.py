@@ -142,5 +142,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("evaluations", "section_acts", "sections", "comments", "proposals", "api_tokens", "sessions", "accounts", "events", "chain_head", "workspace"):
+    for table in (
+        "evaluations",
+        "section_acts",
+        "sections",
+        "comments",
+        "proposals",
+        "api_tokens",
+        "sessions",
+        "accounts",
+        "events",
+        "chain_head",
+        "workspace",
+    ):
         op.drop_table(table)
