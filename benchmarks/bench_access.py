@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import report, timeit  # noqa: E402
+from _common import report, timeit
 
 
 def grid_graph(rows: int, cols: int, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -89,15 +89,33 @@ def bench_road_graph() -> None:
     t_heap, _ = timeit(heap, repeat=3)
     t_scipy, _ = timeit(scipy_, repeat=3)
     k = len(sources)
-    report("road graph 1M arcs, per source: delimit bucket kernel", 1000 * t_ours / k, "ms", "scipy csgraph dijkstra", 1000 * t_scipy / k)
-    report("road graph 1M arcs, per source: delimit heap kernel", 1000 * t_heap / k, "ms", "scipy csgraph dijkstra", 1000 * t_scipy / k)
+    report(
+        "road graph 1M arcs, per source: delimit bucket kernel",
+        1000 * t_ours / k,
+        "ms",
+        "scipy csgraph dijkstra",
+        1000 * t_scipy / k,
+    )
+    report(
+        "road graph 1M arcs, per source: delimit heap kernel",
+        1000 * t_heap / k,
+        "ms",
+        "scipy csgraph dijkstra",
+        1000 * t_scipy / k,
+    )
     G = nx.DiGraph()
     tails = np.repeat(np.arange(n), np.diff(ip))
     G.add_weighted_edges_from(zip(tails.tolist(), ix.tolist(), ww.tolist(), strict=True))
     t_nx, dn = timeit(lambda: nx.single_source_dijkstra_path_length(G, int(sources[0])), repeat=1)
     d_ours = bucket_csr(ip, ix, ww, ww, no_groups, gadd, blocked, sources[:1], np.zeros(1), delta, nbits)[0]
     assert all(math.isclose(d_ours[v], dv, rel_tol=1e-9, abs_tol=1e-9) for v, dv in list(dn.items())[:1000])
-    report("road graph 1M arcs, per source: delimit bucket kernel", 1000 * t_ours / k, "ms", "networkx single_source_dijkstra", 1000 * t_nx)
+    report(
+        "road graph 1M arcs, per source: delimit bucket kernel",
+        1000 * t_ours / k,
+        "ms",
+        "networkx single_source_dijkstra",
+        1000 * t_nx,
+    )
 
 
 def bench_raster() -> None:
@@ -126,7 +144,13 @@ def bench_raster() -> None:
     ok = np.isfinite(cost)
     err = float(np.max(np.abs(d_ours[ok] - d_mcp[ok]) / np.maximum(1.0, d_mcp[ok])))
     print(f"raster {size}x{size}, 50 sources: max relative difference to MCP_Geometric {err:.2e}", flush=True)
-    report("raster 4000x4000 travel-time surface, 50 sources: delimit bucket kernel", t_ours, "s", "scikit-image MCP_Geometric", t_mcp)
+    report(
+        "raster 4000x4000 travel-time surface, 50 sources: delimit bucket kernel",
+        t_ours,
+        "s",
+        "scikit-image MCP_Geometric",
+        t_mcp,
+    )
 
 
 def bench_embedded_default() -> None:
@@ -145,7 +169,9 @@ def bench_embedded_default() -> None:
 
     t, rows = timeit(run, repeat=1)
     print(f"embedded default: {rows} (regime, class, targets) summaries over every settlement", flush=True)
-    report("embedded default (all settlements x targets x regimes x classes, incl. network builds)", t, "s", "goal", 10.0)
+    report(
+        "embedded default (all settlements x targets x regimes x classes, incl. network builds)", t, "s", "goal", 10.0
+    )
 
 
 def write_synthetic_pbf(path: Path, n_ways: int, nodes_per_way: int = 5) -> None:
@@ -153,7 +179,7 @@ def write_synthetic_pbf(path: Path, n_ways: int, nodes_per_way: int = 5) -> None
     import osmium
 
     classes = ["primary", "secondary", "tertiary", "residential", "track"]
-    side = int(math.ceil(math.sqrt(n_ways)))
+    side = math.ceil(math.sqrt(n_ways))
     step = 2.0 / side
     rng = np.random.default_rng(3)
     w = osmium.SimpleWriter(str(path))
@@ -164,11 +190,21 @@ def write_synthetic_pbf(path: Path, n_ways: int, nodes_per_way: int = 5) -> None
             lon0, lat0 = 70.0 + c * step, 40.0 + r * step
             jit = rng.uniform(0, step * 0.2, (nodes_per_way, 2))
             for j in range(nodes_per_way):
-                w.add_node(osmium.osm.mutable.Node(id=nid + j, location=(lon0 + j * step / nodes_per_way + jit[j, 0], lat0 + jit[j, 1])))
+                w.add_node(
+                    osmium.osm.mutable.Node(
+                        id=nid + j, location=(lon0 + j * step / nodes_per_way + jit[j, 0], lat0 + jit[j, 1])
+                    )
+                )
             nid += nodes_per_way
         nid = 1
         for k in range(n_ways):
-            w.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=list(range(nid, nid + nodes_per_way)), tags={"highway": classes[k % len(classes)], "name": f"road {k}"}))
+            w.add_way(
+                osmium.osm.mutable.Way(
+                    id=k + 1,
+                    nodes=list(range(nid, nid + nodes_per_way)),
+                    tags={"highway": classes[k % len(classes)], "name": f"road {k}"},
+                )
+            )
             nid += nodes_per_way
     finally:
         w.close()
@@ -178,7 +214,9 @@ def _child(code: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of ``python -c code`` in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    )
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return dt, max(peak, before) / 1024.0
@@ -190,20 +228,37 @@ def bench_osm_build() -> None:
         pbf = Path(d) / "synthetic.osm.pbf"
         t0 = time.perf_counter()
         write_synthetic_pbf(pbf, n)
-        print(f"synthetic PBF: {n:,} ways, {pbf.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"synthetic PBF: {n:,} ways, {pbf.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
         out = Path(d) / "built"
         t_ours, rss_ours = _child(
             "from pathlib import Path; from delimit.io.osm_dataset import build_osm_dataset; "
             f"Path({str(out)!r}).mkdir(); build_osm_dataset([{str(pbf)!r}], (69.9, 39.9, 72.1, 42.1), Path({str(out)!r}))"
         )
         t_pyrosm, rss_pyrosm = _child(f"import pyrosm; pyrosm.OSM({str(pbf)!r}).get_network(network_type='all')")
-    report(f"data build, {n:,}-way synthetic PBF (fresh process)", t_ours, "s", "pyrosm get_network('all') of the same file", t_pyrosm)
-    print(f"BENCH data build peak memory: {rss_ours:.0f} MiB (goal < 2048 MiB; pyrosm's reading {rss_pyrosm:.0f} MiB, RUSAGE_CHILDREN max so far)", flush=True)
+    report(
+        f"data build, {n:,}-way synthetic PBF (fresh process)",
+        t_ours,
+        "s",
+        "pyrosm get_network('all') of the same file",
+        t_pyrosm,
+    )
+    print(
+        f"BENCH data build peak memory: {rss_ours:.0f} MiB (goal < 2048 MiB; pyrosm's reading {rss_pyrosm:.0f} MiB, RUSAGE_CHILDREN max so far)",
+        flush=True,
+    )
 
 
 def main() -> int:
     only = sys.argv[1:]
-    for name, fn in (("road", bench_road_graph), ("raster", bench_raster), ("default", bench_embedded_default), ("osm", bench_osm_build)):
+    for name, fn in (
+        ("road", bench_road_graph),
+        ("raster", bench_raster),
+        ("default", bench_embedded_default),
+        ("osm", bench_osm_build),
+    ):
         if not only or name in only:
             fn()
     return 0

@@ -36,7 +36,13 @@ from _common import report
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NEW_PASSWORD = "benchmark password 2026"
 LINE = {"type": "LineString", "coordinates": [[70.50, 39.90], [70.55, 39.92], [70.60, 39.93]]}
 
@@ -46,7 +52,12 @@ def serve(folder: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         with contextlib.suppress(httpx.HTTPError):
@@ -64,14 +75,23 @@ def prepare(folder: Path) -> dict[str, str]:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]) == 0
+        assert (
+            main(
+                ["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]
+            )
+            == 0
+        )
     return dict(re.findall(r"│ (head-kgz|head-tjk|mediator)\s+│[^│]*│[^│]*│ (\S+)\s+│", out.getvalue()))
 
 
 def log_in(base: str, user: str, password: str) -> httpx.Client:
     http = httpx.Client(base_url=base)
     csrf = http.post("/api/auth/login", json={"username": user, "password": password}).json()["csrf_token"]
-    http.post("/api/auth/password", json={"old_password": password, "new_password": NEW_PASSWORD}, headers={"X-CSRF-Token": csrf})
+    http.post(
+        "/api/auth/password",
+        json={"old_password": password, "new_password": NEW_PASSWORD},
+        headers={"X-CSRF-Token": csrf},
+    )
     return http
 
 
@@ -112,8 +132,14 @@ def main() -> int:
         proc, base = serve(folder)
         try:
             med = httpx.Client(base_url=base)
-            csrf = med.post("/api/auth/login", json={"username": "mediator", "password": pw["mediator"]}).json()["csrf_token"]
-            med.post("/api/auth/password", json={"old_password": pw["mediator"], "new_password": NEW_PASSWORD}, headers={"X-CSRF-Token": csrf})
+            csrf = med.post("/api/auth/login", json={"username": "mediator", "password": pw["mediator"]}).json()[
+                "csrf_token"
+            ]
+            med.post(
+                "/api/auth/password",
+                json={"old_password": pw["mediator"], "new_password": NEW_PASSWORD},
+                headers={"X-CSRF-Token": csrf},
+            )
             med.post("/api/sections", json={"name": "Vorukh", "geometry": LINE}, headers={"X-CSRF-Token": csrf})
             log_in(base, "head-kgz", pw["head-kgz"])
             overview, login = measure(base, args.runs)
@@ -123,7 +149,13 @@ def main() -> int:
     o, b = statistics.median(overview), statistics.median(login)
     print(f"overview first meaningful paint, ms: {[round(x) for x in overview]} (issue's target: under 2000 ms)")
     print(f"log-in page first contentful paint, ms: {[round(x) for x in login]}")
-    report("overview first meaningful paint (embedded data, median)", o, "ms", "log-in page first contentful paint (median)", b)
+    report(
+        "overview first meaningful paint (embedded data, median)",
+        o,
+        "ms",
+        "log-in page first contentful paint (median)",
+        b,
+    )
     return 0
 
 

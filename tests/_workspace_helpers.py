@@ -22,7 +22,9 @@ PG_ENV = "DELIMIT_TEST_PG"
 NEW_PASSWORD = "correct horse battery staple"
 
 #: The illustrative corridor polygon shipped with the bundled scenarios (a real transfer geometry).
-CORRIDOR = json.loads((bundled_scenario_files()["status-quo"].parent / "geometry" / "vorukh_corridor.geojson").read_text())
+CORRIDOR = json.loads(
+    (bundled_scenario_files()["status-quo"].parent / "geometry" / "vorukh_corridor.geojson").read_text()
+)
 
 LINE_A = {"type": "LineString", "coordinates": [[70.50, 39.90], [70.55, 39.92], [70.60, 39.93]]}
 LINE_B = {"type": "LineString", "coordinates": [[70.50, 39.90], [70.55, 39.925], [70.60, 39.93]]}
@@ -47,7 +49,16 @@ def draft_body(name: str, title: str = "") -> dict[str, Any]:
     return {"scenario": draft_yaml(name, title), "geometry": {"geometry/corridor.geojson": CORRIDOR}}
 
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} (a PostgreSQL DSN) is not set: .ci/run starts a cluster and sets it"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not os.environ.get(PG_ENV),
+            reason=f"{PG_ENV} (a PostgreSQL DSN) is not set: .ci/run starts a cluster and sets it",
+        ),
+    ),
+]
 
 
 @contextmanager
@@ -64,7 +75,10 @@ def database(backend: str, folder: Path) -> Iterator[tuple[Path | None, str | No
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')
     try:
-        yield None, make_url(dsn).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+        yield (
+            None,
+            make_url(dsn).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False),
+        )
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

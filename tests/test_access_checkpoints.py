@@ -50,28 +50,90 @@ def make(regimes: list[Regime], south: list[tuple[float, float]] | None = None) 
     box = shapely.box
     territory = _gdf(
         [
-            {"part_id": "A-1", "party": "A", "name": "", "status": "de-facto", "source": "t", "geometry": box(69.8, 39.9, 70.0, 40.1)},
-            {"part_id": "A-2", "party": "A", "name": "", "status": "de-facto", "source": "t", "geometry": box(70.1, 39.9, 70.2, 40.1)},
-            {"part_id": "B-1", "party": "B", "name": "", "status": "de-facto", "source": "t", "geometry": box(70.0, 39.9, 70.1, 40.1)},
+            {
+                "part_id": "A-1",
+                "party": "A",
+                "name": "",
+                "status": "de-facto",
+                "source": "t",
+                "geometry": box(69.8, 39.9, 70.0, 40.1),
+            },
+            {
+                "part_id": "A-2",
+                "party": "A",
+                "name": "",
+                "status": "de-facto",
+                "source": "t",
+                "geometry": box(70.1, 39.9, 70.2, 40.1),
+            },
+            {
+                "part_id": "B-1",
+                "party": "B",
+                "name": "",
+                "status": "de-facto",
+                "source": "t",
+                "geometry": box(70.0, 39.9, 70.1, 40.1),
+            },
         ]
     )
     settlements = _gdf(
         [
-            {"settlement_id": "av", "name": "A-village", "party": "A", "population": 400, "role": "village", "status": "registry", "source": "t", "geometry": shapely.Point(*NORTH[0])},
-            {"settlement_id": "ac", "name": "A-centre", "party": "A", "population": 5000, "role": "regional-centre", "status": "registry", "source": "t", "geometry": shapely.Point(*NORTH[1])},
-            {"settlement_id": "bc", "name": "B-centre", "party": "B", "population": 3000, "role": "regional-centre", "status": "registry", "source": "t", "geometry": shapely.Point(70.05, 40.0)},
+            {
+                "settlement_id": "av",
+                "name": "A-village",
+                "party": "A",
+                "population": 400,
+                "role": "village",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(*NORTH[0]),
+            },
+            {
+                "settlement_id": "ac",
+                "name": "A-centre",
+                "party": "A",
+                "population": 5000,
+                "role": "regional-centre",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(*NORTH[1]),
+            },
+            {
+                "settlement_id": "bc",
+                "name": "B-centre",
+                "party": "B",
+                "population": 3000,
+                "role": "regional-centre",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(70.05, 40.0),
+            },
         ]
     )
     roads = _gdf(
         [
-            {"road_id": rid, "name": rid, "road_class": "primary", "status": "t", "source": "t", "geometry": shapely.LineString(c)}
+            {
+                "road_id": rid,
+                "name": rid,
+                "road_class": "primary",
+                "status": "t",
+                "source": "t",
+                "geometry": shapely.LineString(c),
+            }
             for rid, c in (("north", NORTH), ("south", south or SOUTH), ("b-spur", [(70.05, 39.95), (70.05, 40.0)]))
         ]
     )
     roads["party"] = ""
     crossings = _gdf(
         [
-            {"crossing_id": cid, "name": cid, "parties": "A-B", "status": "open", "source": "t", "geometry": shapely.Point(x, 39.95)}
+            {
+                "crossing_id": cid,
+                "name": cid,
+                "parties": "A-B",
+                "status": "open",
+                "source": "t",
+                "geometry": shapely.Point(x, 39.95),
+            }
             for cid, x in (("cp-w", 70.0), ("cp-e", 70.1))
         ]
     )
@@ -171,7 +233,17 @@ def test_citizen_is_charged_once_per_checkpoint() -> None:
 
 def test_a_road_wiggling_across_the_line_at_a_post_is_charged_once() -> None:
     """The south road meets the line three times within 30 m of cp-w: one delay, not three."""
-    wiggle = [SOUTH[0], SOUTH[1], (69.9997, 39.95), (70.0002, 39.9501), (69.9998, 39.9502), (70.0003, 39.9503), (70.0006, 39.95), SOUTH[2], SOUTH[3]]
+    wiggle = [
+        SOUTH[0],
+        SOUTH[1],
+        (69.9997, 39.95),
+        (70.0002, 39.9501),
+        (69.9998, 39.9502),
+        (70.0003, 39.9503),
+        (70.0006, 39.95),
+        SOUTH[2],
+        SOUTH[3],
+    ]
     s = make([regime(30.0, cp_w_delay=45.0)], south=wiggle)
     net = build_network(s)
     g = net.groups[(net.groups["kind"] == "transition") & (net.groups["crossing_id"] == "cp-w")]
@@ -179,7 +251,12 @@ def test_a_road_wiggling_across_the_line_at_a_post_is_charged_once() -> None:
     row = _village(travel_times(s, traveller_class="cit-a", regime="r", network=net))
     tr = Transformer.from_crs("EPSG:4326", net.crs, always_xy=True)
     x, y = tr.transform([p[0] for p in wiggle], [p[1] for p in wiggle])
-    drive_min = sum(((x[i + 1] - x[i]) ** 2 + (y[i + 1] - y[i]) ** 2) ** 0.5 for i in range(len(x) - 1)) * 3.6 / RoadSpeeds().kmh("primary", "vehicle") / 60.0
+    drive_min = (
+        sum(((x[i + 1] - x[i]) ** 2 + (y[i + 1] - y[i]) ** 2) ** 0.5 for i in range(len(x) - 1))
+        * 3.6
+        / RoadSpeeds().kmh("primary", "vehicle")
+        / 60.0
+    )
     assert row["via"] == ["cp-w", "cp-e"]
     assert row["minutes"] == pytest.approx(drive_min + 45.0 + 30.0, rel=1e-6)
 
@@ -198,7 +275,9 @@ def test_bundled_status_quo_charges_no_delay_at_schematic_crossings(scenario) ->
     base = s.regimes["open"]
     kg = base.borders[0]
     slow_cls = {k: v.model_copy(update={"delay_minutes": 60.0}) for k, v in kg.classes.items()}
-    slow = base.model_copy(update={"id": "slow", "borders": [kg.model_copy(update={"classes": slow_cls}), *base.borders[1:]]})
+    slow = base.model_copy(
+        update={"id": "slow", "borders": [kg.model_copy(update={"classes": slow_cls}), *base.borders[1:]]}
+    )
     from delimit.scenario.loader import copy_scenario
 
     s2 = copy_scenario(s, regimes={**s.regimes, "slow": slow})
@@ -215,7 +294,17 @@ def test_bundled_status_quo_charges_no_delay_at_schematic_crossings(scenario) ->
 def test_a_wiggle_at_a_post_is_one_chokepoint_and_one_route_checkpoint() -> None:
     from delimit.access import chokepoints, route
 
-    wiggle = [SOUTH[0], SOUTH[1], (69.9997, 39.95), (70.0002, 39.9501), (69.9998, 39.9502), (70.0003, 39.9503), (70.0006, 39.95), SOUTH[2], SOUTH[3]]
+    wiggle = [
+        SOUTH[0],
+        SOUTH[1],
+        (69.9997, 39.95),
+        (70.0002, 39.9501),
+        (69.9998, 39.9502),
+        (70.0003, 39.9503),
+        (70.0006, 39.95),
+        SOUTH[2],
+        SOUTH[3],
+    ]
     s = make([regime(30.0)], south=wiggle)
     net = build_network(s)
     r = route(s, traveller_class="cit-a", origin="A-village", destination="A-centre", regime="r", network=net)

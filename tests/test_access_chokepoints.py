@@ -11,7 +11,6 @@ import pytest
 
 from delimit.access import build_network, chokepoints
 from delimit.model.regime import BorderPolicy, CrossingPolicy, CrossingRule, Regime, TravellerClass
-
 from test_access_checkpoints import make, oracle_minutes, regime
 
 

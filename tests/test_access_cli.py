@@ -12,7 +12,12 @@ def test_access_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-tj", "--format", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    assert (doc["scenario"], doc["regime"], doc["class"], doc["targets"]) == ("status-quo", "open", "resident-tj", "regional-centre")
+    assert (doc["scenario"], doc["regime"], doc["class"], doc["targets"]) == (
+        "status-quo",
+        "open",
+        "resident-tj",
+        "regional-centre",
+    )
     assert {"settlement", "party", "population", "target", "minutes", "km", "reachable"} <= set(doc["rows"][0])
     vorukh = next(x for x in doc["rows"] if x["settlement"] == "Vorukh")
     assert vorukh["reachable"] and vorukh["target"] == "Khujand" and vorukh["minutes"] > 0
@@ -24,11 +29,33 @@ def test_access_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
 def test_access_blocks_and_writes_csv_geojson_and_raster(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from delimit.io.raster import read_raster
 
-    r = cli("access", "--class", "resident-kg", "--block", "r-samarkandyk-ak-say-kgb", "--format", "csv", "-o", tmp_path / "a.csv")
+    r = cli(
+        "access",
+        "--class",
+        "resident-kg",
+        "--block",
+        "r-samarkandyk-ak-say-kgb",
+        "--format",
+        "csv",
+        "-o",
+        tmp_path / "a.csv",
+    )
     assert r.code == 0, r.err
-    head = next(line for line in (tmp_path / "a.csv").read_text().splitlines() if not line.startswith("#"))  # '#' lines credit the data
+    head = next(
+        line for line in (tmp_path / "a.csv").read_text().splitlines() if not line.startswith("#")
+    )  # '#' lines credit the data
     assert head.startswith("settlement_id,settlement,party,population,target")
-    r = cli("access", "--class", "resident-kg", "--format", "geojson", "-o", tmp_path / "a.geojson", "--raster", tmp_path / "t.tif")
+    r = cli(
+        "access",
+        "--class",
+        "resident-kg",
+        "--format",
+        "geojson",
+        "-o",
+        tmp_path / "a.geojson",
+        "--raster",
+        tmp_path / "t.tif",
+    )
     assert r.code == 0, r.err
     gj = json.loads((tmp_path / "a.geojson").read_text())
     assert gj["type"] == "FeatureCollection" and gj["features"][0]["geometry"]["type"] == "Point"
@@ -38,7 +65,12 @@ def test_access_blocks_and_writes_csv_geojson_and_raster(cli, tmp_path: Path) ->
 
 def test_access_bad_input_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "x.json"
-    for args in (("--class", "nobody"), ("--class", "resident-kg", "--regime", "nope"), ("--class", "resident-kg", "--block", "v99999"), ("--class", "resident-kg", "--targets", "harbour")):
+    for args in (
+        ("--class", "nobody"),
+        ("--class", "resident-kg", "--regime", "nope"),
+        ("--class", "resident-kg", "--block", "v99999"),
+        ("--class", "resident-kg", "--targets", "harbour"),
+    ):
         r = cli("access", *args, "--format", "json", "-o", out)
         assert r.code == 2, (args, r.err)
         assert r.err.startswith("delimit: error:") and len(r.err.strip().splitlines()) == 1
@@ -48,7 +80,20 @@ def test_access_bad_input_exits_2_and_writes_nothing(cli, tmp_path: Path) -> Non
 
 
 def test_access_compare(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("access", "compare", "--scenario", "status-quo", "--regime", "open", "--regime", "closed-2022", "--class", "resident-tj", "--format", "json")
+    r = cli(
+        "access",
+        "compare",
+        "--scenario",
+        "status-quo",
+        "--regime",
+        "open",
+        "--regime",
+        "closed-2022",
+        "--class",
+        "resident-tj",
+        "--format",
+        "json",
+    )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert doc["totals"]["people_cut_off"] > 0
@@ -75,8 +120,20 @@ def test_chokepoints_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_access_user_target_layer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     layer = tmp_path / "market.geojson"
-    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "Isfara market"}, "geometry": {"type": "Point", "coordinates": [70.62526, 40.12649]}}]}))
+    layer.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "Isfara market"},
+                        "geometry": {"type": "Point", "coordinates": [70.62526, 40.12649]},
+                    }
+                ],
+            }
+        )
+    )
     r = cli("access", "--class", "resident-kg", "--target-layer", layer, "--format", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
@@ -85,13 +142,37 @@ def test_access_user_target_layer(cli, tmp_path: Path) -> None:  # type: ignore[
 
 
 def test_a_chokepoint_id_can_be_blocked(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("chokepoints", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--top", "10", "--format", "json")
+    r = cli(
+        "chokepoints",
+        "--scenario",
+        "status-quo",
+        "--regime",
+        "open",
+        "--class",
+        "resident-kg",
+        "--top",
+        "10",
+        "--format",
+        "json",
+    )
     assert r.code == 0, r.err
     merged = [row for row in json.loads(r.out)["rows"] if row["id"].startswith("line:")]
     assert merged, "no merged line-crossing point in the top 10"
     row = merged[0]
     a = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--format", "json")
-    b = cli("access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg", "--block", row["id"], "--format", "json")
+    b = cli(
+        "access",
+        "--scenario",
+        "status-quo",
+        "--regime",
+        "open",
+        "--class",
+        "resident-kg",
+        "--block",
+        row["id"],
+        "--format",
+        "json",
+    )
     assert a.code == 0 and b.code == 0, b.err
     doc_a, doc_b = json.loads(a.out), json.loads(b.out)
     assert sorted(doc_b["closures"]["crossings"]) == sorted(row["members"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
@@ -32,17 +31,67 @@ def make_scenario(regimes: list[Regime], roads: list[tuple[str, list[tuple[float
     enclave = box(69.94, 39.9, 69.96, 40.1)
     territory = _gdf(
         [
-            {"part_id": "A-1", "party": "A", "name": "", "status": "de-facto", "source": "test", "geometry": box(69.8, 39.9, 70.0, 40.1).difference(enclave)},
-            {"part_id": "B-1", "party": "B", "name": "", "status": "de-facto", "source": "test", "geometry": box(70.0, 39.9, 70.2, 40.1)},
+            {
+                "part_id": "A-1",
+                "party": "A",
+                "name": "",
+                "status": "de-facto",
+                "source": "test",
+                "geometry": box(69.8, 39.9, 70.0, 40.1).difference(enclave),
+            },
+            {
+                "part_id": "B-1",
+                "party": "B",
+                "name": "",
+                "status": "de-facto",
+                "source": "test",
+                "geometry": box(70.0, 39.9, 70.2, 40.1),
+            },
             {"part_id": "B-2", "party": "B", "name": "E", "status": "de-facto", "source": "test", "geometry": enclave},
         ]
     )
     settlements = _gdf(
         [
-            {"settlement_id": "ca", "name": "A-centre", "party": "A", "population": 1000, "role": "regional-centre", "status": "registry", "source": "t", "geometry": shapely.Point(69.85, 40.0)},
-            {"settlement_id": "cb", "name": "B-centre", "party": "B", "population": 2000, "role": "regional-centre", "status": "registry", "source": "t", "geometry": shapely.Point(70.15, 40.0)},
-            {"settlement_id": "e", "name": "E", "party": "B", "population": 300, "role": "village", "status": "registry", "source": "t", "geometry": shapely.Point(69.95, 40.0)},
-            {"settlement_id": "a2", "name": "A-village", "party": "A", "population": 50, "role": "village", "status": "registry", "source": "t", "geometry": shapely.Point(69.98, 40.0)},
+            {
+                "settlement_id": "ca",
+                "name": "A-centre",
+                "party": "A",
+                "population": 1000,
+                "role": "regional-centre",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(69.85, 40.0),
+            },
+            {
+                "settlement_id": "cb",
+                "name": "B-centre",
+                "party": "B",
+                "population": 2000,
+                "role": "regional-centre",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(70.15, 40.0),
+            },
+            {
+                "settlement_id": "e",
+                "name": "E",
+                "party": "B",
+                "population": 300,
+                "role": "village",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(69.95, 40.0),
+            },
+            {
+                "settlement_id": "a2",
+                "name": "A-village",
+                "party": "A",
+                "population": 50,
+                "role": "village",
+                "status": "registry",
+                "source": "t",
+                "geometry": shapely.Point(69.98, 40.0),
+            },
         ]
     )
     road_rows = roads or [
@@ -50,9 +99,32 @@ def make_scenario(regimes: list[Regime], roads: list[tuple[str, list[tuple[float
         ("r-mid", [(69.95, 40.0), (70.0, 40.0), (70.02, 40.0)]),
         ("r-east", [(70.02, 40.0), (70.15, 40.0)]),
     ]
-    rd = _gdf([{"road_id": rid, "name": rid, "road_class": "primary", "status": "schematic", "source": "t", "geometry": shapely.LineString(c)} for rid, c in road_rows])
+    rd = _gdf(
+        [
+            {
+                "road_id": rid,
+                "name": rid,
+                "road_class": "primary",
+                "status": "schematic",
+                "source": "t",
+                "geometry": shapely.LineString(c),
+            }
+            for rid, c in road_rows
+        ]
+    )
     rd["party"] = ""
-    crossings = _gdf([{"crossing_id": "x-main", "name": "main", "parties": "A-B", "status": "open", "source": "t", "geometry": shapely.Point(70.0, 40.0)}])
+    crossings = _gdf(
+        [
+            {
+                "crossing_id": "x-main",
+                "name": "main",
+                "parties": "A-B",
+                "status": "open",
+                "source": "t",
+                "geometry": shapely.Point(70.0, 40.0),
+            }
+        ]
+    )
     empty = _gdf([{"name": "w", "geometry": box(69.8, 39.9, 70.2, 40.1)}])
     classes = {
         "res-a": TravellerClass(id="res-a", party="A"),
@@ -69,7 +141,9 @@ def make_scenario(regimes: list[Regime], roads: list[tuple[str, list[tuple[float
         settlements=settlements,
         roads=rd,
         crossings=crossings,
-        water_bodies=_gdf([]).set_geometry(gpd.GeoSeries([], crs=WGS84)) if False else gpd.GeoDataFrame({"water_id": [], "status": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84),
+        water_bodies=_gdf([]).set_geometry(gpd.GeoSeries([], crs=WGS84))
+        if False
+        else gpd.GeoDataFrame({"water_id": [], "status": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84),
         rivers=gpd.GeoDataFrame({"water_id": [], "status": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84),
         outline=gpd.GeoDataFrame({"party": [], "status": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84),
         window=empty,
@@ -143,8 +217,11 @@ def test_closing_the_named_crossing_cuts_off_and_compare_counts_people() -> None
 
 
 def test_person_hours_added_is_population_times_added_hours() -> None:
-    slow = Regime(id="slow", borders=[BorderPolicy(parties=("A", "B"), default=CrossingRule(open=True, delay_minutes=5))],
-                  crossings=[CrossingPolicy(crossing="x-main", default=CrossingRule(open=True, delay_minutes=70))])
+    slow = Regime(
+        id="slow",
+        borders=[BorderPolicy(parties=("A", "B"), default=CrossingRule(open=True, delay_minutes=5))],
+        crossings=[CrossingPolicy(crossing="x-main", default=CrossingRule(open=True, delay_minutes=70))],
+    )
     s = make_scenario([OPEN, slow])
     cmp = compare_regimes(s, "open", "slow", traveller_class="res-b")
     assert cmp.totals["person_hours_added"] == pytest.approx(300 * 60 / 60.0)
@@ -177,8 +254,14 @@ def test_sealed_transit_end_to_end_within_time_limit() -> None:
         ("r-mid", [(69.955, 40.0), (70.0, 40.0), (70.02, 40.0)]),
         ("r-east", [(70.02, 40.0), (70.15, 40.0)]),
     ]
-    ok = Regime(id="sealed-ok", transit=[TransitCorridor(id="t", roads=["r-mid"], classes=["res-b"], kind="sealed", max_minutes=30)])
-    tight = Regime(id="sealed-tight", transit=[TransitCorridor(id="t", roads=["r-mid"], classes=["res-b"], kind="sealed", max_minutes=0.5)])
+    ok = Regime(
+        id="sealed-ok",
+        transit=[TransitCorridor(id="t", roads=["r-mid"], classes=["res-b"], kind="sealed", max_minutes=30)],
+    )
+    tight = Regime(
+        id="sealed-tight",
+        transit=[TransitCorridor(id="t", roads=["r-mid"], classes=["res-b"], kind="sealed", max_minutes=0.5)],
+    )
     s = make_scenario([ok, tight], roads=roads)
     net = build_network(s)
     e = _row(travel_times(s, traveller_class="res-b", regime="sealed-ok", network=net), "E")
@@ -195,7 +278,9 @@ def test_closures_block_junctions_roads_and_crossings() -> None:
     s = make_scenario([OPEN])
     net = build_network(s)
     for c in (Closures(crossings=("x-main",)), Closures(roads=("r-east",))):
-        assert not _row(travel_times(s, traveller_class="res-b", regime="open", network=net, closures=c), "E")["reachable"]
+        assert not _row(travel_times(s, traveller_class="res-b", regime="open", network=net, closures=c), "E")[
+            "reachable"
+        ]
     with pytest.raises(InputError):
         travel_times(s, traveller_class="res-b", regime="open", network=net, blocked_roads=["no-such-road"])
 
@@ -218,7 +303,17 @@ def test_targets_kinds_and_user_layer() -> None:
 def test_json_contract_has_provenance_marks_and_definitions() -> None:
     s = make_scenario([OPEN])
     doc = travel_times(s, traveller_class="res-b", regime="open").to_json()
-    assert {"scenario", "regime", "class", "targets", "rows", "provenance", "data_marks", "crs_description", "definitions"} <= set(doc)
+    assert {
+        "scenario",
+        "regime",
+        "class",
+        "targets",
+        "rows",
+        "provenance",
+        "data_marks",
+        "crs_description",
+        "definitions",
+    } <= set(doc)
     assert doc["data_marks"]["roads"] == ["schematic"]
     assert {"settlement", "party", "population", "target", "minutes", "km", "reachable"} <= set(doc["rows"][0])
     assert "person_hours_added" in doc["definitions"]

@@ -30,7 +30,16 @@ def tort_kocho(net) -> str:  # type: ignore[no-untyped-def]
     """
     v = net.vertices
     roads = v["roads"].str.split(",")
-    hit = v[roads.map(lambda rs: any("chorku" in r for r in rs) and any("samarkandyk" in r for r in rs) and any("vorukh" in r for r in rs) and any("ak-tatyr" in r for r in rs))]
+    hit = v[
+        roads.map(
+            lambda rs: (
+                any("chorku" in r for r in rs)
+                and any("samarkandyk" in r for r in rs)
+                and any("vorukh" in r for r in rs)
+                and any("ak-tatyr" in r for r in rs)
+            )
+        )
+    ]
     assert len(hit) == 1, hit
     return str(hit["vertex_id"].iloc[0])
 
@@ -104,7 +113,11 @@ def test_chokepoints_find_tort_kocho_and_estimates_match_resolves(scenario) -> N
     np.testing.assert_allclose(rows.loc[single, "estimated_cut_off"], rows.loc[single, "people_cut_off"])
     # each chokepoint's cut-off equals a direct re-solve with the point blocked
     top = rows.iloc[0]
-    c = {"junction": Closures(junctions=(top["id"],)), "road": Closures(segments=(top["segment"],)), "crossing": Closures(crossings=tuple(top["members"]))}[top["kind"]]
+    c = {
+        "junction": Closures(junctions=(top["id"],)),
+        "road": Closures(segments=(top["segment"],)),
+        "crossing": Closures(crossings=tuple(top["members"])),
+    }[top["kind"]]
     total = 0
     for cls in default_classes(s):
         a = travel_times(s, traveller_class=cls, regime="open", network=net)
@@ -135,6 +148,7 @@ def test_capital_targets_are_reported_missing_not_invented(scenario) -> None:  #
 
 
 # ------------------------------------------------------------------ properties on the real graph
+
 
 def _crossing_ids() -> list[str]:
     g = _net("status-quo").groups
@@ -173,7 +187,10 @@ def _with_regime(s, regime: Regime):  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=25, deadline=None)
-@given(cls=st.sampled_from(["resident-kg", "resident-tj", "citizen-kg", "citizen-tj"]), scen=st.sampled_from(["status-quo", "neutral-road-2025", "tj-corridor-claim"]))
+@given(
+    cls=st.sampled_from(["resident-kg", "resident-tj", "citizen-kg", "citizen-tj"]),
+    scen=st.sampled_from(["status-quo", "neutral-road-2025", "tj-corridor-claim"]),
+)
 def test_class_with_no_open_crossing_never_leaves_its_land(scenario, cls: str, scen: str) -> None:  # type: ignore[no-untyped-def]
     from delimit.access.rules import group_costs
     from delimit.access.targets import resolve_targets
@@ -182,9 +199,9 @@ def test_class_with_no_open_crossing_never_leaves_its_land(scenario, cls: str, s
     s = _with_regime(scenario(scen), Regime(id="shut"))
     net = _net(scen)
     party = s.traveller_class(cls).party
-    _rows_, run = compute(s, net, "shut", cls, resolve_targets(s, "regional-centre"))
+    _rows, run = compute(s, net, "shut", cls, resolve_targets(s, "regional-centre"))
     pi = net.party_index(party)
-    for _k, (src, _o, _om, dist, *_r) in run.solves.items():
+    for _k, (_src, _o, _om, dist, *_r) in run.solves.items():
         reached = np.isfinite(dist)
         assert (net.node_party[reached] == pi).all()
     add, _b = group_costs(net, s.regime("shut"), s.traveller_class(cls))
@@ -206,14 +223,19 @@ def test_foot_mode_terrain_and_surface(scenario) -> None:  # type: ignore[no-unt
     assert v_op["reachable"] and v_op["target"] == "Khujand"
     # on foot, with the border closed, an enclave is cut off (no open crossing, green border shut)
     assert not v_cl["reachable"]
-    assert (np.where(cl.rows["reachable"], cl.rows["minutes"], np.inf) >= np.where(op.rows["reachable"], op.rows["minutes"], np.inf) - 1e-9).all()
+    assert (
+        np.where(cl.rows["reachable"], cl.rows["minutes"], np.inf)
+        >= np.where(op.rows["reachable"], op.rows["minutes"], np.inf) - 1e-9
+    ).all()
     # the surface agrees with the table at the settlement's cell
     surf = travel_time_surface(s, traveller_class="resident-tj-foot", regime="open", network=net)
     assert surf.units == "min" and surf.crs == net.crs
     node = int(net.attach.loc[s.settlements.index[s.settlements["name"] == "Khujand"][0], "node"])
     r, c = divmod(node - net.terrain.node0, net.terrain.shape[1])
     # at the target's own cell: the walk from the target point to the cell centre
-    assert surf.data[r, c] == pytest.approx(net.attach.loc[s.settlements.index[s.settlements["name"] == "Khujand"][0], "offset_s"] / 60.0, rel=1e-5)
+    assert surf.data[r, c] == pytest.approx(
+        net.attach.loc[s.settlements.index[s.settlements["name"] == "Khujand"][0], "offset_s"] / 60.0, rel=1e-5
+    )
     assert _rows(op).loc["Khujand", "minutes"] == 0.0
     # the surface covers the land the class can reach
     finite = np.isfinite(surf.data)

@@ -62,7 +62,12 @@ def scenario_doc(**changes: Any) -> dict[str, Any]:
         },
         "parties": [{"id": "KGZ", "name": "Kyrgyzstan"}, {"id": "TJK", "name": "Tajikistan"}],
         "traveller_classes": [{"id": "resident-kg", "party": "KGZ"}],
-        "regimes": [{"id": "open", "crossings": [{"crossing": "x-1", "classes": {"resident-kg": {"open": True, "delay_minutes": 5}}}]}],
+        "regimes": [
+            {
+                "id": "open",
+                "crossings": [{"crossing": "x-1", "classes": {"resident-kg": {"open": True, "delay_minutes": 5}}}],
+            }
+        ],
         "default_regime": "open",
     }
     doc.update(changes)
@@ -75,11 +80,29 @@ def scenario_folder(folder: Path, doc: dict[str, Any] | None = None) -> Path:
     write_geojson(folder / "territory.geojson", territory_features())
     write_geojson(
         folder / "crossings.geojson",
-        [feature({"type": "Point", "coordinates": [70.5, 40.0]}, crossing_id="x-1", name="X", parties="KGZ-TJK", status="schematic", source="test")],
+        [
+            feature(
+                {"type": "Point", "coordinates": [70.5, 40.0]},
+                crossing_id="x-1",
+                name="X",
+                parties="KGZ-TJK",
+                status="schematic",
+                source="test",
+            )
+        ],
     )
     write_geojson(
         folder / "roads.geojson",
-        [feature({"type": "LineString", "coordinates": [[70.2, 40.0], [70.8, 40.0]]}, road_id="r-1", name="R", road_class="primary", status="schematic", source="test")],
+        [
+            feature(
+                {"type": "LineString", "coordinates": [[70.2, 40.0], [70.8, 40.0]]},
+                road_id="r-1",
+                name="R",
+                road_class="primary",
+                status="schematic",
+                source="test",
+            )
+        ],
     )
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(doc or scenario_doc(), sort_keys=False), encoding="utf-8")
@@ -88,7 +111,9 @@ def scenario_folder(folder: Path, doc: dict[str, Any] | None = None) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (relative name -> bytes), to prove nothing was written."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>") for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>") for p in sorted(folder.rglob("*"))
+    }
 
 
 def refused(
@@ -225,7 +250,14 @@ def test_wrong_geometry_type_in_gpkg_territory_layer(cli: Callable[..., Any], tm
         crs=WGS84,
     )
     pyogrio.write_dataframe(gdf, p, layer="territory", driver="GPKG", geometry_type="Unknown")
-    msg = refused(cli, tmp_path, p, names=(str(p), "territory", "LineString", "Polygon"), feature_="1 (part_id=b)", field="geometry")
+    msg = refused(
+        cli,
+        tmp_path,
+        p,
+        names=(str(p), "territory", "LineString", "Polygon"),
+        feature_="1 (part_id=b)",
+        field="geometry",
+    )
     assert "layer 'territory'" in msg
 
 
@@ -233,24 +265,41 @@ def test_wrong_geometry_type_through_a_scenario(cli: Callable[..., Any], tmp_pat
     path = scenario_folder(tmp_path)
     lines = [feature({"type": "LineString", "coordinates": BOX_KG}, part_id="kg-1", party="KGZ")]
     write_geojson(tmp_path / "territory.geojson", lines)
-    refused(cli, tmp_path, path, names=(str(tmp_path / "territory.geojson"), "LineString"), feature_="0 (part_id=kg-1)", field="geometry", also_show=True)
+    refused(
+        cli,
+        tmp_path,
+        path,
+        names=(str(tmp_path / "territory.geojson"), "LineString"),
+        feature_="0 (part_id=kg-1)",
+        field="geometry",
+        also_show=True,
+    )
 
 
 def test_wrong_geometry_type_in_settlements(cli: Callable[..., Any], tmp_path: Path) -> None:
     p = write_geojson(
         tmp_path / "settlements.geojson",
-        [feature({"type": "Point", "coordinates": [70.1, 40.0]}, settlement_id="s1", name="A"), feature(polygon(BOX_KG), settlement_id="s2", name="B")],
+        [
+            feature({"type": "Point", "coordinates": [70.1, 40.0]}, settlement_id="s1", name="A"),
+            feature(polygon(BOX_KG), settlement_id="s2", name="B"),
+        ],
     )
     refused(cli, tmp_path, p, names=(str(p), "Polygon", "Point"), feature_="1 (settlement_id=s2)", field="geometry")
 
 
 def test_self_intersecting_polygon(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "territory.geojson", [*territory_features(), feature(polygon(BOW_TIE), part_id="bow", party="KGZ")])
-    refused(cli, tmp_path, p, names=(str(p), "Self-intersection", "--repair"), feature_="2 (part_id=bow)", field="geometry")
+    p = write_geojson(
+        tmp_path / "territory.geojson", [*territory_features(), feature(polygon(BOW_TIE), part_id="bow", party="KGZ")]
+    )
+    refused(
+        cli, tmp_path, p, names=(str(p), "Self-intersection", "--repair"), feature_="2 (part_id=bow)", field="geometry"
+    )
 
 
 def test_repair_mends_the_bow_tie_and_says_so(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "territory.geojson", [*territory_features(), feature(polygon(BOW_TIE), part_id="bow", party="KGZ")])
+    p = write_geojson(
+        tmp_path / "territory.geojson", [*territory_features(), feature(polygon(BOW_TIE), part_id="bow", party="KGZ")]
+    )
     before = snapshot(tmp_path)
     r = cli("validate", "--repair", p)
     assert r.code == 0, r.err
@@ -265,7 +314,10 @@ def test_repair_mends_the_bow_tie_and_says_so(cli: Callable[..., Any], tmp_path:
 
 def test_repair_through_a_scenario(cli: Callable[..., Any], tmp_path: Path) -> None:
     path = scenario_folder(tmp_path)
-    write_geojson(tmp_path / "territory.geojson", [*territory_features()[1:], feature(polygon(BOW_TIE), part_id="kg-1", party="KGZ")])
+    write_geojson(
+        tmp_path / "territory.geojson",
+        [*territory_features()[1:], feature(polygon(BOW_TIE), part_id="kg-1", party="KGZ")],
+    )
     refused(cli, tmp_path, path, feature_="1 (part_id=kg-1)", field="geometry")
     r = cli("validate", "--repair", path)
     assert r.code == 0, r.err
@@ -273,23 +325,35 @@ def test_repair_through_a_scenario(cli: Callable[..., Any], tmp_path: Path) -> N
 
 
 def test_unclosed_ring(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "territory.geojson", [*territory_features(), feature(polygon(BOX_KG[:-1]), part_id="open", party="KGZ")])
+    p = write_geojson(
+        tmp_path / "territory.geojson",
+        [*territory_features(), feature(polygon(BOX_KG[:-1]), part_id="open", party="KGZ")],
+    )
     refused(cli, tmp_path, p, names=(str(p), "not closed"), feature_="2 (part_id=open)", field="geometry")
 
 
 def test_null_geometry(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "territory.geojson", [*territory_features(), feature(None, part_id="nothing", party="KGZ")])
+    p = write_geojson(
+        tmp_path / "territory.geojson", [*territory_features(), feature(None, part_id="nothing", party="KGZ")]
+    )
     refused(cli, tmp_path, p, names=(str(p), "null"), feature_="2 (part_id=nothing)", field="geometry")
 
 
 def test_empty_geometry_geojson(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "territory.geojson", [feature({"type": "Polygon", "coordinates": []}, part_id="void", party="KGZ"), *territory_features()])
+    p = write_geojson(
+        tmp_path / "territory.geojson",
+        [feature({"type": "Polygon", "coordinates": []}, part_id="void", party="KGZ"), *territory_features()],
+    )
     refused(cli, tmp_path, p, names=(str(p), "empty"), feature_="0 (part_id=void)", field="geometry")
 
 
 def test_empty_geometry_gpkg(cli: Callable[..., Any], tmp_path: Path) -> None:
     p = tmp_path / "data.gpkg"
-    gdf = gpd.GeoDataFrame({"part_id": ["a", "b"], "party": ["KGZ", "TJK"]}, geometry=[shapely.Polygon(BOX_KG), shapely.Polygon()], crs=WGS84)
+    gdf = gpd.GeoDataFrame(
+        {"part_id": ["a", "b"], "party": ["KGZ", "TJK"]},
+        geometry=[shapely.Polygon(BOX_KG), shapely.Polygon()],
+        crs=WGS84,
+    )
     pyogrio.write_dataframe(gdf, p, layer="territory", driver="GPKG")
     refused(cli, tmp_path, p, names=(str(p), "empty geometry"), feature_="1 (part_id=b)", field="geometry")
 
@@ -306,7 +370,11 @@ def test_nan_coordinate_geojson(cli: Callable[..., Any], tmp_path: Path) -> None
 
 def test_nan_coordinate_gpkg(cli: Callable[..., Any], tmp_path: Path) -> None:
     p = tmp_path / "data.gpkg"
-    gdf = gpd.GeoDataFrame({"settlement_id": ["s1", "s2"], "name": ["A", "B"]}, geometry=[shapely.Point(70, 40), shapely.Point(70.1, float("nan"))], crs=WGS84)
+    gdf = gpd.GeoDataFrame(
+        {"settlement_id": ["s1", "s2"], "name": ["A", "B"]},
+        geometry=[shapely.Point(70, 40), shapely.Point(70.1, float("nan"))],
+        crs=WGS84,
+    )
     pyogrio.write_dataframe(gdf, p, layer="settlements", driver="GPKG")
     refused(cli, tmp_path, p, names=(str(p), "NaN"), feature_="1 (settlement_id=s2)", field="geometry")
 
@@ -314,9 +382,19 @@ def test_nan_coordinate_gpkg(cli: Callable[..., Any], tmp_path: Path) -> None:
 def test_latitude_out_of_range(cli: Callable[..., Any], tmp_path: Path) -> None:
     p = write_geojson(
         tmp_path / "settlements.geojson",
-        [feature({"type": "Point", "coordinates": [70.1, 40.0]}, settlement_id="s1", name="A"), feature({"type": "Point", "coordinates": [70.1, 95.0]}, settlement_id="s2", name="B")],
+        [
+            feature({"type": "Point", "coordinates": [70.1, 40.0]}, settlement_id="s1", name="A"),
+            feature({"type": "Point", "coordinates": [70.1, 95.0]}, settlement_id="s2", name="B"),
+        ],
     )
-    refused(cli, tmp_path, p, names=(str(p), "(70.1, 95)", "latitude -90..90"), feature_="1 (settlement_id=s2)", field="geometry")
+    refused(
+        cli,
+        tmp_path,
+        p,
+        names=(str(p), "(70.1, 95)", "latitude -90..90"),
+        feature_="1 (settlement_id=s2)",
+        field="geometry",
+    )
 
 
 # ----------------------------------------------------------------------------- CRS
@@ -341,7 +419,9 @@ def test_gpkg_layer_with_undefined_srs(cli: Callable[..., Any], tmp_path: Path) 
 
 def _utm_roads(path: Path) -> Path:
     gdf = gpd.GeoDataFrame(
-        {"road_id": ["r-9"], "name": ["UTM road"]}, geometry=[shapely.LineString([(70.2, 40.0), (70.8, 40.0)])], crs=WGS84
+        {"road_id": ["r-9"], "name": ["UTM road"]},
+        geometry=[shapely.LineString([(70.2, 40.0), (70.8, 40.0)])],
+        crs=WGS84,
     ).to_crs(32642)
     pyogrio.write_dataframe(gdf, path, layer="roads", driver="GPKG")
     return path
@@ -365,7 +445,9 @@ def test_scenario_mixing_crs(cli: Callable[..., Any], tmp_path: Path) -> None:
 def test_crs84_and_epsg4326_are_one_crs(cli: Callable[..., Any], tmp_path: Path) -> None:
     """Axis order aside, OGC:CRS84 and EPSG:4326 are the same data: not a mismatch."""
     a = write_geojson(tmp_path / "territory.geojson", territory_features())
-    gdf = gpd.GeoDataFrame({"road_id": ["r-1"]}, geometry=[shapely.LineString([(70.2, 40.0), (70.8, 40.0)])], crs="OGC:CRS84")
+    gdf = gpd.GeoDataFrame(
+        {"road_id": ["r-1"]}, geometry=[shapely.LineString([(70.2, 40.0), (70.8, 40.0)])], crs="OGC:CRS84"
+    )
     b = tmp_path / "roads.gpkg"
     pyogrio.write_dataframe(gdf, b, layer="roads", driver="GPKG")
     r = cli("validate", a, b)
@@ -387,7 +469,9 @@ def test_folder_given_as_a_layer(cli: Callable[..., Any], tmp_path: Path) -> Non
 def test_transfer_from_undeclared_party(cli: Callable[..., Any], tmp_path: Path) -> None:
     path = scenario_folder(tmp_path)
     write_geojson(tmp_path / "swap.geojson", [feature(polygon(BOX_KG), id="swap")])
-    doc = scenario_doc(transfers=[{"id": "swap", "from": "UZB", "to": "TJK", "source": "test", "geometry": {"path": "swap.geojson"}}])
+    doc = scenario_doc(
+        transfers=[{"id": "swap", "from": "UZB", "to": "TJK", "source": "test", "geometry": {"path": "swap.geojson"}}]
+    )
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     refused(cli, tmp_path, path, names=(str(path), "'UZB'"), field="transfers.0.from", also_show=True)
 
@@ -397,14 +481,29 @@ def test_territory_with_undeclared_party(cli: Callable[..., Any], tmp_path: Path
     feats = territory_features()
     feats[1]["properties"]["party"] = "UZB"
     write_geojson(tmp_path / "territory.geojson", feats)
-    refused(cli, tmp_path, path, names=("territory.geojson", "'UZB'"), feature_="1 (part_id=tj-1)", field="party", also_show=True)
+    refused(
+        cli,
+        tmp_path,
+        path,
+        names=("territory.geojson", "'UZB'"),
+        feature_="1 (part_id=tj-1)",
+        field="party",
+        also_show=True,
+    )
 
 
 def test_regime_names_unknown_crossing(cli: Callable[..., Any], tmp_path: Path) -> None:
     doc = scenario_doc()
     doc["regimes"][0]["crossings"][0]["crossing"] = "no-such-crossing"
     path = scenario_folder(tmp_path, doc)
-    refused(cli, tmp_path, path, names=(str(path), "'no-such-crossing'"), field="regimes.0.crossings.0.crossing", also_show=True)
+    refused(
+        cli,
+        tmp_path,
+        path,
+        names=(str(path), "'no-such-crossing'"),
+        field="regimes.0.crossings.0.crossing",
+        also_show=True,
+    )
 
 
 def test_regime_names_unknown_class(cli: Callable[..., Any], tmp_path: Path) -> None:
@@ -435,7 +534,13 @@ def test_duplicate_yaml_keys(cli: Callable[..., Any], tmp_path: Path) -> None:
 
 
 def test_duplicate_party_ids(cli: Callable[..., Any], tmp_path: Path) -> None:
-    doc = scenario_doc(parties=[{"id": "KGZ", "name": "Kyrgyzstan"}, {"id": "TJK", "name": "Tajikistan"}, {"id": "KGZ", "name": "again"}])
+    doc = scenario_doc(
+        parties=[
+            {"id": "KGZ", "name": "Kyrgyzstan"},
+            {"id": "TJK", "name": "Tajikistan"},
+            {"id": "KGZ", "name": "again"},
+        ]
+    )
     path = scenario_folder(tmp_path, doc)
     refused(cli, tmp_path, path, names=(str(path), "duplicate", "'KGZ'"), field="parties.2.id", also_show=True)
 
@@ -444,7 +549,15 @@ def test_added_road_clashes_with_an_existing_id(cli: Callable[..., Any], tmp_pat
     path = scenario_folder(tmp_path, scenario_doc(add_roads=[{"path": "more_roads.geojson"}]))
     line = {"type": "LineString", "coordinates": [[70.2, 40.1], [70.8, 40.1]]}
     extra = write_geojson(tmp_path / "more_roads.geojson", [feature(line, road_id="r-2"), feature(line, road_id="r-1")])
-    refused(cli, tmp_path, path, names=(str(extra), "'r-1'", "add_roads.0"), feature_="1 (road_id=r-1)", field="road_id", also_show=True)
+    refused(
+        cli,
+        tmp_path,
+        path,
+        names=(str(extra), "'r-1'", "add_roads.0"),
+        feature_="1 (road_id=r-1)",
+        field="road_id",
+        also_show=True,
+    )
 
 
 def test_unknown_base(cli: Callable[..., Any], tmp_path: Path) -> None:
@@ -460,13 +573,20 @@ def test_unknown_dataset(cli: Callable[..., Any], tmp_path: Path) -> None:
 def test_transfer_covering_no_land_of_its_party(cli: Callable[..., Any], tmp_path: Path) -> None:
     path = scenario_folder(tmp_path)
     write_geojson(tmp_path / "swap.geojson", [feature(polygon([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]))])
-    doc = scenario_doc(transfers=[{"id": "swap", "from": "KGZ", "to": "TJK", "source": "test", "geometry": {"path": "swap.geojson"}}])
+    doc = scenario_doc(
+        transfers=[{"id": "swap", "from": "KGZ", "to": "TJK", "source": "test", "geometry": {"path": "swap.geojson"}}]
+    )
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    refused(cli, tmp_path, path, names=(str(path), "covers no land of 'KGZ'"), field="transfers.0.geometry", also_show=True)
+    refused(
+        cli, tmp_path, path, names=(str(path), "covers no land of 'KGZ'"), field="transfers.0.geometry", also_show=True
+    )
 
 
 def test_geojson_position_too_short(cli: Callable[..., Any], tmp_path: Path) -> None:
-    p = write_geojson(tmp_path / "settlements.geojson", [feature({"type": "Point", "coordinates": [70.1]}, settlement_id="s1", name="A")])
+    p = write_geojson(
+        tmp_path / "settlements.geojson",
+        [feature({"type": "Point", "coordinates": [70.1]}, settlement_id="s1", name="A")],
+    )
     refused(cli, tmp_path, p, names=(str(p), "fewer than 2 numbers"), feature_="0 (settlement_id=s1)", field="geometry")
 
 
@@ -494,9 +614,15 @@ def test_file_over_the_size_limit(cli: Callable[..., Any], tmp_path: Path, monke
     refused(cli, tmp_path, p, names=(str(p), "over the 0.0 MB limit", "DELIMIT_MAX_FILE_MB"))
 
 
-def test_scenario_layer_over_the_size_limit(cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scenario_layer_over_the_size_limit(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = scenario_folder(tmp_path)
-    write_geojson(tmp_path / "roads.geojson", json.loads((tmp_path / "roads.geojson").read_text())["features"], padding="x" * 30_000)
+    write_geojson(
+        tmp_path / "roads.geojson",
+        json.loads((tmp_path / "roads.geojson").read_text())["features"],
+        padding="x" * 30_000,
+    )
     monkeypatch.setenv("DELIMIT_MAX_FILE_MB", "0.01")
     refused(cli, tmp_path, path, names=(str(tmp_path / "roads.geojson"), "limit"), also_show=True)
 
@@ -611,8 +737,15 @@ def test_all_expected_bundled_scenarios_exist() -> None:
 
 def test_ten_megabyte_string_property(cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The issue's 10 MB string: refused by the string limit, by field; above GDAL's own limit, in plain words."""
-    p = write_geojson(tmp_path / "territory.geojson", [feature(polygon(BOX_KG), part_id="kg-1", party="KGZ", note="x" * 10_000_000)])
-    refused(cli, tmp_path, p, names=(str(p), "features.0.properties.note", "10,000,000 characters", "DELIMIT_MAX_STRING_CHARS"))
+    p = write_geojson(
+        tmp_path / "territory.geojson", [feature(polygon(BOX_KG), part_id="kg-1", party="KGZ", note="x" * 10_000_000)]
+    )
+    refused(
+        cli,
+        tmp_path,
+        p,
+        names=(str(p), "features.0.properties.note", "10,000,000 characters", "DELIMIT_MAX_STRING_CHARS"),
+    )
     monkeypatch.setenv("DELIMIT_MAX_STRING_CHARS", "20000000")
     msg = refused(cli, tmp_path, p, names=(str(p), "longer than GDAL's GeoJSON reader accepts"))
     assert "Too many characters in number" not in msg

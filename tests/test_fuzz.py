@@ -98,7 +98,9 @@ class Outcome:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (relative name -> bytes)."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>") for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>") for p in sorted(folder.rglob("*"))
+    }
 
 
 @contextlib.contextmanager
@@ -115,7 +117,9 @@ def environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def run_cli(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], env: dict[str, str] | None = None) -> Outcome:
+def run_cli(
+    args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], env: dict[str, str] | None = None
+) -> Outcome:
     """``delimit ARGS`` in-process with ``folder`` as working folder (stdout/stderr captured at fd level)."""
     from delimit.cli import main
 
@@ -165,11 +169,17 @@ def save_case(folder: Path, args: list[str], env: dict[str, str] | None, why: st
     dest = FOUND / f"{args[0]}-{hashlib.sha1(blob).hexdigest()[:12]}"
     if not dest.exists():
         shutil.copytree(folder, dest)
-        (dest / "case.json").write_text(json.dumps({"args": args, "env": {**FUZZ_ENV, **(env or {})}, "why": why, "signature": signature}, indent=1) + "\n", encoding="utf-8")
+        (dest / "case.json").write_text(
+            json.dumps({"args": args, "env": {**FUZZ_ENV, **(env or {})}, "why": why, "signature": signature}, indent=1)
+            + "\n",
+            encoding="utf-8",
+        )
     return dest
 
 
-def check_run(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], env: dict[str, str] | None = None) -> Outcome:
+def check_run(
+    args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], env: dict[str, str] | None = None
+) -> Outcome:
     """Run and assert the fuzz properties; under ``make fuzz`` save failing and newly refused inputs."""
     global _saved
     before = snapshot(folder)
@@ -181,7 +191,9 @@ def check_run(args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], 
             problems.append(f"exit status {r.code}")
         if "Traceback" in r.err:
             problems.append("a traceback on stderr")
-        if r.code == 2 and not (r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n")):
+        if r.code == 2 and not (
+            r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n")
+        ):
             problems.append(f"not one error line: {r.err[:500]!r}")
         if snapshot(folder) != before:
             problems.append("files were written")
@@ -239,7 +251,25 @@ def case_folder() -> Iterator[Path]:
 
 HUGE_INT = "__HUGE_INT__"
 #: Numbers chosen to hit edges: ranges, float limits, integers past float and past Python's str limit.
-SPECIAL_NUMBERS = [0, -0.0, 1, -1, 180.0, 180.0000001, -180.0000001, 90.0000001, 1e308, -1e308, 5e-324, 2**63, -(2**63) - 1, 10**30, math.nan, math.inf, -math.inf]
+SPECIAL_NUMBERS = [
+    0,
+    -0.0,
+    1,
+    -1,
+    180.0,
+    180.0000001,
+    -180.0000001,
+    90.0000001,
+    1e308,
+    -1e308,
+    5e-324,
+    2**63,
+    -(2**63) - 1,
+    10**30,
+    math.nan,
+    math.inf,
+    -math.inf,
+]
 
 scalars = st.one_of(
     st.none(),
@@ -250,7 +280,9 @@ scalars = st.one_of(
     st.just(HUGE_INT),
     st.text(max_size=12),
 )
-json_values = st.recursive(scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=10)
+json_values = st.recursive(
+    scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=10
+)
 
 
 def _paths(doc: Any, limit: int = 400) -> list[tuple[Any, ...]]:
@@ -290,7 +322,11 @@ def mutated(draw: st.DrawFn, base: Any, max_mutations: int = 3) -> Any:
         elif op == "wrap":
             new = [node]
         elif op == "unwrap":
-            new = node[0] if isinstance(node, list) and node else (next(iter(node.values())) if isinstance(node, dict) and node else None)
+            new = (
+                node[0]
+                if isinstance(node, list) and node
+                else (next(iter(node.values())) if isinstance(node, dict) and node else None)
+            )
         elif op == "duplicate" and isinstance(node, list):
             new = node + node[-1:] if node else [None]
         elif op == "number":
@@ -328,16 +364,60 @@ def _collection(*features: dict[str, Any]) -> dict[str, Any]:
 
 
 TERRITORY = _collection(
-    _feature({"type": "Polygon", "coordinates": [BOX_KG]}, part_id="kg-1", party="KGZ", name="", status="de-facto", source="fuzz"),
-    _feature({"type": "MultiPolygon", "coordinates": [[BOX_TJ]]}, part_id="tj-1", party="TJK", name="", status="de-facto", source="fuzz"),
+    _feature(
+        {"type": "Polygon", "coordinates": [BOX_KG]},
+        part_id="kg-1",
+        party="KGZ",
+        name="",
+        status="de-facto",
+        source="fuzz",
+    ),
+    _feature(
+        {"type": "MultiPolygon", "coordinates": [[BOX_TJ]]},
+        part_id="tj-1",
+        party="TJK",
+        name="",
+        status="de-facto",
+        source="fuzz",
+    ),
 )
-CROSSINGS = _collection(_feature({"type": "Point", "coordinates": [70.5, 40.0]}, crossing_id="x-1", name="X", parties="KGZ-TJK", status="schematic", source="fuzz"))
+CROSSINGS = _collection(
+    _feature(
+        {"type": "Point", "coordinates": [70.5, 40.0]},
+        crossing_id="x-1",
+        name="X",
+        parties="KGZ-TJK",
+        status="schematic",
+        source="fuzz",
+    )
+)
 ROADS = _collection(
-    _feature({"type": "LineString", "coordinates": [[70.2, 40.0], [70.8, 40.0]]}, road_id="r-1", name="R", road_class="primary", status="schematic", source="fuzz")
+    _feature(
+        {"type": "LineString", "coordinates": [[70.2, 40.0], [70.8, 40.0]]},
+        road_id="r-1",
+        name="R",
+        road_class="primary",
+        status="schematic",
+        source="fuzz",
+    )
 )
 SETTLEMENTS = _collection(
-    _feature({"type": "Point", "coordinates": [70.25, 40.0]}, settlement_id="s-1", name="A", country_code="KG", population=1200, role="village", status="cited", source="fuzz"),
-    _feature({"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [70.75, 40.0]}]}, settlement_id="s-2", name="B", population=None),
+    _feature(
+        {"type": "Point", "coordinates": [70.25, 40.0]},
+        settlement_id="s-1",
+        name="A",
+        country_code="KG",
+        population=1200,
+        role="village",
+        status="cited",
+        source="fuzz",
+    ),
+    _feature(
+        {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [70.75, 40.0]}]},
+        settlement_id="s-2",
+        name="B",
+        population=None,
+    ),
 )
 LAYER_FILES = {"territory": TERRITORY, "crossings": CROSSINGS, "roads": ROADS, "settlements": SETTLEMENTS}
 
@@ -346,10 +426,20 @@ SCENARIO: dict[str, Any] = {
     "name": "fuzz",
     "title": "fuzzed scenario",
     "status": "illustrative",
-    "layers": {"territory": {"path": "territory.geojson"}, "crossings": {"path": "crossings.geojson"}, "roads": {"path": "roads.geojson"}},
+    "layers": {
+        "territory": {"path": "territory.geojson"},
+        "crossings": {"path": "crossings.geojson"},
+        "roads": {"path": "roads.geojson"},
+    },
     "parties": [{"id": "KGZ", "name": "Kyrgyzstan"}, {"id": "TJK", "name": "Tajikistan"}],
     "traveller_classes": [{"id": "resident-kg", "party": "KGZ"}],
-    "regimes": [{"id": "open", "default_crossing": {"open": True, "delay_minutes": 5}, "crossings": [{"crossing": "x-1", "classes": {"resident-kg": {"open": True, "delay_minutes": 5}}}]}],
+    "regimes": [
+        {
+            "id": "open",
+            "default_crossing": {"open": True, "delay_minutes": 5},
+            "crossings": [{"crossing": "x-1", "classes": {"resident-kg": {"open": True, "delay_minutes": 5}}}],
+        }
+    ],
     "default_regime": "open",
 }
 
@@ -438,8 +528,16 @@ def _write_layers(folder: Path, layer: str | None, layer_doc: Any) -> None:
     party=st.none() | st.sampled_from(["KGZ", "TJK", "UZB", "kg"]),
 )
 def test_fuzz_scenario(
-    capfd: pytest.CaptureFixture[str], doc: Any, fmt: str, snippet: str | None, layer: str | None, layer_doc: Any,
-    neck: float, overlap: float, out_format: str, party: str | None,
+    capfd: pytest.CaptureFixture[str],
+    doc: Any,
+    fmt: str,
+    snippet: str | None,
+    layer: str | None,
+    layer_doc: Any,
+    neck: float,
+    overlap: float,
+    out_format: str,
+    party: str | None,
 ) -> None:
     """A mutated scenario (YAML or TOML, plus one mutated layer file) through ``validate`` and
     ``topology --scenario FILE`` with fuzzed numeric options."""
@@ -454,7 +552,17 @@ def test_fuzz_scenario(
         name = f"scenario.{fmt}"
         (folder / name).write_text(text, encoding="utf-8")
         check_run(["validate", name], folder, capfd)
-        args = ["topology", "--scenario", name, "--neck-width", repr(neck), "--overlap", repr(overlap), "--format", out_format]
+        args = [
+            "topology",
+            "--scenario",
+            name,
+            "--neck-width",
+            repr(neck),
+            "--overlap",
+            repr(overlap),
+            "--format",
+            out_format,
+        ]
         check_run(args + (["--party", party] if party else []), folder, capfd)
 
 
@@ -475,7 +583,9 @@ GEOMETRIES = st.sampled_from(
         None,
     ]
 )
-CRSS = st.sampled_from(["EPSG:4326", "OGC:CRS84", "EPSG:32642", "EPSG:3857", "ESRI:54009", "+proj=ortho +lat_0=90 +lon_0=0", None])
+CRSS = st.sampled_from(
+    ["EPSG:4326", "OGC:CRS84", "EPSG:32642", "EPSG:3857", "ESRI:54009", "+proj=ortho +lat_0=90 +lon_0=0", None]
+)
 
 
 @fuzz_settings(10)
@@ -488,12 +598,25 @@ CRSS = st.sampled_from(["EPSG:4326", "OGC:CRS84", "EPSG:32642", "EPSG:3857", "ES
     flips=st.lists(st.tuples(st.integers(0, 200_000), st.integers(0, 255)), max_size=6),
 )
 def test_fuzz_geopackage(
-    capfd: pytest.CaptureFixture[str], geoms: list[Any], crs: str | None, layer: str, drop: list[str], ids: str, flips: list[tuple[int, int]]
+    capfd: pytest.CaptureFixture[str],
+    geoms: list[Any],
+    crs: str | None,
+    layer: str,
+    drop: list[str],
+    ids: str,
+    flips: list[tuple[int, int]],
 ) -> None:
     """A GeoPackage of odd geometries, CRSs, columns and ids (then some bytes flipped) through ``validate``."""
     n = len(geoms)
     idv = [f"f-{i}" for i in range(n)] if ids == "unique" else (["same"] * n if ids == "duplicate" else [None] * n)
-    cols = {"part_id": idv, "road_id": idv, "party": ["KGZ"] * n, "name": [""] * n, "status": ["de-facto"] * n, "source": ["fuzz"] * n}
+    cols = {
+        "part_id": idv,
+        "road_id": idv,
+        "party": ["KGZ"] * n,
+        "name": [""] * n,
+        "status": ["de-facto"] * n,
+        "source": ["fuzz"] * n,
+    }
     for c in drop:
         cols.pop(c, None)
     with case_folder() as folder:
@@ -523,22 +646,44 @@ def test_fuzz_geopackage(
     in_scenario=st.booleans(),
 )
 def test_fuzz_geotiff(
-    capfd: pytest.CaptureFixture[str], width: int, height: int, dtype: str, crs: str | None, pixel: float,
-    nodata: float | None, flips: list[tuple[int, int]], in_scenario: bool,
+    capfd: pytest.CaptureFixture[str],
+    width: int,
+    height: int,
+    dtype: str,
+    crs: str | None,
+    pixel: float,
+    nodata: float | None,
+    flips: list[tuple[int, int]],
+    in_scenario: bool,
 ) -> None:
     """A GeoTIFF with declared sizes up to 30 billion cells (sparse: a few KB on disk), odd pixel
     sizes, types and CRSs, then some header bytes flipped; through ``validate`` directly or as a
     scenario's ``elevation:``."""
     with case_folder() as folder:
         path = folder / "dem.tif"
-        profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": dtype, "crs": crs,
-                   "transform": Affine(pixel, 0, 70.0, 0, -pixel, 40.5), "tiled": width >= 256 and height >= 256,
-                   "sparse_ok": True, "compress": "deflate"}
-        if nodata is not None and not (dtype == "uint8" and nodata != 0) and not (np.issubdtype(np.dtype(dtype), np.integer) and math.isnan(nodata)):
+        profile = {
+            "driver": "GTiff",
+            "width": width,
+            "height": height,
+            "count": 1,
+            "dtype": dtype,
+            "crs": crs,
+            "transform": Affine(pixel, 0, 70.0, 0, -pixel, 40.5),
+            "tiled": width >= 256 and height >= 256,
+            "sparse_ok": True,
+            "compress": "deflate",
+        }
+        if (
+            nodata is not None
+            and not (dtype == "uint8" and nodata != 0)
+            and not (np.issubdtype(np.dtype(dtype), np.integer) and math.isnan(nodata))
+        ):
             profile["nodata"] = nodata
         try:
             with rasterio.open(path, "w", **profile) as ds:
-                ds.write(np.ones((min(height, 4), min(width, 4)), dtype), 1, window=((0, min(height, 4)), (0, min(width, 4))))
+                ds.write(
+                    np.ones((min(height, 4), min(width, 4)), dtype), 1, window=((0, min(height, 4)), (0, min(width, 4)))
+                )
         except Exception:
             assume(False)
         if flips:
@@ -567,7 +712,11 @@ def test_fuzz_structured_text(capfd: pytest.CaptureFixture[str], text: str, suff
 
 # ----------------------------------------------------------------------------- replaying the corpus
 
-ISSUE = {k: v for k, v in json.loads((ISSUE_CASES / "cases.json").read_text(encoding="utf-8")).items() if not k.startswith("_")}
+ISSUE = {
+    k: v
+    for k, v in json.loads((ISSUE_CASES / "cases.json").read_text(encoding="utf-8")).items()
+    if not k.startswith("_")
+}
 
 
 @pytest.mark.parametrize("name", sorted(ISSUE))
@@ -579,7 +728,9 @@ def test_issue_case_is_refused(capfd: pytest.CaptureFixture[str], tmp_path: Path
     before = snapshot(folder)
     r = run_cli(case["args"], folder, capfd, case.get("env"))
     assert r.code == 2, (r.code, r.out[-500:], r.err[-2000:])
-    assert r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n"), f"not one line: {r.err!r}"
+    assert r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n"), (
+        f"not one line: {r.err!r}"
+    )
     for fragment in case["expect"]:
         assert fragment in r.err, f"{fragment!r} not in {r.err!r}"
     assert snapshot(folder) == before, "something was written"

@@ -19,14 +19,21 @@ from delimit.model.raster import Raster
 
 @pytest.mark.parametrize(
     ("dtype", "nodata", "crs"),
-    [(np.int16, -32768, WGS84), (np.float32, None, WGS84), (np.float64, np.nan, CRS.from_epsg(32642)), (np.uint8, 255, CRS.from_epsg(32642))],
+    [
+        (np.int16, -32768, WGS84),
+        (np.float32, None, WGS84),
+        (np.float64, np.nan, CRS.from_epsg(32642)),
+        (np.uint8, 255, CRS.from_epsg(32642)),
+    ],
 )
 def test_round_trip(tmp_path: Path, dtype: type, nodata: float | None, crs: CRS) -> None:
     rng = np.random.default_rng(7)
     data = (rng.random((37, 53)) * 200).astype(dtype)
     if nodata is not None:
         data[3, 4] = nodata
-    transform = Affine(0.0041666, 0, 68.3, 0, -0.0041666, 41.6) if crs == WGS84 else Affine(30, 0, 500000, 0, -30, 4400000)
+    transform = (
+        Affine(0.0041666, 0, 68.3, 0, -0.0041666, 41.6) if crs == WGS84 else Affine(30, 0, 500000, 0, -30, 4400000)
+    )
     src = Raster(data, transform, crs, nodata, "m", "GEBCO_2023 test")
     dest = write_raster(src, tmp_path / "dem.tif", tags={"note": "round trip"})
     back = read_raster(dest)
@@ -34,7 +41,11 @@ def test_round_trip(tmp_path: Path, dtype: type, nodata: float | None, crs: CRS)
     np.testing.assert_array_equal(back.data, data)  # NaN == NaN for assert_array_equal
     assert tuple(back.transform)[:6] == tuple(transform)[:6]
     assert back.crs == crs
-    assert (back.nodata is None and nodata is None) or back.nodata == nodata or (np.isnan(back.nodata) and np.isnan(nodata))
+    assert (
+        (back.nodata is None and nodata is None)
+        or back.nodata == nodata
+        or (np.isnan(back.nodata) and np.isnan(nodata))
+    )
     assert (back.units, back.source) == ("m", "GEBCO_2023 test")
     with rasterio.open(dest) as ds:
         assert ds.tags()["note"] == "round trip"
@@ -55,7 +66,9 @@ def test_embedded_elevation_reads() -> None:
 
 def test_raster_without_crs_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "nocrs.tif"
-    with rasterio.open(p, "w", driver="GTiff", width=4, height=3, count=1, dtype="int16", transform=Affine(0.1, 0, 70, 0, -0.1, 40)) as ds:
+    with rasterio.open(
+        p, "w", driver="GTiff", width=4, height=3, count=1, dtype="int16", transform=Affine(0.1, 0, 70, 0, -0.1, 40)
+    ) as ds:
         ds.write(np.zeros((3, 4), dtype=np.int16), 1)
     with pytest.raises(InputError) as err:
         read_raster(p)
@@ -78,8 +91,20 @@ def test_missing_band_and_garbage(tmp_path: Path) -> None:
 def _sparse_giant(path: Path, width: int = 100_000, height: int = 60_000) -> Path:
     """A few-KB GeoTIFF declaring ``width`` x ``height`` int16 pixels (sparse tiles)."""
     with rasterio.open(
-        path, "w", driver="GTiff", width=width, height=height, count=1, dtype="int16", crs="EPSG:4326",
-        transform=Affine(0.0001, 0, 68.0, 0, -0.0001, 42.0), tiled=True, blockxsize=4096, blockysize=4096, sparse_ok=True, compress="deflate",
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=Affine(0.0001, 0, 68.0, 0, -0.0001, 42.0),
+        tiled=True,
+        blockxsize=4096,
+        blockysize=4096,
+        sparse_ok=True,
+        compress="deflate",
     ) as ds:
         ds.write(np.ones((16, 16), np.int16), 1, window=((0, 16), (0, 16)))
     return path
@@ -122,7 +147,9 @@ def test_scenario_elevation_is_checked_at_load(tmp_path: Path) -> None:
     from delimit import load_scenario
 
     _sparse_giant(tmp_path / "dem.tif")
-    (tmp_path / "s.yaml").write_text("name: giant-dem\nbase: status-quo\nelevation: {path: dem.tif}\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        "name: giant-dem\nbase: status-quo\nelevation: {path: dem.tif}\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as err:
         load_scenario(tmp_path / "s.yaml")
     assert err.value.path == str(tmp_path / "dem.tif") and "raster window needed" in err.value.reason

@@ -61,8 +61,8 @@ def test_huge_integers_are_refused_by_field(tmp_path: Path, name: str, text: str
 
 def test_integers_within_the_limit_are_kept(tmp_path: Path) -> None:
     big = 10**99 - 1  # 99 digits: kept exactly
-    assert read_document(write(tmp_path, "a.json", '{"n": %d}' % big))["n"] == big
-    assert read_document(write(tmp_path, "a.yaml", "n: %d\n" % -big))["n"] == -big
+    assert read_document(write(tmp_path, "a.json", f'{{"n": {big}}}'))["n"] == big
+    assert read_document(write(tmp_path, "a.yaml", f"n: {-big}\n"))["n"] == -big
 
 
 def test_the_integer_limit_can_be_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

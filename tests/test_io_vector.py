@@ -27,7 +27,10 @@ def _territory() -> gpd.GeoDataFrame:
         geometry=[
             shapely.box(70.0, 39.8, 70.5, 40.2),
             shapely.box(70.5, 39.8, 71.0, 40.2),
-            shapely.Polygon([(70.1, 39.9), (70.2, 39.9), (70.2, 40.0), (70.1, 40.0)], holes=[[(70.14, 39.94), (70.16, 39.94), (70.16, 39.96), (70.14, 39.96)]]),
+            shapely.Polygon(
+                [(70.1, 39.9), (70.2, 39.9), (70.2, 40.0), (70.1, 40.0)],
+                holes=[[(70.14, 39.94), (70.16, 39.94), (70.16, 39.96), (70.14, 39.96)]],
+            ),
         ],
         crs=WGS84,
     )
@@ -35,8 +38,17 @@ def _territory() -> gpd.GeoDataFrame:
 
 def _roads() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"road_id": ["r1", "r2"], "name": ["Isfara - Vorukh", "Тортко\u0447о"], "road_class": ["primary", "track"], "status": ["schematic"] * 2, "source": ["test"] * 2},
-        geometry=[shapely.LineString([(70.0, 40.0), (70.1234567, 40.0765432)]), shapely.LineString([(70.1234567, 40.0765432), (70.3, 40.1)])],
+        {
+            "road_id": ["r1", "r2"],
+            "name": ["Isfara - Vorukh", "Тортко\u0447о"],
+            "road_class": ["primary", "track"],
+            "status": ["schematic"] * 2,
+            "source": ["test"] * 2,
+        },
+        geometry=[
+            shapely.LineString([(70.0, 40.0), (70.1234567, 40.0765432)]),
+            shapely.LineString([(70.1234567, 40.0765432), (70.3, 40.1)]),
+        ],
         crs=WGS84,
     )
 
@@ -58,7 +70,13 @@ def test_round_trip(tmp_path: Path, suffix: str, layer: str) -> None:
     spec = LAYERS[layer]
     dest = tmp_path / f"{layer}{suffix}"
     write_layer(frame, dest, layer)
-    back = read_layer(dest, layer if suffix == ".gpkg" else None, geometry_types=spec.geometry_types, id_field=spec.id_field, required=spec.required)
+    back = read_layer(
+        dest,
+        layer if suffix == ".gpkg" else None,
+        geometry_types=spec.geometry_types,
+        id_field=spec.id_field,
+        required=spec.required,
+    )
     assert back.crs == WGS84
     # GeoJSON is written with 7 decimals (RFC 7946 advice: ~1 cm); the others are exact
     tol = 1e-7 if suffix == ".geojson" else 0.0
@@ -135,26 +153,40 @@ def test_rewrite_replaces_previous_content(tmp_path: Path) -> None:
 
 
 def test_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown vector format '.kml'"):
+    with pytest.raises(InputError, match=r"unknown vector format '\.kml'"):
         write_layer(_roads(), tmp_path / "x.kml")
     with pytest.raises(InputError, match="unknown vector format"):
         read_layer(tmp_path / "x.kml") if (tmp_path / "x.kml").write_text("x") else None
 
 
 def _geojson(path: Path, geometry: dict, **extra: object) -> Path:
-    doc = {"type": "FeatureCollection", **extra, "features": [{"type": "Feature", "properties": {"part_id": "a"}, "geometry": geometry}]}
+    doc = {
+        "type": "FeatureCollection",
+        **extra,
+        "features": [{"type": "Feature", "properties": {"part_id": "a"}, "geometry": geometry}],
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("name", ["EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "OGC:CRS84"])
+@pytest.mark.parametrize(
+    "name", ["EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "OGC:CRS84"]
+)
 def test_a_crs_member_naming_wgs84_is_accepted(tmp_path: Path, name: str) -> None:
     box = {"type": "Polygon", "coordinates": [[[70, 40], [71, 40], [71, 41], [70, 41], [70, 40]]]}
     gdf = read_layer(_geojson(tmp_path / "a.geojson", box, crs={"type": "name", "properties": {"name": name}}))
     assert gdf.geometry.iloc[0].bounds == (70.0, 40.0, 71.0, 41.0)
 
 
-@pytest.mark.parametrize("member", [{"type": "name", "properties": {"name": "EPSG:3857"}}, {"type": "link", "properties": {"href": "x"}}, "EPSG:4326", 5])
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"type": "name", "properties": {"name": "EPSG:3857"}},
+        {"type": "link", "properties": {"href": "x"}},
+        "EPSG:4326",
+        5,
+    ],
+)
 def test_other_crs_members_are_refused(tmp_path: Path, member: object) -> None:
     box = {"type": "Polygon", "coordinates": [[[70, 40], [71, 40], [71, 41], [70, 41], [70, 40]]]}
     with pytest.raises(InputError) as err:

@@ -34,7 +34,9 @@ WINDOW = "24.90,60.15,24.99,60.20"
 
 def _pyrosm_km_by_class(path: Path) -> dict[str, float]:
     """Road km per delimit class from pyrosm's reading (the same highway->class table; area=yes left out)."""
-    gdf = pyrosm.OSM(str(path)).get_data_by_custom_criteria(custom_filter={"highway": True}, filter_type="keep", keep_nodes=False, keep_relations=False)
+    gdf = pyrosm.OSM(str(path)).get_data_by_custom_criteria(
+        custom_filter={"highway": True}, filter_type="keep", keep_nodes=False, keep_relations=False
+    )
     geod = Geod(ellps="WGS84")
     km: Counter[str] = Counter()
     area = gdf["area"] if "area" in gdf.columns else [None] * len(gdf)
@@ -77,7 +79,10 @@ def test_manifest_layers_credits_and_window(built: Path) -> None:
 
     manifest = json.loads((built / "manifest.json").read_text())
     assert {"roads", "settlements", "rivers", "window"} <= set(manifest["layers"])
-    assert manifest["layers"]["roads"]["source_package"] == "osm-pbf" and manifest["layers"]["roads"]["licence"] == "ODbL-1.0"
+    assert (
+        manifest["layers"]["roads"]["source_package"] == "osm-pbf"
+        and manifest["layers"]["roads"]["licence"] == "ODbL-1.0"
+    )
     assert any("OpenStreetMap" in c.notice for c in dataset_credits(manifest))
     assert "territory" not in manifest["layers"] and any("no territory layer" in n for n in manifest["notes"])
     w, s, e, n = (float(v) for v in WINDOW.split(","))
@@ -91,8 +96,9 @@ def test_manifest_layers_credits_and_window(built: Path) -> None:
 
 
 def test_a_smaller_window_clips(tmp_path: Path) -> None:
-    from delimit.cli import main
     import geopandas as gpd
+
+    from delimit.cli import main
 
     out = tmp_path / "clip"
     assert main(["data", "build", "--osm", str(HELSINKI), "--window", "24.94,60.165,24.95,60.175", "-o", str(out)]) == 0
@@ -109,7 +115,13 @@ def _scenario(folder: Path, dataset: str, territory: bool) -> Path:
     parts = ""
     if territory:
         gpd.GeoDataFrame(
-            {"part_id": ["w", "e"], "party": ["WST", "EST"], "name": ["west", "east"], "status": ["illustrative"] * 2, "source": ["test fixture: the window split at 24.944 E"] * 2},
+            {
+                "part_id": ["w", "e"],
+                "party": ["WST", "EST"],
+                "name": ["west", "east"],
+                "status": ["illustrative"] * 2,
+                "source": ["test fixture: the window split at 24.944 E"] * 2,
+            },
             geometry=[shapely.box(24.90, 60.15, 24.944, 60.20), shapely.box(24.944, 60.15, 24.99, 60.20)],
             crs="EPSG:4326",
         ).to_file(folder / "territory.geojson", driver="GeoJSON")
@@ -181,7 +193,14 @@ def test_bad_dataset_paths_exit_2(cli, built: Path, tmp_path: Path) -> None:  # 
 
 @pytest.mark.parametrize(
     ("kind", "window"),
-    [("truncated", WINDOW), ("not-pbf", WINDOW), ("ok", "25,60,24,61"), ("ok", "24,60,181,61"), ("ok", "24,-91,25,61"), ("ok", "24,60,25")],
+    [
+        ("truncated", WINDOW),
+        ("not-pbf", WINDOW),
+        ("ok", "25,60,24,61"),
+        ("ok", "24,60,181,61"),
+        ("ok", "24,-91,25,61"),
+        ("ok", "24,60,25"),
+    ],
 )
 def test_bad_build_input_exit_2_one_line_nothing_written(cli, tmp_path: Path, kind: str, window: str) -> None:  # type: ignore[no-untyped-def]
     src = HELSINKI
@@ -223,8 +242,14 @@ def test_synthetic_ways_gaps_and_window_edge(tmp_path: Path) -> None:
     pts = {1: (70.0, 40.0), 2: (70.01, 40.0), 4: (70.03, 40.0), 5: (70.04, 40.0), 6: (70.05, 40.05), 7: (70.20, 40.05)}
     for nid, loc in pts.items():
         w.add_node(osmium.osm.mutable.Node(id=nid, location=loc))
-    w.add_node(osmium.osm.mutable.Node(id=8, location=(70.02, 40.02), tags={"place": "village", "name": "V", "population": "1 200"}))
-    w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3, 4, 5], tags={"highway": "primary"}))  # node 3 is not in the file
+    w.add_node(
+        osmium.osm.mutable.Node(
+            id=8, location=(70.02, 40.02), tags={"place": "village", "name": "V", "population": "1 200"}
+        )
+    )
+    w.add_way(
+        osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3, 4, 5], tags={"highway": "primary"})
+    )  # node 3 is not in the file
     w.add_way(osmium.osm.mutable.Way(id=2, nodes=[6, 7], tags={"highway": "track"}))  # leaves the window at lon 70.1
     w.add_way(osmium.osm.mutable.Way(id=3, nodes=[1, 6], tags={"waterway": "ditch"}))
     w.close()

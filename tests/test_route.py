@@ -12,7 +12,6 @@ from pyproj import Geod, Transformer
 
 from delimit.access import build_network, find_place, group_costs, route
 from delimit.errors import InputError
-
 from test_access_checkpoints import NORTH, SOUTH, make, oracle_minutes, regime
 
 SCENARIOS = ["status-quo", "border-closed-2022", "neutral-road-2025", "tj-corridor-claim"]
@@ -41,7 +40,11 @@ def test_route_matches_the_hand_built_oracle(cls_id: str) -> None:
     if cls_id == "cit-a":
         assert r.checkpoints == ["cp-w", "cp-e"]
     else:
-        assert r.checkpoints == [] and len(r.crossings) == 2 and all(c["kind"] == "away from a checkpoint" for c in r.crossings)
+        assert (
+            r.checkpoints == []
+            and len(r.crossings) == 2
+            and all(c["kind"] == "away from a checkpoint" for c in r.crossings)
+        )
 
 
 def test_unreachable_says_which_closed_crossings_a_route_needs() -> None:
@@ -76,7 +79,19 @@ def test_place_names_nothing_or_several_list_candidates(scenario) -> None:  # ty
 def test_route_cli_on_every_bundled_scenario(cli, scen: str) -> None:  # type: ignore[no-untyped-def]
     from delimit import load_scenario
 
-    r = cli("route", "--scenario", scen, "--class", "resident-kg", "--from", "Kok-Tash", "--to", "Batken", "--format", "json")
+    r = cli(
+        "route",
+        "--scenario",
+        scen,
+        "--class",
+        "resident-kg",
+        "--from",
+        "Kok-Tash",
+        "--to",
+        "Batken",
+        "--format",
+        "json",
+    )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert {"km", "minutes", "checkpoints", "path", "provenance", "attribution", "crs_description"} <= set(doc)
@@ -92,7 +107,19 @@ def test_route_cli_on_every_bundled_scenario(cli, scen: str) -> None:  # type: i
 
 
 def test_batken_osh_under_closed_2022_reports_the_engines_answer(cli, scenario) -> None:  # type: ignore[no-untyped-def]
-    r = cli("route", "--scenario", "border-closed-2022", "--class", "resident-kg", "--from", "Batken", "--to", "Osh", "--format", "json")
+    r = cli(
+        "route",
+        "--scenario",
+        "border-closed-2022",
+        "--class",
+        "resident-kg",
+        "--from",
+        "Batken",
+        "--to",
+        "Osh",
+        "--format",
+        "json",
+    )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     s = scenario("border-closed-2022")

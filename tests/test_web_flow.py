@@ -26,14 +26,21 @@ from typing import Any
 import httpx
 import pytest
 import shapely
-from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api
 from pyproj import Geod
 from shapely.geometry import shape
+
+from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")
 AXE = ROOT / "web" / "vendor" / "axe-core" / "axe.min.js"
@@ -54,7 +61,12 @@ def start_server(folder: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     """``delimit serve`` on a free loopback port; (process, base URL) once /api/health answers."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -75,7 +87,12 @@ def init_workspace(folder: Path) -> dict[str, str]:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]) == 0
+        assert (
+            main(
+                ["workspace", "init", str(folder), "--scenario", "status-quo", "--parties", "KGZ", "TJK", "--mediator"]
+            )
+            == 0
+        )
     pw = dict(re.findall(r"│ (head-kgz|head-tjk|mediator)\s+│[^│]*│[^│]*│ (\S+)\s+│", out.getvalue()))
     assert set(pw) == {"head-kgz", "head-tjk", "mediator"}
     return pw
@@ -97,7 +114,12 @@ class Guard:
                 r.abort()
 
         ctx.route("**/*", route)
-        ctx.on("request", lambda req: None if req.url.startswith((self.base + "/", "data:", "blob:")) else self.outside.append(req.url))
+        ctx.on(
+            "request",
+            lambda req: (
+                None if req.url.startswith((self.base + "/", "data:", "blob:")) else self.outside.append(req.url)
+            ),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +132,9 @@ def site(tmp_path_factory):  # type: ignore[no-untyped-def]
         guard = Guard(base)
         ctxs = {}
         for user in ("head-kgz", "head-tjk", "mediator"):
-            ctx = browser.new_context(base_url=base, viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="en-GB")
+            ctx = browser.new_context(
+                base_url=base, viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="en-GB"
+            )
             guard.attach(ctx)
             ctxs[user] = ctx
         try:
@@ -141,9 +165,15 @@ SERIOUS = ("serious", "critical")
 
 def audit(page: Any, found: dict[str, list[str]]) -> None:
     """Run axe-core on the page as it stands; record its serious and critical violations under the URL."""
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")  # through the DevTools protocol: the page's CSP forbids inline scripts
+    page.evaluate(
+        AXE.read_text(encoding="utf-8") + "\n;true"
+    )  # through the DevTools protocol: the page's CSP forbids inline scripts
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"] if v["impact"] in SERIOUS]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
     if bad:
         found[page.url] = bad
 
@@ -184,13 +214,17 @@ def draw(page: Any, lonlats: list[tuple[float, float]]) -> None:
     """Click each vertex on the drawing map (screen position from the map's own projection)."""
     box = page.locator("#map canvas").bounding_box()
     for lon, lat in lonlats:
-        x, y = page.evaluate("([lon, lat]) => { const p = window.delimitMaps.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat])
+        x, y = page.evaluate(
+            "([lon, lat]) => { const p = window.delimitMaps.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat]
+        )
         page.mouse.click(box["x"] + x, box["y"] + y)
         page.wait_for_timeout(60)
 
 
 def claims_on(page: Any, container: str) -> list[Any]:
-    return page.evaluate(f"async () => (await window.delimitMaps[{container!r}].getSource('claims').getData()).features.map(f => f.geometry)")
+    return page.evaluate(
+        f"async () => (await window.delimitMaps[{container!r}].getSource('claims').getData()).features.map(f => f.geometry)"
+    )
 
 
 def test_negotiation_in_the_browser(site, artifacts) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +238,10 @@ def test_negotiation_in_the_browser(site, artifacts) -> None:  # type: ignore[no
     kg.goto("/draft")
     kg.wait_for_selector("body[data-ready='1']")
     hull = shape(CORRIDOR["features"][0]["geometry"]).convex_hull.simplify(0.001)
-    kg.evaluate("b => window.delimitMaps.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], {padding: 60, duration: 0})", list(hull.bounds))
+    kg.evaluate(
+        "b => window.delimitMaps.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], {padding: 60, duration: 0})",
+        list(hull.bounds),
+    )
     draw(kg, [tuple(c) for c in list(hull.exterior.coords)[:-1]])
     kg.fill("#name", "kg-vorukh-corridor")
     kg.fill("#title", "Vorukh corridor (KGZ draft)")
@@ -220,7 +257,11 @@ def test_negotiation_in_the_browser(site, artifacts) -> None:  # type: ignore[no
     st["pid"] = pid
     row = kg.locator("#evaluation tr", has_text="Land from KGZ to TJK")
     shown = float(row.locator("td").inner_text().replace("km²", "").replace(",", "").strip())
-    drawn = json.loads(kg.evaluate(f"async () => JSON.stringify((await (await fetch('/api/proposals/{pid}')).json()).document.geometry)"))
+    drawn = json.loads(
+        kg.evaluate(
+            f"async () => JSON.stringify((await (await fetch('/api/proposals/{pid}')).json()).document.geometry)"
+        )
+    )
     polygon = drawn["geometry/transfer.geojson"]["features"][0]["geometry"]
     assert len(polygon["coordinates"][0]) == len(hull.exterior.coords)  # every click became a vertex, ring closed
     assert shown == pytest.approx(geodesic_km2_from("KGZ", polygon), rel=0.01)
@@ -274,7 +315,9 @@ def test_negotiation_in_the_browser(site, artifacts) -> None:  # type: ignore[no
     med.goto("/overview")
     med.wait_for_selector("body[data-ready='1']")
     assert med.get_attribute(f"#sections tr[data-section='{sec['id']}']", "data-status") == "agreed_ad_referendum"
-    drawn_status = med.evaluate("async () => (await window.delimitMaps.map.getSource('sections').getData()).features.map(f => f.properties.status)")
+    drawn_status = med.evaluate(
+        "async () => (await window.delimitMaps.map.getSource('sections').getData()).features.map(f => f.properties.status)"
+    )
     assert drawn_status == ["agreed_ad_referendum"]
     shot(med, artifacts, "08-mediator-overview-agreed")
     audit(med, axe)

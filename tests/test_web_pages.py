@@ -10,8 +10,8 @@ import re
 import pyogrio
 import pytest
 import shapely
-from _workspace_helpers import Api, client, new_workspace
 
+from _workspace_helpers import Api, client, new_workspace
 from delimit.datasets import dataset_dir
 from delimit.workspace.app import create_app
 from delimit.workspace.auth import Role
@@ -33,7 +33,12 @@ def _used_keys() -> set[str]:
     for f in [*(WEB / "templates").glob("*.html"), *(WEB / "static" / "js").glob("*.js")]:
         keys |= set(KEY_CALL.findall(f.read_text(encoding="utf-8")))
     keys |= {f"page.{p}" for p in [*PAGES.values(), "login"]} | {f"lang.{c}" for c in LANGUAGES}
-    keys |= {f"status.{s}" for s in STATUSES} | {f"step.{s}" for s in STEPS} | {f"act.{s}" for s in STEPS} | {f"role.{r.value}" for r in Role}
+    keys |= (
+        {f"status.{s}" for s in STATUSES}
+        | {f"step.{s}" for s in STEPS}
+        | {f"act.{s}" for s in STEPS}
+        | {f"role.{r.value}" for r in Role}
+    )
     return keys
 
 
@@ -75,17 +80,31 @@ def test_login_page_in_each_language_with_a_switcher(app_and_users) -> None:  # 
     http = client(app)
     ru = http.get("/login?lang=ru")
     assert ru.status_code == 200 and '<html lang="ru">' in ru.text and "Войти" in ru.text
-    assert ru.cookies.get("delimit_lang") == "ru" and http.get("/login").text.count('<html lang="ru">') == 1  # remembered
+    assert (
+        ru.cookies.get("delimit_lang") == "ru" and http.get("/login").text.count('<html lang="ru">') == 1
+    )  # remembered
     ky = http.get("/login?lang=ky").text
-    assert "Кирүү" in ky and "<title>Кирүү · рабочее пространство delimit</title>" in ky and '<span class="fallback" lang="ru">Новый пароль</span>' in ky
+    assert (
+        "Кирүү" in ky
+        and "<title>Кирүү · рабочее пространство delimit</title>" in ky
+        and '<span class="fallback" lang="ru">Новый пароль</span>' in ky
+    )
     assert all(f'<option value="{c}"' in ky for c in LANGUAGES)
     assert client(app).get("/login", headers={"Accept-Language": "tg, ru;q=0.8"}).text.count('<html lang="tg">') == 1
 
 
 def test_pages_load_only_this_servers_files_under_a_strict_policy(app_and_users) -> None:  # type: ignore[no-untyped-def]
-    app, users = app_and_users
+    _app, users = app_and_users
     kg = users["kg"]
-    for path in ["/overview", "/draft", "/compare", "/history", "/downloads", "/proposals/" + "a" * 32, "/sections/" + "b" * 32]:
+    for path in [
+        "/overview",
+        "/draft",
+        "/compare",
+        "/history",
+        "/downloads",
+        "/proposals/" + "a" * 32,
+        "/sections/" + "b" * 32,
+    ]:
         r = kg.get(path)
         assert r.status_code == 200, path
         csp = r.headers["content-security-policy"]
@@ -97,7 +116,9 @@ def test_pages_load_only_this_servers_files_under_a_strict_policy(app_and_users)
             if ref.startswith("/static/"):
                 assert kg.get(ref).status_code == 200, ref
     style = (WEB / "static" / "js" / "common.js").read_text(encoding="utf-8")
-    assert not re.search(r"\b(glyphs|sprite|tiles|url)\s*:", style)  # the map style names no font, sprite or tile source
+    assert not re.search(
+        r"\b(glyphs|sprite|tiles|url)\s*:", style
+    )  # the map style names no font, sprite or tile source
 
 
 def test_basemap_is_the_datasets_own_layers_for_logged_in_readers(app_and_users) -> None:  # type: ignore[no-untyped-def]
@@ -112,7 +133,11 @@ def test_basemap_is_the_datasets_own_layers_for_logged_in_readers(app_and_users)
     # Independently: the settlements of the dataset inside the served clip area, read with pyogrio.
     gpkg = dataset_dir("fergana") / "fergana.gpkg"
     served = {f["properties"]["settlement_id"] for f in b["layers"]["settlements"]["features"]}
-    area = shapely.box(*shapely.bounds(shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in b["layers"]["territory"]["features"]])))
+    area = shapely.box(
+        *shapely.bounds(
+            shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in b["layers"]["territory"]["features"]])
+        )
+    )
     sett = pyogrio.read_dataframe(gpkg, layer="settlements")
     inside = set(sett[sett.geometry.within(area)]["settlement_id"])
     assert served and inside <= served

@@ -11,13 +11,12 @@ import pytest
 from fastapi.routing import APIRoute
 
 from _workspace_helpers import LINE_A, NEW_PASSWORD, Api, client, draft_body, new_workspace
-
 from delimit.workspace.app import create_app
-from delimit.workspace.web import PAGES
 from delimit.workspace.auth import LoginLimiter
 from delimit.workspace.evaluation import evaluation_key
 from delimit.workspace.events import canonical_json, utc_now
 from delimit.workspace.models import EvaluationRow
+from delimit.workspace.web import PAGES
 
 MARK = "zqx-private"  # in every private KGZ object; must never reach TJK or the mediator
 MISSING = "f" * 32
@@ -51,7 +50,11 @@ def _probes(ids: dict[str, str]) -> dict[tuple[str, str], dict | None]:
         ("POST", "/api/sections"): {"name": f"probe {len(ids)}", "geometry": LINE_A},
         ("GET", "/api/sections/{section_id}"): None,
         ("PUT", "/api/sections/{section_id}/geometry"): {"based_on_version": 99, "geometry": LINE_A},
-        ("POST", "/api/sections/{section_id}/acts"): {"step": "sign_off", "based_on_version": 99, "geometry_hash": "0" * 64},
+        ("POST", "/api/sections/{section_id}/acts"): {
+            "step": "sign_off",
+            "based_on_version": 99,
+            "geometry_hash": "0" * 64,
+        },
         ("GET", "/api/annex"): None,
         ("GET", "/api/history"): None,
         ("GET", "/api/history/verify"): None,
@@ -88,7 +91,17 @@ def world(tmp_path_factory):  # type: ignore[no-untyped-def]
     ws = app.state.workspace
     with store.write() as s:  # a finished evaluation of the private draft, as the evaluator stores it
         key = evaluation_key(private["scenario_hash"], ws.info.base_scenario, app.state.evaluator.sections)
-        s.add(EvaluationRow(key=key, status="done", progress=1.0, message="done", result=canonical_json({"note": f"result {MARK}"}), created_at=utc_now(), finished_at=utc_now()))
+        s.add(
+            EvaluationRow(
+                key=key,
+                status="done",
+                progress=1.0,
+                message="done",
+                result=canonical_json({"note": f"result {MARK}"}),
+                created_at=utc_now(),
+                finished_at=utc_now(),
+            )
+        )
     section = med.post("/api/sections", json={"name": "public section", "geometry": LINE_A}).json()
     ids = {"proposal_id": private["id"], "token_id": token["id"], "section_id": section["id"]}
     secrets_ = [MARK, private["id"], private["scenario_hash"], token["id"], token["token"], kg.csrf]
@@ -107,19 +120,22 @@ def _call(api, method: str, path: str, ids: dict[str, str], body):  # type: igno
 
 
 def test_every_route_has_a_probe(world) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, people, ids, secrets_, shared = world
+    _store, app, _kg, _people, ids, _secrets, _shared = world
     assert _routes(app) == set(_probes(ids))
 
 
 @pytest.mark.parametrize("user", ["head-tjk", "tj-delegate", "tj-observer", "mediator"])
 def test_no_route_shows_another_delegations_private_work(world, user) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, people, ids, secrets_, shared = world
+    _store, _app, _kg, people, ids, secrets_, shared = world
     api = people[user]
     missing = {k: MISSING for k in ids}
     # Lists and counts: exactly the visible proposals, and the shared one's comments for all only.
     listed = {p["id"] for p in api.get("/api/proposals").json()}
     assert ids["proposal_id"] not in listed and shared["id"] in listed
-    assert all(c["visibility"] == "all" or c["team"] != "KGZ" for c in api.get(f"/api/proposals/{shared['id']}/comments").json())
+    assert all(
+        c["visibility"] == "all" or c["team"] != "KGZ"
+        for c in api.get(f"/api/proposals/{shared['id']}/comments").json()
+    )
     for (method, path), body in sorted(_probes(ids).items(), key=lambda x: x[0][1] == "/api/auth/logout"):
         r = _call(api, method, path, ids, body)
         assert r.status_code < 500, (method, path, r.text)
@@ -132,12 +148,17 @@ def test_no_route_shows_another_delegations_private_work(world, user) -> None:  
         elif "{proposal_id}" in path or "{token_id}" in path:
             m = _call(api, method, path, missing, body)
             assert (r.status_code, r.json()) == (m.status_code, m.json()), (user, method, path)
-            assert r.status_code in (403, 404), (user, method, path, r.status_code)  # 403 only for the role, before any lookup
+            assert r.status_code in (403, 404), (
+                user,
+                method,
+                path,
+                r.status_code,
+            )  # 403 only for the role, before any lookup
 
 
 def test_role_refusals_come_before_any_lookup(world) -> None:  # type: ignore[no-untyped-def]
     """An observer is refused a write with 403 whether the object exists or not (no existence oracle)."""
-    store, app, kg, people, ids, secrets_, shared = world
+    _store, app, _kg, _people, ids, _secrets, _shared = world
     obs = Api(client(app), "tj-observer", NEW_PASSWORD, change=False)  # the probe above logged it out
     a = obs.post(f"/api/proposals/{ids['proposal_id']}/share", json={"based_on_version": 1})
     b = obs.post(f"/api/proposals/{MISSING}/share", json={"based_on_version": 1})
@@ -145,7 +166,7 @@ def test_role_refusals_come_before_any_lookup(world) -> None:  # type: ignore[no
 
 
 def test_nothing_but_health_and_login_answers_without_credentials(world) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, people, ids, secrets_, shared = world
+    _store, app, _kg, _people, ids, _secrets, _shared = world
     anon = client(app)
     for (method, path), body in _probes(ids).items():
         if _is_page(path):  # pages send the browser to the log-in page (which alone renders without a session)
@@ -153,16 +174,25 @@ def test_nothing_but_health_and_login_answers_without_credentials(world) -> None
             if path == "/login":
                 assert r.status_code == 200 and '"csrf": ""' in r.text and '"you": null' in r.text
             else:
-                assert r.status_code == 303 and r.headers["location"].startswith("/login" if path != "/" else "/overview"), (path, r.status_code)
+                assert r.status_code == 303 and r.headers["location"].startswith(
+                    "/login" if path != "/" else "/overview"
+                ), (path, r.status_code)
             continue
-        r = _call(anon, method, path, ids, body) if method == "GET" else getattr(anon, method.lower())(path.format(**ids), **({} if body is None else {"json": body}))
+        r = (
+            _call(anon, method, path, ids, body)
+            if method == "GET"
+            else getattr(anon, method.lower())(path.format(**ids), **({} if body is None else {"json": body}))
+        )
         if path == "/api/health":
             assert r.status_code == 200
         elif path == "/api/auth/login":
             assert r.status_code == 401  # wrong password
         else:
             assert r.status_code == 401, (method, path, r.status_code)
-    for asset in ("/static/js/common.js", "/static/vendor/maplibre-gl/maplibre-gl.js"):  # package files, the same for all
+    for asset in (
+        "/static/js/common.js",
+        "/static/vendor/maplibre-gl/maplibre-gl.js",
+    ):  # package files, the same for all
         assert anon.get(asset).status_code == 200
     assert anon.get("/static/%2e%2e/app.py").status_code == 404
     forged = client(app)
@@ -172,6 +202,6 @@ def test_nothing_but_health_and_login_answers_without_credentials(world) -> None
 
 
 def test_delegations_own_evaluation_is_visible_to_it(world) -> None:  # type: ignore[no-untyped-def]
-    store, app, kg, people, ids, secrets_, shared = world
+    _store, _app, kg, _people, ids, _secrets, _shared = world
     r = kg.get(f"/api/proposals/{ids['proposal_id']}/evaluation")
     assert r.status_code == 200 and r.json()["result"] == {"note": f"result {MARK}"}

@@ -62,8 +62,12 @@ def utm_epsg(lon: float, lat: float) -> int:
     32642
     """
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise InputError(None, f"no UTM zone for longitude {lon}, latitude {lat}: the data holds no finite coordinates (empty layer?)", field="geometry")
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+        raise InputError(
+            None,
+            f"no UTM zone for longitude {lon}, latitude {lat}: the data holds no finite coordinates (empty layer?)",
+            field="geometry",
+        )
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     return (32600 if lat >= 0 else 32700) + zone
 
 
@@ -115,7 +119,7 @@ def crs_in_words(crs: Any) -> str:
     """
     try:
         c = crs if isinstance(crs, CRS) else CRS.from_user_input(crs)
-    except Exception:  # not a CRS: a description already  # noqa: BLE001
+    except Exception:  # not a CRS: a description already
         return str(crs)
     epsg = c.to_epsg()
     if epsg == 4326:
@@ -128,7 +132,12 @@ def crs_in_words(crs: Any) -> str:
     params = dict(kv.split("=", 1) for kv in c.srs.split() if kv.startswith("+") and "=" in kv)
     datum = " (WGS 84)" if params.get("+datum") == "WGS84" or params.get("+ellps") == "WGS84" else ""
     proj = params.get("+proj", "")
-    names = {"laea": "Lambert azimuthal equal-area", "aeqd": "azimuthal equidistant", "tmerc": "transverse Mercator", "aea": "Albers equal-area"}
+    names = {
+        "laea": "Lambert azimuthal equal-area",
+        "aeqd": "azimuthal equidistant",
+        "tmerc": "transverse Mercator",
+        "aea": "Albers equal-area",
+    }
     if proj in names and "+lat_0" in params and "+lon_0" in params:
         return f"{names[proj]} centred on {_lat(float(params['+lat_0']))} {_lon(float(params['+lon_0']))}{datum}"
     return f"{names.get(proj, c.name)}{datum}"

@@ -11,7 +11,14 @@ from delimit.access.network import AccessNetwork, TerrainGrid, build_network
 from delimit.access.rules import Closures, group_costs
 from delimit.access.speeds import RoadSpeeds, tobler_kmh, tobler_pace_symmetric
 from delimit.access.targets import TargetSet, resolve_targets
-from delimit.access.travel import DEFINITIONS, AccessResult, RegimeComparison, access_summary, compare_regimes, travel_times
+from delimit.access.travel import (
+    DEFINITIONS,
+    AccessResult,
+    RegimeComparison,
+    access_summary,
+    compare_regimes,
+    travel_times,
+)
 
 __all__ = [
     "DEFINITIONS",
@@ -32,8 +39,8 @@ __all__ = [
     "travel_times",
 ]
 
-from delimit.access.chokepoints import ChokepointResult, chokepoints  # noqa: E402
-from delimit.access.surface import travel_time_surface  # noqa: E402
+from delimit.access.chokepoints import ChokepointResult, chokepoints
+from delimit.access.surface import travel_time_surface
 
 __all__ += ["ChokepointResult", "chokepoints", "travel_time_surface"]
 

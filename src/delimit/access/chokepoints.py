@@ -135,7 +135,9 @@ def default_classes(scenario: Scenario) -> list[str]:
     return list(seen.values())
 
 
-def _dominated_people(net: AccessNetwork, run: Run, pop: np.ndarray, names: np.ndarray) -> dict[tuple[str, int], tuple[float, set[int]]]:
+def _dominated_people(
+    net: AccessNetwork, run: Run, pop: np.ndarray, names: np.ndarray
+) -> dict[tuple[str, int], tuple[float, set[int]]]:
     """{(kind, id): (people, settlement positions)} dominated, for node ('n', node) and group ('g', group) keys."""
     add, blocked = run.group_add, run.blocked
     tails = _arc_tails(net)
@@ -246,7 +248,11 @@ def chokepoints(
         raise InputError(scenario.name, "no resident vehicle class to analyse; name one with --class", field="class")
     for c in classes:
         if scenario.traveller_class(c).mode != "vehicle":
-            raise InputError(scenario.name, f"class {c!r} travels on foot; chokepoints are computed on the road network (vehicle classes)", field="class")
+            raise InputError(
+                scenario.name,
+                f"class {c!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
+                field="class",
+            )
     net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
     st = scenario.settlements
@@ -263,7 +269,7 @@ def chokepoints(
         rows, run = compute(scenario, net, reg.id, c, tset, with_routes=False)
         base_rows[c] = rows
         dom = _dominated_people(net, run, pop, names)
-        for (kind, ident), (people, members) in dom.items():
+        for (kind, ident), (_people, members) in dom.items():
             if kind == "n":
                 v = int(net.node_vertex[ident])
                 if v < 0:
@@ -303,7 +309,11 @@ def chokepoints(
         )
     gk = groups["kind"].to_numpy()
     by_road: dict[str, dict[str, Any]] = {}
-    road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
+    road_names = (
+        dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True))
+        if len(scenario.roads)
+        else {}
+    )
     for gi in np.flatnonzero(gk == SEGMENT):
         est = dom_g.get(int(gi), (0.0, set()))
         rid = str(groups["road_id"].iloc[gi])
@@ -368,7 +378,14 @@ def chokepoints(
     res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
     if len(res):
         res = res.sort_values(
-            ["people_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "settlements_cut_off", "kind", "id"],
+            [
+                "people_cut_off",
+                "settlements_cut_off_population_unknown",
+                "person_hours_added",
+                "settlements_cut_off",
+                "kind",
+                "id",
+            ],
             ascending=[False, False, False, False, True, True],
             kind="stable",
         )
@@ -392,7 +409,13 @@ def _unknown_population(pop: np.ndarray) -> np.ndarray:
     return ~np.isfinite(pop) | (pop == 0)
 
 
-def _crossing_candidates(scenario: Scenario, net: AccessNetwork, dom_g: dict[int, tuple[float, set[int]]], gload: dict[int, float], pop: np.ndarray) -> dict[str, dict[str, Any]]:
+def _crossing_candidates(
+    scenario: Scenario,
+    net: AccessNetwork,
+    dom_g: dict[int, tuple[float, set[int]]],
+    gload: dict[int, float],
+    pop: np.ndarray,
+) -> dict[str, dict[str, Any]]:
     """One candidate per checkpoint and one per road's crossings away from checkpoints.
 
     The estimate of a merged point is the union of its members' dominated settlements (a lower
@@ -401,9 +424,19 @@ def _crossing_candidates(scenario: Scenario, net: AccessNetwork, dom_g: dict[int
     groups = net.groups
     gk = groups["kind"].to_numpy()
     pa, pb = groups["party_a"].to_numpy(), groups["party_b"].to_numpy()
-    cp = groups["checkpoint"].to_numpy(bool) | groups["at_post"].to_numpy(bool)  # a post and the road's other meetings with the line beside it
-    cname = dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True)) if len(scenario.crossings) else {}
-    road_names = dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True)) if len(scenario.roads) else {}
+    cp = groups["checkpoint"].to_numpy(bool) | groups["at_post"].to_numpy(
+        bool
+    )  # a post and the road's other meetings with the line beside it
+    cname = (
+        dict(zip(scenario.crossings["crossing_id"].astype(str), scenario.crossings["name"].astype(str), strict=True))
+        if len(scenario.crossings)
+        else {}
+    )
+    road_names = (
+        dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True))
+        if len(scenario.roads)
+        else {}
+    )
     known = np.nan_to_num(pop, nan=0.0)
     acc: dict[str, dict[str, Any]] = {}
     for gi in np.flatnonzero((gk == TRANSITION) & (pa != pb)):

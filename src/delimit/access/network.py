@@ -319,7 +319,9 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
 
     dem = scenario.elevation
     if dem is None:
-        raise InputError(scenario.name, "the foot mode needs an elevation model (the scenario has none)", field="elevation")
+        raise InputError(
+            scenario.name, "the foot mode needs an elevation model (the scenario has none)", field="elevation"
+        )
     if not (cell_m > 0):
         raise InputError(scenario.name, f"cell size must be positive (got {cell_m})", field="cell_m")
     terr_m = scenario.territory.to_crs(crs)
@@ -329,7 +331,9 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
     ncols = max(1, int(np.ceil((east - west) / cell_m)))
     nrows = max(1, int(np.ceil((north - south) / cell_m)))
     if nrows * ncols > 8_000_000:
-        raise InputError(scenario.name, f"terrain grid of {nrows}x{ncols} cells is too large; use a larger cell size", field="cell_m")
+        raise InputError(
+            scenario.name, f"terrain grid of {nrows}x{ncols} cells is too large; use a larger cell size", field="cell_m"
+        )
     transform = Affine(cell_m, 0.0, west, 0.0, -cell_m, north)
     src = dem.data.astype(np.float64)
     nodata = dem.nodata
@@ -350,7 +354,12 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
     cost = tobler_pace_symmetric(slope)
     cost[~np.isfinite(elev)] = np.inf
     party = rasterio.features.rasterize(
-        ((g, i) for g, p in zip(terr_m.geometry, terr_m["party"], strict=True) for i in [parties.index(p)] if g is not None and not g.is_empty),
+        (
+            (g, i)
+            for g, p in zip(terr_m.geometry, terr_m["party"], strict=True)
+            for i in [parties.index(p)]
+            if g is not None and not g.is_empty
+        ),
         out_shape=(nrows, ncols),
         transform=transform,
         fill=-1,
@@ -392,7 +401,14 @@ def _terrain_arcs(t: TerrainGrid, parties: list[str]) -> tuple[np.ndarray, ...]:
             lens.append(np.full(len(w), step))
             pa.append(pp)
             pb.append(qq)
-    return (np.concatenate(tails), np.concatenate(heads), np.concatenate(costs), np.concatenate(lens), np.concatenate(pa), np.concatenate(pb))
+    return (
+        np.concatenate(tails),
+        np.concatenate(heads),
+        np.concatenate(costs),
+        np.concatenate(lens),
+        np.concatenate(pa),
+        np.concatenate(pb),
+    )
 
 
 # ----------------------------------------------------------------------------- build
@@ -432,7 +448,9 @@ def build_network(
     ('vehicle', True)
     """
     if len(scenario.territory) == 0:
-        raise InputError(scenario.name, "the territory layer holds no land (no features): no network to build", field="territory")
+        raise InputError(
+            scenario.name, "the territory layer holds no land (no features): no network to build", field="territory"
+        )
     if mode not in ("vehicle", "foot"):
         raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
     speeds = speeds or RoadSpeeds()
@@ -462,7 +480,12 @@ def build_network(
                 continue
             hits = shapely.intersection(line, boundary)
             extra = [line.project(p) for p in shapely.get_parts(hits) if p.geom_type == "Point"]
-            extra += [line.project(shapely.Point(c)) for h in shapely.get_parts(hits) if h.geom_type == "LineString" for c in h.coords]
+            extra += [
+                line.project(shapely.Point(c))
+                for h in shapely.get_parts(hits)
+                if h.geom_type == "LineString"
+                for c in h.coords
+            ]
             parts.append((i, _split_positions(line, extra)))
 
     # 2. segments, their parties and labels
@@ -482,7 +505,11 @@ def build_network(
 
     # 3. settlements attach to the nearest own-party segment (vehicle mode), cutting it there
     settle = scenario.settlements
-    sx, sy = to_m.transform(settle.geometry.x.to_numpy(), settle.geometry.y.to_numpy()) if len(settle) else (np.zeros(0), np.zeros(0))
+    sx, sy = (
+        to_m.transform(settle.geometry.x.to_numpy(), settle.geometry.y.to_numpy())
+        if len(settle)
+        else (np.zeros(0), np.zeros(0))
+    )
     sx, sy = np.asarray(sx), np.asarray(sy)
     s_party = settle["party"].astype(str).to_numpy() if len(settle) else np.zeros(0, dtype=object)
     attach_seg = np.full(len(settle), -1, np.int64)
@@ -615,7 +642,10 @@ def build_network(
         cx, cy = to_m.transform(cross.geometry.x.to_numpy(), cross.geometry.y.to_numpy())
         cx, cy = np.asarray(cx), np.asarray(cy)
         c_ids = cross["crossing_id"].astype(str).to_numpy()
-        c_parties = [set(p for p in str(v).replace(",", "-").split("-") if p) for v in cross.get("parties", pd.Series([""] * len(cross)))]
+        c_parties = [
+            set(p for p in str(v).replace(",", "-").split("-") if p)
+            for v in cross.get("parties", pd.Series([""] * len(cross)))
+        ]
         c_checkpoint = checkpoint_mask(cross)
     else:
         cx = cy = np.zeros(0)
@@ -712,7 +742,9 @@ def build_network(
             outside_v = set(va[~in_c].tolist()) | set(vb[~in_c].tolist())
             ends = sorted(v for v in cv if v in outside_v)
             if len(ends) < 2:
-                notes.append(f"sealed transit {tc.id!r} of regime {regime.id!r} has fewer than two ends on other roads; not modelled")
+                notes.append(
+                    f"sealed transit {tc.id!r} of regime {regime.id!r} has fewer than two ends on other roads; not modelled"
+                )
                 continue
             # drive times along the corridor only (its nodes at one vertex - e.g. where it crosses
             # a border - are joined at no cost: inside a sealed corridor there are no formalities)
@@ -733,12 +765,17 @@ def build_network(
             )
             gz = np.full(len(ix), -1, np.int64)
             corridor_nodes = {v: [n for n in by_vertex[v] if node_label[n] not in tc.roads] for v in ends}
-            corridor_in = {v: [n for n in by_vertex[v] if node_label[n] in tc.roads or seg_rid_in_node(n, na, nb_, in_c)] for v in ends}
+            corridor_in = {
+                v: [n for n in by_vertex[v] if node_label[n] in tc.roads or seg_rid_in_node(n, na, nb_, in_c)]
+                for v in ends
+            }
             for ei, ev in enumerate(ends):
                 srcs = np.asarray(corridor_in[ev], np.int64)
                 if not len(srcs):
                     continue
-                dist, met, _o, _p = dijkstra_csr(ip, ix, w, ln, gz, np.zeros(0), np.zeros(n_road_nodes, np.bool_), srcs, np.zeros(len(srcs)))
+                dist, met, _o, _p = dijkstra_csr(
+                    ip, ix, w, ln, gz, np.zeros(0), np.zeros(n_road_nodes, np.bool_), srcs, np.zeros(len(srcs))
+                )
                 for ej, fv in enumerate(ends):
                     if ej <= ei:
                         continue
@@ -799,7 +836,19 @@ def build_network(
             p, q = divmod(int(key_), len(parties) + 1)
             gi = len(grows)
             grows.append(
-                {"kind": GREEN, "road_id": "", "crossing_id": f"green:{parties[p]}-{parties[q]}", "named": False, "party_a": p, "party_b": q, "label_road_a": "", "label_road_b": "", "vertex": -1, "lon": np.nan, "lat": np.nan}
+                {
+                    "kind": GREEN,
+                    "road_id": "",
+                    "crossing_id": f"green:{parties[p]}-{parties[q]}",
+                    "named": False,
+                    "party_a": p,
+                    "party_b": q,
+                    "label_road_a": "",
+                    "label_road_b": "",
+                    "vertex": -1,
+                    "lon": np.nan,
+                    "lat": np.nan,
+                }
             )
             tg[diff & (green_key == key_)] = gi
         tails.append(tt)
@@ -813,7 +862,12 @@ def build_network(
             rr, cc = tgrid.cell_of(node_x, node_y)
             inside = (rr >= 0) & (rr < nr) & (cc >= 0) & (cc < nc)
             rr_c, cc_c = np.clip(rr, 0, nr - 1), np.clip(cc, 0, nc - 1)
-            ok = inside & np.isfinite(tgrid.cost[rr_c, cc_c]) & (tgrid.party[rr_c, cc_c] == node_party_a) & (np.asarray(node_label, dtype=object) == "")
+            ok = (
+                inside
+                & np.isfinite(tgrid.cost[rr_c, cc_c])
+                & (tgrid.party[rr_c, cc_c] == node_party_a)
+                & (np.asarray(node_label, dtype=object) == "")
+            )
             ids = np.flatnonzero(ok)
             cxm, cym = tgrid.centre(rr_c[ids], cc_c[ids])
             dd = np.hypot(cxm - node_x[ids], cym - node_y[ids])
@@ -837,7 +891,14 @@ def build_network(
     L = np.concatenate(lens) if lens else np.zeros(0)
     G = np.concatenate(grps) if grps else np.zeros(0, np.int64)
     del tails, heads, costs, lens, grps  # a terrain network has millions of arcs: hold one copy at a time
-    indptr, indices, (base, length, group), _ = csr_from_arcs(n_total, T, H, C.astype(np.float64, copy=False), L.astype(np.float64, copy=False), G.astype(np.int64, copy=False))
+    indptr, indices, (base, length, group), _ = csr_from_arcs(
+        n_total,
+        T,
+        H,
+        C.astype(np.float64, copy=False),
+        L.astype(np.float64, copy=False),
+        G.astype(np.int64, copy=False),
+    )
     del T, H, C, L, G
     nlon, nlat = to_ll.transform(node_x, node_y) if n_total else (np.zeros(0), np.zeros(0))
 
@@ -919,12 +980,25 @@ def build_network(
             if cands:
                 node_arr[p] = cands[0]
                 off_m[p] = attach_d[p] + float(np.hypot(vx[vi[0]] - attach_pt[p, 0], vy[vi[0]] - attach_pt[p, 1]))
-        att = pd.DataFrame({"node": node_arr, "offset_s": np.where(node_arr >= 0, off_m * 3.6 / speeds.connector, np.inf), "offset_m": off_m}, index=settle.index)
+        att = pd.DataFrame(
+            {
+                "node": node_arr,
+                "offset_s": np.where(node_arr >= 0, off_m * 3.6 / speeds.connector, np.inf),
+                "offset_m": off_m,
+            },
+            index=settle.index,
+        )
         off = int((node_arr < 0).sum())
         if off:
-            notes.append(f"{off} of {len(settle)} settlements lie more than {speeds.max_connector_m / 1000:g} km from every road of their own party: off the road network in the vehicle mode")
+            notes.append(
+                f"{off} of {len(settle)} settlements lie more than {speeds.max_connector_m / 1000:g} km from every road of their own party: off the road network in the vehicle mode"
+            )
     else:
-        att = _attach_terrain(tgrid, sx, sy, np.array([pidx.get(str(p), -1) for p in s_party], np.int64)) if tgrid is not None else pd.DataFrame({"node": np.full(len(settle), -1)})
+        att = (
+            _attach_terrain(tgrid, sx, sy, np.array([pidx.get(str(p), -1) for p in s_party], np.int64))
+            if tgrid is not None
+            else pd.DataFrame({"node": np.full(len(settle), -1)})
+        )
         att.index = settle.index
     net.attach = att
     report("done", 1.0)
@@ -956,7 +1030,9 @@ def checkpoint_mask(crossings: pd.DataFrame) -> np.ndarray:
     return np.ones(n, np.bool_)
 
 
-def _charge_once_per_post(grows: list[dict[str, Any]], c_ids: np.ndarray, cx: np.ndarray, cy: np.ndarray, vx: np.ndarray, vy: np.ndarray) -> None:
+def _charge_once_per_post(
+    grows: list[dict[str, Any]], c_ids: np.ndarray, cx: np.ndarray, cy: np.ndarray, vx: np.ndarray, vy: np.ndarray
+) -> None:
     """Where a road meets the line several times within the match distance of one checkpoint, the
     delay is charged only at the intersection nearest the post (``checkpoint`` True there); the
     others keep the checkpoint's id and its open/closed rule without a delay (``at_post`` True), so

@@ -48,7 +48,13 @@ class Place:
     lat: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"settlement_id": self.settlement_id, "name": self.name, "party": self.party, "lon": self.lon, "lat": self.lat}
+        return {
+            "settlement_id": self.settlement_id,
+            "name": self.name,
+            "party": self.party,
+            "lon": self.lon,
+            "lat": self.lat,
+        }
 
 
 @dataclass
@@ -118,7 +124,11 @@ def find_place(scenario: Scenario, query: str, field_name: str = "from") -> Plac
     ids = st["settlement_id"].astype(str).to_numpy()
     hit = [i for i in range(len(st)) if names[i] == q] or [i for i in range(len(st)) if ids[i].casefold() == q]
     if len(hit) > 1:
-        raise InputError(scenario.name, f"{query!r} names {len(hit)} places: {_describe(st, hit)}; give the settlement id instead", field=field_name)
+        raise InputError(
+            scenario.name,
+            f"{query!r} names {len(hit)} places: {_describe(st, hit)}; give the settlement id instead",
+            field=field_name,
+        )
     if not hit:
         close = difflib.get_close_matches(q, list(dict.fromkeys(names)), n=6, cutoff=0.6)
         part = [i for i in range(len(st)) if q and q in names[i]][:6]
@@ -127,7 +137,9 @@ def find_place(scenario: Scenario, query: str, field_name: str = "from") -> Plac
         raise InputError(scenario.name, f"no place called {query!r} (candidates: {listed})", field=field_name)
     i = hit[0]
     g = st.geometry.iloc[i]
-    return Place(i, str(st["settlement_id"].iloc[i]), str(st["name"].iloc[i]), str(st["party"].iloc[i]), float(g.x), float(g.y))
+    return Place(
+        i, str(st["settlement_id"].iloc[i]), str(st["name"].iloc[i]), str(st["party"].iloc[i]), float(g.x), float(g.y)
+    )
 
 
 def _path_nodes(net: AccessNetwork, pred: np.ndarray, node: int) -> list[int]:
@@ -146,23 +158,38 @@ def _crossing_records(net: AccessNetwork, ids: list[str]) -> list[dict[str, Any]
     for cid in ids:
         rows = g[g["crossing_id"] == cid]
         if not len(rows):
-            out.append({"id": cid, "kind": "green border" if cid.startswith("green:") else "crossing", "checkpoint": False})
+            out.append(
+                {"id": cid, "kind": "green border" if cid.startswith("green:") else "crossing", "checkpoint": False}
+            )
             continue
         r = rows.iloc[0]
         post = bool(rows["checkpoint"].any())
         kind = "transit corridor" if r["kind"] == "sealed" else ("checkpoint" if post else "away from a checkpoint")
         if post:
             r = rows[rows["checkpoint"]].iloc[0]
-        out.append({"id": cid, "kind": kind, "checkpoint": post, "road_id": str(r["road_id"]), "lon": float(r["lon"]), "lat": float(r["lat"])})
+        out.append(
+            {
+                "id": cid,
+                "kind": kind,
+                "checkpoint": post,
+                "road_id": str(r["road_id"]),
+                "lon": float(r["lon"]),
+                "lat": float(r["lat"]),
+            }
+        )
     return out
 
 
-def _solve(net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, dest_node: int, dest_off_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _solve(
+    net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, dest_node: int, dest_off_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d, m, _o, p = net.shortest(add, blocked, np.asarray([dest_node], np.int64), np.asarray([dest_off_s]))
     return d, m, p
 
 
-def _closed_on_relaxed_route(net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, o_node: int, d_node: int, d_off: float) -> list[str]:
+def _closed_on_relaxed_route(
+    net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, o_node: int, d_node: int, d_off: float
+) -> list[str]:
     """Crossings a route would need that the regime closes: solve again with every closed border crossing open."""
     kinds = net.groups["kind"].to_numpy()
     relaxed = add.copy()
@@ -196,7 +223,11 @@ def route(
     reg = scenario.regime(regime)
     o, t = find_place(scenario, origin, "from"), find_place(scenario, destination, "to")
     if network is not None and network.mode != cls.mode:
-        raise InputError(scenario.name, f"class {cls.id!r} travels by {cls.mode} but the network given is for {network.mode}", field="network")
+        raise InputError(
+            scenario.name,
+            f"class {cls.id!r} travels by {cls.mode} but the network given is for {network.mode}",
+            field="network",
+        )
     net = network if network is not None else build_network(scenario, mode=cls.mode)
     add, blocked = group_costs(net, reg, cls)
     base = {
@@ -212,9 +243,20 @@ def route(
         "provenance": scenario.provenance.as_dict(),
         "attribution": scenario.provenance.attribution(),
     }
-    none: dict[str, Any] = {"reachable": False, "minutes": None, "km": None, "checkpoints": [], "crossings": [], "path": None}
+    none: dict[str, Any] = {
+        "reachable": False,
+        "minutes": None,
+        "km": None,
+        "checkpoints": [],
+        "crossings": [],
+        "path": None,
+    }
     if o.index == t.index:
-        return RouteResult(**base, **{**none, "reachable": True, "minutes": 0.0, "km": 0.0}, reason="origin and destination are the same place")
+        return RouteResult(
+            **base,
+            **{**none, "reachable": True, "minutes": 0.0, "km": 0.0},
+            reason="origin and destination are the same place",
+        )
     att = net.attach
     for p, label in ((o, "origin"), (t, "destination")):
         if int(att["node"].iloc[p.index]) < 0:
@@ -240,7 +282,11 @@ def route(
     coords = [c for k, c in enumerate(coords) if k == 0 or c != coords[k - 1]]
     ids = _route_crossings(net, p, o_node)
     recs = _crossing_records(net, ids)
-    path = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}, "properties": {"from": o.name, "to": t.name, "regime": reg.id, "class": cls.id}}
+    path = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": {"from": o.name, "to": t.name, "regime": reg.id, "class": cls.id},
+    }
     return RouteResult(
         **base,
         reachable=True,
@@ -250,7 +296,10 @@ def route(
         crossings=recs,
         path=path,
         reason="",
-        connector_m={"from": o_off_m if math.isfinite(o_off_m) else 0.0, "to": t_off_m if math.isfinite(t_off_m) else 0.0},
+        connector_m={
+            "from": o_off_m if math.isfinite(o_off_m) else 0.0,
+            "to": t_off_m if math.isfinite(t_off_m) else 0.0,
+        },
     )
 
 

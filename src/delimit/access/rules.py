@@ -39,7 +39,6 @@ from delimit.access.network import GREEN, SEALED, SEGMENT, TRANSITION, AccessNet
 from delimit.errors import InputError
 from delimit.model.regime import Regime, TravellerClass
 
-
 #: Traveller-class kinds that may use a crossing away from a checkpoint when the regime opens the
 #: border to them (local roads and paths across the line are the border-zone residents' own).
 UNOFFICIAL_KINDS: frozenset[str] = frozenset({"resident"})
@@ -71,11 +70,22 @@ class Closures:
         return not (self.junctions or self.roads or self.segments or self.crossings)
 
     @classmethod
-    def of(cls, junctions: Iterable[str] = (), roads: Iterable[str] = (), segments: Iterable[str] = (), crossings: Iterable[str] = ()) -> Closures:
+    def of(
+        cls,
+        junctions: Iterable[str] = (),
+        roads: Iterable[str] = (),
+        segments: Iterable[str] = (),
+        crossings: Iterable[str] = (),
+    ) -> Closures:
         return cls(tuple(junctions), tuple(roads), tuple(segments), tuple(crossings))
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"junctions": list(self.junctions), "roads": list(self.roads), "segments": list(self.segments), "crossings": list(self.crossings)}
+        return {
+            "junctions": list(self.junctions),
+            "roads": list(self.roads),
+            "segments": list(self.segments),
+            "crossings": list(self.crossings),
+        }
 
 
 def _party_name(net: AccessNetwork, i: int) -> str:
@@ -97,7 +107,9 @@ def check_closures(net: AccessNetwork, closures: Closures) -> None:
                 raise InputError(net.scenario, f"cannot block unknown {name[:-1]} {x!r}", field=name)
 
 
-def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closures: Closures | None = None) -> tuple[np.ndarray, np.ndarray]:
+def group_costs(
+    net: AccessNetwork, regime: Regime, cls: TravellerClass, closures: Closures | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(group_add, blocked)`` for ``regime`` and class ``cls`` (plus optional closures).
 
     ``group_add[g]`` is added (seconds) to every arc of group ``g``; ``inf`` closes the group.
@@ -130,7 +142,9 @@ def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closure
             r = regime.rule(cid, cls.id, (pa, pb))
             if checkpoint:
                 rule_cache[k] = float(r.delay_minutes) * 60.0 if r.open else math.inf
-            elif at_post:  # the road meets the line again beside the post: the post's rule, its delay charged once at the post
+            elif (
+                at_post
+            ):  # the road meets the line again beside the post: the post's rule, its delay charged once at the post
                 rule_cache[k] = 0.0 if r.open else math.inf
             else:
                 rule_cache[k] = 0.0 if (r.open and unofficial_ok) else math.inf
@@ -150,7 +164,13 @@ def group_costs(net: AccessNetwork, regime: Regime, cls: TravellerClass, closure
         elif pa_[i] == pb_[i] or la[i] in neutral or lb[i] in neutral:
             add[i] = 0.0
         else:
-            add[i] = rule_cost(str(cid_[i]) if named_[i] else None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])), bool(cp_[i]), bool(post_[i]))
+            add[i] = rule_cost(
+                str(cid_[i]) if named_[i] else None,
+                _party_name(net, int(pa_[i])),
+                _party_name(net, int(pb_[i])),
+                bool(cp_[i]),
+                bool(post_[i]),
+            )
     for i in np.flatnonzero(kind == GREEN):
         add[i] = rule_cost(None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])), False)
     regime_col = g["regime"].to_numpy()

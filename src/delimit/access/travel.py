@@ -48,7 +48,19 @@ DEFINITIONS: dict[str, str] = {
     "population": "persons the settlement owns: its published figure less the figures of listed places inside it (part_of), so every total counts each person once; null = unknown (counted in settlements_population_unknown, never as 0 people)",
 }
 
-ROW_COLUMNS = ["settlement_id", "settlement", "party", "population", "target", "target_id", "minutes", "km", "reachable", "via", "note"]
+ROW_COLUMNS = [
+    "settlement_id",
+    "settlement",
+    "party",
+    "population",
+    "target",
+    "target_id",
+    "minutes",
+    "km",
+    "reachable",
+    "via",
+    "note",
+]
 
 
 def layers_used(mode: str) -> list[str]:
@@ -65,7 +77,9 @@ class Run:
     group_add: np.ndarray
     blocked: np.ndarray
     # per target group key (party or '*'): (sources, offsets_s, offsets_m, dist, metres, origin, pred, target rows)
-    solves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]]
+    solves: dict[
+        str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]
+    ]
     origin_index: np.ndarray  # positions in scenario.settlements of the origins
 
 
@@ -147,7 +161,7 @@ def summarise(rows: pd.DataFrame) -> dict[str, Any]:
     w = pop[reach]
     mean = float((w * mins[reach]).sum() / w.sum()) if w.sum() > 0 else math.nan
     return {
-        "settlements": int(len(rows)),
+        "settlements": len(rows),
         "settlements_reachable": int(reach.sum()),
         "settlements_cut_off": int(cut.sum()),
         "settlements_off_network": int(off.sum()),
@@ -188,9 +202,9 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
     while node >= 0 and pred[node] >= 0 and steps < limit:
         a = int(pred[node])
         g = int(net.group[a])
-        if g >= 0 and (((kinds[g] == TRANSITION or kinds[g] == GREEN) and pa[g] != pb[g]) or kinds[g] == SEALED):
-            if not out or out[-1] != str(cid[g]):  # a green-border crossing is one step, listed once
-                out.append(str(cid[g]))
+        crosses = g >= 0 and (((kinds[g] == TRANSITION or kinds[g] == GREEN) and pa[g] != pb[g]) or kinds[g] == SEALED)
+        if crosses and (not out or out[-1] != str(cid[g])):  # a green-border crossing is one step, listed once
+            out.append(str(cid[g]))
         if tails is None:
             tails = _arc_tails(net)
         node = int(tails[a])
@@ -272,7 +286,10 @@ def compute(
     for pos, si in enumerate(tpts["settlement_index"].to_numpy()):
         own_at.setdefault(int(si), pos)
     t_party, t_name, t_id = (tpts[c].astype(str).to_numpy() for c in ("party", "name", "target_id"))
-    sel_text = {key: (v[7]["name"].astype(str).to_numpy(), v[7]["target_id"].astype(str).to_numpy()) for key, v in solves.items()}
+    sel_text = {
+        key: (v[7]["name"].astype(str).to_numpy(), v[7]["target_id"].astype(str).to_numpy())
+        for key, v in solves.items()
+    }
     for i in origins:
         party = str(st_party[i])
         rec: dict[str, Any] = {
@@ -298,7 +315,9 @@ def compute(
             if tset.spec == "capital":
                 rec["note"] += " (the capital lies outside the data window)"
         elif int(att_node[i]) < 0:
-            rec["note"] = "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
+            rec["note"] = (
+                "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
+            )
         elif key not in solves or len(solves[key][0]) == 0:
             rec["note"] = f"no {tset.spec} on the network (every target of the kind is off it)"
         else:
@@ -319,11 +338,17 @@ def compute(
     return rows, Run(net, add, blocked, solves, origins)
 
 
-def _network_for(scenario: Scenario, class_id: str, network: AccessNetwork | None, progress: ProgressFn | None = None) -> AccessNetwork:
+def _network_for(
+    scenario: Scenario, class_id: str, network: AccessNetwork | None, progress: ProgressFn | None = None
+) -> AccessNetwork:
     cls = scenario.traveller_class(class_id)
     if network is not None:
         if network.mode != cls.mode:
-            raise InputError(scenario.name, f"class {class_id!r} travels by {cls.mode} but the network given is for {network.mode}", field="network")
+            raise InputError(
+                scenario.name,
+                f"class {class_id!r} travels by {cls.mode} but the network given is for {network.mode}",
+                field="network",
+            )
         return network
     return build_network(scenario, mode=cls.mode, progress=progress)
 
@@ -372,7 +397,10 @@ def travel_times(
     c = closures or Closures()
     if blocked_nodes or blocked_roads or blocked_crossings:
         c = Closures(
-            tuple(c.junctions) + tuple(blocked_nodes), tuple(c.roads) + tuple(blocked_roads), tuple(c.segments), tuple(c.crossings) + tuple(blocked_crossings)
+            tuple(c.junctions) + tuple(blocked_nodes),
+            tuple(c.roads) + tuple(blocked_roads),
+            tuple(c.segments),
+            tuple(c.crossings) + tuple(blocked_crossings),
         )
     tset = resolve_targets(scenario, targets)
     report("solving", 0.6)
@@ -480,7 +508,7 @@ def compare_rows(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
         }
     )
     totals = {
-        "settlements": int(len(rows)),
+        "settlements": len(rows),
         "settlements_cut_off": int(cut.sum()),
         "settlements_cut_off_population_unknown": int((cut & unknown).sum()),
         "people_cut_off": int(pop[cut].sum()),
@@ -559,9 +587,27 @@ def access_summary(
         for rid in regimes:
             rows, _ = compute(scenario, nets[mode], rid, cid, tset, with_routes=False)
             s = summarise(rows)
-            out.append({"regime": scenario.regime(rid).id, "class": cid, "mode": mode, **{k2: s[k2] for k2 in (
-                "settlements", "people", "people_reachable", "people_cut_off", "people_off_network", "settlements_cut_off",
-                "settlements_population_unknown", "mean_minutes", "person_hours")}})
+            out.append(
+                {
+                    "regime": scenario.regime(rid).id,
+                    "class": cid,
+                    "mode": mode,
+                    **{
+                        k2: s[k2]
+                        for k2 in (
+                            "settlements",
+                            "people",
+                            "people_reachable",
+                            "people_cut_off",
+                            "people_off_network",
+                            "settlements_cut_off",
+                            "settlements_population_unknown",
+                            "mean_minutes",
+                            "person_hours",
+                        )
+                    },
+                }
+            )
             k += 1
             if progress:
                 progress(f"{rid} / {cid}", k / total)

@@ -54,7 +54,9 @@ def _load(scenario: str):  # type: ignore[no-untyped-def]
 
 def _require_class(s, class_id: str | None) -> str:  # type: ignore[no-untyped-def]
     if not class_id:
-        raise InputError(s.name, f"name a traveller class with --class (one of: {', '.join(s.traveller_classes)})", field="class")
+        raise InputError(
+            s.name, f"name a traveller class with --class (one of: {', '.join(s.traveller_classes)})", field="class"
+        )
     s.traveller_class(class_id)
     return class_id
 
@@ -75,11 +77,18 @@ def _geojson(res, s) -> str:  # type: ignore[no-untyped-def]
         g = st.geometry.get(r["settlement_id"])
         feats.append({"type": "Feature", "geometry": g.__geo_interface__ if g is not None else None, "properties": r})
     meta = {k: v for k, v in doc.items() if k != "rows"}
-    return dumps(with_attribution({"type": "FeatureCollection", "features": feats, "properties": meta, "provenance": doc["provenance"]}, doc["provenance"]))
+    return dumps(
+        with_attribution(
+            {"type": "FeatureCollection", "features": feats, "properties": meta, "provenance": doc["provenance"]},
+            doc["provenance"],
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
-    acc = typer.Typer(help="Travel times to targets under crossing regimes (border-aware access).", invoke_without_command=True)
+    acc = typer.Typer(
+        help="Travel times to targets under crossing regimes (border-aware access).", invoke_without_command=True
+    )
 
     @acc.callback(invoke_without_command=True)
     def access(
@@ -87,15 +96,29 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
         regime: str | None = typer.Option(None, "--regime", "-r", help="Regime id (default: the scenario's default)."),
         class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
-        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
-        target_layer: Path | None = typer.Option(None, "--target-layer", help="A point layer of targets (overrides --targets)."),
-        block: list[str] = typer.Option([], "--block", help="Block a junction (v12), road id, segment, crossing id or line:<road> (its crossings away from checkpoints); repeatable."),
+        targets: str = typer.Option(
+            "regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."
+        ),
+        target_layer: Path | None = typer.Option(
+            None, "--target-layer", help="A point layer of targets (overrides --targets)."
+        ),
+        block: list[str] = typer.Option(
+            [],
+            "--block",
+            help="Block a junction (v12), road id, segment, crossing id or line:<road> (its crossings away from checkpoints); repeatable.",
+        ),
         fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
-        raster: Path | None = output_option("file", decls=("--raster",), help="Also write the travel-time surface (minutes) as GeoTIFF."),
-        cell_m: float | None = float_option(None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"),
+        raster: Path | None = output_option(
+            "file", decls=("--raster",), help="Also write the travel-time surface (minutes) as GeoTIFF."
+        ),
+        cell_m: float | None = float_option(
+            None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"
+        ),
         overwrite: bool = overwrite_option(),
-        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
+        wide: bool = typer.Option(
+            False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
+        ),
     ) -> None:
         """Per settlement: minutes and km to its target, or unreachable, for one class and regime."""
         if ctx.invoked_subcommand is not None:
@@ -108,15 +131,40 @@ def register(app: typer.Typer) -> None:
         with progress_bar("access") as prog:
             net = build_network(s, mode=s.traveller_class(cid).mode, progress=lambda m, f: prog(m, 0.5 * f))
             closures = _closures(net, block)
-            res = travel_times(s, traveller_class=cid, regime=regime, targets=tg, network=net, closures=closures, progress=lambda m, f: prog(m, 0.5 + 0.3 * f))
+            res = travel_times(
+                s,
+                traveller_class=cid,
+                regime=regime,
+                targets=tg,
+                network=net,
+                closures=closures,
+                progress=lambda m, f: prog(m, 0.5 + 0.3 * f),
+            )
             surface = None
             if raster is not None:
-                surface = travel_time_surface(s, traveller_class=cid, regime=regime, targets=tg, cell_m=cell_m, network=net if net.mode == "vehicle" else None, progress=lambda m, f: prog(m, 0.8 + 0.2 * f))
+                surface = travel_time_surface(
+                    s,
+                    traveller_class=cid,
+                    regime=regime,
+                    targets=tg,
+                    cell_m=cell_m,
+                    network=net if net.mode == "vehicle" else None,
+                    progress=lambda m, f: prog(m, 0.8 + 0.2 * f),
+                )
         if surface is not None and raster is not None:
             from delimit.io.outputs import record_file
             from delimit.io.raster import write_raster
 
-            write_raster(surface, raster, tags={"attribution": s.provenance.attribution(), "provenance": json.dumps(s.provenance.as_dict()), "data_marks": json.dumps(res.data_marks), "crs_description": res.crs_description})
+            write_raster(
+                surface,
+                raster,
+                tags={
+                    "attribution": s.provenance.attribution(),
+                    "provenance": json.dumps(s.provenance.as_dict()),
+                    "data_marks": json.dumps(res.data_marks),
+                    "crs_description": res.crs_description,
+                },
+            )
             record_file(raster)
         if fmt == Format.json:
             emit_json(res.to_json(), out)
@@ -131,8 +179,15 @@ def register(app: typer.Typer) -> None:
                 f"{t['people_reachable']:,} of {t['people']:,} people reach their target; {t['people_cut_off']:,} cut off; "
                 f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}; n/a: no route"
             )
-            shown = res.rows.assign(minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"]))
-            table = rich_table(shown.to_dict("records"), TABLE_COLUMNS, title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}", caption=caption)
+            shown = res.rows.assign(
+                minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"])
+            )
+            table = rich_table(
+                shown.to_dict("records"),
+                TABLE_COLUMNS,
+                title=f"{res.scenario} / {res.regime} / {res.traveller_class} -> {res.targets}",
+                caption=caption,
+            )
             print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
@@ -141,18 +196,24 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
         regimes: list[str] = typer.Option(..., "--regime", "-r", help="Two regimes: --regime A --regime B."),
         class_id: str | None = typer.Option(None, "--class", "-c", help="Traveller class id (required)."),
-        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
+        targets: str = typer.Option(
+            "regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."
+        ),
         fmt: Format = format_option("table", "json", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
-        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
+        wide: bool = typer.Option(
+            False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
+        ),
     ) -> None:
         """Per-settlement change from regime A to regime B: people cut off, person-hours added."""
         from delimit.access import compare_regimes
 
         s = _load(scenario)
         if len(regimes) != 2:
-            raise InputError(s.name, f"give exactly two regimes (--regime A --regime B), got {len(regimes)}", field="regime")
+            raise InputError(
+                s.name, f"give exactly two regimes (--regime A --regime B), got {len(regimes)}", field="regime"
+            )
         cid = _require_class(s, class_id)
         with progress_bar("access compare") as prog:
             res = compare_regimes(s, regimes[0], regimes[1], traveller_class=cid, targets=targets, progress=prog)
@@ -168,7 +229,12 @@ def register(app: typer.Typer) -> None:
                 f"people cut off: {t['people_cut_off']:,} ({t['settlements_cut_off']} settlements); "
                 f"person-hours added per trip: {t['person_hours_added']:,.1f}"
             )
-            table = rich_table(res.rows.to_dict("records"), COMPARE_COLUMNS, title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}", caption=caption)
+            table = rich_table(
+                res.rows.to_dict("records"),
+                COMPARE_COLUMNS,
+                title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}",
+                caption=caption,
+            )
             print_tables([table, short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
@@ -199,11 +265,21 @@ def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
         elif b.startswith("line:") and (members := _line_crossings(g, b[5:])):
             c += members  # a chokepoint id: one road's crossings of the line away from checkpoints
         else:
-            raise InputError(net.scenario, f"--block {b!r} names no junction, road, segment, crossing or line:<road> of the network", field="block")
+            raise InputError(
+                net.scenario,
+                f"--block {b!r} names no junction, road, segment, crossing or line:<road> of the network",
+                field="block",
+            )
     return Closures.of(j, r, sg, c)
 
 
 def _line_crossings(groups, road_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Crossing ids where ``road_id`` meets the line away from a checkpoint (``line:<road>`` in chokepoints)."""
-    sel = (groups["kind"] == "transition") & (groups["party_a"] != groups["party_b"]) & ~groups["checkpoint"].astype(bool) & ~groups["at_post"].astype(bool) & (groups["road_id"] == road_id)
+    sel = (
+        (groups["kind"] == "transition")
+        & (groups["party_a"] != groups["party_b"])
+        & ~groups["checkpoint"].astype(bool)
+        & ~groups["at_post"].astype(bool)
+        & (groups["road_id"] == road_id)
+    )
     return sorted(set(groups.loc[sel, "crossing_id"].astype(str)))

@@ -22,7 +22,17 @@ from delimit.cli.render import (
     with_attribution,
 )
 
-COLUMNS = ["kind", "id", "name", "segment", "people_cut_off", "settlements_cut_off_population_unknown", "person_hours_added", "settlements_cut_off", "cut_off_settlements"]
+COLUMNS = [
+    "kind",
+    "id",
+    "name",
+    "segment",
+    "people_cut_off",
+    "settlements_cut_off_population_unknown",
+    "person_hours_added",
+    "settlements_cut_off",
+    "cut_off_settlements",
+]
 CSV_COLUMNS = [*COLUMNS, "checkpoint", "members"]
 
 #: The terminal table: rank (as on the report's maps), what and where first; ids and lists when there is room.
@@ -45,13 +55,19 @@ def register(app: typer.Typer) -> None:
     def chokepoints_cmd(
         scenario: str = typer.Option("status-quo", "--scenario", "-s", help="Bundled scenario name or scenario file."),
         regime: str | None = typer.Option(None, "--regime", "-r", help="Regime id (default: the scenario's default)."),
-        class_id: str | None = typer.Option(None, "--class", "-c", help="One vehicle class (default: each party's resident class)."),
-        targets: str = typer.Option("regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."),
+        class_id: str | None = typer.Option(
+            None, "--class", "-c", help="One vehicle class (default: each party's resident class)."
+        ),
+        targets: str = typer.Option(
+            "regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."
+        ),
         top: int = int_option(10, "--top", "-n", help="How many chokepoints to list.", lo=1, hi=1000),
         fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
-        wide: bool = typer.Option(False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."),
+        wide: bool = typer.Option(
+            False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
+        ),
     ) -> None:
         """Rank junctions, road segments and crossing points by the people cut off if each alone is blocked, then person-hours added.
 
@@ -68,15 +84,42 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(doc, out)
         elif fmt == Format.geojson:
-            feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r} for r in doc["rows"]]
-            fc = {"type": "FeatureCollection", "features": feats, "properties": {k: v for k, v in doc.items() if k != "rows"}, "provenance": doc["provenance"]}
+            feats = [
+                {"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r}
+                for r in doc["rows"]
+            ]
+            fc = {
+                "type": "FeatureCollection",
+                "features": feats,
+                "properties": {k: v for k, v in doc.items() if k != "rows"},
+                "provenance": doc["provenance"],
+            }
             emit_text(dumps(with_attribution(fc, doc["provenance"])), out)
         elif fmt == Format.csv:
-            rows = [{**r, "lon": r["location"][0], "lat": r["location"][1], "cut_off_settlements": ";".join(r["cut_off_settlements"]), "members": ";".join(r["members"])} for r in doc["rows"]]
+            rows = [
+                {
+                    **r,
+                    "lon": r["location"][0],
+                    "lat": r["location"][1],
+                    "cut_off_settlements": ";".join(r["cut_off_settlements"]),
+                    "members": ";".join(r["members"]),
+                }
+                for r in doc["rows"]
+            ]
             emit_text(rows_to_csv(rows, [*CSV_COLUMNS, "lon", "lat"], provenance=doc["provenance"]), out)
         else:
-            rows = [{**r, "rank": k, "name": r.get("name") or r["id"], "cut_off_settlements": ", ".join(r["cut_off_settlements"])} for k, r in enumerate(doc["rows"], start=1)]
+            rows = [
+                {
+                    **r,
+                    "rank": k,
+                    "name": r.get("name") or r["id"],
+                    "cut_off_settlements": ", ".join(r["cut_off_settlements"]),
+                }
+                for k, r in enumerate(doc["rows"], start=1)
+            ]
             caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
-            table = rich_table(rows, TABLE_COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption)
+            table = rich_table(
+                rows, TABLE_COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption
+            )
             print_tables([table, short_attribution(doc["provenance"])], out, wide=wide)
         print_marks(res.data_marks)

@@ -116,9 +116,17 @@ def register(app: typer.Typer) -> None:
 
     @data_app.command("build")
     def build(
-        osm: list[Path] = typer.Option(..., "--osm", help="OpenStreetMap extract(s) (.osm.pbf); repeat --osm or list several files after it."),
-        window: str = typer.Option(..., "--window", help="LON0,LAT0,LON1,LAT1: west, south, east, north (degrees, WGS84)."),
-        out: Path = output_option("folder", required=True, help="Dataset folder to write (atomically); a folder holding other files is refused without --overwrite."),
+        osm: list[Path] = typer.Option(
+            ..., "--osm", help="OpenStreetMap extract(s) (.osm.pbf); repeat --osm or list several files after it."
+        ),
+        window: str = typer.Option(
+            ..., "--window", help="LON0,LAT0,LON1,LAT1: west, south, east, north (degrees, WGS84)."
+        ),
+        out: Path = output_option(
+            "folder",
+            required=True,
+            help="Dataset folder to write (atomically); a folder holding other files is refused without --overwrite.",
+        ),
         extra: list[str] = typer.Argument(None, help="More .osm.pbf files (after --osm FILE).", metavar="[FILE ...]"),
         overwrite: bool = overwrite_option(),
     ) -> None:
@@ -135,7 +143,11 @@ def register(app: typer.Typer) -> None:
             manifest = build_osm_dataset(files, win, tmp, name=out.name, progress=prog)
         counts = ", ".join(f"{k} {v['features']}" for k, v in manifest["layers"].items())
         km = ", ".join(f"{k} {v:,.1f}" for k, v in manifest["road_km_by_class"].items())
-        emit_text(f"wrote {out}: {counts}\nroad km by class: {km or 'none'}\n" + "".join(f"note: {n}\n" for n in manifest["notes"]), None)
+        emit_text(
+            f"wrote {out}: {counts}\nroad km by class: {km or 'none'}\n"
+            + "".join(f"note: {n}\n" for n in manifest["notes"]),
+            None,
+        )
 
     app.add_typer(data_app, name="data")
 

@@ -44,5 +44,13 @@ def register(app: typer.Typer) -> None:
                 "reason": res.reason,
             }
             caption = f"measured in {res.crs_description}; {res.attribution}"
-            print_table(rich_table([row], COLUMNS, title=f"route: {res.scenario} / {res.regime} / {res.traveller_class}", caption=caption), out)
+            print_table(
+                rich_table(
+                    [row],
+                    COLUMNS,
+                    title=f"route: {res.scenario} / {res.regime} / {res.traveller_class}",
+                    caption=caption,
+                ),
+                out,
+            )
         print_marks(res.data_marks)

@@ -80,11 +80,18 @@ class Limits:
         nest = int(_env_number("DELIMIT_MAX_NESTING", DEFAULT_MAX_NESTING, "levels", integer=True))
         digits = int(_env_number("DELIMIT_MAX_INT_DIGITS", DEFAULT_MAX_INT_DIGITS, "digits", integer=True))
         if digits > _PYTHON_INT_DIGITS:
-            raise InputError("DELIMIT_MAX_INT_DIGITS", f"environment variable must be at most {_PYTHON_INT_DIGITS} digits (Python's own limit), not {digits}")
+            raise InputError(
+                "DELIMIT_MAX_INT_DIGITS",
+                f"environment variable must be at most {_PYTHON_INT_DIGITS} digits (Python's own limit), not {digits}",
+            )
         chars = int(_env_number("DELIMIT_MAX_STRING_CHARS", DEFAULT_MAX_STRING_CHARS, "characters", integer=True))
         cells = int(_env_number("DELIMIT_MAX_RASTER_CELLS", DEFAULT_MAX_RASTER_CELLS, "cells", integer=True))
         return cls(
-            max_file_bytes=int(mb * 1024 * 1024), max_nesting=nest, max_int_digits=digits, max_string_chars=chars, max_raster_cells=cells
+            max_file_bytes=int(mb * 1024 * 1024),
+            max_nesting=nest,
+            max_int_digits=digits,
+            max_string_chars=chars,
+            max_raster_cells=cells,
         )
 
 
@@ -179,7 +186,9 @@ def resolve_inside(base_dir: str | Path, relative: str, *, source: str | Path | 
     base = Path(base_dir).resolve()
     rel = Path(relative)
     if rel.is_absolute():
-        raise InputError(source, f"path {relative!r} is absolute; use a path relative to the scenario's folder", field=field)
+        raise InputError(
+            source, f"path {relative!r} is absolute; use a path relative to the scenario's folder", field=field
+        )
     target = (base / rel).resolve()
     if target != base and base not in target.parents:
         raise InputError(source, f"path {relative!r} escapes the scenario's folder", field=field)

@@ -75,9 +75,15 @@ def parse_window(text: str | Sequence[float]) -> tuple[float, float, float, floa
     if not all(math.isfinite(v) for v in (w, s, e, n)):
         raise InputError("--window", "every bound must be a finite number", field="window")
     if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
-        raise InputError("--window", f"bounds outside ±180 longitude / ±90 latitude: {w:g},{s:g},{e:g},{n:g}", field="window")
+        raise InputError(
+            "--window", f"bounds outside ±180 longitude / ±90 latitude: {w:g},{s:g},{e:g},{n:g}", field="window"
+        )
     if w >= e:
-        raise InputError("--window", f"west {w:g} is not less than east {e:g} (windows across the antimeridian are not supported)", field="window")
+        raise InputError(
+            "--window",
+            f"west {w:g} is not less than east {e:g} (windows across the antimeridian are not supported)",
+            field="window",
+        )
     if s >= n:
         raise InputError("--window", f"south {s:g} is not less than north {n:g}", field="window")
     return (w, s, e, n)
@@ -121,7 +127,15 @@ class _Sink:
             return
         gdf = gpd.GeoDataFrame(self.rows, columns=[*self.columns, "geometry"], geometry="geometry", crs=WGS84)
         self.geom_types.update(gdf.geom_type)
-        pyogrio.write_dataframe(gdf, self.gpkg, layer=self.layer, driver="GPKG", append=self.count > 0, promote_to_multi=False, geometry_type="Unknown")
+        pyogrio.write_dataframe(
+            gdf,
+            self.gpkg,
+            layer=self.layer,
+            driver="GPKG",
+            append=self.count > 0,
+            promote_to_multi=False,
+            geometry_type="Unknown",
+        )
         self.count += len(self.rows)
         self.rows = []
 
@@ -129,7 +143,18 @@ class _Sink:
 LAYER_COLUMNS: dict[str, list[str]] = {
     "territory": ["part_id", "party", "name", "country_name", "status", "source", "osm_id"],
     "roads": ["road_id", "name", "road_class", "highway", "status", "source", "osm_id"],
-    "settlements": ["settlement_id", "name", "population", "population_year", "role", "country_code", "place", "status", "source", "osm_id"],
+    "settlements": [
+        "settlement_id",
+        "name",
+        "population",
+        "population_year",
+        "role",
+        "country_code",
+        "place",
+        "status",
+        "source",
+        "osm_id",
+    ],
     "crossings": ["crossing_id", "name", "parties", "kind", "status", "source", "osm_id"],
     "rivers": ["water_id", "name", "kind", "status", "source", "osm_id"],
     "water_bodies": ["water_id", "name", "kind", "status", "source", "osm_id"],
@@ -205,7 +230,16 @@ def _node(b: _Builder, obj: Any, source: str) -> None:
     if tags.get("barrier") == "border_control" and b.once(f"c{obj.id}"):
         t = dict(tags)
         b.sinks["crossings"].add(
-            {"crossing_id": f"osm-n{obj.id}", "name": _name(t) or f"border control n{obj.id}", "parties": "", "kind": "checkpoint", "status": "registry", "source": source, "osm_id": int(obj.id), "geometry": pt}
+            {
+                "crossing_id": f"osm-n{obj.id}",
+                "name": _name(t) or f"border control n{obj.id}",
+                "parties": "",
+                "kind": "checkpoint",
+                "status": "registry",
+                "source": source,
+                "osm_id": int(obj.id),
+                "geometry": pt,
+            }
         )
 
 
@@ -239,9 +273,36 @@ def _way(b: _Builder, obj: Any, source: str) -> None:
             return
     name = tags.get("name:en") or tags.get("name") or ""
     if cls is not None and tags.get("area") != "yes" and b.once(f"w{obj.id}"):
-        b.pending.append(("roads", {"road_id": f"osm-w{obj.id}", "name": name or tags.get("ref", ""), "road_class": cls, "highway": hw, "status": "registry", "source": source, "osm_id": int(obj.id)}, runs))
+        b.pending.append(
+            (
+                "roads",
+                {
+                    "road_id": f"osm-w{obj.id}",
+                    "name": name or tags.get("ref", ""),
+                    "road_class": cls,
+                    "highway": hw,
+                    "status": "registry",
+                    "source": source,
+                    "osm_id": int(obj.id),
+                },
+                runs,
+            )
+        )
     if ww in WATERWAYS and b.once(f"ww{obj.id}"):
-        b.pending.append(("rivers", {"water_id": f"osm-w{obj.id}", "name": name, "kind": ww, "status": "registry", "source": source, "osm_id": int(obj.id)}, runs))
+        b.pending.append(
+            (
+                "rivers",
+                {
+                    "water_id": f"osm-w{obj.id}",
+                    "name": name,
+                    "kind": ww,
+                    "status": "registry",
+                    "source": source,
+                    "osm_id": int(obj.id),
+                },
+                runs,
+            )
+        )
     if len(b.pending) >= FLUSH_ROWS:
         _flush_ways(b)
 
@@ -267,10 +328,14 @@ def _flush_ways(b: _Builder) -> None:
     keep = ~shapely.is_empty(geoms)
     km = _km_each(b.geod, geoms)
     for i in np.flatnonzero(keep):
-        layer, attrs, _runs_ = pending[i]
+        layer, attrs, _runs = pending[i]
         g = geoms[i]
         if g.geom_type not in ("LineString", "MultiLineString"):
-            g = shapely.MultiLineString([x for x in shapely.get_parts(g) if x.geom_type == "LineString"]) if not g.is_empty else g
+            g = (
+                shapely.MultiLineString([x for x in shapely.get_parts(g) if x.geom_type == "LineString"])
+                if not g.is_empty
+                else g
+            )
         if layer == "roads":
             b.road_km[attrs["road_class"]] += float(km[i])
         b.sinks[layer].add({**attrs, "geometry": g})
@@ -302,7 +367,9 @@ def _area(b: _Builder, obj: Any, source: str) -> None:
         geom = shapely.from_wkb(b.wkb.create_multipolygon(obj))
     except Exception as exc:  # osmium raises on degenerate rings
         if admin2:
-            b.notes.append(f"relation {oid}: no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+            b.notes.append(
+                f"relation {oid}: no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+            )
         return
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
@@ -311,7 +378,11 @@ def _area(b: _Builder, obj: Any, source: str) -> None:
         b.admin2_built.add(int(obj.orig_id()))
     if geom is None or not b.once(f"a{oid}"):
         return
-    geom = shapely.MultiPolygon([g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]) if geom.geom_type not in ("Polygon", "MultiPolygon") else geom
+    geom = (
+        shapely.MultiPolygon([g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"])
+        if geom.geom_type not in ("Polygon", "MultiPolygon")
+        else geom
+    )
     if geom.is_empty:
         return
     t = dict(tags)
@@ -321,11 +392,42 @@ def _area(b: _Builder, obj: Any, source: str) -> None:
             b.notes.append(f"relation {oid} ({_name(t) or 'unnamed'}) has no ISO3166-1 tag; skipped")
             return
         for k, poly in enumerate(sorted(shapely.get_parts(geom), key=lambda g: -g.area), start=1):
-            b.sinks["territory"].add({"part_id": f"osm-{oid}-{k}", "party": party, "name": "", "country_name": _name(t), "status": "de-facto", "source": source, "osm_id": int(obj.orig_id()), "geometry": poly})
+            b.sinks["territory"].add(
+                {
+                    "part_id": f"osm-{oid}-{k}",
+                    "party": party,
+                    "name": "",
+                    "country_name": _name(t),
+                    "status": "de-facto",
+                    "source": source,
+                    "osm_id": int(obj.orig_id()),
+                    "geometry": poly,
+                }
+            )
     elif water:
-        b.sinks["water_bodies"].add({"water_id": f"osm-{oid}", "name": _name(t), "kind": t.get("water", "") or landuse or "water", "status": "registry", "source": source, "osm_id": int(obj.orig_id()), "geometry": geom})
+        b.sinks["water_bodies"].add(
+            {
+                "water_id": f"osm-{oid}",
+                "name": _name(t),
+                "kind": t.get("water", "") or landuse or "water",
+                "status": "registry",
+                "source": source,
+                "osm_id": int(obj.orig_id()),
+                "geometry": geom,
+            }
+        )
     else:
-        b.sinks["pasture_candidates"].add({"pasture_id": f"osm-{oid}", "name": _name(t), "landuse": landuse or "grassland", "status": "registry", "source": source, "osm_id": int(obj.orig_id()), "geometry": geom})
+        b.sinks["pasture_candidates"].add(
+            {
+                "pasture_id": f"osm-{oid}",
+                "name": _name(t),
+                "landuse": landuse or "grassland",
+                "status": "registry",
+                "source": source,
+                "osm_id": int(obj.orig_id()),
+                "geometry": geom,
+            }
+        )
 
 
 def _read_one(b: _Builder, path: Path, progress: ProgressFn) -> None:
@@ -335,7 +437,9 @@ def _read_one(b: _Builder, path: Path, progress: ProgressFn) -> None:
         osmium.FileProcessor(str(path))
         .with_locations()
         .with_areas(areas)
-        .with_filter(osmium.filter.KeyFilter("highway", "place", "boundary", "waterway", "landuse", "natural", "barrier"))
+        .with_filter(
+            osmium.filter.KeyFilter("highway", "place", "boundary", "waterway", "landuse", "natural", "barrier")
+        )
     )
     n = 0
     try:
@@ -354,7 +458,9 @@ def _read_one(b: _Builder, path: Path, progress: ProgressFn) -> None:
                 progress(f"{path.name}: {n:,} objects", 0.5)
     except RuntimeError as exc:
         lines = str(exc).strip().splitlines()
-        raise InputError(path, f"cannot read as OSM PBF (truncated or corrupt): {lines[0] if lines else type(exc).__name__}") from None
+        raise InputError(
+            path, f"cannot read as OSM PBF (truncated or corrupt): {lines[0] if lines else type(exc).__name__}"
+        ) from None
 
 
 def _sha256(path: Path) -> str:
@@ -365,7 +471,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def build_osm_dataset(paths: Sequence[str | Path], window: tuple[float, float, float, float], folder: Path, *, name: str = "osm", limits: Limits | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
+def build_osm_dataset(
+    paths: Sequence[str | Path],
+    window: tuple[float, float, float, float],
+    folder: Path,
+    *,
+    name: str = "osm",
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
     """Write the dataset layers and ``manifest.json`` into ``folder`` (an empty, temporary folder).
 
     Raises InputError for a missing, oversized, truncated or non-PBF file (before or while reading;
@@ -382,17 +496,31 @@ def build_osm_dataset(paths: Sequence[str | Path], window: tuple[float, float, f
         report(f"reading {p.name}", i / len(files))
         _read_one(b, p, report)
     _flush_ways(b)
-    b.sinks["window"].add({"name": "window", "source": f"delimit data build --window {','.join(f'{v:g}' for v in window)}", "geometry": b.box})
+    b.sinks["window"].add(
+        {
+            "name": "window",
+            "source": f"delimit data build --window {','.join(f'{v:g}' for v in window)}",
+            "geometry": b.box,
+        }
+    )
     for s in b.sinks.values():
         s.flush()
     if b.ways_missing_nodes:
-        b.notes.append(f"{b.ways_missing_nodes} way(s) reference nodes missing from the extract; their lines are cut there (no chord across the gap)")
+        b.notes.append(
+            f"{b.ways_missing_nodes} way(s) reference nodes missing from the extract; their lines are cut there (no chord across the gap)"
+        )
     for rid in sorted(set(b.admin2_seen) - b.admin2_built):
-        b.notes.append(f"relation r{rid} ({b.admin2_seen[rid] or 'unnamed'}): admin_level=2 boundary could not be assembled (incomplete in the extract); not in territory")
+        b.notes.append(
+            f"relation r{rid} ({b.admin2_seen[rid] or 'unnamed'}): admin_level=2 boundary could not be assembled (incomplete in the extract); not in territory"
+        )
     if b.sinks["territory"].count == 0:
-        b.notes.append("no territory layer: no admin_level=2 boundary polygon could be assembled inside the window (an extract smaller than its country holds only part of the country's relation); give a scenario a territory layer, or build from whole-country extracts")
+        b.notes.append(
+            "no territory layer: no admin_level=2 boundary polygon could be assembled inside the window (an extract smaller than its country holds only part of the country's relation); give a scenario a territory layer, or build from whole-country extracts"
+        )
     manifest = _manifest(b, files, window, name)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (folder / "ATTRIBUTION.md").write_text(_attribution(files), encoding="utf-8")
     report("done", 1.0)
     return manifest

@@ -65,12 +65,25 @@ def _info(ds: Any, p: Path, band: int) -> RasterInfo:
         crs = CRS.from_user_input(ds.crs.to_wkt())
     except Exception:
         raise InputError(p, "raster CRS cannot be read", field="crs") from None
-    return RasterInfo(int(ds.width), int(ds.height), int(ds.count), str(ds.dtypes[band - 1]), crs, transform, ds.nodata, dict(ds.tags()))
+    return RasterInfo(
+        int(ds.width),
+        int(ds.height),
+        int(ds.count),
+        str(ds.dtypes[band - 1]),
+        crs,
+        transform,
+        ds.nodata,
+        dict(ds.tags()),
+    )
 
 
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if not isinstance(exc, rasterio.errors.RasterioError) else (lines[0] if lines else type(exc).__name__)
+    return (
+        f"{type(exc).__name__}: {lines[0]}"
+        if not isinstance(exc, rasterio.errors.RasterioError)
+        else (lines[0] if lines else type(exc).__name__)
+    )
 
 
 def _check_cells(p: Path, width: int, height: int, limits: Limits, what: str) -> None:
@@ -85,7 +98,11 @@ def _check_cells(p: Path, width: int, height: int, limits: Limits, what: str) ->
 
 
 def raster_info(
-    path: str | Path, *, band: int = 1, limits: Limits | None = None, bounds: tuple[float, float, float, float] | None = None
+    path: str | Path,
+    *,
+    band: int = 1,
+    limits: Limits | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> RasterInfo:
     """Check a raster without reading its pixels: readable, a CRS, the band, an invertible transform,
     and the size :func:`read_raster` would load with the same ``bounds`` (the whole raster when
@@ -134,7 +151,13 @@ def read_raster(
         with _open(p) as ds:
             info = _info(ds, p, band)
             window = _window(ds, info, bounds, p) if bounds is not None else Window(0, 0, info.width, info.height)
-            _check_cells(p, int(window.width), int(window.height), limits, "raster" if bounds is None else "the raster window needed")
+            _check_cells(
+                p,
+                int(window.width),
+                int(window.height),
+                limits,
+                "raster" if bounds is None else "the raster window needed",
+            )
             data = ds.read(band, window=window)
             transform = ds.window_transform(window)
     except InputError:
@@ -142,7 +165,9 @@ def read_raster(
     except Exception as exc:  # rasterio/GDAL raise RasterioError, but also e.g. UnicodeDecodeError on a corrupt CRS
         raise InputError(p, f"cannot read raster: {_first_line(exc)}") from None
     tags = info.tags
-    return Raster(data, transform, info.crs, info.nodata, units or tags.get("units", ""), source or tags.get("source", ""))
+    return Raster(
+        data, transform, info.crs, info.nodata, units or tags.get("units", ""), source or tags.get("source", "")
+    )
 
 
 def _window(ds: Any, info: RasterInfo, bounds: tuple[float, float, float, float], p: Path) -> Window:
@@ -158,18 +183,26 @@ def _window(ds: Any, info: RasterInfo, bounds: tuple[float, float, float, float]
             to_raster = Transformer.from_crs(WGS84, info.crs, always_xy=True)
             minx, miny, maxx, maxy = to_raster.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
         except ProjError as exc:
-            raise InputError(p, f"cannot transform the area needed into the raster's CRS: {str(exc).splitlines()[0]}", field="crs") from None
+            raise InputError(
+                p, f"cannot transform the area needed into the raster's CRS: {str(exc).splitlines()[0]}", field="crs"
+            ) from None
     win = from_bounds(minx, miny, maxx, maxy, transform=info.transform)
-    col0 = max(int(math.floor(win.col_off)) - 1, 0)
-    row0 = max(int(math.floor(win.row_off)) - 1, 0)
-    col1 = min(int(math.ceil(win.col_off + win.width)) + 1, info.width)
-    row1 = min(int(math.ceil(win.row_off + win.height)) + 1, info.height)
+    col0 = max(math.floor(win.col_off) - 1, 0)
+    row0 = max(math.floor(win.row_off) - 1, 0)
+    col1 = min(math.ceil(win.col_off + win.width) + 1, info.width)
+    row1 = min(math.ceil(win.row_off + win.height) + 1, info.height)
     if col1 <= col0 or row1 <= row0 or not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise InputError(p, f"raster does not overlap the area needed (lon {bounds[0]:g}..{bounds[2]:g}, lat {bounds[1]:g}..{bounds[3]:g})", field="bounds")
+        raise InputError(
+            p,
+            f"raster does not overlap the area needed (lon {bounds[0]:g}..{bounds[2]:g}, lat {bounds[1]:g}..{bounds[3]:g})",
+            field="bounds",
+        )
     return Window(col0, row0, col1 - col0, row1 - row0)
 
 
-def write_raster(raster: Raster, path: str | Path, *, tags: dict[str, Any] | None = None, compress: str = "deflate") -> Path:
+def write_raster(
+    raster: Raster, path: str | Path, *, tags: dict[str, Any] | None = None, compress: str = "deflate"
+) -> Path:
     """Write a :class:`Raster` as a tiled, compressed GeoTIFF, atomically."""
     dest = Path(path)
     data = np.asarray(raster.data)
@@ -185,10 +218,9 @@ def write_raster(raster: Raster, path: str | Path, *, tags: dict[str, Any] | Non
     }
     if raster.nodata is not None:
         profile["nodata"] = raster.nodata
-    with atomic_path(dest) as tmp:
-        with rasterio.open(tmp, "w", **profile) as ds:
-            ds.write(data, 1)
-            all_tags = {"units": raster.units, "source": raster.source}
-            all_tags.update({k: str(v) for k, v in (tags or {}).items()})
-            ds.update_tags(**all_tags)
+    with atomic_path(dest) as tmp, rasterio.open(tmp, "w", **profile) as ds:
+        ds.write(data, 1)
+        all_tags = {"units": raster.units, "source": raster.source}
+        all_tags.update({k: str(v) for k, v in (tags or {}).items()})
+        ds.update_tags(**all_tags)
     return dest

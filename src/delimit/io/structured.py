@@ -67,7 +67,9 @@ class _SafeLoader(yaml.SafeLoader):
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             what = node.tag.rsplit(":", 1)[-1]
             shown = f" {node.value[:40]!r}" if isinstance(node, yaml.ScalarNode) else ""
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read{shown} as a YAML {what}", node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read{shown} as a YAML {what}", node.start_mark
+            ) from None
 
 
 def _construct_int(loader: _SafeLoader, node: yaml.ScalarNode) -> int | _HugeInteger:
@@ -91,9 +93,7 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
             continue  # '<<' merge keys are flattened (and checked) by PyYAML itself
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
@@ -143,7 +143,9 @@ def _check_yaml_graph(root: yaml.Node, path: Path, limits: Limits) -> None:
             if depth[key] > limits.max_nesting + 1:
                 raise InputError(path, f"nesting deeper than {limits.max_nesting} levels")
             if size[key] > limits.max_nodes:
-                raise InputError(path, f"document expands to more than {limits.max_nodes:,} values (aliases counted at every use)")
+                raise InputError(
+                    path, f"document expands to more than {limits.max_nodes:,} values (aliases counted at every use)"
+                )
             continue
         if key in size:
             continue
@@ -169,7 +171,7 @@ def _toml_huge_integer_field(text: str, min_digits: int) -> tuple[int, str] | No
     ValueError that names neither line nor key; this finds them for the message.
     """
     table = ""
-    number = re.compile(r"(?<![\w.\"'])[-+]?\d[\d_]{%d,}" % max(min_digits - 1, 0))
+    number = re.compile(r"(?<![\w.\"'])[-+]?\d[\d_]{" + str(max(min_digits - 1, 0)) + ",}")
     for lineno, line in enumerate(text.splitlines(), start=1):
         header = re.match(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?", line)
         if header:
@@ -197,7 +199,11 @@ def _parse(text: str, p: Path, suffix: str, limits: Limits) -> Any:
             found = _toml_huge_integer_field(text, limits.max_int_digits + 1)
             line, key = found if found else (0, None)
             where = f" (line {line})" if line else ""
-            raise InputError(p, f"integer over the {limits.max_int_digits}-digit limit{where} (raise it with DELIMIT_MAX_INT_DIGITS)", field=key) from None
+            raise InputError(
+                p,
+                f"integer over the {limits.max_int_digits}-digit limit{where} (raise it with DELIMIT_MAX_INT_DIGITS)",
+                field=key,
+            ) from None
     if suffix in (".json", ".geojson"):
         return json.loads(text, parse_int=functools.partial(_json_int, max_digits=limits.max_int_digits))
     raise InputError(p, f"unknown document type {suffix!r} (expected .yaml, .yml, .toml or .json)")
@@ -257,8 +263,16 @@ def check_document(doc: Any, path: str | Path | None, limits: Limits | None = No
             raise InputError(path, f"nesting deeper than {limits.max_nesting} levels")
         if isinstance(node, dict):
             for k, v in node.items():
-                if not isinstance(k, str | int | float | bool | bytes) and k is not None and not hasattr(k, "isoformat"):
-                    raise InputError(path, f"a mapping key must be a plain value (text or number), not {type(k).__name__}", field=_dotted(keys))
+                if (
+                    not isinstance(k, str | int | float | bool | bytes)
+                    and k is not None
+                    and not hasattr(k, "isoformat")
+                ):
+                    raise InputError(
+                        path,
+                        f"a mapping key must be a plain value (text or number), not {type(k).__name__}",
+                        field=_dotted(keys),
+                    )
                 _check_scalar(k, (*keys, k), path, limits, max_bits)
                 stack.append((v, (*keys, k)))
         elif isinstance(node, list | tuple | set | frozenset):
@@ -270,10 +284,14 @@ def check_document(doc: Any, path: str | Path | None, limits: Limits | None = No
 def _check_scalar(value: Any, keys: tuple[Any, ...], path: str | Path | None, limits: Limits, max_bits: int) -> None:
     """One scalar of a document: integer size, string length and Unicode validity."""
     raise_it = functools.partial(InputError, path, field=_dotted(keys))
-    if isinstance(value, _HugeInteger) or (isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > max_bits):
+    if isinstance(value, _HugeInteger) or (
+        isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > max_bits
+    ):
         digits = value.digits if isinstance(value, _HugeInteger) else math.floor(value.bit_length() * math.log10(2)) + 1
         if isinstance(value, _HugeInteger) or digits > limits.max_int_digits:
-            raise raise_it(f"integer of {digits:,} digits is over the {limits.max_int_digits}-digit limit (raise it with DELIMIT_MAX_INT_DIGITS)")
+            raise raise_it(
+                f"integer of {digits:,} digits is over the {limits.max_int_digits}-digit limit (raise it with DELIMIT_MAX_INT_DIGITS)"
+            )
     elif isinstance(value, str):
         if len(value) > limits.max_string_chars:
             raise raise_it(
@@ -283,4 +301,6 @@ def _check_scalar(value: Any, keys: tuple[Any, ...], path: str | Path | None, li
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
-                raise raise_it(f"text holds an unpaired UTF-16 surrogate at character {exc.start} (not Unicode text)") from None
+                raise raise_it(
+                    f"text holds an unpaired UTF-16 surrogate at character {exc.start} (not Unicode text)"
+                ) from None

@@ -70,7 +70,10 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
         data = read_osm(p, limits=limits)
         return ValidationResult(str(p), "osm", data.summary(), [], "EPSG:4326", list(data.problems))
     if suffix not in DRIVERS:
-        raise InputError(p, f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .osm.pbf/.osm)")
+        raise InputError(
+            p,
+            f"unknown file type {suffix!r} (scenario .yaml/.toml, vector {' '.join(sorted(DRIVERS))}, raster .tif, OSM .osm.pbf/.osm)",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL's complaint reaches the user in the InputError below
@@ -111,15 +114,29 @@ def _check_runnable(s: Any, p: Path) -> None:
         return
     source = next((i for i in s.provenance.inputs if i.role == "layers.territory"), None)
     if source is not None:
-        raise InputError(p, f"the territory layer ({source.path}) holds no features: no engine can run on a scenario without land", field="layers.territory")
-    raise InputError(p, "the scenario has no territory layer (set dataset, layers.territory or base): no engine can run on it", field="layers.territory")
+        raise InputError(
+            p,
+            f"the territory layer ({source.path}) holds no features: no engine can run on a scenario without land",
+            field="layers.territory",
+        )
+    raise InputError(
+        p,
+        "the scenario has no territory layer (set dataset, layers.territory or base): no engine can run on it",
+        field="layers.territory",
+    )
 
 
-def validate_paths(paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None) -> list[ValidationResult]:
+def validate_paths(
+    paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None
+) -> list[ValidationResult]:
     """Validate every file; refuse geodata files whose CRSs differ. Raises InputError on the first problem."""
     results = [validate_file(p, repair=repair, limits=limits) for p in paths]
     geodata = [r for r in results if r.kind in ("vector", "raster") and r.crs]
     for r in geodata[1:]:
         if not crs_equivalent(r.crs, geodata[0].crs):
-            raise CRSMismatchError(r.path, f"CRS {r.crs} differs from {geodata[0].path}'s {geodata[0].crs}; inputs must share one CRS", field="crs")
+            raise CRSMismatchError(
+                r.path,
+                f"CRS {r.crs} differs from {geodata[0].path}'s {geodata[0].crs}; inputs must share one CRS",
+                field="crs",
+            )
     return results

@@ -50,7 +50,6 @@ DRIVERS: dict[str, str] = {
 SHAPEFILE_SIDECARS: frozenset[str] = frozenset({".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd"})
 
 
-
 @dataclass
 class Repair:
     """One geometry repaired on request: which feature, why it was invalid, what it became."""
@@ -129,7 +128,12 @@ def _precheck_geojson(path: Path, limits: Limits) -> None:
             raise InputError(path, "not a GeoJSON Feature", feature=i, field="type")
         label = _gj_label(feat, i)
         if not isinstance(feat.get("properties"), dict | None):
-            raise InputError(path, f"properties must be an object or null, not {_kind(feat.get('properties'))}", feature=label, field="properties")
+            raise InputError(
+                path,
+                f"properties must be an object or null, not {_kind(feat.get('properties'))}",
+                feature=label,
+                field="properties",
+            )
         geom = feat.get("geometry")
         if geom is None:
             raise InputError(path, "geometry is null (empty geometry)", feature=label, field="geometry")
@@ -141,13 +145,25 @@ def _check_geojson_crs(path: Path, member: Any) -> None:
     (2008) member is accepted only when it names WGS84, never reinterpreted or ignored."""
     if member is None:
         return
-    name = member.get("properties", {}).get("name") if isinstance(member, dict) and isinstance(member.get("properties"), dict) else None
+    name = (
+        member.get("properties", {}).get("name")
+        if isinstance(member, dict) and isinstance(member.get("properties"), dict)
+        else None
+    )
     if not isinstance(name, str) or member.get("type") != "name":
-        raise InputError(path, "the 'crs' member must name WGS84 (RFC 7946 GeoJSON is WGS84 longitude/latitude; drop the member)", field="crs")
+        raise InputError(
+            path,
+            "the 'crs' member must name WGS84 (RFC 7946 GeoJSON is WGS84 longitude/latitude; drop the member)",
+            field="crs",
+        )
     try:
         crs = CRS.from_user_input(name)
     except Exception:
-        raise InputError(path, f"the 'crs' member names {_shown(name)}, not a known CRS (RFC 7946 GeoJSON is WGS84 longitude/latitude)", field="crs") from None
+        raise InputError(
+            path,
+            f"the 'crs' member names {_shown(name)}, not a known CRS (RFC 7946 GeoJSON is WGS84 longitude/latitude)",
+            field="crs",
+        ) from None
     if not same_crs(crs, WGS84):
         raise InputError(
             path,
@@ -203,7 +219,14 @@ def _gj_label(feat: dict[str, Any], i: int) -> int | str:
 
 
 #: Array nesting of ``coordinates`` per GeoJSON geometry type (0: one position).
-_COORD_DEPTH: dict[str, int] = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+_COORD_DEPTH: dict[str, int] = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
 #: What an array at each nesting level holds, per geometry type, for messages.
 _LEVEL_NAMES: dict[str, tuple[str, ...]] = {
     "Point": ("position",),
@@ -223,7 +246,12 @@ def _check_geojson_geometry(path: Path, geom: Any, label: int | str, depth: int 
     if gtype == "GeometryCollection":
         members = geom.get("geometries")
         if not isinstance(members, list):
-            raise InputError(path, f"GeometryCollection 'geometries' must be an array, not {_kind(members)}", feature=label, field="geometry")
+            raise InputError(
+                path,
+                f"GeometryCollection 'geometries' must be an array, not {_kind(members)}",
+                feature=label,
+                field="geometry",
+            )
         for g in members:
             _check_geojson_geometry(path, g, label, depth + 1)
         return
@@ -233,7 +261,9 @@ def _check_geojson_geometry(path: Path, geom: Any, label: int | str, depth: int 
     if coords is None:
         raise InputError(path, f"{gtype} without coordinates", feature=label, field="geometry")
     if not isinstance(coords, list):
-        raise InputError(path, f"{gtype} coordinates must be an array, not {_kind(coords)}", feature=label, field="geometry")
+        raise InputError(
+            path, f"{gtype} coordinates must be an array, not {_kind(coords)}", feature=label, field="geometry"
+        )
     _check_coordinates(path, gtype, coords, label)
 
 
@@ -250,7 +280,12 @@ def _check_coordinates(path: Path, gtype: str, coords: list[Any], label: int | s
             _check_position(path, node, label, f"{gtype} coordinates{where}")
             continue
         if not isinstance(node, list):
-            raise InputError(path, f"{gtype} coordinates{where} must be a {names[level]} (an array), not {_kind(node)}", feature=label, field="geometry")
+            raise InputError(
+                path,
+                f"{gtype} coordinates{where} must be a {names[level]} (an array), not {_kind(node)}",
+                feature=label,
+                field="geometry",
+            )
         for k, child in enumerate(node):
             if level > 1:
                 stack.append((child, level - 1, (*at, k)))
@@ -262,7 +297,12 @@ def _check_coordinates(path: Path, gtype: str, coords: list[Any], label: int | s
             if len(node) < 4:
                 raise InputError(path, f"{gtype} ring has fewer than 4 positions", feature=label, field="geometry")
             if [float(v) for v in node[0][:2]] != [float(v) for v in node[-1][:2]]:
-                raise InputError(path, f"{gtype} ring is not closed (first and last positions differ)", feature=label, field="geometry")
+                raise InputError(
+                    path,
+                    f"{gtype} ring is not closed (first and last positions differ)",
+                    feature=label,
+                    field="geometry",
+                )
         elif names[level] == "line" and len(node) < 2:
             raise InputError(path, f"{gtype} line{where} has fewer than 2 positions", feature=label, field="geometry")
     if gtype == "LineString" and 0 < len(coords) < 2:
@@ -272,18 +312,32 @@ def _check_coordinates(path: Path, gtype: str, coords: list[Any], label: int | s
 def _check_position(path: Path, pos: Any, label: int | str, where: str) -> None:
     """One position: an array of 2 or more numbers, each a finite float (huge integers refused)."""
     if not isinstance(pos, list):
-        raise InputError(path, f"{where} must be a position (an array of numbers), not {_kind(pos)}", feature=label, field="geometry")
+        raise InputError(
+            path, f"{where} must be a position (an array of numbers), not {_kind(pos)}", feature=label, field="geometry"
+        )
     if len(pos) < 2:
-        raise InputError(path, f"position {_shown(pos)} has fewer than 2 numbers (longitude, latitude)", feature=label, field="geometry")
+        raise InputError(
+            path,
+            f"position {_shown(pos)} has fewer than 2 numbers (longitude, latitude)",
+            feature=label,
+            field="geometry",
+        )
     for v in pos:
         if not isinstance(v, int | float) or isinstance(v, bool):
             raise InputError(path, f"coordinate {_shown(v)} is not a number", feature=label, field="geometry")
         try:
             f = float(v)
         except OverflowError:
-            raise InputError(path, f"coordinate {_shown(v)} is too large for a number (outside longitude -180..180 / latitude -90..90)", feature=label, field="geometry") from None
+            raise InputError(
+                path,
+                f"coordinate {_shown(v)} is too large for a number (outside longitude -180..180 / latitude -90..90)",
+                feature=label,
+                field="geometry",
+            ) from None
         if not math.isfinite(f):
-            raise InputError(path, f"coordinate is {'NaN' if math.isnan(f) else 'infinite'}", feature=label, field="geometry")
+            raise InputError(
+                path, f"coordinate is {'NaN' if math.isnan(f) else 'infinite'}", feature=label, field="geometry"
+            )
 
 
 def read_layer(
@@ -386,18 +440,36 @@ def validate_frame(
         if driver == "GeoJSON":
             gdf = gdf.set_crs(WGS84)
         else:
-            raise InputError(where, "no CRS declared (delimit never guesses a CRS; add a .prj or define the SRS)", layer=layer, field="crs")
+            raise InputError(
+                where,
+                "no CRS declared (delimit never guesses a CRS; add a .prj or define the SRS)",
+                layer=layer,
+                field="crs",
+            )
     report.source_crs = gdf.crs.to_string()
     geoms = gdf.geometry.values
     # Empty / missing geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
-        raise GeometryError(where, "empty geometry", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer)
+        raise GeometryError(
+            where, "empty geometry", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer
+        )
     # Geometry type
     if geometry_types is not None:
         types = shapely.get_type_id(geoms)
-        names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"])[types]
+        names = np.array(
+            [
+                "Point",
+                "LineString",
+                "LinearRing",
+                "Polygon",
+                "MultiPoint",
+                "MultiLineString",
+                "MultiPolygon",
+                "GeometryCollection",
+            ]
+        )[types]
         bad = ~np.isin(names, list(geometry_types))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -413,7 +485,13 @@ def validate_frame(
     nan_rows = ~np.isfinite(coords).all(axis=1)
     if nan_rows.any():
         i = int(index[np.flatnonzero(nan_rows)[0]])
-        raise GeometryError(where, "coordinate is NaN or infinite", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer)
+        raise GeometryError(
+            where,
+            "coordinate is NaN or infinite",
+            feature=_feature_label(gdf, i, id_field),
+            field="geometry",
+            layer=layer,
+        )
     # Reproject to WGS84 from the declared CRS
     crs = CRS.from_user_input(gdf.crs)
     if crs != WGS84:
@@ -422,7 +500,9 @@ def validate_frame(
         try:
             gdf = gdf.to_crs(WGS84)
         except Exception as exc:
-            raise InputError(where, f"cannot reproject from {crs.to_string()}: {_first_line(exc)}", layer=layer, field="crs") from None
+            raise InputError(
+                where, f"cannot reproject from {crs.to_string()}: {_first_line(exc)}", layer=layer, field="crs"
+            ) from None
         report.reprojected = True
         coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
     # Range
@@ -566,7 +646,9 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Pa
                 # The packed R-tree reorders features spatially; delimit keeps feature order (messages
                 # name features by index, and outputs must be reproducible), so no index.
                 kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
-            pyogrio.write_dataframe(frame, tmp, layer=name, driver=driver, append=tmp.exists() and driver == "GPKG", **kwargs)
+            pyogrio.write_dataframe(
+                frame, tmp, layer=name, driver=driver, append=tmp.exists() and driver == "GPKG", **kwargs
+            )
         if driver == "ESRI Shapefile":
             # Shapefiles are several files: move the sidecars next to the destination too, and
             # remove sidecars of an earlier file at ``dest`` that this write did not produce

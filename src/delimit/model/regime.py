@@ -17,7 +17,9 @@ ClassKind = Literal["resident", "citizen", "foreign", "freight"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # delays and durations are finite numbers
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False
+    )  # delays and durations are finite numbers
 
 
 class TravellerClass(_Frozen):

@@ -24,8 +24,8 @@ import shapely
 from pydantic import ValidationError
 from pyproj import CRS
 
-from delimit.crs import WGS84
 from delimit.attribution import Credit, dataset_credits, file_credit
+from delimit.crs import WGS84
 from delimit.datasets import bundled_scenario_files, data_root, dataset_dir, read_manifest
 from delimit.errors import CRSMismatchError, InputError
 from delimit.io.limits import Limits, resolve_inside
@@ -86,7 +86,10 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
         return p
     bundled = bundled_scenario_files()
     if s not in bundled:
-        raise InputError(s, f"unknown scenario (bundled: {', '.join(sorted(bundled)) or 'none'}; or give a path to a .yaml/.toml file)")
+        raise InputError(
+            s,
+            f"unknown scenario (bundled: {', '.join(sorted(bundled)) or 'none'}; or give a path to a .yaml/.toml file)",
+        )
     return bundled[s]
 
 
@@ -115,16 +118,32 @@ def parse_scenario_file(path: str | Path, limits: Limits | None = None) -> Scena
     except ValidationError as exc:
         loc, msg = _validation_message(exc)
         raise InputError(p, msg, field=loc) from None
-    for key, items in (("parties", spec.parties), ("transfers", spec.transfers), ("traveller_classes", spec.traveller_classes), ("regimes", spec.regimes)):
+    for key, items in (
+        ("parties", spec.parties),
+        ("transfers", spec.transfers),
+        ("traveller_classes", spec.traveller_classes),
+        ("regimes", spec.regimes),
+    ):
         first: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.id in first:
-                raise InputError(p, f"duplicate id {item.id!r} (first at {key}.{first[item.id]})", field=f"{key}.{i}.id")
+                raise InputError(
+                    p, f"duplicate id {item.id!r} (first at {key}.{first[item.id]})", field=f"{key}.{i}.id"
+                )
             first[item.id] = i
     return spec
 
 
-def _read_ref(ref: LayerRef, base_dir: Path, source: Path, field_name: str, layer_name: str, state: _State, repair: bool, limits: Limits | None) -> gpd.GeoDataFrame:
+def _read_ref(
+    ref: LayerRef,
+    base_dir: Path,
+    source: Path,
+    field_name: str,
+    layer_name: str,
+    state: _State,
+    repair: bool,
+    limits: Limits | None,
+) -> gpd.GeoDataFrame:
     target = resolve_inside(base_dir, ref.path, source=source, field=f"{field_name}.path")
     spec = LAYERS.get(layer_name)
     report = ReadReport()
@@ -214,17 +233,33 @@ def _dataset_folder(name: str, source: Path) -> tuple[Path, dict[str, Any]]:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(source, f"dataset folder {str(folder)!r} has no readable manifest.json ({type(exc).__name__})", field="dataset") from None
+        raise InputError(
+            source,
+            f"dataset folder {str(folder)!r} has no readable manifest.json ({type(exc).__name__})",
+            field="dataset",
+        ) from None
     gpkg = folder / str(manifest.get("vector_file", ""))
     if not manifest.get("vector_file") or not gpkg.is_file() or gpkg.resolve().parent != folder.resolve():
-        raise InputError(source, f"dataset folder {str(folder)!r}: vector file {manifest.get('vector_file')!r} is missing", field="dataset")
+        raise InputError(
+            source,
+            f"dataset folder {str(folder)!r}: vector file {manifest.get('vector_file')!r} is missing",
+            field="dataset",
+        )
     try:
         present = set(pyogrio.list_layers(gpkg)[:, 0])
     except Exception as exc:  # pyogrio's DataSourceError and kin: not a readable GeoPackage
-        raise InputError(source, f"dataset folder {str(folder)!r}: {gpkg.name} is not a readable GeoPackage ({type(exc).__name__})", field="dataset") from None
+        raise InputError(
+            source,
+            f"dataset folder {str(folder)!r}: {gpkg.name} is not a readable GeoPackage ({type(exc).__name__})",
+            field="dataset",
+        ) from None
     for layer_name in manifest.get("layers", {}):
         if layer_name not in present:
-            raise InputError(source, f"dataset folder {str(folder)!r} lacks the layer {layer_name!r} its manifest lists", field="dataset")
+            raise InputError(
+                source,
+                f"dataset folder {str(folder)!r} lacks the layer {layer_name!r} its manifest lists",
+                field="dataset",
+            )
     return folder, manifest
 
 
@@ -235,7 +270,9 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     for layer_name in LAYERS:
         if layer_name in available:
             ref = LayerRef(path=gpkg.name, layer=layer_name)
-            state.layers[layer_name] = _read_ref(ref, folder, source, f"dataset.{layer_name}", layer_name, state, False, limits)
+            state.layers[layer_name] = _read_ref(
+                ref, folder, source, f"dataset.{layer_name}", layer_name, state, False, limits
+            )
     if "territory" not in available:
         why = next((str(n) for n in manifest.get("notes", []) if "territory" in str(n)), "")
         state.missing_territory = f"dataset {name!r} has no territory layer ({why or 'none in its manifest'}); give one under layers.territory"
@@ -243,7 +280,10 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     state.elevation_path = elev if elev.exists() else None
     state.dataset = name
     state.dataset_version = str(manifest.get("version", ""))
-    state.credits = [*dataset_credits(manifest), *(c for c in state.credits if c.via not in ("", "delimit") and c.source != "delimit")]
+    state.credits = [
+        *dataset_credits(manifest),
+        *(c for c in state.credits if c.via not in ("", "delimit") and c.source != "delimit"),
+    ]
     # The dataset's own files are recorded once (not per layer).
     state.inputs = [i for i in state.inputs if not i.role.startswith("dataset.")]
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
@@ -276,10 +316,19 @@ def apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path, at: s
         else:
             keep_rows.append(row)
     if not moved:
-        raise InputError(source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field=f"{at}.geometry")
+        raise InputError(
+            source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field=f"{at}.geometry"
+        )
     for k, poly in enumerate(moved):
         keep_rows.append(
-            {"part_id": f"{t.id}-{k + 1}", "party": t.to_party, "name": t.id, "status": t.status, "source": t.source, "geometry": poly}
+            {
+                "part_id": f"{t.id}-{k + 1}",
+                "party": t.to_party,
+                "name": t.id,
+                "status": t.status,
+                "source": t.source,
+                "geometry": poly,
+            }
         )
     out = gpd.GeoDataFrame(keep_rows, geometry="geometry", crs=WGS84)
     return out[territory.columns.tolist()] if set(territory.columns) <= set(out.columns) else out
@@ -313,21 +362,31 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
         _load_dataset(spec.dataset, state, path, limits)
     for layer_name, ref in spec.layers.items():
         if layer_name not in LAYERS:
-            raise InputError(path, f"unknown layer {layer_name!r} (known: {', '.join(LAYERS)})", field=f"layers.{layer_name}")
-        state.layers[layer_name] = _read_ref(ref, base_dir, path, f"layers.{layer_name}", layer_name, state, repair, limits)
+            raise InputError(
+                path, f"unknown layer {layer_name!r} (known: {', '.join(LAYERS)})", field=f"layers.{layer_name}"
+            )
+        state.layers[layer_name] = _read_ref(
+            ref, base_dir, path, f"layers.{layer_name}", layer_name, state, repair, limits
+        )
     if spec.elevation:
         state.elevation_path = resolve_inside(base_dir, spec.elevation.path, source=path, field="elevation.path")
     for i, tr in enumerate(spec.transfers):
         for key, party in (("from", tr.from_), ("to", tr.to)):
             if party not in state.parties:
-                raise InputError(path, f"unknown party {party!r} (known: {', '.join(state.parties)})", field=f"transfers.{i}.{key}")
+                raise InputError(
+                    path, f"unknown party {party!r} (known: {', '.join(state.parties)})", field=f"transfers.{i}.{key}"
+                )
         gdf = _read_ref(tr.geometry, base_dir, path, f"transfers.{i}.geometry", "", state, repair, limits)
         polys = [g for g in gdf.geometry if g.geom_type in ("Polygon", "MultiPolygon")]
         if not polys:
             raise InputError(path, "transfer geometry holds no polygon", field=f"transfers.{i}.geometry")
         t = Transfer(tr.id, tr.from_, tr.to, tr.status, tr.source, shapely.union_all(polys))
         if "territory" not in state.layers:
-            raise InputError(path, "a transfer needs a territory layer (set dataset, layers.territory or base)", field=f"transfers.{i}")
+            raise InputError(
+                path,
+                "a transfer needs a territory layer (set dataset, layers.territory or base)",
+                field=f"transfers.{i}",
+            )
         state.layers["territory"] = apply_transfer(state.layers["territory"], t, path, f"transfers.{i}")
         state.transfers.append(t)
     for i, ref in enumerate(spec.add_roads):
@@ -344,7 +403,9 @@ def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool,
                 feature=f"{k} (road_id={rid})",
                 field="road_id",
             )
-        state.layers["roads"] = gpd.GeoDataFrame(pd.concat([roads, extra], ignore_index=True), geometry="geometry", crs=WGS84)
+        state.layers["roads"] = gpd.GeoDataFrame(
+            pd.concat([roads, extra], ignore_index=True), geometry="geometry", crs=WGS84
+        )
     for i, c in enumerate(spec.traveller_classes):
         state.classes[c.id] = c
         state.class_origin[c.id] = (path, i)
@@ -384,7 +445,9 @@ def _check_references(state: _State, path: Path) -> None:
     for c in state.classes.values():
         if c.party is not None and c.party not in state.parties:
             where, i = state.class_origin.get(c.id, (path, 0))
-            raise InputError(where, f"traveller class {c.id!r} names unknown party {c.party!r}", field=f"traveller_classes.{i}.party")
+            raise InputError(
+                where, f"traveller class {c.id!r} names unknown party {c.party!r}", field=f"traveller_classes.{i}.party"
+            )
     for r in state.regimes.values():
         where, ri = state.regime_origin.get(r.id, (path, 0))
         at = f"regimes.{ri}"
@@ -392,22 +455,34 @@ def _check_references(state: _State, path: Path) -> None:
         def check_class(cls: str, fld: str, regime: str = r.id, where: Path = where) -> None:
             if cls not in state.classes:
                 known = ", ".join(state.classes) or "none"
-                raise InputError(where, f"regime {regime!r} names unknown traveller class {cls!r} (known: {known})", field=fld)
+                raise InputError(
+                    where, f"regime {regime!r} names unknown traveller class {cls!r} (known: {known})", field=fld
+                )
 
         for k, pol in enumerate(r.crossings):
             if pol.crossing not in crossings:
-                raise InputError(where, f"regime {r.id!r} names unknown crossing {pol.crossing!r}", field=f"{at}.crossings.{k}.crossing")
+                raise InputError(
+                    where,
+                    f"regime {r.id!r} names unknown crossing {pol.crossing!r}",
+                    field=f"{at}.crossings.{k}.crossing",
+                )
             for cls in pol.classes:
                 check_class(cls, f"{at}.crossings.{k}.classes")
         for k, bp in enumerate(r.borders):
             for party in bp.parties:
                 if party not in state.parties:
-                    raise InputError(where, f"regime {r.id!r} names a border with unknown party {party!r}", field=f"{at}.borders.{k}.parties")
+                    raise InputError(
+                        where,
+                        f"regime {r.id!r} names a border with unknown party {party!r}",
+                        field=f"{at}.borders.{k}.parties",
+                    )
             for cls in bp.classes:
                 check_class(cls, f"{at}.borders.{k}.classes")
         for k, x in enumerate(r.closed_crossings):
             if x not in crossings:
-                raise InputError(where, f"regime {r.id!r} closes unknown crossing {x!r}", field=f"{at}.closed_crossings.{k}")
+                raise InputError(
+                    where, f"regime {r.id!r} closes unknown crossing {x!r}", field=f"{at}.closed_crossings.{k}"
+                )
         for key, ids in (("neutral_roads", r.neutral_roads), ("closed_roads", r.closed_roads)):
             for k, rid in enumerate(ids):
                 if rid not in roads:
@@ -415,18 +490,24 @@ def _check_references(state: _State, path: Path) -> None:
         for t, tc in enumerate(r.transit):
             for k, rid in enumerate(tc.roads):
                 if rid not in roads:
-                    raise InputError(where, f"transit {tc.id!r} names unknown road {rid!r}", field=f"{at}.transit.{t}.roads.{k}")
+                    raise InputError(
+                        where, f"transit {tc.id!r} names unknown road {rid!r}", field=f"{at}.transit.{t}.roads.{k}"
+                    )
             for cls in tc.classes:
                 check_class(cls, f"{at}.transit.{t}.classes")
     if state.default_regime is not None and state.default_regime not in state.regimes:
         known = ", ".join(state.regimes) or "none"
         raise InputError(
-            state.default_regime_origin or path, f"default regime {state.default_regime!r} is not defined (defined: {known})", field="default_regime"
+            state.default_regime_origin or path,
+            f"default regime {state.default_regime!r} is not defined (defined: {known})",
+            field="default_regime",
         )
 
 
 def _road_parties(roads: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> np.ndarray:
-    mids = gpd.GeoDataFrame(geometry=shapely.line_interpolate_point(roads.geometry.values, 0.5, normalized=True), crs=WGS84)
+    mids = gpd.GeoDataFrame(
+        geometry=shapely.line_interpolate_point(roads.geometry.values, 0.5, normalized=True), crs=WGS84
+    )
     return assign_party(mids, territory)
 
 

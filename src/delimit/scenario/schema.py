@@ -54,7 +54,10 @@ class ScenarioFile(_Strict):
     description: str = ""
     status: str | None = None
     base: str | None = Field(default=None, description="a bundled scenario name or a path relative to this file")
-    dataset: str | None = Field(default=None, description="an embedded dataset, e.g. 'fergana', or a folder written by 'delimit data build' (a path relative to this file, or absolute)")
+    dataset: str | None = Field(
+        default=None,
+        description="an embedded dataset, e.g. 'fergana', or a folder written by 'delimit data build' (a path relative to this file, or absolute)",
+    )
     layers: dict[str, LayerRef] = Field(default_factory=dict)
     elevation: LayerRef | None = None
     parties: list[PartySpec] = Field(default_factory=list)
@@ -64,7 +67,9 @@ class ScenarioFile(_Strict):
     regimes: list[Regime] = Field(default_factory=list)
     default_regime: str | None = None
     balance_tolerance: float | None = Field(
-        default=None, ge=0, lt=1,
+        default=None,
+        ge=0,
+        lt=1,
         description="fraction within which land exchanged each way counts as balanced when this scenario is compared (propose writes its --balance)",
     )
 

@@ -23,21 +23,21 @@ from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import WGS84, crs_description, equal_area_crs
 from delimit.errors import InputError
+from delimit.model.population import own_population, parent_index, population_total
 from delimit.model.scenario import Scenario
 from delimit.topology.necks import find_necks
-from delimit.model.population import own_population, parent_index, population_total
 from delimit.topology.parts import (
     DEFAULT_ARTEFACT_M,
     dissolve,
-    known_enclaves,
-    sliver_parts,
-    window_sides,
     gaps_to_mainland,
     geodesic_area_km2,
     geodesic_perimeter_km,
+    known_enclaves,
     projected_area_km2,
+    sliver_parts,
     surrounded_by,
     surroundings,
+    window_sides,
 )
 from delimit.topology.result import NECK_COLUMNS, PART_COLUMNS, TopologyResult
 from delimit.validity import is_valid, is_valid_reason
@@ -52,13 +52,21 @@ def _check_territory(territory: gpd.GeoDataFrame, where: str, workers: int = 1) 
     if "party" not in territory.columns:
         raise InputError(where, "territory has no 'party' column", field="party", layer="territory")
     if territory.crs is not None and not WGS84.equals(territory.crs):
-        raise InputError(where, f"territory must be in EPSG:4326, got {territory.crs.to_string()}", field="crs", layer="territory")
+        raise InputError(
+            where, f"territory must be in EPSG:4326, got {territory.crs.to_string()}", field="crs", layer="territory"
+        )
     geoms = territory.geometry.values
     bad = ~is_valid(geoms, workers=workers)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         label = territory["part_id"].iloc[i] if "part_id" in territory.columns else i
-        raise InputError(where, f"invalid geometry: {is_valid_reason(geoms[i])}; rerun with --repair to repair it", feature=label, field="geometry", layer="territory")
+        raise InputError(
+            where,
+            f"invalid geometry: {is_valid_reason(geoms[i])}; rerun with --repair to repair it",
+            feature=label,
+            field="geometry",
+            layer="territory",
+        )
 
 
 def _points_in(parts_geoms: np.ndarray, points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +120,13 @@ def analyse_territory(
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
     if len(territory) == 0:
-        raise InputError(where, "the territory layer holds no land (no features): nothing to analyse", field="territory")
+        raise InputError(
+            where, "the territory layer holds no land (no features): nothing to analyse", field="territory"
+        )
     if not np.isfinite(neck_width_m) or neck_width_m <= 0:
-        raise InputError(where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width")
+        raise InputError(
+            where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width"
+        )
     if not np.isfinite(overlap_m) or overlap_m < 0:
         raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
     _check_territory(territory, where, workers)
@@ -122,7 +134,9 @@ def analyse_territory(
     if parties is not None:
         unknown = sorted(set(parties) - known)
         if unknown:
-            raise InputError(where, f"party {unknown[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties")
+            raise InputError(
+                where, f"party {unknown[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties"
+            )
     report("dissolving parts", 0.0)
     table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
     geoms = table.geometry
@@ -172,7 +186,11 @@ def analyse_territory(
         gi, pi = _points_in(geoms, settlements)
         own = own_population(settlements)
         parent = parent_index(settlements)
-        namecol = settlements["name"].astype(str).to_numpy() if "name" in settlements.columns else np.array([str(i) for i in range(len(settlements))])
+        namecol = (
+            settlements["name"].astype(str).to_numpy()
+            if "name" in settlements.columns
+            else np.array([str(i) for i in range(len(settlements))])
+        )
         for g in np.unique(gi).tolist():  # only parts holding settlements
             mask = np.zeros(len(settlements), dtype=bool)
             mask[pi[gi == g]] = True
@@ -232,7 +250,11 @@ def analyse_territory(
                 "settlements": s_names,
                 "roads": r_ids,
                 "kind": "artefact" if rec.min_width_m < artefact_m else "neck",
-                "artefact_reason": (f"narrower than {artefact_m:g} m, the source's stated accuracy: a digitising artefact, not a corridor" if rec.min_width_m < artefact_m else ""),
+                "artefact_reason": (
+                    f"narrower than {artefact_m:g} m, the source's stated accuracy: a digitising artefact, not a corridor"
+                    if rec.min_width_m < artefact_m
+                    else ""
+                ),
                 "geometry": rec.geometry,
             }
         )
@@ -254,14 +276,30 @@ def analyse_territory(
                 "population_unknown": int(pop_unknown[i]),
                 "settlements": sorted(names[i]),
                 "window_sides": sides[i],
-                "artefact_reason": (f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)" if kind[i] == "artefact" else ""),
+                "artefact_reason": (
+                    f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)"
+                    if kind[i] == "artefact"
+                    else ""
+                ),
                 "geometry": geoms[i],
             }
         )
-    parts_gdf = gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if rows else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-    necks_gdf = gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84) if neck_rows else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-    parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
-    parts_gdf["population"] = parts_gdf["population"].astype(object).where(parts_gdf["population"].notna(), None)  # unknown stays None
+    parts_gdf = (
+        gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+        if rows
+        else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+    )
+    necks_gdf = (
+        gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+        if neck_rows
+        else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
+    )
+    parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(
+        drop=True
+    )
+    parts_gdf["population"] = (
+        parts_gdf["population"].astype(object).where(parts_gdf["population"].notna(), None)
+    )  # unknown stays None
     crs = "; ".join(
         [
             area_crs,

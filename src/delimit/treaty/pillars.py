@@ -82,7 +82,11 @@ def estimate_pillars(length_m: float, n_vertices: int, max_spacing_m: float) -> 
     True
     """
     if not (math.isfinite(max_spacing_m) and max_spacing_m > 0):
-        raise InputError(None, f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}", field="max_spacing_m")
+        raise InputError(
+            None,
+            f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}",
+            field="max_spacing_m",
+        )
     return int(n_vertices) + int(min(math.ceil(max(length_m, 0.0) / max_spacing_m), 10**18))
 
 
@@ -124,7 +128,7 @@ class PillarPlan:
         """JSON-ready counts."""
         p = self.pillars
         return {
-            "pillars": int(len(p)),
+            "pillars": len(p),
             "by_kind": {str(k): int(v) for k, v in p["kind"].value_counts().sort_index().items()},
             "moved_off_water": int((p["moved_m"] > 0).sum()),
             "still_in_water": int(p["in_water"].sum()),
@@ -132,8 +136,8 @@ class PillarPlan:
             "sight_pairs_checked": int((p["sight_to_next"] != "").sum()),
             "sight_blocked": int((p["sight_to_next"] == "blocked").sum()),
             "sight_unknown": int((p["sight_to_next"] == "unknown").sum()),
-            "sight_failures_listed": int(len(self.sight_failures)),
-            "spacing_exceptions": int(len(self.spacing_exceptions)),
+            "sight_failures_listed": len(self.sight_failures),
+            "spacing_exceptions": len(self.spacing_exceptions),
             "settings": dict(self.settings),
             "notes": list(self.notes),
         }
@@ -148,17 +152,27 @@ def _water(water: Any) -> tuple[list[BaseGeometry], list[str]]:
     if isinstance(water, gpd.GeoDataFrame | gpd.GeoSeries):
         frame = water.to_crs(WGS84) if water.crs is not None and water.crs != WGS84 else water
         geoms = list(frame.geometry.values) if isinstance(frame, gpd.GeoDataFrame) else list(frame.values)
-        names = [str(v) if v is not None and v == v else "" for v in frame["name"]] if isinstance(frame, gpd.GeoDataFrame) and "name" in frame.columns else [""] * len(geoms)
+        names = (
+            [str(v) if v is not None and v == v else "" for v in frame["name"]]
+            if isinstance(frame, gpd.GeoDataFrame) and "name" in frame.columns
+            else [""] * len(geoms)
+        )
     elif isinstance(water, BaseGeometry):
         geoms, names = [water], [""]
     else:
         geoms = list(water)
         names = [""] * len(geoms)
-    keep = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon")]
+    keep = [
+        i
+        for i, g in enumerate(geoms)
+        if g is not None and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon")
+    ]
     return [geoms[i] for i in keep], [names[i] for i in keep]
 
 
-def _wet_intervals(coords: np.ndarray, cum: np.ndarray, tree: shapely.STRtree | None, geoms: list[BaseGeometry], names: list[str]) -> list[tuple[float, float, str]]:
+def _wet_intervals(
+    coords: np.ndarray, cum: np.ndarray, tree: shapely.STRtree | None, geoms: list[BaseGeometry], names: list[str]
+) -> list[tuple[float, float, str]]:
     """Chainage intervals (start, end, water name) where the section runs through water."""
     if tree is None or len(coords) < 2:
         return []
@@ -233,7 +247,14 @@ class _P:
     in_water: bool = False
 
 
-def _layout_section(cum: np.ndarray, tp_numbers: list[int], closed: bool, spacing: float, wet: list[tuple[float, float, str]], offset: float) -> tuple[list[_P], list[tuple[float, float, str]]]:
+def _layout_section(
+    cum: np.ndarray,
+    tp_numbers: list[int],
+    closed: bool,
+    spacing: float,
+    wet: list[tuple[float, float, str]],
+    offset: float,
+) -> tuple[list[_P], list[tuple[float, float, str]]]:
     """Pillar chainages for one section and the gaps that cannot be closed (water crossings)."""
     length = float(cum[-1])
     ps: list[_P] = []
@@ -264,8 +285,19 @@ def _layout_section(cum: np.ndarray, tp_numbers: list[int], closed: bool, spacin
     # however close, each keep their pillar)
     merged: list[_P] = []
     for p in ps:
-        both_fixed = p.kind == "turning point" and merged and merged[-1].kind == "turning point" and p.moved == 0 and merged[-1].moved == 0
-        if merged and not both_fixed and abs(p.chain - merged[-1].chain) < 0.5 and not (closed and p.chain == length and merged[-1].chain == 0.0):
+        both_fixed = (
+            p.kind == "turning point"
+            and merged
+            and merged[-1].kind == "turning point"
+            and p.moved == 0
+            and merged[-1].moved == 0
+        )
+        if (
+            merged
+            and not both_fixed
+            and abs(p.chain - merged[-1].chain) < 0.5
+            and not (closed and p.chain == length and merged[-1].chain == 0.0)
+        ):
             if _KIND_RANK[p.kind] < _KIND_RANK[merged[-1].kind]:
                 merged[-1] = p
             continue
@@ -349,13 +381,28 @@ def plan_pillars(
     (6, True)
     """
     if not (isinstance(max_spacing_m, int | float) and math.isfinite(max_spacing_m) and max_spacing_m > 0):
-        raise InputError(None, f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}", field="max_spacing_m")
-    for name, v in (("pillar_height_m", pillar_height_m), ("observer_height_m", observer_height_m), ("shore_offset_m", shore_offset_m)):
+        raise InputError(
+            None,
+            f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}",
+            field="max_spacing_m",
+        )
+    for name, v in (
+        ("pillar_height_m", pillar_height_m),
+        ("observer_height_m", observer_height_m),
+        ("shore_offset_m", shore_offset_m),
+    ):
         if not (math.isfinite(v) and v >= 0):
             raise InputError(None, f"{name} must be a non-negative number of metres, got {v!r}", field=name)
     if not math.isfinite(refraction_k):
-        raise InputError(None, f"the refraction coefficient must be a finite number, got {refraction_k!r}", field="refraction_k")
-    check_pillar_budget(description.total_length_m, len(description.turning_points) + len(description.sections), float(max_spacing_m), max_pillars)
+        raise InputError(
+            None, f"the refraction coefficient must be a finite number, got {refraction_k!r}", field="refraction_k"
+        )
+    check_pillar_budget(
+        description.total_length_m,
+        len(description.turning_points) + len(description.sections),
+        float(max_spacing_m),
+        max_pillars,
+    )
     report = progress or (lambda _m, _f: None)
     target = observer_height_m if target_height_m is None else float(target_height_m)
     wgeoms, wnames = _water(water)
@@ -378,7 +425,18 @@ def plan_pillars(
         az, _, dist = inverse(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
         cum = np.r_[0.0, np.cumsum(dist)]
         wet = _wet_intervals(coords, cum, tree, wgeoms, wnames)
-        sections.append({"k": k, "coords": coords, "cum": cum, "az": az, "numbers": numbers, "closed": closed, "wet": wet, "extra": []})
+        sections.append(
+            {
+                "k": k,
+                "coords": coords,
+                "cum": cum,
+                "az": az,
+                "numbers": numbers,
+                "closed": closed,
+                "wet": wet,
+                "extra": [],
+            }
+        )
 
     failures: list[dict[str, Any]] = []
     rounds = max_sight_rounds if add_sight_pillars else 1
@@ -387,7 +445,9 @@ def plan_pillars(
         frames = []
         exceptions: list[dict[str, Any]] = []
         for s in sections:
-            layout, exc = _layout_section(s["cum"], s["numbers"], s["closed"], float(max_spacing_m), s["wet"], shore_offset_m)
+            layout, exc = _layout_section(
+                s["cum"], s["numbers"], s["closed"], float(max_spacing_m), s["wet"], shore_offset_m
+            )
             for c in s["extra"]:
                 layout.append(_P(c, "sight"))
             layout.sort(key=lambda p: (p.chain, _KIND_RANK[p.kind]))
@@ -418,14 +478,28 @@ def plan_pillars(
             frame["next_lon"], frame["next_lat"] = nlon, nlat
             frames.append(frame)
             for c0, c1, name in exc:
-                exceptions.append({"section": s["k"], "from_chainage_m": c0, "to_chainage_m": c1, "gap_m": c1 - c0, "water": name, "reason": "water crossing longer than the pillar spacing"})
+                exceptions.append(
+                    {
+                        "section": s["k"],
+                        "from_chainage_m": c0,
+                        "to_chainage_m": c1,
+                        "gap_m": c1 - c0,
+                        "water": name,
+                        "reason": "water crossing longer than the pillar spacing",
+                    }
+                )
         pillars = pd.concat(frames, ignore_index=True)
         pillars.insert(0, "pillar_no", np.arange(1, len(pillars) + 1))
         has_next = np.isfinite(pillars["next_lon"].to_numpy())
         pillars["to_next_m"] = np.nan
         idx = np.flatnonzero(has_next)
         if len(idx):
-            _, _, d = inverse(pillars["lon"].to_numpy()[idx], pillars["lat"].to_numpy()[idx], pillars["next_lon"].to_numpy()[idx], pillars["next_lat"].to_numpy()[idx])
+            _, _, d = inverse(
+                pillars["lon"].to_numpy()[idx],
+                pillars["lat"].to_numpy()[idx],
+                pillars["next_lon"].to_numpy()[idx],
+                pillars["next_lat"].to_numpy()[idx],
+            )
             pillars.loc[idx, "to_next_m"] = d
         # line of sight
         report("line of sight", 0.1 + 0.8 * (rnd + 0.5) / rounds)
@@ -434,9 +508,15 @@ def plan_pillars(
         failures = []
         if len(idx):
             res = check_sight(
-                pillars["lon"].to_numpy()[idx], pillars["lat"].to_numpy()[idx], np.full(len(idx), pillar_height_m + observer_height_m),
-                pillars["next_lon"].to_numpy()[idx], pillars["next_lat"].to_numpy()[idx], np.full(len(idx), pillar_height_m + target),
-                elevation, step_m=sight_step_m, k=refraction_k,
+                pillars["lon"].to_numpy()[idx],
+                pillars["lat"].to_numpy()[idx],
+                np.full(len(idx), pillar_height_m + observer_height_m),
+                pillars["next_lon"].to_numpy()[idx],
+                pillars["next_lat"].to_numpy()[idx],
+                np.full(len(idx), pillar_height_m + target),
+                elevation,
+                step_m=sight_step_m,
+                k=refraction_k,
             )
             sight[idx] = np.where(res.visible == 1, "clear", np.where(res.visible == 0, "blocked", "unknown"))
             clearance[idx] = res.clearance_m
@@ -451,9 +531,19 @@ def plan_pillars(
                 c_sug = float(row["chainage_m"] + frac * (c_next - row["chainage_m"]))
                 iv = _in_wet(c_sug, s["wet"])
                 if iv is not None:
-                    c_sug = min((c for c in (iv[0] - shore_offset_m, iv[1] + shore_offset_m) if 0 <= c <= length), key=lambda c: abs(c - c_sug), default=c_sug)
-                slon, slat = _positions(s["coords"], s["cum"], s["az"], np.array([c_sug % length if s["closed"] else c_sug]))
-                nxt = pno[i + 1] if i + 1 < len(pno) and pillars["section"].iloc[i + 1] == row["section"] else pno[pillars.index[pillars["section"] == row["section"]][0]]
+                    c_sug = min(
+                        (c for c in (iv[0] - shore_offset_m, iv[1] + shore_offset_m) if 0 <= c <= length),
+                        key=lambda c: abs(c - c_sug),
+                        default=c_sug,
+                    )
+                slon, slat = _positions(
+                    s["coords"], s["cum"], s["az"], np.array([c_sug % length if s["closed"] else c_sug])
+                )
+                nxt = (
+                    pno[i + 1]
+                    if i + 1 < len(pno) and pillars["section"].iloc[i + 1] == row["section"]
+                    else pno[pillars.index[pillars["section"] == row["section"]][0]]
+                )
                 failures.append(
                     {
                         "from_pillar": int(row["pillar_no"]),
@@ -485,7 +575,11 @@ def plan_pillars(
 
     report("pillar tables", 0.95)
     prec = description.precision
-    deg_dec, dms_dec, m_dec, z_dec = (prec.degree_decimals, prec.dms_decimals, prec.metre_decimals, prec.elevation_decimals) if prec else (7, 3, 3, 1)
+    deg_dec, dms_dec, m_dec, z_dec = (
+        (prec.degree_decimals, prec.dms_decimals, prec.metre_decimals, prec.elevation_decimals)
+        if prec
+        else (7, 3, 3, 1)
+    )
     # planned positions are printed to the annex's precision (the turning points already are)
     lon = np.round(pillars["lon"].to_numpy(dtype=float), deg_dec)
     lat = np.round(pillars["lat"].to_numpy(dtype=float), deg_dec)
@@ -503,17 +597,53 @@ def plan_pillars(
         still[qi] = True
         pillars["in_water"] = pillars["in_water"].to_numpy() | still
     cols = [
-        "pillar_no", "section", "kind", "turning_point", "chainage_m", "lat", "lon", "lat_dms", "lon_dms", "utm_zone", "easting_m", "northing_m",
-        "elevation_m", "moved_m", "water", "in_water", "to_next_m", "along_to_next_m", "sight_to_next", "clearance_m",
+        "pillar_no",
+        "section",
+        "kind",
+        "turning_point",
+        "chainage_m",
+        "lat",
+        "lon",
+        "lat_dms",
+        "lon_dms",
+        "utm_zone",
+        "easting_m",
+        "northing_m",
+        "elevation_m",
+        "moved_m",
+        "water",
+        "in_water",
+        "to_next_m",
+        "along_to_next_m",
+        "sight_to_next",
+        "clearance_m",
     ]
     pillars = pillars[cols]
     p_gdf = gpd.GeoDataFrame(pillars, geometry=shapely.points(lon, lat), crs=WGS84)
-    fail_df = pd.DataFrame(failures, columns=[
-        "from_pillar", "to_pillar", "section", "distance_m", "clearance_m", "obstruction_lat", "obstruction_lon", "obstruction_elevation_m",
-        "suggested_chainage_m", "suggested_lat", "suggested_lon",
-    ])
-    fail_gdf = gpd.GeoDataFrame(fail_df, geometry=shapely.points(fail_df["suggested_lon"].to_numpy(float), fail_df["suggested_lat"].to_numpy(float)), crs=WGS84)
-    exc_df = pd.DataFrame(exceptions, columns=["section", "from_chainage_m", "to_chainage_m", "gap_m", "water", "reason"])
+    fail_df = pd.DataFrame(
+        failures,
+        columns=[
+            "from_pillar",
+            "to_pillar",
+            "section",
+            "distance_m",
+            "clearance_m",
+            "obstruction_lat",
+            "obstruction_lon",
+            "obstruction_elevation_m",
+            "suggested_chainage_m",
+            "suggested_lat",
+            "suggested_lon",
+        ],
+    )
+    fail_gdf = gpd.GeoDataFrame(
+        fail_df,
+        geometry=shapely.points(fail_df["suggested_lon"].to_numpy(float), fail_df["suggested_lat"].to_numpy(float)),
+        crs=WGS84,
+    )
+    exc_df = pd.DataFrame(
+        exceptions, columns=["section", "from_chainage_m", "to_chainage_m", "gap_m", "water", "reason"]
+    )
     notes = []
     if elevation is None:
         notes.append("no DEM: pillar heights and line of sight not computed")

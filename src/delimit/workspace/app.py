@@ -40,7 +40,13 @@ class Unauthenticated(Exception):
     pass
 
 
-def _error(status: int, detail: str, field: str | None = None, current_version: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int,
+    detail: str,
+    field: str | None = None,
+    current_version: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = S.ErrorOut(detail=detail, field=field, current_version=current_version).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -84,10 +90,14 @@ class BodyLimit:
             await _error(413, f"request body over the limit of {self.limit} bytes", "body")(scope, receive, send)
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": S.ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": S.ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 429)
+}
 
 
-def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter: LoginLimiter | None = None, evaluate: bool = True) -> FastAPI:
+def create_app(
+    store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter: LoginLimiter | None = None, evaluate: bool = True
+) -> FastAPI:
     """The API of the workspace stored in ``store``."""
     ws = Workspace(store)
     limiter = limiter or LoginLimiter()
@@ -98,7 +108,9 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
         yield
         evaluator.shutdown()
 
-    app = FastAPI(title="delimit workspace", version=__version__, description=__doc__, responses=ERRORS, lifespan=lifespan)
+    app = FastAPI(
+        title="delimit workspace", version=__version__, description=__doc__, responses=ERRORS, lifespan=lifespan
+    )
     app.state.workspace, app.state.evaluator = ws, evaluator
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     _handlers(app)
@@ -135,14 +147,21 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
         keys = (f"user:{body.username}", f"addr:{request.client.host if request.client else '-'}")
         wait = limiter.retry_after(*keys)
         if wait > 0:
-            return _error(429, "too many failed log-in attempts; try again later", "username", headers={"Retry-After": str(int(wait) + 1)})
+            return _error(
+                429,
+                "too many failed log-in attempts; try again later",
+                "username",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
         found = ws.login(body.username, body.password)
         if found is None:
             limiter.failed(*keys)
             return _error(401, "wrong user name or password")
         limiter.succeeded(keys[0])
         secret, csrf, actor = found
-        response.set_cookie(COOKIE, secret, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+        response.set_cookie(
+            COOKIE, secret, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+        )
         return S.LoginOut(csrf_token=csrf, account=account_out(actor))
 
     @app.post("/api/auth/logout", status_code=204, tags=["auth"])
@@ -174,15 +193,28 @@ def create_app(store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter:
 
 
 def account_out(a: Actor) -> S.AccountOut:
-    return S.AccountOut(username=a.username, display_name=a.username, team=a.team, role=a.role, must_change_password=a.must_change_password)
+    return S.AccountOut(
+        username=a.username,
+        display_name=a.username,
+        team=a.team,
+        role=a.role,
+        must_change_password=a.must_change_password,
+    )
 
 
 def _account_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: Any, max_body_bytes: int) -> None:
     @app.get("/api/workspace", response_model=S.WorkspaceOut, tags=["meta"])
     def workspace(actor: Actor = Depends(ready)) -> Any:
         i = ws.info
-        return S.WorkspaceOut(base_scenario=i.base_scenario, parties=i.parties, mediator=i.mediator, window=i.window_geojson,
-                              evaluated_sections=["land", "people", "features", *evaluator.sections], max_body_bytes=max_body_bytes, you=account_out(actor))
+        return S.WorkspaceOut(
+            base_scenario=i.base_scenario,
+            parties=i.parties,
+            mediator=i.mediator,
+            window=i.window_geojson,
+            evaluated_sections=["land", "people", "features", *evaluator.sections],
+            max_body_bytes=max_body_bytes,
+            you=account_out(actor),
+        )
 
     @app.get("/api/accounts", response_model=list[S.AccountListItem], tags=["accounts"])
     def accounts(actor: Actor = Depends(ready)) -> Any:
@@ -191,7 +223,10 @@ def _account_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: An
 
     @app.post("/api/accounts", response_model=S.AccountCreated, status_code=201, tags=["accounts"])
     def create_account(body: S.AccountIn, actor: Actor = Depends(ready)) -> Any:
-        return S.AccountCreated(username=body.username, one_time_password=ws.create_account(actor, body.username, Role(body.role), body.display_name))
+        return S.AccountCreated(
+            username=body.username,
+            one_time_password=ws.create_account(actor, body.username, Role(body.role), body.display_name),
+        )
 
     @app.get("/api/tokens", response_model=list[S.TokenInfo], tags=["accounts"])
     def tokens(actor: Actor = Depends(ready)) -> Any:
@@ -210,7 +245,11 @@ def _account_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: An
 
 def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: Any, evaluate: bool) -> None:
     @app.get("/api/proposals", response_model=list[S.ProposalOut], tags=["proposals"])
-    def proposals(q: str | None = Query(None, max_length=200), state: str | None = Query(None, pattern="^(draft|shared)$"), actor: Actor = Depends(ready)) -> Any:
+    def proposals(
+        q: str | None = Query(None, max_length=200),
+        state: str | None = Query(None, pattern="^(draft|shared)$"),
+        actor: Actor = Depends(ready),
+    ) -> Any:
         """Your delegation's drafts and everybody's shared proposals (search by name or title with q)."""
         return ws.list_proposals(actor, q, state)
 
@@ -233,7 +272,9 @@ def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: A
         """Show a draft to every delegation and the mediator; it is frozen from then on."""
         return ws.share_proposal(actor, proposal_id, body.based_on_version)
 
-    @app.post("/api/proposals/{proposal_id}/versions", response_model=S.ProposalOut, status_code=201, tags=["proposals"])
+    @app.post(
+        "/api/proposals/{proposal_id}/versions", response_model=S.ProposalOut, status_code=201, tags=["proposals"]
+    )
     def new_version(proposal_id: str, actor: Actor = Depends(ready)) -> Any:
         """A new private draft of your delegation copied from a proposal you can see."""
         return ws.new_version(actor, proposal_id)
@@ -246,7 +287,9 @@ def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: A
     def add_comment(proposal_id: str, body: S.CommentIn, actor: Actor = Depends(ready)) -> Any:
         return ws.add_comment(actor, proposal_id, body.text, body.visibility)
 
-    @app.post("/api/proposals/{proposal_id}/evaluation", response_model=S.EvaluationOut, status_code=202, tags=["evaluation"])
+    @app.post(
+        "/api/proposals/{proposal_id}/evaluation", response_model=S.EvaluationOut, status_code=202, tags=["evaluation"]
+    )
     def start_evaluation(proposal_id: str, actor: Actor = Depends(ready)) -> Any:
         """Evaluate the proposal with the engines in the background (cached by the scenario's hash)."""
         if actor.role == Role.observer:
@@ -291,13 +334,26 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
         return ws.section_act(actor, section_id, body.step, body.based_on_version, body.geometry_hash)
 
     # Errors stay JSON (ErrorOut): the route keeps the default JSON class, its 200 answer is declared text/plain.
-    @app.get("/api/annex", response_model=None, tags=["sections"], responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}})
+    @app.get(
+        "/api/annex",
+        response_model=None,
+        tags=["sections"],
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}
+        },
+    )
     def annex(actor: Actor = Depends(ready)) -> PlainTextResponse:
         """The treaty annex text (turning points, geodesic segments) of the sections agreed ad referendum or further."""
-        return PlainTextResponse(ws.annex_text(actor), headers={"Content-Disposition": 'attachment; filename="annex.txt"'})
+        return PlainTextResponse(
+            ws.annex_text(actor), headers={"Content-Disposition": 'attachment; filename="annex.txt"'}
+        )
 
     @app.get("/api/history", response_model=list[S.HistoryEvent], tags=["history"])
-    def history(limit: int = Query(100, ge=1, le=1000), before: str | None = Query(None, pattern=S.HEX64), actor: Actor = Depends(ready)) -> Any:
+    def history(
+        limit: int = Query(100, ge=1, le=1000),
+        before: str | None = Query(None, pattern=S.HEX64),
+        actor: Actor = Depends(ready),
+    ) -> Any:
         """The events you may see, newest first; page with before=<hash of the last one>."""
         return ws.history(actor, limit, before)
 
@@ -310,7 +366,12 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), "body" if exc.status_code == 400 else None, headers=getattr(exc, "headers", None))
+        return _error(
+            exc.status_code,
+            str(exc.detail),
+            "body" if exc.status_code == 400 else None,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Unauthenticated)
     async def _unauth(request: Request, exc: Unauthenticated) -> JSONResponse:

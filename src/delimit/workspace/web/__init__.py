@@ -100,17 +100,37 @@ def _env() -> Environment:
     return Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape(["html"]))
 
 
-def render(request: Request, page: str, lang: str, *, actor: Any = None, csrf: str = "", extra: dict[str, Any] | None = None) -> HTMLResponse:
+def render(
+    request: Request, page: str, lang: str, *, actor: Any = None, csrf: str = "", extra: dict[str, Any] | None = None
+) -> HTMLResponse:
     """Render ``templates/<page>.html`` in ``lang``; the JS receives the catalogue and the page's context."""
     messages = {k: list(v) for k, v in catalogue(lang).items()}
-    context = {"page": page, "lang": lang, "csrf": csrf, "you": None if actor is None else {"username": actor.username, "team": actor.team, "role": actor.role.value}, **(extra or {})}
-    html = _env().get_template(f"{page}.html").render(
-        t=lambda key, **v: translate(lang, key, **v), text=lambda key: catalogue(lang).get(key, (key, "en"))[0], lang=lang, languages=list(LANGUAGES), page=page, you=context["you"],
-        query_items=list(request.query_params.multi_items()), csrf=csrf,
-        messages_json=Markup(json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")),
-        context_json=Markup(json.dumps(context, ensure_ascii=False).replace("</", "<\\/")),
+    context = {
+        "page": page,
+        "lang": lang,
+        "csrf": csrf,
+        "you": None if actor is None else {"username": actor.username, "team": actor.team, "role": actor.role.value},
+        **(extra or {}),
+    }
+    html = (
+        _env()
+        .get_template(f"{page}.html")
+        .render(
+            t=lambda key, **v: translate(lang, key, **v),
+            text=lambda key: catalogue(lang).get(key, (key, "en"))[0],
+            lang=lang,
+            languages=list(LANGUAGES),
+            page=page,
+            you=context["you"],
+            query_items=list(request.query_params.multi_items()),
+            csrf=csrf,
+            messages_json=Markup(json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")),
+            context_json=Markup(json.dumps(context, ensure_ascii=False).replace("</", "<\\/")),
+        )
     )
-    response = HTMLResponse(html, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Content-Language": lang})
+    response = HTMLResponse(
+        html, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Content-Language": lang}
+    )
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, samesite="strict", path="/", max_age=365 * 24 * 3600)
     return response
@@ -143,7 +163,14 @@ def basemap(scenario: Any, window: Any) -> dict[str, Any]:
         "parties": {p.id: p.name for p in scenario.parties.values()},
         "colours": party_colours(scenario.parties),
         "attribution": scenario.provenance.attribution(),
-        "data_marks": sorted({f"{n}: {s}" for n in ("roads", "crossings") for s in getattr(scenario, n)["status"].unique() if s in ("schematic", "illustrative")}),
+        "data_marks": sorted(
+            {
+                f"{n}: {s}"
+                for n in ("roads", "crossings")
+                for s in getattr(scenario, n)["status"].unique()
+                if s in ("schematic", "illustrative")
+            }
+        ),
     }
 
 
@@ -184,7 +211,14 @@ def mount_pages(app: FastAPI, ws: Any, session_actor: Any, ready: Any) -> None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             actor, csrf = found
-            return render(request, page, pick_language(request), actor=actor, csrf=csrf, extra={"parties": ws.info.parties, "mediator": ws.info.mediator})
+            return render(
+                request,
+                page,
+                pick_language(request),
+                actor=actor,
+                csrf=csrf,
+                extra={"parties": ws.info.parties, "mediator": ws.info.mediator},
+            )
 
         show.__name__ = f"page_{page}"
         return show
