@@ -246,11 +246,11 @@ def chokepoints(
     classes = [traveller_class] if traveller_class else default_classes(scenario)
     if not classes:
         raise InputError(scenario.name, "no resident vehicle class to analyse; name one with --class", field="class")
-    for c in classes:
-        if scenario.traveller_class(c).mode != "vehicle":
+    for cls_id in classes:
+        if scenario.traveller_class(cls_id).mode != "vehicle":
             raise InputError(
                 scenario.name,
-                f"class {c!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
+                f"class {cls_id!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
                 field="class",
             )
     net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
@@ -265,9 +265,9 @@ def chokepoints(
     dom_g: dict[int, tuple[float, set[int]]] = {}
     vload: dict[int, float] = {}
     gload: dict[int, float] = {}
-    for c in classes:
-        rows, run = compute(scenario, net, reg.id, c, tset, with_routes=False)
-        base_rows[c] = rows
+    for cls_id in classes:
+        rows, run = compute(scenario, net, reg.id, cls_id, tset, with_routes=False)
+        base_rows[cls_id] = rows
         dom = _dominated_people(net, run, pop, names)
         for (kind, ident), (_people, members) in dom.items():
             if kind == "n":
@@ -282,29 +282,29 @@ def chokepoints(
                 new = members - m0
                 dom_g[ident] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
         vl, gl = _path_load(net, run, pop)
-        for k, v in vl.items():
-            vload[k] = vload.get(k, 0.0) + v
-        for k, v in gl.items():
-            gload[k] = gload.get(k, 0.0) + v
+        for k, load in vl.items():
+            vload[k] = vload.get(k, 0.0) + load
+        for k, load in gl.items():
+            gload[k] = gload.get(k, 0.0) + load
     report("dominators", 0.4)
 
     groups = net.groups
     cands: list[dict[str, Any]] = []
     verts = net.vertices
-    for v in np.flatnonzero(verts["degree"].to_numpy() >= 3):
-        est = dom_j.get(int(v), (0.0, set()))
+    for vi in np.flatnonzero(verts["degree"].to_numpy() >= 3):
+        est = dom_j.get(int(vi), (0.0, set()))
         cands.append(
             {
                 "kind": "junction",
-                "id": str(verts["vertex_id"].iloc[v]),
-                "name": "junction of " + str(verts["roads"].iloc[v]).replace(",", ", "),
-                "lon": float(verts["lon"].iloc[v]),
-                "lat": float(verts["lat"].iloc[v]),
+                "id": str(verts["vertex_id"].iloc[vi]),
+                "name": "junction of " + str(verts["roads"].iloc[vi]).replace(",", ", "),
+                "lon": float(verts["lon"].iloc[vi]),
+                "lat": float(verts["lat"].iloc[vi]),
                 "est": est[0],
                 "est_n": len(est[1]),
                 "members_dom": est[1],
-                "load": vload.get(int(v), 0.0),
-                "closures": Closures(junctions=(str(verts["vertex_id"].iloc[v]),)),
+                "load": vload.get(int(vi), 0.0),
+                "closures": Closures(junctions=(str(verts["vertex_id"].iloc[vi]),)),
             }
         )
     gk = groups["kind"].to_numpy()
@@ -406,7 +406,8 @@ def chokepoints(
 
 def _unknown_population(pop: np.ndarray) -> np.ndarray:
     """Settlements whose population is unknown (missing, or 0 as the registry writes it)."""
-    return ~np.isfinite(pop) | (pop == 0)
+    unknown: np.ndarray = ~np.isfinite(pop) | (pop == 0)  # ndarray.__eq__ is typed Any in numpy's stubs
+    return unknown
 
 
 def _crossing_candidates(

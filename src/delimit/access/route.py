@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -55,6 +55,33 @@ class Place:
             "lon": self.lon,
             "lat": self.lat,
         }
+
+
+class _RouteContext(TypedDict):
+    """The fields of a :class:`RouteResult` fixed before any solving: who, where, under what, from which data."""
+
+    scenario: str
+    regime: str
+    traveller_class: str
+    mode: str
+    origin: Place
+    destination: Place
+    crs_description: str
+    notes: list[str]
+    data_marks: dict[str, list[str]]
+    provenance: dict[str, Any]
+    attribution: str
+
+
+class _TripOutcome(TypedDict):
+    """The trip fields of a :class:`RouteResult` that carries no solved path (unreachable, or no travel needed)."""
+
+    reachable: bool
+    minutes: float | None
+    km: float | None
+    checkpoints: list[str]
+    crossings: list[dict[str, Any]]
+    path: dict[str, Any] | None
 
 
 @dataclass
@@ -154,7 +181,7 @@ def _path_nodes(net: AccessNetwork, pred: np.ndarray, node: int) -> list[int]:
 
 def _crossing_records(net: AccessNetwork, ids: list[str]) -> list[dict[str, Any]]:
     g = net.groups
-    out = []
+    out: list[dict[str, Any]] = []
     for cid in ids:
         rows = g[g["crossing_id"] == cid]
         if not len(rows):
@@ -230,7 +257,7 @@ def route(
         )
     net = network if network is not None else build_network(scenario, mode=cls.mode)
     add, blocked = group_costs(net, reg, cls)
-    base = {
+    base: _RouteContext = {
         "scenario": scenario.name,
         "regime": reg.id,
         "traveller_class": cls.id,
@@ -243,7 +270,7 @@ def route(
         "provenance": scenario.provenance.as_dict(),
         "attribution": scenario.provenance.attribution(),
     }
-    none: dict[str, Any] = {
+    none: _TripOutcome = {
         "reachable": False,
         "minutes": None,
         "km": None,
@@ -254,18 +281,18 @@ def route(
     if o.index == t.index:
         return RouteResult(
             **base,
-            **{**none, "reachable": True, "minutes": 0.0, "km": 0.0},
+            **_TripOutcome(reachable=True, minutes=0.0, km=0.0, checkpoints=[], crossings=[], path=None),
             reason="origin and destination are the same place",
         )
     att = net.attach
-    for p, label in ((o, "origin"), (t, "destination")):
-        if int(att["node"].iloc[p.index]) < 0:
+    for end, label in ((o, "origin"), (t, "destination")):
+        if int(att["node"].iloc[end.index]) < 0:
             off_what = (
-                f"off the road network: no road of {p.party} within {net.speeds.max_connector_m / 1000:g} km (the connector distance) in the scenario's roads layer"
+                f"off the road network: no road of {end.party} within {net.speeds.max_connector_m / 1000:g} km (the connector distance) in the scenario's roads layer"
                 if net.mode == "vehicle"
                 else "off the terrain: no passable cell of its party nearby"
             )
-            return RouteResult(**base, **none, reason=f"the {label} {p.name} ({p.party}) is {off_what}")
+            return RouteResult(**base, **none, reason=f"the {label} {end.name} ({end.party}) is {off_what}")
     o_node, t_node = int(att["node"].iloc[o.index]), int(att["node"].iloc[t.index])
     o_off_s, t_off_s = float(att["offset_s"].iloc[o.index]), float(att["offset_s"].iloc[t.index])
     o_off_m, t_off_m = float(att["offset_m"].iloc[o.index]), float(att["offset_m"].iloc[t.index])
