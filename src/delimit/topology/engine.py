@@ -14,6 +14,7 @@ Measures and frames (named in ``TopologyResult.crs``)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -94,8 +95,8 @@ def analyse_territory(
     artefact_m: float = DEFAULT_ARTEFACT_M,
     progress: ProgressFn | None = None,
     workers: int = 2,
-    provenance: dict | None = None,
-    data_marks: dict | None = None,
+    provenance: dict[str, Any] | None = None,
+    data_marks: dict[str, list[str]] | None = None,
 ) -> TopologyResult:
     """Topology of a territory layer (one row per claim part, column ``party``, WGS84).
 
@@ -132,10 +133,10 @@ def analyse_territory(
     _check_territory(territory, where, workers)
     known = set(territory["party"].astype(str))
     if parties is not None:
-        unknown = sorted(set(parties) - known)
-        if unknown:
+        landless = sorted(set(parties) - known)
+        if landless:
             raise InputError(
-                where, f"party {unknown[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties"
+                where, f"party {landless[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties"
             )
     report("dissolving parts", 0.0)
     table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
@@ -163,8 +164,8 @@ def analyse_territory(
         idx = idx[np.argsort(-areas[idx], kind="stable")]
         mainland_of[party] = int(idx[0])
         kind[idx[0]] = "mainland"
-        for k, i in enumerate(idx, start=1):
-            ids[i] = f"{party}-{k}"
+        for k, part_i in enumerate(idx, start=1):
+            ids[part_i] = f"{party}-{k}"
     for i in range(n):
         if kind[i] != "mainland" and hosts[i] is not None:
             kind[i] = "enclave"
@@ -175,9 +176,9 @@ def analyse_territory(
         others = [i for i in np.flatnonzero(table.party == party) if i != m]
         if parties is not None and party not in parties:
             continue
-        for i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
-            gap_km[i] = g.km
-            gap_ends[i] = [list(g.on_part), list(g.on_mainland)]
+        for part_i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
+            gap_km[part_i] = g.km
+            gap_ends[part_i] = [list(g.on_part), list(g.on_mainland)]
     # settlements: each person once (part_of hierarchy), unknown populations counted apart
     pop: list[int | None] = [0] * n
     pop_unknown = np.zeros(n, dtype=np.int64)
@@ -259,29 +260,29 @@ def analyse_territory(
             }
         )
     rows = []
-    for i in sel_idx:
+    for part_i in sel_idx:
         rows.append(
             {
-                "party": str(table.party[i]),
-                "id": ids[i],
-                "kind": kind[i],
-                "area_km2": float(areas[i]),
-                "perimeter_km": float(perims[i]),
-                "surrounded_by": hosts[i],
-                "overlapped_by": list(surr[i].overlaps),
-                "gap_to_mainland_km": gap_km[i],
-                "gap_ends": gap_ends[i],
-                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[i].shared_m.items())},
-                "population": pop[i],
-                "population_unknown": int(pop_unknown[i]),
-                "settlements": sorted(names[i]),
-                "window_sides": sides[i],
+                "party": str(table.party[part_i]),
+                "id": ids[part_i],
+                "kind": kind[part_i],
+                "area_km2": float(areas[part_i]),
+                "perimeter_km": float(perims[part_i]),
+                "surrounded_by": hosts[part_i],
+                "overlapped_by": list(surr[part_i].overlaps),
+                "gap_to_mainland_km": gap_km[part_i],
+                "gap_ends": gap_ends[part_i],
+                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[part_i].shared_m.items())},
+                "population": pop[part_i],
+                "population_unknown": int(pop_unknown[part_i]),
+                "settlements": sorted(names[part_i]),
+                "window_sides": sides[part_i],
                 "artefact_reason": (
                     f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)"
-                    if kind[i] == "artefact"
+                    if kind[part_i] == "artefact"
                     else ""
                 ),
-                "geometry": geoms[i],
+                "geometry": geoms[part_i],
             }
         )
     parts_gdf = (
@@ -321,7 +322,16 @@ def analyse_territory(
     )
 
 
-def scenario_inputs(scenario: Scenario) -> dict:
+class TerritoryInputs(TypedDict):
+    """The keyword arguments of :func:`analyse_territory` that come from a scenario's layers (WGS84)."""
+
+    settlements: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    water: BaseGeometry | None
+    window: BaseGeometry | None
+
+
+def scenario_inputs(scenario: Scenario) -> TerritoryInputs:
     """The keyword arguments :func:`analyse_territory` takes from a scenario."""
     water = shapely.union_all(scenario.water_bodies.geometry.values) if len(scenario.water_bodies) else None
     window = shapely.union_all(scenario.window.geometry.values) if len(scenario.window) else None

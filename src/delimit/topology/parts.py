@@ -435,7 +435,7 @@ def _least_per_group(group: NDArray[np.intp], value: NDArray[np.float64]) -> NDA
     return order[np.r_[True, group[order][1:] != group[order][:-1]]]
 
 
-def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> list[Gap]:
+def gaps_to_mainland(parts: Sequence[BaseGeometry] | NDArray[np.object_], mainland: BaseGeometry) -> list[Gap]:
     """Shortest gap from each part to ``mainland`` (WGS84 geometries), vectorised over all parts.
 
     Method (a national coastline has a million vertices, a country thousands of islands):
@@ -488,7 +488,7 @@ def gaps_to_mainland(parts: Sequence[BaseGeometry], mainland: BaseGeometry) -> l
     return out  # type: ignore[return-value]  # every part is in `who` (one nearest pair each), so no None is left
 
 
-def geodesic_perimeter_km(geoms: Sequence[BaseGeometry]) -> NDArray[np.float64]:
+def geodesic_perimeter_km(geoms: Sequence[BaseGeometry] | NDArray[np.object_]) -> NDArray[np.float64]:
     """Perimeter (exterior and holes) of each WGS84 polygon on the WGS84 ellipsoid, km."""
     return np.array([GEOD.geometry_length(g) / 1000.0 for g in geoms], dtype=float)
 
@@ -535,7 +535,9 @@ _M_PER_DEG_LAT = 110_574.0  # metres per degree of latitude (WGS84, at the equat
 
 
 def window_sides(
-    geoms: Sequence[BaseGeometry], window: BaseGeometry | None, tolerance_m: float = DEFAULT_ARTEFACT_M
+    geoms: Sequence[BaseGeometry] | NDArray[np.object_],
+    window: BaseGeometry | None,
+    tolerance_m: float = DEFAULT_ARTEFACT_M,
 ) -> list[list[str]]:
     """For each part, the sides of the data window (``north``, ``south``, ``east``, ``west``) its boundary runs along.
 
@@ -572,10 +574,10 @@ def window_sides(
 
 
 def sliver_parts(
-    geoms: Sequence[BaseGeometry],
+    geoms: Sequence[BaseGeometry] | NDArray[np.object_],
     tolerance_m: float = DEFAULT_ARTEFACT_M,
-    area_km2: Sequence[float] | None = None,
-    perimeter_km: Sequence[float] | None = None,
+    area_km2: Sequence[float] | NDArray[np.float64] | None = None,
+    perimeter_km: Sequence[float] | NDArray[np.float64] | None = None,
 ) -> np.ndarray:
     """True for parts no wider than ``tolerance_m`` anywhere (an inward buffer of half of it leaves nothing).
 
@@ -606,7 +608,9 @@ def sliver_parts(
 KNOWN_NOT_IN_DATA = "known, not in the boundary data"
 
 
-def known_enclaves(settlements: Any, geoms: Sequence[BaseGeometry], parties: Sequence[str]) -> list[dict[str, Any]]:
+def known_enclaves(
+    settlements: Any, geoms: Sequence[BaseGeometry] | NDArray[np.object_], parties: Sequence[str] | NDArray[np.object_]
+) -> list[dict[str, Any]]:
     """Enclaves published sources name (settlements' ``enclave`` with ``claimed_party``) that the boundary data lacks.
 
     One entry per enclave name whose settlements lie on land of another party in the data: ``name,
