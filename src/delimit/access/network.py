@@ -271,7 +271,7 @@ def _split_positions(line: shapely.LineString, extra: list[float]) -> np.ndarray
     allpos = allpos[order]
     keep = np.concatenate([[True], np.diff(allpos) > 1e-6])
     keep[-1] = True
-    out = allc[keep]
+    out: np.ndarray = allc[keep]  # numpy stubs type indexing by a mask of unknown dtype as Any
     # drop a duplicate left by keeping the last point
     if len(out) >= 2 and np.hypot(*(out[-1] - out[-2])) < 1e-6:
         out = np.delete(out, -2, axis=0)
@@ -773,7 +773,7 @@ def build_network(
                 srcs = np.asarray(corridor_in[ev], np.int64)
                 if not len(srcs):
                     continue
-                dist, met, _o, _p = dijkstra_csr(
+                dist, met, _o, _pred = dijkstra_csr(
                     ip, ix, w, ln, gz, np.zeros(0), np.zeros(n_road_nodes, np.bool_), srcs, np.zeros(len(srcs))
                 )
                 for ej, fv in enumerate(ends):
@@ -971,8 +971,8 @@ def build_network(
         off_m = np.full(len(settle), np.inf)
         for p in np.flatnonzero(attach_seg >= 0):
             lo, la = to_ll.transform(attach_pt[p, 0], attach_pt[p, 1])
-            k = (round(float(lo), 7), round(float(la), 7))
-            vi = np.flatnonzero((vkeys[:, 0] == k[0]) & (vkeys[:, 1] == k[1]))
+            ll_key = (round(float(lo), 7), round(float(la), 7))
+            vi = np.flatnonzero((vkeys[:, 0] == ll_key[0]) & (vkeys[:, 1] == ll_key[1]))
             if not len(vi):
                 d = np.hypot(vx - attach_pt[p, 0], vy - attach_pt[p, 1])
                 vi = np.array([int(np.argmin(d))])
@@ -1023,10 +1023,13 @@ def checkpoint_mask(crossings: pd.DataFrame) -> np.ndarray:
     data builder generated where a schematic road meets the line: a geometric crossing, not a post).
     """
     n = len(crossings)
+    mask: np.ndarray  # pandas is untyped here (no pandas-stubs): Series.to_numpy() comes back as Any
     if "kind" in crossings.columns:
-        return crossings["kind"].astype(str).str.strip().str.lower().eq("checkpoint").to_numpy()
+        mask = crossings["kind"].astype(str).str.strip().str.lower().eq("checkpoint").to_numpy()
+        return mask
     if "status" in crossings.columns:
-        return ~crossings["status"].astype(str).str.strip().str.lower().eq("schematic").to_numpy()
+        mask = ~crossings["status"].astype(str).str.strip().str.lower().eq("schematic").to_numpy()
+        return mask
     return np.ones(n, np.bool_)
 
 
