@@ -21,9 +21,9 @@ under a 4 GB address-space limit), arms a watchdog that dumps the stacks and fai
 not yet in the corpus, under ``tests/fuzz_corpus/found/`` (a folder with the files and
 ``case.json``). The normal suite replays that corpus and issue 19's cases (``tests/fuzz_corpus/issue19``).
 
-Option values are fuzzed for ``topology`` only with values that parse as numbers: a value typer
-cannot parse (``--neck-width abc``) still raises through ``main`` on this branch; that is the
-option-types work of another branch, which also range-checks values such as ``--neck-width 1e-300``.
+Option values are fuzzed two ways: ``topology`` runs on fuzzed scenarios with numeric option values,
+and every numeric option of every command gets arbitrary text, numbers and special floats
+(:func:`test_fuzz_option_values`): each must be refused in one line or accepted, never crash.
 """
 
 from __future__ import annotations
@@ -177,6 +177,10 @@ def save_case(folder: Path, args: list[str], env: dict[str, str] | None, why: st
     return dest
 
 
+#: How every refusal starts: ``delimit: error:`` or, for a usage error, ``delimit COMMAND [SUB]: error:``.
+ERROR_LINE = re.compile(r"delimit( [\w-]+)*: error: ")
+
+
 def check_run(
     args: list[str], folder: Path, capfd: pytest.CaptureFixture[str], env: dict[str, str] | None = None
 ) -> Outcome:
@@ -191,9 +195,7 @@ def check_run(
             problems.append(f"exit status {r.code}")
         if "Traceback" in r.err:
             problems.append("a traceback on stderr")
-        if r.code == 2 and not (
-            r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n")
-        ):
+        if r.code == 2 and not (ERROR_LINE.match(r.err) and r.err.count("\n") == 1 and r.err.endswith("\n")):
             problems.append(f"not one error line: {r.err[:500]!r}")
         if snapshot(folder) != before:
             problems.append("files were written")
@@ -728,9 +730,7 @@ def test_issue_case_is_refused(capfd: pytest.CaptureFixture[str], tmp_path: Path
     before = snapshot(folder)
     r = run_cli(case["args"], folder, capfd, case.get("env"))
     assert r.code == 2, (r.code, r.out[-500:], r.err[-2000:])
-    assert r.err.startswith("delimit: error: ") and r.err.count("\n") == 1 and r.err.endswith("\n"), (
-        f"not one line: {r.err!r}"
-    )
+    assert ERROR_LINE.match(r.err) and r.err.count("\n") == 1 and r.err.endswith("\n"), f"not one line: {r.err!r}"
     for fragment in case["expect"]:
         assert fragment in r.err, f"{fragment!r} not in {r.err!r}"
     assert snapshot(folder) == before, "something was written"
@@ -762,3 +762,39 @@ def test_fuzz_helpers_render_and_see_writes() -> None:
     assert _signature(["validate"], "delimit: error: /tmp/a.geojson: feature 3: bad 'x' 12") == _signature(
         ["validate"], "delimit: error: /tmp/b.geojson: feature 7: bad 'y' 9"
     )
+
+
+#: Every numeric option of every command that takes one (command words, option).
+NUMERIC_OPTIONS = [
+    (["topology"], "--neck-width"),
+    (["topology"], "--overlap"),
+    (["topology"], "--accuracy"),
+    (["chokepoints"], "--top"),
+    (["access"], "--cell-m"),
+    (["propose"], "--balance"),
+    (["propose"], "--seed"),
+    (["propose"], "-n"),
+    (["treaty"], "--max-spacing"),
+    (["treaty"], "--refraction-k"),
+    (["report"], "--neck-width"),
+]
+
+
+@fuzz_settings(40)
+@given(
+    target=st.sampled_from(NUMERIC_OPTIONS),
+    value=st.one_of(
+        st.text(max_size=12),
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        st.integers().map(str),
+        st.sampled_from(["1e308", "-1", "0", "1e-300", "nan", "inf", "-inf", "", "1_000", "0x10", "10 m"]),
+    ),
+)
+def test_fuzz_option_values(capfd: pytest.CaptureFixture[str], target: tuple[list[str], str], value: str) -> None:
+    """Any value of a numeric option is refused in one line (exit 2) or accepted; the scenario named is
+    absent, so an accepted value ends in a one-line refusal of the scenario, with nothing written."""
+    words, option = target
+    if value.startswith("-") and not re.fullmatch(r"-[\d.eE+-]*|-inf|-nan", value):
+        value = "x" + value  # a value that looks like an option would be read as one
+    with case_folder() as folder:
+        check_run([*words, option, value, "--scenario", "no-such-scenario.yaml"], folder, capfd)
