@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +172,7 @@ class _Builder:
         shapely.prepare(self.box)
         self.sinks = {name: _Sink(gpkg, name, cols) for name, cols in LAYER_COLUMNS.items()}
         self.geod = Geod(ellps="WGS84")
-        self.road_km: Counter[str] = Counter()
+        self.road_km: defaultdict[str, float] = defaultdict(float)  # km by road class
         self.notes: list[str] = []
         self.admin2_seen: dict[int, str] = {}
         self.admin2_built: set[int] = set()
@@ -327,9 +327,9 @@ def _flush_ways(b: _Builder) -> None:
         geoms[clip] = shapely.clip_by_rect(geoms[clip], w, s, e, n)
     keep = ~shapely.is_empty(geoms)
     km = _km_each(b.geod, geoms)
-    for i in np.flatnonzero(keep):
-        layer, attrs, _runs = pending[i]
-        g = geoms[i]
+    for kept in np.flatnonzero(keep):
+        layer, attrs, _runs = pending[kept]
+        g = geoms[kept]
         if g.geom_type not in ("LineString", "MultiLineString"):
             g = (
                 shapely.MultiLineString([x for x in shapely.get_parts(g) if x.geom_type == "LineString"])
@@ -337,7 +337,7 @@ def _flush_ways(b: _Builder) -> None:
                 else g
             )
         if layer == "roads":
-            b.road_km[attrs["road_class"]] += float(km[i])
+            b.road_km[attrs["road_class"]] += float(km[kept])
         b.sinks[layer].add({**attrs, "geometry": g})
 
 
@@ -445,14 +445,14 @@ def _read_one(b: _Builder, path: Path, progress: ProgressFn) -> None:
     try:
         for obj in proc:
             n += 1
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):  # what obj.is_node() tests; the isinstance narrows the type
                 _node(b, obj, source)
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 _way(b, obj, source)
-            elif obj.is_relation():
+            elif isinstance(obj, osmium.osm.Relation):
                 if obj.tags.get("boundary") == "administrative" and obj.tags.get("admin_level") == "2":
                     b.admin2_seen[int(obj.id)] = _name(dict(obj.tags))
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 _area(b, obj, source)
             if n % 200_000 == 0:
                 progress(f"{path.name}: {n:,} objects", 0.5)

@@ -52,7 +52,7 @@ class _HugeInteger:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _SafeLoader(yaml.SafeLoader):
+class _SafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no type hints here (no types-PyYAML): its classes are Any
     """SafeLoader that refuses duplicate keys (a silent overwrite is a classic scenario-file bug),
     keys that are lists or mappings, and reports unreadable values (``2001-13-45``,
     ``!!int abc``) at their line instead of raising Python errors."""
@@ -95,11 +95,12 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping: dict[Any, Any] = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return mapping
 
 
-_SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
-_SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[arg-type]
+_SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _load_yaml(text: str, path: Path, limits: Limits) -> Any:
