@@ -84,7 +84,7 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
             read_layer(p, limits=limits)
         raise InputError(p, f"cannot open as vector data: {str(exc).splitlines()[0]}") from None
     report = ReadReport()
-    counts = []
+    layer_counts: list[str] = []
     crs = None
     for name in layers:
         spec = LAYERS.get(name)
@@ -102,9 +102,9 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
             from delimit.model.population import check_settlements
 
             check_settlements(gdf, p)
-        counts.append(f"{name} {len(gdf)}")
+        layer_counts.append(f"{name} {len(gdf)}")
         crs = report.source_crs
-    return ValidationResult(str(p), "vector", "layers: " + ", ".join(counts), list(report.repairs), crs)
+    return ValidationResult(str(p), "vector", "layers: " + ", ".join(layer_counts), list(report.repairs), crs)
 
 
 def _check_runnable(s: Any, p: Path) -> None:

@@ -209,7 +209,8 @@ def _kind(value: Any) -> str:
 
 def _gj_label(feat: dict[str, Any], i: int) -> int | str:
     """``'3 (part_id=kg-1)'``: the index plus the feature's id, in the form validate_frame uses."""
-    props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+    raw = feat.get("properties")
+    props: dict[str, Any] = raw if isinstance(raw, dict) else {}
     for key in _ID_KEYS:
         value = props.get(key)
         if value is not None and not isinstance(value, dict | list):
@@ -547,13 +548,13 @@ def validate_frame(
             )
         gdf = gdf.copy()
         fixed = list(geoms)
-        for i in bad_idx:
-            reason = is_valid_reason(geoms[i])
-            g = shapely.make_valid(geoms[i])
+        for bad_i in bad_idx:
+            reason = is_valid_reason(geoms[bad_i])
+            g = shapely.make_valid(geoms[bad_i])
             if geometry_types is not None and set(geometry_types) <= set(POLYGONAL):
                 g = _polygonal_part(g)
-            fixed[i] = g
-            report.repairs.append(Repair(where, layer, _feature_label(gdf, int(i), id_field), reason, g.geom_type))
+            fixed[bad_i] = g
+            report.repairs.append(Repair(where, layer, _feature_label(gdf, int(bad_i), id_field), reason, g.geom_type))
         gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
     # Unique ids
     if id_field is not None:

@@ -70,8 +70,7 @@ def apply_transfers(
     """A new scenario: ``scenario`` with ``transfers`` applied in order (parties of points recomputed)."""
     territory = scenario.territory
     for t in transfers:
-        # apply_transfer's `source: Path` is narrower than the str | Path InputError takes (widen it in the loader)
-        territory = apply_transfer(territory, t, scenario.name)  # type: ignore[arg-type]  # name stands for the file
+        territory = apply_transfer(territory, t, scenario.name)  # the scenario's name stands for the file in errors
     settlements = scenario.settlements.copy()
     settlements["party"] = assign_party(settlements, territory)
     roads = scenario.roads.copy()

@@ -12,9 +12,10 @@ from __future__ import annotations
 import copy
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -103,6 +104,13 @@ def _validation_message(exc: ValidationError) -> tuple[str, str]:
     return loc or "<document>", msg
 
 
+class _Identified(Protocol):
+    """An entry of a scenario file's list that carries an ``id`` (party, transfer, class, regime)."""
+
+    @property
+    def id(self) -> str: ...
+
+
 def parse_scenario_file(path: str | Path, limits: Limits | None = None) -> ScenarioFile:
     """Read and validate a scenario file without loading its layers.
 
@@ -118,12 +126,13 @@ def parse_scenario_file(path: str | Path, limits: Limits | None = None) -> Scena
     except ValidationError as exc:
         loc, msg = _validation_message(exc)
         raise InputError(p, msg, field=loc) from None
-    for key, items in (
+    id_lists: tuple[tuple[str, Sequence[_Identified]], ...] = (
         ("parties", spec.parties),
         ("transfers", spec.transfers),
         ("traveller_classes", spec.traveller_classes),
         ("regimes", spec.regimes),
-    ):
+    )
+    for key, items in id_lists:
         first: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.id in first:
@@ -289,9 +298,12 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
 
 
-def apply_transfer(territory: gpd.GeoDataFrame, t: Transfer, source: Path, at: str = "transfers") -> gpd.GeoDataFrame:
+def apply_transfer(
+    territory: gpd.GeoDataFrame, t: Transfer, source: str | Path, at: str = "transfers"
+) -> gpd.GeoDataFrame:
     """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``.
 
+    ``source`` is the file (or the scenario's name, for a scenario built in memory) named in errors;
     ``at`` is the transfer's place in the scenario file (``transfers.0``), named in errors.
     """
     from_mask = (territory["party"] == t.from_party).to_numpy()
