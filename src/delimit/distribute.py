@@ -23,18 +23,16 @@ Eurasia and Africa into one group, leaving one task doing almost all the work; p
 every party's neck search (the costly step) in its own task. The price is that each task also
 measures its neighbours' surroundings (discarded): that is the serial share the benchmark reports.
 
-One thing is measured per task rather than per file: areas are computed in an equal-area frame
-chosen from the task's own extent (:mod:`delimit.topology.engine`: Lambert azimuthal equal-area
-centred on the data up to 30°, the ellipsoid beyond). Both frames are equal-area, so a part's area
-differs from a whole-file run only by rounding in the projected polygon (relative differences of
-about 1e-9); each party's ``crs`` names its frame. A party's figures therefore do not depend on
-which unrelated countries share the file, nor on how the census runs: the same tasks run whether
-serially (``workers=1``), on a local cluster or on a remote scheduler, and results are merged in
-party order, so every output is identical, bit for bit, whichever way it runs.
+Areas are measured in an equal-area frame chosen from the data's extent (Lambert azimuthal
+equal-area centred on the data up to 30°, the ellipsoid beyond); every task is given the whole
+file's extent (``frame_bounds``), so its areas are those of one run over the whole file. The same
+tasks run whether serially (``workers=1``), on a local cluster or on a remote scheduler, and the
+results are merged in party order: every output is identical, bit for bit, whichever way it runs.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -77,6 +75,7 @@ class CensusTask:
     party: str
     context: tuple[str, ...]
     territory: gpd.GeoDataFrame
+    frame_bounds: tuple[float, float, float, float]
 
 
 @dataclass
@@ -142,11 +141,12 @@ def census_tasks(territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M) -> l
     """One task per party (sorted), holding the party's rows and every neighbour's rows."""
     near = neighbours(territory, context_m)
     party = territory["party"].astype(str)
+    frame = tuple(float(v) for v in shapely.total_bounds(territory.geometry.values))
     tasks = []
     for p in sorted(near):
         context = tuple(sorted(near[p]))
         rows = territory[party.isin([p, *context]).to_numpy()].reset_index(drop=True)
-        tasks.append(CensusTask(p, context, rows))
+        tasks.append(CensusTask(p, context, rows, frame))  # type: ignore[arg-type]
     return tasks
 
 
@@ -163,6 +163,7 @@ def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
         artefact_m=options.artefact_m,
         parties=[task.party],
         workers=1,
+        frame_bounds=task.frame_bounds,
     )
     return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0)
 
@@ -208,7 +209,7 @@ def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progre
     futures = [client.submit(run_task, t, options, key=f"census-{k}-{t.party}", pure=False) for k, t in enumerate(tasks)]
     index = {f.key: k for k, f in enumerate(futures)}
     out: list[PartyCensus | None] = [None] * len(tasks)
-    for done, fut in enumerate(as_completed(futures), start=1):
+    for done, fut in enumerate(as_completed(futures, loop=client.loop), start=1):
         out[index[fut.key]] = fut.result()
         progress(f"census: {done}/{len(tasks)} parties", done / len(tasks))
     return [r for r in out if r is not None]
@@ -256,7 +257,7 @@ def run_census(
             from distributed import Client, LocalCluster
 
             mode = {"executor": "LocalCluster", "workers": n, "processes": processes}
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None) as cluster, Client(cluster, set_as_default=False) as client:
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster, set_as_default=False) as client:
                 results = _run_on(client, tasks, options, report)
     mode["tasks"] = len(tasks)
     mode["seconds"] = round(time.perf_counter() - t0, 3)
