@@ -7,8 +7,9 @@ TJK, UZB), or with ``--grid N`` a synthetic N x N grid of square parties (0.1°,
 Figures (all from the same run on the same machine):
 
 * ``workers=1``: the tasks run serially in this process (the baseline);
-* ``workers=2``: a ``LocalCluster`` of 2 single-threaded worker processes, timed with and without
-  starting the cluster (a cluster serves many censuses; its start-up is printed apart);
+* ``workers=2``: a ``LocalCluster`` of 2 single-threaded worker processes, warm (a cluster serves
+  many censuses; its start-up and the first census on cold workers, which import the engine, are
+  printed apart);
 * per-task seconds (from the serial run), the serial share and the projected speed-up on 16 and 64
   workers. Projection: Amdahl's law with the measured serial share ``s = (T1 - sum(tasks)) / T1``
   (reading, splitting, merging: the part outside the tasks), ``S(N) = 1 / (s + (1 - s) / N)``,
@@ -80,6 +81,9 @@ def main(argv: list[str]) -> int:
         def on_cluster():  # type: ignore[no-untyped-def]
             return _run_on(client, census_tasks(territory), opts, lambda _m, _f: None)
 
+        t0 = time.perf_counter()
+        on_cluster()  # cold workers: each imports geopandas, shapely and the engine once
+        cold = time.perf_counter() - t0
         t2, _ = timeit(on_cluster, repeat=args.repeat)
     print(f"census of {label}: {len(tasks)} tasks (one per party with its neighbours)")
     secs = sorted(((p.seconds, p.party, len(p.context)) for p in serial.parties), reverse=True)
@@ -89,7 +93,7 @@ def main(argv: list[str]) -> int:
     share = max(0.0, (t1 - total) / t1)
     print(f"serial run {t1:.3f} s, of which tasks {total:.3f} s; serial share s = {share:.3f}; longest task {longest:.3f} s")
     print(f"redundancy: tasks' total {total:.3f} s against one whole-file analyse_territory {t_whole:.3f} s (x{total / t_whole:.2f})")
-    print(f"LocalCluster(2 processes) start-up {start:.2f} s (not in the 2-worker figure)")
+    print(f"LocalCluster(2 processes) start-up {start:.2f} s and first census on cold workers {cold:.2f} s (neither in the 2-worker figure)")
     report(f"census {label}, 2 workers", t2, "s", "1 worker (serial, same run)", t1)
     report(f"census {label}, 1 worker", t1, "s", "one whole-file analyse_territory (same run)", t_whole)
     cap = t1 / (t1 - total + longest)
