@@ -75,6 +75,23 @@ def test_two_workers_equal_serial(cli, synth_file: Path, tmp_path: Path) -> None
         assert all(x.equals_exact(y, 0) for x, y in zip(pa.geometry, pb.geometry, strict=True))
 
 
+def test_scheduler_equal_serial(cli, synth_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--scheduler tcp://... runs the same tasks on a user's cluster (here an in-process one, worker threads) and writes the same census."""
+    from distributed import LocalCluster
+
+    serial, remote = tmp_path / "serial", tmp_path / "remote"
+    assert cli("census", "-b", str(synth_file), "--party-column", "country", "--workers", "1", "-o", str(serial)).code == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        r = cli("census", "-b", str(synth_file), "--party-column", "country", "--scheduler", address, "-o", str(remote))
+    assert r.code == 0, r.err
+    a, b = _doc(serial), _doc(remote)
+    assert b.pop("run") == {"executor": "scheduler", "scheduler": address, "tasks": 4}
+    a.pop("run")
+    assert a == b
+
+
 def test_synthetic_census_against_construction(cli, synth_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Enclaves, hosts and the neck are those built into the file; the neck's width is the bar's geodesic width."""
     out = tmp_path / "o"
