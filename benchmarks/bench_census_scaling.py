@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _common import report, timeit  # noqa: E402, F401
+from _common import report, timeit
 
 
 def fergana():  # type: ignore[no-untyped-def]

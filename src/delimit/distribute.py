@@ -37,7 +37,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +238,7 @@ def run_census(
         raise InputError(None, "the boundaries hold no land (no features): nothing to analyse", field="boundaries")
     tasks = census_tasks(territory)
     t0 = time.perf_counter()
+    mode: dict[str, Any]
     if scheduler:
         client = connect(scheduler)
         try:
@@ -282,7 +283,7 @@ def summarise(result: CensusResult) -> list[dict[str, Any]]:
                 "party": pc.party,
                 "parts_by_kind": dict(sorted(kinds.items())),
                 "enclaves": enclaves,
-                "necks": int(len(real)),
+                "necks": len(real),
                 "artefact_necks": int(len(pc.necks) - len(real)),
                 "narrowest_neck_m": round(float(widths.min()), 3) if len(widths) else None,
                 "neighbours": list(pc.context),

@@ -17,7 +17,12 @@ from typing import Any
 
 import typer
 
-from delimit.cli.options import float_option, int_option, output_option, overwrite_option
+from delimit.cli.options import (
+    float_option,
+    int_option,
+    output_option,
+    overwrite_option,
+)
 from delimit.errors import InputError
 
 #: The files ``delimit census`` writes into ``-o DIR``.
@@ -38,7 +43,9 @@ def read_boundaries(path: Path, layers: list[str], party_column: str, *, repair:
     from delimit.io.vector import ReadReport, list_layers, read_layer
 
     names = layers or list_layers(path)
-    frames, crss, repairs = [], [], []
+    frames: list[Any] = []
+    crss: list[str | None] = []
+    repairs: list[str] = []
     for name in names:
         report = ReadReport()
         gdf = read_layer(path, name, geometry_types=POLYGONAL, required=(party_column,), repair=repair, report=report, allow_empty=False)
