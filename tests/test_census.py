@@ -92,6 +92,36 @@ def test_scheduler_equal_serial(cli, synth_file: Path, tmp_path: Path) -> None: 
     assert a == b
 
 
+def test_a_worker_killed_mid_census_changes_nothing() -> None:
+    """A worker process killed (SIGKILL) after the first task finishes: its tasks rerun elsewhere, the census is the same."""
+    import os
+    import signal
+
+    from distributed import Client, LocalCluster
+
+    from delimit.distribute import _run_on, census_tasks
+
+    territory = synthetic().rename(columns={"country": "party"})
+    expected = run_census(territory, CensusOptions(), workers=1)
+    killed: list[int] = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(2)
+        nanny = cluster.workers[sorted(cluster.workers)[0]]
+
+        def kill_once(_message: str, _fraction: float) -> None:
+            if not killed:
+                killed.append(nanny.pid)
+                os.kill(nanny.pid, signal.SIGKILL)  # the worker process this test's cluster started
+
+        got = _run_on(client, census_tasks(territory), CensusOptions(), kill_once)
+    assert killed
+    assert [p.party for p in got] == [p.party for p in expected.parties]
+    for a, b in zip(got, expected.parties, strict=True):
+        assert a.parts.drop(columns="geometry").to_json() == b.parts.drop(columns="geometry").to_json()
+        assert a.necks.drop(columns="geometry").to_json() == b.necks.drop(columns="geometry").to_json()
+        assert all(x.equals_exact(y, 0) for x, y in zip(a.parts.geometry, b.parts.geometry, strict=True))
+
+
 def test_synthetic_census_against_construction(cli, synth_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Enclaves, hosts and the neck are those built into the file; the neck's width is the bar's geodesic width."""
     out = tmp_path / "o"
