@@ -115,7 +115,7 @@ def test_a_worker_killed_mid_census_changes_nothing() -> None:
     killed: list[int] = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(2)
-        nanny = cluster.workers[sorted(cluster.workers)[0]]
+        nanny = cluster.workers[min(cluster.workers)]
 
         def kill_once(_message: str, _fraction: float) -> None:
             if not killed:
