@@ -36,6 +36,12 @@ fuzz: $(STAMP)
 		DELIMIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py -k "fuzz_" || exit 1; \
 	done
 
+## Lint and types: ruff (lint and format, line length 120) and mypy (strict on model and io; see pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/ruff format --check src tests scripts benchmarks
+	$(VENV)/bin/mypy src/delimit
+
 ## Benchmarks (not tests): each figure printed as a ratio against a baseline measured in the same run.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -97,6 +97,7 @@ def analyse_territory(
     workers: int = 2,
     provenance: dict[str, Any] | None = None,
     data_marks: dict[str, list[str]] | None = None,
+    frame_bounds: tuple[float, float, float, float] | None = None,
 ) -> TopologyResult:
     """Topology of a territory layer (one row per claim part, column ``party``, WGS84).
 
@@ -117,6 +118,9 @@ def analyse_territory(
         than it anywhere are reported as ``artefact`` (digitising slivers); parts within it of the
         window's edge are ``clipped`` (with ``window_sides``), never exclaves or enclaves.
     workers: threads for the opening step.
+    frame_bounds: the extent (west, south, east, north, degrees) that chooses the area frame; default
+        the territory's own. :mod:`delimit.distribute` passes the whole file's extent to each of its
+        tasks, so that a task's areas are those of one run over the whole file.
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
@@ -142,7 +146,7 @@ def analyse_territory(
     table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
     geoms = table.geometry
     n = len(geoms)
-    bounds = shapely.total_bounds(geoms)
+    bounds = shapely.total_bounds(geoms) if frame_bounds is None else np.asarray(frame_bounds, dtype=float)
     regional = (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG
     if regional:
         ea = equal_area_crs(tuple(bounds))

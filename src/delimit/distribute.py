@@ -1,0 +1,323 @@
+"""Run the topology census as independent Dask tasks: the one place where delimit distributes work.
+
+The engines stay pure (:func:`delimit.topology.engine.analyse_territory` knows nothing of Dask); this
+module splits a census into tasks, runs them on a ``dask.distributed`` cluster (or serially), and
+merges the results deterministically. The CLI (``delimit census``) and the benchmarks call it.
+
+The split: one task per party, with its neighbours as context
+------------------------------------------------------------
+Task ``P`` runs ``analyse_territory(rows of P and of every party whose land comes within
+CONTEXT_M metres of P's, parties=[P])`` and keeps only ``P``'s parts and necks. This gives ``P``
+the same parts, kinds, hosts, overlaps, necks, gaps and perimeters as one call on the whole file:
+
+* a party's parts, mainland, gaps and necks depend only on that party's own rows (all of them are
+  in the task);
+* whether a part is an enclave, and who hosts or overlaps it, depends only on land within the
+  engine's snapping tolerance (2 m) of the part (:func:`delimit.topology.parts.surroundings`):
+  every party with land within ``CONTEXT_M`` (1 km, 500 times that tolerance) is in the task, with
+  all of its rows, so its land is dissolved exactly as in the whole-file run; land farther away
+  shares no boundary with the part and cannot change it.
+
+Connected groups of touching parties would also be exact, but the world's land borders join
+Eurasia and Africa into one group, leaving one task doing almost all the work; per-party tasks keep
+every party's neck search (the costly step) in its own task. The price is that each task also
+measures its neighbours' surroundings (discarded): that is the serial share the benchmark reports.
+
+Areas are measured in an equal-area frame chosen from the data's extent (Lambert azimuthal
+equal-area centred on the data up to 30°, the ellipsoid beyond); every task is given the whole
+file's extent (``frame_bounds``), so its areas are those of one run over the whole file. The same
+tasks run whether serially (``workers=1``), on a local cluster or on a remote scheduler, and the
+results are merged in party order: every output is identical, bit for bit, whichever way it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from delimit.crs import WGS84
+from delimit.errors import InputError
+
+#: Parties with land within this distance (metres) of a party's land are its context in the census.
+CONTEXT_M = 1000.0
+#: Metres per degree of latitude (mean), for turning CONTEXT_M into a degree tolerance.
+M_PER_DEG = 111_320.0
+#: Seconds to wait for a Dask scheduler to answer before refusing it.
+CONNECT_TIMEOUT_S = 3.0
+
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class CensusOptions:
+    """The topology parameters of a census (see :func:`delimit.topology.engine.analyse_territory`)."""
+
+    neck_width_m: float = 1000.0
+    overlap_m: float = 1000.0
+    artefact_m: float = 10.0
+
+
+@dataclass(frozen=True)
+class CensusTask:
+    """One party and the rows (its own and its neighbours') its analysis needs."""
+
+    party: str
+    context: tuple[str, ...]
+    territory: gpd.GeoDataFrame
+    frame_bounds: tuple[float, float, float, float]
+
+
+@dataclass
+class PartyCensus:
+    """The census of one party: its parts and necks (WGS84), the frames they were measured in, seconds taken."""
+
+    party: str
+    context: tuple[str, ...]
+    crs: str
+    parts: gpd.GeoDataFrame
+    necks: gpd.GeoDataFrame
+    seconds: float
+
+
+@dataclass
+class CensusResult:
+    """Every party's census, in party order, with how it ran."""
+
+    parties: list[PartyCensus]
+    options: CensusOptions
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parts(self) -> gpd.GeoDataFrame:
+        """All parts, by party then area (largest first)."""
+        return _concat([p.parts for p in self.parties])
+
+    @property
+    def necks(self) -> gpd.GeoDataFrame:
+        """All necks, by party then width (narrowest first)."""
+        return _concat([p.necks for p in self.parties])
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
+def _deg(metres: float, lat: float) -> float:
+    """A tolerance in degrees at least ``metres`` in every direction at latitude ``lat`` (degrees)."""
+    return metres / (M_PER_DEG * max(math.cos(math.radians(min(abs(lat), 89.0))), 0.01))
+
+
+def neighbours(territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M) -> dict[str, set[str]]:
+    """For every party, the other parties with land within ``context_m`` metres of its land."""
+    geoms = territory.geometry.values
+    party = territory["party"].astype(str).to_numpy()
+    out: dict[str, set[str]] = {p: set() for p in sorted(set(party.tolist()))}
+    if len(geoms) == 0:
+        return out
+    b = shapely.total_bounds(geoms)
+    tol = _deg(context_m, max(abs(b[1]), abs(b[3])))
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=tol)
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if party[i] != party[j]:
+            out[str(party[i])].add(str(party[j]))
+    return out
+
+
+def census_tasks(territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M) -> list[CensusTask]:
+    """One task per party (sorted), holding the party's rows and every neighbour's rows."""
+    near = neighbours(territory, context_m)
+    party = territory["party"].astype(str)
+    frame = tuple(float(v) for v in shapely.total_bounds(territory.geometry.values))
+    tasks = []
+    for p in sorted(near):
+        context = tuple(sorted(near[p]))
+        rows = territory[party.isin([p, *context]).to_numpy()].reset_index(drop=True)
+        tasks.append(CensusTask(p, context, rows, frame))  # type: ignore[arg-type]
+    return tasks
+
+
+def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
+    """Analyse one party in its context (pure; what every worker runs)."""
+    from delimit.topology.engine import analyse_territory
+
+    t0 = time.perf_counter()
+    res = analyse_territory(
+        task.territory,
+        name=task.party,
+        neck_width_m=options.neck_width_m,
+        overlap_m=options.overlap_m,
+        artefact_m=options.artefact_m,
+        parties=[task.party],
+        workers=1,
+        frame_bounds=task.frame_bounds,
+    )
+    return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0)
+
+
+# ------------------------------------------------------------------------------------------ executors
+
+
+def machine_workers() -> int:
+    """Workers a local cluster gets by default: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``tcp://HOST:PORT`` (or ``tls://``), else InputError naming ``--scheduler``."""
+    text = address.strip()
+    if not _ADDRESS.match(text):
+        raise InputError(None, f"scheduler address {text[:80]!r} is not tcp://HOST:PORT", field="scheduler")
+    return text
+
+
+def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
+    """A ``dask.distributed.Client`` on ``address``; InputError (one line) when nothing answers in time."""
+    from distributed import Client
+
+    addr = check_scheduler_address(address)
+    try:
+        return Client(addr, timeout=f"{timeout_s}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(
+            None, f"no Dask scheduler answered at {addr} within {timeout_s:g} s ({reason})", field="scheduler"
+        ) from None
+
+
+def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progress: ProgressFn) -> list[PartyCensus]:
+    """Submit every task, gather them as they finish, return them in task (party) order."""
+    from distributed import as_completed
+
+    futures = [
+        client.submit(run_task, t, options, key=f"census-{k}-{t.party}", pure=False) for k, t in enumerate(tasks)
+    ]
+    index = {f.key: k for k, f in enumerate(futures)}
+    out: list[PartyCensus | None] = [None] * len(tasks)
+    for done, fut in enumerate(as_completed(futures, loop=client.loop), start=1):
+        out[index[fut.key]] = fut.result()
+        progress(f"census: {done}/{len(tasks)} parties", done / len(tasks))
+    return [r for r in out if r is not None]
+
+
+def run_census(
+    territory: gpd.GeoDataFrame,
+    options: CensusOptions = CensusOptions(),
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = True,
+    progress: ProgressFn | None = None,
+) -> CensusResult:
+    """The census of every party in ``territory`` (WGS84, column ``party``).
+
+    ``scheduler`` (``tcp://HOST:PORT``): run on that Dask cluster. Otherwise ``workers=1`` runs the
+    tasks serially in this process, and any other count (default: :func:`machine_workers`, at most
+    one per party) on a ``LocalCluster`` of single-threaded workers (``processes=False``: threads of
+    this process). The result is the same whichever way it runs (see the module docstring).
+    """
+    report = progress or (lambda _m, _f: None)
+    if workers is not None and workers < 1:
+        raise InputError(None, f"--workers must be at least 1, got {workers}", field="workers")
+    if len(territory) == 0:
+        raise InputError(None, "the boundaries hold no land (no features): nothing to analyse", field="boundaries")
+    tasks = census_tasks(territory)
+    t0 = time.perf_counter()
+    mode: dict[str, Any]
+    if scheduler:
+        client = connect(scheduler)
+        try:
+            mode = {"executor": "scheduler", "scheduler": scheduler}
+            results = _run_on(client, tasks, options, report)
+        finally:
+            client.close()
+    else:
+        n = min(workers or machine_workers(), len(tasks))
+        if n <= 1:
+            mode = {"executor": "serial", "workers": 1}
+            results = []
+            for k, t in enumerate(tasks, start=1):
+                results.append(run_task(t, options))
+                report(f"census: {k}/{len(tasks)} parties", k / len(tasks))
+        else:
+            from distributed import Client, LocalCluster
+
+            mode = {"executor": "LocalCluster", "workers": n, "processes": processes}
+            with (
+                LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                Client(cluster, set_as_default=False) as client,
+            ):
+                results = _run_on(client, tasks, options, report)
+    mode["tasks"] = len(tasks)
+    mode["seconds"] = round(time.perf_counter() - t0, 3)
+    return CensusResult(results, options, mode)
+
+
+def summarise(result: CensusResult) -> list[dict[str, Any]]:
+    """Per party: parts by kind, enclaves with their hosts, necks (and digitising artefacts) and the narrowest neck."""
+    out = []
+    for pc in result.parties:
+        kinds: dict[str, int] = {}
+        for k in pc.parts["kind"].tolist() if len(pc.parts) else []:
+            kinds[str(k)] = kinds.get(str(k), 0) + 1
+        enclaves = []
+        if len(pc.parts):
+            for r in pc.parts[pc.parts["kind"] == "enclave"].itertuples(index=False):
+                enclaves.append({"part": r.id, "host": r.surrounded_by, "area_km2": round(float(r.area_km2), 6)})
+        real = pc.necks[pc.necks["kind"] == "neck"] if len(pc.necks) else pc.necks
+        widths = np.asarray(real["min_width_m"], dtype=float) if len(real) else np.array([])
+        out.append(
+            {
+                "party": pc.party,
+                "parts_by_kind": dict(sorted(kinds.items())),
+                "enclaves": enclaves,
+                "necks": len(real),
+                "artefact_necks": int(len(pc.necks) - len(real)),
+                "narrowest_neck_m": round(float(widths.min()), 3) if len(widths) else None,
+                "neighbours": list(pc.context),
+                "crs": pc.crs,
+            }
+        )
+    return out
+
+
+__all__ = [
+    "CONTEXT_M",
+    "CensusOptions",
+    "CensusResult",
+    "CensusTask",
+    "PartyCensus",
+    "census_tasks",
+    "check_scheduler_address",
+    "connect",
+    "machine_workers",
+    "neighbours",
+    "run_census",
+    "run_task",
+    "summarise",
+]
