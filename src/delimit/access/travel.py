@@ -194,10 +194,7 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
     sealed transit corridors. Free transitions (neutral roads, free transit) are listed too when
     they change party: the route did cross the line there, without formalities.
     """
-    kinds = net.groups["kind"].to_numpy()
-    pa = net.groups["party_a"].to_numpy()
-    pb = net.groups["party_b"].to_numpy()
-    cid = net.groups["crossing_id"].to_numpy()
+    kinds, pa, pb, cid = _group_columns(net)
     out: list[str] = []
     tails = None
     steps = 0
@@ -212,6 +209,17 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
         node = int(tails[a])
         steps += 1
     return out
+
+
+def _group_columns(net: AccessNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(kind, party_a, party_b, crossing_id)`` of the network's groups as arrays, read once per network
+    (a route is traced for every origin of every solve)."""
+    cols = getattr(net, "_group_columns", None)
+    if cols is None or cols[0] is not net.groups:
+        g = net.groups
+        cols = (g, tuple(g[c].to_numpy() for c in ("kind", "party_a", "party_b", "crossing_id")))
+        net._group_columns = cols  # type: ignore[attr-defined]  # a per-network cache, like _tails
+    return cols[1]
 
 
 def _arc_tails(net: AccessNetwork) -> np.ndarray:
