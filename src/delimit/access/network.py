@@ -996,7 +996,7 @@ def build_network(
 
 def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
     """The pieces concatenated as ``dtype``, emptying the list (so the pieces can be freed)."""
-    out = np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
+    out: np.ndarray = np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
     pieces.clear()
     return out
 
