@@ -379,36 +379,39 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
 
 
 def _terrain_arcs(t: TerrainGrid, parties: list[str]) -> tuple[np.ndarray, ...]:
-    """8-connected arcs between passable cells (both directions), with green-border group keys."""
+    """8-connected arcs between passable cells (both directions), with green-border group keys.
+
+    Returns ``(tails, heads, costs s, lengths m, party_a, party_b)``. Each direction's arcs are
+    written straight into arrays allocated once (a terrain has millions of arcs: no list of pieces
+    beside a concatenated copy); parties are int32.
+    """
     nr, nc = t.shape
     ok = np.isfinite(t.cost)
     ids = np.arange(nr * nc, dtype=np.int64).reshape(nr, nc) + t.node0
-    tails, heads, costs, lens, pa, pb = [], [], [], [], [], []
+    party = t.party.astype(np.int32)
     diag = float(np.hypot(t.cell_m, t.cell_m))
+    steps = []
     for dr, dc, step in ((0, 1, t.cell_m), (1, 0, t.cell_m), (1, 1, diag), (1, -1, diag)):
         r0, r1 = 0, nr - dr
         c0, c1 = max(0, -dc), nc - max(0, dc)
         a = (slice(r0, r1), slice(c0, c1))
         b = (slice(r0 + dr, r1 + dr), slice(c0 + dc, c1 + dc))
         m = ok[a] & ok[b]
+        steps.append((a, b, m, int(m.sum()), float(step)))
+    total = 2 * sum(k for *_, k, _s in steps)
+    tails, heads = np.empty(total, np.int64), np.empty(total, np.int64)
+    costs, lens = np.empty(total), np.empty(total)
+    pa, pb = np.empty(total, np.int32), np.empty(total, np.int32)
+    at = 0
+    for a, b, m, k, step in steps:
         u, v = ids[a][m], ids[b][m]
         w = (t.cost[a][m] + t.cost[b][m]) * 0.5 * step
-        p, q = t.party[a][m], t.party[b][m]
+        p, q = party[a][m], party[b][m]
         for x, y, pp, qq in ((u, v, p, q), (v, u, q, p)):
-            tails.append(x)
-            heads.append(y)
-            costs.append(w)
-            lens.append(np.full(len(w), step))
-            pa.append(pp)
-            pb.append(qq)
-    return (
-        np.concatenate(tails),
-        np.concatenate(heads),
-        np.concatenate(costs),
-        np.concatenate(lens),
-        np.concatenate(pa),
-        np.concatenate(pb),
-    )
+            sl = slice(at, at + k)
+            tails[sl], heads[sl], costs[sl], lens[sl], pa[sl], pb[sl] = x, y, w, step, pp, qq
+            at += k
+    return tails, heads, costs, lens, pa, pb
 
 
 # ----------------------------------------------------------------------------- build
@@ -885,21 +888,7 @@ def build_network(
         node_party_a = np.concatenate([node_party_a, tgrid.party.ravel()])
     report("graph", 0.8)
 
-    T = np.concatenate(tails) if tails else np.zeros(0, np.int64)
-    H = np.concatenate(heads) if heads else np.zeros(0, np.int64)
-    C = np.concatenate(costs) if costs else np.zeros(0)
-    L = np.concatenate(lens) if lens else np.zeros(0)
-    G = np.concatenate(grps) if grps else np.zeros(0, np.int64)
-    del tails, heads, costs, lens, grps  # a terrain network has millions of arcs: hold one copy at a time
-    indptr, indices, (base, length, group), _ = csr_from_arcs(
-        n_total,
-        T,
-        H,
-        C.astype(np.float64, copy=False),
-        L.astype(np.float64, copy=False),
-        G.astype(np.int64, copy=False),
-    )
-    del T, H, C, L, G
+    indptr, indices, (base, length, group) = _csr_consuming(n_total, tails, heads, costs, lens, grps)
     nlon, nlat = to_ll.transform(node_x, node_y) if n_total else (np.zeros(0), np.zeros(0))
 
     groups = pd.DataFrame(grows)
@@ -1003,6 +992,40 @@ def build_network(
     net.attach = att
     report("done", 1.0)
     return net
+
+
+def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The pieces concatenated as ``dtype``, emptying the list (so the pieces can be freed)."""
+    out: np.ndarray = np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
+    pieces.clear()
+    return out
+
+
+def _csr_consuming(
+    n: int,
+    tails: list[np.ndarray],
+    heads: list[np.ndarray],
+    costs: list[np.ndarray],
+    lens: list[np.ndarray],
+    grps: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(indptr, indices, (base, length, group))`` as :func:`csr_from_arcs` sorts them, from arc pieces.
+
+    The lists are emptied and each column is reordered and released before the next is joined:
+    a terrain network has millions of arcs, so at most one unsorted column is held beside the
+    sorted ones (the peak memory of building a foot network).
+    """
+    tail = _joined(tails, np.int64)
+    order = np.argsort(tail, kind="stable")
+    counts = np.bincount(tail, minlength=n)
+    del tail
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = _joined(heads, np.int64)[order]
+    base = _joined(costs, np.float64)[order]
+    length = _joined(lens, np.float64)[order]
+    group = _joined(grps, np.int64)[order]
+    return indptr, indices, (base, length, group)
 
 
 def seg_rid_in_node(n: int, na: np.ndarray, nb: np.ndarray, in_c: np.ndarray) -> bool:

@@ -94,6 +94,8 @@ def _party_name(net: AccessNetwork, i: int) -> str:
 
 def check_closures(net: AccessNetwork, closures: Closures) -> None:
     """Raise InputError naming the first closure that matches nothing in the network."""
+    if not any(closures.as_dict().values()):
+        return  # nothing blocked: nothing to look up (this runs before every solve)
     g = net.groups
     known = {
         "junctions": set(net.vertices["vertex_id"]),

@@ -81,6 +81,8 @@ class Run:
         str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]
     ]
     origin_index: np.ndarray  # positions in scenario.settlements of the origins
+    # per target group key: positions (in origin order) of the origins whose outcome the solver decides
+    solved_origins: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -192,10 +194,7 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
     sealed transit corridors. Free transitions (neutral roads, free transit) are listed too when
     they change party: the route did cross the line there, without formalities.
     """
-    kinds = net.groups["kind"].to_numpy()
-    pa = net.groups["party_a"].to_numpy()
-    pb = net.groups["party_b"].to_numpy()
-    cid = net.groups["crossing_id"].to_numpy()
+    kinds, pa, pb, cid = _group_columns(net)
     out: list[str] = []
     tails = None
     steps = 0
@@ -210,6 +209,17 @@ def _route_crossings(net: AccessNetwork, pred: np.ndarray, node: int, limit: int
         node = int(tails[a])
         steps += 1
     return out
+
+
+def _group_columns(net: AccessNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(kind, party_a, party_b, crossing_id)`` of the network's groups as arrays, read once per network
+    (a route is traced for every origin of every solve)."""
+    cols = getattr(net, "_group_columns", None)
+    if cols is None or cols[0] is not net.groups:
+        g = net.groups
+        cols = (g, tuple(g[c].to_numpy() for c in ("kind", "party_a", "party_b", "crossing_id")))
+        net._group_columns = cols  # type: ignore[attr-defined]  # a per-network cache, like _tails
+    return cols[1]
 
 
 def _arc_tails(net: AccessNetwork) -> np.ndarray:
@@ -290,6 +300,7 @@ def compute(
         key: (v[7]["name"].astype(str).to_numpy(), v[7]["target_id"].astype(str).to_numpy())
         for key, v in solves.items()
     }
+    via_solver: dict[str, list[int]] = {}
     for i in origins:
         party = str(st_party[i])
         rec: dict[str, Any] = {
@@ -322,6 +333,7 @@ def compute(
             rec["note"] = f"no {tset.spec} on the network (every target of the kind is off it)"
         else:
             src, offs, offm, d, m, o, p, sel = solves[key]
+            via_solver.setdefault(key, []).append(len(out))
             node = int(att_node[i])
             if np.isfinite(d[node]):
                 k = int(o[node])
@@ -335,7 +347,40 @@ def compute(
                 )
         out.append(rec)
     rows = pd.DataFrame(out, columns=ROW_COLUMNS)
-    return rows, Run(net, add, blocked, solves, origins)
+    solved = {k: np.asarray(v, np.int64) for k, v in via_solver.items()}
+    return rows, Run(net, add, blocked, solves, origins, solved)
+
+
+def resolve_minutes(
+    scenario: Scenario,
+    run: Run,
+    rows: pd.DataFrame,
+    regime_id: str | None,
+    class_id: str,
+    closures: Closures,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(reachable, minutes)`` per origin (in ``rows`` order) with ``closures`` blocked on top of a solved run.
+
+    ``run`` and ``rows`` come from :func:`compute` for the same regime, class and targets without
+    closures. Only what closures can change is recomputed: the group costs and the solves of the
+    target groups some origin depends on; origins that are themselves targets, off the network or
+    without a target keep their outcome. The values equal those of :func:`compute` with the
+    closures (same arithmetic), without building rows. Closures are not checked against the network.
+    """
+    net = run.net
+    add, blocked = group_costs(net, scenario.regime(regime_id), scenario.traveller_class(class_id), closures)
+    reach = rows["reachable"].to_numpy(dtype=bool).copy()
+    minutes = rows["minutes"].to_numpy(dtype=float).copy()
+    att_node, att_s = net.attach["node"].to_numpy(), net.attach["offset_s"].to_numpy(float)
+    for key, pos in run.solved_origins.items():
+        src, offs = run.solves[key][0], run.solves[key][1]
+        d = net.shortest(add, blocked, src, offs)[0]
+        at = run.origin_index[pos]
+        dn = d[att_node[at].astype(np.int64)]
+        ok = np.isfinite(dn)
+        reach[pos] = ok
+        minutes[pos] = np.where(ok, (dn + att_s[at]) / 60.0, math.inf)
+    return reach, minutes
 
 
 def _network_for(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -135,13 +136,29 @@ def map_credit(scenario: Scenario) -> str:
     return " · ".join(parts)
 
 
-def north_arrow(ax: Axes, frame: MapFrame, b: Bounds) -> Any:
-    """A north arrow in the map's top-right corner, turned to true north at the map's centre."""
+def _transformer(src: Any, dst: Any) -> Any:
+    """The pyproj Transformer from ``src`` to ``dst`` (x = lon/easting first), one per CRS pair:
+    building one takes tens of milliseconds and every map asks for the same few pairs."""
+    try:
+        return _cached_transformer(src, dst)
+    except TypeError:  # a CRS object that cannot be hashed: build it each time
+        from pyproj import Transformer
+
+        return Transformer.from_crs(src, dst, always_xy=True)
+
+
+@lru_cache(maxsize=32)
+def _cached_transformer(src: Any, dst: Any) -> Any:
     from pyproj import Transformer
 
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def north_arrow(ax: Axes, frame: MapFrame, b: Bounds) -> Any:
+    """A north arrow in the map's top-right corner, turned to true north at the map's centre."""
     cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    to_ll = Transformer.from_crs(frame.crs, "EPSG:4326", always_xy=True)
-    to_map = Transformer.from_crs("EPSG:4326", frame.crs, always_xy=True)
+    to_ll = _transformer(frame.crs, "EPSG:4326")
+    to_map = _transformer("EPSG:4326", frame.crs)
     lon, lat = to_ll.transform(cx, cy)
     nx, ny = to_map.transform(lon, min(lat + 0.05, 89.9))
     angle = float(np.arctan2(nx - cx, ny - cy))  # radians clockwise from grid north
@@ -608,13 +625,11 @@ def project_raster_extent(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cell-corner coordinates of ``raster`` projected into ``crs`` (for pcolormesh) and its values,
     cropped to the cells covering ``bounds`` (given in ``crs``) if given."""
-    from pyproj import Transformer
-
     rows, cols = raster.shape
     t = raster.transform
     r0, r1, c0, c1 = 0, rows, 0, cols
     if bounds is not None:
-        back = Transformer.from_crs(crs, raster.crs, always_xy=True)
+        back = _transformer(crs, raster.crs)
         bx = np.linspace(bounds[0], bounds[2], 21)
         by = np.linspace(bounds[1], bounds[3], 21)
         gx, gy = np.meshgrid(bx, by)
@@ -628,7 +643,7 @@ def project_raster_extent(
             r0, r1, c0, c1 = 0, rows, 0, cols
     cc, rr = np.meshgrid(np.arange(c0, c1 + 1), np.arange(r0, r1 + 1))
     xs, ys = _apply(t, cc.astype(float), rr.astype(float))
-    tr = Transformer.from_crs(raster.crs, crs, always_xy=True)
+    tr = _transformer(raster.crs, crs)
     px, py = tr.transform(np.asarray(xs), np.asarray(ys))
     return np.asarray(px), np.asarray(py), raster.masked()[r0:r1, c0:c1]
 
