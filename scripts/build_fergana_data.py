@@ -1048,10 +1048,10 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     tjk = unary_union(list(territory[territory.party == "TJK"].geometry))
     kgz = unary_union(list(territory[territory.party == "KGZ"].geometry))
     # bypasses: Tajik side links the Isfara side to the Vorukh road; Kyrgyz side the Batken side to Ak-Tatyr/Kok-Tash
-    tj_a, tj_b, tj_len, tj_share = best_bypass(
+    tj_a, tj_b, _tj_len, tj_share = best_bypass(
         segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk, 3400, tk
     )
-    kg_a, kg_b, kg_len, kg_share = best_bypass(
+    kg_a, kg_b, _kg_len, kg_share = best_bypass(
         segs,
         ["r-samarkandyk-ak-say", "r-kyzyl-jol-samarkandyk"],
         ["r-ak-say-ak-tatyr", "r-ak-tatyr-kok-tash"],

@@ -60,9 +60,7 @@ def test_report_summary_and_demo_table_show_the_compare_figure(cli, tmp_path: Pa
     assert expected > 0  # closing every Kyrgyz-Tajik crossing cuts Vorukh off: not a vacuous check
 
     out = tmp_path / "report"
-    res = build_report(
-        delimit.load_scenario("status-quo"), [delimit.load_scenario("border-closed-2022")], out
-    )
+    res = build_report(delimit.load_scenario("status-quo"), [delimit.load_scenario("border-closed-2022")], out)
     row = next(s for s in res.summary if s["scenario"] == "border-closed-2022")
     assert row["people_cut_off"] == expected
 
