@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,3 +134,41 @@ def client(app: Any) -> Any:
     from fastapi.testclient import TestClient
 
     return TestClient(app, base_url="http://127.0.0.1")
+
+
+#: Runs the ``delimit`` CLI in a subprocess from this checkout's ``src`` (as the installed entry point would).
+ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``delimit serve`` on a free loopback port; (process, base URL) once /api/health answers."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not start")

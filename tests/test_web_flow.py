@@ -14,11 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +25,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import shape
 
-from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api
+from _workspace_helpers import CORRIDOR, LINE_A, NEW_PASSWORD, Api, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -42,43 +38,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[1]
-SRC = str(ROOT / "src")
 AXE = ROOT / "web" / "vendor" / "axe-core" / "axe.min.js"
-ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is absent (.ci/run installs Debian's chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(folder: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """``delimit serve`` on a free loopback port; (process, base URL) once /api/health answers."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), *extra],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
 
 
 def init_workspace(folder: Path) -> dict[str, str]:

@@ -4,55 +4,18 @@ restarts with every acknowledged write present and the chain intact."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from _workspace_helpers import LINE_A, LINE_B, NEW_PASSWORD, Api, client, draft_body
+from _workspace_helpers import LINE_A, LINE_B, NEW_PASSWORD, Api, client, draft_body, start_server
 
 pytestmark = pytest.mark.slow
-
-ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(folder: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ENTRY, "serve", "--workspace", str(folder), "--port", str(port), "--no-evaluate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +38,7 @@ def served(tmp_path_factory):  # type: ignore[no-untyped-def]
         )
     pw = dict(re.findall(r"│ (head-kgz|head-tjk|mediator)\s+│[^│]*│[^│]*│ (\S+)\s+│", out.getvalue()))
     assert set(pw) == {"head-kgz", "head-tjk", "mediator"}
-    proc, base = _start(folder)
+    proc, base = start_server(folder, "--no-evaluate")
     yield folder, proc, base, pw
     if proc.poll() is None:
         proc.kill()
