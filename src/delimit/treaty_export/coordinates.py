@@ -28,6 +28,21 @@ from delimit.io.limits import check_file
 #: Decimals per column kind when no precision is given (the finest a source can justify: 1 cm).
 DEGREE_DECIMALS = 7
 METRE_DECIMALS = 2
+
+#: The turning-point columns every human-facing annex format shows (PDF table, KML descriptions), in order.
+TURNING_POINT_COLUMNS = [
+    "point_no",
+    "section",
+    "role",
+    "lat",
+    "lon",
+    "lat_dms",
+    "lon_dms",
+    "utm_zone",
+    "easting_m",
+    "northing_m",
+    "elevation_m",
+]
 AZIMUTH_DECIMALS = 4
 
 _DEGREE_COLS = {

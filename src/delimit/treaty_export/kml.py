@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import simplekml
 
 from delimit.io.atomic import atomic_write_text
+from delimit.treaty_export.coordinates import TURNING_POINT_COLUMNS
 
 if TYPE_CHECKING:
     from delimit.treaty.annex import Annex
@@ -170,22 +171,9 @@ def annex_kml(annex: Annex) -> str:
         )
         ls.extendeddata.newdata("status", str(row["status"]))
     f_tp = kml.newfolder(name="Turning points")
-    tp_cols = [
-        "point_no",
-        "section",
-        "role",
-        "lat",
-        "lon",
-        "lat_dms",
-        "lon_dms",
-        "utm_zone",
-        "easting_m",
-        "northing_m",
-        "elevation_m",
-    ]
     for row in d.turning_points.drop(columns="geometry").to_dict("records"):
         pt = f_tp.newpoint(name=str(row["point_no"]), coords=[(row["lon"], row["lat"])])
-        pt.description = _desc(row, tp_cols, deg, metre)
+        pt.description = _desc(row, TURNING_POINT_COLUMNS, deg, metre)
         pt.style.iconstyle.scale = 0.5
         pt.style.labelstyle.scale = 0.6
     f_p = kml.newfolder(name="Pillars")

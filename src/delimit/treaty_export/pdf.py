@@ -23,6 +23,7 @@ import pandas as pd
 
 from delimit.io.atomic import atomic_write_bytes
 from delimit.treaty.describe import DATUM_NOTE, GEODESIC_NOTE
+from delimit.treaty_export.coordinates import TURNING_POINT_COLUMNS as TP_COLS
 from delimit.treaty_export.overview_map import overview_png
 
 if TYPE_CHECKING:
@@ -114,19 +115,6 @@ def _head_per_section(frame: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
     return head, len(frame) - len(head)
 
 
-TP_COLS = [
-    "point_no",
-    "section",
-    "role",
-    "lat",
-    "lon",
-    "lat_dms",
-    "lon_dms",
-    "utm_zone",
-    "easting_m",
-    "northing_m",
-    "elevation_m",
-]
 SEG_COLS = [
     "segment_no",
     "section",
