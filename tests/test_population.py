@@ -258,3 +258,24 @@ def test_engines_count_a_city_and_its_districts_once() -> None:
     assert mainland_e["population"] is None and mainland_e["population_unknown"] == 1
     own = own_population(s)
     assert own.tolist()[:3] == [7000.0, 3000.0, 400.0]  # the city owns its people less the listed district's
+
+
+def test_a_part_without_settlements_has_unknown_population_not_zero() -> None:
+    """Land holding no settlement of the data may well be inhabited: its population is None, never 0."""
+    from shapely.geometry import box
+
+    from delimit.topology import analyse_territory
+
+    terr = gpd.GeoDataFrame(
+        {"party": ["H", "E", "E"], "part_id": ["h", "e1", "e2"]},
+        geometry=[box(0, 0, 1, 1).difference(box(0.4, 0.4, 0.6, 0.6)), box(0.4, 0.4, 0.6, 0.6), box(2, 0, 3, 1)],
+        crs=4326,
+    )
+    s = frame([("v", 250, "")]).set_geometry([Point(2.5, 0.5)], crs=4326)
+    parts = analyse_territory(terr, name="empty", settlements=s).parts
+    enclave = parts[parts["kind"] == "enclave"].iloc[0]
+    assert enclave["population"] is None and enclave["population_unknown"] == 0 and list(enclave["settlements"]) == []
+    mainland_e = parts[(parts["party"] == "E") & (parts["kind"] == "mainland")].iloc[0]
+    assert mainland_e["population"] == 250
+    host = parts[parts["party"] == "H"].iloc[0]
+    assert host["population"] is None

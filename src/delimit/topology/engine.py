@@ -183,8 +183,9 @@ def analyse_territory(
         for part_i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
             gap_km[part_i] = g.km
             gap_ends[part_i] = [list(g.on_part), list(g.on_mainland)]
-    # settlements: each person once (part_of hierarchy), unknown populations counted apart
-    pop: list[int | None] = [0] * n
+    # settlements: each person once (part_of hierarchy), unknown populations counted apart; a part holding
+    # no settlement of the data has an unknown population (None), never 0: the land may well be inhabited
+    pop: list[int | None] = [None] * n
     pop_unknown = np.zeros(n, dtype=np.int64)
     names: list[list[str]] = [[] for _ in range(n)]
     if settlements is not None and len(settlements):

@@ -65,7 +65,7 @@ def _num(v: Any, nd: int = 6) -> Any:
 
 
 def _population(v: Any) -> int | None:
-    """A part's people: int, or None when every settlement in it is of unknown population."""
+    """A part's people: int, or None when every settlement in it is of unknown population or it holds none."""
     if v is None:
         return None
     f = float(v)
@@ -157,7 +157,7 @@ class TopologyResult:
             "neck_width_m": self.neck_width_m,
             "artefact_m": self.artefact_m,
             "definitions": {
-                "population": "persons in the part's settlements, each counted once (a city or municipality figure is not added to its listed villages); null when every settlement in it is of unknown population",
+                "population": "persons in the part's settlements, each counted once (a city or municipality figure is not added to its listed villages); null when every settlement in it is of unknown population, or when no settlement of the data lies in it",
                 "population_unknown": "settlements of unknown population in the part, not included in population",
                 "clipped": "a part cut by the data window (window_sides): what lies beyond is unknown, so it is never an exclave or enclave",
                 "artefact": "a neck narrower than, or a part no wider than, artefact_m metres (the boundary source's stated accuracy): a digitising sliver, not a fact",
