@@ -279,3 +279,18 @@ def test_a_part_without_settlements_has_unknown_population_not_zero() -> None:
     assert mainland_e["population"] == 250
     host = parts[parts["party"] == "H"].iloc[0]
     assert host["population"] is None
+
+
+def test_tables_and_csv_say_unknown_never_zero(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Kok-Tash has no published head count: the table reads 'unknown', the CSV leaves the cell empty."""
+    args = ["access", "--scenario", "status-quo", "--regime", "open", "--class", "resident-kg"]
+    r = cli(*args, "--wide")
+    assert r.code == 0, r.err
+    row = next(line for line in r.out.splitlines() if "Kok-Tash" in line)
+    assert "unknown" in row and " 0 " not in row
+    out = tmp_path / "access.csv"
+    r = cli(*args, "--format", "csv", "-o", out)
+    assert r.code == 0, r.err
+    rows = pd.read_csv(out, comment="#", keep_default_na=False)
+    assert rows.loc[rows["settlement"] == "Kok-Tash", "population"].tolist() == [""]
+    assert (rows["population"] == "0").sum() == 0 and (rows["population"] == "0.0").sum() == 0

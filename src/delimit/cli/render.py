@@ -250,16 +250,24 @@ def human_header(key: str) -> str:
     return key.replace("_", " ")
 
 
-def cell_text(v: Any) -> str:
-    """A table cell: yes/no for booleans, n/a for missing, thousands separators, 3 decimals at most."""
+#: What a missing value reads as in a column of this key ("n/a" elsewhere): a missing population is unknown, never 0.
+MISSING_BY_KEY = {"population": "unknown"}
+
+
+def cell_text(v: Any, missing: str = "n/a") -> str:
+    """A table cell: yes/no for booleans, ``missing`` (n/a) for missing, thousands separators, 3 decimals at most.
+
+    >>> cell_text(None), cell_text(float("nan"), missing="unknown"), cell_text(True), cell_text(1234.5678)
+    ('n/a', 'unknown', 'yes', '1,234.568')
+    """
     if v is None:
-        return "n/a"
+        return missing
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
     if isinstance(v, float | np.floating):
         f = float(v)
         if math.isnan(f) or math.isinf(f):
-            return "n/a"
+            return missing
         return f"{f:,.3f}".rstrip("0").rstrip(".")
     if isinstance(v, int | np.integer):
         return f"{int(v):,}"
@@ -329,7 +337,8 @@ class TableView:
     wide: bool = False
 
     def cells(self) -> list[list[str]]:
-        return [[cell_text(r.get(c.key)) for c in self.columns] for r in self.rows]
+        missing = [MISSING_BY_KEY.get(c.key, "n/a") for c in self.columns]
+        return [[cell_text(r.get(c.key), m) for c, m in zip(self.columns, missing, strict=True)] for r in self.rows]
 
     def _widths(self, cells: list[list[str]]) -> tuple[list[int], list[int]]:
         """(natural, minimum) width of each column: the longest cell, and the longest word."""
