@@ -149,7 +149,16 @@ def test_property_turning_points_in_order_and_spacing_within_limit(line: shapely
     expected = xy[keep]
     if d.sections["closed"].iloc[0]:
         expected = expected[:-1]
-    assert np.array_equal(tp[["lon", "lat"]].to_numpy(), expected)
+    # vertices on the printed grid are rounded to it, which may move one by float ulps or merge two that differ
+    # only by ulps: every vertex is kept within 1e-9 deg, in order
+    got = tp[["lon", "lat"]].to_numpy()
+    assert all(np.abs(got - e).max(axis=1).min() <= 1e-9 for e in expected)  # no vertex lost
+    j = 0
+    for g in got:  # in the line's order
+        while j < len(expected) and np.abs(expected[j] - g).max() > 1e-9:
+            j += 1
+        assert j < len(expected), "a turning point that is not a vertex of the line"
+        j += 1
     assert (np.diff(tp["chainage_m"].to_numpy()) >= 0).all()
     plan = plan_pillars(d, max_spacing_m=spacing)
     p = plan.pillars
