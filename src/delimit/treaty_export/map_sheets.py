@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 from delimit.crs import GEOD
-from delimit.treaty_export.overview_map import status_colour
+from delimit.treaty_export.overview_map import round_length_m, status_colour
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -178,12 +178,7 @@ def _north_arrow(ax: Axes) -> None:
 def _scale_bar(ax: Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> None:
     lat = lat0 + 0.13 * (lat1 - lat0)
     width_m = GEOD.inv(lon0, lat, lon1, lat)[2]
-    target = width_m / 6.0
-    nice = 10 ** math.floor(math.log10(max(target, 1.0)))
-    for m in (5, 2, 1):
-        if m * nice <= target:
-            nice *= m
-            break
+    nice = round_length_m(width_m / 6.0)
     end = lon1 - 0.03 * (lon1 - lon0)
     start, _, _ = GEOD.fwd(end, lat, 270.0, nice)
     half, _, _ = GEOD.fwd(start, lat, 90.0, nice / 2)

@@ -126,16 +126,24 @@ def overview_png(annex: Annex, *, width_in: float = 10.0, height_in: float = 6.6
         plt.close(fig)
 
 
+def round_length_m(target_m: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above ``target_m`` (metres; at least 1 m): a scale bar's length.
+
+    >>> round_length_m(7300.0), round_length_m(1999.0), round_length_m(0.2)
+    (5000.0, 1000.0, 1.0)
+    """
+    nice = 10.0 ** math.floor(math.log10(max(target_m, 1.0)))
+    for m in (5, 2, 1):
+        if m * nice <= target_m:
+            return m * nice
+    return nice
+
+
 def _scale_bar(ax: Axes, x0: float, x1: float, y0: float, y1: float) -> None:
     """A geodesic scale bar in the lower right corner (a round number of km)."""
     lat = y0 + 0.06 * (y1 - y0)
     width_m = GEOD.inv(x0, lat, x1, lat)[2]
-    target = width_m / 5.0
-    nice = 10 ** math.floor(math.log10(max(target, 1.0)))
-    for m in (5, 2, 1):
-        if m * nice <= target:
-            nice *= m
-            break
+    nice = round_length_m(width_m / 5.0)
     lon_start = x1 - 0.05 * (x1 - x0)
     lon_end, _, _ = GEOD.fwd(lon_start, lat, 270.0, nice)
     ax.plot([lon_end, lon_start], [lat, lat], color="black", linewidth=2.5, zorder=7)
