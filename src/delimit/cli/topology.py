@@ -177,18 +177,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""
-        if fmt == Format.csv:
-            raise InputError(None, "topology offers --format table, json or geojson", field="format")
+        # --format, --neck-width, --overlap and --accuracy are range-checked by their option types
         if (scenario is None) == (compare_ is None):
             raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
-        if neck_width <= 0:
-            raise InputError(
-                None, f"--neck-width must be a positive number of metres, got {neck_width:g}", field="neck-width"
-            )
-        if not accuracy >= 0:
-            raise InputError(None, f"--accuracy must be a number of metres >= 0, got {accuracy:g}", field="accuracy")
-        if overlap < 0:
-            raise InputError(None, f"--overlap must be a number of metres >= 0, got {overlap:g}", field="overlap")
         names = [scenario] if scenario is not None else list(compare_ or ())
         scenarios = [load_scenario(n, repair=repair) for n in names]
         for s in scenarios:

@@ -12,7 +12,6 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from delimit.errors import InputError
 
@@ -133,20 +132,6 @@ def check_file(path: str | Path, limits: Limits | None = None) -> Path:
             "(raise it with DELIMIT_MAX_FILE_MB)",
         )
     return p
-
-
-def check_nesting(obj: Any, path: str | Path | None, limits: Limits | None = None) -> None:
-    """Refuse documents nested deeper than the limit (iteratively, so no recursion error)."""
-    limits = limits or Limits.from_env()
-    stack: list[tuple[Any, int]] = [(obj, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.max_nesting:
-            raise InputError(path, f"nesting deeper than {limits.max_nesting} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend((v, depth + 1) for v in node)
 
 
 def raw_nesting_depth(text: str) -> int:
