@@ -149,17 +149,15 @@ DISTRICT_CENTRES = {
     "Kyzyl-Kyya",
 }
 
-# Cited points for places GeoNames cities500 lacks: (slug, name, ISO2, lon, lat, unused, unused, coordinate source).
+# Cited points for places GeoNames cities500 lacks: (slug, name, ISO2, lon, lat, coordinate source).
 # Their populations (or the reason none is given) come from scripts/fergana_supplement.csv like every other figure.
-CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
+CITED: list[tuple[str, str, str, float, float, str]] = [
     (
         "surkh",
         "Surkh",
         "TJ",
         70 + 35 / 60 + 55 / 3600,
         39 + 59 / 60 + 40 / 3600,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Сурх' (39°59′40″N 70°35′55″E); the population is the jamoat's, placed at the "
         "village point",
     ),
@@ -169,8 +167,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "TJ",
         70 + 34 / 60,
         39 + 58 / 60,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Чорку' (39°58′N 70°34′E, minute precision); the population is the jamoat's, "
         "placed at the village point",
     ),
@@ -180,8 +176,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "KG",
         70 + 32 / 60 + 9 / 3600,
         39 + 56 / 60 + 59 / 3600,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Кёк-Таш (Баткенский район)' (39°56′59″N 70°32′09″E)",
     ),
     (
@@ -190,8 +184,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "UZ",
         71 + 8 / 60,
         39 + 57 / 60,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Сохский район' (39°57′N 71°08′E, minute precision, the district); the "
         "population is the district's (the whole Sokh exclave), placed at this point",
     ),
@@ -201,8 +193,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "TJ",
         69 + 32 / 60 + 38 / 3600,
         40 + 4 / 60 + 33 / 3600,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Западная Калача' (40°04′33″N 69°32′38″E; a Tajik exclave of under 1 km² near "
         "Kayragach station, not identifiable in the OSM polygons: the point keeps the party the sources give)",
     ),
@@ -212,8 +202,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "KG",
         72 + 46 / 60 + 5 / 3600,
         40 + 40 / 60 + 3 / 3600,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Барак (Кыргызстан)' (40°40′03″N 72°46′05″E)",
     ),
     (
@@ -222,8 +210,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "TJ",
         70 + 39 / 60 + 36 / 3600,
         40 + 55 / 60 + 23 / 3600,
-        0,
-        0,
         "coordinates: de.wikipedia 'Sarwan' (40°55′23″N 70°39′36″E)",
     ),
     (
@@ -232,8 +218,6 @@ CITED: list[tuple[str, str, str, float, float, int, int, str]] = [
         "KG",
         69 + 42 / 60 + 51 / 3600,
         40 + 8 / 60 + 23 / 3600,
-        0,
-        0,
         "coordinates: ru.wikipedia 'Максат (Лейлекский район)' (40°08′23″N 69°42′51″E; read through its mirror "
         "https://perceptiopt.com/Максат_(Лейлекский_район)); village of Kulundu aiyl aimak, Leilek District",
     ),
@@ -621,7 +605,7 @@ def build_settlements(whl: Path, c500: Path, sm: Path) -> gpd.GeoDataFrame:
                 "geometry": rnd(Point(x, y)),
             }
         )
-    for s, name, cc, x, y, _pop, _year, src in CITED:
+    for s, name, cc, x, y, src in CITED:
         if name in names:
             continue
         recs.append(
