@@ -174,8 +174,10 @@ def test_a_population_larger_than_its_country_is_refused(tmp_path: Path, props: 
     if refused:
         with pytest.raises(InputError) as e:
             check_settlements(gdf, p)
-        assert e.value.field == "population" and "x1" in str(e.value.feature) and "larger than the whole of" in str(
-            e.value
+        assert (
+            e.value.field == "population"
+            and "x1" in str(e.value.feature)
+            and "larger than the whole of" in str(e.value)
         )
     else:
         check_settlements(gdf, p)

@@ -346,15 +346,15 @@ def population_text(v: object) -> str:
 
 
 __all__ = [
+    "COUNTRY_POPULATION",
     "MAX_POPULATION",
     "PARTY_FROM_SOURCES",
     "PARTY_FROM_SOURCES_ACROSS_LINE",
-    "COUNTRY_POPULATION",
-    "check_country_totals",
     "PARTY_FROM_TERRITORY",
     "POPULATION_COLUMNS",
     "POPULATION_LEVELS",
     "apply_claimed_party",
+    "check_country_totals",
     "check_part_of",
     "check_settlements",
     "known_population",
