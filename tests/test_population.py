@@ -151,6 +151,48 @@ def test_bad_settlements_are_refused_naming_feature_and_field(tmp_path: Path, ov
     assert e.value.field == field and "x1" in str(e.value.feature)
 
 
+@pytest.mark.parametrize(
+    ("props", "refused"),
+    [
+        # Kyrgyzstan had 7,395,000 people on 1 December 2025 (National Statistical Committee via 24.kg): a
+        # Kyrgyz settlement of 8 million is a typo, one of 7 million is not absurd by this test.
+        ({"country_code": "KG", "population": 8_000_000}, True),
+        ({"country_code": "KG", "population": 7_000_000}, False),
+        # Tajikistan: 10,721,000 on 1 January 2026 (Statistical Agency via Kazinform).
+        ({"country_code": "TJ", "population": 11_000_000}, True),
+        # Uzbekistan: 38,230,000 on 1 January 2026: a Kyrgyz bound must not be applied to an Uzbek city.
+        ({"country_code": "UZ", "population": 8_000_000}, False),
+        # the party decides when there is no country code
+        ({"party": "KGZ", "population": 8_000_000}, True),
+        # a country without a cited total keeps the world bound only
+        ({"country_code": "FR", "population": 8_000_000}, False),
+    ],
+)
+def test_a_population_larger_than_its_country_is_refused(tmp_path: Path, props: dict, refused: bool) -> None:
+    p = _bad(tmp_path, **props)
+    gdf = gpd.read_file(p)
+    if refused:
+        with pytest.raises(InputError) as e:
+            check_settlements(gdf, p)
+        assert (
+            e.value.field == "population"
+            and "x1" in str(e.value.feature)
+            and "larger than the whole of" in str(e.value)
+        )
+    else:
+        check_settlements(gdf, p)
+
+
+def test_a_village_the_line_leaves_across_keeps_the_sources_party(scenario) -> None:  # type: ignore[no-untyped-def]
+    """Arka and Maksat are villages of Leilek District (Kyrgyzstan; en.wikipedia 'Leilek District'); the OSM
+    polygons of the status quo ante leave their points in Tajik land. They stay Kyrgyz, marked so."""
+    s = scenario("status-quo").settlements.set_index("name")
+    for name in ("Arka", "Maksat"):
+        assert s.loc[name, "party"] == "KGZ"
+        assert "published sources" in s.loc[name, "party_basis"]
+    assert s.loc["Batken", "party_basis"] == "territory"
+
+
 def test_part_of_cycle_is_refused() -> None:
     s = frame([("a", 10, "b"), ("b", 20, "c"), ("c", 30, "a")])
     with pytest.raises(InputError, match="cycle"):

@@ -13,9 +13,11 @@ Rules (the developers' guide: "unknown is not zero; count each person once"):
   listed children (:func:`own_population`), and totals sum what the settlements in the set own.
   Inside any set that holds a parent and all its children the total is therefore the parent's figure;
   a child outside the set takes its people with it.
-* ``claimed_party`` / ``enclave``: the party and the known enclave published sources give a place
-  whose enclave is missing from the boundary data (Western Qalacha); the place keeps that party and
-  is marked (``party_basis``).
+* ``claimed_party`` / ``enclave``: the party published sources give a place that the boundary data put
+  on the other side: a village of a known enclave missing from the boundary data (Western Qalacha, with
+  ``enclave`` named), or a village that the (undelimited, status quo ante) line of the boundary data
+  leaves across it (Arka, Maksat: administered by Kyrgyzstan, inside Tajik land in the OSM polygons).
+  The place keeps the sources' party and is marked (``party_basis``).
 
 :func:`check_settlements` is what the scenario loader runs on every settlements layer: negative,
 non-integer or absurd populations, 0 used for unknown, a ``population_year`` in the future, unknown
@@ -43,12 +45,40 @@ POPULATION_LEVELS = ("settlement", "municipality", "city")
 #: or a unit error, never a head count.
 MAX_POPULATION = 1_428_600_000
 
+#: A settlement holds no more people than its whole country: the latest official totals of the countries of
+#: the embedded data (persons), each with its publication. A settlement of another country is held to
+#: :data:`MAX_POPULATION`. Keys are the ISO 3166-1 alpha-3 party codes; ``country_code`` (alpha-2) maps to them.
+COUNTRY_POPULATION: dict[str, tuple[int, str]] = {
+    "KGZ": (
+        7_395_000,
+        "Kyrgyzstan, 1 December 2025: National Statistical Committee, reported by 24.kg on 3 February 2026 "
+        "(https://24.kg/english/360449_Kyrgyzstans_population_nears_74_million_New_statistics_released/)",
+    ),
+    "TJK": (
+        10_721_000,
+        "Tajikistan, 1 January 2026: Statistical Agency under the President of Tajikistan, reported by Kazinform "
+        "(https://qazinform.com/news/tajikistans-population-on-the-verge-of-11-million-b625cd)",
+    ),
+    "UZB": (
+        38_230_000,
+        "Uzbekistan, 1 January 2026: National Statistics Committee, reported by UzDaily "
+        "(https://www.uzdaily.uz/en/uzbekistans-population-exceeds-382-million-as-of-1-january-2026)",
+    ),
+    "KAZ": (
+        20_495_975,
+        "Kazakhstan, 1 January 2026: Bureau of National Statistics, reported by The Astana Times "
+        "(https://astanatimes.com/2026/02/kazakhstans-population-reaches-almost-20-5-million-as-of-january/)",
+    ),
+}
+ISO2_TO_PARTY = {"KG": "KGZ", "TJ": "TJK", "UZ": "UZB", "KZ": "KAZ"}
+
 #: Years before this are not population figures of a living settlement (a typo, or a founding date).
 MIN_POPULATION_YEAR = 1800
 
 #: How ``party`` was decided for a settlement.
 PARTY_FROM_TERRITORY = "territory"
 PARTY_FROM_SOURCES = "published sources (enclave not in the boundary data)"
+PARTY_FROM_SOURCES_ACROSS_LINE = "published sources (the boundary data's line leaves the place across it)"
 
 POPULATION_COLUMNS = (
     "population",
@@ -154,9 +184,46 @@ def check_settlements(gdf: gpd.GeoDataFrame, where: str | Path, *, today: _dt.da
             feature=_feature(gdf, i),
             field="population_level",
         )
+    check_country_totals(gdf, where)
     if "settlement_id" in gdf.columns:
         check_part_of(gdf["settlement_id"].astype(str).tolist(), gdf["part_of"].tolist(), where)
     return gdf
+
+
+def _country_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Each settlement's party code for the country bound: ``country_code`` (alpha-2) first, else ``party``."""
+    n = len(gdf)
+    cc = _text(gdf["country_code"]).to_numpy() if "country_code" in gdf.columns else np.full(n, "", dtype=object)
+    party = _text(gdf["party"]).to_numpy() if "party" in gdf.columns else np.full(n, "", dtype=object)
+    return np.array([ISO2_TO_PARTY.get(c.upper(), "") or p for c, p in zip(cc, party, strict=True)], dtype=object)
+
+
+def check_country_totals(gdf: gpd.GeoDataFrame, where: str | Path) -> None:
+    """Refuse a population larger than the settlement's whole country (:data:`COUNTRY_POPULATION`).
+
+    >>> import geopandas as gpd, pandas as pd
+    >>> ok = gpd.GeoDataFrame({"population": pd.array([7_000_000], dtype="Int64"), "country_code": ["KG"]})
+    >>> check_country_totals(ok, "s.geojson")
+    >>> bad = gpd.GeoDataFrame({"population": pd.array([8_000_000], dtype="Int64"), "country_code": ["KG"]})
+    >>> check_country_totals(bad, "s.geojson")
+    Traceback (most recent call last):
+    ...
+    delimit.errors.InputError: s.geojson: feature settlement 0: field 'population': population 8,000,000 is larger than the whole of KGZ (7,395,000: Kyrgyzstan, 1 December 2025: ...)
+    """
+    if not len(gdf):
+        return
+    countries = _country_of(gdf)
+    for i, (pop, country) in enumerate(zip(gdf["population"].tolist(), countries, strict=True)):
+        if pop is None or pop is pd.NA or country not in COUNTRY_POPULATION:
+            continue
+        total, source = COUNTRY_POPULATION[country]
+        if int(pop) > total:
+            raise InputError(
+                where,
+                f"population {int(pop):,} is larger than the whole of {country} ({total:,}: {source})",
+                feature=_feature(gdf, i),
+                field="population",
+            )
 
 
 def apply_claimed_party(settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -173,7 +240,9 @@ def apply_claimed_party(settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             party = current.astype(object)
             party[differs] = claimed[differs]
             s["party"] = party
-            basis[differs] = PARTY_FROM_SOURCES
+            enclave = _text(s["enclave"]).to_numpy() if "enclave" in s.columns else np.full(len(s), "", dtype=object)
+            basis[differs & (enclave != "")] = PARTY_FROM_SOURCES
+            basis[differs & (enclave == "")] = PARTY_FROM_SOURCES_ACROSS_LINE
     s["party_basis"] = basis
     return s
 
@@ -277,12 +346,15 @@ def population_text(v: object) -> str:
 
 
 __all__ = [
+    "COUNTRY_POPULATION",
     "MAX_POPULATION",
     "PARTY_FROM_SOURCES",
+    "PARTY_FROM_SOURCES_ACROSS_LINE",
     "PARTY_FROM_TERRITORY",
     "POPULATION_COLUMNS",
     "POPULATION_LEVELS",
     "apply_claimed_party",
+    "check_country_totals",
     "check_part_of",
     "check_settlements",
     "known_population",
