@@ -274,7 +274,7 @@ class _Builder:
             "data_marks": _marks(*self.all),
             "provenance": {s.name: s.provenance.as_dict() for s in self.all},
         }
-        from delimit.cli.render import dumps
+        from delimit.io.jsonfmt import dumps
 
         atomic_write_text(self.out / "comparisons.json", dumps(doc))
         self.files += ["index.html", "comparisons.json"]
