@@ -7,7 +7,7 @@ applies to the scenario in memory with :func:`apply_proposal`, and every proposa
 """
 
 from delimit.propose.apply import apply_proposal, apply_transfers, proposal_transfers
-from delimit.propose.chain import Chain, ChainSettings
+from delimit.propose.chain import Chain, ChainGraph, ChainSettings, CsrGraph, NodeWeights
 from delimit.propose.check import IndependentChecker
 from delimit.propose.constraints import Constraints, Pins, pin_parcels
 from delimit.propose.engine import ILLUSTRATIVE_NOTE, Proposal, ProposalSet, propose, zone_geometry
@@ -20,9 +20,12 @@ __all__ = [
     "EXACT_MAX_PARCELS",
     "ILLUSTRATIVE_NOTE",
     "Chain",
+    "ChainGraph",
     "ChainSettings",
     "Constraints",
+    "CsrGraph",
     "IndependentChecker",
+    "NodeWeights",
     "ParcelGraph",
     "Pins",
     "Proposal",
