@@ -69,22 +69,6 @@ def _targets(spec: str, layer: Path | None):  # type: ignore[no-untyped-def]
     return read_layer(layer, None, geometry_types=("Point",))
 
 
-def _geojson(res, s) -> str:  # type: ignore[no-untyped-def]
-    st = s.settlements.set_index(s.settlements["settlement_id"].astype(str))
-    feats = []
-    doc = res.to_json()
-    for r in doc["rows"]:
-        g = st.geometry.get(r["settlement_id"])
-        feats.append({"type": "Feature", "geometry": g.__geo_interface__ if g is not None else None, "properties": r})
-    meta = {k: v for k, v in doc.items() if k != "rows"}
-    return dumps(
-        with_attribution(
-            {"type": "FeatureCollection", "features": feats, "properties": meta, "provenance": doc["provenance"]},
-            doc["provenance"],
-        )
-    )
-
-
 def register(app: typer.Typer) -> None:
     acc = typer.Typer(
         help="Travel times to targets under crossing regimes (border-aware access).", invoke_without_command=True
@@ -169,7 +153,7 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(res.to_json(), out)
         elif fmt == Format.geojson:
-            emit_text(_geojson(res, s), out)
+            emit_text(dumps(with_attribution(res.to_geojson(s.settlements), res.provenance)), out)
         elif fmt == Format.csv:
             rows = res.rows.assign(via=res.rows["via"].map(lambda v: ";".join(v)))
             emit_text(rows_to_csv(rows.to_dict("records"), provenance=res.provenance), out)

@@ -84,17 +84,7 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(doc, out)
         elif fmt == Format.geojson:
-            feats = [
-                {"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r}
-                for r in doc["rows"]
-            ]
-            fc = {
-                "type": "FeatureCollection",
-                "features": feats,
-                "properties": {k: v for k, v in doc.items() if k != "rows"},
-                "provenance": doc["provenance"],
-            }
-            emit_text(dumps(with_attribution(fc, doc["provenance"])), out)
+            emit_text(dumps(with_attribution(res.to_geojson(), doc["provenance"])), out)
         elif fmt == Format.csv:
             rows = [
                 {
