@@ -12,7 +12,15 @@ from typing import Any
 
 import typer
 
-from delimit.cli.options import float_option, format_option, output_option, overwrite_option
+from delimit.cli.options import (
+    Number,
+    float_option,
+    format_option,
+    old_spelling,
+    output_option,
+    overwrite_option,
+    prefer,
+)
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import (
     Col,
@@ -197,7 +205,10 @@ def register(app: typer.Typer) -> None:
             None, "--costs", help="YAML/TOML unit costs with a required 'source' (see delimit.impact.costs)."
         ),
         neck_width: float = float_option(
-            1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+            1000.0, "--neck-width-m", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+        ),
+        neck_width_old: float | None = old_spelling(
+            "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
         ),
         no_access: bool = typer.Option(False, "--no-access", help="Skip the access section."),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
@@ -221,7 +232,7 @@ def register(app: typer.Typer) -> None:
                         base,
                         s,
                         costs=unit_costs,
-                        neck_width_m=neck_width,
+                        neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
                         with_access=not no_access,
                         cache=cache,
                         progress=bar,

@@ -4,7 +4,7 @@ Every check here runs while the command line is parsed, before any work, and fai
 error: one line naming the option and what it accepts, exit status 2 (see :func:`delimit.cli.main`).
 
 * :class:`Number` -- a finite number (or integer) within a documented range, e.g.
-  ``number_option(1000.0, "--neck-width", lo=1, hi=100_000, unit="m", help=...)``; the range is
+  ``number_option(1000.0, "--neck-width-m", lo=1, hi=100_000, unit="m", help=...)``; the range is
   appended to the option's help.
 * :func:`format_option` -- the formats one command writes; any other is refused.
 * :func:`output_option` / :func:`overwrite_option` -- ``-o FILE`` or ``-o DIR`` checked against the
