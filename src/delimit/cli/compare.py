@@ -240,8 +240,13 @@ def register(app: typer.Typer) -> None:
                 )
         provenance = _provenances(base, results)
         if fmt == Format.json:
-            docs = [c.to_json() for c in results]
-            doc = docs[0] if len(docs) == 1 else {"baseline": base.name, "comparisons": docs}
+            # one shape for one or many scenarios (the report's comparisons.json has the same)
+            doc = {
+                "baseline": base.name,
+                "scenarios": [c.scenario.name for c in results],
+                "comparisons": [c.to_json() for c in results],
+                "summary": [c.summary_row() for c in results],
+            }
             emit_json(with_attribution(doc, provenance), out)
             return
         if fmt == Format.csv:
