@@ -10,7 +10,7 @@ error: one line naming the option and what it accepts, exit status 2 (see :func:
 * :func:`output_option` / :func:`overwrite_option` -- ``-o FILE`` or ``-o DIR`` checked against the
   ownership rules of :mod:`delimit.io.outputs` (``--overwrite`` is processed first: it is eager).
 * :func:`old_spelling` / :func:`prefer` -- a renamed option's former name, hidden from ``--help`` and
-  still accepted (with a note on stderr), so existing scripts keep running.
+  still accepted, so existing scripts keep running.
 
 One vocabulary: ``-n``/``--count`` is how many results a command lists or makes; options with a unit
 end with it (``--neck-width-m``, ``--max-spacing-m``, ``--min-exchange-km2``); ``--between A B`` names
@@ -112,14 +112,12 @@ def old_spelling(old: str, new: str, *, rule: Number | None = None) -> Any:
 
 
 def prefer(value: Any, old_value: Any, *, old: str, new: str) -> Any:
-    """``old_value`` when the former spelling ``old`` was given (saying on stderr that ``new`` replaces it),
-    else ``value``."""
-    if old_value is None:
-        return value
-    import sys
+    """``old_value`` when the former spelling ``old`` of option ``new`` was given, else ``value``.
 
-    print(f"note: {old} is deprecated, use {new}", file=sys.stderr)
-    return old_value
+    The former spelling is accepted silently (stderr keeps its one-line contract); ``--help``, the README
+    and the CHANGELOG name only ``new``.
+    """
+    return value if old_value is None else old_value
 
 
 def int_option(default: Any, *decls: str, help: str, lo: float, hi: float, unit: str = "") -> Any:
