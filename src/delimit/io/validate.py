@@ -1,4 +1,4 @@
-"""Validation of geodata files (vector, raster, OSM), shared by ``delimit validate`` and the web upload path.
+"""Validation of geodata files (vector, raster, OSM): what ``delimit validate`` runs on each file.
 
 :func:`validate_paths` opens each file with the same readers the engines use (so a file that
 validates will load), and additionally refuses geodata files in different CRSs given together.
