@@ -54,7 +54,7 @@ SHORT = {
     "settlements": "settlements",
     "population": "people",
     "population_unknown": "population unknown",
-    "road_km_moved": "road km",
+    "road_moved_km": "road km",
     "enclaves_added": "enclaves added",
     "enclaves_removed": "enclaves removed",
     "people_cut_off": "cut off",
@@ -63,7 +63,7 @@ SHORT = {
 }
 
 #: Summary columns left out first when the terminal is narrow (``--wide`` shows them).
-OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_km_moved", "enclaves_added", "enclaves_removed"}
+OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_moved_km", "enclaves_added", "enclaves_removed"}
 
 SUMMARY_CAPTION = "land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime vs the baseline's, residents by vehicle; n/a: unavailable"
 

@@ -129,7 +129,7 @@ SUMMARY_COLUMNS = [
     ("settlements", "settlements changing country"),
     ("population", "their population (persons)"),
     ("population_unknown", "of them, settlements of unknown population"),
-    ("road_km_moved", "road changing sides (km)"),
+    ("road_moved_km", "road changing sides (km)"),
     ("enclaves_added", "enclaves added"),
     ("enclaves_removed", "enclaves removed"),
     ("people_cut_off", "people newly cut off (default regime, residents by vehicle)"),
