@@ -21,10 +21,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import report
-from delimit.propose.chain import Chain, ChainSettings
+from delimit.propose.chain import Chain, ChainSettings, CsrGraph, NodeWeights
 from delimit.propose.graph import csr_from_edges
 
 EPSILON = 0.05
+
+
+#: The GerryChain the figures are measured against (pinned as in pyproject's ``bench`` extra and constraints.txt).
+GERRYCHAIN = "gerrychain==1.0.0"
 
 
 def ensure_gerrychain() -> str | None:
@@ -36,7 +40,7 @@ def ensure_gerrychain() -> str | None:
     except ImportError:
         pass
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "gerrychain"], capture_output=True, text=True
+        [sys.executable, "-m", "pip", "install", "--quiet", GERRYCHAIN], capture_output=True, text=True
     )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
@@ -73,20 +77,7 @@ def ours(k: int, kind: str, steps: int, seed: int = 1) -> tuple[float, Chain]:
         record_every=0,
         beta=0.0,
     )
-    c = Chain(
-        ip,
-        ix,
-        w,
-        holder,
-        np.zeros(n, bool),
-        np.ones(n),
-        np.zeros(n),
-        np.ones(n),
-        np.zeros(n, bool),
-        np.full(n, -1),
-        s,
-        seed=seed,
-    )
+    c = Chain(CsrGraph.plain(ip, ix, w, holder), NodeWeights(np.ones(n), np.zeros(n), np.ones(n)), s, seed=seed)
     c.run(3, chunks=1)  # compile
     t0 = time.perf_counter()
     c.run(steps, chunks=1)

@@ -27,7 +27,7 @@ SUMMARY = (
     ("settlements", "settlements", ""),
     ("population", "people", "persons"),
     ("population_unknown", "pop. unknown", "settl."),
-    ("road_km_moved", "road moved", "km"),
+    ("road_moved_km", "road moved", "km"),
     ("enclaves_added", "encl.+", ""),
     ("enclaves_removed", "encl.-", ""),
     ("people_cut_off", "cut off", "persons"),

@@ -82,10 +82,11 @@ def test_access_json_geojson_csv(cli) -> None:  # type: ignore[no-untyped-def]
 def test_compare_json_and_csv(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("compare", "status-quo", "border-closed-2022", "--no-access", "--format", "json")
     assert r.code == 0, r.err
-    doc = json.loads(r.out)
+    top = json.loads(r.out)
+    doc = top["comparisons"][0]
     _credits_in_provenance(doc["provenance"]["baseline"])
     _credits_in_provenance(doc["provenance"]["scenario"])
-    _credited(doc["attribution"])
+    _credited(top["attribution"])
     r = cli("compare", "status-quo", "border-closed-2022", "--no-access", "--format", "csv")
     assert r.code == 0, r.err
     comments = [line for line in r.out.splitlines() if line.startswith("#")]

@@ -156,30 +156,30 @@ def test_every_format_option_names_what_it_accepts() -> None:
 # -------------------------------------------------------------------------------------- option ranges
 
 BAD_NUMBERS = [
-    (("topology", "-s", "status-quo"), "--neck-width", "abc"),
-    (("topology", "-s", "status-quo"), "--neck-width", "1e-300"),
-    (("topology", "-s", "status-quo"), "--neck-width", "nan"),
-    (("topology", "-s", "status-quo"), "--overlap", "-1"),
-    (("chokepoints",), "--top", "abc"),
-    (("chokepoints",), "--top", "1e308"),
-    (("chokepoints",), "--top", "0"),
+    (("topology", "-s", "status-quo"), "--neck-width-m", "abc"),
+    (("topology", "-s", "status-quo"), "--neck-width-m", "1e-300"),
+    (("topology", "-s", "status-quo"), "--neck-width-m", "nan"),
+    (("topology", "-s", "status-quo"), "--overlap-m", "-1"),
+    (("chokepoints",), "-n", "abc"),
+    (("chokepoints",), "-n", "1e308"),
+    (("chokepoints",), "-n", "0"),
     (("propose",), "--balance", "abc"),
     (("propose",), "--balance", "1.5"),
     (("propose",), "--seed", "abc"),
     (("propose",), "--seed", "-1"),
     (("propose",), "--count", "0"),
     (("propose",), "--count", "100000"),
-    (("propose",), "--min-neck", "inf"),
+    (("propose",), "--min-neck-m", "inf"),
     (("propose",), "--w-people", "-1"),
     (("access", "-c", "resident-kg"), "--cell-m", "1e308"),
     (("access", "-c", "resident-kg"), "--cell-m", "inf"),
     (("access", "-c", "resident-kg"), "--cell-m", "0"),
-    (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--max-spacing", "1e-9"),
-    (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--max-spacing", "0.01"),
+    (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--max-spacing-m", "1e-9"),
+    (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--max-spacing-m", "0.01"),
     (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--refraction-k", "nan"),
     (("treaty", "--scenario", "status-quo", "--between", "KGZ", "TJK"), "--pdf-rows", "-3"),
-    (("compare", "status-quo", "status-quo"), "--neck-width", "abc"),
-    (("report", "status-quo", "-o", "never"), "--neck-width", "0"),
+    (("compare", "status-quo", "status-quo"), "--neck-width-m", "abc"),
+    (("report", "status-quo", "-o", "never"), "--neck-width-m", "0"),
 ]
 
 
@@ -205,8 +205,33 @@ def test_a_bad_number_is_refused_before_any_work(
 
 def test_good_numbers_pass_the_check(cli: Callable[..., Any]) -> None:
     """The ranges do not refuse values users give (the run then fails on the unknown scenario, exit 2)."""
-    r = cli("topology", "-s", "no-such-scenario", "--neck-width", "1", "--overlap", "0")
+    r = cli("topology", "-s", "no-such-scenario", "--neck-width-m", "1", "--overlap-m", "0")
     assert r.code == 2 and "no-such-scenario" in one_line(r.err)
+
+
+@pytest.mark.parametrize(
+    ("words", "old", "new"),
+    [
+        (("topology", "-s", "no-such-scenario"), "--neck-width", "--neck-width-m"),
+        (("topology", "-s", "no-such-scenario"), "--overlap", "--overlap-m"),
+        (("topology", "-s", "no-such-scenario"), "--accuracy", "--accuracy-m"),
+        (("chokepoints", "-s", "no-such-scenario"), "--top", "-n"),
+        (("propose", "--scenario", "no-such-scenario"), "--min-neck", "--min-neck-m"),
+        (("propose", "--scenario", "no-such-scenario"), "--min-exchange", "--min-exchange-km2"),
+        (("treaty", "--scenario", "no-such-scenario", "--between", "A", "B"), "--max-spacing", "--max-spacing-m"),
+        (("compare", "no-such-scenario", "status-quo"), "--neck-width", "--neck-width-m"),
+    ],
+)
+def test_former_option_names_still_work_and_are_hidden(
+    cli: Callable[..., Any], words: tuple[str, ...], old: str, new: str
+) -> None:
+    """A renamed option's former spelling is still accepted (and range-checked) but no longer listed."""
+    r = cli(*words, old, "5")
+    assert r.code == 2 and "no-such-scenario" in one_line(r.err)
+    r = cli(*words, old, "-7")
+    assert r.code == 2 and old in one_line(r.err) and "out of range" in r.err
+    help_text = cli(words[0], "--help").out
+    assert new in help_text and f"{old} " not in help_text.replace(f"{old}-", "")
 
 
 # ------------------------------------------------------------------------------------- lazy imports

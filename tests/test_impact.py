@@ -307,7 +307,7 @@ def test_closed_border_changes_no_land(scenario) -> None:  # type: ignore[no-unt
 def test_cli_compare_json(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     r = cli("compare", "status-quo", "tj-corridor-claim", "--format", "json", "--no-access")
     assert r.code == 0, r.err
-    doc = json.loads(r.out)
+    doc = json.loads(r.out)["comparisons"][0]
     assert doc["baseline"] == "status-quo" and doc["scenario"] == "tj-corridor-claim"
     assert doc["land"][0]["from"] == "KGZ" and doc["land"][0]["to"] == "TJK"
     assert doc["access"] == [] and doc["access_status"]["available"] is False
@@ -341,7 +341,7 @@ def test_cli_compare_with_costs_table(cli, tmp_path) -> None:  # type: ignore[no
     )
     r = cli("compare", "status-quo", "tj-corridor-claim", "--costs", good, "--format", "json", "--no-access")
     assert r.code == 0, r.err
-    doc = json.loads(r.out)
+    doc = json.loads(r.out)["comparisons"][0]
     assert doc["costs"]["source"] == "test unit costs, not real"
     assert np.isfinite(doc["costs"]["total"])
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _propose_helpers import brick_instance
-from delimit.propose import Chain, ChainSettings, IndependentChecker
+from delimit.propose import Chain, ChainSettings, CsrGraph, IndependentChecker, NodeWeights
 from delimit.propose.chain_core import AB, BA, CUTLEN, CUTN, PEOPLE
 
 
@@ -27,20 +27,7 @@ def _chain(g, seed: int, **kw) -> Chain:  # type: ignore[no-untyped-def]
             **kw,
         }
     )
-    return Chain(
-        g.indptr,
-        g.indices,
-        g.edge_len_m,
-        g.holder,
-        g.is_anchor.copy(),
-        g.area_m2,
-        g.population,
-        g.area_m2,
-        g.is_anchor,
-        g.anchor_group,
-        s,
-        seed=seed,
-    )
+    return Chain(g, NodeWeights.of_parcels(g), s, seed=seed)
 
 
 def test_same_seed_same_states_and_different_seed_differs() -> None:
@@ -107,20 +94,7 @@ def test_whole_graph_recombination_keeps_balance_bounds_and_contiguity() -> None
         require_exchange=False,
         max_tries=1000,
     )
-    c = Chain(
-        ip,
-        ix,
-        w,
-        holder,
-        np.zeros(n, bool),
-        np.ones(n),
-        np.zeros(n),
-        np.ones(n),
-        np.zeros(n, bool),
-        np.full(n, -1),
-        s,
-        seed=1,
-    )
+    c = Chain(CsrGraph.plain(ip, ix, w, holder), NodeWeights(np.ones(n), np.zeros(n), np.ones(n)), s, seed=1)
     c.run(100)
     import networkx as nx
 

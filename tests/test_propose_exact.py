@@ -109,7 +109,7 @@ def test_pareto_mask_matches_definition() -> None:
 
 
 def test_chain_never_beats_the_exact_optimum() -> None:
-    from delimit.propose import Chain, ChainSettings
+    from delimit.propose import Chain, ChainSettings, NodeWeights
 
     g = brick_instance(3, 5, 7)
     weights = Weights()
@@ -119,20 +119,7 @@ def test_chain_never_beats_the_exact_optimum() -> None:
     s = ChainSettings(
         p_recom=0.2, region_size=6, tol=0.3, weights=weights.chain_vector(), beta=0.5, record_every=1, max_records=3000
     )
-    c = Chain(
-        g.indptr,
-        g.indices,
-        g.edge_len_m,
-        g.holder,
-        g.is_anchor.copy(),
-        g.area_m2,
-        g.population,
-        g.area_m2,
-        g.is_anchor,
-        g.anchor_group,
-        s,
-        seed=9,
-    )
+    c = Chain(g, NodeWeights.of_parcels(g), s, seed=9)
     c.run(4000)
     rec = c.record()
     assert len(rec.assign)

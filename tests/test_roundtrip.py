@@ -121,8 +121,7 @@ def test_proposals_round_trip_through_topology_and_compare(cli, tmp_path, vorukh
         assert t.code == 0, t.err
         c = cli("compare", "status-quo", scen, "--no-access", "--format", "json")
         assert c.code == 0, c.err
-        cmp = json.loads(c.out)
-        cmp = cmp["comparisons"][0] if "comparisons" in cmp else cmp
+        cmp = json.loads(c.out)["comparisons"][0]
         assert cmp["land_balance_tolerance"] == 0.05
         assert cmp["land_imbalance"] == pytest.approx(p["imbalance"], abs=2e-3)
         assert cmp["land_balanced"] is (p["imbalance"] <= 0.05)

@@ -125,6 +125,18 @@ class ChokepointResult:
             "provenance": self.provenance,
         }
 
+    def to_geojson(self) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection (WGS84): one Point feature per chokepoint at its ``location``, its
+        properties the row of :meth:`to_json`; the document's other members under ``properties``, and
+        ``provenance`` (with the sources' ``attribution``) at the top."""
+        doc = self.to_json()
+        features = [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r}
+            for r in doc["rows"]
+        ]
+        meta = {k: v for k, v in doc.items() if k != "rows"}
+        return {"type": "FeatureCollection", "features": features, "properties": meta, "provenance": doc["provenance"]}
+
 
 def default_classes(scenario: Scenario) -> list[str]:
     """Each party's resident vehicle class (first one declared per party)."""

@@ -149,6 +149,28 @@ class AccessResult:
             "provenance": self.provenance,
         }
 
+    def to_geojson(self, settlements: gpd.GeoDataFrame) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection (WGS84): one Point feature per origin settlement, located by
+        ``settlements`` (the scenario's layer, by ``settlement_id``; null geometry if absent), its
+        properties the row of :meth:`to_json`; the document's other members under ``properties``, and
+        ``provenance`` (with the sources' ``attribution``) at the top.
+
+        >>> from delimit import load_scenario                                  # doctest: +SKIP
+        >>> s = load_scenario("status-quo")                                    # doctest: +SKIP
+        >>> res = travel_times(s, traveller_class="resident-kg")              # doctest: +SKIP
+        >>> res.to_geojson(s.settlements)["features"][0]["geometry"]["type"]  # doctest: +SKIP
+        'Point'
+        """
+        where = settlements.geometry.set_axis(settlements["settlement_id"].astype(str))
+        doc = self.to_json()
+        features = []
+        for r in doc["rows"]:
+            g = where.get(r["settlement_id"])
+            geometry = g.__geo_interface__ if g is not None else None
+            features.append({"type": "Feature", "geometry": geometry, "properties": r})
+        meta = {k: v for k, v in doc.items() if k != "rows"}
+        return {"type": "FeatureCollection", "features": features, "properties": meta, "provenance": doc["provenance"]}
+
 
 def summarise(rows: pd.DataFrame) -> dict[str, Any]:
     """People and settlements reachable / not, population-weighted mean minutes, person-hours."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,6 +24,13 @@ from delimit.cli.render import (
     with_attribution,
 )
 from delimit.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from delimit.access import AccessNetwork, Closures
+    from delimit.model.scenario import Scenario
 
 TABLE_COLUMNS = [
     Col("settlement", text=True),
@@ -46,13 +54,13 @@ COMPARE_COLUMNS = [
 ]
 
 
-def _load(scenario: str):  # type: ignore[no-untyped-def]
+def _load(scenario: str) -> Scenario:
     from delimit import load_scenario
 
     return load_scenario(scenario)
 
 
-def _require_class(s, class_id: str | None) -> str:  # type: ignore[no-untyped-def]
+def _require_class(s: Scenario, class_id: str | None) -> str:
     if not class_id:
         raise InputError(
             s.name, f"name a traveller class with --class (one of: {', '.join(s.traveller_classes)})", field="class"
@@ -61,28 +69,12 @@ def _require_class(s, class_id: str | None) -> str:  # type: ignore[no-untyped-d
     return class_id
 
 
-def _targets(spec: str, layer: Path | None):  # type: ignore[no-untyped-def]
+def _targets(spec: str, layer: Path | None) -> str | gpd.GeoDataFrame:
     if layer is None:
         return spec
     from delimit.io.vector import read_layer
 
     return read_layer(layer, None, geometry_types=("Point",))
-
-
-def _geojson(res, s) -> str:  # type: ignore[no-untyped-def]
-    st = s.settlements.set_index(s.settlements["settlement_id"].astype(str))
-    feats = []
-    doc = res.to_json()
-    for r in doc["rows"]:
-        g = st.geometry.get(r["settlement_id"])
-        feats.append({"type": "Feature", "geometry": g.__geo_interface__ if g is not None else None, "properties": r})
-    meta = {k: v for k, v in doc.items() if k != "rows"}
-    return dumps(
-        with_attribution(
-            {"type": "FeatureCollection", "features": feats, "properties": meta, "provenance": doc["provenance"]},
-            doc["provenance"],
-        )
-    )
 
 
 def register(app: typer.Typer) -> None:
@@ -169,7 +161,7 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(res.to_json(), out)
         elif fmt == Format.geojson:
-            emit_text(_geojson(res, s), out)
+            emit_text(dumps(with_attribution(res.to_geojson(s.settlements), res.provenance)), out)
         elif fmt == Format.csv:
             rows = res.rows.assign(via=res.rows["via"].map(lambda v: ";".join(v)))
             emit_text(rows_to_csv(rows.to_dict("records"), provenance=res.provenance), out)
@@ -241,7 +233,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(acc, name="access")
 
 
-def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
+def _closures(net: AccessNetwork, block: list[str]) -> Closures:
     """Sort ``--block`` ids into junctions, roads and crossings of the network."""
     from delimit.access import Closures
 
@@ -273,7 +265,7 @@ def _closures(net, block: list[str]):  # type: ignore[no-untyped-def]
     return Closures.of(j, r, sg, c)
 
 
-def _line_crossings(groups, road_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _line_crossings(groups: pd.DataFrame, road_id: str) -> list[str]:
     """Crossing ids where ``road_id`` meets the line away from a checkpoint (``line:<road>`` in chokepoints)."""
     sel = (
         (groups["kind"] == "transition")

@@ -1,7 +1,7 @@
 """``delimit census``: every part and every neck of every party in a boundaries file, on Dask.
 
     delimit census --boundaries FILE [--layer NAME ...] [--party-column party] [--neck-width-m 1000]
-                   [--overlap 1000] [--accuracy 10] [--workers N | --scheduler tcp://HOST:8786] -o DIR
+                   [--overlap-m 1000] [--accuracy-m 10] [--workers N | --scheduler tcp://HOST:8786] -o DIR
 
 Writes ``DIR/census.gpkg`` (layers ``parts`` and ``necks``, WGS84) and ``DIR/census.json`` (every
 part and neck, a summary per party, how the census ran, provenance with the file's credit). The
@@ -18,10 +18,13 @@ from typing import Any
 import typer
 
 from delimit.cli.options import (
+    Number,
     float_option,
     int_option,
+    old_spelling,
     output_option,
     overwrite_option,
+    prefer,
 )
 from delimit.errors import InputError
 
@@ -184,7 +187,6 @@ def register(app: typer.Typer) -> None:
         neck_width: float = float_option(
             1000.0,
             "--neck-width-m",
-            "--neck-width",
             help="Report necks narrower than this (metres).",
             lo=1,
             hi=100_000,
@@ -192,7 +194,7 @@ def register(app: typer.Typer) -> None:
         ),
         overlap: float = float_option(
             1000.0,
-            "--overlap",
+            "--overlap-m",
             lo=0,
             hi=100_000,
             unit="m",
@@ -200,12 +202,17 @@ def register(app: typer.Typer) -> None:
         ),
         accuracy: float = float_option(
             10.0,
-            "--accuracy",
+            "--accuracy-m",
             lo=0,
             hi=10_000,
             unit="m",
             help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as artefacts.",
         ),
+        neck_width_old: float | None = old_spelling(
+            "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
+        ),
+        overlap_old: float | None = old_spelling("--overlap", "--overlap-m", rule=Number(float, 0, 100_000, "m")),
+        accuracy_old: float | None = old_spelling("--accuracy", "--accuracy-m", rule=Number(float, 0, 10_000, "m")),
         workers: int | None = int_option(
             None,
             "--workers",
@@ -242,7 +249,11 @@ def register(app: typer.Typer) -> None:
         for r in repairs:
             err.print(f"[yellow]repaired: {r}[/yellow]")
         prov = provenance(boundaries, layers, party_column)
-        opts = CensusOptions(neck_width_m=neck_width, overlap_m=overlap, artefact_m=accuracy)
+        opts = CensusOptions(
+            neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
+            overlap_m=prefer(overlap, overlap_old, old="--overlap", new="--overlap-m"),
+            artefact_m=prefer(accuracy, accuracy_old, old="--accuracy", new="--accuracy-m"),
+        )
         with progress_bar(f"census {boundaries.name}") as bar:
             result = run_census(territory, opts, workers=workers, scheduler=scheduler, progress=bar)
         doc, gpkg_layers = census_documents(result, prov, boundaries.name)

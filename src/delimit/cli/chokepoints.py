@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from delimit.cli.options import format_option, int_option, output_option, overwrite_option
+from delimit.cli.options import (
+    Number,
+    format_option,
+    int_option,
+    old_spelling,
+    output_option,
+    overwrite_option,
+    prefer,
+)
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import (
     Col,
@@ -61,7 +69,8 @@ def register(app: typer.Typer) -> None:
         targets: str = typer.Option(
             "regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."
         ),
-        top: int = int_option(10, "--top", "-n", help="How many chokepoints to list.", lo=1, hi=1000),
+        count: int = int_option(10, "-n", "--count", help="How many chokepoints to list.", lo=1, hi=1000),
+        top_old: int | None = old_spelling("--top", "-n/--count", rule=Number(int, 1, 1000)),
         fmt: Format = format_option("table", "json", "geojson", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
@@ -79,22 +88,19 @@ def register(app: typer.Typer) -> None:
 
         s = load_scenario(scenario)
         with progress_bar("chokepoints") as prog:
-            res = chokepoints(s, regime=regime, traveller_class=class_id, targets=targets, top=top, progress=prog)
+            res = chokepoints(
+                s,
+                regime=regime,
+                traveller_class=class_id,
+                targets=targets,
+                top=prefer(count, top_old, old="--top", new="-n/--count"),
+                progress=prog,
+            )
         doc = res.to_json()
         if fmt == Format.json:
             emit_json(doc, out)
         elif fmt == Format.geojson:
-            feats = [
-                {"type": "Feature", "geometry": {"type": "Point", "coordinates": r["location"]}, "properties": r}
-                for r in doc["rows"]
-            ]
-            fc = {
-                "type": "FeatureCollection",
-                "features": feats,
-                "properties": {k: v for k, v in doc.items() if k != "rows"},
-                "provenance": doc["provenance"],
-            }
-            emit_text(dumps(with_attribution(fc, doc["provenance"])), out)
+            emit_text(dumps(with_attribution(res.to_geojson(), doc["provenance"])), out)
         elif fmt == Format.csv:
             rows = [
                 {

@@ -12,7 +12,15 @@ from typing import Any
 
 import typer
 
-from delimit.cli.options import float_option, format_option, output_option, overwrite_option
+from delimit.cli.options import (
+    Number,
+    float_option,
+    format_option,
+    old_spelling,
+    output_option,
+    overwrite_option,
+    prefer,
+)
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import (
     Col,
@@ -46,7 +54,7 @@ SHORT = {
     "settlements": "settlements",
     "population": "people",
     "population_unknown": "population unknown",
-    "road_km_moved": "road km",
+    "road_moved_km": "road km",
     "enclaves_added": "enclaves added",
     "enclaves_removed": "enclaves removed",
     "people_cut_off": "cut off",
@@ -55,7 +63,7 @@ SHORT = {
 }
 
 #: Summary columns left out first when the terminal is narrow (``--wide`` shows them).
-OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_km_moved", "enclaves_added", "enclaves_removed"}
+OPTIONAL_SUMMARY = {"settlements", "population_unknown", "road_moved_km", "enclaves_added", "enclaves_removed"}
 
 SUMMARY_CAPTION = "land: km² (equal-area CRS); road: km; people: persons; cut off / person-h: default regime vs the baseline's, residents by vehicle; n/a: unavailable"
 
@@ -197,7 +205,10 @@ def register(app: typer.Typer) -> None:
             None, "--costs", help="YAML/TOML unit costs with a required 'source' (see delimit.impact.costs)."
         ),
         neck_width: float = float_option(
-            1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+            1000.0, "--neck-width-m", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+        ),
+        neck_width_old: float | None = old_spelling(
+            "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
         ),
         no_access: bool = typer.Option(False, "--no-access", help="Skip the access section."),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
@@ -221,7 +232,7 @@ def register(app: typer.Typer) -> None:
                         base,
                         s,
                         costs=unit_costs,
-                        neck_width_m=neck_width,
+                        neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
                         with_access=not no_access,
                         cache=cache,
                         progress=bar,
@@ -229,8 +240,13 @@ def register(app: typer.Typer) -> None:
                 )
         provenance = _provenances(base, results)
         if fmt == Format.json:
-            docs = [c.to_json() for c in results]
-            doc = docs[0] if len(docs) == 1 else {"baseline": base.name, "comparisons": docs}
+            # one shape for one or many scenarios (the report's comparisons.json has the same)
+            doc = {
+                "baseline": base.name,
+                "scenarios": [c.scenario.name for c in results],
+                "comparisons": [c.to_json() for c in results],
+                "summary": [c.summary_row() for c in results],
+            }
             emit_json(with_attribution(doc, provenance), out)
             return
         if fmt == Format.csv:

@@ -4,11 +4,17 @@ Every check here runs while the command line is parsed, before any work, and fai
 error: one line naming the option and what it accepts, exit status 2 (see :func:`delimit.cli.main`).
 
 * :class:`Number` -- a finite number (or integer) within a documented range, e.g.
-  ``number_option(1000.0, "--neck-width", lo=1, hi=100_000, unit="m", help=...)``; the range is
+  ``number_option(1000.0, "--neck-width-m", lo=1, hi=100_000, unit="m", help=...)``; the range is
   appended to the option's help.
 * :func:`format_option` -- the formats one command writes; any other is refused.
 * :func:`output_option` / :func:`overwrite_option` -- ``-o FILE`` or ``-o DIR`` checked against the
   ownership rules of :mod:`delimit.io.outputs` (``--overwrite`` is processed first: it is eager).
+* :func:`old_spelling` / :func:`prefer` -- a renamed option's former name, hidden from ``--help`` and
+  still accepted, so existing scripts keep running.
+
+One vocabulary: ``-n``/``--count`` is how many results a command lists or makes; options with a unit
+end with it (``--neck-width-m``, ``--max-spacing-m``, ``--min-exchange-km2``); ``--between A B`` names
+the two parties of a shared line or swap; ``--party P`` (repeatable) restricts a report to some parties.
 
 Typer parses through pydantic here: a parser signals a bad value with a ``PydanticCustomError``,
 which typer turns into ``BadParameter`` naming the option.
@@ -97,6 +103,21 @@ def number_option(default: Any, *decls: str, help: str, rule: Number) -> Any:
         help=f"{help} Accepts {rule.text}.",
         metavar="INTEGER" if rule.kind is int else "NUMBER",
     )
+
+
+def old_spelling(old: str, new: str, *, rule: Number | None = None) -> Any:
+    """The former name ``old`` of the option now called ``new``: hidden from ``--help``, still accepted
+    (checked by ``rule`` as the new one is). Merge the two with :func:`prefer`."""
+    return typer.Option(None, old, hidden=True, parser=rule, help=f"Deprecated spelling of {new}.")
+
+
+def prefer(value: Any, old_value: Any, *, old: str, new: str) -> Any:
+    """``old_value`` when the former spelling ``old`` of option ``new`` was given, else ``value``.
+
+    The former spelling is accepted silently (stderr keeps its one-line contract); ``--help``, the README
+    and the CHANGELOG name only ``new``.
+    """
+    return value if old_value is None else old_value
 
 
 def int_option(default: Any, *decls: str, help: str, lo: float, hi: float, unit: str = "") -> Any:

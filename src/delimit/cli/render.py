@@ -1,4 +1,4 @@
-"""Rendering for the CLI: JSON (numpy-safe, stable key order), rich tables, CSV, GeoJSON; atomic -o.
+"""Rendering for the CLI: JSON (numpy-safe, stable key order; :mod:`delimit.io.jsonfmt`), rich tables, CSV, GeoJSON; atomic -o.
 
 Tables speak to people: human headers, yes/no, "n/a" for missing values, CRSs in words, as many
 columns as fit the terminal (every column with ``--wide``), one line "title: none" for no rows.
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from delimit.crs import crs_in_words, crs_words_in
+from delimit.io.jsonfmt import dumps, jsonable
 from delimit.io.outputs import write_file_text
 
 __all__ = [
@@ -61,37 +61,6 @@ class Format(StrEnum):
     json = "json"
     geojson = "geojson"
     csv = "csv"
-
-
-def jsonable(obj: Any) -> Any:
-    """Convert numpy scalars/arrays, shapely geometries, paths and NaN into JSON-ready values."""
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, Enum):
-        return obj.value
-    if hasattr(obj, "__geo_interface__"):
-        return jsonable(obj.__geo_interface__)
-    if hasattr(obj, "model_dump"):
-        return jsonable(obj.model_dump())
-    return obj
-
-
-def dumps(obj: Any) -> str:
-    """Pretty JSON text ending with a newline."""
-    return json.dumps(jsonable(obj), indent=2, ensure_ascii=False) + "\n"
 
 
 def emit_text(text: str, out: Path | None) -> None:

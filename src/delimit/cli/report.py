@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from delimit.cli.compare import load_costs, summary_table
-from delimit.cli.options import float_option, output_option, overwrite_option
+from delimit.cli.options import Number, float_option, old_spelling, output_option, overwrite_option, prefer
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import print_marks, short_attribution
 from delimit.datasets import bundled_scenario_files
@@ -46,7 +46,10 @@ def register(app: typer.Typer) -> None:
             False, "--single-file", help="Put every image inside index.html (data: URIs): one file to send by e-mail."
         ),
         neck_width: float = float_option(
-            1000.0, "--neck-width", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+            1000.0, "--neck-width-m", help="Neck threshold for topology (metres).", lo=1, hi=100_000, unit="m"
+        ),
+        neck_width_old: float | None = old_spelling(
+            "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
     ) -> None:
@@ -71,7 +74,7 @@ def register(app: typer.Typer) -> None:
                 tmp,
                 costs=unit_costs,
                 pdf=pdf,
-                neck_width_m=neck_width,
+                neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
                 steps=progress_bar,
                 single_file=single_file,
             )

@@ -1,6 +1,6 @@
 """``delimit topology``: parts, enclaves, necks of a scenario; disputed land between two.
 
-delimit topology --scenario NAME [--neck-width 1000] [--overlap 1000] [--accuracy 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
+delimit topology --scenario NAME [--neck-width-m 1000] [--overlap-m 1000] [--accuracy-m 10] [--party KGZ ...] [--format table|json|geojson] [-o FILE] [--repair]
 delimit topology --compare A B [--party X --party Y] ...
 """
 
@@ -13,7 +13,15 @@ from typing import Any
 import typer
 from rich.console import Console, RenderableType
 
-from delimit.cli.options import float_option, format_option, output_option, overwrite_option
+from delimit.cli.options import (
+    Number,
+    float_option,
+    format_option,
+    old_spelling,
+    output_option,
+    overwrite_option,
+    prefer,
+)
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import (
     Col,
@@ -143,25 +151,30 @@ def register(app: typer.Typer) -> None:
         compare_: tuple[str, str] | None = typer.Option(
             None, "--compare", help="Two scenarios A B: parts of A and disputed land between A and B."
         ),
-        neck_width: float = float_option(
-            1000.0, "--neck-width", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"
+        neck_width_m: float = float_option(
+            1000.0, "--neck-width-m", help="Report necks narrower than this (metres).", lo=1, hi=100_000, unit="m"
         ),
-        overlap: float = float_option(
+        neck_width_old: float | None = old_spelling(
+            "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
+        ),
+        overlap_m: float = float_option(
             1000.0,
-            "--overlap",
+            "--overlap-m",
             lo=0,
             hi=100_000,
             unit="m",
             help="Another party's land reaching deeper than this (metres) into a part also holds it; shallower overlaps are border slivers.",
         ),
-        accuracy: float = float_option(
+        accuracy_m: float = float_option(
             10.0,
-            "--accuracy",
+            "--accuracy-m",
             lo=0,
             hi=10_000,
             unit="m",
             help="The boundary source's stated accuracy (metres): narrower necks and thinner parts are reported as digitising artefacts; parts within it of the data window's edge are 'clipped'.",
         ),
+        overlap_old: float | None = old_spelling("--overlap", "--overlap-m", rule=Number(float, 0, 100_000, "m")),
+        accuracy_old: float | None = old_spelling("--accuracy", "--accuracy-m", rule=Number(float, 0, 10_000, "m")),
         party: list[str] = typer.Option(
             [],
             "--party",
@@ -176,8 +189,11 @@ def register(app: typer.Typer) -> None:
             False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."
         ),
     ) -> None:
-        """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width, disputed land."""
-        # --format, --neck-width, --overlap and --accuracy are range-checked by their option types
+        """Parts (mainland, exclaves, enclaves and hosts), necks narrower than --neck-width-m, disputed land."""
+        # --format, --neck-width-m, --overlap-m and --accuracy-m are range-checked by their option types
+        neck_width = prefer(neck_width_m, neck_width_old, old="--neck-width", new="--neck-width-m")
+        overlap = prefer(overlap_m, overlap_old, old="--overlap", new="--overlap-m")
+        accuracy = prefer(accuracy_m, accuracy_old, old="--accuracy", new="--accuracy-m")
         if (scenario is None) == (compare_ is None):
             raise InputError(None, "give exactly one of --scenario NAME or --compare A B", field="scenario")
         names = [scenario] if scenario is not None else list(compare_ or ())

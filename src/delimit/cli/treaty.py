@@ -5,6 +5,9 @@ Examples::
     delimit treaty --scenario neutral-road-2025 --between KGZ TJK
     delimit treaty --scenario status-quo --between KGZ TJK --window 70.4,39.8,70.8,40.1 -o out/vorukh
     delimit treaty agreed_line.gpkg --layer line --between KGZ TJK --scenario status-quo -o out/agreed
+
+The annex is built by :func:`delimit.treaty.from_scenario` (a shared line) or :func:`delimit.treaty.from_file`
+(a line file) and written by :func:`delimit.treaty_export.write_annex`.
 """
 
 from __future__ import annotations
@@ -12,23 +15,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import shapely
 import typer
 from rich.console import Console
 
-from delimit.cli.options import float_option, format_option, int_option, output_option, overwrite_option
+from delimit.cli.options import (
+    Number,
+    float_option,
+    format_option,
+    int_option,
+    old_spelling,
+    output_option,
+    overwrite_option,
+    prefer,
+)
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import Format, emit_json, print_marks, print_table, rich_table
 from delimit.errors import InputError
-from delimit.geomtypes import LINEAR
-from delimit.model.provenance import InputRecord, Provenance, sha256_file
 
 if TYPE_CHECKING:
-    from delimit.cli.progress import ProgressFn
-    from delimit.model.scenario import Scenario
     from delimit.treaty.annex import Annex
-    from delimit.treaty.segment_types import DetectionSettings
 
 
 def _section_status(values: list[str]) -> dict[int, str]:
@@ -68,105 +73,118 @@ def _pillar_limit_error(exc: Exception) -> InputError:
     est, limit = getattr(exc, "estimate", 0), getattr(exc, "limit", 0)
     return InputError(
         None,
-        f"--max-spacing {getattr(exc, 'max_spacing_m', 0):g} m along {getattr(exc, 'length_m', 0) / 1000:,.1f} km of line would need about "
-        f"{est:,} pillars, more than the limit of {limit:,}: give a larger --max-spacing or raise DELIMIT_MAX_PILLARS",
-        field="max-spacing",
+        f"--max-spacing-m {getattr(exc, 'max_spacing_m', 0):g} along {getattr(exc, 'length_m', 0) / 1000:,.1f} km of line would need about "
+        f"{est:,} pillars, more than the limit of {limit:,}: give a larger --max-spacing-m or raise DELIMIT_MAX_PILLARS",
+        field="max-spacing-m",
     )
+
+
+LINE = typer.Argument(
+    None,
+    help="A line layer file (GeoPackage, GeoJSON, Shapefile, FlatGeobuf); omit to use --scenario and --between.",
+)
+LAYER = typer.Option(None, "--layer", help="Layer of LINE (default: the first).")
+SCENARIO = typer.Option(
+    None,
+    "--scenario",
+    help="Bundled scenario name or scenario file: the line between --between parties, and the DEM, rivers, roads and water used for LINE.",
+)
+BETWEEN = typer.Option(None, "--between", help="The two parties, e.g. --between KGZ TJK.")
+OUT = output_option(
+    "folder",
+    help="Output folder (default out/treaty/<scenario>-<A>-<B>/ or out/treaty/<LINE stem>/); a folder holding other files is refused without --overwrite.",
+)
+_SPACING = Number(float, 1, 1_000_000, "m")
+MAX_SPACING_M = float_option(
+    1000.0,
+    "--max-spacing-m",
+    help="Largest distance between consecutive pillars along the line (m).",
+    lo=1,
+    hi=1_000_000,
+    unit="m",
+)
+WINDOW = typer.Option(None, "--window", help="Clip the line to lon0,lat0,lon1,lat1 (WGS84 degrees).")
+SIMPLIFY_M = float_option(
+    None,
+    "--simplify-m",
+    lo=0,
+    hi=100_000,
+    unit="m",
+    help="Simplify the line (Douglas-Peucker, metres) before describing it; reported. Default: keep every vertex.",
+)
+STATUS = typer.Option(
+    None,
+    "--status",
+    help="Status of every section (drafted, agreed, initialled, signed, ratified-<PARTY>, in-force, demarcated); default: the layer's 'status' attribute or 'drafted'.",
+)
+SECTION_STATUS = typer.Option(
+    [], "--section-status", help="Status of one section, e.g. --section-status 2=signed (repeatable)."
+)
+_TOLERANCE = Number(float, 0, 10_000, "m")
+RIVER_TOLERANCE_M = float_option(
+    100.0,
+    "--river-tolerance-m",
+    help="A segment within this distance (m) of a river all along runs 'along a river'.",
+    lo=0,
+    hi=10_000,
+    unit="m",
+)
+ROAD_TOLERANCE_M = float_option(100.0, "--road-tolerance-m", help="Likewise for roads (m).", lo=0, hi=10_000, unit="m")
+NO_ROADS = typer.Option(False, "--no-roads", help="Do not detect 'along a road' segments.")
+NO_WATERSHEDS = typer.Option(False, "--no-watersheds", help="Do not detect 'along a watershed' segments on the DEM.")
+_HEIGHT = Number(float, 0, 100, "m")
+PILLAR_HEIGHT_M = float_option(1.0, "--pillar-height-m", help="Pillar height above ground (m).", lo=0, hi=100, unit="m")
+OBSERVER_HEIGHT_M = float_option(
+    1.5, "--observer-height-m", help="Observer eye height above the pillar top (m).", lo=0, hi=100, unit="m"
+)
+REFRACTION = float_option(
+    0.13, "--refraction-k", help="Coefficient of terrestrial refraction for line of sight.", lo=-1, hi=1
+)
+ADD_SIGHT = typer.Option(
+    False, "--add-sight-pillars", help="Add the suggested pillar for each pair without line of sight, and check again."
+)
+DEM = typer.Option(None, "--dem", help="Elevation model (GeoTIFF) for LINE when no --scenario gives one.")
+NO_PDF = typer.Option(False, "--no-pdf", help="Skip the PDF annex.")
+PDF_ROWS = int_option(
+    25, "--pdf-rows", help="Rows per section shown in the PDF tables (the CSV/GPKG always hold all).", lo=1, hi=100_000
+)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("treaty")
     def treaty(
-        line: Path | None = typer.Argument(
-            None,
-            help="A line layer file (GeoPackage, GeoJSON, Shapefile, FlatGeobuf); omit to use --scenario and --between.",
-        ),
-        layer: str | None = typer.Option(None, "--layer", help="Layer of LINE (default: the first)."),
-        scenario: str | None = typer.Option(
-            None,
-            "--scenario",
-            help="Bundled scenario name or scenario file: the line between --between parties, and the DEM, rivers, roads and water used for LINE.",
-        ),
-        between: tuple[str, str] | None = typer.Option(
-            None, "--between", help="The two parties, e.g. --between KGZ TJK."
-        ),
-        out: Path | None = output_option(
-            "folder",
-            help="Output folder (default out/treaty/<scenario>-<A>-<B>/ or out/treaty/<LINE stem>/); a folder holding other files is refused without --overwrite.",
-        ),
+        line: Path | None = LINE,
+        layer: str | None = LAYER,
+        scenario: str | None = SCENARIO,
+        between: tuple[str, str] | None = BETWEEN,
+        out: Path | None = OUT,
         overwrite: bool = overwrite_option(),
-        max_spacing: float = float_option(
-            1000.0,
-            "--max-spacing",
-            help="Largest distance between consecutive pillars along the line (m).",
-            lo=1,
-            hi=1_000_000,
-            unit="m",
-        ),
-        window: str | None = typer.Option(
-            None, "--window", help="Clip the line to lon0,lat0,lon1,lat1 (WGS84 degrees)."
-        ),
-        simplify_m: float | None = float_option(
-            None,
-            "--simplify-m",
-            lo=0,
-            hi=100_000,
-            unit="m",
-            help="Simplify the line (Douglas-Peucker, metres) before describing it; reported. Default: keep every vertex.",
-        ),
-        status: str | None = typer.Option(
-            None,
-            "--status",
-            help="Status of every section (drafted, agreed, initialled, signed, ratified-<PARTY>, in-force, demarcated); default: the layer's 'status' attribute or 'drafted'.",
-        ),
-        section_status: list[str] = typer.Option(
-            [], "--section-status", help="Status of one section, e.g. --section-status 2=signed (repeatable)."
-        ),
-        river_tolerance: float = float_option(
-            100.0,
-            "--river-tolerance",
-            help="A segment within this distance (m) of a river all along runs 'along a river'.",
-            lo=0,
-            hi=10_000,
-            unit="m",
-        ),
-        road_tolerance: float = float_option(
-            100.0, "--road-tolerance", help="Likewise for roads (m).", lo=0, hi=10_000, unit="m"
-        ),
-        no_roads: bool = typer.Option(False, "--no-roads", help="Do not detect 'along a road' segments."),
-        no_watersheds: bool = typer.Option(
-            False, "--no-watersheds", help="Do not detect 'along a watershed' segments on the DEM."
-        ),
-        pillar_height: float = float_option(
-            1.0, "--pillar-height", help="Pillar height above ground (m).", lo=0, hi=100, unit="m"
-        ),
-        observer_height: float = float_option(
-            1.5, "--observer-height", help="Observer eye height above the pillar top (m).", lo=0, hi=100, unit="m"
-        ),
-        refraction: float = float_option(
-            0.13, "--refraction-k", help="Coefficient of terrestrial refraction for line of sight.", lo=-1, hi=1
-        ),
-        add_sight_pillars: bool = typer.Option(
-            False,
-            "--add-sight-pillars",
-            help="Add the suggested pillar for each pair without line of sight, and check again.",
-        ),
-        dem: Path | None = typer.Option(
-            None, "--dem", help="Elevation model (GeoTIFF) for LINE when no --scenario gives one."
-        ),
-        no_pdf: bool = typer.Option(False, "--no-pdf", help="Skip the PDF annex."),
-        pdf_rows: int = int_option(
-            25,
-            "--pdf-rows",
-            help="Rows per section shown in the PDF tables (the CSV/GPKG always hold all).",
-            lo=1,
-            hi=100_000,
-        ),
+        max_spacing_m: float = MAX_SPACING_M,
+        max_spacing_old: float | None = old_spelling("--max-spacing", "--max-spacing-m", rule=_SPACING),
+        window: str | None = WINDOW,
+        simplify_m: float | None = SIMPLIFY_M,
+        status: str | None = STATUS,
+        section_status: list[str] = SECTION_STATUS,
+        river_tolerance_m: float = RIVER_TOLERANCE_M,
+        river_tolerance_old: float | None = old_spelling("--river-tolerance", "--river-tolerance-m", rule=_TOLERANCE),
+        road_tolerance_m: float = ROAD_TOLERANCE_M,
+        road_tolerance_old: float | None = old_spelling("--road-tolerance", "--road-tolerance-m", rule=_TOLERANCE),
+        no_roads: bool = NO_ROADS,
+        no_watersheds: bool = NO_WATERSHEDS,
+        pillar_height_m: float = PILLAR_HEIGHT_M,
+        pillar_height_old: float | None = old_spelling("--pillar-height", "--pillar-height-m", rule=_HEIGHT),
+        observer_height_m: float = OBSERVER_HEIGHT_M,
+        observer_height_old: float | None = old_spelling("--observer-height", "--observer-height-m", rule=_HEIGHT),
+        refraction: float = REFRACTION,
+        add_sight_pillars: bool = ADD_SIGHT,
+        dem: Path | None = DEM,
+        no_pdf: bool = NO_PDF,
+        pdf_rows: int = PDF_ROWS,
         fmt: Format = format_option("table", "json", help="Summary on stdout"),
     ) -> None:
         """Write the treaty annex: turning points, segments, sections, pillar plan (GPKG, GeoJSON, KML, CSV, PDF, text)."""
         from delimit import load_scenario
-        from delimit.treaty import from_scenario, parse_window
+        from delimit.treaty import PillarOptions, from_file, from_scenario, parse_window
         from delimit.treaty.pillars import PillarLimitError
         from delimit.treaty.segment_types import DetectionSettings
         from delimit.treaty_export import write_annex
@@ -174,16 +192,33 @@ def register(app: typer.Typer) -> None:
         parties = (between[0], between[1]) if between and all(between) else None
         box = parse_window(window)
         per_section = _section_status(section_status)
+        river_m = prefer(river_tolerance_m, river_tolerance_old, old="--river-tolerance", new="--river-tolerance-m")
+        road_m = prefer(road_tolerance_m, road_tolerance_old, old="--road-tolerance", new="--road-tolerance-m")
         detection = DetectionSettings(
-            river_tolerance_m=river_tolerance, road_tolerance_m=road_tolerance, detect_watersheds=not no_watersheds
+            river_tolerance_m=river_m, road_tolerance_m=road_m, detect_watersheds=not no_watersheds
         )
+        pillars = PillarOptions(
+            pillar_height_m=prefer(pillar_height_m, pillar_height_old, old="--pillar-height", new="--pillar-height-m"),
+            observer_height_m=prefer(
+                observer_height_m, observer_height_old, old="--observer-height", new="--observer-height-m"
+            ),
+            refraction_k=refraction,
+            add_sight_pillars=add_sight_pillars,
+        )
+        spacing = prefer(max_spacing_m, max_spacing_old, old="--max-spacing", new="--max-spacing-m")
         if line is None and (scenario is None or parties is None):
             raise InputError(None, "give a LINE file, or --scenario and --between A B", field="line")
         sc = load_scenario(scenario) if scenario else None
-        status_arg: str | dict[int, str] | None = per_section or status
         if per_section and status:
             raise InputError(None, "use --status or --section-status, not both", field="status")
-        max_pillars = _max_pillars()
+        common: dict[str, Any] = {
+            "window": box,
+            "max_spacing_m": spacing,
+            "simplify_m": simplify_m,
+            "detection": detection,
+            "use_roads": not no_roads,
+            "max_pillars": _max_pillars(),
+        }
         try:
             with progress_bar("treaty annex") as prog:
                 if line is None:
@@ -192,35 +227,29 @@ def register(app: typer.Typer) -> None:
                         sc,
                         parties[0],
                         parties[1],
-                        window=box,
-                        max_spacing_m=max_spacing,
-                        status=status_arg,
-                        simplify_m=simplify_m,
-                        detection=detection,
-                        use_roads=not no_roads,
-                        pillar_height_m=pillar_height,
-                        observer_height_m=observer_height,
-                        refraction_k=refraction,
-                        add_sight_pillars=add_sight_pillars,
-                        max_pillars=max_pillars,
+                        status=per_section or status,
+                        pillar_height_m=pillars.pillar_height_m,
+                        observer_height_m=pillars.observer_height_m,
+                        refraction_k=pillars.refraction_k,
+                        add_sight_pillars=pillars.add_sight_pillars,
                         progress=lambda m, f: prog(m, 0.6 * f),
+                        **common,
                     )
-                    default_out = Path("out") / "treaty" / f"{sc.name}-{parties[0]}-{parties[1]}"
+                    dest = out or Path("out") / "treaty" / f"{sc.name}-{parties[0]}-{parties[1]}"
                 else:
-                    opts = {
-                        "max_spacing": max_spacing,
-                        "simplify_m": simplify_m,
-                        "no_roads": no_roads,
-                        "pillar_height": pillar_height,
-                        "observer_height": observer_height,
-                        "refraction": refraction,
-                        "add_sight_pillars": add_sight_pillars,
-                    }
-                    annex = _line_file_annex(
-                        line, layer, parties, sc, box, status, per_section, dem, detection, opts, prog, max_pillars
+                    annex = from_file(
+                        line,
+                        layer=layer,
+                        dem=dem,
+                        parties=parties,
+                        scenario=sc,
+                        status=status,
+                        section_status=per_section,
+                        pillars=pillars,
+                        progress=lambda m, f: prog(m, 0.6 * f),
+                        **common,
                     )
-                    default_out = Path("out") / "treaty" / Path(line).stem
-                dest = out or default_out
+                    dest = out or Path("out") / "treaty" / Path(line).stem
                 written = write_annex(
                     annex, dest, pdf=not no_pdf, rows_per_section=pdf_rows, progress=lambda m, f: prog(m, 0.6 + 0.4 * f)
                 )
@@ -232,168 +261,43 @@ def register(app: typer.Typer) -> None:
         if fmt == Format.json:
             emit_json(summary)
         else:
-            d, p = summary["description"], summary["pillars"]
-            rows = [
-                {
-                    "item": "sections",
-                    "value": f"{d['sections']} ({', '.join(f'{v} {k}' for k, v in d['status_counts'].items())})",
-                },
-                {"item": "turning points / segments", "value": f"{d['turning_points']} / {d['segments']}"},
-                {"item": "total length (geodesic, WGS84)", "value": f"{d['total_length_m']:,.3f} m"},
-                {"item": "segment types", "value": ", ".join(f"{v} {k}" for k, v in d["segment_types"].items())},
-                {
-                    "item": "pillars",
-                    "value": f"{p['pillars']} (max {p['max_along_spacing_m']} m apart along the line; {p['moved_off_water']} moved off water)",
-                },
-                {
-                    "item": "line of sight",
-                    "value": f"{p['sight_pairs_checked']} pairs, {p['sight_blocked']} blocked, {p['sight_unknown']} unknown",
-                },
-                {"item": "spacing exceptions", "value": str(p["spacing_exceptions"])},
-                {
-                    "item": "simplified",
-                    "value": f"at {d['simplify_m']} m: {d['vertices_in']} -> {d['vertices_kept']} vertices"
-                    if d["simplify_m"]
-                    else "no",
-                },
-            ]
-            print_table(
-                rich_table(
-                    rows,
-                    ["item", "value"],
-                    title=annex.title,
-                    caption="CRS: EPSG:4326 (WGS84); lengths/azimuths geodesic on the WGS84 ellipsoid",
-                )
-            )
+            _print_summary(summary, annex)
         print_marks(annex.data_marks)
         Console(stderr=True).print(f"wrote {len(written)} files to {dest}")
 
 
-def _line_file_annex(
-    line: Path,
-    layer: str | None,
-    parties: tuple[str, str] | None,
-    sc: Scenario | None,
-    box: tuple[float, float, float, float] | None,
-    status: str | None,
-    per_section: dict[int, str],
-    dem: Path | None,
-    detection: DetectionSettings,
-    opts: dict[str, Any],
-    prog: ProgressFn,
-    max_pillars: int,
-) -> Annex:
-    """The annex of a line file (its attributes give sections, statuses and types), over ``sc``'s data if given.
-
-    ``opts``: max_spacing, simplify_m, no_roads, pillar_height, observer_height, refraction, add_sight_pillars.
-    The pillar estimate is checked before the line is described.
-    """
-    from dataclasses import replace
-
-    from delimit.attribution import attribution_text, file_credit
-    from delimit.crs import GEOD
-    from delimit.io.raster import read_raster
-    from delimit.io.vector import read_layer
-    from delimit.treaty import (
-        describe_sections,
-        plan_pillars,
-        section_inputs_from_layer,
-    )
-    from delimit.treaty.annex import (
-        Annex,
-        annotate,
-        clip_line,
-        map_context,
-        scenario_caveats,
-        scenario_precision,
-    )
-    from delimit.treaty.pillars import check_pillar_budget
-    from delimit.treaty.text import build_paragraphs
-
-    gdf = read_layer(line, layer, geometry_types=LINEAR)
-    if parties is None:
-        if "parties" not in gdf.columns:
-            raise InputError(
-                line,
-                "say which parties the line lies between (--between A B, or a 'parties' column such as KGZ-TJK)",
-                field="parties",
-            )
-        values = {str(v) for v in gdf["parties"]}
-        if len(values) != 1 or len(next(iter(values)).replace(",", "-").split("-")) != 2:
-            raise InputError(
-                line,
-                f"the 'parties' column must hold one pair such as KGZ-TJK, found {sorted(values)}",
-                field="parties",
-            )
-        a, b = next(iter(values)).replace(",", "-").split("-")
-        parties = (a.strip(), b.strip())
-    if box is not None:
-        gdf = gdf.assign(geometry=[clip_line(g, box) for g in gdf.geometry])
-        gdf = gdf[~gdf.geometry.is_empty]
-        if not len(gdf):
-            raise InputError(line, f"the line has no part inside window {box}", field="window")
-    if status is not None:
-        gdf = gdf.assign(status=status)
-    whole = shapely.union_all(gdf.geometry.to_numpy())
-    check_pillar_budget(
-        float(GEOD.geometry_length(whole)), len(shapely.get_coordinates(whole)), float(opts["max_spacing"]), max_pillars
-    )
-    inputs = section_inputs_from_layer(gpd.GeoDataFrame(gdf), parties, source=str(line))
-    if per_section:
-        inputs = [replace(s, status=per_section.get(k + 1, s.status)) for k, s in enumerate(inputs)]
-    elevation = sc.elevation if sc is not None else (read_raster(dem, units="m") if dem else None)
-    names = {p: (sc.parties[p].name if sc is not None and p in sc.parties else p) for p in parties}
-    desc = describe_sections(
-        inputs,
-        parties=parties,
-        elevation=elevation,
-        rivers=sc.rivers if sc else None,
-        roads=(sc.roads if sc and not opts["no_roads"] else None),
-        detection=detection,
-        simplify_m=opts["simplify_m"],
-        party_names=names,
-        precision=scenario_precision(sc, whole, parties, elevation),
-        progress=lambda m, f: prog(m, 0.3 * f),
-    )
-    plan = plan_pillars(
-        desc,
-        max_spacing_m=opts["max_spacing"],
-        elevation=elevation,
-        water=sc.water_bodies if sc else None,
-        pillar_height_m=opts["pillar_height"],
-        observer_height_m=opts["observer_height"],
-        refraction_k=opts["refraction"],
-        add_sight_pillars=opts["add_sight_pillars"],
-        max_pillars=max_pillars,
-        progress=lambda m, f: prog(m, 0.3 + 0.3 * f),
-    )
-    record = InputRecord("line", str(line), sha256_file(line))
-    credits = [*(sc.provenance.credits if sc is not None else ()), file_credit(Path(line).name, ["line"])]
-    if sc is not None:
-        prov = sc.provenance.as_dict()
-        prov["inputs"] = [*prov["inputs"], record.as_dict()]
-        marks = sc.data_marks(["rivers", "water_bodies"] + ([] if opts["no_roads"] else ["roads"]))
-    else:
-        prov = Provenance(
-            scenario="", inputs=(record,) + ((InputRecord("dem", str(dem), sha256_file(dem)),) if dem else ())
-        ).as_dict()
-        marks = {}
-    prov["attribution"] = [c.as_dict() for c in credits]
-    text = attribution_text(credits)
-    annotate(desc, sc, box, caveats=scenario_caveats(sc, desc, parties) if sc is not None else [])
-    desc.attribution = text
-    desc.paragraphs = build_paragraphs(desc)
-    return Annex(
-        title=f"Boundary between {names[parties[0]]} and {names[parties[1]]} - line {Path(line).name}",
-        parties=(parties[0], parties[1]),
-        party_names=names,
-        description=desc,
-        pillars=plan,
-        provenance=prov,
-        data_marks=marks,
-        window=box,
-        context=map_context(sc, desc, parties),
-        scenario=sc.name if sc else "",
-        attribution=[c.as_dict() for c in credits],
-        attribution_text=text,
+def _print_summary(summary: dict[str, Any], annex: Annex) -> None:
+    """The annex in a few lines: sections, points, length, segment types, pillars, sight, simplification."""
+    d, p = summary["description"], summary["pillars"]
+    rows = [
+        {
+            "item": "sections",
+            "value": f"{d['sections']} ({', '.join(f'{v} {k}' for k, v in d['status_counts'].items())})",
+        },
+        {"item": "turning points / segments", "value": f"{d['turning_points']} / {d['segments']}"},
+        {"item": "total length (geodesic, WGS84)", "value": f"{d['total_length_m']:,.3f} m"},
+        {"item": "segment types", "value": ", ".join(f"{v} {k}" for k, v in d["segment_types"].items())},
+        {
+            "item": "pillars",
+            "value": f"{p['pillars']} (max {p['max_along_spacing_m']} m apart along the line; {p['moved_off_water']} moved off water)",
+        },
+        {
+            "item": "line of sight",
+            "value": f"{p['sight_pairs_checked']} pairs, {p['sight_blocked']} blocked, {p['sight_unknown']} unknown",
+        },
+        {"item": "spacing exceptions", "value": str(p["spacing_exceptions"])},
+        {
+            "item": "simplified",
+            "value": f"at {d['simplify_m']} m: {d['vertices_in']} -> {d['vertices_kept']} vertices"
+            if d["simplify_m"]
+            else "no",
+        },
+    ]
+    print_table(
+        rich_table(
+            rows,
+            ["item", "value"],
+            title=annex.title,
+            caption="CRS: EPSG:4326 (WGS84); lengths/azimuths geodesic on the WGS84 ellipsoid",
+        )
     )

@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from delimit.cli.options import format_option
 from delimit.cli.render import Format, emit_json
-from delimit.io.validate import validate_paths
+from delimit.scenario.validate import validate_files
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         fmt: Format = format_option("table", "json"),
     ) -> None:
         """Validate scenario and geodata files; exit 2 with a named reason on the first problem."""
-        results = validate_paths(paths, repair=repair)
+        results = validate_files(paths, repair=repair)
         if fmt == Format.json:
             emit_json({"ok": True, "files": [r.as_dict() for r in results]})
             return

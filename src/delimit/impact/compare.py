@@ -109,7 +109,7 @@ class Comparison:
             "settlements": len(self.people.settlements),
             "population": self.people.population,
             "population_unknown": int(self.people.flows["population_unknown"].sum()) if len(self.people.flows) else 0,
-            "road_km_moved": round(
+            "road_moved_km": round(
                 float(self.features.flows.loc[self.features.flows["layer"] == "roads", "amount"].sum())
                 if len(self.features.flows)
                 else 0.0,

@@ -1,13 +1,15 @@
-"""Validation of input files, shared by ``delimit validate`` and the web upload path.
+"""Validation of geodata files (vector, raster, OSM): what ``delimit validate`` runs on each file.
 
 :func:`validate_paths` opens each file with the same readers the engines use (so a file that
 validates will load), and additionally refuses geodata files in different CRSs given together.
+Scenario files belong to the layer above: ``delimit.scenario.validate.validate_files`` passes its
+scenario check in (``scenario=``), so this module imports nothing above ``delimit.model``.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,20 +49,26 @@ class ValidationResult:
         }
 
 
-def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | None = None) -> ValidationResult:
-    """Validate one file; raise InputError on the first problem."""
+#: A check of one scenario file: (path, repair, limits) -> what was checked (see ``delimit.scenario.validate``).
+ScenarioCheck = Callable[[Path, bool, "Limits | None"], "ValidationResult"]
+
+
+def validate_file(
+    path: str | Path, *, repair: bool = False, limits: Limits | None = None, scenario: ScenarioCheck | None = None
+) -> ValidationResult:
+    """Validate one file; raise InputError on the first problem.
+
+    A scenario file (.yaml/.toml) is handed to ``scenario`` (refused without one: geodata only here).
+    """
     from delimit.model.layers import LAYERS
 
     p = Path(path)
     check_file(p, limits)
     suffix = p.suffix.lower()
     if suffix in SCENARIO_SUFFIXES:
-        from delimit.scenario import load_scenario
-
-        s = load_scenario(p, repair=repair, limits=limits)
-        _check_runnable(s, p)
-        counts = ", ".join(f"{n} {len(s.layer(n))}" for n in s.LAYER_ATTRS if len(s.layer(n)))
-        return ValidationResult(str(p), "scenario", f"scenario {s.name!r}: {counts}", list(s.repairs), "EPSG:4326")
+        if scenario is None:
+            raise InputError(p, "a scenario file: validate it with delimit.scenario.validate.validate_files")
+        return scenario(p, repair, limits)
     if suffix in RASTER_SUFFIXES:
         info = raster_info(p, limits=limits)  # everything read_raster checks, without reading pixels
         return ValidationResult(str(p), "raster", f"raster {info.width}x{info.height}", [], info.crs.to_string())
@@ -107,30 +115,18 @@ def validate_file(path: str | Path, *, repair: bool = False, limits: Limits | No
     return ValidationResult(str(p), "vector", "layers: " + ", ".join(layer_counts), list(report.repairs), crs)
 
 
-def _check_runnable(s: Any, p: Path) -> None:
-    """Refuse a scenario no engine can run on: one without land (no territory features), named by
-    the file its territory came from (or the scenario file when it has none)."""
-    if len(s.territory):
-        return
-    source = next((i for i in s.provenance.inputs if i.role == "layers.territory"), None)
-    if source is not None:
-        raise InputError(
-            p,
-            f"the territory layer ({source.path}) holds no features: no engine can run on a scenario without land",
-            field="layers.territory",
-        )
-    raise InputError(
-        p,
-        "the scenario has no territory layer (set dataset, layers.territory or base): no engine can run on it",
-        field="layers.territory",
-    )
-
-
 def validate_paths(
-    paths: Sequence[str | Path], *, repair: bool = False, limits: Limits | None = None
+    paths: Sequence[str | Path],
+    *,
+    repair: bool = False,
+    limits: Limits | None = None,
+    scenario: ScenarioCheck | None = None,
 ) -> list[ValidationResult]:
-    """Validate every file; refuse geodata files whose CRSs differ. Raises InputError on the first problem."""
-    results = [validate_file(p, repair=repair, limits=limits) for p in paths]
+    """Validate every file; refuse geodata files whose CRSs differ. Raises InputError on the first problem.
+
+    Scenario files go to ``scenario`` (see :func:`validate_file`).
+    """
+    results = [validate_file(p, repair=repair, limits=limits, scenario=scenario) for p in paths]
     geodata = [r for r in results if r.kind in ("vector", "raster") and r.crs]
     for r in geodata[1:]:
         if not crs_equivalent(r.crs, geodata[0].crs):

@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import WGS84
-from delimit.model.features import BoundaryLine, Claim, Crossing, Party, RoadSegment, Settlement, WaterFeature
+from delimit.model.features import BoundaryLine, Claim, Party
 from delimit.model.layers import LAYERS, REGISTRY_STATUSES
 from delimit.model.provenance import Provenance
 from delimit.model.raster import Raster
@@ -161,20 +161,6 @@ class Scenario:
     def claims(self) -> list[Claim]:
         """Every territory part as a :class:`Claim`."""
         return [Claim.from_row(r) for _, r in self.territory.iterrows()]
-
-    def settlement_list(self) -> list[Settlement]:
-        return [Settlement.from_row(r) for _, r in self.settlements.iterrows()]
-
-    def road_list(self) -> list[RoadSegment]:
-        return [RoadSegment.from_row(r) for _, r in self.roads.iterrows()]
-
-    def crossing_list(self) -> list[Crossing]:
-        return [Crossing.from_row(r) for _, r in self.crossings.iterrows()]
-
-    def water_list(self) -> list[WaterFeature]:
-        return [WaterFeature.from_row(r) for _, r in self.water_bodies.iterrows()] + [
-            WaterFeature.from_row(r) for _, r in self.rivers.iterrows()
-        ]
 
     def regime(self, regime_id: str | None = None) -> Regime:
         """A regime by id (default: the scenario's default regime)."""

@@ -20,9 +20,9 @@ import numpy as np
 import shapely
 
 from delimit.model.scenario import Scenario, Transfer, assign_party
+from delimit.model.transfers import apply_transfer, copy_scenario
 from delimit.polygons import robust_difference, robust_union
 from delimit.propose.graph import EPS_DEG, ParcelGraph
-from delimit.scenario.loader import apply_transfer, copy_scenario
 
 
 def proposal_transfers(graph: ParcelGraph, assign: np.ndarray, *, proposal_id: str, source: str) -> list[Transfer]:

@@ -1,6 +1,6 @@
 """The Markov-chain ensemble: spanning-tree recombination plus single-parcel flips, seeded.
 
-:class:`Chain` holds a two-party partition of a graph and its incrementally updated statistics
+:class:`Chain` holds a two-party partition of a graph (:class:`ChainGraph`, weighted by :class:`NodeWeights`) and its incrementally updated statistics
 (people moved, area moved each way, cut length and count; see :mod:`delimit.propose.chain_core`) and
 runs steps in compiled code. With ``beta > 0`` each step is accepted by the Metropolis rule on the
 weighted objective (an annealing-free, fixed-temperature sampler favouring good proposals); with
@@ -18,11 +18,15 @@ whole and, for recorded states, the balance.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from delimit.propose import chain_core as core
+
+if TYPE_CHECKING:
+    from delimit.propose.graph import ParcelGraph
 
 
 @dataclass(frozen=True)
@@ -76,51 +80,111 @@ class ChainRecord:
     steps: np.ndarray
 
 
-@dataclass
-class Chain:
-    """A seeded two-party chain on a CSR graph.
+class ChainGraph(Protocol):
+    """The graph a :class:`Chain` walks: symmetric CSR adjacency over nodes held by party 0 or 1.
 
-    Parameters
-    ----------
-    indptr, indices, elen: symmetric CSR adjacency and edge lengths (m).
-    holder: party (0/1) holding each node now; the chain starts from ``start`` (default ``holder``).
-    fixed: nodes that never move (anchors, pinned parcels).
-    area: exchange weight per node (m^2); pop: persons per node; bw: balance weight per node.
-    is_anchor, anchor_group: see :class:`~delimit.propose.graph.ParcelGraph`.
+    :class:`~delimit.propose.graph.ParcelGraph` is one; :meth:`CsrGraph.plain` builds one without anchors.
+    ``edge_len_m``: length (m) of each CSR entry's shared boundary; ``holder``: party (0/1) holding each
+    node now; ``is_anchor``/``anchor_group``: see :class:`~delimit.propose.graph.ParcelGraph`.
     """
 
     indptr: np.ndarray
     indices: np.ndarray
-    elen: np.ndarray
+    edge_len_m: np.ndarray
     holder: np.ndarray
-    fixed: np.ndarray
-    area: np.ndarray
-    pop: np.ndarray
-    bw: np.ndarray
     is_anchor: np.ndarray
     anchor_group: np.ndarray
-    settings: ChainSettings
-    seed: int
-    start: np.ndarray | None = None
-    counters: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
 
-    def __post_init__(self) -> None:
+
+@dataclass(frozen=True)
+class CsrGraph:
+    """A :class:`ChainGraph` from plain arrays (for graphs that are not parcel graphs, e.g. a grid).
+
+    >>> import numpy as np
+    >>> g = CsrGraph.plain(np.array([0, 1, 2]), np.array([1, 0]), np.array([5.0, 5.0]), np.array([0, 1]))
+    >>> g.is_anchor.tolist(), g.anchor_group.tolist()
+    ([False, False], [-1, -1])
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    edge_len_m: np.ndarray
+    holder: np.ndarray
+    is_anchor: np.ndarray
+    anchor_group: np.ndarray
+
+    @classmethod
+    def plain(cls, indptr: np.ndarray, indices: np.ndarray, edge_len_m: np.ndarray, holder: np.ndarray) -> CsrGraph:
+        """A graph without anchors (every node may move unless the chain fixes it)."""
+        n = len(holder)
+        return cls(indptr, indices, edge_len_m, holder, np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class NodeWeights:
+    """What each node weighs for the chain, per node.
+
+    Attributes
+    ----------
+    exchange_m2: land (m^2) a node moves when it changes party (the area exchanged each way).
+    population: persons moved when it changes party.
+    balance: the node's weight in the ``'bounds'`` balance (e.g. 1 per node, or its area).
+    """
+
+    exchange_m2: np.ndarray
+    population: np.ndarray
+    balance: np.ndarray
+
+    @classmethod
+    def of_parcels(cls, graph: ParcelGraph) -> NodeWeights:
+        """A parcel graph's own weights: its areas (exchanged and balanced) and populations."""
+        return cls(graph.area_m2, graph.population, graph.area_m2)
+
+
+class Chain:
+    """A seeded two-party chain on a graph.
+
+    Parameters
+    ----------
+    graph: the graph (:class:`ChainGraph`: a parcel graph or a :class:`CsrGraph`).
+    weights: per-node exchange area, population and balance weight (:class:`NodeWeights`).
+    settings: how the chain moves and what it records.
+    seed: the seed (same graph, weights, settings and seed: the same states).
+    fixed: nodes that never move (default: the graph's anchors).
+    start: the state to start from (default: the graph's holders).
+
+    The compiled kernels of :mod:`delimit.propose.chain_core` take the arrays as attributes of this object.
+    """
+
+    def __init__(
+        self,
+        graph: ChainGraph,
+        weights: NodeWeights,
+        settings: ChainSettings,
+        *,
+        seed: int,
+        fixed: np.ndarray | None = None,
+        start: np.ndarray | None = None,
+    ) -> None:
+        self.settings = settings
+        self.seed = seed
+        self.counters = np.zeros(4, dtype=np.int64)
+        self.indptr = np.ascontiguousarray(graph.indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(graph.indices, dtype=np.int64)
+        self.elen = np.ascontiguousarray(graph.edge_len_m, dtype=np.float64)
+        self.holder = np.ascontiguousarray(graph.holder, dtype=np.int8)
+        self.is_anchor = np.ascontiguousarray(graph.is_anchor, dtype=np.bool_)
+        self.anchor_group = np.ascontiguousarray(graph.anchor_group, dtype=np.int64)
+        self.fixed = np.array(graph.is_anchor if fixed is None else fixed, dtype=np.bool_)
+        self.area = np.ascontiguousarray(weights.exchange_m2, dtype=np.float64)
+        self.pop = np.ascontiguousarray(weights.population, dtype=np.float64)
+        self.bw = np.ascontiguousarray(weights.balance, dtype=np.float64)
         n = len(self.holder)
-        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(self.indices, dtype=np.int64)
-        self.elen = np.ascontiguousarray(self.elen, dtype=np.float64)
-        self.holder = np.ascontiguousarray(self.holder, dtype=np.int8)
-        self.fixed = np.ascontiguousarray(self.fixed, dtype=np.bool_)
-        self.area = np.ascontiguousarray(self.area, dtype=np.float64)
-        self.pop = np.ascontiguousarray(self.pop, dtype=np.float64)
-        self.bw = np.ascontiguousarray(self.bw, dtype=np.float64)
-        self.is_anchor = np.ascontiguousarray(self.is_anchor, dtype=np.bool_)
-        self.anchor_group = np.ascontiguousarray(self.anchor_group, dtype=np.int64)
         self.edge_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
         self.rng = core.seed_state(self.seed)
         zrng = core.seed_state(self.seed ^ 0x5DEECE66D)
         self.zob = np.array([int(core.rng_next(zrng)) for _ in range(n)], dtype=np.uint64)
-        self.assign = np.array(self.holder if self.start is None else self.start, dtype=np.int8)
+        self.assign = np.array(self.holder if start is None else start, dtype=np.int8)
         self.stats = np.zeros(7)
         self.hash = np.zeros(1, dtype=np.uint64)
         self._recompute_stats()
@@ -130,6 +194,7 @@ class Chain:
         self._rec_hash = np.zeros(max(1, s.max_records), dtype=np.uint64)
         self._rec_step = np.zeros(max(1, s.max_records), dtype=np.int64)
         self._n_rec = np.zeros(1, dtype=np.int64)
+        self.pool = np.arange(len(self.indices), dtype=np.int64)
         self.steps_done = 0
 
     def _recompute_stats(self) -> None:
@@ -184,8 +249,6 @@ class Chain:
     def run(self, n_steps: int, *, progress: Callable[[str, float], None] | None = None, chunks: int = 20) -> None:
         """Run ``n_steps`` more steps (in ``chunks`` compiled calls, reporting progress between them)."""
         s = self.settings
-        if not hasattr(self, "pool"):
-            self.pool = np.arange(len(self.indices), dtype=np.int64)
         per = max(1, -(-n_steps // max(1, chunks)))
         done = 0
         while done < n_steps:

@@ -49,6 +49,11 @@ class Constraints:
     min_neck_m: float | None = None
     access_regime: str | None = None
 
+    @property
+    def min_exchange_m2(self) -> float:
+        """``min_exchange_km2`` in m^2, the unit the generators and the checker measure areas in."""
+        return self.min_exchange_km2 * 1e6
+
     def as_dict(self) -> dict[str, object]:
         return {
             "connected": self.connected,

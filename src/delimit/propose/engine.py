@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from delimit.errors import InputError
 from delimit.model.scenario import Scenario, Transfer
 from delimit.propose.apply import apply_proposal, proposal_transfers
-from delimit.propose.chain import Chain, ChainSettings
+from delimit.propose.chain import Chain, ChainRecord, ChainSettings, NodeWeights
 from delimit.propose.check import IndependentChecker
 from delimit.propose.constraints import Constraints, Pins, pin_parcels
 from delimit.propose.exact import EXACT_MAX_PARCELS, solve_exact
@@ -208,23 +208,14 @@ def propose(
     access_class: traveller class per party for the access check (default: that party's resident
         vehicle class).
     max_proposals: refuse ``n`` above this (default: no limit for library callers).
+
+    An error of the topology or access engine in the final checks propagates (it is not a violation).
     """
     say = progress or (lambda _m, _f: None)
-    check_run_size(n, seed, max(n, DEFAULT_MAX_PROPOSALS) if max_proposals is None else max_proposals)
-    if constraints.balance is not None and not 0 <= constraints.balance < 1:
-        raise InputError(None, "balance must be a fraction in [0, 1)", field="balance")
-    if method not in ("auto", "exact", "chain"):
-        raise InputError(None, f"unknown method {method!r} (exact, chain or auto)", field="method")
+    _check_arguments(n, seed, max_proposals, constraints, method)
     chosen = method if method != "auto" else ("exact" if graph.n_parcels <= exact_max_parcels else "chain")
     pins = pin_parcels(scenario, graph, constraints)
-    party_a, party_b = graph.parties
-    check_party = (
-        constraints.connected and party_a not in constraints.allow_exclaves,
-        constraints.connected and party_b not in constraints.allow_exclaves,
-    )
-    pin_nodes = np.concatenate([pins.party, np.full(graph.n_nodes - graph.n_parcels, -1, dtype=np.int8)])
-    fixed = graph.is_anchor | (pin_nodes >= 0)
-    start = np.where(pin_nodes >= 0, pin_nodes, graph.holder).astype(np.int8)
+    start = _RunStart.of(graph, pins, constraints)
     info: dict[str, Any] = {
         "zone_km2": float(graph.parcels["area_km2"].sum()),
         "parcels": graph.n_parcels,
@@ -232,51 +223,130 @@ def propose(
         "pinned_parcels": int((pins.party >= 0).sum()),
         "notes": list(graph.notes) + list(pins.unavoidable),
     }
-    cands: list[np.ndarray] = []
-    source_tpl = ""
     if chosen == "exact":
-        if graph.n_parcels > 5 * exact_max_parcels:
-            raise InputError(
-                None,
-                f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units",
-                field="method",
-            )
-        u, v, w, _ = graph.edges()
-        k = n + 2
-        res = solve_exact(
-            holder=graph.holder,
-            is_anchor=graph.is_anchor,
-            anchor_group=graph.anchor_group,
-            pins=pin_nodes,
-            edges_u=u,
-            edges_v=v,
-            edge_len_m=w,
-            area_m2=graph.area_m2,
-            population=graph.population,
-            weights=weights.chain_vector(),
-            balance=constraints.balance,
-            check_party=check_party,
-            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
-            min_distance=min_distance,
-            k=k,
-            progress=lambda m, f: say(m, 0.6 * f),
+        cands, info["solver"] = _exact_candidates(
+            graph, start, weights, constraints, n, min_distance, exact_max_parcels, say
         )
-        cands = res.assignments
-        info["solver"] = {"name": "HiGHS", "status": res.status, "solutions": len(cands)}
+        where: dict[int, tuple[int, int]] = {}
         source_tpl = "delimit propose, seed {seed}, method exact (HiGHS MIP, rank {rank})"
     else:
-        cands, steps_of, chain_info = _run_chain_segments(
-            graph, fixed, start, weights, constraints, check_party, n, seed, steps, chain_beta, say
+        cands, where, info["chain"] = _run_chain_segments(
+            graph, start.fixed, start.start, weights, constraints, start.check_party, n, seed, steps, chain_beta, say
         )
-        info["chain"] = chain_info
         source_tpl = (
             "delimit propose, seed {seed}, method chain (recombination + flips, segment {segment}, step {step})"
         )
-    # rank
+    metrics, scores, order = _rank_candidates(graph, cands, weights, pareto)
+    base_turn = turning_points(list(graph.edge_geom[_cut_edges(graph, graph.holder)]))
+    info["baseline"] = {
+        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),
+        "turning_points": base_turn,
+    }
+    info["checks_skipped"] = []
+    picker = _Picker(scenario, graph, constraints, pins, start.check_party, min_distance, n)
+    checks = _FinalChecks(scenario, graph, constraints, access_class)
+    for rank, i in enumerate(order):
+        if picker.full():
+            break
+        if picker.too_close(cands, i):
+            continue
+        picker.considered += 1
+        if picker.exhausted():
+            break
+        seg_step = where.get(i, (0, 0))
+        src = source_tpl.format(seed=seed, rank=rank + 1, segment=seg_step[0], step=seg_step[1])
+        prop = picker.consider(cands, i, metrics[i], float(scores[i]), src, base_turn, info)
+        if prop is None:
+            continue
+        say(f"checking {prop.id}", 0.6 + 0.4 * min(1.0, len(picker.clean) / n))
+        checks.run(prop)
+        picker.file(prop)
+    proposals = picker.clean + picker.flagged[: max(0, n - len(picker.clean))]
+    _finish(proposals, graph, info)
+    say("done", 1.0)
+    return ProposalSet(scenario, graph, proposals, chosen, seed, constraints, weights, pins, info)
+
+
+def _check_arguments(n: int, seed: int, max_proposals: int | None, constraints: Constraints, method: str) -> None:
+    """Refuse a run size, seed, balance or method the engine cannot honour (before any work)."""
+    check_run_size(n, seed, max(n, DEFAULT_MAX_PROPOSALS) if max_proposals is None else max_proposals)
+    if constraints.balance is not None and not 0 <= constraints.balance < 1:
+        raise InputError(None, "balance must be a fraction in [0, 1)", field="balance")
+    if method not in ("auto", "exact", "chain"):
+        raise InputError(None, f"unknown method {method!r} (exact, chain or auto)", field="method")
+
+
+@dataclass(frozen=True)
+class _RunStart:
+    """Where the generators start: pinned party per node (-1 free), fixed nodes, the start state and
+    which parties must stay whole."""
+
+    pin_nodes: np.ndarray
+    fixed: np.ndarray
+    start: np.ndarray
+    check_party: tuple[bool, bool]
+
+    @classmethod
+    def of(cls, graph: ParcelGraph, pins: Pins, constraints: Constraints) -> _RunStart:
+        party_a, party_b = graph.parties
+        check_party = (
+            constraints.connected and party_a not in constraints.allow_exclaves,
+            constraints.connected and party_b not in constraints.allow_exclaves,
+        )
+        pin_nodes = np.concatenate([pins.party, np.full(graph.n_nodes - graph.n_parcels, -1, dtype=np.int8)])
+        fixed = graph.is_anchor | (pin_nodes >= 0)
+        start = np.where(pin_nodes >= 0, pin_nodes, graph.holder).astype(np.int8)
+        return cls(pin_nodes, fixed, start, check_party)
+
+
+def _exact_candidates(
+    graph: ParcelGraph,
+    start: _RunStart,
+    weights: Weights,
+    constraints: Constraints,
+    n: int,
+    min_distance: int,
+    exact_max_parcels: int,
+    say: ProgressFn,
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """The exact model's ``n + 2`` best assignments, and the solver's record."""
+    if graph.n_parcels > 5 * exact_max_parcels:
+        raise InputError(
+            None,
+            f"{graph.n_parcels} parcels is too many for the exact method; use --method chain or larger units",
+            field="method",
+        )
+    u, v, w, _ = graph.edges()
+    res = solve_exact(
+        holder=graph.holder,
+        is_anchor=graph.is_anchor,
+        anchor_group=graph.anchor_group,
+        pins=start.pin_nodes,
+        edges_u=u,
+        edges_v=v,
+        edge_len_m=w,
+        area_m2=graph.area_m2,
+        population=graph.population,
+        weights=weights.chain_vector(),
+        balance=constraints.balance,
+        check_party=start.check_party,
+        min_exchange_m2=constraints.min_exchange_m2,
+        min_distance=min_distance,
+        k=n + 2,
+        progress=lambda m, f: say(m, 0.6 * f),
+    )
+    return res.assignments, {"name": "HiGHS", "status": res.status, "solutions": len(res.assignments)}
+
+
+def _rank_candidates(
+    graph: ParcelGraph, cands: list[np.ndarray], weights: Weights, pareto: bool
+) -> tuple[list[dict[str, Any]], np.ndarray, list[int]]:
+    """Each candidate's metrics and weighted score, and the order to consider them in (best first;
+    with ``pareto``, the Pareto front of people, line length change, cut edges and imbalance first)."""
     base_cut = int(evaluate(graph, graph.holder, with_geometry=False)["cut_edges"])
     metrics = [evaluate(graph, a, with_geometry=False) for a in cands]
     scores = np.array([score(m, weights, base_cut) for m in metrics])
-    order = list(np.argsort(scores, kind="stable"))
+    order = [int(i) for i in np.argsort(scores, kind="stable")]
     if pareto and cands:
         pts = np.array(
             [[m["people_moved"], m["boundary_length_change_km"], m["cut_edges"], m["imbalance"]] for m in metrics],
@@ -284,73 +354,127 @@ def propose(
         )
         front = _pareto(pts)
         order = [i for i in order if front[i]] + [i for i in order if not front[i]]
-    checker = IndependentChecker(graph)
-    picked: list[int] = []
-    clean: list[Proposal] = []
-    flagged: list[Proposal] = []
-    base_turn = turning_points(list(graph.edge_geom[_cut_edges(graph, graph.holder)]))
-    info["baseline"] = {
-        "boundary_length_km": float(evaluate(graph, graph.holder, with_geometry=False)["boundary_length_km"]),
-        "turning_points": base_turn,
-    }
-    base_access = None
-    final_checks = _final_checks_available(constraints)
-    info["checks_skipped"] = final_checks["skipped"]
-    considered = 0
-    for rank, i in enumerate(order):
-        if len(clean) >= n:
-            break
+    return metrics, scores, order
+
+
+class _Picker:
+    """Picks ranked candidates greedily: each at least ``min_distance`` parcels from those already picked,
+    passing the independent checker; sorts them into clean and flagged proposals."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        graph: ParcelGraph,
+        constraints: Constraints,
+        pins: Pins,
+        check_party: tuple[bool, bool],
+        min_distance: int,
+        n: int,
+    ) -> None:
+        self.graph, self.constraints, self.pins, self.check_party = graph, constraints, pins, check_party
+        self.min_distance, self.n = min_distance, n
+        self.checker = IndependentChecker(graph)
+        self.picked: list[int] = []
+        self.clean: list[Proposal] = []
+        self.flagged: list[Proposal] = []
+        self.considered = 0
+
+    def full(self) -> bool:
+        return len(self.clean) >= self.n
+
+    def exhausted(self) -> bool:
+        """Whether enough candidates were considered (4n + 10) to stop looking."""
+        return self.considered > 4 * self.n + 10
+
+    def too_close(self, cands: list[np.ndarray], i: int) -> bool:
+        """Whether candidate ``i`` differs from a picked one in fewer than ``min_distance`` parcels."""
+        k = self.graph.n_parcels
         a = cands[i]
-        if any(int((a[: graph.n_parcels] != cands[j][: graph.n_parcels]).sum()) < min_distance for j in picked):
-            continue
-        considered += 1
-        if considered > 4 * n + 10:
-            break
-        pid = f"P{len(clean) + len(flagged) + 1:02d}"
-        src = source_tpl.format(
-            seed=seed,
-            rank=rank + 1,
-            segment=steps_of[i][0] if chosen == "chain" else 0,
-            step=steps_of[i][1] if chosen == "chain" else 0,
-        )
-        viol = checker.violations(
-            a,
-            balance=constraints.balance,
-            pins=pins.party,
-            check_party=check_party,
-            min_exchange_m2=constraints.min_exchange_km2 * 1e6,
+        return any(int((a[:k] != cands[j][:k]).sum()) < self.min_distance for j in self.picked)
+
+    def consider(
+        self,
+        cands: list[np.ndarray],
+        i: int,
+        metrics: dict[str, Any],
+        score_: float,
+        source: str,
+        base_turn: int,
+        info: dict[str, Any],
+    ) -> Proposal | None:
+        """Candidate ``i`` as a proposal, or None (recorded in ``info``) when the independent checker rejects it."""
+        a = cands[i]
+        c = self.constraints
+        viol = self.checker.violations(
+            a, balance=c.balance, pins=self.pins.party, check_party=self.check_party, min_exchange_m2=c.min_exchange_m2
         )
         if viol:
             # a generator bug would surface here; never return such a proposal silently
             info.setdefault("rejected_by_checker", []).append({"candidate": int(i), "violations": viol})
-            continue
-        picked.append(i)
-        m = dict(metrics[i])
-        m["turning_points"] = turning_points(list(graph.edge_geom[_cut_edges(graph, a)]))
+            return None
+        self.picked.append(i)
+        m = dict(metrics)
+        m["turning_points"] = turning_points(list(self.graph.edge_geom[_cut_edges(self.graph, a)]))
         m["turning_points_change"] = m["turning_points"] - base_turn
         m["access_loss"] = None
-        prop = Proposal(pid, a, m, [], float(scores[i]), src)
-        say(f"checking {pid}", 0.6 + 0.4 * min(1.0, len(clean) / n))
-        if final_checks["topology"] or final_checks["access"]:
-            derived = apply_proposal(scenario, graph, a, proposal_id=pid, source=src)
-            prop.scenario = derived
-            if final_checks["topology"]:
-                try:
-                    prop.constraints_violated.extend(_topology_violations(scenario, derived, graph, constraints))
-                except Exception as exc:
-                    prop.constraints_violated.append(f"topology check failed: {type(exc).__name__}: {exc}")
-            if final_checks["access"]:
-                if base_access is None:
-                    base_access = _reachable(scenario, graph, constraints.access_regime, access_class)
-                now = _reachable(derived, graph, constraints.access_regime, access_class)
-                lost = sorted(s for s, ok in base_access.items() if ok and not now.get(s, False))
-                m["access_loss"] = len(lost)
-                if lost:
-                    prop.constraints_violated.append(
-                        f"access: {len(lost)} settlement(s) lose access to their regional centre under {constraints.access_regime}: {', '.join(lost[:5])}"
-                    )
-        (flagged if prop.constraints_violated else clean).append(prop)
-    proposals = clean + flagged[: max(0, n - len(clean))]
+        pid = f"P{len(self.clean) + len(self.flagged) + 1:02d}"
+        return Proposal(pid, a, m, [], score_, source)
+
+    def file(self, prop: Proposal) -> None:
+        (self.flagged if prop.constraints_violated else self.clean).append(prop)
+
+
+class _FinalChecks:
+    """The checks on the scenario each proposal describes: topology (necks, enclaves, new parts) and
+    access, against the input scenario's own figures (computed once per run, held here, not in the module)."""
+
+    def __init__(
+        self, scenario: Scenario, graph: ParcelGraph, constraints: Constraints, access_class: dict[str, str] | None
+    ) -> None:
+        self.scenario, self.graph, self.constraints, self.access_class = scenario, graph, constraints, access_class
+        self.topology = constraints.min_neck_m is not None or constraints.no_new_enclaves
+        self.access = constraints.access_regime is not None
+        self._base_topology: Any = None
+        self._base_access: dict[str, bool] | None = None
+
+    def run(self, prop: Proposal) -> None:
+        """Add the proposal's violations (and its access loss) to it; keep its derived scenario."""
+        if not (self.topology or self.access):
+            return
+        derived = apply_proposal(self.scenario, self.graph, prop.assign, proposal_id=prop.id, source=prop.source)
+        prop.scenario = derived
+        if self.topology:
+            prop.constraints_violated.extend(self._topology_violations(derived))
+        if self.access:
+            lost = self._access_lost(derived)
+            prop.metrics["access_loss"] = len(lost)
+            if lost:
+                prop.constraints_violated.append(
+                    f"access: {len(lost)} settlement(s) lose access to their regional centre under {self.constraints.access_regime}: {', '.join(lost[:5])}"
+                )
+
+    def _topology_violations(self, after: Scenario) -> list[str]:
+        from delimit.topology import analyse
+
+        c, graph = self.constraints, self.graph
+        kw: dict[str, Any] = {
+            "parties": list(graph.parties),
+            "neck_width_m": c.min_neck_m if c.min_neck_m is not None else 1.0,
+        }
+        if self._base_topology is None:
+            self._base_topology = analyse(self.scenario, **kw)
+        return _topology_changes(self._base_topology, analyse(after, **kw), graph.parties, c)
+
+    def _access_lost(self, after: Scenario) -> list[str]:
+        c = self.constraints
+        if self._base_access is None:
+            self._base_access = _reachable(self.scenario, self.graph, c.access_regime, self.access_class)
+        now = _reachable(after, self.graph, c.access_regime, self.access_class)
+        return sorted(s for s, ok in self._base_access.items() if ok and not now.get(s, False))
+
+
+def _finish(proposals: list[Proposal], graph: ParcelGraph, info: dict[str, Any]) -> None:
+    """Say why there is no proposal, if so; renumber the proposals best first (P01, P02, ...)."""
     if not proposals:
         held = {p: int((graph.holder[: graph.n_parcels] == k).sum()) for k, p in enumerate(graph.parties)}
         if min(held.values()) == 0:
@@ -359,13 +483,11 @@ def propose(
             info["notes"].append(
                 "no candidate satisfied the constraints; relax them, enlarge the zone or use smaller units"
             )
-    for k, p in enumerate(proposals):  # renumber best first
+    for k, p in enumerate(proposals):
         new_id = f"P{k + 1:02d}"
         if p.id != new_id and p.scenario is not None:
             p.scenario = None
         p.id = new_id
-    say("done", 1.0)
-    return ProposalSet(scenario, graph, proposals, chosen, seed, constraints, weights, pins, info)
 
 
 #: Free parcels in one chain segment's focus region, and steps per segment.
@@ -373,6 +495,27 @@ FOCUS_SIZE = 400
 SEGMENT_STEPS = 2000
 #: Recorded states kept per segment (the best by the weighted objective).
 KEEP_PER_SEGMENT = 4
+
+
+def _chain_settings(
+    constraints: Constraints, weights: Weights, check_party: tuple[bool, bool], beta: float
+) -> ChainSettings:
+    """The settings of the proposal chain: recombinations of 48-parcel regions (p = 0.1) and flips,
+    Metropolis at ``beta`` on the weighted objective, a state recorded every 5 steps."""
+    return ChainSettings(
+        p_recom=0.1,
+        region_size=48,
+        max_tries=20,
+        balance="exchange" if constraints.balance is not None else "none",
+        tol=constraints.balance or 0.0,
+        weights=weights.chain_vector(),
+        beta=beta,
+        record_every=5,
+        max_records=SEGMENT_STEPS // 5 + 1,
+        require_exchange=True,
+        min_exchange_m2=constraints.min_exchange_m2,
+        check_party=check_party,
+    )
 
 
 def _run_chain_segments(
@@ -396,38 +539,9 @@ def _run_chain_segments(
     on the weighted objective). The best balanced states of each segment become candidates.
     Returns (candidates, {candidate: (segment, step)}, chain statistics).
     """
-    n_segments = max(3 * n, 24)
-    if steps is not None:
-        n_segments = max(1, steps // SEGMENT_STEPS)
-    settings = ChainSettings(
-        p_recom=0.1,
-        region_size=48,
-        max_tries=20,
-        balance="exchange" if constraints.balance is not None else "none",
-        tol=constraints.balance or 0.0,
-        weights=weights.chain_vector(),
-        beta=beta,
-        record_every=5,
-        max_records=SEGMENT_STEPS // 5 + 1,
-        require_exchange=True,
-        min_exchange_m2=constraints.min_exchange_km2 * 1e6,
-        check_party=check_party,
-    )
-    chain = Chain(
-        graph.indptr,
-        graph.indices,
-        graph.edge_len_m,
-        graph.holder,
-        fixed,
-        graph.area_m2,
-        graph.population,
-        graph.area_m2,
-        graph.is_anchor,
-        graph.anchor_group,
-        settings,
-        seed=seed,
-        start=start,
-    )
+    n_segments = max(3 * n, 24) if steps is None else max(1, steps // SEGMENT_STEPS)
+    settings = _chain_settings(constraints, weights, check_party, beta)
+    chain = Chain(graph, NodeWeights.of_parcels(graph), settings, seed=seed, fixed=fixed, start=start)
     if not chain.valid():
         raise InputError(
             None, "the pinned parcels cannot all keep their party with every territory whole", field="constraints"
@@ -438,36 +552,15 @@ def _run_chain_segments(
     if len(frontier) == 0:
         raise InputError(None, "no free parcel lies on the line: nothing can be exchanged", field="zone")
     base = evaluate(graph, graph.holder, with_geometry=False)
-    base_cut = int(base["cut_edges"])
-    base_len = float(base["boundary_length_km"]) * 1000.0
+    base_stats = (float(base["boundary_length_km"]) * 1000.0, int(base["cut_edges"]))
     cands: list[np.ndarray] = []
     where: dict[int, tuple[int, int]] = {}
     for seg in range(n_segments):
         centre = int(src[frontier[rng.integers(len(frontier))]])
-        ball = _ball(graph, centre, ~fixed, FOCUS_SIZE)
-        seg_fixed = fixed.copy()
-        seg_fixed[:] = True
-        seg_fixed[ball] = False
-        seg_fixed |= fixed
-        in_ball = np.zeros(graph.n_nodes, dtype=bool)
-        in_ball[ball] = True
-        pool = np.flatnonzero(in_ball[src])
-        chain.reset(start, seg_fixed, pool)
-        chain.clear_record()
-        chain.run(SEGMENT_STEPS, chunks=1)
-        rec = chain.record()
-        if len(rec.assign):
-            st = rec.stats  # incremental statistics of each recorded state (see chain_core)
-            w = weights.chain_vector()
-            sc = (
-                w[0] * st[:, 0]
-                + w[1] * (st[:, 3] - base_len)
-                + w[2] * (st[:, 4] - base_cut)
-                + w[3] * np.abs(st[:, 1] - st[:, 2])
-            )
-            for k in np.argsort(sc, kind="stable")[:KEEP_PER_SEGMENT]:
-                where[len(cands)] = (seg + 1, int(rec.steps[k]))
-                cands.append(rec.assign[k].copy())
+        _run_segment(chain, graph, fixed, start, centre)
+        for state, step in _best_records(chain.record(), weights, *base_stats):
+            where[len(cands)] = (seg + 1, step)
+            cands.append(state)
         say(f"chain segment {seg + 1}/{n_segments}", 0.6 * (seg + 1) / n_segments)
     info = {
         "segments": n_segments,
@@ -478,6 +571,37 @@ def _run_chain_segments(
         **chain.acceptance(),
     }
     return cands, where, info
+
+
+def _run_segment(chain: Chain, graph: ParcelGraph, fixed: np.ndarray, start: np.ndarray, centre: int) -> None:
+    """One segment: free the ``FOCUS_SIZE`` free parcels nearest ``centre``, restart from ``start``, run
+    ``SEGMENT_STEPS`` steps drawing moves from the focus region only, recording afresh."""
+    ball = _ball(graph, centre, ~fixed, FOCUS_SIZE)
+    seg_fixed = np.ones(graph.n_nodes, dtype=bool)
+    seg_fixed[ball] = False
+    seg_fixed |= fixed
+    in_ball = np.zeros(graph.n_nodes, dtype=bool)
+    in_ball[ball] = True
+    pool = np.flatnonzero(in_ball[chain.edge_src])
+    chain.reset(start, seg_fixed, pool)
+    chain.clear_record()
+    chain.run(SEGMENT_STEPS, chunks=1)
+
+
+def _best_records(rec: ChainRecord, weights: Weights, base_len_m: float, base_cut: int) -> list[tuple[np.ndarray, int]]:
+    """The ``KEEP_PER_SEGMENT`` recorded states with the lowest weighted objective (from the chain's
+    incremental statistics, see :mod:`delimit.propose.chain_core`), with the step each was recorded at."""
+    if not len(rec.assign):
+        return []
+    st = rec.stats
+    w = weights.chain_vector()
+    sc = (
+        w[0] * st[:, 0]
+        + w[1] * (st[:, 3] - base_len_m)
+        + w[2] * (st[:, 4] - base_cut)
+        + w[3] * np.abs(st[:, 1] - st[:, 2])
+    )
+    return [(rec.assign[k].copy(), int(rec.steps[k])) for k in np.argsort(sc, kind="stable")[:KEEP_PER_SEGMENT]]
 
 
 def _ball(graph: ParcelGraph, centre: int, free: np.ndarray, size: int) -> np.ndarray:
@@ -503,49 +627,11 @@ def _cut_edges(graph: ParcelGraph, assign: np.ndarray) -> np.ndarray:
     return cut
 
 
-def _missing_engine(module: str, attr: str) -> str | None:
-    """Why ``delimit.<module>.<attr>`` cannot be used for a final check (None when it can)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"delimit.{module}")
-    except ImportError as exc:
-        return str(exc)
-    return None if hasattr(mod, attr) else f"delimit.{module}.{attr} is missing"
-
-
-def _final_checks_available(c: Constraints) -> dict[str, Any]:
-    skipped: list[str] = []
-    topo = c.min_neck_m is not None or c.no_new_enclaves
-    if topo and (why := _missing_engine("topology", "analyse")) is not None:
-        skipped.append(f"neck width and enclaves on the final geometry: {why}")
-        topo = False
-    acc = c.access_regime is not None
-    if acc and (why := _missing_engine("access", "travel_times")) is not None:
-        skipped.append(f"access: {why}")
-        acc = False
-    return {"topology": topo, "access": acc, "skipped": skipped}
-
-
-_topology_cache: dict[int, Any] = {}
-
-
-def _topology_violations(before: Scenario, after: Scenario, graph: ParcelGraph, c: Constraints) -> list[str]:
-    from delimit.topology import analyse
-
+def _topology_changes(t0: Any, t1: Any, parties: tuple[str, str], c: Constraints) -> list[str]:
+    """Violations of the topology constraints in ``t1`` (after) compared with ``t0`` (before): a party in
+    more parts, with more enclaves, or with more necks narrower than ``c.min_neck_m``."""
     out: list[str] = []
-    kw: dict[str, Any] = {
-        "parties": list(graph.parties),
-        "neck_width_m": c.min_neck_m if c.min_neck_m is not None else 1.0,
-    }
-    t0 = _topology_cache.get(id(before))
-    if t0 is None or t0[0] is not before:
-        t0 = (before, analyse(before, **kw))
-        _topology_cache.clear()
-        _topology_cache[id(before)] = t0
-    t0 = t0[1]
-    t1 = analyse(after, **kw)
-    for p in graph.parties:
+    for p in parties:
         if c.connected and p not in c.allow_exclaves:
             k0 = int((t0.parts["party"] == p).sum())
             k1 = int((t1.parts["party"] == p).sum())

@@ -61,6 +61,32 @@ class _Rows:
         self.hi.append(hi)
 
 
+@dataclass
+class _Model:
+    """The MIP under construction: column costs, bounds and integrality, rows, and the objective's constant.
+
+    Columns ``0..n_free-1`` are the free parcels' ``x``; edge and imbalance columns follow.
+    """
+
+    cost: list[float]
+    lb: list[float]
+    ub: list[float]
+    integ: list[int]
+    rows: _Rows
+    const: float = 0.0
+
+    @classmethod
+    def with_binaries(cls, n: int) -> _Model:
+        return cls([0.0] * n, [0.0] * n, [1.0] * n, [1] * n, _Rows())
+
+    def new_col(self, c: float, lo: float, hi: float, integer: bool = False) -> int:
+        self.cost.append(c)
+        self.lb.append(lo)
+        self.ub.append(hi)
+        self.integ.append(1 if integer else 0)
+        return len(self.cost) - 1
+
+
 def solve_exact(
     *,
     holder: np.ndarray,
@@ -93,53 +119,91 @@ def solve_exact(
         raise InputError(None, "every parcel is pinned: nothing left to exchange", field="zone")
     col_of = np.full(n, -1, dtype=np.int64)
     col_of[free] = np.arange(len(free))
-    ncol = len(free)
-    cost: list[float] = [0.0] * ncol
-    lb: list[float] = [0.0] * ncol
-    ub: list[float] = [1.0] * ncol
-    integ: list[int] = [1] * ncol
-    rows = _Rows()
-    const = 0.0
     wp, wl, wt, wi = weights
-    area_km2 = area_m2 / 1e6
+    model = _Model.with_binaries(len(free))
+    _add_people_moved(model, free, holder, population, col_of, wp)
+    _add_cut_edges(model, edges_u, edges_v, edge_len_m, col_of, fixed_val, wl, wt)
+    _add_exchange(model, holder, is_anchor, col_of, fixed_val, area_m2 / 1e6, wi, balance, min_exchange_m2)
+    adj: list[list[int]] = [[] for _ in range(n)]
+    for u, v in zip(edges_u.tolist(), edges_v.tolist(), strict=True):
+        adj[u].append(v)
+        adj[v].append(u)
+    for p in (0, 1):
+        if check_party[p] and not any(is_anchor[i] and holder[i] == p for i in range(n)):
+            raise InputError(
+                None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone"
+            )
+    h = _highs(model, time_limit_s)
 
-    def new_col(c: float, lo: float, hi: float, integer: bool = False) -> int:
-        cost.append(c)
-        lb.append(lo)
-        ub.append(hi)
-        integ.append(1 if integer else 0)
-        return len(cost) - 1
+    def separate(assign: np.ndarray) -> list[tuple[list[int], list[float], float]]:
+        return _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fixed_val)
 
-    # people moved
+    return _k_best(h, k, free, fixed_val, separate, model.const, min_distance, progress)
+
+
+def _add_people_moved(
+    model: _Model, free: np.ndarray, holder: np.ndarray, population: np.ndarray, col_of: np.ndarray, wp: float
+) -> None:
+    """Objective: ``wp`` per person of a free parcel that changes party."""
     for i in free.tolist():
         if holder[i] == 0:
-            cost[col_of[i]] += wp * population[i]
+            model.cost[col_of[i]] += wp * population[i]
         else:
-            cost[col_of[i]] -= wp * population[i]
-            const += wp * population[i]
-    # cut edges
+            model.cost[col_of[i]] -= wp * population[i]
+            model.const += wp * population[i]
+
+
+def _add_cut_edges(
+    model: _Model,
+    edges_u: np.ndarray,
+    edges_v: np.ndarray,
+    edge_len_m: np.ndarray,
+    col_of: np.ndarray,
+    fixed_val: np.ndarray,
+    wl: float,
+    wt: float,
+) -> None:
+    """Objective: ``wl`` per metre and ``wt`` per edge on the new line (a ``c_e`` column per free-free edge)."""
     for u, v, length in zip(edges_u.tolist(), edges_v.tolist(), edge_len_m.tolist(), strict=True):
         w = wl * length + wt
         cu, cv = col_of[u], col_of[v]
         if cu < 0 and cv < 0:
-            const += w * float(fixed_val[u] != fixed_val[v])
+            model.const += w * float(fixed_val[u] != fixed_val[v])
         elif cu >= 0 and cv >= 0:
-            ce = new_col(w, 0.0, 1.0)
-            rows.add([ce, cu, cv], [1.0, -1.0, 1.0], 0.0, np.inf)  # c >= xu - xv
-            rows.add([ce, cu, cv], [1.0, 1.0, -1.0], 0.0, np.inf)  # c >= xv - xu
+            ce = model.new_col(w, 0.0, 1.0)
+            model.rows.add([ce, cu, cv], [1.0, -1.0, 1.0], 0.0, np.inf)  # c >= xu - xv
+            model.rows.add([ce, cu, cv], [1.0, 1.0, -1.0], 0.0, np.inf)  # c >= xv - xu
         else:
             cf, fv = (cu, fixed_val[v]) if cu >= 0 else (cv, fixed_val[u])
             if fv == 0:
-                cost[cf] += w  # cut iff x = 1
+                model.cost[cf] += w  # cut iff x = 1
             else:
-                cost[cf] -= w  # cut iff x = 0
-                const += w
-    # exchange: AB = sum_{holder A} a x (+ fixed moves), BA = sum_{holder B} a (1 - x)
+                model.cost[cf] -= w  # cut iff x = 0
+                model.const += w
+
+
+def _add_exchange(
+    model: _Model,
+    holder: np.ndarray,
+    is_anchor: np.ndarray,
+    col_of: np.ndarray,
+    fixed_val: np.ndarray,
+    area_km2: np.ndarray,
+    wi: float,
+    balance: float | None,
+    min_exchange_m2: float,
+) -> None:
+    """The exchange rows: ``d >= |AB - BA|`` (km^2, weighted ``wi`` per m^2), the balance, at least one
+    parcel each way and more than ``min_exchange_m2`` each way.
+
+    AB = sum over A's parcels of area x (+ fixed moves), BA = sum over B's parcels of area (1 - x).
+    """
+    rows = model.rows
     ab_cols, ab_vals, ab_const = [], [], 0.0
     ba_cols, ba_vals, ba_const = [], [], 0.0
     nab_cols, nba_cols = [], []
     nab_const = nba_const = 0
-    for i in range(n):
+    for i in range(len(holder)):
         if is_anchor[i]:
             continue
         if col_of[i] >= 0:
@@ -159,7 +223,7 @@ def solve_exact(
             else:
                 ba_const += float(area_km2[i])
                 nba_const += 1
-    d = new_col(wi * 1e6, 0.0, np.inf)
+    d = model.new_col(wi * 1e6, 0.0, np.inf)
     # AB - BA - d <= 0 ; BA - AB - d <= 0
     rows.add(ab_cols + ba_cols + [d], ab_vals + [-v for v in ba_vals] + [-1.0], -np.inf, ba_const - ab_const)
     rows.add(ab_cols + ba_cols + [d], [-v for v in ab_vals] + ba_vals + [-1.0], -np.inf, ab_const - ba_const)
@@ -176,30 +240,26 @@ def solve_exact(
         m_km2 = min_exchange_m2 / 1e6
         rows.add(ab_cols, ab_vals, m_km2 - ab_const, np.inf)
         rows.add(ba_cols, ba_vals, m_km2 - ba_const, np.inf)
-    adj: list[list[int]] = [[] for _ in range(n)]
-    for u, v in zip(edges_u.tolist(), edges_v.tolist(), strict=True):
-        adj[u].append(v)
-        adj[v].append(u)
-    for p in (0, 1):
-        if check_party[p] and not any(is_anchor[i] and holder[i] == p for i in range(n)):
-            raise InputError(
-                None, "the exact method needs each party to hold land outside the zone (an anchor)", field="zone"
-            )
-    ncols = len(cost)
+
+
+def _highs(model: _Model, time_limit_s: float) -> highspy.Highs:
+    """The model passed to a HiGHS instance set for exact, deterministic, single-threaded solves."""
+    rows = model.rows
+    ncols = len(model.cost)
     a = coo_matrix((rows.v, (rows.r, rows.c)), shape=(len(rows.lo), ncols)).tocsc()
     lp = highspy.HighsLp()
     lp.num_col_ = ncols
     lp.num_row_ = len(rows.lo)
-    lp.col_cost_ = np.array(cost, dtype=np.float64)
-    lp.col_lower_ = np.array(lb, dtype=np.float64)
-    lp.col_upper_ = np.array(ub, dtype=np.float64)
+    lp.col_cost_ = np.array(model.cost, dtype=np.float64)
+    lp.col_lower_ = np.array(model.lb, dtype=np.float64)
+    lp.col_upper_ = np.array(model.ub, dtype=np.float64)
     lp.row_lower_ = np.array(rows.lo, dtype=np.float64)
     lp.row_upper_ = np.array(rows.hi, dtype=np.float64)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = a.indptr.astype(np.int32)
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in model.integ]
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -208,6 +268,22 @@ def solve_exact(
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
+    return h
+
+
+def _k_best(
+    h: highspy.Highs,
+    k: int,
+    free: np.ndarray,
+    fixed_val: np.ndarray,
+    separate: Callable[[np.ndarray], list[tuple[list[int], list[float], float]]],
+    const: float,
+    min_distance: int,
+    progress: Callable[[str, float], None] | None,
+) -> ExactResult:
+    """Solve ``k`` times: each solution made whole by lazily added separator cuts (``separate``), then
+    excluded from the next solve by a no-good cut (at least ``min_distance`` parcels different)."""
+    ncol = len(free)
     out: list[np.ndarray] = []
     objs: list[float] = []
     status = "optimal"
@@ -223,7 +299,7 @@ def solve_exact(
             xb = np.rint(xval).astype(np.int8)
             assign = fixed_val.astype(np.int8).copy()
             assign[free] = xb
-            cuts = _violated_cuts(assign, adj, is_anchor, anchor_group, check_party, col_of, fixed_val)
+            cuts = separate(assign)
             if not cuts:
                 break
             for cols, vals, lo in cuts:

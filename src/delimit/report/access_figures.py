@@ -29,30 +29,18 @@ class AccessFigureData:
 
 
 def access_api() -> Any:
-    """The access engine's functions the report uses, as a namespace, or :class:`Unavailable`.
-
-    Looks in :mod:`delimit.access` first, then in its submodules (``surface``, ``chokepoints``).
-    """
-    import importlib
+    """The access engine's functions the report uses, as a namespace (imported plainly: the engines ship
+    in one package; an import error is a broken install and propagates)."""
     from types import SimpleNamespace
 
-    from delimit.impact.availability import Unavailable, engine
+    from delimit.access import build_network, chokepoints, travel_time_surface, travel_times
 
-    mod = engine("access", ("travel_times", "build_network"))
-    if isinstance(mod, Unavailable):
-        return mod
-    ns = SimpleNamespace(travel_times=mod.travel_times, build_network=mod.build_network)
-    for name, sub in (("travel_time_surface", "surface"), ("chokepoints", "chokepoints")):
-        fn = getattr(mod, name, None)
-        if fn is None:
-            try:
-                fn = getattr(importlib.import_module(f"delimit.access.{sub}"), name, None)
-            except ImportError:
-                fn = None
-        if fn is None:
-            return Unavailable("access", f"the access engine lacks {name}")
-        setattr(ns, name, fn)
-    return ns
+    return SimpleNamespace(
+        travel_times=travel_times,
+        build_network=build_network,
+        travel_time_surface=travel_time_surface,
+        chokepoints=chokepoints,
+    )
 
 
 def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Scenario, regime_id: str) -> pd.DataFrame:

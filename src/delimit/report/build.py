@@ -129,7 +129,7 @@ SUMMARY_COLUMNS = [
     ("settlements", "settlements changing country"),
     ("population", "their population (persons)"),
     ("population_unknown", "of them, settlements of unknown population"),
-    ("road_km_moved", "road changing sides (km)"),
+    ("road_moved_km", "road changing sides (km)"),
     ("enclaves_added", "enclaves added"),
     ("enclaves_removed", "enclaves removed"),
     ("people_cut_off", "people newly cut off (default regime, residents by vehicle)"),
@@ -274,7 +274,7 @@ class _Builder:
             "data_marks": _marks(*self.all),
             "provenance": {s.name: s.provenance.as_dict() for s in self.all},
         }
-        from delimit.cli.render import dumps
+        from delimit.io.jsonfmt import dumps
 
         atomic_write_text(self.out / "comparisons.json", dumps(doc))
         self.files += ["index.html", "comparisons.json"]

@@ -9,7 +9,6 @@ reference (party, crossing, road, traveller class, regime) is checked. Errors ar
 
 from __future__ import annotations
 
-import copy
 import json
 import warnings
 from collections.abc import Sequence
@@ -40,6 +39,8 @@ from delimit.model.provenance import InputRecord, Provenance, sha256_file
 from delimit.model.raster import Raster
 from delimit.model.regime import Regime, TravellerClass
 from delimit.model.scenario import Scenario, Transfer, assign_party, empty_layer
+from delimit.model.transfers import apply_transfer
+from delimit.model.transfers import copy_scenario as copy_scenario  # re-exported: tests and delimit.scenario use it
 from delimit.scenario.schema import LayerRef, ScenarioFile
 
 
@@ -296,54 +297,6 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
     # The dataset's own files are recorded once (not per layer).
     state.inputs = [i for i in state.inputs if not i.role.startswith("dataset.")]
     state.inputs.append(InputRecord("dataset", str(gpkg.name), sha256_file(gpkg), state.dataset_version))
-
-
-def apply_transfer(
-    territory: gpd.GeoDataFrame, t: Transfer, source: str | Path, at: str = "transfers"
-) -> gpd.GeoDataFrame:
-    """Move the land of ``t.from_party`` inside ``t.geometry`` to ``t.to_party``.
-
-    ``source`` is the file (or the scenario's name, for a scenario built in memory) named in errors;
-    ``at`` is the transfer's place in the scenario file (``transfers.0``), named in errors.
-    """
-    from_mask = (territory["party"] == t.from_party).to_numpy()
-    if not from_mask.any():
-        raise InputError(source, f"transfer {t.id!r}: party {t.from_party!r} holds no land", field=f"{at}.from")
-    geoms = territory.geometry.to_numpy()
-    moved: list[shapely.Geometry] = []
-    keep_rows: list[dict[str, Any]] = []
-    for i, row in enumerate(territory.to_dict("records")):
-        g = geoms[i]
-        if from_mask[i] and g.intersects(t.geometry):
-            inside = shapely.intersection(g, t.geometry)
-            rest = shapely.difference(g, t.geometry)
-            polys = [p for p in shapely.get_parts(inside) if p.geom_type == "Polygon" and p.area > 0]
-            moved.extend(polys)
-            for k, part in enumerate(p for p in shapely.get_parts(rest) if p.geom_type == "Polygon" and p.area > 0):
-                r = dict(row)
-                r["geometry"] = part
-                if k:
-                    r["part_id"] = f"{row['part_id']}.{k}"
-                keep_rows.append(r)
-        else:
-            keep_rows.append(row)
-    if not moved:
-        raise InputError(
-            source, f"transfer {t.id!r}: its geometry covers no land of {t.from_party!r}", field=f"{at}.geometry"
-        )
-    for k, poly in enumerate(moved):
-        keep_rows.append(
-            {
-                "part_id": f"{t.id}-{k + 1}",
-                "party": t.to_party,
-                "name": t.id,
-                "status": t.status,
-                "source": t.source,
-                "geometry": poly,
-            }
-        )
-    out = gpd.GeoDataFrame(keep_rows, geometry="geometry", crs=WGS84)
-    return out[territory.columns.tolist()] if set(territory.columns) <= set(out.columns) else out
 
 
 def _merge_file(path: Path, state: _State, seen: tuple[Path, ...], repair: bool, limits: Limits | None) -> None:
@@ -625,11 +578,3 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
         balance_tolerance=state.balance_tolerance,
     )
     return scenario
-
-
-def copy_scenario(s: Scenario, **changes: Any) -> Scenario:
-    """A deep copy of a scenario with some attributes replaced (engines use it to derive variants)."""
-    new = copy.copy(s)
-    for k, v in changes.items():
-        setattr(new, k, v)
-    return new

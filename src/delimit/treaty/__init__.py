@@ -4,7 +4,9 @@
   segments with geodesic length and forward/back azimuth, segment types, the description text;
 * :func:`plan_pillars` - pillars at turning points and at most ``max_spacing_m`` apart, moved off
   water, with line of sight between consecutive pillars (earth curvature, refraction k = 0.13);
-* :func:`from_scenario` - both, for the line two parties share under a scenario, as an :class:`Annex`.
+* :func:`from_scenario` - both, for the line two parties share under a scenario, as an :class:`Annex`;
+* :func:`from_file` - both, for a line given as a file (an agreed or proposed line), over a scenario's
+  data if given (:func:`from_line_layer` for a layer already read).
 
 Writers for GeoPackage, GeoJSON, KML, CSV, text and PDF live in :mod:`delimit.treaty_export`.
 
@@ -29,6 +31,7 @@ from delimit.treaty.describe import (
     section_inputs,
     section_inputs_from_layer,
 )
+from delimit.treaty.from_file import PillarOptions, from_file, from_line_layer
 from delimit.treaty.geodesy import inverse, to_dms, utm_coordinates
 from delimit.treaty.pillars import PillarPlan, plan_pillars
 from delimit.treaty.segment_types import SEGMENT_TYPES, DetectionSettings
@@ -46,6 +49,7 @@ __all__ = [
     "DetectionSettings",
     "LineDescription",
     "Paragraph",
+    "PillarOptions",
     "PillarPlan",
     "SectionInput",
     "allowed_statuses",
@@ -53,6 +57,8 @@ __all__ = [
     "clip_line",
     "describe_line",
     "describe_sections",
+    "from_file",
+    "from_line_layer",
     "from_scenario",
     "inverse",
     "normalise_status",

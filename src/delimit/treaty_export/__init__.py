@@ -67,7 +67,7 @@ def annex_layers(annex: Annex) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _metadata(annex: Annex) -> dict[str, Any]:
-    from delimit.cli.render import jsonable
+    from delimit.io.jsonfmt import jsonable
 
     meta: dict[str, Any] = jsonable(
         {
