@@ -180,7 +180,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(store) -> None:  # type: ign
 def test_migrating_again_changes_nothing(store) -> None:  # type: ignore[no-untyped-def]
     store.migrate()
     with store.read() as s:
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     assert verify_database(store).ok
 
 
