@@ -144,7 +144,7 @@ def create_app(
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
         return actor
 
-    def ready(actor: Actor = Depends(authenticated)) -> Actor:
+    async def ready(actor: Actor = Depends(authenticated)) -> Actor:  # no I/O: on the event loop, no thread hop
         if actor.must_change_password:
             raise Forbidden("change your one-time password first (POST /api/auth/password)")
         return actor
@@ -265,7 +265,7 @@ def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: A
         actor: Actor = Depends(ready),
     ) -> Any:
         """Your delegation's drafts and everybody's shared proposals (search by name or title with q)."""
-        return ws.list_proposals(actor, q, state)
+        return JSONResponse(ws.list_proposals(actor, q, state))  # plain columns already in the documented shape
 
     @app.post("/api/proposals", response_model=S.ProposalOut, status_code=201, tags=["proposals"])
     def create_proposal(body: S.DraftIn, actor: Actor = Depends(ready)) -> Any:
@@ -448,7 +448,7 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
         actor: Actor = Depends(ready),
     ) -> Any:
         """The events you may see, newest first; page with before=<hash of the last one>."""
-        return ws.history(actor, limit, before)
+        return JSONResponse(ws.history(actor, limit, before))  # plain columns already in the documented shape
 
     @app.get("/api/history/verify", response_model=S.VerifyOut, tags=["history"])
     def verify(actor: Actor = Depends(ready)) -> Any:
