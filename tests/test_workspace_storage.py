@@ -228,3 +228,37 @@ def test_cli_on_postgresql(tmp_path, cli) -> None:  # type: ignore[no-untyped-de
         st.dispose()
         r = cli("workspace", "verify", "--db", db)
         assert r.code == 1 and "event 2:" in r.err
+
+
+def test_downloads_are_stored_once_per_scenario_and_survive_a_restart(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The downloads cache (binary content) on both back ends: built once, read back byte for byte by a
+    new server on the same database; a build left unfinished by a stopped server is started again."""
+    import time
+
+    import pyogrio
+
+    from delimit.workspace.downloads import Downloads
+    from delimit.workspace.models import DownloadRow
+
+    ws = _fill(store)
+    p = ws.get_proposal(HEAD_KG, ws.list_proposals(HEAD_KG, state="shared")[0]["id"])
+    builder = Downloads(store, ws.info.base_scenario, ws.info.parties)
+    try:
+        deadline = time.monotonic() + 300
+        while (got := builder.get("geopackage", p["scenario_hash"], p["document"])).status != "done":
+            assert got.status in ("queued", "running") and time.monotonic() < deadline, got
+            time.sleep(0.2)
+    finally:
+        builder.shutdown()
+    assert got.content is not None
+    (tmp_path / "p.gpkg").write_bytes(got.content)
+    assert len(pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="transfers")) == 1
+    with store.write() as s:  # a build a killed server left running
+        s.add(DownloadRow(key="0" * 64, kind="report", status="running", progress=0.5, message="", created_at="x"))
+    again = Downloads(store, ws.info.base_scenario, ws.info.parties)
+    try:
+        assert again.get("geopackage", p["scenario_hash"], p["document"]).content == got.content
+        with store.read() as s:
+            assert s.get(DownloadRow, "0" * 64) is None
+    finally:
+        again.shutdown()
