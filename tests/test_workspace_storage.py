@@ -4,6 +4,7 @@ altered, removed or reordered event, the export archive, the CLI, concurrent wri
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import zipfile
 
@@ -17,8 +18,26 @@ from delimit.workspace.events import GENESIS, canonical_json, event_hash, sha256
 from delimit.workspace.service import Actor, Workspace
 
 
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A freshly initialised SQLite workspace folder, initialised once and copied for each test."""
+    folder = tmp_path_factory.mktemp("template") / "ws"
+    st, _ = new_workspace(folder, None)
+    st.dispose()  # closes every connection: the database file is complete on its own
+    return folder
+
+
 @pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):  # type: ignore[no-untyped-def]
+def store(request, tmp_path, sqlite_template):  # type: ignore[no-untyped-def]
+    """A new workspace per test: a copy of the initialised SQLite folder, or a fresh PostgreSQL schema."""
+    from delimit.workspace.db import Store
+
+    if request.param == "sqlite":
+        shutil.copytree(sqlite_template, tmp_path / "ws")
+        st = Store.open(tmp_path / "ws")
+        yield st
+        st.dispose()
+        return
     with database(request.param, tmp_path / "ws") as (folder, db):
         st, _ = new_workspace(folder, db)
         yield st
