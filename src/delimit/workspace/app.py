@@ -359,6 +359,7 @@ def _download_routes(app: FastAPI, ws: Workspace, builder: Downloads, ready: Any
     @app.get(
         "/api/proposals/{proposal_id}/report",
         response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
         tags=["downloads"],
         responses=_download_responses("report"),
     )
@@ -369,6 +370,7 @@ def _download_routes(app: FastAPI, ws: Workspace, builder: Downloads, ready: Any
     @app.get(
         "/api/proposals/{proposal_id}/annex",
         response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
         tags=["downloads"],
         responses=_download_responses("annex"),
     )
@@ -379,6 +381,7 @@ def _download_routes(app: FastAPI, ws: Workspace, builder: Downloads, ready: Any
     @app.get(
         "/api/proposals/{proposal_id}/geopackage",
         response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
         tags=["downloads"],
         responses=_download_responses("geopackage"),
     )
@@ -414,6 +417,7 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
     @app.get(
         "/api/annex",
         response_model=None,
+        response_class=Response,  # text or ZIP, declared below; errors stay JSON (ErrorOut)
         tags=["sections"],
         responses={
             200: {
