@@ -6,6 +6,10 @@ CSRF token in ``X-CSRF-Token``) or ``Authorization: Bearer <API token>``. Only `
 400 unreadable body, 401 unauthenticated, 403 wrong role (or missing CSRF token), 404 missing or not yours, 409 stale
 version (with ``current_version``), 413 body too large, 422 bad input naming the field, 429 too many
 log-in attempts.
+
+Downloads of a proposal (``/report``, ``/annex``, ``/geopackage``) are built in the background once
+per scenario hash: 202 with the progress (and ``Retry-After``) while building, then 200 with the file
+as an attachment; a failed build answers 409 with the reason once, and the next request retries it.
 """
 
 from __future__ import annotations
