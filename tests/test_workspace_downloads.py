@@ -146,3 +146,31 @@ def test_agreed_sections_annex_as_zip(world) -> None:  # type: ignore[no-untyped
     assert "drawn by the delegations" in z.read(f"{prefix}/description.txt").decode()
     assert tj.get("/api/annex").text.startswith(z.read(f"{prefix}/description.txt").decode()[:40])
     assert client(app).get("/api/annex", params={"format": "zip"}).status_code == 401
+
+
+def test_a_failed_build_answers_409_once_then_is_retried(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A treaty annex is between two parties: in a three-party workspace its build fails, the failure is
+    reported once with the reason (409), and asking again starts a new build (202)."""
+    from delimit.workspace.admin import init_workspace
+    from delimit.workspace.db import Store
+
+    (tmp_path / "ws3").mkdir()
+    store = Store.open(tmp_path / "ws3", must_exist=False)
+    pw = {
+        a.username: a.password
+        for a in init_workspace(store, scenario="status-quo", parties=["KGZ", "TJK", "UZB"], mediator=False)
+    }
+    app = create_app(store, evaluate=False, downloads=True)
+    try:
+        kg = Api(client(app), "head-kgz", pw["head-kgz"])
+        p = kg.post("/api/proposals", json=draft_body("three")).json()
+        url = f"/api/proposals/{p['id']}/annex"
+        deadline = time.monotonic() + 300
+        while (r := kg.get(url)).status_code == 202:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert r.status_code == 409 and "two parties" in r.json()["detail"] and "retry" in r.json()["detail"]
+        assert kg.get(url).status_code == 202  # forgotten, so built again
+    finally:
+        app.state.downloads.shutdown()
+        store.dispose()
