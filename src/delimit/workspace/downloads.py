@@ -21,6 +21,7 @@ scenario is built once. While a build runs, callers get its progress.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tempfile
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from delimit import __version__
 from delimit.errors import InputError
@@ -199,24 +201,30 @@ class Downloads:
                 s.execute(delete(DownloadRow).where(DownloadRow.key == key, DownloadRow.status == "failed"))
             return Download("failed", 1.0, row.message)
         if row is None:
-            with self.store.write() as s:
-                if s.get(DownloadRow, key) is None:
-                    s.add(
-                        DownloadRow(
-                            key=key,
-                            kind=kind,
-                            status="queued",
-                            progress=0.0,
-                            message="queued",
-                            content=None,
-                            created_at=utc_now(),
-                            finished_at=None,
-                        )
-                    )
-                    self._pool.submit(self._run, key, kind, document)
+            with contextlib.suppress(IntegrityError):  # another server on the same database queued it first
+                self._queue(key, kind, document)
             return Download("queued", 0.0, "queued")
         progress, message = self._progress.get(key, (row.progress, row.message))
         return Download(row.status, progress, message)
+
+    def _queue(self, key: str, kind: str, document: dict[str, Any]) -> None:
+        """Store the build as queued and hand it to the worker (unless this server queued it already)."""
+        with self.store.write() as s:
+            if s.get(DownloadRow, key) is None:
+                s.add(
+                    DownloadRow(
+                        key=key,
+                        kind=kind,
+                        status="queued",
+                        progress=0.0,
+                        message="queued",
+                        content=None,
+                        created_at=utc_now(),
+                        finished_at=None,
+                    )
+                )
+                s.flush()
+                self._pool.submit(self._run, key, kind, document)
 
     def _set(self, key: str, **values: Any) -> None:
         with self.store.write() as s:
