@@ -37,6 +37,7 @@ def world(tmp_path_factory):  # type: ignore[no-untyped-def]
     shared = kg.post("/api/proposals", json=draft_body("kg-open")).json()
     shared = kg.post(f"/api/proposals/{shared['id']}/share", json={"based_on_version": 1}).json()
     yield app, kg, tj, private, shared
+    app.state.downloads.shutdown()
     store.dispose()
 
 

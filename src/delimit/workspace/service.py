@@ -337,7 +337,7 @@ class Workspace:
         columns = [getattr(Proposal, k) for k in PROPOSAL_FIELDS]
         with self.store.read() as s:  # plain columns, not the documents: a list costs one row read per proposal
             rows = s.execute(select(*columns).where(*cond).order_by(Proposal.created_at, Proposal.id)).all()
-        return [dict(zip(PROPOSAL_FIELDS, r, strict=True)) for r in rows]
+        return [{**dict(zip(PROPOSAL_FIELDS, r, strict=True)), "document": None} for r in rows]  # as ProposalOut
 
     def get_proposal(self, actor: Actor, pid: str) -> dict[str, Any]:
         with self.store.read() as s:
