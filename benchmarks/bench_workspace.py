@@ -10,6 +10,9 @@ for a fixed time. Figures, each against a baseline measured in the same run on t
 3. then the server's event log is counted: it must equal the writes acknowledged (2xx) plus the
    events of the set-up, and the chain must verify. Any failed request or mismatch exits 1.
 
+Each route class (proposals, proposal, sections, history; create, edit, comment) is also reported
+on its own against the same baseline.
+
 Usage: ``python benchmarks/bench_workspace.py [--users 50] [--duration 120]`` (defaults: the issue's
 50 users for 2 minutes).
 """
@@ -42,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRY = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
 NEW_PASSWORD = "benchmark password 2026"
 TIMES: dict[str, list[float]] = {"read": [], "write": [], "health": []}
+#: Response times (ms) per route class (the request names below: proposals, sections, history, ...).
+ROUTES: dict[str, list[float]] = {}
 COUNTS = {"writes_ok": 0, "conflicts": 0, "failures": 0}
 LOCK = threading.Lock()
 TOKENS: list[str] = []
@@ -67,6 +72,7 @@ def _record(request_type, name, response_time, response_length, response=None, e
             COUNTS["failures"] += 1
             return
         TIMES[kind].append(response_time)
+        ROUTES.setdefault(f"{request_type} {name}", []).append(response_time)
         if kind == "write" and 200 <= code < 300:
             COUNTS["writes_ok"] += 1
         elif code == 409:
@@ -212,6 +218,15 @@ def main(argv: list[str]) -> int:
     )
     report("workspace read p95", p95["read"], "ms", "GET /api/health p95", p95["health"])
     report("workspace write p95", p95["write"], "ms", "GET /api/health p95", p95["health"])
+    for route, times in sorted(ROUTES.items()):
+        if route != "GET health":
+            report(
+                f"workspace {route} p95 ({len(times)} requests)",
+                float(np.percentile(times, 95)),
+                "ms",
+                "GET /api/health p95",
+                p95["health"],
+            )
     expected = setup_events + COUNTS["writes_ok"]
     print(
         f"events in the log: {n_events}; set-up events + writes acknowledged: {expected}; verify: {verify.stdout.strip() or verify.stderr.strip()}"

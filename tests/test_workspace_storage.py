@@ -4,6 +4,7 @@ altered, removed or reordered event, the export archive, the CLI, concurrent wri
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import zipfile
 
@@ -17,8 +18,26 @@ from delimit.workspace.events import GENESIS, canonical_json, event_hash, sha256
 from delimit.workspace.service import Actor, Workspace
 
 
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A freshly initialised SQLite workspace folder, initialised once and copied for each test."""
+    folder = tmp_path_factory.mktemp("template") / "ws"
+    st, _ = new_workspace(folder, None)
+    st.dispose()  # closes every connection: the database file is complete on its own
+    return folder
+
+
 @pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):  # type: ignore[no-untyped-def]
+def store(request, tmp_path, sqlite_template):  # type: ignore[no-untyped-def]
+    """A new workspace per test: a copy of the initialised SQLite folder, or a fresh PostgreSQL schema."""
+    from delimit.workspace.db import Store
+
+    if request.param == "sqlite":
+        shutil.copytree(sqlite_template, tmp_path / "ws")
+        st = Store.open(tmp_path / "ws")
+        yield st
+        st.dispose()
+        return
     with database(request.param, tmp_path / "ws") as (folder, db):
         st, _ = new_workspace(folder, db)
         yield st
@@ -180,7 +199,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(store) -> None:  # type: ign
 def test_migrating_again_changes_nothing(store) -> None:  # type: ignore[no-untyped-def]
     store.migrate()
     with store.read() as s:
-        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert s.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     assert verify_database(store).ok
 
 
@@ -228,3 +247,37 @@ def test_cli_on_postgresql(tmp_path, cli) -> None:  # type: ignore[no-untyped-de
         st.dispose()
         r = cli("workspace", "verify", "--db", db)
         assert r.code == 1 and "event 2:" in r.err
+
+
+def test_downloads_are_stored_once_per_scenario_and_survive_a_restart(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The downloads cache (binary content) on both back ends: built once, read back byte for byte by a
+    new server on the same database; a build left unfinished by a stopped server is started again."""
+    import time
+
+    import pyogrio
+
+    from delimit.workspace.downloads import Downloads
+    from delimit.workspace.models import DownloadRow
+
+    ws = _fill(store)
+    p = ws.get_proposal(HEAD_KG, ws.list_proposals(HEAD_KG, state="shared")[0]["id"])
+    builder = Downloads(store, ws.info.base_scenario, ws.info.parties)
+    try:
+        deadline = time.monotonic() + 300
+        while (got := builder.get("geopackage", p["scenario_hash"], p["document"])).status != "done":
+            assert got.status in ("queued", "running") and time.monotonic() < deadline, got
+            time.sleep(0.2)
+    finally:
+        builder.shutdown()
+    assert got.content is not None
+    (tmp_path / "p.gpkg").write_bytes(got.content)
+    assert len(pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="transfers")) == 1
+    with store.write() as s:  # a build a killed server left running
+        s.add(DownloadRow(key="0" * 64, kind="report", status="running", progress=0.5, message="", created_at="x"))
+    again = Downloads(store, ws.info.base_scenario, ws.info.parties)
+    try:
+        assert again.get("geopackage", p["scenario_hash"], p["document"]).content == got.content
+        with store.read() as s:
+            assert s.get(DownloadRow, "0" * 64) is None
+    finally:
+        again.shutdown()

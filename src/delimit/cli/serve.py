@@ -23,7 +23,11 @@ def register(app: typer.Typer) -> None:
             None, "--db", help="Database URL instead of the folder's SQLite (postgresql://...)."
         ),
         max_body_mb: float = typer.Option(2.0, "--max-body-mb", min=0.01, help="Largest request body accepted (MiB)."),
-        no_evaluate: bool = typer.Option(False, "--no-evaluate", help="Do not run engine evaluations on this server."),
+        no_evaluate: bool = typer.Option(
+            False,
+            "--no-evaluate",
+            help="Do not run engine evaluations, nor build proposals' reports, annexes and GeoPackages, on this server.",
+        ),
     ) -> None:
         """Serve a workspace: private drafts, shared proposals, section sign-off, an append-only history."""
         import uvicorn

@@ -6,11 +6,16 @@ CSRF token in ``X-CSRF-Token``) or ``Authorization: Bearer <API token>``. Only `
 400 unreadable body, 401 unauthenticated, 403 wrong role (or missing CSRF token), 404 missing or not yours, 409 stale
 version (with ``current_version``), 413 body too large, 422 bad input naming the field, 429 too many
 log-in attempts.
+
+Downloads of a proposal (``/report``, ``/annex``, ``/geopackage``) are built in the background once
+per scenario hash: 202 with the progress (and ``Retry-After``) while building, then 200 with the file
+as an attachment; a failed build answers 409 with the reason once, and the next request retries it.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +31,7 @@ from delimit.errors import InputError
 from delimit.workspace import schemas as S
 from delimit.workspace.auth import LoginLimiter, Role
 from delimit.workspace.db import Store
+from delimit.workspace.downloads import KINDS, Downloads
 from delimit.workspace.evaluation import Evaluator
 from delimit.workspace.service import Actor, Conflict, Forbidden, NotFound, Workspace
 
@@ -96,22 +102,33 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(
-    store: Store, *, max_body_bytes: int = DEFAULT_MAX_BODY, limiter: LoginLimiter | None = None, evaluate: bool = True
+    store: Store,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    limiter: LoginLimiter | None = None,
+    evaluate: bool = True,
+    downloads: bool | None = None,
 ) -> FastAPI:
-    """The API of the workspace stored in ``store``."""
+    """The API of the workspace stored in ``store``.
+
+    ``evaluate``: run engine evaluations; ``downloads``: build reports, annexes and GeoPackages of
+    proposals (default: as ``evaluate``). Either switched off answers 409 saying so.
+    """
     ws = Workspace(store)
     limiter = limiter or LoginLimiter()
     evaluator = Evaluator(store, ws.info.base_scenario, ws.info.settings.get("evaluate", []))
+    builder = Downloads(store, ws.info.base_scenario, ws.info.parties)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         evaluator.shutdown()
+        builder.shutdown()
 
     app = FastAPI(
         title="delimit workspace", version=__version__, description=__doc__, responses=ERRORS, lifespan=lifespan
     )
-    app.state.workspace, app.state.evaluator = ws, evaluator
+    app.state.workspace, app.state.evaluator, app.state.downloads = ws, evaluator, builder
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     _handlers(app)
 
@@ -131,7 +148,7 @@ def create_app(
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
         return actor
 
-    def ready(actor: Actor = Depends(authenticated)) -> Actor:
+    async def ready(actor: Actor = Depends(authenticated)) -> Actor:  # no I/O: on the event loop, no thread hop
         if actor.must_change_password:
             raise Forbidden("change your one-time password first (POST /api/auth/password)")
         return actor
@@ -185,6 +202,7 @@ def create_app(
 
     _account_routes(app, ws, evaluator, ready, max_body_bytes)
     _proposal_routes(app, ws, evaluator, ready, evaluate)
+    _download_routes(app, ws, builder, ready, evaluate if downloads is None else downloads)
     _section_routes(app, ws, ready)
     from delimit.workspace.web import mount_pages  # the browser pages, their static files and the base map
 
@@ -251,7 +269,7 @@ def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: A
         actor: Actor = Depends(ready),
     ) -> Any:
         """Your delegation's drafts and everybody's shared proposals (search by name or title with q)."""
-        return ws.list_proposals(actor, q, state)
+        return JSONResponse(ws.list_proposals(actor, q, state))  # plain columns already in the documented shape
 
     @app.post("/api/proposals", response_model=S.ProposalOut, status_code=201, tags=["proposals"])
     def create_proposal(body: S.DraftIn, actor: Actor = Depends(ready)) -> Any:
@@ -310,6 +328,72 @@ def _proposal_routes(app: FastAPI, ws: Workspace, evaluator: Evaluator, ready: A
         return out
 
 
+def _download_responses(kind: str) -> dict[int | str, dict[str, Any]]:
+    k = KINDS[kind]
+    return {
+        200: {
+            "content": {k.media_type: {"schema": {"type": "string", "format": "binary"}}},
+            "description": f"{k.what} (Content-Disposition: attachment)",
+        },
+        202: {"model": S.DownloadOut, "description": "being built: ask again (Retry-After seconds)"},
+    }
+
+
+def _download_routes(app: FastAPI, ws: Workspace, builder: Downloads, ready: Any, enabled: bool) -> None:
+    """The report, treaty annex and GeoPackage of a proposal the caller may see (built once per scenario hash)."""
+
+    def download(kind: str, proposal_id: str, actor: Actor) -> Response:
+        p = ws.get_proposal(actor, proposal_id)  # NotFound for another delegation's draft, as for a missing one
+        if not enabled:
+            raise Conflict("building downloads is switched off on this server")
+        got = builder.get(kind, p["scenario_hash"], p["document"])
+        if got.status == "failed":
+            raise Conflict(f"building {KINDS[kind].what} failed: {got.message} (ask again to retry)")
+        if got.status != "done" or got.content is None:
+            body = S.DownloadOut(status=got.status, progress=got.progress, message=got.message)  # type: ignore[arg-type]
+            return JSONResponse(body.model_dump(), status_code=202, headers={"Retry-After": "2"})
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{p['name']}-v{p['version']}")
+        name = KINDS[kind].filename.format(stem=stem)
+        return Response(
+            got.content,
+            media_type=KINDS[kind].media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.get(
+        "/api/proposals/{proposal_id}/report",
+        response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
+        tags=["downloads"],
+        responses=_download_responses("report"),
+    )
+    def report(proposal_id: str, actor: Actor = Depends(ready)) -> Response:
+        """The proposal's single-file HTML report against the baseline (figures, maps, credits and licences)."""
+        return download("report", proposal_id, actor)
+
+    @app.get(
+        "/api/proposals/{proposal_id}/annex",
+        response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
+        tags=["downloads"],
+        responses=_download_responses("annex"),
+    )
+    def proposal_annex(proposal_id: str, actor: Actor = Depends(ready)) -> Response:
+        """The treaty annex of the line between the two parties under the proposal, as a ZIP (no PDF)."""
+        return download("annex", proposal_id, actor)
+
+    @app.get(
+        "/api/proposals/{proposal_id}/geopackage",
+        response_model=None,
+        response_class=Response,  # the 200 answer is the file, declared with its own media type only
+        tags=["downloads"],
+        responses=_download_responses("geopackage"),
+    )
+    def geopackage(proposal_id: str, actor: Actor = Depends(ready)) -> Response:
+        """The proposal's transfers and resulting territory (WGS84) as a GeoPackage, attribution in its metadata."""
+        return download("geopackage", proposal_id, actor)
+
+
 def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
     @app.get("/api/sections", response_model=list[S.SectionOut], tags=["sections"])
     def sections(actor: Actor = Depends(ready)) -> Any:
@@ -337,13 +421,30 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
     @app.get(
         "/api/annex",
         response_model=None,
+        response_class=Response,  # text or ZIP, declared below; errors stay JSON (ErrorOut)
         tags=["sections"],
         responses={
-            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the boundary description"}
+            200: {
+                "content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                },
+                "description": "the boundary description (format=text) or the whole treaty annex as a ZIP (format=zip)",
+            }
         },
     )
-    def annex(actor: Actor = Depends(ready)) -> PlainTextResponse:
-        """The treaty annex text (turning points, geodesic segments) of the sections agreed ad referendum or further."""
+    def annex(
+        format: str = Query("text", pattern="^(text|zip)$", description="text: the description; zip: the annex files"),
+        actor: Actor = Depends(ready),
+    ) -> Response:
+        """The treaty annex of the sections agreed ad referendum or further: its text, or (format=zip) the
+        description text, coordinate CSVs, GeoPackage, GeoJSON, KML, ATTRIBUTION.txt and provenance.json."""
+        if format == "zip":
+            return Response(
+                ws.annex_zip(actor),
+                media_type="application/zip",
+                headers={"Content-Disposition": 'attachment; filename="agreed-sections-treaty-annex.zip"'},
+            )
         return PlainTextResponse(
             ws.annex_text(actor), headers={"Content-Disposition": 'attachment; filename="annex.txt"'}
         )
@@ -355,7 +456,7 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
         actor: Actor = Depends(ready),
     ) -> Any:
         """The events you may see, newest first; page with before=<hash of the last one>."""
-        return ws.history(actor, limit, before)
+        return JSONResponse(ws.history(actor, limit, before))  # plain columns already in the documented shape
 
     @app.get("/api/history/verify", response_model=S.VerifyOut, tags=["history"])
     def verify(actor: Actor = Depends(ready)) -> Any:

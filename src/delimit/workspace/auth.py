@@ -5,6 +5,7 @@ Secrets are never stored: passwords as argon2id hashes, session cookies and API 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -67,13 +68,16 @@ def check_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-#: A hash to verify against when the user name is unknown, so that unknown and known names take as long.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user name is unknown, so that unknown and known names take as long
+    (made at the first such log-in, not at import: commands that never log anyone in do not pay for it)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_unknown_user(password: str) -> bool:
     """Spend the time of one verification for an unknown user name (always False)."""
-    check_password(_DUMMY_HASH, password)
+    check_password(_dummy_hash(), password)
     return False
 
 

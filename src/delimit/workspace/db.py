@@ -48,8 +48,17 @@ def database_url(workspace: str | Path | None, db: str | None) -> str:
     return f"sqlite:///{Path(workspace).resolve() / DB_FILE}"
 
 
+#: Connections kept for reads: about one per server worker thread (anyio runs 40), so that concurrent
+#: reads never queue for a connection (WAL lets them all read while one writer writes).
+READ_POOL = (20, 30)
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # writes are serialised (Store._write_lock, BEGIN IMMEDIATE): a small pool; reads run side by side
+    size, overflow = (2, 2) if immediate else READ_POOL
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=size, max_overflow=overflow
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -82,7 +91,7 @@ class Store:
             self.read_engine = _sqlite_engine(url, immediate=False)
             self.write_engine = _sqlite_engine(url, immediate=True)
         else:
-            self.read_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.read_engine = create_engine(url, pool_pre_ping=True, pool_size=READ_POOL[0], max_overflow=READ_POOL[1])
             self.write_engine = self.read_engine
         self._write_lock = threading.Lock()
 

@@ -11,7 +11,7 @@ ends (SQLite, PostgreSQL) store and hash exactly the same characters.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -162,6 +162,23 @@ class EvaluationRow(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    finished_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class DownloadRow(Base):
+    """A built download of a proposal (report, treaty annex, GeoPackage), keyed like evaluations.
+
+    Not negotiation history (it is derived from a proposal's stored document) and not logged.
+    """
+
+    __tablename__ = "downloads"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # report | annex | geopackage
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    progress: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[str] = mapped_column(String(40))
     finished_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
 

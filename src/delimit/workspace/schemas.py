@@ -162,6 +162,14 @@ class EvaluationOut(BaseModel):
     )
 
 
+class DownloadOut(BaseModel):
+    """A download still being built (202), with its progress."""
+
+    status: Literal["queued", "running"]
+    progress: float = Field(description="fraction 0..1")
+    message: str
+
+
 class SectionIn(_In):
     name: str = Field(min_length=1, max_length=200)
     geometry: dict[str, Any] = Field(description="GeoJSON LineString or MultiLineString, WGS84 lon/lat")

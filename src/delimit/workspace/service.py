@@ -39,6 +39,25 @@ from delimit.workspace.models import (
 )
 from delimit.workspace.sections import GEOMETRY_MUTABLE, STEPS, next_step, step_complete
 
+#: The fields of a proposal in lists and views (its document only in a single proposal's view).
+PROPOSAL_FIELDS = (
+    "id",
+    "team",
+    "name",
+    "title",
+    "state",
+    "version",
+    "scenario_hash",
+    "parent_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "shared_at",
+)
+
+#: The columns of an event shown in the history (no sequence number: it would count others' events).
+HISTORY_FIELDS = ("hash", "at", "actor", "team", "kind", "object_type", "object_id", "content_hash", "payload")
+
 #: How long a browser session lasts without logging in again.
 SESSION_HOURS = 12
 
@@ -147,26 +166,34 @@ class Workspace:
             )
         return secret, csrf, _actor(acc)
 
+    #: The account columns an actor is made of (read as plain columns: no ORM objects per request).
+    _ACTOR_COLUMNS = (Account.id, Account.username, Account.team, Account.role, Account.must_change_password)
+
     def session_actor(self, secret: str) -> tuple[Actor, str] | None:
-        """The actor and CSRF token of a live session cookie."""
+        """The actor and CSRF token of a live session cookie (one keyed lookup of the cookie's SHA-256)."""
         with self.store.read() as s:
             row = s.execute(
-                select(SessionRow, Account)
+                select(*self._ACTOR_COLUMNS, Account.disabled, SessionRow.expires_at, SessionRow.csrf_token)
+                .select_from(SessionRow)
                 .join(Account, Account.id == SessionRow.account_id)
                 .where(SessionRow.token_hash == auth.secret_hash(secret))
             ).first()
-        if row is None or row[1].disabled or row[0].expires_at < utc_now():
+        if row is None or row.disabled or row.expires_at < utc_now():
             return None
-        return _actor(row[1]), row[0].csrf_token
+        return Actor(row.id, row.username, row.team, Role(row.role), row.must_change_password), row.csrf_token
 
     def token_actor(self, secret: str) -> Actor | None:
+        """The actor of a live API token (one keyed lookup of the token's SHA-256)."""
         with self.store.read() as s:
             row = s.execute(
-                select(ApiToken, Account)
+                select(*self._ACTOR_COLUMNS, Account.disabled)
+                .select_from(ApiToken)
                 .join(Account, Account.id == ApiToken.account_id)
                 .where(ApiToken.token_hash == auth.secret_hash(secret), ApiToken.revoked.is_(False))
             ).first()
-        return None if row is None or row[1].disabled else _actor(row[1])
+        if row is None or row.disabled:
+            return None
+        return Actor(row.id, row.username, row.team, Role(row.role), row.must_change_password)
 
     def logout(self, secret: str) -> None:
         with self.store.write() as s:
@@ -295,23 +322,7 @@ class Workspace:
 
     @staticmethod
     def proposal_view(p: Proposal, *, document: bool) -> dict[str, Any]:
-        out = {
-            k: getattr(p, k)
-            for k in (
-                "id",
-                "team",
-                "name",
-                "title",
-                "state",
-                "version",
-                "scenario_hash",
-                "parent_id",
-                "created_by",
-                "created_at",
-                "updated_at",
-                "shared_at",
-            )
-        }
+        out = {k: getattr(p, k) for k in PROPOSAL_FIELDS}
         if document:
             out["document"] = json.loads(p.document)
         return out
@@ -323,9 +334,10 @@ class Workspace:
             cond.append(or_(func.lower(Proposal.name).like(like), func.lower(Proposal.title).like(like)))
         if state:
             cond.append(Proposal.state == state)
-        with self.store.read() as s:
-            rows = s.execute(select(Proposal).where(*cond).order_by(Proposal.created_at, Proposal.id)).scalars().all()
-        return [self.proposal_view(p, document=False) for p in rows]
+        columns = [getattr(Proposal, k) for k in PROPOSAL_FIELDS]
+        with self.store.read() as s:  # plain columns, not the documents: a list costs one row read per proposal
+            rows = s.execute(select(*columns).where(*cond).order_by(Proposal.created_at, Proposal.id)).all()
+        return [{**dict(zip(PROPOSAL_FIELDS, r, strict=True)), "document": None} for r in rows]  # as ProposalOut
 
     def get_proposal(self, actor: Actor, pid: str) -> dict[str, Any]:
         with self.store.read() as s:
@@ -481,10 +493,12 @@ class Workspace:
             raise NotFound("no such section")
         return sec
 
-    def section_view(self, s: Session, sec: Section) -> dict[str, Any]:
-        acts = (
-            s.execute(select(SectionAct).where(SectionAct.section_id == sec.id).order_by(SectionAct.id)).scalars().all()
-        )
+    def section_view(self, s: Session, sec: Section, acts: list[SectionAct] | None = None) -> dict[str, Any]:
+        """A section as the API shows it; ``acts`` (in order) if already read, else they are read here."""
+        if acts is None:
+            acts = list(
+                s.execute(select(SectionAct).where(SectionAct.section_id == sec.id).order_by(SectionAct.id)).scalars()
+            )
         step = next_step(sec.status)
         return {
             "id": sec.id,
@@ -507,8 +521,12 @@ class Workspace:
         }
 
     def list_sections(self, actor: Actor) -> list[dict[str, Any]]:
-        with self.store.read() as s:
-            return [self.section_view(s, x) for x in s.execute(select(Section).order_by(Section.name)).scalars()]
+        with self.store.read() as s:  # two queries whatever the number of sections
+            acts: dict[str, list[SectionAct]] = {}
+            for a in s.execute(select(SectionAct).order_by(SectionAct.id)).scalars():
+                acts.setdefault(a.section_id, []).append(a)
+            sections = s.execute(select(Section).order_by(Section.name)).scalars().all()
+            return [self.section_view(s, x, acts.get(x.id, [])) for x in sections]
 
     def get_section(self, actor: Actor, sid: str) -> dict[str, Any]:
         with self.store.read() as s:
@@ -661,21 +679,9 @@ class Workspace:
                 if ref is None:
                     raise NotFound("no such event")
                 cond.append(Event.seq < ref)
-            rows = s.execute(select(Event).where(*cond).order_by(Event.seq.desc()).limit(limit)).scalars().all()
-        return [
-            {
-                "hash": e.hash,
-                "at": e.at,
-                "actor": e.actor,
-                "team": e.team,
-                "kind": e.kind,
-                "object_type": e.object_type,
-                "object_id": e.object_id,
-                "content_hash": e.content_hash,
-                "payload": json.loads(e.payload),
-            }
-            for e in rows
-        ]
+            columns = [getattr(Event, k) for k in HISTORY_FIELDS]
+            rows = s.execute(select(*columns).where(*cond).order_by(Event.seq.desc()).limit(limit)).all()
+        return [{**dict(zip(HISTORY_FIELDS, r, strict=True)), "payload": json.loads(r.payload)} for r in rows]
 
     def verify(self, actor: Actor) -> dict[str, Any]:
         """Whether the whole chain holds; the broken event is named only if the caller may see it."""
@@ -699,7 +705,49 @@ class Workspace:
         Sections still under negotiation are left out, and the text says so. Each section's treaty
         status comes from the workspace (``ratified-<PARTY>`` while only one party has ratified).
         """
-        from delimit.treaty import describe_sections, render_text
+        from delimit.treaty import render_text
+
+        desc, sources, _credits = self._agreed_description()
+        return render_text(desc).rstrip("\n") + "\n\n" + sources + "\n"
+
+    def annex_zip(self, actor: Actor) -> bytes:
+        """The treaty annex of the agreed sections as a ZIP (what ``delimit treaty`` writes, without the PDF).
+
+        Description text, coordinate CSVs, GeoPackage, GeoJSON, KML, ATTRIBUTION.txt and
+        provenance.json; pillars planned every 1000 m along the agreed lines (no elevation model:
+        the workspace's lines are drawn, not surveyed, and the text says where they came from).
+        """
+        import tempfile
+        from pathlib import Path
+
+        from delimit.treaty import plan_pillars
+        from delimit.treaty.annex import Annex
+        from delimit.treaty.text import build_paragraphs
+        from delimit.treaty_export import write_annex
+        from delimit.workspace.downloads import zip_folder
+
+        desc, sources, credits = self._agreed_description()
+        desc.attribution = " ".join(sources.splitlines()[1:])  # the description text names the line's sources
+        desc.paragraphs = build_paragraphs(desc)
+        a, b = self.info.parties
+        names = self.info.settings.get("party_names", {})
+        annex = Annex(
+            title=f"Boundary between {names.get(a, a)} and {names.get(b, b)} - sections agreed in the delimit workspace",
+            parties=(a, b),
+            party_names={p: names.get(p, p) for p in (a, b)},
+            description=desc,
+            pillars=plan_pillars(desc, max_spacing_m=1000.0),
+            provenance={"scenario": "", "workspace_baseline": self.info.base_scenario, "sources": sources},
+            attribution=credits,
+            attribution_text=sources,
+        )
+        with tempfile.TemporaryDirectory(prefix="delimit-annex-") as d:
+            write_annex(annex, Path(d) / "annex", pdf=False)
+            return zip_folder(Path(d) / "annex", "agreed-sections-treaty-annex")
+
+    def _agreed_description(self) -> tuple[Any, str, list[dict[str, Any]]]:
+        """The line description of the sections agreed ad referendum or further, the sources text and credits."""
+        from delimit.treaty import describe_sections
         from delimit.treaty.describe import SectionInput
 
         if len(self.info.parties) != 2:
@@ -735,10 +783,11 @@ class Workspace:
             f"Generated by the delimit workspace from the {len(rows)} section(s) agreed ad referendum or further; {left_out} section(s) still under negotiation are not included."
         ]
         names = self.info.settings.get("party_names", {})
-        text = render_text(describe_sections(inputs, parties=(a, b), notes=notes, party_names=names))
-        return text.rstrip("\n") + "\n\n" + self._line_sources([r.id for r in rows]) + "\n"
+        desc = describe_sections(inputs, parties=(a, b), notes=notes, party_names=names)
+        sources, credits = self._line_sources([r.id for r in rows])
+        return desc, sources, credits
 
-    def _line_sources(self, section_ids: list[str]) -> str:
+    def _line_sources(self, section_ids: list[str]) -> tuple[str, list[dict[str, Any]]]:
         """Where the sections' lines came from (drawn in the workspace, or a dataset with its credits)."""
         with self.store.read() as s:
             events = (
@@ -758,7 +807,7 @@ class Workspace:
         if drawn:
             lines.append(f"{drawn} section(s) drawn by the delegations in the delimit workspace.")
         lines += [f"Data: {c}" for c in credits]
-        return "\n".join(lines)
+        return "\n".join(lines), [{"source": "section line data", "notice": c} for c in credits]
 
 
 #: Workspace section status -> treaty status (:mod:`delimit.treaty.status`).
