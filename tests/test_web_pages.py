@@ -116,9 +116,9 @@ def test_pages_load_only_this_servers_files_under_a_strict_policy(app_and_users)
             if ref.startswith("/static/"):
                 assert kg.get(ref).status_code == 200, ref
     style = (WEB / "static" / "js" / "common.js").read_text(encoding="utf-8")
-    assert not re.search(
-        r"\b(glyphs|sprite|tiles|url)\s*:", style
-    )  # the map style names no font, sprite or tile source
+    assert not re.search(r"\b(glyphs|sprite|tiles)\s*:", style)  # the map style names no font, sprite or tile source
+    # its one URL is the relief image this server computes (its path comes from /api/basemap, checked there)
+    assert re.findall(r"\burl\s*:\s*([^,}]+)", style) == ["base.hillshade.url"]
 
 
 def test_basemap_is_the_datasets_own_layers_for_logged_in_readers(app_and_users) -> None:  # type: ignore[no-untyped-def]
@@ -144,6 +144,8 @@ def test_basemap_is_the_datasets_own_layers_for_logged_in_readers(app_and_users)
     roads = b["layers"]["roads"]["features"]
     assert roads and all(f["properties"]["status"] for f in roads)
     assert "OpenStreetMap" in b["attribution"]
+    assert b["hillshade"]["url"] == "/api/hillshade.png"  # the relief comes from this server
+    assert b["default_regime"] in b["regimes"] and "borders" in b["regimes"][b["default_regime"]]
 
 
 def test_hillshade_is_the_dems_relief_at_the_served_corners(app_and_users) -> None:  # type: ignore[no-untyped-def]
@@ -162,10 +164,15 @@ def test_hillshade_is_the_dems_relief_at_the_served_corners(app_and_users) -> No
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     img = np.asarray(Image.open(io.BytesIO(r.content)).convert("LA"))
     with rasterio.open(dataset_dir("fergana") / "elevation.tif") as src:
-        z = src.read(1).astype(float)
-        w, s, e, n = src.bounds
-    assert img.shape[:2] == z.shape
-    assert tj.get("/api/basemap").json()["hillshade"]["coordinates"] == [[w, n], [e, n], [e, s], [w, s]]
+        x0, y0, cx, cy = src.transform.c, src.transform.f, src.transform.a, -src.transform.e
+    (w, n), (e, _), (_, s), (w2, s2) = tj.get("/api/basemap").json()["hillshade"]["coordinates"]
+    assert (w, s) == (w2, s2)
+    # the corners lie on the DEM's cell edges, around the workspace's window, and the image has one pixel per cell
+    for edge, origin, size in ((w, x0, cx), (e, x0, cx), (n, y0, -cy), (s, y0, -cy)):
+        assert (edge - origin) / size == pytest.approx(round((edge - origin) / size), abs=1e-6)
+    window = shapely.geometry.shape(tj.get("/api/workspace").json()["window"])
+    assert shapely.box(w, s, e, n).contains(window)
+    assert img.shape[:2] == (round((n - s) / cy), round((e - w) / cx))
     alpha = img[..., 1]
     assert alpha.min() == 0 and alpha.max() > 100  # clear lit ground, shaded slopes facing away from the sun
 

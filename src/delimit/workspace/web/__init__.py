@@ -239,11 +239,15 @@ def png_grey_alpha(grey: Any, alpha: Any) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", w, h, 8, 4, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
 
 
-def relief_image(dem_path: Path) -> tuple[bytes, list[list[float]]]:
+def relief_image(
+    dem_path: Path, area: tuple[float, float, float, float] | None = None
+) -> tuple[bytes, list[list[float]]]:
     """The DEM's hillshade as a PNG laid out for the web map, and its corners (WGS84 lon, lat: NW, NE, SE, SW).
+
+    ``area`` (west, south, east, north; degrees) limits it to the DEM cells covering that box.
 
     MapLibre stretches an ``image`` source linearly in Web Mercator between its corners, so the shaded
     rows are resampled (linearly) to equal steps of Mercator y. Shade is drawn as black with an opacity
@@ -256,8 +260,14 @@ def relief_image(dem_path: Path) -> tuple[bytes, list[list[float]]]:
     with rasterio.open(dem_path) as src:
         if src.crs is None or src.crs.to_epsg() != 4326:
             raise ValueError(f"{dem_path}: the DEM must be in EPSG:4326 (it is {src.crs})")
-        z = src.read(1, masked=True).filled(np.nan).astype(np.float64)
-        w, s, e, n = src.bounds
+        window = None
+        if area is not None:  # only the rows and columns covering ``area`` (whole cells)
+            from rasterio.windows import from_bounds
+
+            window = from_bounds(*area, transform=src.transform).round_offsets().round_lengths()
+            window = window.intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+        z = src.read(1, masked=True, window=window).filled(np.nan).astype(np.float64)
+        w, s, e, n = src.window_bounds(window) if window is not None else src.bounds
         cell = (abs(src.transform.a), abs(src.transform.e))
     z = np.where(np.isnan(z), np.nanmean(z), z)
     lats = n - (np.arange(z.shape[0]) + 0.5) * cell[1]
@@ -272,6 +282,10 @@ def relief_image(dem_path: Path) -> tuple[bytes, list[list[float]]]:
     alpha = np.clip((flat - merc) / flat * 200.0, 0, 200).astype(np.uint8)
     png = png_grey_alpha(np.zeros_like(alpha), alpha)
     return png, [[w, n], [e, n], [e, s], [w, s]]
+
+
+#: The relief is served for the workspace's window and this margin around it (degrees).
+RELIEF_MARGIN_DEG = 0.25
 
 
 # ---- parcels for drafting -------------------------------------------------------------------------------------
@@ -411,7 +425,9 @@ def mount_pages(app: FastAPI, ws: Any, session_actor: Any, ready: Any) -> None:
             if "relief" not in cached:
                 from delimit.datasets import dataset_dir
 
-                cached["relief"] = relief_image(dataset_dir("fergana") / "elevation.tif")
+                w, s, e, n = ws.info.window.bounds
+                area = (w - RELIEF_MARGIN_DEG, s - RELIEF_MARGIN_DEG, e + RELIEF_MARGIN_DEG, n + RELIEF_MARGIN_DEG)
+                cached["relief"] = relief_image(dataset_dir("fergana") / "elevation.tif", area)
             return cached["relief"]  # type: ignore[no-any-return]
 
     def grid_of(west: float, south: float, east: float, north: float, size_m: int) -> tuple[Any, list[float]]:
