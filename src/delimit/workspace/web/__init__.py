@@ -357,6 +357,18 @@ def picked_transfers(graph: Any, picked: list[str], name: str, source: str) -> l
     return [dict(t, parcels=int(sum(graph.parcels["party"].iloc[i] == t["from"] for i in moved))) for t in out]
 
 
+@functools.cache
+def warm_up_drafting() -> None:
+    """Import the propose engine in the background (seconds) while the drafting page loads, once per process."""
+
+    def load() -> None:
+        import delimit.propose.apply
+        import delimit.propose.units
+        import delimit.propose.zone  # noqa: F401
+
+    threading.Thread(target=load, name="delimit-warm-propose", daemon=True).start()
+
+
 class _Lru:
     """A small thread-safe cache of built parcel grids (each takes seconds to build)."""
 
@@ -511,6 +523,8 @@ def mount_pages(app: FastAPI, ws: Any, session_actor: Any, ready: Any) -> None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             actor, csrf = found
+            if page == "draft":
+                warm_up_drafting()
             return render(
                 request,
                 page,

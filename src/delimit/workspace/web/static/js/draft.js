@@ -44,12 +44,17 @@ function summary() {
 
 const originScenario = () => (state.origin ? state.origin.document.scenario : null);
 const originGeometry = () => (state.origin ? state.origin.document.geometry : {});
-const parcelIdPrefix = () => `${document.getElementById("name").value || "draft"}-parcels`;
 
 /** The origin's transfers this page keeps unchanged: all but the edited polygon's and earlier picked parcels'. */
 function keptTransfers() {
   const trs = (originScenario() && originScenario().transfers) || [];
-  return trs.filter((tr) => tr.id !== state.drawnTransfer && !state.parcelTransfers.some((p) => p.id === tr.id));
+  return trs.filter((tr) => tr.id !== state.drawnTransfer && !parcelTransfers().some((p) => p.id === tr.id));
+}
+
+/** The picked parcels' transfers, named after the draft: ``<name>-parcels-<from>-to-<to>``. */
+function parcelTransfers() {
+  const name = document.getElementById("name").value || "draft";
+  return state.parcelTransfers.map((tr) => ({ ...tr, id: `${name}-parcels-${tr.from.toLowerCase()}-to-${tr.to.toLowerCase()}` }));
 }
 
 /** The draft as the API takes it: scenario (JSON is valid YAML: the same scenario file model as the CLI) and geometry files. */
@@ -66,7 +71,7 @@ function draftBody() {
     geometry[path] = fc({ type: "Polygon", coordinates: [ring()] });
     transfers.push({ id: state.drawnTransfer || name, from: document.getElementById("from").value, to: document.getElementById("to").value, status: "claimed", source: (old && old.source) || `drawn on the workspace map by ${context.you.username}`, geometry: { path } });
   }
-  for (const tr of state.parcelTransfers) {
+  for (const tr of parcelTransfers()) {
     const path = `geometry/${tr.id}.geojson`;
     geometry[path] = fc(tr.geometry);
     transfers.push({ id: tr.id, from: tr.from, to: tr.to, status: "claimed", source: `${tr.parcels} parcels picked on a hex:${state.grid.size_m}m grid by ${context.you.username}`, geometry: { path } });
@@ -178,7 +183,7 @@ async function togglePicked(id) {
     let transfers = [];
     if (state.picked.size) {
       const [w, s, e, n] = state.grid.bbox;
-      const q = new URLSearchParams({ west: w, south: s, east: e, north: n, size_m: state.grid.size_m, pick: [...state.picked].sort().join(","), name: parcelIdPrefix() });
+      const q = new URLSearchParams({ west: w, south: s, east: e, north: n, size_m: state.grid.size_m, pick: [...state.picked].sort().join(",") });
       transfers = (await api("GET", `/api/parcels/transfers?${q}`)).transfers;
     }
     if (seq !== pickSeq) return; // a later pick is on its way
