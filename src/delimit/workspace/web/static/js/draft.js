@@ -246,6 +246,7 @@ async function saveSection() {
     state.sections = state.sections.map((s) => (s.id === sec.id ? sec : s));
     state.section = sec;
     showSections(map, state.sections);
+    fillSectionPicker();
     document.getElementById("section-note").textContent = sec.note || "";
     say("draft.section_saved", { name: sec.name, status: t(`status.${sec.status}`) });
     document.body.dataset.sectionSaved = sec.status;
@@ -254,12 +255,19 @@ async function saveSection() {
   }
 }
 
+/** The sections whose line may still move, in the picker (labelled with their status), keeping the choice. */
+function fillSectionPicker() {
+  const sel = document.getElementById("section-pick");
+  const chosen = sel.value;
+  const movable = state.sections.filter((s) => s.status === "negotiating" || s.status === "agreed_ad_referendum");
+  sel.replaceChildren(...movable.map((s) => el("option", { value: s.id, selected: s.id === chosen }, `${s.name} — ${t(`status.${s.status}`)}`)));
+  return movable;
+}
+
 async function loadSections() {
   state.sections = await api("GET", "/api/sections");
   showSections(map, state.sections);
-  const sel = document.getElementById("section-pick");
-  const movable = state.sections.filter((s) => s.status === "negotiating" || s.status === "agreed_ad_referendum");
-  sel.replaceChildren(...movable.map((s) => el("option", { value: s.id }, `${s.name} — ${t(`status.${s.status}`)}`)));
+  const movable = fillSectionPicker();
   const may = context.you.role === "head" || context.you.role === "mediator";
   document.getElementById("save-section").disabled = !may || !movable.length;
   if (!may) document.getElementById("section-note").textContent = t("draft.section_heads_only");
