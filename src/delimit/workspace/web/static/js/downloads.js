@@ -38,6 +38,13 @@ async function fetchFile(link) {
       link.dataset.state = "failed";
       return;
     }
+    const type = r.headers.get("content-type") || "";
+    if (!type.startsWith(link.dataset.type) && /text\/plain|json/.test(type)) {
+      // an older server answers the plain annex whatever the format asked: not the file this link promises
+      prep.replaceChildren(tn("downloads.not_offered"));
+      link.dataset.state = "absent";
+      return;
+    }
     const blob = await r.blob();
     const a = el("a", { href: URL.createObjectURL(blob), download: fileName(r, link.dataset.file) });
     document.body.append(a);
