@@ -480,6 +480,11 @@ def test_negotiation_in_the_browser(site, artifacts) -> None:  # type: ignore[no
     geod = Geod(ellps="WGS84")
     expected = abs(geod.geometry_area_perimeter(shapely.intersection(moved_land, tjk_land))[0]) / 1e6
     assert figure_km2(kg, "#evaluation", "Land from TJK to KGZ") == pytest.approx(expected, rel=0.02)
+    kg.wait_for_function(  # its neutral road is drawn on its map, from its own scenario
+        "async (road) => { const fc = await window.delimitMaps.map.getSource('neutral').getData();"
+        " return fc.features.length > 0 && fc.features.every(f => f.properties.road_id === road); }",
+        arg=road,
+    )
     shot(kg, artifacts, "13-kgz-edited-draft-evaluated")
 
     # The log-in page in Kyrgyz: what is not translated shows in Russian, marked as such.

@@ -216,8 +216,12 @@ export function claimFeatures(doc) {
   return features;
 }
 
-export function showClaims(map, doc) {
+/** Draw a proposal's transfers (hatched) and, unless `neutral` is false, the roads its regimes make neutral. */
+export function showClaims(map, doc, { neutral = true } = {}) {
   map.getSource("claims").setData({ type: "FeatureCollection", features: claimFeatures(doc) });
+  if (!neutral) return;
+  const ids = new Set(((doc && doc.scenario && doc.scenario.regimes) || []).flatMap((r) => r.neutral_roads || []));
+  loadBasemap().then((base) => map.getSource("neutral").setData({ type: "FeatureCollection", features: base.layers.roads.features.filter((f) => ids.has(f.properties.road_id)) }));
 }
 
 /** The legend: party colours (by sorted id), the claim hatch, roads, section statuses. */

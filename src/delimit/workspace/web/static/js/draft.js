@@ -39,7 +39,7 @@ function summary() {
   if (state.neutral.size) items.push(tn("draft.holds_neutral", { n: state.neutral.size, regime: document.getElementById("regime-pick").value }));
   if (!items.length) items.push(tn("draft.holds_nothing"));
   list.replaceChildren(...items.map((x) => el("li", {}, x)));
-  showClaims(map, { scenario: { transfers: [...keptTransfers(), ...state.parcelTransfers.map((tr) => ({ id: tr.id, geometry: { path: `parcels:${tr.id}` } }))] }, geometry: { ...originGeometry(), ...Object.fromEntries(state.parcelTransfers.map((tr) => [`parcels:${tr.id}`, { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: tr.geometry }] }])) } });
+  showClaims(map, { scenario: { transfers: [...keptTransfers(), ...state.parcelTransfers.map((tr) => ({ id: tr.id, geometry: { path: `parcels:${tr.id}` } }))] }, geometry: { ...originGeometry(), ...Object.fromEntries(state.parcelTransfers.map((tr) => [`parcels:${tr.id}`, { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: tr.geometry }] }])) } }, { neutral: false });
 }
 
 const originScenario = () => (state.origin ? state.origin.document.scenario : null);
