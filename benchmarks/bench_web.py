@@ -3,7 +3,7 @@
 A fresh workspace (embedded Fergana data, one section) is served by a real ``delimit serve`` process on
 loopback; Debian's Chromium, headless through Playwright, logs in and opens the overview repeatedly.
 The figure is the time from navigation start to the page's ``delimit-ready`` mark, set once the map has
-drawn the base data (MapLibre's ``load``: the first visually complete frame) and the sections and
+drawn the base data and the relief image (MapLibre's ``load``: the first visually complete frame) and the sections and
 proposals tables are filled. The baseline, measured in the same run and browser: the first contentful
 paint of the log-in page (a server-rendered page with no map and no API call). Medians of ``--runs``
 loads each, after one warm-up load (which fills the server's base-map cache). The issue asks for under

@@ -62,6 +62,9 @@ def _probes(ids: dict[str, str]) -> dict[tuple[str, str], dict | None]:
         ("GET", "/api/history"): None,
         ("GET", "/api/history/verify"): None,
         ("GET", "/api/basemap"): None,
+        ("GET", "/api/hillshade.png"): None,
+        ("GET", "/api/parcels"): None,  # without its box: 422 to a reader, 401 to nobody
+        ("GET", "/api/parcels/transfers"): None,
         # The browser pages (delimit.workspace.web): shells without workspace data; the JS asks the API.
         ("GET", "/"): None,
         ("GET", "/login"): None,

@@ -120,13 +120,21 @@ function style(base) {
   return {
     version: 8,
     sources: { territory: src("territory"), rivers: src("rivers"), roads: src("roads"), settlements: src("settlements"), crossings: src("crossings"),
-      sections: { type: "geojson", data: EMPTY }, claims: { type: "geojson", data: EMPTY }, drawing: { type: "geojson", data: EMPTY } },
+      sections: { type: "geojson", data: EMPTY }, claims: { type: "geojson", data: EMPTY }, drawing: { type: "geojson", data: EMPTY },
+      parcels: { type: "geojson", data: EMPTY, promoteId: "parcel_id" }, neutral: { type: "geojson", data: EMPTY }, editing: { type: "geojson", data: EMPTY },
+      // the relief: this server's hillshade of the dataset's DEM (an image with its corners, no tiles)
+      hillshade: { type: "image", url: base.hillshade.url, coordinates: base.hillshade.coordinates } },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#f4f4f0" } },
+      { id: "hillshade", type: "raster", source: "hillshade", paint: { "raster-opacity": 0.55, "raster-fade-duration": 0 } },
       { id: "territory", type: "fill", source: "territory", paint: { "fill-color": fill, "fill-opacity": 0.45 } },
       { id: "territory-edge", type: "line", source: "territory", paint: { "line-color": "#444444", "line-width": 0.6 } },
       { id: "rivers", type: "line", source: "rivers", paint: { "line-color": "#3a7fbf", "line-width": 1.4 } },
       { id: "roads", type: "line", source: "roads", paint: { "line-color": "#5a4a3a", "line-width": 1.6, "line-dasharray": ["case", ["==", ["get", "status"], "schematic"], ["literal", [3, 2]], ["literal", [1, 0]]] } },
+      { id: "neutral-roads", type: "line", source: "neutral", paint: { "line-color": "#000000", "line-width": 5, "line-opacity": 0.8 } },
+      { id: "neutral-roads-core", type: "line", source: "neutral", paint: { "line-color": "#ffffff", "line-width": 2, "line-dasharray": [1, 1] } },
+      { id: "parcels", type: "fill", source: "parcels", paint: { "fill-color": "#000000", "fill-opacity": ["case", ["boolean", ["feature-state", "picked"], false], 0.35, 0.02] } },
+      { id: "parcels-edge", type: "line", source: "parcels", paint: { "line-color": "#333333", "line-width": ["case", ["boolean", ["feature-state", "picked"], false], 2, 0.5] } },
       { id: "claims", type: "fill", source: "claims", paint: { "fill-pattern": "hatch" } },
       { id: "claims-edge", type: "line", source: "claims", paint: { "line-color": "#000000", "line-width": 1.5 } },
       { id: "sections-casing", type: "line", source: "sections", paint: { "line-color": "#ffffff", "line-width": 7 } },
@@ -136,6 +144,8 @@ function style(base) {
       { id: "drawing-fill", type: "fill", source: "drawing", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-pattern": "hatch" } },
       { id: "drawing-line", type: "line", source: "drawing", paint: { "line-color": "#000000", "line-width": 2 } },
       { id: "drawing-vertex", type: "circle", source: "drawing", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 5, "circle-color": "#ffffff", "circle-stroke-color": "#000000", "circle-stroke-width": 2 } },
+      { id: "editing-line", type: "line", source: "editing", paint: { "line-color": "#7a3b69", "line-width": 3 } },
+      { id: "editing-vertex", type: "circle", source: "editing", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 6, "circle-color": "#ffffff", "circle-stroke-color": "#7a3b69", "circle-stroke-width": 3 } },
     ],
   };
 }
@@ -206,8 +216,12 @@ export function claimFeatures(doc) {
   return features;
 }
 
-export function showClaims(map, doc) {
+/** Draw a proposal's transfers (hatched) and, unless `neutral` is false, the roads its regimes make neutral. */
+export function showClaims(map, doc, { neutral = true } = {}) {
   map.getSource("claims").setData({ type: "FeatureCollection", features: claimFeatures(doc) });
+  if (!neutral) return;
+  const ids = new Set(((doc && doc.scenario && doc.scenario.regimes) || []).flatMap((r) => r.neutral_roads || []));
+  loadBasemap().then((base) => map.getSource("neutral").setData({ type: "FeatureCollection", features: base.layers.roads.features.filter((f) => ids.has(f.properties.road_id)) }));
 }
 
 /** The legend: party colours (by sorted id), the claim hatch, roads, section statuses. */
@@ -219,6 +233,8 @@ export async function legend(target, { sections = true } = {}) {
   }
   list.append(el("li", {}, el("span", { className: "swatch hatch", "aria-hidden": "true" }), tn("legend.claim")));
   list.append(el("li", {}, el("span", { className: "swatch road-schematic", "aria-hidden": "true" }), tn("legend.road_schematic")));
+  list.append(el("li", {}, el("span", { className: "swatch neutral-road", "aria-hidden": "true" }), tn("legend.neutral_road")));
+  list.append(el("li", {}, el("span", { className: "swatch relief", "aria-hidden": "true" }), tn("legend.relief")));
   if (sections) for (const s of ["negotiating", "agreed_ad_referendum"]) {
     list.append(el("li", {}, el("span", { className: `swatch line-${s}`, "aria-hidden": "true" }), tn(`status.${s}`)));
   }

@@ -38,6 +38,9 @@ async function main() {
       showError(err);
     }
   });
+  const edit = document.getElementById("edit-link"); // a new private version of this proposal, on the drafting page
+  edit.href = `/draft?from=${encodeURIComponent(p.id)}`;
+  edit.hidden = context.you.role === "observer";
   document.getElementById("evaluate").hidden = context.you.role === "observer"; // observers may not start evaluations
   document.getElementById("evaluate").addEventListener("click", () => runEvaluation(true));
   const map = await makeMap("map");
