@@ -176,6 +176,26 @@ def test_access_compare_prints_km_and_hours_saved(cli) -> None:  # type: ignore[
     assert f"saves {doc['km_saved']:,.1f} km and {doc['hours_saved']:,.2f} hours" in flat, flat
 
 
+def test_trip_saving_is_unknown_not_zero_when_a_regime_has_no_route(region) -> None:  # type: ignore[no-untyped-def]
+    from delimit.access.trips import compare_trip
+
+    s, net = region
+    off = s.settlements.iloc[int((net.attach["node"] < 0).to_numpy().nonzero()[0][0])]
+    res = compare_trip(
+        s,
+        "karamik-closed",
+        "karamik-open",
+        traveller_class=CLS,
+        origin=str(off["settlement_id"]),
+        destination="Dushanbe",
+        network=net,
+    )
+    assert not res.a.reachable and "off the road network" in res.a.reason
+    assert res.km_saved is None and res.hours_saved is None
+    doc = res.to_json()
+    assert doc["km_saved"] is None and doc["hours_saved"] is None
+
+
 @pytest.mark.parametrize(
     ("name", "expect"),
     [("Atlantis", "no place called 'Atlantis'"), ("Naryn", "'Naryn' names 3 places")],

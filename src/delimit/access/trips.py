@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from delimit.access.network import build_network
+from delimit.access.network import AccessNetwork, build_network
 from delimit.access.route import RouteResult, route
 from delimit.model.scenario import Scenario
 
@@ -66,14 +66,16 @@ def compare_trip(
     traveller_class: str,
     origin: str,
     destination: str,
+    network: AccessNetwork | None = None,
 ) -> TripComparison:
     """The trip ``origin`` -> ``destination`` under regimes A and B (one network) and B's saving over A.
 
-    Raises InputError for an unknown regime or class, or a place name matching nothing or several places.
+    ``network`` (built for the class's mode) is reused when given. Raises InputError for an unknown
+    regime or class, or a place name matching nothing or several places.
     """
     cls = scenario.traveller_class(traveller_class)
     scenario.regime(regime_a), scenario.regime(regime_b)
-    net = build_network(scenario, mode=cls.mode)
+    net = network if network is not None else build_network(scenario, mode=cls.mode)
     ra = route(scenario, traveller_class=cls.id, origin=origin, destination=destination, regime=regime_a, network=net)
     rb = route(scenario, traveller_class=cls.id, origin=origin, destination=destination, regime=regime_b, network=net)
     both = ra.reachable and rb.reachable and ra.km is not None and rb.km is not None
