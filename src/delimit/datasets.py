@@ -1,7 +1,9 @@
 """Embedded datasets shipped inside the package (``delimit/data/<name>/``).
 
 The default is ``fergana``: the Kyrgyzstan-Tajikistan(-Uzbekistan) borders of the Fergana Valley,
-built by ``scripts/build_fergana_data.py`` from pinned registry packages.
+built by ``scripts/build_fergana_data.py`` from pinned registry packages. ``central-asia`` is the
+region dataset (Kyrgyzstan, Tajikistan, Uzbekistan, western China; skeleton roads, cited checkpoints)
+built by ``scripts/build_region_data.py``; its scenario ``central-asia-freight`` asks the Karamik question.
 """
 
 from __future__ import annotations
@@ -43,10 +45,14 @@ def read_manifest(name: str = DEFAULT_DATASET) -> dict[str, Any]:
     return manifest
 
 
-def bundled_scenario_files() -> dict[str, Path]:
-    """{scenario name: file} for every scenario shipped with an embedded dataset."""
+def bundled_scenario_files(dataset: str | None = None) -> dict[str, Path]:
+    """{scenario name: file} for every scenario shipped with an embedded dataset (or with ``dataset`` only).
+
+    Scenario names are unique across datasets (the first dataset in name order wins a clash), so
+    ``--scenario central-asia-freight`` resolves like ``--scenario status-quo``.
+    """
     out: dict[str, Path] = {}
-    for ds in list_datasets():
+    for ds in list_datasets() if dataset is None else [dataset]:
         folder = data_root() / ds / "scenarios"
         if folder.is_dir():
             for f in sorted(folder.iterdir()):

@@ -191,6 +191,10 @@ def register(app: typer.Typer) -> None:
         targets: str = typer.Option(
             "regional-centre", "--targets", "-t", help="capital, regional-centre, district-centre or town:N."
         ),
+        origin: str | None = typer.Option(
+            None, "--from", help="With --to: compare one trip (km and hours regime B saves over A)."
+        ),
+        destination: str | None = typer.Option(None, "--to", help="With --from: the trip's destination."),
         fmt: Format = format_option("table", "json", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
@@ -198,7 +202,8 @@ def register(app: typer.Typer) -> None:
             False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
         ),
     ) -> None:
-        """Per-settlement change from regime A to regime B: people cut off, person-hours added."""
+        """Per-settlement change from regime A to regime B (people cut off, person-hours added); or, with
+        --from/--to, one trip under both regimes and the km and hours B saves."""
         from delimit.access import compare_regimes
 
         s = _load(scenario)
@@ -207,6 +212,9 @@ def register(app: typer.Typer) -> None:
                 s.name, f"give exactly two regimes (--regime A --regime B), got {len(regimes)}", field="regime"
             )
         cid = _require_class(s, class_id)
+        if origin is not None or destination is not None:
+            _compare_trip(s, regimes, cid, origin, destination, fmt, out)
+            return
         with progress_bar("access compare") as prog:
             res = compare_regimes(s, regimes[0], regimes[1], traveller_class=cid, targets=targets, progress=prog)
         if fmt == Format.json:
@@ -231,6 +239,54 @@ def register(app: typer.Typer) -> None:
         print_marks(res.data_marks)
 
     app.add_typer(acc, name="access")
+
+
+TRIP_COLUMNS = [
+    Col("regime", text=True),
+    Col("km"),
+    Col("hours"),
+    Col("checkpoints", text=True),
+    Col("reason", text=True, optional=True),
+]
+
+
+def _compare_trip(s, regimes: list[str], cid: str, origin: str | None, destination: str | None, fmt, out) -> None:  # type: ignore[no-untyped-def]
+    """``access compare --from X --to Y``: the trip under both regimes and what B saves (km, hours)."""
+    from delimit.access.trips import compare_trip
+
+    if origin is None or destination is None:
+        raise InputError(s.name, "give both --from and --to to compare one trip", field="to" if origin else "from")
+    if fmt == Format.csv or fmt == Format.geojson:
+        raise InputError(s.name, f"{fmt.value} is not offered for a trip comparison; use table or json", field="format")
+    res = compare_trip(s, regimes[0], regimes[1], traveller_class=cid, origin=origin, destination=destination)
+    if fmt == Format.json:
+        emit_json(res.to_json(), out)
+    else:
+        rows = [
+            {
+                "regime": r.regime,
+                "km": None if r.km is None else round(r.km, 1),
+                "hours": None if r.minutes is None else round(r.minutes / 60.0, 2),
+                "checkpoints": ", ".join(r.checkpoints) or "-",
+                "reason": r.reason,
+            }
+            for r in (res.a, res.b)
+        ]
+        if res.km_saved is None or res.hours_saved is None:
+            caption = "saving unknown: no route under one of the regimes (see reason)"
+        else:
+            caption = (
+                f"{res.b.regime} instead of {res.a.regime} saves {res.km_saved:,.1f} km and "
+                f"{res.hours_saved:,.2f} hours ({res.minutes_saved:,.0f} min); measured in {res.a.crs_description}"
+            )
+        table = rich_table(
+            rows,
+            TRIP_COLUMNS,
+            title=f"{res.a.scenario}: {res.a.origin.name} -> {res.a.destination.name} / {res.a.traveller_class}",
+            caption=caption,
+        )
+        print_tables([table, short_attribution(res.a.provenance)], out)
+    print_marks(res.a.data_marks)
 
 
 def _closures(net: AccessNetwork, block: list[str]) -> Closures:

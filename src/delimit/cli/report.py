@@ -17,7 +17,7 @@ from delimit.cli.compare import load_costs, summary_table
 from delimit.cli.options import Number, float_option, old_spelling, output_option, overwrite_option, prefer
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import print_marks, short_attribution
-from delimit.datasets import bundled_scenario_files
+from delimit.datasets import DEFAULT_DATASET, bundled_scenario_files
 from delimit.errors import InputError
 from delimit.io.atomic import atomic_directory
 from delimit.report import build_report
@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(out, "the report output must be a folder", field="--output")
         names = list(scenarios or [])
         if all_ or not names:
-            names = sorted(bundled_scenario_files())
+            names = sorted(bundled_scenario_files(DEFAULT_DATASET))  # the default dataset's scenarios
             if not names:
                 raise InputError(None, "no bundled scenario found", field="scenarios")
         unit_costs = load_costs(costs)
