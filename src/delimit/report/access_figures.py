@@ -2,8 +2,9 @@
 
 Wraps the access engine (:mod:`delimit.access`) for the report. Each figure is computed per
 (scenario, regime); scenarios with identical land, roads and regime rules share one computation
-(e.g. the status quo and a scenario that only changes the default regime). If the engine is
-missing or fails, the caller gets the reason as text, never invented numbers.
+(e.g. the status quo and a scenario that only changes the default regime). If the engine fails,
+:func:`compute` raises :class:`~delimit.impact.EngineFailure`; only with ``keep_going`` does the
+caller get the reason as text instead, never invented numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from delimit.impact.access_change import headline_classes
+from delimit.impact.compare import EngineFailure
 from delimit.model.scenario import Scenario
 
 
@@ -26,33 +28,6 @@ class AccessFigureData:
     chokepoints: pd.DataFrame | None = None
     travel_rows: pd.DataFrame | None = None
     errors: list[str] = field(default_factory=list)
-
-
-def access_api() -> Any:
-    """The access engine's functions the report uses, as a namespace, or :class:`Unavailable`.
-
-    Looks in :mod:`delimit.access` first, then in its submodules (``surface``, ``chokepoints``).
-    """
-    import importlib
-    from types import SimpleNamespace
-
-    from delimit.impact.availability import Unavailable, engine
-
-    mod = engine("access", ("travel_times", "build_network"))
-    if isinstance(mod, Unavailable):
-        return mod
-    ns = SimpleNamespace(travel_times=mod.travel_times, build_network=mod.build_network)
-    for name, sub in (("travel_time_surface", "surface"), ("chokepoints", "chokepoints")):
-        fn = getattr(mod, name, None)
-        if fn is None:
-            try:
-                fn = getattr(importlib.import_module(f"delimit.access.{sub}"), name, None)
-            except ImportError:
-                fn = None
-        if fn is None:
-            return Unavailable("access", f"the access engine lacks {name}")
-        setattr(ns, name, fn)
-    return ns
 
 
 def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Scenario, regime_id: str) -> pd.DataFrame:
@@ -84,9 +59,20 @@ def compute(
     networks: dict[str, Any] | None = None,
     rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None,
     top: int = 10,
+    keep_going: bool = False,
 ) -> AccessFigureData:
-    """Run the access engine for the figures of one (scenario, regime); errors recorded, not raised."""
+    """Run the access engine (``api``: :mod:`delimit.access`) for the figures of one (scenario, regime).
+
+    An engine error raises :class:`~delimit.impact.EngineFailure`; with ``keep_going`` it is recorded
+    in :attr:`AccessFigureData.errors` instead.
+    """
     data = AccessFigureData()
+
+    def failed(what: str, exc: Exception) -> None:
+        if not keep_going:
+            raise EngineFailure("access", scenario.name, exc) from exc
+        data.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+
     nets = networks or {}
     for cid in headline_classes(scenario):
         try:
@@ -100,13 +86,13 @@ def compute(
                 )
             )
         except Exception as exc:
-            data.errors.append(f"travel-time surface for {cid}: {type(exc).__name__}: {exc}")
+            failed(f"travel-time surface for {cid}", exc)
     try:
         data.chokepoints = api.chokepoints(
             scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")
         ).rows
     except Exception as exc:
-        data.errors.append(f"chokepoints: {type(exc).__name__}: {exc}")
+        failed("chokepoints", exc)
     if rows_by_run is not None:
         data.travel_rows = resident_rows(rows_by_run, scenario, regime_id)
     return data
