@@ -12,7 +12,8 @@ with, in addition, the per-party land balance, roads/water, necks, costs, the CR
 units, data marks and both scenarios' provenance.
 
 An engine that fails is an error: :class:`EngineFailure` (naming the engine, the scenario and the
-cause) propagates to the caller. Only a caller that asks for it (``keep_going=True``, ``delimit report
+cause) propagates to the caller; an engine's :class:`~delimit.errors.InputError` (bad input) propagates
+as it is. Only a caller that asks for it (``keep_going=True``, ``delimit report
 --keep-going``) gets the failed section as :class:`Unavailable` with ``failed=True`` and the reason,
 and must say so (the report names every failed section at its top). A section skipped on request
 (``with_access=False``) is :class:`Unavailable` with the reason "not requested".
@@ -29,7 +30,7 @@ import pandas as pd
 from delimit import access as access_engine
 from delimit import topology as topology_engine
 from delimit.access.travel import compare_rows
-from delimit.errors import DelimitError
+from delimit.errors import DelimitError, InputError
 from delimit.impact.access_change import access_changes, access_key, headline_classes, regime_pairs
 from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs
 from delimit.impact.features import FeatureChange, feature_changes
@@ -261,6 +262,8 @@ def _topology_for(
         except Exception as exc:
             failure = EngineFailure("topology", s.name, exc)
             if not keep_going:
+                if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                    raise
                 raise failure from exc
             cache.topology[key] = failure.unavailable()
     return cache.topology[key]
@@ -305,6 +308,8 @@ def access_rows(
     except Exception as exc:
         failure = EngineFailure("access", s.name, exc)
         if not keep_going:
+            if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                raise
             raise failure from exc
         cache.access[key] = failure.unavailable()
     return cache.access[key]

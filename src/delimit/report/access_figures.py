@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from delimit.errors import InputError
 from delimit.impact.access_change import headline_classes
 from delimit.impact.compare import EngineFailure
 from delimit.model.scenario import Scenario
@@ -28,6 +29,8 @@ class AccessFigureData:
     chokepoints: pd.DataFrame | None = None
     travel_rows: pd.DataFrame | None = None
     errors: list[str] = field(default_factory=list)
+    #: Figures left out because the scenario lacks what they need (not failures), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
 
 def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Scenario, regime_id: str) -> pd.DataFrame:
@@ -70,11 +73,17 @@ def compute(
 
     def failed(what: str, exc: Exception) -> None:
         if not keep_going:
+            if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                raise exc
             raise EngineFailure("access", scenario.name, exc) from exc
         data.errors.append(f"{what}: {type(exc).__name__}: {exc}")
 
     nets = networks or {}
-    for cid in headline_classes(scenario):
+    if scenario.elevation is None:  # the surface walks off-road from the road nodes over the DEM
+        data.notes.append(
+            f"No travel-time map: the scenario {scenario.name!r} has no elevation model, which off-road walking needs."
+        )
+    for cid in headline_classes(scenario) if scenario.elevation is not None else []:
         try:
             net = nets.get(scenario.traveller_classes[cid].mode)
             data.surfaces.append(

@@ -656,6 +656,7 @@ class _Builder:
                 self.access_cache[key] = (data, names)
             for e in data.errors:
                 sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
+            sub.notes.extend(data.notes)
             if "travel" in names:
                 sub.figures.append(
                     Figure(
