@@ -32,6 +32,8 @@ def test_demo_writes_the_report_and_prints_a_summary(demo_report: DemoRun) -> No
     for name in names:
         assert name in printed
     assert "© OpenStreetMap contributors (ODbL 1.0)" in printed  # the data's credit, on the terminal too
+    # --quiet: the command printed where the report is, not its own summary table
+    assert "against status-quo" not in printed
     closed = next(r for r in doc["summary"] if r["scenario"] == "border-closed-2022")
     assert closed["land_km2"] == 0 and closed["balanced"] is True
     # Closing every Kyrgyz-Tajik crossing cuts the enclaves off from their regional centres.
@@ -52,3 +54,20 @@ def test_demo_every_section_of_every_bundled_scenario_is_available(demo_report: 
         assert row["enclaves_added"] is not None and row["people_cut_off"] is not None, row
     page = (demo_report.out / "index.html").read_text(encoding="utf-8")
     assert "Incomplete report" not in page and 'class="unavailable"' not in page
+
+
+@pytest.mark.slow
+def test_report_baseline_option(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--baseline``: the scenarios are compared with the named baseline, not status-quo."""
+    out = tmp_path / "r"
+    r = cli("report", "border-closed-2022", "--baseline", "neutral-road-2025", "-o", out)
+    assert r.code == 0, r.err
+    assert "against neutral-road-2025" in r.out  # without --quiet: the summary table
+    doc = json.loads((out / "comparisons.json").read_text(encoding="utf-8"))
+    assert doc["baseline"] == "neutral-road-2025" and doc["scenarios"] == ["neutral-road-2025", "border-closed-2022"]
+    (c,) = doc["comparisons"]
+    assert (c["baseline"], c["scenario"]) == ("neutral-road-2025", "border-closed-2022")
+    # both keep the status-quo land: no land changes hands
+    assert c["land"] == [] and c["land_balanced"] is True
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "border-closed-2022 against neutral-road-2025" in page
