@@ -84,3 +84,18 @@ def test_compare_without_access_is_not_requested_not_failed() -> None:
         "reason": "not requested",
         "failed": False,
     }
+
+
+def test_topology_failure_raises_unless_keep_going(monkeypatch: pytest.MonkeyPatch, scenario) -> None:  # type: ignore[no-untyped-def]
+    import delimit.topology
+
+    def analyse(*args: object, **kwargs: object) -> None:
+        raise ValueError("ring self-intersection (test)")
+
+    monkeypatch.setattr(delimit.topology, "analyse", analyse)
+    base, closed = scenario("status-quo"), scenario("border-closed-2022")
+    with pytest.raises(EngineFailure, match=re.escape("the topology engine failed on 'status-quo'")):
+        compare(base, closed, with_access=False)
+    doc = compare(base, closed, with_access=False, keep_going=True).to_json()
+    assert doc["topology"]["available"] is False and doc["topology"]["failed"] is True
+    assert "ring self-intersection (test)" in doc["topology"]["reason"]
