@@ -20,7 +20,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py --out $(OUT)
 
-## Run the whole test suite.
+## Run the whole test suite and the docstrings' examples (pyproject.toml: testpaths tests and src/delimit, --doctest-modules).
 test: $(STAMP)
 	$(PY) -m pytest -q
 

@@ -1,8 +1,11 @@
-"""Shared fixtures: cached bundled scenarios, an in-process CLI runner, the artefact folder."""
+"""Shared fixtures: cached bundled scenarios, an in-process CLI runner, the demo report, the artefact folder."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.util
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +50,34 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def load_demo_script():  # type: ignore[no-untyped-def]
+    """``scripts/demo.py`` (what ``make demo`` runs) as a module."""
+    spec = importlib.util.spec_from_file_location("demo", ROOT / "scripts" / "demo.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo's report of every bundled scenario, built once per session: folder, exit status, printed text."""
+
+    out: Path
+    code: int
+    printed: str
+
+
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """Run the demo (``delimit report --all`` on the bundled data) once for every test that reads its report."""
+    out = tmp_path_factory.mktemp("demo") / "fergana"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = load_demo_script().run(out)
+    return DemoRun(out, code, printed.getvalue())
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,19 @@ def test_access_blocks_and_writes_csv_geojson_and_raster(cli, tmp_path: Path) ->
         line for line in (tmp_path / "a.csv").read_text().splitlines() if not line.startswith("#")
     )  # '#' lines credit the data
     assert head.startswith("settlement_id,settlement,party,population,target")
+    r = cli("access", "--class", "resident-kg", "--format", "csv", "-o", tmp_path / "open.csv")
+    assert r.code == 0, r.err
+    blocked, free = _csv_rows(tmp_path / "a.csv"), _csv_rows(tmp_path / "open.csv")
+    assert set(blocked) == set(free)
+    # Blocking a road only removes options: nobody gains access or gets faster ...
+    for sid, row in blocked.items():
+        if row["reachable"] == "True":
+            assert free[sid]["reachable"] == "True", sid
+            assert float(row["minutes"]) >= float(free[sid]["minutes"]) - 1e-9, sid
+    # ... and Ak-Say, at the end of the blocked Kyrgyz bypass, must go round through Tajik land (Chorku): slower.
+    ak_say = next(sid for sid, row in blocked.items() if row["settlement"] == "Ak-Say")
+    assert float(blocked[ak_say]["minutes"]) > float(free[ak_say]["minutes"]) + 1.0
+    assert "chorku" in blocked[ak_say]["via"] and "chorku" not in free[ak_say]["via"]
     r = cli(
         "access",
         "--class",
@@ -61,6 +75,15 @@ def test_access_blocks_and_writes_csv_geojson_and_raster(cli, tmp_path: Path) ->
     assert gj["type"] == "FeatureCollection" and gj["features"][0]["geometry"]["type"] == "Point"
     ras = read_raster(tmp_path / "t.tif")
     assert ras.units == "min" and np.isfinite(ras.data).any()
+
+
+def _csv_rows(path: Path) -> dict[str, dict[str, str]]:
+    """{settlement_id: row} of an access CSV (the '#' lines credit the data)."""
+    import csv
+    import io
+
+    text = "\n".join(ln for ln in path.read_text().splitlines() if not ln.startswith("#"))
+    return {r["settlement_id"]: r for r in csv.DictReader(io.StringIO(text))}
 
 
 def test_access_bad_input_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -114,8 +137,18 @@ def test_chokepoints_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
     assert doc["provenance"]["scenario"] == "status-quo" and "schematic" in doc["data_marks"]["roads"]
     r = cli("chokepoints", "--class", "resident-kg-foot")
     assert r.code == 2
+    r = cli("chokepoints", "--top", "3", "--format", "json")
+    assert r.code == 0, r.err
+    top3 = json.loads(r.out)["rows"]
+    assert len(top3) == 3
     r = cli("chokepoints", "--top", "3")
-    assert r.code == 0 and "chokepoints" in r.out
+    assert r.code == 0, r.err
+    assert "chokepoints: status-quo / open" in r.out
+    # the first line of each table row starts with its rank (long names wrap onto further lines)
+    ranked = [ln for ln in r.out.splitlines() if re.match(r"^│ \d+ +│", ln)]
+    assert [int(ln.split("│")[1]) for ln in ranked] == [1, 2, 3], r.out
+    for row, line in zip(top3, ranked, strict=True):
+        assert f"{row['people_cut_off']:,}" in line
 
 
 def test_access_user_target_layer(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -9,25 +9,13 @@ summary table and the demo's printed table must show that same number.
 from __future__ import annotations
 
 import html as html_lib
-import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 import delimit
-from delimit.report import build_report
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _demo():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "scripts" / "demo.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from conftest import DemoRun, load_demo_script
 
 
 def _headline_from_compare_json(doc: dict) -> int:  # type: ignore[type-arg]
@@ -53,15 +41,17 @@ def _column(text: str, header: str, scenario: str) -> str:
 
 
 @pytest.mark.slow
-def test_report_summary_and_demo_table_show_the_compare_figure(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_summary_and_demo_table_show_the_compare_figure(cli, demo_report: DemoRun) -> None:  # type: ignore[no-untyped-def]
     r = cli("compare", "status-quo", "border-closed-2022", "--format", "json")
     assert r.code == 0, r.err
     expected = _headline_from_compare_json(json.loads(r.out)["comparisons"][0])
     assert expected > 0  # closing every Kyrgyz-Tajik crossing cuts Vorukh off: not a vacuous check
 
-    out = tmp_path / "report"
-    res = build_report(delimit.load_scenario("status-quo"), [delimit.load_scenario("border-closed-2022")], out)
-    row = next(s for s in res.summary if s["scenario"] == "border-closed-2022")
+    # the demo's report (every bundled scenario against status-quo, built once per session)
+    out = demo_report.out
+    assert demo_report.code == 0
+    doc = json.loads((out / "comparisons.json").read_text(encoding="utf-8"))
+    row = next(s for s in doc["summary"] if s["scenario"] == "border-closed-2022")
     assert row["people_cut_off"] == expected
 
     # the HTML summary table shows it, formatted with thousands separators
@@ -72,6 +62,6 @@ def test_report_summary_and_demo_table_show_the_compare_figure(cli, tmp_path: Pa
     assert f"{expected:,}" in cells
 
     # the demo prints its table from the report's comparisons.json
-    doc = json.loads((out / "comparisons.json").read_text(encoding="utf-8"))
-    table = _demo().summary_table(doc)
+    table = load_demo_script().summary_table(doc)
     assert _column(table, "cut off (persons)", "border-closed-2022") == f"{expected:,}"
+    assert table in demo_report.printed

@@ -312,15 +312,16 @@ def test_cli_compare_json(cli, tmp_path) -> None:  # type: ignore[no-untyped-def
     assert doc["land"][0]["from"] == "KGZ" and doc["land"][0]["to"] == "TJK"
     assert doc["access"] == [] and doc["access_status"]["available"] is False
     assert "territory" in doc["data_marks"] and doc["provenance"]["scenario"]["scenario"] == "tj-corridor-claim"
-    assert "enclaves_added" in doc["topology"] and "enclaves_removed" in doc["topology"]
-    if doc["topology"]["available"]:
-        # The corridor joins Vorukh to the Tajik mainland: the Vorukh enclave is no longer one.
-        removed = doc["topology"]["enclaves_removed"]
-        assert any(r["party"] == "TJK" and "Vorukh" in r["settlements"] for r in removed), removed
-        # ... and a corridor this narrow is a new neck of Tajik land.
-        assert any(
-            n["party"] == "TJK" and n["change"] == "new" and n["width_after_m"] < 600 for n in doc["topology"]["necks"]
-        )
+    assert doc["access_status"]["reason"] == "not requested" and doc["access_status"]["failed"] is False
+    assert doc["topology"]["available"] is True
+    # The corridor joins Vorukh to the Tajik mainland: the Vorukh enclave is no longer one.
+    removed = doc["topology"]["enclaves_removed"]
+    assert any(r["party"] == "TJK" and "Vorukh" in r["settlements"] for r in removed), removed
+    assert doc["topology"]["enclaves_added"] == []
+    # ... and a corridor this narrow is a new neck of Tajik land.
+    assert any(
+        n["party"] == "TJK" and n["change"] == "new" and n["width_after_m"] < 600 for n in doc["topology"]["necks"]
+    )
 
 
 def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -333,17 +334,85 @@ def test_cli_compare_bad_costs_exit_2(cli, tmp_path) -> None:  # type: ignore[no
     assert not out.exists()
 
 
+COSTS_TOML = (
+    'source = "test unit costs, not real"\ncurrency = "USD"\nhousehold_size = 5\n'
+    "per_resettled_household = 100\nper_km_bypass_road = 10\n"
+)
+
+
+def _moving_population(base: Scenario, claim: Scenario) -> int:
+    """Independent answer: people of the Kyrgyz settlements inside the claim's transfers (each counted once)."""
+    corridor = shapely.union_all([t.geometry for t in claim.transfers])
+    st = base.settlements
+    inside = st[st.geometry.within(corridor) & (st["party"] == "KGZ")]
+    inside = inside[inside["part_of"].fillna("").astype(str).isin(["", *map(str, inside["settlement_id"])])]
+    assert inside["population"].notna().all()
+    return int(inside["population"].sum())
+
+
+def _added_road_km(s: Scenario) -> float:
+    """Independent answer: geodesic length (km) of the roads a scenario adds, read from its own file."""
+    from delimit.datasets import bundled_scenario_files
+
+    added = gpd.read_file(bundled_scenario_files()[s.name].parent / "geometry" / "bypass_roads.geojson")
+    return sum(geodesic_km(g) for g in added.geometry)
+
+
 @pytest.mark.slow
-def test_cli_compare_with_costs_table(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_compare_costs_table_csv_and_several_scenarios(cli, tmp_path, scenario) -> None:  # type: ignore[no-untyped-def]
+    """``compare`` of two scenarios with unit costs: the cost tables, the summary table and the CSV agree
+    with costs computed here from the settlements and roads the scenarios move or add."""
     good = tmp_path / "costs.toml"
-    good.write_text(
-        'source = "test unit costs, not real"\ncurrency = "USD"\nhousehold_size = 5\nper_resettled_household = 100\nper_km_bypass_road = 10\n'
+    good.write_text(COSTS_TOML)
+    base, claim, road = scenario("status-quo"), scenario("tj-corridor-claim"), scenario("neutral-road-2025")
+    people = _moving_population(base, claim)
+    assert people > 0
+    households = -(-people // 5)
+    road_km = _added_road_km(road)
+    claim_cost, road_cost = households * 100, road_km * 10
+
+    r = cli("compare", "status-quo", "neutral-road-2025", "tj-corridor-claim", "--costs", good, "--no-access", "--wide")
+    assert r.code == 0, r.err
+    text = r.out
+    assert "tj-corridor-claim: cost estimate (USD)" in text and "neutral-road-2025: cost estimate (USD)" in text
+    row = next(ln for ln in text.splitlines() if "resettled households" in ln and f"{claim_cost:,}" in ln)
+    assert f"{households:,}" in row
+    assert "summary against status-quo" in text and "cost (USD)" in text
+    summary = text[text.index("summary against status-quo") :]
+    claim_line = next(ln for ln in summary.splitlines() if "tj-corridor-claim" in ln)
+    assert f"{claim_cost:,}" in claim_line and f"{people:,}" in claim_line
+
+    r = cli(
+        "compare",
+        "status-quo",
+        "neutral-road-2025",
+        "tj-corridor-claim",
+        "--costs",
+        good,
+        "--no-access",
+        "--format",
+        "csv",
     )
+    assert r.code == 0, r.err
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO("\n".join(ln for ln in r.out.splitlines() if not ln.startswith("#")))))
+    by = {x["scenario"]: x for x in rows}
+    assert set(by) == {"neutral-road-2025", "tj-corridor-claim"}
+    assert float(by["tj-corridor-claim"]["cost"]) == pytest.approx(claim_cost)
+    assert int(by["tj-corridor-claim"]["population"]) == people
+    assert by["tj-corridor-claim"]["enclaves_removed"] == "1" and by["tj-corridor-claim"]["balanced"] == "False"
+    # UTM (the engine) against the geodesic length (here): within 0.1 %, then rounded to whole USD
+    assert float(by["neutral-road-2025"]["cost"]) == pytest.approx(road_cost, abs=1.0)
+    assert float(by["neutral-road-2025"]["land_km2"]) == 0.0 and by["neutral-road-2025"]["balanced"] == "True"
+    assert by["neutral-road-2025"]["people_cut_off"] == ""  # access not requested: empty, not 0
+
     r = cli("compare", "status-quo", "tj-corridor-claim", "--costs", good, "--format", "json", "--no-access")
     assert r.code == 0, r.err
     doc = json.loads(r.out)["comparisons"][0]
     assert doc["costs"]["source"] == "test unit costs, not real"
-    assert np.isfinite(doc["costs"]["total"])
+    assert doc["costs"]["total"] == pytest.approx(claim_cost)
 
 
 def test_neutral_road_adds_the_two_bypasses(scenario) -> None:  # type: ignore[no-untyped-def]

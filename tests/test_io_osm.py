@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import osmium
+import pandas as pd
 import pytest
 import shapely
 from osmium.osm.mutable import Node, Relation, Way
@@ -168,10 +169,12 @@ def test_places(osm_file: Path) -> None:
     assert places.loc["osm-n50", "population_year"] == 2019
     assert places.loc["osm-n50", "role"] == "district-centre"
     assert places.loc["osm-n50", "place"] == "town"
-    assert places.loc["osm-n51", "population"] == 0  # 'about 300' is not a number
+    assert places["population"].dtype == "Int64"
+    assert places.loc["osm-n51", "population"] is pd.NA  # 'about 300' is not a number: unknown, never 0
     assert places.loc["osm-n51", "role"] == "village"
     assert places.loc["osm-n52", "population"] == 1200
-    assert places.loc["osm-n54", "population"] == 0  # negative
+    assert places.loc["osm-n54", "population"] is pd.NA  # negative: unknown
+    assert places.loc["osm-n51", "population_year"] is pd.NA  # no population:date
     assert places.loc["osm-n54", "role"] == "capital"
     assert places.loc["osm-n54"].geometry.coords[0] == (70.055, 40.005)
 
@@ -224,8 +227,8 @@ def test_pbf_and_xml_agree(tmp_path: Path) -> None:
     a = read_osm(_write_osm(tmp_path / "a.osm.pbf"))
     b = read_osm(_write_osm(tmp_path / "b.osm"))
     for x, y in ((a.roads, b.roads), (a.places, b.places), (a.boundaries, b.boundaries)):
-        assert list(x.drop(columns=["source", "geometry"]).itertuples(index=False)) == list(
-            y.drop(columns=["source", "geometry"]).itertuples(index=False)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(x.drop(columns=["source", "geometry"])), pd.DataFrame(y.drop(columns=["source", "geometry"]))
         )
         assert all(g1.equals(g2) for g1, g2 in zip(x.geometry, y.geometry, strict=True))
 
@@ -238,18 +241,19 @@ def test_pbf_and_xml_agree(tmp_path: Path) -> None:
         ("12\u202f345", 12345),
         ("1.234.567", 1234567),
         ("~800", 800),
-        ("0", 0),
-        ("", 0),
-        ("abc", 0),
-        ("1000-2000", 0),
-        ("1000;2000", 0),
-        ("12.5", 0),
-        ("-3", 0),
-        ("999999999999", 0),
-        ("12,34", 0),
+        ("0", None),
+        ("", None),
+        ("abc", None),
+        ("1000-2000", None),
+        ("1000;2000", None),
+        ("12.5", None),
+        ("-3", None),
+        ("999999999999", None),
+        ("12,34", None),
     ],
 )
-def test_parse_population(text: str, expected: int) -> None:
+def test_parse_population(text: str, expected: int | None) -> None:
+    """A tag that is no plain positive head count is unknown (None), never 0 people."""
     assert parse_population(text) == expected
 
 

@@ -155,8 +155,9 @@ def test_rewrite_replaces_previous_content(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"unknown vector format '\.kml'"):
         write_layer(_roads(), tmp_path / "x.kml")
+    (tmp_path / "x.kml").write_text("x")
     with pytest.raises(InputError, match="unknown vector format"):
-        read_layer(tmp_path / "x.kml") if (tmp_path / "x.kml").write_text("x") else None
+        read_layer(tmp_path / "x.kml")
 
 
 def _geojson(path: Path, geometry: dict, **extra: object) -> Path:

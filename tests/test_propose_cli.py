@@ -136,3 +136,76 @@ def test_acceptance_command_on_the_whole_line(cli, tmp_path) -> None:  # type: i
     assert len(doc["proposals"]) == 20
     assert all(p["constraints_violated"] == [] for p in doc["proposals"])
     assert len(list(out.glob("P*.yaml"))) == 20
+
+
+@pytest.mark.slow
+def test_disputed_zone_is_the_land_the_claim_moves(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--zone disputed:OTHER`` is the land the two scenarios give to different parties: here the corridor's
+    Kyrgyz land, all of one party, so there is nothing to swap and the run says so."""
+    import geopandas as gpd
+
+    from delimit import load_scenario
+
+    out = tmp_path / "d"
+    r = cli(
+        "propose",
+        "--zone",
+        "disputed:tj-corridor-claim",
+        "--units",
+        "hex:500m",
+        "-n",
+        "2",
+        "--format",
+        "json",
+        "-o",
+        out,
+    )
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    base, claim = load_scenario("status-quo"), load_scenario("tj-corridor-claim")
+    corridor = shapely.union_all([t.geometry for t in claim.transfers]).intersection(base.party_geometry("KGZ"))
+    ea = equal_area_crs(base.territory)
+    expected = gpd.GeoSeries([corridor], crs=4326).to_crs(ea).area.iloc[0] / 1e6
+    assert doc["zone_km2"] == pytest.approx(expected, rel=1e-3)
+    parcels = gpd.read_file(out / "proposals.gpkg", layer="parcels")
+    assert set(parcels["party_before"]) == {"KGZ"} and len(parcels) == doc["parcels"]
+    assert parcels.to_crs(ea).area.sum() / 1e6 == pytest.approx(expected, rel=1e-3)
+    assert doc["proposals"] == []
+    assert any("one party only" in n for n in doc["notes"])
+
+
+@pytest.mark.slow
+def test_exact_on_user_parcels_beats_the_chain(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--units parcels:FILE --method exact``: the user's 20 parcels are the units, every proposal is balanced,
+    and no proposal of the Markov chain on the same parcels scores better than the exact optimum."""
+    import geopandas as gpd
+
+    box = (70.50, 39.83, 70.60, 39.90)
+    zone = tmp_path / "zone.geojson"
+    gpd.GeoDataFrame({"name": ["z"]}, geometry=[shapely.box(*box)], crs=4326).to_file(zone, driver="GeoJSON")
+    cells = [
+        shapely.box(70.50 + i * 0.02, 39.83 + j * 0.0175, 70.52 + i * 0.02, 39.8475 + j * 0.0175)
+        for i in range(5)
+        for j in range(4)
+    ]
+    parcels_file = tmp_path / "parcels.geojson"
+    gpd.GeoDataFrame({"parcel": [f"c{k}" for k in range(20)]}, geometry=cells, crs=4326).to_file(
+        parcels_file, driver="GeoJSON"
+    )
+    common = ["propose", "--zone", zone, "--units", f"parcels:{parcels_file}", "-n", "3", "--format", "json"]
+    r = cli(*common, "--method", "exact", "--pareto", "-o", tmp_path / "exact")
+    assert r.code == 0, r.err
+    exact = json.loads(r.out)
+    assert exact["method"] == "exact" and exact["proposals"]
+    assert all(p["imbalance"] <= 0.05 + 1e-9 and p["constraints_violated"] == [] for p in exact["proposals"])
+    # the units are the user's parcels cut by the parties' land: together they cover the zone
+    units = gpd.read_file(tmp_path / "exact" / "proposals.gpkg", layer="parcels")
+    ea = equal_area_crs(units)
+    zone_km2 = gpd.GeoSeries([shapely.box(*box)], crs=4326).to_crs(ea).area.iloc[0] / 1e6
+    assert units.to_crs(ea).area.sum() / 1e6 == pytest.approx(zone_km2, rel=1e-6)
+    assert {p["parcels_moved"] for p in exact["proposals"]} <= set(range(1, 21))
+    r = cli(*common, "--method", "chain", "--steps", "3000", "--seed", "1", "-o", tmp_path / "chain")
+    assert r.code == 0, r.err
+    chain = json.loads(r.out)
+    best_exact = min(p["score"] for p in exact["proposals"])
+    assert all(p["score"] >= best_exact - 1e-9 for p in chain["proposals"])

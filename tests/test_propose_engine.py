@@ -180,3 +180,33 @@ def test_user_parcels_with_float_noise_apply_without_slivers(small) -> None:  # 
         d = apply_proposal(s, g, p.assign, proposal_id=p.id, source="test")
         assert (d.territory.to_crs(ea).area > 1.0).all()
         assert d.territory.is_valid.all()
+
+
+@pytest.mark.slow
+def test_access_check_fires_when_a_settlement_is_cut_off(scenario) -> None:  # type: ignore[no-untyped-def]
+    """The check behind ``access_loss`` on an assignment known to cut a settlement off: Chorku (Tajik mainland,
+    on the Isfara road) handed to Kyrgyzstan with the land around it, under the 2022 closure, can reach no
+    Kyrgyz regional centre (its roads lead through Tajik land). The oracle is the access engine run directly."""
+    from delimit.access import travel_times
+    from delimit.propose.engine import _reachable
+
+    s = scenario("status-quo")
+    chorku = s.settlements[s.settlements["name"] == "Chorku"]
+    pt = chorku.geometry.iloc[0]
+    z = zone_geometry(
+        s, ("KGZ", "TJK"), "polygon", polygon=shapely.box(pt.x - 0.03, pt.y - 0.03, pt.x + 0.03, pt.y + 0.03)
+    )
+    g = build_parcels(s, ("KGZ", "TJK"), z, grid_cells(z, "hex", 1000))
+    every_parcel_kgz = g.holder.copy()
+    every_parcel_kgz[: g.n_parcels] = g.parties.index("KGZ")
+    derived = apply_proposal(s, g, every_parcel_kgz, proposal_id="T", source="test")
+    sid = str(chorku["settlement_id"].iloc[0])
+    before = _reachable(s, g, "closed-2022", None)
+    after = _reachable(derived, g, "closed-2022", None)
+    assert before[sid] is True and after[sid] is False  # the check sees the loss
+    # oracle: the access engine itself, as each party's residents
+    tj = travel_times(s, traveller_class="resident-tj", regime="closed-2022").rows
+    kg = travel_times(derived, traveller_class="resident-kg", regime="closed-2022").rows
+    assert bool(tj.set_index("settlement_id").loc[sid, "reachable"]) is True
+    row = kg.set_index("settlement_id").loc[sid]
+    assert row["party"] == "KGZ" and bool(row["reachable"]) is False

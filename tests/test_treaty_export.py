@@ -170,10 +170,6 @@ def test_cli_line_file_with_attributes(cli, tmp_path: Path) -> None:  # type: ig
 def test_cli_acceptance_writes_the_full_annex_for_the_kyrgyz_tajik_line(
     cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:  # type: ignore[no-untyped-def]
-    from delimit.datasets import bundled_scenario_files
-
-    if name not in bundled_scenario_files():
-        pytest.skip(f"bundled scenario {name!r} is not in the dataset yet")
     monkeypatch.chdir(tmp_path)
     r = cli("treaty", "--scenario", name, "--between", "KGZ", "TJK")
     assert r.code == 0, r.err

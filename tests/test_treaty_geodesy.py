@@ -52,7 +52,8 @@ def test_nearly_antipodal_lines_are_consistent_to_a_millimetre(shared_data: Path
     fwd, _, dist = inverse(lon1[bad], lat1[bad], lon2[bad], lat2[bad])
     lon, lat = forward(lon1[bad], lat1[bad], fwd, dist)
     _, _, miss = inverse(lon, lat, lon2[bad], lat2[bad])
-    assert miss.max() < 1e-3 if len(miss) else True
+    assert len(miss) == 44  # the sample of 100 GeodTest lines holds 44 nearly antipodal ones: not vacuous
+    assert miss.max() < 1e-3
 
 
 def test_direct_problem_reaches_geodtest_end_points(shared_data: Path) -> None:

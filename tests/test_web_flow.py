@@ -50,7 +50,7 @@ AXE = ROOT / "web" / "vendor" / "axe-core" / "axe.min.js"
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is absent (.ci/run installs Debian's chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api  # noqa: E402
 
 
 def init_workspace(folder: Path) -> dict[str, str]:

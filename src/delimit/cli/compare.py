@@ -38,6 +38,7 @@ from delimit.errors import InputError
 from delimit.impact import (
     Comparison,
     EngineCache,
+    EngineFailure,
     Unavailable,
     UnitCosts,
     compare,
@@ -191,6 +192,14 @@ def _tables(c: Comparison) -> list[Any]:
     return out
 
 
+def engine_failed(exc: EngineFailure) -> typer.Exit:
+    """Print an engine's failure as one line on stderr; the caller raises the returned exit (status 1)."""
+    import sys
+
+    print(f"delimit: error: {' '.join(exc.message.split())}", file=sys.stderr)
+    return typer.Exit(1)
+
+
 def _provenances(base: Any, results: list[Comparison]) -> list[dict[str, Any]]:
     return [base.provenance.as_dict(), *(c.scenario.provenance.as_dict() for c in results)]
 
@@ -225,19 +234,22 @@ def register(app: typer.Typer) -> None:
         scenarios = [load_scenario(o) for o in others]
         cache = EngineCache(keep_modes=())  # tables only: no network is needed once travel times are known
         results: list[Comparison] = []
-        for s in scenarios:
-            with progress_bar(f"compare {s.name}") as bar:
-                results.append(
-                    compare(
-                        base,
-                        s,
-                        costs=unit_costs,
-                        neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
-                        with_access=not no_access,
-                        cache=cache,
-                        progress=bar,
+        try:
+            for s in scenarios:
+                with progress_bar(f"compare {s.name}") as bar:
+                    results.append(
+                        compare(
+                            base,
+                            s,
+                            costs=unit_costs,
+                            neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
+                            with_access=not no_access,
+                            cache=cache,
+                            progress=bar,
+                        )
                     )
-                )
+        except EngineFailure as exc:
+            raise engine_failed(exc) from exc
         provenance = _provenances(base, results)
         if fmt == Format.json:
             # one shape for one or many scenarios (the report's comparisons.json has the same)

@@ -13,12 +13,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from delimit.cli.compare import load_costs, summary_table
+from delimit.cli.compare import engine_failed, load_costs, summary_table
 from delimit.cli.options import Number, float_option, old_spelling, output_option, overwrite_option, prefer
 from delimit.cli.progress import progress_bar
 from delimit.cli.render import print_marks, short_attribution
 from delimit.datasets import DEFAULT_DATASET, bundled_scenario_files
 from delimit.errors import InputError
+from delimit.impact import EngineFailure
 from delimit.io.atomic import atomic_directory
 from delimit.report import build_report
 from delimit.scenario import load_scenario
@@ -52,6 +53,11 @@ def register(app: typer.Typer) -> None:
             "--neck-width", "--neck-width-m", rule=Number(float, 1, 100_000, "m")
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the report is (no summary table)."),
+        keep_going: bool = typer.Option(
+            False,
+            "--keep-going",
+            help="If an engine fails on a scenario, leave its section out and name it, with the error, at the top of the report (default: fail, write nothing).",
+        ),
     ) -> None:
         """Write the report: overview maps, comparison tables, travel-time and chokepoint maps, plots."""
         if out.exists() and not out.is_dir():
@@ -67,17 +73,21 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             for s in [base, *loaded]:
                 print_marks({f"{s.name}/{k}": v for k, v in s.data_marks().items()})
-        with atomic_directory(out) as tmp:
-            result = build_report(
-                base,
-                loaded,
-                tmp,
-                costs=unit_costs,
-                pdf=pdf,
-                neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
-                steps=progress_bar,
-                single_file=single_file,
-            )
+        try:
+            with atomic_directory(out) as tmp:
+                result = build_report(
+                    base,
+                    loaded,
+                    tmp,
+                    costs=unit_costs,
+                    pdf=pdf,
+                    neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
+                    steps=progress_bar,
+                    single_file=single_file,
+                    keep_going=keep_going,
+                )
+        except EngineFailure as exc:
+            raise engine_failed(exc) from exc
         con = Console()
         con.print(f"report: {out / result.index}")
         if result.pdf:

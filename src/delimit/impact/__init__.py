@@ -7,8 +7,7 @@
 """
 
 from delimit.impact.access_change import access_changes, regime_pairs
-from delimit.impact.availability import Unavailable
-from delimit.impact.compare import Comparison, EngineCache, compare, topology_result
+from delimit.impact.compare import Comparison, EngineCache, EngineFailure, Unavailable, compare, topology_result
 from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs, unit_costs_from_document
 from delimit.impact.features import FeatureChange, feature_changes
 from delimit.impact.land import NO_PARTY, LandChange, land_changes, measurement_crs
@@ -20,6 +19,7 @@ __all__ = [
     "Comparison",
     "CostEstimate",
     "EngineCache",
+    "EngineFailure",
     "FeatureChange",
     "LandChange",
     "PeopleChange",

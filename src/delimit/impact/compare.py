@@ -9,8 +9,14 @@ loaded scenarios (and optional unit costs) and returns a :class:`Comparison`, wh
      topology: {enclaves_added, enclaves_removed}, ...}
 
 with, in addition, the per-party land balance, roads/water, necks, costs, the CRSs measured in,
-units, data marks and both scenarios' provenance. Sections depending on the topology or access
-engines are reported as unavailable (with the reason) if those engines cannot run.
+units, data marks and both scenarios' provenance.
+
+An engine that fails is an error: :class:`EngineFailure` (naming the engine, the scenario and the
+cause) propagates to the caller; an engine's :class:`~delimit.errors.InputError` (bad input) propagates
+as it is. Only a caller that asks for it (``keep_going=True``, ``delimit report
+--keep-going``) gets the failed section as :class:`Unavailable` with ``failed=True`` and the reason,
+and must say so (the report names every failed section at its top). A section skipped on request
+(``with_access=False``) is :class:`Unavailable` with the reason "not requested".
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from typing import Any
 
 import pandas as pd
 
+from delimit import access as access_engine
+from delimit import topology as topology_engine
+from delimit.access.travel import compare_rows
+from delimit.errors import DelimitError, InputError
 from delimit.impact.access_change import access_changes, access_key, headline_classes, regime_pairs
-from delimit.impact.availability import Unavailable, engine
 from delimit.impact.costs import CostEstimate, UnitCosts, estimate_costs
 from delimit.impact.features import FeatureChange, feature_changes
 from delimit.impact.land import LandChange, describe_crs, land_changes, measurement_crs
@@ -44,12 +53,47 @@ UNITS = {
 }
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """A section that was not computed: which one, why (one sentence), and whether an engine failed.
+
+    ``failed=False``: skipped on request (``with_access=False``). ``failed=True``: the engine raised and
+    the caller asked to keep going; whoever shows the result must say that it is incomplete.
+    """
+
+    section: str
+    reason: str
+    failed: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {"available": False, "section": self.section, "reason": self.reason, "failed": self.failed}
+
+
+class EngineFailure(DelimitError):
+    """The topology or access engine raised on a scenario: the comparison cannot be complete.
+
+    ``section`` is ``"topology"`` or ``"access"``; the engine's own exception is ``__cause__``.
+    The CLI prints :attr:`message` on one line and exits with status 1.
+    """
+
+    def __init__(self, section: str, scenario: str, cause: BaseException) -> None:
+        self.section = section
+        self.scenario = scenario
+        self.message = f"the {section} engine failed on {scenario!r}: {type(cause).__name__}: {cause}"
+        super().__init__(self.message)
+
+    def unavailable(self) -> Unavailable:
+        """This failure as the section a caller that keeps going reports (``failed=True``)."""
+        return Unavailable(self.section, self.message, failed=True)
+
+
 @dataclass
 class EngineCache:
     """Results of the topology and access engines per scenario name, shared across comparisons.
 
     A report compares several scenarios against one baseline; the baseline's topology and access
-    are computed once. Keys are scenario names; values are engine results or :class:`Unavailable`.
+    are computed once. Keys are scenario names; values are engine results, or :class:`Unavailable`
+    (``failed=True``) for an engine that failed while the caller kept going.
     """
 
     topology: dict[str, Any] = field(default_factory=dict)
@@ -208,23 +252,37 @@ def topology_key(s: Scenario, neck_width_m: float) -> str:
     return h.hexdigest()[:16]
 
 
-def _topology_for(s: Scenario, mod: Any, cache: EngineCache, neck_width_m: float, progress: ProgressFn | None) -> Any:
+def _topology_for(
+    s: Scenario, cache: EngineCache, neck_width_m: float, progress: ProgressFn | None, keep_going: bool
+) -> Any:
     key = topology_key(s, neck_width_m)
     if key not in cache.topology:
         try:
-            cache.topology[key] = mod.analyse(s, neck_width_m=neck_width_m, progress=progress)
-        except Exception as exc:  # engine failure on this scenario: report, never invent
-            cache.topology[key] = Unavailable(
-                "topology", f"the topology engine failed on {s.name!r}: {type(exc).__name__}: {exc}"
-            )
+            cache.topology[key] = topology_engine.analyse(s, neck_width_m=neck_width_m, progress=progress)
+        except Exception as exc:
+            failure = EngineFailure("topology", s.name, exc)
+            if not keep_going:
+                if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                    raise
+                raise failure from exc
+            cache.topology[key] = failure.unavailable()
     return cache.topology[key]
 
 
 def access_rows(
-    s: Scenario, mod: Any, cache: EngineCache, *, target: str = "regional-centre", progress: ProgressFn | None = None
+    s: Scenario,
+    cache: EngineCache,
+    *,
+    target: str = "regional-centre",
+    progress: ProgressFn | None = None,
+    keep_going: bool = False,
 ) -> Any:
     """{(regime, class): travel-time rows} for every regime and class of ``s`` (cached by scenario
-    name; one network per mode), or :class:`Unavailable` if the access engine fails."""
+    name; one network per mode).
+
+    Raises :class:`EngineFailure` if the access engine fails; with ``keep_going`` the failure is
+    returned (and cached) as :class:`Unavailable` instead.
+    """
     key = f"{s.name}@{target}"
     if key in cache.access:
         return cache.access[key]
@@ -238,8 +296,8 @@ def access_rows(
             if content not in cache.runs:
                 mode = s.traveller_class(cid).mode
                 if mode not in nets:
-                    nets[mode] = mod.build_network(s, mode=mode)
-                cache.runs[content] = mod.travel_times(
+                    nets[mode] = access_engine.build_network(s, mode=mode)
+                cache.runs[content] = access_engine.travel_times(
                     s, traveller_class=cid, regime=rid, targets=target, network=nets[mode]
                 ).rows
             out[(rid, cid)] = cache.runs[content]
@@ -247,21 +305,29 @@ def access_rows(
                 progress(f"{rid} / {cid}", (k + 1) / len(runs))
         cache.access[key] = out
         cache.networks[s.name] = {m: n for m, n in nets.items() if m in cache.keep_modes}
-    except Exception as exc:  # engine failure on this scenario: report, never invent
-        cache.access[key] = Unavailable(
-            "access", f"the access engine failed on {s.name!r}: {type(exc).__name__}: {exc}"
-        )
+    except Exception as exc:
+        failure = EngineFailure("access", s.name, exc)
+        if not keep_going:
+            if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                raise
+            raise failure from exc
+        cache.access[key] = failure.unavailable()
     return cache.access[key]
 
 
 def topology_result(
-    s: Scenario, *, neck_width_m: float = 1000.0, cache: EngineCache | None = None, progress: ProgressFn | None = None
+    s: Scenario,
+    *,
+    neck_width_m: float = 1000.0,
+    cache: EngineCache | None = None,
+    progress: ProgressFn | None = None,
+    keep_going: bool = False,
 ) -> Any:
-    """The topology engine's result for one scenario (cached), or :class:`Unavailable`."""
-    mod = engine("topology", ("analyse",))
-    if isinstance(mod, Unavailable):
-        return mod
-    return _topology_for(s, mod, cache or EngineCache(), neck_width_m, progress)
+    """The topology engine's result for one scenario (cached).
+
+    Raises :class:`EngineFailure` if the engine fails; with ``keep_going``, returns it as :class:`Unavailable`.
+    """
+    return _topology_for(s, cache or EngineCache(), neck_width_m, progress, keep_going)
 
 
 def compare(
@@ -275,6 +341,7 @@ def compare(
     cache: EngineCache | None = None,
     target: str = "regional-centre",
     progress: ProgressFn | None = None,
+    keep_going: bool = False,
 ) -> Comparison:
     """Compare ``scenario`` against ``baseline`` (see the module docstring).
 
@@ -292,6 +359,14 @@ def compare(
         The access engine's travel target (``regional-centre``, ``capital``, ...).
     progress:
         Optional ``(message, fraction)`` callback.
+    keep_going:
+        If an engine fails, report its section as :class:`Unavailable` (``failed=True``) instead of
+        raising :class:`EngineFailure`. The caller must then say that the result is incomplete.
+
+    Raises
+    ------
+    EngineFailure
+        The topology or access engine raised on either scenario (unless ``keep_going``).
     """
     cache = cache if cache is not None else EngineCache()
 
@@ -313,34 +388,31 @@ def compare(
     if not with_topology:
         topo = Unavailable("topology", "not requested")
     else:
-        mod = engine("topology", ("analyse",))
-        if isinstance(mod, Unavailable):
-            topo = mod
-        else:
-            tb = _topology_for(baseline, mod, cache, neck_width_m, step(f"{baseline.name}: topology", 0.25, 0.4))
-            ts = _topology_for(scenario, mod, cache, neck_width_m, step(f"{scenario.name}: topology", 0.4, 0.55))
-            bad = tb if isinstance(tb, Unavailable) else ts if isinstance(ts, Unavailable) else None
-            topo = bad if bad is not None else topology_changes(tb, ts, neck_width_m=neck_width_m)
+        tb = _topology_for(baseline, cache, neck_width_m, step(f"{baseline.name}: topology", 0.25, 0.4), keep_going)
+        ts = _topology_for(scenario, cache, neck_width_m, step(f"{scenario.name}: topology", 0.4, 0.55), keep_going)
+        bad = tb if isinstance(tb, Unavailable) else ts if isinstance(ts, Unavailable) else None
+        topo = bad if bad is not None else topology_changes(tb, ts, neck_width_m=neck_width_m)
 
     acc: pd.DataFrame | Unavailable
     if not with_access:
         acc = Unavailable("access", "not requested")
     else:
-        mod = engine("access", ("build_network", "travel_times"))
-        cmp_mod = engine("access.travel", ("compare_rows",))
-        if isinstance(mod, Unavailable) or isinstance(cmp_mod, Unavailable):
-            acc = mod if isinstance(mod, Unavailable) else cmp_mod
-        else:
-            ab = access_rows(baseline, mod, cache, target=target, progress=step(f"{baseline.name}: access", 0.55, 0.75))
-            as_ = access_rows(
-                scenario, mod, cache, target=target, progress=step(f"{scenario.name}: access", 0.75, 0.95)
-            )
-            bad = ab if isinstance(ab, Unavailable) else as_ if isinstance(as_, Unavailable) else None
-            acc = (
-                bad
-                if bad is not None
-                else access_changes(ab, as_, regime_pairs(baseline, scenario), cmp_mod.compare_rows)
-            )
+        ab = access_rows(
+            baseline,
+            cache,
+            target=target,
+            progress=step(f"{baseline.name}: access", 0.55, 0.75),
+            keep_going=keep_going,
+        )
+        as_ = access_rows(
+            scenario,
+            cache,
+            target=target,
+            progress=step(f"{scenario.name}: access", 0.75, 0.95),
+            keep_going=keep_going,
+        )
+        bad = ab if isinstance(ab, Unavailable) else as_ if isinstance(as_, Unavailable) else None
+        acc = bad if bad is not None else access_changes(ab, as_, regime_pairs(baseline, scenario), compare_rows)
 
     estimate = None
     if costs is not None:

@@ -98,33 +98,33 @@ def is_osm_path(path: str | Path) -> bool:
     return Path(path).name.lower().endswith(OSM_SUFFIXES)
 
 
-def parse_population(value: str | None) -> int:
-    """Parse an OSM ``population`` tag into a head count; 0 when absent, ambiguous or absurd.
+def parse_population(value: str | None) -> int | None:
+    """Parse an OSM ``population`` tag into a head count (persons); None (unknown) when absent, ambiguous or absurd.
 
     Accepts plain integers and thousands separated by space, comma, dot, apostrophe or a
     (narrow) no-break space, with an optional leading ``~``. Anything else (ranges, lists,
-    words, negatives, decimals) is 0 = unknown: a wrong number is worse than none.
+    words, negatives, decimals, 0) is None = unknown, never 0 people: a wrong number is worse than none.
 
     >>> parse_population("12 345"), parse_population("1,200"), parse_population("~800")
     (12345, 1200, 800)
-    >>> parse_population("about 300"), parse_population("1000;2000"), parse_population("-5")
-    (0, 0, 0)
+    >>> parse_population("about 300"), parse_population("1000;2000"), parse_population("-5"), parse_population(None)
+    (None, None, None, None)
     """
     if value is None:
-        return 0
+        return None
     m = _POPULATION.match(value.strip())
     if not m:
-        return 0
+        return None
     n = int(re.sub(r"\D", "", m.group(1)))
-    return n if 0 < n <= MAX_POPULATION else 0
+    return n if 0 < n <= MAX_POPULATION else None
 
 
-def _year(value: str | None) -> int:
-    """The year of a ``population:date`` tag (``2019`` or ``2019-01-01``); 0 if none."""
+def _year(value: str | None) -> int | None:
+    """The year of a ``population:date`` tag (``2019`` or ``2019-01-01``); None if none."""
     if not value:
-        return 0
+        return None
     m = _YEAR.match(value)
-    return int(m.group(1)) if m and 1800 <= int(m.group(1)) <= 2100 else 0
+    return int(m.group(1)) if m and 1800 <= int(m.group(1)) <= 2100 else None
 
 
 def _role(tags: dict[str, str]) -> str:
@@ -280,15 +280,7 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
     p = check_file(path, limits)
     if p.is_dir():
         raise InputError(p, "is a folder, not an OSM file")
-    source = f"OpenStreetMap ({p.name})"
-    ways: list[_RoadWay] = []
-    place_rows: list[dict[str, Any]] = []
-    boundary_rows: list[dict[str, Any]] = []
-    problems: list[str] = []
-    candidates: dict[int, str] = {}  # relation id -> name, admin_level=2 boundary relations seen
-    assembled: set[int] = set()
-    missing_node_ways = 0
-    wkb = osmium.geom.WKBFactory()
+    reader = _OsmReader(f"OpenStreetMap ({p.name})")
     processor = (
         osmium.FileProcessor(str(p))
         .with_areas(osmium.filter.TagFilter(("boundary", "administrative")))
@@ -296,102 +288,138 @@ def read_osm(path: str | Path, *, limits: Limits | None = None) -> OsmData:
     )
     try:
         for obj in processor:
-            if isinstance(obj, osmium.osm.Node):
-                tags = dict(obj.tags)
-                kind = tags.get("place", "")
-                if kind not in SETTLEMENT_PLACES or not obj.location.valid():
-                    continue
-                place_rows.append(
-                    {
-                        "settlement_id": f"osm-n{obj.id}",
-                        "name": _name(tags),
-                        "population": parse_population(tags.get("population")),
-                        "population_year": _year(tags.get("population:date")),
-                        "role": _role(tags),
-                        "country_code": (tags.get("is_in:country_code") or tags.get("addr:country") or "")
-                        .strip()
-                        .upper()[:2],
-                        "place": kind,
-                        "status": "registry",
-                        "source": source,
-                        "osm_id": int(obj.id),
-                        "geometry": shapely.Point(obj.location.lon, obj.location.lat),
-                    }
-                )
-            elif isinstance(obj, osmium.osm.Way):
-                tags = dict(obj.tags)
-                cls = ROAD_CLASSES.get(tags.get("highway", ""))
-                if cls is None or tags.get("area") == "yes":
-                    continue
-                refs: list[int] = []
-                coords: list[tuple[float, float] | None] = []
-                for n in obj.nodes:
-                    refs.append(int(n.ref))
-                    coords.append((n.location.lon, n.location.lat) if n.location.valid() else None)
-                if any(c is None for c in coords):
-                    missing_node_ways += 1
-                ways.append(_RoadWay(int(obj.id), cls, _name(tags, "ref"), refs, coords))
-            elif isinstance(obj, osmium.osm.Relation):
-                tags = dict(obj.tags)
-                if tags.get("boundary") == "administrative" and tags.get("admin_level") == "2":
-                    candidates[int(obj.id)] = _name(tags)
-            elif isinstance(obj, osmium.osm.Area):
-                if obj.from_way():
-                    continue  # boundary segments that happen to be closed ways are not countries
-                tags = dict(obj.tags)
-                if tags.get("boundary") != "administrative" or tags.get("admin_level") != "2":
-                    continue
-                rid = int(obj.orig_id())
-                assembled.add(rid)
-                party = (tags.get("ISO3166-1:alpha3") or "").strip().upper()
-                if not party:
-                    alpha2 = (tags.get("ISO3166-1:alpha2") or tags.get("ISO3166-1") or "").strip().upper()
-                    if not alpha2:
-                        problems.append(f"relation r{rid} ({_name(tags) or 'unnamed'}) has no ISO3166-1 tag; skipped")
-                        continue
-                    party = alpha2
-                    problems.append(
-                        f"relation r{rid} has no ISO3166-1:alpha3 tag; party is its alpha-2 code {alpha2!r}"
-                    )
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
-                except Exception as exc:  # osmium raises on degenerate rings
-                    problems.append(
-                        f"relation r{rid} ({_name(tags)}): no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
-                    )
-                    continue
-                polys = sorted(shapely.get_parts(geom), key=lambda g: -g.area)
-                for k, poly in enumerate(polys, start=1):
-                    boundary_rows.append(
-                        {
-                            "part_id": f"osm-r{rid}" if len(polys) == 1 else f"osm-r{rid}-{k}",
-                            "party": party,
-                            "name": "",
-                            "country_name": _name(tags),
-                            "status": "de-facto",
-                            "source": source,
-                            "osm_id": rid,
-                            "geometry": poly,
-                        }
-                    )
+            reader.read(obj)
     except RuntimeError as exc:
         raise InputError(p, f"cannot read as OSM data: {_first_line(exc)}") from None
-    if missing_node_ways:
-        problems.append(
-            f"{missing_node_ways} road way{'s reference' if missing_node_ways > 1 else ' references'} nodes missing from the file; lines cut there"
+    return reader.result(str(p))
+
+
+class _OsmReader:
+    """What :func:`read_osm` gathers from the objects of one file, one object at a time."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.ways: list[_RoadWay] = []
+        self.place_rows: list[dict[str, Any]] = []
+        self.boundary_rows: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.candidates: dict[int, str] = {}  # relation id -> name, admin_level=2 boundary relations seen
+        self.assembled: set[int] = set()
+        self.missing_node_ways = 0
+        self.wkb = osmium.geom.WKBFactory()
+
+    def read(self, obj: Any) -> None:
+        """Take one OSM object (node, way, relation or assembled area)."""
+        if isinstance(obj, osmium.osm.Node):
+            self.node(obj)
+        elif isinstance(obj, osmium.osm.Way):
+            self.way(obj)
+        elif isinstance(obj, osmium.osm.Relation):
+            tags = dict(obj.tags)
+            if tags.get("boundary") == "administrative" and tags.get("admin_level") == "2":
+                self.candidates[int(obj.id)] = _name(tags)
+        elif isinstance(obj, osmium.osm.Area):
+            self.area(obj)
+
+    def node(self, obj: Any) -> None:
+        """A settlement (``place`` in :data:`SETTLEMENT_PLACES`); population None (unknown) if untagged."""
+        tags = dict(obj.tags)
+        kind = tags.get("place", "")
+        if kind not in SETTLEMENT_PLACES or not obj.location.valid():
+            return
+        self.place_rows.append(
+            {
+                "settlement_id": f"osm-n{obj.id}",
+                "name": _name(tags),
+                "population": parse_population(tags.get("population")),
+                "population_year": _year(tags.get("population:date")),
+                "role": _role(tags),
+                "country_code": (tags.get("is_in:country_code") or tags.get("addr:country") or "").strip().upper()[:2],
+                "place": kind,
+                "status": "registry",
+                "source": self.source,
+                "osm_id": int(obj.id),
+                "geometry": shapely.Point(obj.location.lon, obj.location.lat),
+            }
         )
-    for rid in sorted(set(candidates) - assembled):
-        problems.append(
-            f"relation r{rid} ({candidates[rid] or 'unnamed'}): boundary could not be assembled into a closed polygon (incomplete or broken rings); skipped"
+
+    def way(self, obj: Any) -> None:
+        """A road way (``highway`` in :data:`ROAD_CLASSES`, not an area), with its node refs and locations."""
+        tags = dict(obj.tags)
+        cls = ROAD_CLASSES.get(tags.get("highway", ""))
+        if cls is None or tags.get("area") == "yes":
+            return
+        refs: list[int] = []
+        coords: list[tuple[float, float] | None] = []
+        for n in obj.nodes:
+            refs.append(int(n.ref))
+            coords.append((n.location.lon, n.location.lat) if n.location.valid() else None)
+        if any(c is None for c in coords):
+            self.missing_node_ways += 1
+        self.ways.append(_RoadWay(int(obj.id), cls, _name(tags, "ref"), refs, coords))
+
+    def area(self, obj: Any) -> None:
+        """A country (admin_level=2 boundary relation assembled into polygons): one row per part."""
+        if obj.from_way():
+            return  # boundary segments that happen to be closed ways are not countries
+        tags = dict(obj.tags)
+        if tags.get("boundary") != "administrative" or tags.get("admin_level") != "2":
+            return
+        rid = int(obj.orig_id())
+        self.assembled.add(rid)
+        party = (tags.get("ISO3166-1:alpha3") or "").strip().upper()
+        if not party:
+            alpha2 = (tags.get("ISO3166-1:alpha2") or tags.get("ISO3166-1") or "").strip().upper()
+            if not alpha2:
+                self.problems.append(f"relation r{rid} ({_name(tags) or 'unnamed'}) has no ISO3166-1 tag; skipped")
+                return
+            party = alpha2
+            self.problems.append(f"relation r{rid} has no ISO3166-1:alpha3 tag; party is its alpha-2 code {alpha2!r}")
+        try:
+            geom = shapely.from_wkb(self.wkb.create_multipolygon(obj))
+        except Exception as exc:  # osmium raises on degenerate rings
+            self.problems.append(
+                f"relation r{rid} ({_name(tags)}): no polygon ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+            )
+            return
+        polys = sorted(shapely.get_parts(geom), key=lambda g: -g.area)
+        for k, poly in enumerate(polys, start=1):
+            self.boundary_rows.append(
+                {
+                    "part_id": f"osm-r{rid}" if len(polys) == 1 else f"osm-r{rid}-{k}",
+                    "party": party,
+                    "name": "",
+                    "country_name": _name(tags),
+                    "status": "de-facto",
+                    "source": self.source,
+                    "osm_id": rid,
+                    "geometry": poly,
+                }
+            )
+
+    def result(self, path: str) -> OsmData:
+        """The layers read, with one problem line per gap found in the data."""
+        problems = list(self.problems)
+        if self.missing_node_ways:
+            n = self.missing_node_ways
+            problems.append(
+                f"{n} road way{'s reference' if n > 1 else ' references'} nodes missing from the file; lines cut there"
+            )
+        for rid in sorted(set(self.candidates) - self.assembled):
+            problems.append(
+                f"relation r{rid} ({self.candidates[rid] or 'unnamed'}): boundary could not be assembled into a closed polygon (incomplete or broken rings); skipped"
+            )
+        places = _frame(self.place_rows, PLACE_COLUMNS)
+        for col in ("population", "population_year"):  # unknown is null, never 0
+            places[col] = places[col].astype("Int64")
+        return OsmData(
+            path=path,
+            roads=_road_frame(self.ways, self.source),
+            places=places,
+            boundaries=_frame(self.boundary_rows, BOUNDARY_COLUMNS),
+            ways_read=len(self.ways),
+            problems=problems,
         )
-    return OsmData(
-        path=str(p),
-        roads=_road_frame(ways, source),
-        places=_frame(place_rows, PLACE_COLUMNS),
-        boundaries=_frame(boundary_rows, BOUNDARY_COLUMNS),
-        ways_read=len(ways),
-        problems=problems,
-    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -432,6 +432,25 @@ def validate_frame(
     """
     report = report if report is not None else ReadReport()
     where = str(path) if path is not None else "<memory>"
+    gdf = _with_declared_crs(gdf, where, layer, required, allow_empty, driver)
+    report.source_crs = gdf.crs.to_string()
+    _check_geometries(gdf, where, layer, geometry_types, id_field)
+    gdf = _to_wgs84(gdf, where, layer, report)
+    _check_lon_lat(gdf, where, layer, id_field)
+    gdf = _check_validity(gdf, where, layer, geometry_types, id_field, repair, report)
+    _check_ids(gdf, where, layer, id_field)
+    return gdf.reset_index(drop=True)
+
+
+def _with_declared_crs(
+    gdf: gpd.GeoDataFrame,
+    where: str,
+    layer: str | None,
+    required: Iterable[str],
+    allow_empty: bool,
+    driver: str | None,
+) -> gpd.GeoDataFrame:
+    """Required columns present, features present (unless ``allow_empty``) and a declared CRS (GeoJSON: WGS84)."""
     for col in required:
         if col not in gdf.columns:
             raise InputError(where, "required column is missing", field=col, layer=layer)
@@ -439,38 +458,43 @@ def validate_frame(
         raise InputError(where, "layer has no features", layer=layer)
     if gdf.crs is None:
         if driver == "GeoJSON":
-            gdf = gdf.set_crs(WGS84)
-        else:
-            raise InputError(
-                where,
-                "no CRS declared (delimit never guesses a CRS; add a .prj or define the SRS)",
-                layer=layer,
-                field="crs",
-            )
-    report.source_crs = gdf.crs.to_string()
+            return gdf.set_crs(WGS84)
+        raise InputError(
+            where,
+            "no CRS declared (delimit never guesses a CRS; add a .prj or define the SRS)",
+            layer=layer,
+            field="crs",
+        )
+    return gdf
+
+
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
+def _check_geometries(
+    gdf: gpd.GeoDataFrame, where: str, layer: str | None, geometry_types: Sequence[str] | None, id_field: str | None
+) -> None:
+    """No empty or missing geometry, only ``geometry_types``, no NaN or infinite coordinate."""
     geoms = gdf.geometry.values
-    # Empty / missing geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         raise GeometryError(
             where, "empty geometry", feature=_feature_label(gdf, i, id_field), field="geometry", layer=layer
         )
-    # Geometry type
     if geometry_types is not None:
-        types = shapely.get_type_id(geoms)
-        names = np.array(
-            [
-                "Point",
-                "LineString",
-                "LinearRing",
-                "Polygon",
-                "MultiPoint",
-                "MultiLineString",
-                "MultiPolygon",
-                "GeometryCollection",
-            ]
-        )[types]
+        names = _TYPE_NAMES[shapely.get_type_id(geoms)]
         bad = ~np.isin(names, list(geometry_types))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -481,7 +505,6 @@ def validate_frame(
                 field="geometry",
                 layer=layer,
             )
-    # NaN coordinates
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     nan_rows = ~np.isfinite(coords).all(axis=1)
     if nan_rows.any():
@@ -493,20 +516,27 @@ def validate_frame(
             field="geometry",
             layer=layer,
         )
-    # Reproject to WGS84 from the declared CRS
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, where: str, layer: str | None, report: ReadReport) -> gpd.GeoDataFrame:
+    """``gdf`` reprojected to WGS84 from its declared CRS (``report.reprojected`` set if it was)."""
     crs = CRS.from_user_input(gdf.crs)
-    if crs != WGS84:
-        if crs.is_geographic and crs.to_epsg() == 4326:
-            pass
-        try:
-            gdf = gdf.to_crs(WGS84)
-        except Exception as exc:
-            raise InputError(
-                where, f"cannot reproject from {crs.to_string()}: {_first_line(exc)}", layer=layer, field="crs"
-            ) from None
-        report.reprojected = True
-        coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    # Range
+    if crs == WGS84:
+        return gdf
+    try:
+        gdf = gdf.to_crs(WGS84)
+    except Exception as exc:
+        raise InputError(
+            where, f"cannot reproject from {crs.to_string()}: {_first_line(exc)}", layer=layer, field="crs"
+        ) from None
+    report.reprojected = True
+    return gdf
+
+
+def _check_lon_lat(gdf: gpd.GeoDataFrame, where: str, layer: str | None, id_field: str | None) -> None:
+    """Every coordinate within longitude -180..180 / latitude -90..90, and no edge the long way round."""
+    geoms = gdf.geometry.values
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
     out = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0) | ~np.isfinite(coords).all(axis=1)
     if out.any():
         k = int(np.flatnonzero(out)[0])
@@ -519,7 +549,6 @@ def validate_frame(
             layer=layer,
         )
     # Antimeridian: an edge spanning more than 180 degrees of longitude runs the long way round
-    geoms = gdf.geometry.values
     jump = _antimeridian_edge(geoms)
     if jump is not None:
         i, kind, x0, x1 = jump
@@ -531,44 +560,60 @@ def validate_frame(
             field="geometry",
             layer=layer,
         )
-    # Validity
+
+
+def _check_validity(
+    gdf: gpd.GeoDataFrame,
+    where: str,
+    layer: str | None,
+    geometry_types: Sequence[str] | None,
+    id_field: str | None,
+    repair: bool,
+    report: ReadReport,
+) -> gpd.GeoDataFrame:
+    """Invalid geometry refused with its reason, or (``repair``) made valid and listed in ``report.repairs``."""
+    geoms = gdf.geometry.values
     valid = is_valid(geoms)
-    if not valid.all():
-        bad_idx = np.flatnonzero(~valid)
-        if not repair:
-            i = int(bad_idx[0])
-            reason = is_valid_reason(geoms[i])
-            more = f" (and {len(bad_idx) - 1} more invalid)" if len(bad_idx) > 1 else ""
-            raise GeometryError(
-                where,
-                f"invalid geometry: {reason}{more}; rerun with --repair to repair it",
-                feature=_feature_label(gdf, i, id_field),
-                field="geometry",
-                layer=layer,
-            )
-        gdf = gdf.copy()
-        fixed = list(geoms)
-        for bad_i in bad_idx:
-            reason = is_valid_reason(geoms[bad_i])
-            g = shapely.make_valid(geoms[bad_i])
-            if geometry_types is not None and set(geometry_types) <= set(POLYGONAL):
-                g = _polygonal_part(g)
-            fixed[bad_i] = g
-            report.repairs.append(Repair(where, layer, _feature_label(gdf, int(bad_i), id_field), reason, g.geom_type))
-        gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
-    # Unique ids
-    if id_field is not None:
-        if id_field not in gdf.columns:
-            raise InputError(where, "id column is missing", field=id_field, layer=layer)
-        ids = gdf[id_field]
-        if ids.isna().any():
-            i = int(np.flatnonzero(ids.isna().to_numpy())[0])
-            raise InputError(where, "id is empty", feature=i, field=id_field, layer=layer)
-        dup = ids.duplicated(keep="first").to_numpy()
-        if dup.any():
-            i = int(np.flatnonzero(dup)[0])
-            raise InputError(where, f"duplicate id {ids.iloc[i]!r}", feature=i, field=id_field, layer=layer)
-    return gdf.reset_index(drop=True)
+    if valid.all():
+        return gdf
+    bad_idx = np.flatnonzero(~valid)
+    if not repair:
+        i = int(bad_idx[0])
+        reason = is_valid_reason(geoms[i])
+        more = f" (and {len(bad_idx) - 1} more invalid)" if len(bad_idx) > 1 else ""
+        raise GeometryError(
+            where,
+            f"invalid geometry: {reason}{more}; rerun with --repair to repair it",
+            feature=_feature_label(gdf, i, id_field),
+            field="geometry",
+            layer=layer,
+        )
+    gdf = gdf.copy()
+    fixed = list(geoms)
+    for bad_i in bad_idx:
+        reason = is_valid_reason(geoms[bad_i])
+        g = shapely.make_valid(geoms[bad_i])
+        if geometry_types is not None and set(geometry_types) <= set(POLYGONAL):
+            g = _polygonal_part(g)
+        fixed[bad_i] = g
+        report.repairs.append(Repair(where, layer, _feature_label(gdf, int(bad_i), id_field), reason, g.geom_type))
+    return gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
+
+
+def _check_ids(gdf: gpd.GeoDataFrame, where: str, layer: str | None, id_field: str | None) -> None:
+    """``id_field`` (if given) present, never empty, unique."""
+    if id_field is None:
+        return
+    if id_field not in gdf.columns:
+        raise InputError(where, "id column is missing", field=id_field, layer=layer)
+    ids = gdf[id_field]
+    if ids.isna().any():
+        i = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise InputError(where, "id is empty", feature=i, field=id_field, layer=layer)
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise InputError(where, f"duplicate id {ids.iloc[i]!r}", feature=i, field=id_field, layer=layer)
 
 
 def _antimeridian_edge(geoms: np.ndarray) -> tuple[int, str, float, float] | None:

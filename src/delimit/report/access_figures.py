@@ -2,8 +2,9 @@
 
 Wraps the access engine (:mod:`delimit.access`) for the report. Each figure is computed per
 (scenario, regime); scenarios with identical land, roads and regime rules share one computation
-(e.g. the status quo and a scenario that only changes the default regime). If the engine is
-missing or fails, the caller gets the reason as text, never invented numbers.
+(e.g. the status quo and a scenario that only changes the default regime). If the engine fails,
+:func:`compute` raises :class:`~delimit.impact.EngineFailure`; only with ``keep_going`` does the
+caller get the reason as text instead, never invented numbers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from delimit.errors import InputError
 from delimit.impact.access_change import headline_classes
+from delimit.impact.compare import EngineFailure
 from delimit.model.scenario import Scenario
 
 
@@ -26,21 +29,8 @@ class AccessFigureData:
     chokepoints: pd.DataFrame | None = None
     travel_rows: pd.DataFrame | None = None
     errors: list[str] = field(default_factory=list)
-
-
-def access_api() -> Any:
-    """The access engine's functions the report uses, as a namespace (imported plainly: the engines ship
-    in one package; an import error is a broken install and propagates)."""
-    from types import SimpleNamespace
-
-    from delimit.access import build_network, chokepoints, travel_time_surface, travel_times
-
-    return SimpleNamespace(
-        travel_times=travel_times,
-        build_network=build_network,
-        travel_time_surface=travel_time_surface,
-        chokepoints=chokepoints,
-    )
+    #: Figures left out because the scenario lacks what they need (not failures), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
 
 def resident_rows(rows_by_run: dict[tuple[str, str], pd.DataFrame], scenario: Scenario, regime_id: str) -> pd.DataFrame:
@@ -72,11 +62,28 @@ def compute(
     networks: dict[str, Any] | None = None,
     rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None,
     top: int = 10,
+    keep_going: bool = False,
 ) -> AccessFigureData:
-    """Run the access engine for the figures of one (scenario, regime); errors recorded, not raised."""
+    """Run the access engine (``api``: :mod:`delimit.access`) for the figures of one (scenario, regime).
+
+    An engine error raises :class:`~delimit.impact.EngineFailure`; with ``keep_going`` it is recorded
+    in :attr:`AccessFigureData.errors` instead.
+    """
     data = AccessFigureData()
+
+    def failed(what: str, exc: Exception) -> None:
+        if not keep_going:
+            if isinstance(exc, InputError):  # bad input stays bad input (exit status 2)
+                raise exc
+            raise EngineFailure("access", scenario.name, exc) from exc
+        data.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+
     nets = networks or {}
-    for cid in headline_classes(scenario):
+    if scenario.elevation is None:  # the surface walks off-road from the road nodes over the DEM
+        data.notes.append(
+            f"No travel-time map: the scenario {scenario.name!r} has no elevation model, which off-road walking needs."
+        )
+    for cid in headline_classes(scenario) if scenario.elevation is not None else []:
         try:
             net = nets.get(scenario.traveller_classes[cid].mode)
             data.surfaces.append(
@@ -88,13 +95,13 @@ def compute(
                 )
             )
         except Exception as exc:
-            data.errors.append(f"travel-time surface for {cid}: {type(exc).__name__}: {exc}")
+            failed(f"travel-time surface for {cid}", exc)
     try:
         data.chokepoints = api.chokepoints(
             scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")
         ).rows
     except Exception as exc:
-        data.errors.append(f"chokepoints: {type(exc).__name__}: {exc}")
+        failed("chokepoints", exc)
     if rows_by_run is not None:
         data.travel_rows = resident_rows(rows_by_run, scenario, regime_id)
     return data

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from delimit import __version__
+from delimit import access as access_engine
 from delimit.attribution import attribution_text
 from delimit.crs import crs_in_words, crs_words_in
 from delimit.impact import (
@@ -36,7 +37,7 @@ from delimit.impact import (
     topology_result,
 )
 from delimit.impact.access_change import access_key, headline_classes
-from delimit.impact.compare import LAYERS_USED
+from delimit.impact.compare import LAYERS_USED, access_rows
 from delimit.io.atomic import atomic_write_text
 from delimit.model.scenario import Scenario
 from delimit.report import access_figures, maps, plots
@@ -150,8 +151,10 @@ class _Builder:
         progress: ProgressFn | None,
         steps: StepFactory | None = None,
         single_file: bool = False,
+        keep_going: bool = False,
     ) -> None:
         self.single_file = single_file
+        self.keep_going = keep_going
         self.baseline = baseline
         self.others = [s for s in scenarios if s.name != baseline.name]
         self.all = [baseline, *self.others]
@@ -216,13 +219,17 @@ class _Builder:
                         cache=self.cache,
                         target=self.target,
                         progress=bar,
+                        keep_going=self.keep_going,
                     )
                 )
         crs = measurement_crs(*self.all)
         parties = set()
         for s in self.all:
             parties |= set(s.parties) | set(s.territory["party"].astype(str))
-        self.topo = {s.name: topology_result(s, neck_width_m=self.neck_width_m, cache=self.cache) for s in self.all}
+        self.topo = {
+            s.name: topology_result(s, neck_width_m=self.neck_width_m, cache=self.cache, keep_going=self.keep_going)
+            for s in self.all
+        }
         extra = [c.land.pieces for c in self.comparisons]
         self.frame = maps.MapFrame(
             crs=crs,
@@ -260,6 +267,8 @@ class _Builder:
                 "sections": sections,
                 "attribution": attribution_text(self.credits),
                 "footer": footer_credit(self.credits),
+                # --keep-going: the sections whose engine failed, named at the top of the page (and PDF)
+                "incomplete": self.unavailable,
             }
         )
         if self.single_file:
@@ -593,13 +602,7 @@ class _Builder:
                         empty="no access change",
                     )
                 )
-        mod = access_figures.access_api()
-        if isinstance(mod, Unavailable):
-            sec.notes.append(self.note_unavailable("travel-time and chokepoint maps", mod.reason))
-            return sec
-        from delimit.impact.compare import access_rows
-
-        rows_by_run = access_rows(s, mod, self.cache, target=self.target)
+        rows_by_run = access_rows(s, self.cache, target=self.target, keep_going=self.keep_going)
         if isinstance(rows_by_run, Unavailable):
             sec.notes.append(self.note_unavailable(f"access of {s.name}", rows_by_run.reason))
             rows_by_run = None
@@ -619,7 +622,13 @@ class _Builder:
                 )
             else:
                 data = access_figures.compute(
-                    mod, s, rid, self.target, networks=self.cache.networks.get(s.name), rows_by_run=rows_by_run
+                    access_engine,
+                    s,
+                    rid,
+                    self.target,
+                    networks=self.cache.networks.get(s.name),
+                    rows_by_run=rows_by_run,
+                    keep_going=self.keep_going,
                 )
                 if data.chokepoints is not None:
                     data.chokepoints = access_figures.ranked_places(s, data.chokepoints)
@@ -647,6 +656,7 @@ class _Builder:
                 self.access_cache[key] = (data, names)
             for e in data.errors:
                 sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
+            sub.notes.extend(data.notes)
             if "travel" in names:
                 sub.figures.append(
                     Figure(
@@ -821,6 +831,7 @@ def build_report(
     progress: ProgressFn | None = None,
     steps: StepFactory | None = None,
     single_file: bool = False,
+    keep_going: bool = False,
 ) -> ReportResult:
     """Write the report of ``scenarios`` against ``baseline`` into ``out_dir`` (an empty folder).
 
@@ -835,7 +846,12 @@ def build_report(
         :func:`delimit.cli.progress.progress_bar`); takes precedence over ``progress``.
     single_file: inline every image in ``index.html`` as a ``data:`` URI (one file to send by
         e-mail) and keep no ``img/`` folder.
+    keep_going: if the topology or access engine fails on a scenario, leave that section out and
+        name it (with the error) in a banner at the top of the report; without it the failure
+        raises :class:`~delimit.impact.EngineFailure` and nothing is written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return _Builder(baseline, list(scenarios), out, costs, neck_width_m, target, progress, steps, single_file).run(pdf)
+    return _Builder(
+        baseline, list(scenarios), out, costs, neck_width_m, target, progress, steps, single_file, keep_going
+    ).run(pdf)

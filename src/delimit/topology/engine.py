@@ -124,86 +124,19 @@ def analyse_territory(
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
-    if len(territory) == 0:
-        raise InputError(
-            where, "the territory layer holds no land (no features): nothing to analyse", field="territory"
-        )
-    if not np.isfinite(neck_width_m) or neck_width_m <= 0:
-        raise InputError(
-            where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width"
-        )
-    if not np.isfinite(overlap_m) or overlap_m < 0:
-        raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
-    _check_territory(territory, where, workers)
-    known = set(territory["party"].astype(str))
-    if parties is not None:
-        landless = sorted(set(parties) - known)
-        if landless:
-            raise InputError(
-                where, f"party {landless[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties"
-            )
+    _check_inputs(territory, where, neck_width_m, overlap_m, parties, workers)
     report("dissolving parts", 0.0)
     table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
     geoms = table.geometry
     n = len(geoms)
-    bounds = shapely.total_bounds(geoms) if frame_bounds is None else np.asarray(frame_bounds, dtype=float)
-    regional = (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG
-    if regional:
-        ea = equal_area_crs(tuple(bounds))
-        areas = projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True))
-        area_crs = f"areas: {crs_description(ea)}"
-    else:
-        areas = geodesic_area_km2(geoms)
-        area_crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
-    perims = geodesic_perimeter_km(geoms)
+    areas, perims, area_crs = _measure(geoms, frame_bounds)
     report("parts and neighbours", 0.1)
     surr = surroundings(table, water=water, window=window, overlap_m=overlap_m)
     hosts = [surrounded_by(s, surround_share=surround_share) for s in surr]
-    # mainland = largest part of each party (by area)
-    kind = np.array(["exclave"] * n, dtype=object)
-    ids = np.empty(n, dtype=object)
-    mainland_of: dict[str, int] = {}
-    for party in sorted(set(table.party.tolist())):
-        idx = np.flatnonzero(table.party == party)
-        idx = idx[np.argsort(-areas[idx], kind="stable")]
-        mainland_of[party] = int(idx[0])
-        kind[idx[0]] = "mainland"
-        for k, part_i in enumerate(idx, start=1):
-            ids[part_i] = f"{party}-{k}"
-    for i in range(n):
-        if kind[i] != "mainland" and hosts[i] is not None:
-            kind[i] = "enclave"
+    kind, ids, mainland_of = _mainlands_and_enclaves(table, areas, hosts)
     report("gaps to mainland", 0.3)
-    gap_km: list[float | None] = [None] * n
-    gap_ends: list[list[list[float]] | None] = [None] * n
-    for party, m in mainland_of.items():
-        others = [i for i in np.flatnonzero(table.party == party) if i != m]
-        if parties is not None and party not in parties:
-            continue
-        for part_i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
-            gap_km[part_i] = g.km
-            gap_ends[part_i] = [list(g.on_part), list(g.on_mainland)]
-    # settlements: each person once (part_of hierarchy), unknown populations counted apart; a part holding
-    # no settlement of the data has an unknown population (None), never 0: the land may well be inhabited
-    pop: list[int | None] = [None] * n
-    pop_unknown = np.zeros(n, dtype=np.int64)
-    names: list[list[str]] = [[] for _ in range(n)]
-    if settlements is not None and len(settlements):
-        gi, pi = _points_in(geoms, settlements)
-        own = own_population(settlements)
-        parent = parent_index(settlements)
-        namecol = (
-            settlements["name"].astype(str).to_numpy()
-            if "name" in settlements.columns
-            else np.array([str(i) for i in range(len(settlements))])
-        )
-        for g in np.unique(gi).tolist():  # only parts holding settlements
-            mask = np.zeros(len(settlements), dtype=bool)
-            mask[pi[gi == g]] = True
-            persons, unknown = population_total(own, mask, parent)
-            pop_unknown[g] = unknown
-            pop[g] = None if unknown and not persons else persons
-            names[g] = [str(namecol[p]) for p in np.flatnonzero(mask)]
+    gap_km, gap_ends = _gaps(table, mainland_of, parties)
+    pop, pop_unknown, names = _populations(geoms, settlements)
     # parts cut by the data window: what lies beyond is unknown, so they are 'clipped', never exclaves
     sides = window_sides(geoms, window, tolerance_m=artefact_m)
     for i in range(n):
@@ -223,47 +156,7 @@ def analyse_territory(
 
     necks = find_necks(geoms[sel_idx], neck_width_m, progress=neck_progress, workers=workers)
     necks = sorted(necks, key=lambda r: (str(table.party[sel_idx[r.part]]), r.min_width_m))
-    neck_geoms = np.array([rec.geometry for rec in necks], dtype=object)
-
-    def carried(layer: gpd.GeoDataFrame | None, column: str) -> list[list[str]]:
-        """Values of ``column`` for the features of ``layer`` meeting each neck (one STRtree query for all)."""
-        out: list[list[str]] = [[] for _ in necks]
-        if layer is None or not len(layer) or not len(necks):
-            return out
-        ni, fi = shapely.STRtree(layer.geometry.values).query(neck_geoms, predicate="intersects")
-        values = layer[column].astype(str).to_numpy()
-        for k, f in zip(ni.tolist(), fi.tolist(), strict=True):
-            out[k].append(str(values[f]))
-        return [sorted(v) for v in out]
-
-    neck_settlements = carried(settlements, "name")
-    neck_roads = carried(roads, "road_id")
-    neck_rows = []
-    for k, rec in enumerate(necks):
-        part = int(sel_idx[rec.part])
-        s_names = neck_settlements[k]
-        r_ids = neck_roads[k]
-        neck_rows.append(
-            {
-                "party": str(table.party[part]),
-                "part": ids[part],
-                "min_width_m": rec.min_width_m,
-                "length_km": rec.length_km,
-                "lon": rec.location[0],
-                "lat": rec.location[1],
-                "end_a": [rec.end_a[0], rec.end_a[1]],
-                "end_b": [rec.end_b[0], rec.end_b[1]],
-                "settlements": s_names,
-                "roads": r_ids,
-                "kind": "artefact" if rec.min_width_m < artefact_m else "neck",
-                "artefact_reason": (
-                    f"narrower than {artefact_m:g} m, the source's stated accuracy: a digitising artefact, not a corridor"
-                    if rec.min_width_m < artefact_m
-                    else ""
-                ),
-                "geometry": rec.geometry,
-            }
-        )
+    neck_rows = _neck_rows(necks, sel_idx, table, ids, settlements, roads, artefact_m)
     rows = []
     for part_i in sel_idx:
         rows.append(
@@ -290,41 +183,206 @@ def analyse_territory(
                 "geometry": geoms[part_i],
             }
         )
-    parts_gdf = (
-        gpd.GeoDataFrame(rows, columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-        if rows
-        else gpd.GeoDataFrame(columns=[*PART_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-    )
-    necks_gdf = (
-        gpd.GeoDataFrame(neck_rows, columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-        if neck_rows
-        else gpd.GeoDataFrame(columns=[*NECK_COLUMNS, "geometry"], geometry="geometry", crs=WGS84)
-    )
-    parts_gdf = parts_gdf.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(
-        drop=True
-    )
-    parts_gdf["population"] = (
-        parts_gdf["population"].astype(object).where(parts_gdf["population"].notna(), None)
-    )  # unknown stays None
-    crs = "; ".join(
-        [
-            area_crs,
-            "perimeters, neck widths and lengths, gaps: geodesic on the WGS84 ellipsoid (pyproj.Geod); "
-            "narrowest segments located in a true-scale azimuthal equidistant frame centred on each neck (WGS84 radii of curvature)",
-        ]
-    )
     report("done", 1.0)
     return TopologyResult(
         scenario=name,
-        crs=crs,
-        parts=parts_gdf,
-        necks=necks_gdf,
+        crs=f"{area_crs}; {LENGTHS_CRS}",
+        parts=_parts_frame(rows),
+        necks=_frame(neck_rows, NECK_COLUMNS),
         neck_width_m=float(neck_width_m),
         artefact_m=float(artefact_m),
         known_enclaves=known_enclaves(settlements, geoms, table.party),
         provenance=provenance or {},
         data_marks=data_marks or {},
     )
+
+
+def _check_inputs(
+    territory: gpd.GeoDataFrame,
+    where: str,
+    neck_width_m: float,
+    overlap_m: float,
+    parties: Sequence[str] | None,
+    workers: int,
+) -> None:
+    """Refuse an empty or invalid territory, a bad neck width or overlap depth, and parties holding no land."""
+    if len(territory) == 0:
+        raise InputError(
+            where, "the territory layer holds no land (no features): nothing to analyse", field="territory"
+        )
+    if not np.isfinite(neck_width_m) or neck_width_m <= 0:
+        raise InputError(
+            where, f"neck width must be a positive number of metres, got {neck_width_m!r}", field="neck_width"
+        )
+    if not np.isfinite(overlap_m) or overlap_m < 0:
+        raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
+    _check_territory(territory, where, workers)
+    known = set(territory["party"].astype(str))
+    if parties is not None:
+        landless = sorted(set(parties) - known)
+        if landless:
+            raise InputError(
+                where, f"party {landless[0]!r} holds no land (parties: {', '.join(sorted(known))})", field="parties"
+            )
+
+
+def _measure(geoms: np.ndarray, frame_bounds: tuple[float, float, float, float] | None) -> tuple[Any, Any, str]:
+    """Areas (km²: equal-area CRS of a regional frame, else geodesic), geodesic perimeters (km), and the area CRS text."""
+    bounds = shapely.total_bounds(geoms) if frame_bounds is None else np.asarray(frame_bounds, dtype=float)
+    regional = (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG
+    if regional:
+        ea = equal_area_crs(tuple(bounds))
+        areas = projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True))
+        area_crs = f"areas: {crs_description(ea)}"
+    else:
+        areas = geodesic_area_km2(geoms)
+        area_crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
+    return areas, geodesic_perimeter_km(geoms), area_crs
+
+
+def _mainlands_and_enclaves(
+    table: Any, areas: np.ndarray, hosts: list[Any]
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Kind of each part (the largest of a party is its mainland; a surrounded other part an enclave, else an
+    exclave), part ids (``PARTY-k`` by decreasing area) and each party's mainland index."""
+    n = len(table.geometry)
+    kind = np.array(["exclave"] * n, dtype=object)
+    ids = np.empty(n, dtype=object)
+    mainland_of: dict[str, int] = {}
+    for party in sorted(set(table.party.tolist())):
+        idx = np.flatnonzero(table.party == party)
+        idx = idx[np.argsort(-areas[idx], kind="stable")]
+        mainland_of[party] = int(idx[0])
+        kind[idx[0]] = "mainland"
+        for k, part_i in enumerate(idx, start=1):
+            ids[part_i] = f"{party}-{k}"
+    for i in range(n):
+        if kind[i] != "mainland" and hosts[i] is not None:
+            kind[i] = "enclave"
+    return kind, ids, mainland_of
+
+
+def _gaps(
+    table: Any, mainland_of: dict[str, int], parties: Sequence[str] | None
+) -> tuple[list[float | None], list[list[list[float]] | None]]:
+    """Geodesic gap (km) from each non-mainland part of the selected parties to its mainland, and its two ends."""
+    geoms = table.geometry
+    gap_km: list[float | None] = [None] * len(geoms)
+    gap_ends: list[list[list[float]] | None] = [None] * len(geoms)
+    for party, m in mainland_of.items():
+        others = [i for i in np.flatnonzero(table.party == party) if i != m]
+        if parties is not None and party not in parties:
+            continue
+        for part_i, g in zip(others, gaps_to_mainland(geoms[others], geoms[m]), strict=True):
+            gap_km[part_i] = g.km
+            gap_ends[part_i] = [list(g.on_part), list(g.on_mainland)]
+    return gap_km, gap_ends
+
+
+def _populations(
+    geoms: np.ndarray, settlements: gpd.GeoDataFrame | None
+) -> tuple[list[int | None], np.ndarray, list[list[str]]]:
+    """Per part: population (persons), settlements of unknown population, settlement names.
+
+    Each person once (part_of hierarchy), unknown populations counted apart; a part holding no settlement
+    of the data has an unknown population (None), never 0: the land may well be inhabited.
+    """
+    n = len(geoms)
+    pop: list[int | None] = [None] * n
+    pop_unknown = np.zeros(n, dtype=np.int64)
+    names: list[list[str]] = [[] for _ in range(n)]
+    if settlements is None or not len(settlements):
+        return pop, pop_unknown, names
+    gi, pi = _points_in(geoms, settlements)
+    own = own_population(settlements)
+    parent = parent_index(settlements)
+    namecol = (
+        settlements["name"].astype(str).to_numpy()
+        if "name" in settlements.columns
+        else np.array([str(i) for i in range(len(settlements))])
+    )
+    for g in np.unique(gi).tolist():  # only parts holding settlements
+        mask = np.zeros(len(settlements), dtype=bool)
+        mask[pi[gi == g]] = True
+        persons, unknown = population_total(own, mask, parent)
+        pop_unknown[g] = unknown
+        pop[g] = None if unknown and not persons else persons
+        names[g] = [str(namecol[p]) for p in np.flatnonzero(mask)]
+    return pop, pop_unknown, names
+
+
+def _neck_rows(
+    necks: list[Any],
+    sel_idx: np.ndarray,
+    table: Any,
+    ids: np.ndarray,
+    settlements: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    artefact_m: float,
+) -> list[dict[str, Any]]:
+    """One row per neck: its part, width, length, location, the settlements and roads meeting it, artefact or neck."""
+    neck_geoms = np.array([rec.geometry for rec in necks], dtype=object)
+
+    def carried(layer: gpd.GeoDataFrame | None, column: str) -> list[list[str]]:
+        """Values of ``column`` for the features of ``layer`` meeting each neck (one STRtree query for all)."""
+        out: list[list[str]] = [[] for _ in necks]
+        if layer is None or not len(layer) or not len(necks):
+            return out
+        ni, fi = shapely.STRtree(layer.geometry.values).query(neck_geoms, predicate="intersects")
+        values = layer[column].astype(str).to_numpy()
+        for k, f in zip(ni.tolist(), fi.tolist(), strict=True):
+            out[k].append(str(values[f]))
+        return [sorted(v) for v in out]
+
+    neck_settlements = carried(settlements, "name")
+    neck_roads = carried(roads, "road_id")
+    rows = []
+    for k, rec in enumerate(necks):
+        part = int(sel_idx[rec.part])
+        rows.append(
+            {
+                "party": str(table.party[part]),
+                "part": ids[part],
+                "min_width_m": rec.min_width_m,
+                "length_km": rec.length_km,
+                "lon": rec.location[0],
+                "lat": rec.location[1],
+                "end_a": [rec.end_a[0], rec.end_a[1]],
+                "end_b": [rec.end_b[0], rec.end_b[1]],
+                "settlements": neck_settlements[k],
+                "roads": neck_roads[k],
+                "kind": "artefact" if rec.min_width_m < artefact_m else "neck",
+                "artefact_reason": (
+                    f"narrower than {artefact_m:g} m, the source's stated accuracy: a digitising artefact, not a corridor"
+                    if rec.min_width_m < artefact_m
+                    else ""
+                ),
+                "geometry": rec.geometry,
+            }
+        )
+    return rows
+
+
+#: How perimeters, necks and gaps are measured (every result's ``crs`` names it after the area CRS).
+LENGTHS_CRS = (
+    "perimeters, neck widths and lengths, gaps: geodesic on the WGS84 ellipsoid (pyproj.Geod); "
+    "narrowest segments located in a true-scale azimuthal equidistant frame centred on each neck (WGS84 radii of curvature)"
+)
+
+
+def _parts_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The parts table: by party, largest first; an unknown population stays None (never 0 or NaN)."""
+    parts = _frame(rows, PART_COLUMNS)
+    parts = parts.sort_values(["party", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    parts["population"] = parts["population"].astype(object).where(parts["population"].notna(), None)
+    return parts
+
+
+def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> gpd.GeoDataFrame:
+    """A WGS84 GeoDataFrame of ``rows`` with ``columns`` (and geometry), empty with those columns if no row."""
+    if rows:
+        return gpd.GeoDataFrame(rows, columns=[*columns, "geometry"], geometry="geometry", crs=WGS84)
+    return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=WGS84)
 
 
 class TerritoryInputs(TypedDict):
