@@ -54,9 +54,11 @@ import shapely
 from pyproj import CRS, Transformer
 
 from delimit.access.kernels import csr_from_arcs, dijkstra_csr
+from delimit.access.offroad import classes_on_grid, offroad_pace
 from delimit.access.speeds import RoadSpeeds, tobler_pace_symmetric
 from delimit.crs import crs_description, metric_crs
 from delimit.errors import InputError
+from delimit.model.landcover import LandCover
 from delimit.model.scenario import Scenario
 
 Mode = Literal["vehicle", "foot"]
@@ -180,14 +182,24 @@ class AccessNetwork:
     def attach_points(self, lon: np.ndarray, lat: np.ndarray, party: np.ndarray) -> pd.DataFrame:
         """Attach arbitrary points (e.g. a user's targets) to the nearest node of their own party.
 
-        Vehicle mode: nearest road node of the point's party within ``max_connector_m``; foot
-        mode: the terrain cell holding the point (or the nearest own-party passable cell within 3
+        Vehicle mode: nearest road node of the point's party within ``max_connector_m`` (with
+        off-road travel, else its terrain cell); foot mode: the terrain cell holding the point (or the nearest own-party passable cell within 3
         cells). Returns ``node`` (-1 if none), ``offset_s``, ``offset_m``.
         """
         x, y = self.to_metric(lon, lat)
         pidx = np.array([self.party_index(p) for p in party], dtype=np.int64)
-        if self.terrain is not None:
+        if self.terrain is not None and self.mode == "foot":
             return _attach_terrain(self.terrain, x, y, pidx)
+        out = self._attach_road(x, y, pidx)
+        far = np.flatnonzero(out["node"].to_numpy() < 0)
+        if len(far) and self.terrain is not None:  # off-road travel: from the terrain cell
+            cells = _attach_terrain(self.terrain, x[far], y[far], pidx[far])
+            for col in ("node", "offset_s", "offset_m"):
+                out.iloc[far, out.columns.get_loc(col)] = cells[col].to_numpy()
+        return out
+
+    def _attach_road(self, x: np.ndarray, y: np.ndarray, pidx: np.ndarray) -> pd.DataFrame:
+        """Nearest road node of each metric point's party within ``max_connector_m`` (-1: none)."""
         road = self.node_vertex >= 0
         nodes = np.flatnonzero(road)
         out_node = np.full(len(x), -1, np.int64)
@@ -308,9 +320,13 @@ def _attach_terrain(t: TerrainGrid, x: np.ndarray, y: np.ndarray, pidx: np.ndarr
     return pd.DataFrame({"node": node, "offset_s": off_s, "offset_m": off_m})
 
 
-def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: float) -> TerrainGrid:
-    """The foot-mode terrain grid: DEM reprojected to ``crs`` at ``cell_m``, Tobler pace, parties.
+def build_terrain(
+    scenario: Scenario, crs: CRS, parties: list[str], cell_m: float, landcover: LandCover | None = None
+) -> TerrainGrid:
+    """The terrain grid: DEM reprojected to ``crs`` at ``cell_m``, pace per cell, parties.
 
+    The pace is Tobler's (foot) or, given ``landcover``, the off-road pace of the cell's land-cover
+    class on its slope (:func:`delimit.access.offroad.offroad_pace`, vehicle classes off the road).
     Raises InputError if the scenario has no elevation model.
     """
     import rasterio.features
@@ -351,7 +367,10 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
     )
     gy, gx = np.gradient(elev, cell_m)
     slope = np.hypot(gx, gy)
-    cost = tobler_pace_symmetric(slope)
+    if landcover is None:
+        cost = tobler_pace_symmetric(slope)
+    else:
+        cost = offroad_pace(landcover, classes_on_grid(landcover, transform, crs, (nrows, ncols)), slope)
     cost[~np.isfinite(elev)] = np.inf
     party = rasterio.features.rasterize(
         (
@@ -481,6 +500,17 @@ class _RoadGraph:
     node_label: list[str]
     by_vertex: dict[int, list[int]]
     vertex_roads: dict[int, set[str]]
+    # nodes inside long segments (off-road access points, vehicle networks with terrain): after the vertex nodes
+    inner_x: list[float] = field(default_factory=list)
+    inner_y: list[float] = field(default_factory=list)
+
+    def node_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Metric coordinates of every road node (vertex nodes, then the inner access points)."""
+        nv_nodes = len(self.node_vertex) - len(self.inner_x)
+        idx = np.asarray(self.node_vertex[:nv_nodes], np.int64)
+        x = np.concatenate([self.vx[idx] if nv_nodes else np.zeros(0), np.asarray(self.inner_x, float)])
+        y = np.concatenate([self.vy[idx] if nv_nodes else np.zeros(0), np.asarray(self.inner_y, float)])
+        return x, y
 
     @property
     def nv(self) -> int:
@@ -642,8 +672,18 @@ def _road_graph(
     )  # fmt: skip
 
 
-def _segment_arcs(rg: _RoadGraph, segs: _Segments, roads: gpd.GeoDataFrame, to_ll: Transformer, arcs: _Arcs) -> None:
-    """Road segment arcs (both directions), one group per segment named ``<road_id>#<k>``."""
+def _segment_arcs(
+    rg: _RoadGraph,
+    segs: _Segments,
+    roads: gpd.GeoDataFrame,
+    to_ll: Transformer,
+    arcs: _Arcs,
+    split_m: float | None = None,
+) -> None:
+    """Road segment arcs (both directions), one group per segment named ``<road_id>#<k>``.
+
+    ``split_m``: cut ordinary segments into pieces of at most this length (see :func:`_split_segments`).
+    """
     nseg = len(segs)
     if not nseg:
         return
@@ -671,8 +711,52 @@ def _segment_arcs(rg: _RoadGraph, segs: _Segments, roads: gpd.GeoDataFrame, to_l
         )
     g = np.arange(nseg, dtype=np.int64)
     w = rg.seg_len * rg.seg_pace
-    arcs.add(rg.na, rg.nb, w, rg.seg_len, g)
-    arcs.add(rg.nb, rg.na, w, rg.seg_len, g)
+    if split_m is None:
+        arcs.add(rg.na, rg.nb, w, rg.seg_len, g)
+        arcs.add(rg.nb, rg.na, w, rg.seg_len, g)
+        return
+    tails, heads, ws, ls, gs = _split_segments(rg, segs, split_m)
+    arcs.add(tails, heads, ws, ls, gs)
+    arcs.add(heads, tails, ws, ls, gs)
+
+
+def _split_segments(
+    rg: _RoadGraph, segs: _Segments, split_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs of each segment cut into pieces of at most ``split_m`` metres (one direction).
+
+    The pieces keep their segment's group (a closure still closes the whole segment); the inner
+    points become road nodes of the segment's party and label (appended to ``rg``), so a vehicle
+    can leave or join an ordinary road wherever the road passes a terrain cell, as on AccessMod's
+    rasterised roads, not only at road vertices.
+    """
+    tails, heads, ws, ls, gs = [], [], [], [], []
+    for s in range(len(segs)):
+        k = max(1, int(np.ceil(rg.seg_len[s] / split_m))) if rg.seg_label_road[s] == "" else 1
+        chain = [int(rg.na[s])]
+        for j in range(1, k):
+            p = segs.A[s] + (segs.B[s] - segs.A[s]) * (j / k)
+            chain.append(len(rg.node_vertex))
+            rg.node_vertex.append(-1)
+            rg.node_party.append(int(rg.seg_pi[s]))
+            rg.node_label.append("")
+            rg.inner_x.append(float(p[0]))
+            rg.inner_y.append(float(p[1]))
+        chain.append(int(rg.nb[s]))
+        piece = rg.seg_len[s] / k
+        for j in range(k):
+            tails.append(chain[j])
+            heads.append(chain[j + 1])
+            ws.append(piece * rg.seg_pace[s])
+            ls.append(piece)
+            gs.append(s)
+    return (
+        np.asarray(tails, np.int64),
+        np.asarray(heads, np.int64),
+        np.asarray(ws, float),
+        np.asarray(ls, float),
+        np.asarray(gs, np.int64),
+    )
 
 
 def _crossing_points(
@@ -929,7 +1013,13 @@ def _road_cell_links(
 
 
 def _add_terrain(
-    scenario: Scenario, crs: CRS, parties: list[str], cell_m: float, rg: _RoadGraph, arcs: _Arcs
+    scenario: Scenario,
+    crs: CRS,
+    parties: list[str],
+    cell_m: float,
+    rg: _RoadGraph,
+    arcs: _Arcs,
+    landcover: LandCover | None = None,
 ) -> tuple[TerrainGrid, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """7. The terrain grid, its arcs and green-border groups, and the road-cell links.
 
@@ -938,9 +1028,8 @@ def _add_terrain(
     n_road_nodes = len(rg.node_vertex)
     node_vertex = np.asarray(rg.node_vertex, np.int64)
     node_party = np.asarray(rg.node_party, np.int64)
-    node_x = rg.vx[node_vertex] if n_road_nodes else np.zeros(0)
-    node_y = rg.vy[node_vertex] if n_road_nodes else np.zeros(0)
-    tgrid = build_terrain(scenario, crs, parties, cell_m)
+    node_x, node_y = rg.node_xy()
+    tgrid = build_terrain(scenario, crs, parties, cell_m, landcover)
     tgrid.node0 = n_road_nodes
     nr, nc = tgrid.shape
     tt, th, tc_, tl, tpa, tpb = _terrain_arcs(tgrid, parties)
@@ -1058,7 +1147,22 @@ def _settlement_attach(
     pidx = {p: i for i, p in enumerate(net.parties)}
     if net.mode == "vehicle":
         frame, off = _vehicle_attach(rg, att, s_party, pidx, net.speeds, to_ll, index)
-        if off:
+        far = np.flatnonzero(frame["node"].to_numpy() < 0)
+        if len(far) and net.terrain is not None:  # off-road travel: they start from their terrain cell
+            cells = _attach_terrain(
+                net.terrain, sx[far], sy[far], np.array([pidx.get(str(s_party[i]), -1) for i in far])
+            )
+            for col in ("node", "offset_s", "offset_m"):
+                frame.iloc[far, frame.columns.get_loc(col)] = cells[col].to_numpy()
+            net.notes.append(
+                f"{off} of {len(s_party)} settlements lie more than {net.speeds.max_connector_m / 1000:g} km from every road of their own party: they start off-road, from their terrain cell"
+            )
+            off = int((frame["node"].to_numpy() < 0).sum())
+            if off:
+                net.notes.append(
+                    f"{off} settlements have no passable terrain cell of their own party nearby: off the network"
+                )
+        elif off:
             net.notes.append(
                 f"{off} of {len(s_party)} settlements lie more than {net.speeds.max_connector_m / 1000:g} km from every road of their own party: off the road network in the vehicle mode"
             )
@@ -1070,13 +1174,36 @@ def _settlement_attach(
     return pd.DataFrame({"node": np.full(len(s_party), -1)}, index=index)
 
 
+#: Default cell size (m) of the off-road grid of a vehicle network: the land cover's cells are 0.05
+#: degree (about 4-5 km), the DEM's 15 arc-seconds (about 360-460 m); 1 km keeps slopes and the
+#: whole window (about 125,000 cells) fast to solve for every regime and class.
+OFFROAD_CELL_M = 1000.0
+
+
+def _offroad_landcover(scenario: Scenario, mode: Mode, offroad: bool | None) -> LandCover | None:
+    """The land cover a vehicle network's off-road grid uses (None: roads only, or foot mode)."""
+    if mode != "vehicle" or offroad is False:
+        return None
+    lc = scenario.landcover
+    if lc is None and offroad:
+        raise InputError(
+            scenario.name, "off-road travel needs land cover (the scenario's dataset has none)", field="offroad"
+        )
+    if lc is not None and scenario.elevation is None:
+        if offroad:
+            raise InputError(scenario.name, "off-road travel needs an elevation model (slopes)", field="elevation")
+        return None
+    return lc
+
+
 def build_network(
     scenario: Scenario,
     *,
     mode: Mode = "vehicle",
     speeds: RoadSpeeds | None = None,
     terrain: bool | None = None,
-    cell_m: float = 500.0,
+    cell_m: float | None = None,
+    offroad: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> AccessNetwork:
     """Build the access graph of ``scenario`` for ``mode`` (see the module docstring for the model).
@@ -1087,8 +1214,12 @@ def build_network(
     mode: ``vehicle`` (roads at road-class speeds, walking connectors) or ``foot`` (roads at
         walking speed plus terrain).
     speeds: the speed assumptions (default :class:`RoadSpeeds`).
-    terrain: include the terrain grid (default: only in foot mode).
-    cell_m: terrain cell size (metres).
+    terrain: include the terrain grid (default: in foot mode, and in vehicle mode with off-road travel).
+    cell_m: terrain cell size (metres; default 500 on foot, :data:`OFFROAD_CELL_M` off the road).
+    offroad: vehicle mode only: join the road graph to the terrain graph, whose cells are crossed at
+        the off-road speed of their land cover and slope (:mod:`delimit.access.offroad`); default:
+        when the scenario has land cover. Settlements farther than ``max_connector_m`` from a road
+        of their own party then start from their terrain cell.
     progress: optional ``(message, fraction)`` callback.
 
     Returns
@@ -1110,7 +1241,9 @@ def build_network(
     if mode not in ("vehicle", "foot"):
         raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
     speeds = speeds or RoadSpeeds()
-    use_terrain = (mode == "foot") if terrain is None else bool(terrain)
+    landcover = _offroad_landcover(scenario, mode, offroad)
+    use_terrain = (mode == "foot" or landcover is not None) if terrain is None else bool(terrain)
+    cell_m = float(cell_m) if cell_m is not None else (OFFROAD_CELL_M if landcover is not None else 500.0)
     report = progress or (lambda _m, _f: None)
     report("roads", 0.0)
     window = scenario.window if len(scenario.window) else scenario.territory
@@ -1136,7 +1269,7 @@ def build_network(
 
     rg = _road_graph(segs, roads, parties, _special_roads(scenario), speeds, mode, to_ll)
     arcs = _Arcs()
-    _segment_arcs(rg, segs, roads, to_ll, arcs)
+    _segment_arcs(rg, segs, roads, to_ll, arcs, cell_m if (use_terrain and mode == "vehicle") else None)
     notes = _transitions(rg, scenario, parties, speeds, to_m, arcs)
     report("crossings", 0.5)
     notes += _sealed_corridors(rg, scenario, arcs)
@@ -1145,7 +1278,9 @@ def build_network(
     n_total = len(rg.node_vertex)
     if use_terrain:
         report("terrain", 0.55)
-        tgrid, node_x, node_y, node_vertex_a, node_party_a = _add_terrain(scenario, crs, parties, cell_m, rg, arcs)
+        tgrid, node_x, node_y, node_vertex_a, node_party_a = _add_terrain(
+            scenario, crs, parties, cell_m, rg, arcs, landcover
+        )
         n_total += tgrid.shape[0] * tgrid.shape[1]
     else:
         node_vertex_a = np.asarray(rg.node_vertex, np.int64)

@@ -31,6 +31,8 @@ TABLE_COLUMNS = [
     Col("target", text=True, optional=True),
     Col("minutes"),
     Col("km", optional=True),
+    Col("offroad_minutes", "off-road min", optional=True),
+    Col("offroad_km", "off-road km", optional=True),
     Col("reachable"),
     Col("note", text=True),
 ]
@@ -180,7 +182,10 @@ def register(app: typer.Typer) -> None:
                 f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}; n/a: no route"
             )
             shown = res.rows.assign(
-                minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"])
+                minutes=res.rows["minutes"].where(res.rows["reachable"]),
+                km=res.rows["km"].where(res.rows["reachable"]),
+                offroad_minutes=res.rows["offroad_minutes"].where(res.rows["reachable"]),
+                offroad_km=res.rows["offroad_km"].where(res.rows["reachable"]),
             )
             table = rich_table(
                 shown.to_dict("records"),
