@@ -363,3 +363,20 @@ def test_bad_speed_table_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None
     lines = [ln for ln in r.err.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "offroad_speeds.csv" in lines[0] and "speed_kmh" in lines[0], r.err
     assert not out.exists()
+
+
+def test_embedded_data_leaves_fewer_settlements_unreachable_and_says_why() -> None:
+    from delimit import load_scenario
+
+    s = load_scenario("status-quo")
+    roads_only = build_network(s, mode="vehicle", offroad=False)
+    mixed = build_network(s, mode="vehicle")
+    assert mixed.terrain is not None  # the embedded dataset carries land cover: off-road by default
+    for cls in ("resident-kg", "citizen-tj"):
+        before = travel_times(s, traveller_class=cls, regime="closed-2022", network=roads_only).rows
+        after = travel_times(s, traveller_class=cls, regime="closed-2022", network=mixed).rows
+        assert (~after["reachable"]).sum() < (~before["reachable"]).sum()
+        lost = after.loc[~after["reachable"], "note"]
+        assert lost.str.startswith(("isolated by a closed border", "isolated by terrain", "no ")).all(), lost.tolist()
+        ok = after[after["reachable"]]
+        assert ((ok["offroad_minutes"] >= 0) & (ok["offroad_minutes"] <= ok["minutes"] + 1e-9)).all()

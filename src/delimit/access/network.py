@@ -37,6 +37,15 @@ Modelling (what the numbers mean)
   of the two cells' costs times the step length). A step between cells of two parties is an
   unnamed ("green border") crossing governed, like unnamed road crossings, by the border policy.
   Rivers are not barriers (bridges and fords are not mapped).
+* **Off-road travel (vehicle mode, AccessMod's mixed mode).** When the scenario carries land cover
+  (the embedded dataset: MODIS MCD12C1 2019 with ``offroad_speeds.csv``), the vehicle network is
+  joined to a terrain grid (1 km cells by default) whose cells cost the off-road pace of their
+  land-cover class on their slope (:mod:`delimit.access.offroad`). Ordinary road segments are cut
+  into pieces of at most one cell (the pieces keep the segment's group) and every road node joins
+  the cell holding it, so a vehicle may leave or join a road wherever the road passes. Steps
+  between cells of two parties are green-border crossings under the regime's rule for crossings
+  away from a checkpoint, as on foot. Settlements farther than ``max_connector_m`` from a road of
+  their own party start from their terrain cell. ``offroad=False`` builds the roads-only network.
 * Every arc is stored in both directions with the same cost: the graph is undirected, so the
   engine solves from the targets outwards and a trip to the target costs what the way back costs.
 """
