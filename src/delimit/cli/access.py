@@ -117,6 +117,11 @@ def register(app: typer.Typer) -> None:
         cell_m: float | None = float_option(
             None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"
         ),
+        roads_only: bool = typer.Option(
+            False,
+            "--roads-only",
+            help="Vehicle classes stay on the roads (no off-road travel across the land cover), as chokepoints rank them.",
+        ),
         overwrite: bool = overwrite_option(),
         wide: bool = typer.Option(
             False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
@@ -131,7 +136,9 @@ def register(app: typer.Typer) -> None:
         cid = _require_class(s, class_id)
         tg = _targets(targets, target_layer)
         with progress_bar("access") as prog:
-            net = build_network(s, mode=s.traveller_class(cid).mode, progress=lambda m, f: prog(m, 0.5 * f))
+            mode = s.traveller_class(cid).mode
+            offroad = False if roads_only and mode == "vehicle" else None
+            net = build_network(s, mode=mode, offroad=offroad, progress=lambda m, f: prog(m, 0.5 * f))
             closures = _closures(net, block)
             res = travel_times(
                 s,
