@@ -380,3 +380,11 @@ def test_embedded_data_leaves_fewer_settlements_unreachable_and_says_why() -> No
         assert lost.str.startswith(("isolated by a closed border", "isolated by terrain", "no ")).all(), lost.tolist()
         ok = after[after["reachable"]]
         assert ((ok["offroad_minutes"] >= 0) & (ok["offroad_minutes"] <= ok["minutes"] + 1e-9)).all()
+
+
+def test_outputs_name_the_offroad_model(scenario: Scenario, net) -> None:
+    doc = travel_times(scenario, traveller_class="res-a", regime="shut", network=net).to_json()
+    off = doc["assumptions"]["offroad"]
+    assert off["speed_table"] == "test-speeds.csv" and off["cell_m"] == CELL
+    assert {r["igbp_class"]: r["speed_kmh"] for r in off["speeds_kmh"]} == {0: 0.0, 10: 4.86, 12: 2.5}
+    assert "offroad_minutes" in doc["definitions"] and "isolated" in doc["definitions"]

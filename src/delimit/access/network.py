@@ -63,7 +63,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from delimit.access.kernels import csr_from_arcs, dijkstra_csr
-from delimit.access.offroad import classes_on_grid, offroad_pace
+from delimit.access.offroad import classes_on_grid, offroad_pace, speed_table_summary
 from delimit.access.speeds import RoadSpeeds, tobler_pace_symmetric
 from delimit.crs import crs_description, metric_crs
 from delimit.errors import InputError
@@ -135,8 +135,10 @@ class AccessNetwork:
         ``regime``, ``transit``, ``classes``, ``seconds`` (sealed corridor drive).
     attach: DataFrame indexed like ``scenario.settlements``: ``node`` (-1: off the network),
         ``offset_s``, ``offset_m`` (the connector walk).
-    terrain: the terrain grid (foot mode) or None.
+    terrain: the terrain grid (foot mode, and vehicle mode with off-road travel) or None.
     notes: modelling notes (unmatched crossings, settlements off the network...).
+    offroad: vehicle mode with off-road travel: the land cover, speed table, cell size and speeds
+        used (for the outputs' assumptions); empty otherwise.
     """
 
     scenario: str
@@ -160,6 +162,7 @@ class AccessNetwork:
     attach: pd.DataFrame
     terrain: TerrainGrid | None = None
     notes: list[str] = field(default_factory=list)
+    offroad: dict[str, Any] = field(default_factory=dict)
     _to_metric: Transformer | None = field(default=None, repr=False)
 
     @property
@@ -1189,6 +1192,16 @@ def _settlement_attach(
 OFFROAD_CELL_M = 1000.0
 
 
+def _offroad_record(lc: LandCover, cell_m: float) -> dict[str, Any]:
+    """What an output says about the off-road model it used."""
+    return {
+        "landcover": lc.raster.source or "land cover raster",
+        "speed_table": lc.table_path,
+        "cell_m": float(cell_m),
+        "speeds_kmh": speed_table_summary(lc),
+    }
+
+
 def _offroad_landcover(scenario: Scenario, mode: Mode, offroad: bool | None) -> LandCover | None:
     """The land cover a vehicle network's off-road grid uses (None: roads only, or foot mode)."""
     if mode != "vehicle" or offroad is False:
@@ -1324,6 +1337,7 @@ def build_network(
         attach=pd.DataFrame({"node": np.zeros(0, np.int64)}),
         terrain=tgrid,
         notes=notes,
+        offroad={} if landcover is None else _offroad_record(landcover, cell_m),
     )
     net.attach = _settlement_attach(net, rg, att, sx, sy, s_party, to_ll, settle.index)
     report("done", 1.0)

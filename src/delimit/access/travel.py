@@ -562,7 +562,7 @@ def travel_times(
         targets_description=tset.description,
         rows=rows,
         crs_description=net.crs_description,
-        assumptions={"speeds": net.speeds.as_dict(), "regime_status": reg.status},
+        assumptions={"speeds": net.speeds.as_dict(), "regime_status": reg.status, "offroad": net.offroad or None},
         notes=list(net.notes),
         data_marks=scenario.data_marks(layers_used(net.mode)),
         provenance=scenario.provenance.as_dict(),

@@ -85,5 +85,5 @@ def read_landcover(
 ) -> LandCover:
     """The land-cover raster (only ``bounds``, WGS84 degrees, when given) with its validated speed table."""
     speeds = read_speed_table(table_path, limits)
-    raster = read_raster(raster_path, units="IGBP class", limits=limits, bounds=bounds)
+    raster = read_raster(raster_path, units="IGBP class", source=Path(raster_path).name, limits=limits, bounds=bounds)
     return LandCover(raster=raster, speeds=speeds, table_path=str(table_path))
