@@ -55,6 +55,9 @@ from rasterio.windows import from_bounds
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.ops import substring, transform, unary_union
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling builder modules, also when loaded by path
+import build_landcover
+
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
 warnings.filterwarnings("ignore", message="VSIFSeekL")
 
@@ -1262,6 +1265,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    build_landcover.add_landcover(out, cache, WINDOW)
     return report
 
 
@@ -1281,7 +1285,7 @@ def check(out: Path, cache: Path) -> int:
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td) / "fergana"
         build(tmp, cache)
-        names = sorted(set(dataset_files(tmp)) | {"manifest.json"})
+        names = sorted(set(dataset_files(tmp)) | {"manifest.json", *build_landcover.FILES})
         diff = [n for n in names if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
     if diff:
         print("differ from a fresh build:", *diff, sep="\n  ")

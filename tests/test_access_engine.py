@@ -197,7 +197,7 @@ def test_closed_regime_keeps_each_class_on_its_own_land() -> None:
     s = make_scenario([SHUT, OPEN])
     res = travel_times(s, traveller_class="res-b", regime="shut")
     e = _row(res, "E")
-    assert not e["reachable"] and e["note"] == ""
+    assert not e["reachable"] and e["note"].startswith("isolated by a closed border")
     assert _row(res, "B-centre")["minutes"] == 0.0
     a = travel_times(s, traveller_class="res-a", regime="shut")
     # A's only road to its east passes through the B enclave: closed borders cut A's village off too

@@ -17,9 +17,11 @@ from delimit.model.regime import CrossingRule, Regime
 
 @functools.cache
 def _net(name: str):  # type: ignore[no-untyped-def]
+    """The vehicle network on roads only: these tests pin the road topology (off-road travel, which
+    gives the terrain's alternatives, is tested in test_access_offroad.py)."""
     from delimit import load_scenario
 
-    return build_network(load_scenario(name))
+    return build_network(load_scenario(name), offroad=False)
 
 
 def tort_kocho(net) -> str:  # type: ignore[no-untyped-def]

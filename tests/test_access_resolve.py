@@ -44,7 +44,7 @@ def _as_closures(row: dict) -> Closures:  # type: ignore[type-arg]
 @pytest.mark.parametrize("regime", ["open", "closed-2022"])
 def test_resolving_closures_equals_solving_from_scratch(scenario, regime: str) -> None:  # type: ignore[no-untyped-def]
     s = scenario("status-quo")
-    net = build_network(s, mode="vehicle")
+    net = build_network(s, mode="vehicle", offroad=False)  # chokepoints rank road points (no off-road)
     tset = resolve_targets(s, "regional-centre")
     closures = _closures(s, net, regime)
     checked = 0

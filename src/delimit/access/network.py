@@ -37,6 +37,15 @@ Modelling (what the numbers mean)
   of the two cells' costs times the step length). A step between cells of two parties is an
   unnamed ("green border") crossing governed, like unnamed road crossings, by the border policy.
   Rivers are not barriers (bridges and fords are not mapped).
+* **Off-road travel (vehicle mode, AccessMod's mixed mode).** When the scenario carries land cover
+  (the embedded dataset: MODIS MCD12C1 2019 with ``offroad_speeds.csv``), the vehicle network is
+  joined to a terrain grid (1 km cells by default) whose cells cost the off-road pace of their
+  land-cover class on their slope (:mod:`delimit.access.offroad`). Ordinary road segments are cut
+  into pieces of at most one cell (the pieces keep the segment's group) and every road node joins
+  the cell holding it, so a vehicle may leave or join a road wherever the road passes. Steps
+  between cells of two parties are green-border crossings under the regime's rule for crossings
+  away from a checkpoint, as on foot. Settlements farther than ``max_connector_m`` from a road of
+  their own party start from their terrain cell. ``offroad=False`` builds the roads-only network.
 * Every arc is stored in both directions with the same cost: the graph is undirected, so the
   engine solves from the targets outwards and a trip to the target costs what the way back costs.
 """
@@ -54,9 +63,11 @@ import shapely
 from pyproj import CRS, Transformer
 
 from delimit.access.kernels import csr_from_arcs, dijkstra_csr
+from delimit.access.offroad import classes_on_grid, offroad_pace, speed_table_summary
 from delimit.access.speeds import RoadSpeeds, tobler_pace_symmetric
 from delimit.crs import crs_description, metric_crs
 from delimit.errors import InputError
+from delimit.model.landcover import LandCover
 from delimit.model.scenario import Scenario
 
 Mode = Literal["vehicle", "foot"]
@@ -124,8 +135,10 @@ class AccessNetwork:
         ``regime``, ``transit``, ``classes``, ``seconds`` (sealed corridor drive).
     attach: DataFrame indexed like ``scenario.settlements``: ``node`` (-1: off the network),
         ``offset_s``, ``offset_m`` (the connector walk).
-    terrain: the terrain grid (foot mode) or None.
+    terrain: the terrain grid (foot mode, and vehicle mode with off-road travel) or None.
     notes: modelling notes (unmatched crossings, settlements off the network...).
+    offroad: vehicle mode with off-road travel: the land cover, speed table, cell size and speeds
+        used (for the outputs' assumptions); empty otherwise.
     """
 
     scenario: str
@@ -149,6 +162,7 @@ class AccessNetwork:
     attach: pd.DataFrame
     terrain: TerrainGrid | None = None
     notes: list[str] = field(default_factory=list)
+    offroad: dict[str, Any] = field(default_factory=dict)
     _to_metric: Transformer | None = field(default=None, repr=False)
 
     @property
@@ -180,14 +194,24 @@ class AccessNetwork:
     def attach_points(self, lon: np.ndarray, lat: np.ndarray, party: np.ndarray) -> pd.DataFrame:
         """Attach arbitrary points (e.g. a user's targets) to the nearest node of their own party.
 
-        Vehicle mode: nearest road node of the point's party within ``max_connector_m``; foot
-        mode: the terrain cell holding the point (or the nearest own-party passable cell within 3
+        Vehicle mode: nearest road node of the point's party within ``max_connector_m`` (with
+        off-road travel, else its terrain cell); foot mode: the terrain cell holding the point (or the nearest own-party passable cell within 3
         cells). Returns ``node`` (-1 if none), ``offset_s``, ``offset_m``.
         """
         x, y = self.to_metric(lon, lat)
         pidx = np.array([self.party_index(p) for p in party], dtype=np.int64)
-        if self.terrain is not None:
+        if self.terrain is not None and self.mode == "foot":
             return _attach_terrain(self.terrain, x, y, pidx)
+        out = self._attach_road(x, y, pidx)
+        far = np.flatnonzero(out["node"].to_numpy() < 0)
+        if len(far) and self.terrain is not None:  # off-road travel: from the terrain cell
+            cells = _attach_terrain(self.terrain, x[far], y[far], pidx[far])
+            for col in ("node", "offset_s", "offset_m"):
+                out.iloc[far, out.columns.get_loc(col)] = cells[col].to_numpy()
+        return out
+
+    def _attach_road(self, x: np.ndarray, y: np.ndarray, pidx: np.ndarray) -> pd.DataFrame:
+        """Nearest road node of each metric point's party within ``max_connector_m`` (-1: none)."""
         road = self.node_vertex >= 0
         nodes = np.flatnonzero(road)
         out_node = np.full(len(x), -1, np.int64)
@@ -308,9 +332,13 @@ def _attach_terrain(t: TerrainGrid, x: np.ndarray, y: np.ndarray, pidx: np.ndarr
     return pd.DataFrame({"node": node, "offset_s": off_s, "offset_m": off_m})
 
 
-def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: float) -> TerrainGrid:
-    """The foot-mode terrain grid: DEM reprojected to ``crs`` at ``cell_m``, Tobler pace, parties.
+def build_terrain(
+    scenario: Scenario, crs: CRS, parties: list[str], cell_m: float, landcover: LandCover | None = None
+) -> TerrainGrid:
+    """The terrain grid: DEM reprojected to ``crs`` at ``cell_m``, pace per cell, parties.
 
+    The pace is Tobler's (foot) or, given ``landcover``, the off-road pace of the cell's land-cover
+    class on its slope (:func:`delimit.access.offroad.offroad_pace`, vehicle classes off the road).
     Raises InputError if the scenario has no elevation model.
     """
     import rasterio.features
@@ -351,7 +379,10 @@ def build_terrain(scenario: Scenario, crs: CRS, parties: list[str], cell_m: floa
     )
     gy, gx = np.gradient(elev, cell_m)
     slope = np.hypot(gx, gy)
-    cost = tobler_pace_symmetric(slope)
+    if landcover is None:
+        cost = tobler_pace_symmetric(slope)
+    else:
+        cost = offroad_pace(landcover, classes_on_grid(landcover, transform, crs, (nrows, ncols)), slope)
     cost[~np.isfinite(elev)] = np.inf
     party = rasterio.features.rasterize(
         (
@@ -417,13 +448,784 @@ def _terrain_arcs(t: TerrainGrid, parties: list[str]) -> tuple[np.ndarray, ...]:
 # ----------------------------------------------------------------------------- build
 
 
+@dataclass
+class _Arcs:
+    """Arc pieces and group rows collected while the graph is built (joined once by :func:`_csr_consuming`)."""
+
+    grows: list[dict[str, Any]] = field(default_factory=list)
+    tails: list[np.ndarray] = field(default_factory=list)
+    heads: list[np.ndarray] = field(default_factory=list)
+    costs: list[np.ndarray] = field(default_factory=list)
+    lens: list[np.ndarray] = field(default_factory=list)
+    grps: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, tail: np.ndarray, head: np.ndarray, cost: np.ndarray, length: np.ndarray, grp: np.ndarray) -> None:
+        """One piece of arcs (already in both directions where the caller wants both)."""
+        self.tails.append(tail)
+        self.heads.append(head)
+        self.costs.append(cost)
+        self.lens.append(length)
+        self.grps.append(grp)
+
+
+@dataclass
+class _Segments:
+    """Straight road pieces in metric coordinates: ends ``A``/``B``, road row and party per piece."""
+
+    A: np.ndarray
+    B: np.ndarray
+    road: np.ndarray
+    party: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.A)
+
+
+@dataclass
+class _Attachments:
+    """Where each settlement meets its own party's nearest segment (vehicle mode; -1: none)."""
+
+    seg: np.ndarray
+    pt: np.ndarray
+    dist: np.ndarray
+
+
+@dataclass
+class _RoadGraph:
+    """Road vertices, the node copies per (vertex, label) and per-segment node ends and attributes."""
+
+    vkeys: np.ndarray
+    vx: np.ndarray
+    vy: np.ndarray
+    va: np.ndarray
+    vb: np.ndarray
+    seg_rid: np.ndarray
+    seg_label_road: np.ndarray
+    seg_pi: np.ndarray
+    seg_len: np.ndarray
+    seg_pace: np.ndarray
+    na: np.ndarray
+    nb: np.ndarray
+    labels: dict[tuple[int, int, str], int]
+    node_vertex: list[int]
+    node_party: list[int]
+    node_label: list[str]
+    by_vertex: dict[int, list[int]]
+    vertex_roads: dict[int, set[str]]
+    # nodes inside long segments (off-road access points, vehicle networks with terrain): after the vertex nodes
+    inner_x: list[float] = field(default_factory=list)
+    inner_y: list[float] = field(default_factory=list)
+
+    def node_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Metric coordinates of every road node (vertex nodes, then the inner access points)."""
+        nv_nodes = len(self.node_vertex) - len(self.inner_x)
+        idx = np.asarray(self.node_vertex[:nv_nodes], np.int64)
+        x = np.concatenate([self.vx[idx] if nv_nodes else np.zeros(0), np.asarray(self.inner_x, float)])
+        y = np.concatenate([self.vy[idx] if nv_nodes else np.zeros(0), np.asarray(self.inner_y, float)])
+        return x, y
+
+    @property
+    def nv(self) -> int:
+        return len(self.vkeys)
+
+    @property
+    def vlon(self) -> np.ndarray:
+        return self.vkeys[:, 0] if self.nv else np.zeros(0)
+
+    @property
+    def vlat(self) -> np.ndarray:
+        return self.vkeys[:, 1] if self.nv else np.zeros(0)
+
+
+def _road_parts(roads_m: gpd.GeoDataFrame, boundary: Any) -> list[tuple[int, np.ndarray]]:
+    """1. Road lines in metric coordinates, cut where they meet a party boundary: ``(road row, coords)``."""
+    parts: list[tuple[int, np.ndarray]] = []
+    for i, g in enumerate(roads_m.geometry.values if len(roads_m) else []):
+        if g is None or g.is_empty:
+            continue
+        for line in shapely.get_parts(shapely.line_merge(g) if g.geom_type == "MultiLineString" else g):
+            if line.geom_type != "LineString" or line.length <= 0:
+                continue
+            hits = shapely.intersection(line, boundary)
+            extra = [line.project(p) for p in shapely.get_parts(hits) if p.geom_type == "Point"]
+            extra += [
+                line.project(shapely.Point(c))
+                for h in shapely.get_parts(hits)
+                if h.geom_type == "LineString"
+                for c in h.coords
+            ]
+            parts.append((i, _split_positions(line, extra)))
+    return parts
+
+
+def _segments_of(parts: list[tuple[int, np.ndarray]], terr_m: gpd.GeoDataFrame) -> _Segments:
+    """2. Straight segments of the road parts and the party holding each one's midpoint."""
+    seg_road, seg_a, seg_b = [], [], []
+    for ri, coords in parts:
+        for k in range(len(coords) - 1):
+            if np.hypot(*(coords[k + 1] - coords[k])) < 1e-6:
+                continue
+            seg_road.append(ri)
+            seg_a.append(coords[k])
+            seg_b.append(coords[k + 1])
+    A = np.asarray(seg_a, dtype=float).reshape(-1, 2)
+    B = np.asarray(seg_b, dtype=float).reshape(-1, 2)
+    mid = (A + B) / 2
+    party = _parties_of_points(mid[:, 0], mid[:, 1], terr_m) if len(A) else np.zeros(0, dtype=object)
+    return _Segments(A, B, np.asarray(seg_road, dtype=np.int64), party)
+
+
+def _attach_to_segments(
+    segs: _Segments, sx: np.ndarray, sy: np.ndarray, s_party: np.ndarray, max_m: float
+) -> tuple[_Segments, _Attachments]:
+    """3. Each settlement's nearest own-party segment within ``max_m`` (metres), the segments cut there."""
+    n = len(sx)
+    att = _Attachments(np.full(n, -1, np.int64), np.zeros((n, 2)), np.full(n, np.inf))
+    if not (len(segs) and n):
+        return segs, att
+    seg_lines = shapely.linestrings(np.stack([segs.A, segs.B], axis=1))
+    tree = shapely.STRtree(seg_lines)
+    pts = shapely.points(sx, sy)
+    pi, si = tree.query(pts, predicate="dwithin", distance=max_m)
+    d = shapely.distance(pts[pi], seg_lines[si]) if len(pi) else np.zeros(0)
+    ok = segs.party[si] == s_party[pi] if len(pi) else np.zeros(0, bool)
+    for p, s_, dd in sorted(zip(pi[ok], si[ok], d[ok], strict=True), key=lambda t: (t[0], t[2], t[1])):
+        if att.seg[p] < 0:
+            att.seg[p] = s_
+            att.dist[p] = dd
+            proj = seg_lines[s_].interpolate(seg_lines[s_].project(pts[p]))
+            att.pt[p] = np.asarray(proj.coords[0])[:2]
+    cuts: dict[int, list[np.ndarray]] = {}
+    for p in np.flatnonzero(att.seg >= 0):
+        cuts.setdefault(int(att.seg[p]), []).append(att.pt[p])
+    if not cuts:
+        return segs, att
+    newA, newB, newR, newP = [], [], [], []
+    for s_ in range(len(segs)):
+        a_, b_ = segs.A[s_], segs.B[s_]
+        pts_s = [a_]
+        if s_ in cuts:
+            L = np.hypot(*(b_ - a_))
+            inner = sorted({round(float(np.hypot(*(q - a_))), 4) for q in cuts[s_]})
+            for t in inner:
+                if 0.5 < t < L - 0.5:
+                    pts_s.append(a_ + (b_ - a_) * (t / L))
+        pts_s.append(b_)
+        for k in range(len(pts_s) - 1):
+            newA.append(pts_s[k])
+            newB.append(pts_s[k + 1])
+            newR.append(segs.road[s_])
+            newP.append(segs.party[s_])
+    cut = _Segments(
+        np.asarray(newA), np.asarray(newB), np.asarray(newR, dtype=np.int64), np.asarray(newP, dtype=object)
+    )
+    return cut, att
+
+
+def _road_graph(
+    segs: _Segments,
+    roads: gpd.GeoDataFrame,
+    parties: list[str],
+    special: set[str],
+    speeds: RoadSpeeds,
+    mode: Mode,
+    to_ll: Transformer,
+) -> _RoadGraph:
+    """4. Vertices (ends matched to 1e-7 degree) and one node per (vertex, party, special road) label."""
+    A, B = segs.A, segs.B
+    nseg = len(A)
+    allxy = np.concatenate([A, B]) if nseg else np.zeros((0, 2))
+    lon, lat = to_ll.transform(allxy[:, 0], allxy[:, 1]) if nseg else (np.zeros(0), np.zeros(0))
+    key = np.round(np.stack([np.asarray(lon), np.asarray(lat)], axis=1), 7)
+    if nseg:
+        vkeys, vinv = np.unique(key, axis=0, return_inverse=True)
+        vinv = vinv.ravel()
+    else:
+        vkeys, vinv = np.zeros((0, 2)), np.zeros(0, np.int64)
+    nv = len(vkeys)
+    vx, vy = np.zeros(nv), np.zeros(nv)
+    vx[vinv] = allxy[:, 0]
+    vy[vinv] = allxy[:, 1]
+    va, vb = vinv[:nseg], vinv[nseg:]
+    road_ids = roads["road_id"].astype(str).to_numpy() if len(roads) else np.zeros(0, dtype=object)
+    road_class = roads["road_class"].astype(str).to_numpy() if len(roads) else np.zeros(0, dtype=object)
+    seg_rid = road_ids[segs.road] if nseg else np.zeros(0, dtype=object)
+    seg_label_road = np.array([r if r in special else "" for r in seg_rid], dtype=object)
+    pidx = {p: i for i, p in enumerate(parties)}
+    seg_pi = np.array([pidx.get(str(p), -1) for p in segs.party], dtype=np.int64)
+    labels: dict[tuple[int, int, str], int] = {}
+    node_vertex: list[int] = []
+    node_party: list[int] = []
+    node_label: list[str] = []
+
+    def node_of(v: int, p: int, r: str) -> int:
+        k = (v, p, r)
+        if k not in labels:
+            labels[k] = len(node_vertex)
+            node_vertex.append(v)
+            node_party.append(p)
+            node_label.append(r)
+        return labels[k]
+
+    na = np.array([node_of(int(va[s]), int(seg_pi[s]), seg_label_road[s]) for s in range(nseg)], dtype=np.int64)
+    nb = np.array([node_of(int(vb[s]), int(seg_pi[s]), seg_label_road[s]) for s in range(nseg)], dtype=np.int64)
+    by_vertex: dict[int, list[int]] = {}
+    for (v, _p, _r), n in labels.items():
+        by_vertex.setdefault(v, []).append(n)
+    vertex_roads: dict[int, set[str]] = {}
+    for s in range(nseg):
+        vertex_roads.setdefault(int(va[s]), set()).add(str(seg_rid[s]))
+        vertex_roads.setdefault(int(vb[s]), set()).add(str(seg_rid[s]))
+    seg_len = np.hypot(B[:, 0] - A[:, 0], B[:, 1] - A[:, 1]) if nseg else np.zeros(0)
+    seg_pace = np.array([speeds.seconds_per_metre(road_class[r], mode) for r in segs.road]) if nseg else np.zeros(0)
+    return _RoadGraph(
+        vkeys, vx, vy, va, vb, seg_rid, seg_label_road, seg_pi, seg_len, seg_pace, na, nb,
+        labels, node_vertex, node_party, node_label, by_vertex, vertex_roads,
+    )  # fmt: skip
+
+
+def _segment_arcs(
+    rg: _RoadGraph,
+    segs: _Segments,
+    roads: gpd.GeoDataFrame,
+    to_ll: Transformer,
+    arcs: _Arcs,
+    split_m: float | None = None,
+) -> None:
+    """Road segment arcs (both directions), one group per segment named ``<road_id>#<k>``.
+
+    ``split_m``: cut ordinary segments into pieces of at most this length (see :func:`_split_segments`).
+    """
+    nseg = len(segs)
+    if not nseg:
+        return
+    road_class = roads["road_class"].astype(str).to_numpy()
+    mlon_a, mlat_a = to_ll.transform((segs.A[:, 0] + segs.B[:, 0]) / 2, (segs.A[:, 1] + segs.B[:, 1]) / 2)
+    mlon_a, mlat_a = np.asarray(mlon_a), np.asarray(mlat_a)
+    counter: dict[str, int] = {}
+    for s in range(nseg):
+        rid = str(rg.seg_rid[s])
+        counter[rid] = counter.get(rid, 0) + 1
+        arcs.grows.append(
+            {
+                "kind": SEGMENT,
+                "road_id": rid,
+                "road_class": str(road_class[segs.road[s]]),
+                "segment": f"{rid}#{counter[rid]}",
+                "party_a": int(rg.seg_pi[s]),
+                "party_b": int(rg.seg_pi[s]),
+                "label_road_a": rg.seg_label_road[s],
+                "label_road_b": rg.seg_label_road[s],
+                "vertex": -1,
+                "lon": float(mlon_a[s]),
+                "lat": float(mlat_a[s]),
+            }
+        )
+    g = np.arange(nseg, dtype=np.int64)
+    w = rg.seg_len * rg.seg_pace
+    if split_m is None:
+        arcs.add(rg.na, rg.nb, w, rg.seg_len, g)
+        arcs.add(rg.nb, rg.na, w, rg.seg_len, g)
+        return
+    tails, heads, ws, ls, gs = _split_segments(rg, segs, split_m)
+    arcs.add(tails, heads, ws, ls, gs)
+    arcs.add(heads, tails, ws, ls, gs)
+
+
+def _split_segments(
+    rg: _RoadGraph, segs: _Segments, split_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs of each segment cut into pieces of at most ``split_m`` metres (one direction).
+
+    The pieces keep their segment's group (a closure still closes the whole segment); the inner
+    points become road nodes of the segment's party and label (appended to ``rg``), so a vehicle
+    can leave or join an ordinary road wherever the road passes a terrain cell, as on AccessMod's
+    rasterised roads, not only at road vertices.
+    """
+    tails, heads, ws, ls, gs = [], [], [], [], []
+    for s in range(len(segs)):
+        k = max(1, int(np.ceil(rg.seg_len[s] / split_m))) if rg.seg_label_road[s] == "" else 1
+        chain = [int(rg.na[s])]
+        for j in range(1, k):
+            p = segs.A[s] + (segs.B[s] - segs.A[s]) * (j / k)
+            chain.append(len(rg.node_vertex))
+            rg.node_vertex.append(-1)
+            rg.node_party.append(int(rg.seg_pi[s]))
+            rg.node_label.append("")
+            rg.inner_x.append(float(p[0]))
+            rg.inner_y.append(float(p[1]))
+        chain.append(int(rg.nb[s]))
+        piece = rg.seg_len[s] / k
+        for j in range(k):
+            tails.append(chain[j])
+            heads.append(chain[j + 1])
+            ws.append(piece * rg.seg_pace[s])
+            ls.append(piece)
+            gs.append(s)
+    return (
+        np.asarray(tails, np.int64),
+        np.asarray(heads, np.int64),
+        np.asarray(ws, float),
+        np.asarray(ls, float),
+        np.asarray(gs, np.int64),
+    )
+
+
+def _crossing_points(
+    scenario: Scenario, to_m: Transformer
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[set[str]], np.ndarray]:
+    """The ``crossings`` layer in metric coordinates: ``(x, y, ids, party pairs, checkpoint mask)``."""
+    cross = scenario.crossings
+    if not len(cross):
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=object), [], np.zeros(0, np.bool_)
+    cx, cy = to_m.transform(cross.geometry.x.to_numpy(), cross.geometry.y.to_numpy())
+    c_ids = cross["crossing_id"].astype(str).to_numpy()
+    c_parties = [
+        set(p for p in str(v).replace(",", "-").split("-") if p)
+        for v in cross.get("parties", pd.Series([""] * len(cross)))
+    ]
+    return np.asarray(cx), np.asarray(cy), c_ids, c_parties, checkpoint_mask(cross)
+
+
+def _transitions(
+    rg: _RoadGraph, scenario: Scenario, parties: list[str], speeds: RoadSpeeds, to_m: Transformer, arcs: _Arcs
+) -> list[str]:
+    """5. Zero-length transitions between the labels of a vertex; named crossings matched by distance.
+
+    Returns the modelling notes (crossings of the layer that match no road/border intersection).
+    """
+    cx, cy, c_ids, c_parties, c_checkpoint = _crossing_points(scenario, to_m)
+    matched: set[str] = set()
+    unnamed_count: dict[str, int] = {}
+    t_tail, t_head, t_grp = [], [], []
+    for v, ns in sorted(rg.by_vertex.items()):
+        if len(ns) < 2:
+            continue
+        if len(cx):
+            d = np.hypot(cx - rg.vx[v], cy - rg.vy[v])
+            order = np.argsort(d)
+        for i in range(len(ns)):
+            for j in range(i + 1, len(ns)):
+                a, b = ns[i], ns[j]
+                pa, pb = rg.node_party[a], rg.node_party[b]
+                cid, named, is_cp = "", False, False
+                if pa != pb:
+                    named_here = None
+                    if len(cx):
+                        pair = {parties[pa] if pa >= 0 else "", parties[pb] if pb >= 0 else ""}
+                        for k in order:
+                            if d[k] > speeds.crossing_match_m:
+                                break
+                            if not c_parties[k] or c_parties[k] == pair:
+                                named_here, is_cp = str(c_ids[k]), bool(c_checkpoint[k])
+                                break
+                    if named_here is not None:
+                        cid, named = named_here, True
+                        matched.add(named_here)
+                    else:
+                        rid = sorted(rg.vertex_roads.get(v, {"road"}))[0]
+                        unnamed_count[rid] = unnamed_count.get(rid, 0) + 1
+                        cid = f"unnamed:{rid}:{unnamed_count[rid]}"
+                gi = len(arcs.grows)
+                arcs.grows.append(
+                    {
+                        "kind": TRANSITION,
+                        "road_class": "",
+                        "segment": "",
+                        "crossing_id": cid,
+                        "named": named,
+                        "checkpoint": is_cp,
+                        "road_id": rid_at_vertex(rg.vertex_roads, v) if pa != pb else "",
+                        "party_a": pa,
+                        "party_b": pb,
+                        "label_road_a": rg.node_label[a],
+                        "label_road_b": rg.node_label[b],
+                        "vertex": v,
+                        "lon": float(rg.vlon[v]),
+                        "lat": float(rg.vlat[v]),
+                    }
+                )
+                t_tail += [a, b]
+                t_head += [b, a]
+                t_grp += [gi, gi]
+    if t_tail:
+        zeros = np.zeros(len(t_tail))
+        arcs.add(
+            np.asarray(t_tail, np.int64), np.asarray(t_head, np.int64), zeros, zeros.copy(), np.asarray(t_grp, np.int64)
+        )
+    _charge_once_per_post(arcs.grows, c_ids, cx, cy, rg.vx, rg.vy)
+    unmatched = sorted(set(map(str, c_ids)) - matched)
+    if not unmatched:
+        return []
+    return [
+        f"{len(unmatched)} named crossing(s) lie more than {speeds.crossing_match_m:g} m from every road/border intersection "
+        f"and are not used: {', '.join(unmatched[:8])}{'...' if len(unmatched) > 8 else ''}"
+    ]
+
+
+def _corridor_drives(
+    rg: _RoadGraph, in_c: np.ndarray, roads: tuple[str, ...] | list[str], sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fastest drive (s, m) from ``sources`` to every road node along the corridor's own segments only.
+
+    The corridor's nodes at one vertex (e.g. where it crosses a border) are joined at no cost:
+    inside a sealed corridor there are no formalities.
+    """
+    n_road_nodes = len(rg.node_vertex)
+    cv = set(rg.va[in_c].tolist()) | set(rg.vb[in_c].tolist())
+    jt, jh = [], []
+    for v in cv:
+        ns = [n for n in rg.by_vertex[v] if rg.node_label[n] in roads]
+        for a_ in ns:
+            for b_ in ns:
+                if a_ != b_:
+                    jt.append(a_)
+                    jh.append(b_)
+    seg_base = rg.seg_len * rg.seg_pace
+    ip, ix, (w, ln), _ = csr_from_arcs(
+        n_road_nodes,
+        np.concatenate([rg.na[in_c], rg.nb[in_c], np.asarray(jt, np.int64)]),
+        np.concatenate([rg.nb[in_c], rg.na[in_c], np.asarray(jh, np.int64)]),
+        np.concatenate([seg_base[in_c], seg_base[in_c], np.zeros(len(jt))]),
+        np.concatenate([rg.seg_len[in_c], rg.seg_len[in_c], np.zeros(len(jt))]),
+    )
+    gz = np.full(len(ix), -1, np.int64)
+    dist, met, _o, _pred = dijkstra_csr(
+        ip, ix, w, ln, gz, np.zeros(0), np.zeros(n_road_nodes, np.bool_), sources, np.zeros(len(sources))
+    )
+    return dist, met
+
+
+def _sealed_corridors(rg: _RoadGraph, scenario: Scenario, arcs: _Arcs) -> list[str]:
+    """6. Sealed transit corridors: shortcut arcs between the corridor's ends (returns notes)."""
+    notes: list[str] = []
+    nseg = len(rg.seg_rid)
+    for regime in scenario.regimes.values():
+        for tc in regime.transit:
+            if tc.kind != "sealed":
+                continue
+            in_c = np.isin(rg.seg_rid, list(tc.roads)) if nseg else np.zeros(0, bool)
+            if not in_c.any():
+                continue
+            cv = set(rg.va[in_c].tolist()) | set(rg.vb[in_c].tolist())
+            outside_v = set(rg.va[~in_c].tolist()) | set(rg.vb[~in_c].tolist())
+            ends = sorted(v for v in cv if v in outside_v)
+            if len(ends) < 2:
+                notes.append(
+                    f"sealed transit {tc.id!r} of regime {regime.id!r} has fewer than two ends on other roads; not modelled"
+                )
+                continue
+            corridor_nodes = {v: [n for n in rg.by_vertex[v] if rg.node_label[n] not in tc.roads] for v in ends}
+            corridor_in = {
+                v: [
+                    n for n in rg.by_vertex[v] if rg.node_label[n] in tc.roads or seg_rid_in_node(n, rg.na, rg.nb, in_c)
+                ]
+                for v in ends
+            }
+            for ei, ev in enumerate(ends):
+                srcs = np.asarray(corridor_in[ev], np.int64)
+                if not len(srcs):
+                    continue
+                dist, met = _corridor_drives(rg, in_c, tc.roads, srcs)
+                for ej, fv in enumerate(ends):
+                    if ej <= ei or not corridor_in[fv]:
+                        continue
+                    k = min(corridor_in[fv], key=lambda n: dist[n])
+                    if not np.isfinite(dist[k]):
+                        continue
+                    gi = len(arcs.grows)
+                    arcs.grows.append(
+                        {
+                            "kind": SEALED,
+                            "road_id": ",".join(tc.roads),
+                            "crossing_id": f"transit:{tc.id}",
+                            "named": True,
+                            "party_a": -1,
+                            "party_b": -1,
+                            "label_road_a": "",
+                            "label_road_b": "",
+                            "vertex": ev,
+                            "lon": float(rg.vlon[ev]),
+                            "lat": float(rg.vlat[ev]),
+                            "regime": regime.id,
+                            "transit": tc.id,
+                            "classes": ",".join(tc.classes),
+                            "seconds": float(dist[k]),
+                            "max_minutes": float(tc.max_minutes) if tc.max_minutes else np.inf,
+                        }
+                    )
+                    for a in corridor_nodes[ev]:
+                        for b in corridor_nodes[fv]:
+                            arcs.add(
+                                np.array([a, b], np.int64),
+                                np.array([b, a], np.int64),
+                                np.array([float(dist[k])] * 2),
+                                np.array([float(met[k])] * 2),
+                                np.array([gi, gi], np.int64),
+                            )
+    return notes
+
+
+def _green_groups(tpa: np.ndarray, tpb: np.ndarray, parties: list[str], arcs: _Arcs) -> np.ndarray:
+    """Group id per terrain arc: one ``green`` group per pair of parties a step crosses between, else -1."""
+    green_key = np.minimum(tpa, tpb) * (len(parties) + 1) + np.maximum(tpa, tpb)
+    diff = tpa != tpb
+    tg = np.full(len(tpa), -1, np.int64)
+    for key_ in np.unique(green_key[diff]):
+        p, q = divmod(int(key_), len(parties) + 1)
+        gi = len(arcs.grows)
+        arcs.grows.append(
+            {
+                "kind": GREEN,
+                "road_id": "",
+                "crossing_id": f"green:{parties[p]}-{parties[q]}",
+                "named": False,
+                "party_a": p,
+                "party_b": q,
+                "label_road_a": "",
+                "label_road_b": "",
+                "vertex": -1,
+                "lon": np.nan,
+                "lat": np.nan,
+            }
+        )
+        tg[diff & (green_key == key_)] = gi
+    return tg
+
+
+def _road_cell_links(
+    tgrid: TerrainGrid,
+    node_x: np.ndarray,
+    node_y: np.ndarray,
+    node_party: np.ndarray,
+    node_label: list[str],
+    arcs: _Arcs,
+) -> None:
+    """Road nodes <-> the terrain cell holding them (same party, ordinary labels only), at the cell's pace."""
+    if not len(node_x):
+        return
+    nr, nc = tgrid.shape
+    rr, cc = tgrid.cell_of(node_x, node_y)
+    inside = (rr >= 0) & (rr < nr) & (cc >= 0) & (cc < nc)
+    rr_c, cc_c = np.clip(rr, 0, nr - 1), np.clip(cc, 0, nc - 1)
+    ok = (
+        inside
+        & np.isfinite(tgrid.cost[rr_c, cc_c])
+        & (tgrid.party[rr_c, cc_c] == node_party)
+        & (np.asarray(node_label, dtype=object) == "")
+    )
+    ids = np.flatnonzero(ok)
+    cxm, cym = tgrid.centre(rr_c[ids], cc_c[ids])
+    dd = np.hypot(cxm - node_x[ids], cym - node_y[ids])
+    cell = tgrid.node0 + rr_c[ids] * nc + cc_c[ids]
+    w = dd * tgrid.cost[rr_c[ids], cc_c[ids]]
+    none = np.full(len(ids), -1, np.int64)
+    arcs.add(ids, cell, w, dd, none)
+    arcs.add(cell, ids, w, dd, none)
+
+
+def _add_terrain(
+    scenario: Scenario,
+    crs: CRS,
+    parties: list[str],
+    cell_m: float,
+    rg: _RoadGraph,
+    arcs: _Arcs,
+    landcover: LandCover | None = None,
+) -> tuple[TerrainGrid, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """7. The terrain grid, its arcs and green-border groups, and the road-cell links.
+
+    Returns ``(grid, node_x, node_y, node_vertex, node_party)`` over road nodes then cells.
+    """
+    n_road_nodes = len(rg.node_vertex)
+    node_vertex = np.asarray(rg.node_vertex, np.int64)
+    node_party = np.asarray(rg.node_party, np.int64)
+    node_x, node_y = rg.node_xy()
+    tgrid = build_terrain(scenario, crs, parties, cell_m, landcover)
+    tgrid.node0 = n_road_nodes
+    nr, nc = tgrid.shape
+    tt, th, tc_, tl, tpa, tpb = _terrain_arcs(tgrid, parties)
+    tg = _green_groups(tpa, tpb, parties, arcs)
+    arcs.add(tt, th, tc_, tl, tg)
+    del tt, th, tc_, tl, tg, tpa, tpb  # the lists hold the arcs; no second reference
+    _road_cell_links(tgrid, node_x, node_y, node_party, rg.node_label, arcs)
+    cxs, cys = tgrid.centre(*np.divmod(np.arange(nr * nc), nc))
+    return (
+        tgrid,
+        np.concatenate([node_x, cxs]),
+        np.concatenate([node_y, cys]),
+        np.concatenate([node_vertex, np.full(nr * nc, -1, np.int64)]),
+        np.concatenate([node_party, tgrid.party.ravel()]),
+    )
+
+
+#: Columns of ``AccessNetwork.groups`` and their defaults where a kind of group does not set them.
+_GROUP_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("kind", ""),
+    ("party_a", -1),
+    ("party_b", -1),
+    ("label_road_a", ""),
+    ("label_road_b", ""),
+    ("vertex", -1),
+    ("lon", np.nan),
+    ("lat", np.nan),
+    ("crossing_id", ""),
+    ("named", False),
+    ("checkpoint", False),
+    ("at_post", False),
+    ("regime", ""),
+    ("transit", ""),
+    ("classes", ""),
+    ("seconds", np.nan),
+    ("max_minutes", np.nan),
+    ("road_id", ""),
+    ("road_class", ""),
+    ("segment", ""),
+)
+
+
+def _groups_frame(grows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The groups table with every column present (see :class:`AccessNetwork`)."""
+    groups = pd.DataFrame(grows)
+    for col, default in _GROUP_DEFAULTS:
+        if col not in groups.columns:
+            groups[col] = default
+        groups[col] = groups[col].fillna(default) if default != np.nan else groups[col]
+    for col in ("named", "checkpoint", "at_post"):
+        groups[col] = groups[col].astype(bool)
+    return groups
+
+
+def _vertices_frame(rg: _RoadGraph) -> pd.DataFrame:
+    """One row per road vertex: ``vertex_id, lon, lat, roads, degree``."""
+    nv = rg.nv
+    return pd.DataFrame(
+        {
+            "vertex_id": [f"v{i}" for i in range(nv)],
+            "lon": rg.vlon,
+            "lat": rg.vlat,
+            "roads": [",".join(sorted(rg.vertex_roads.get(i, set()))) for i in range(nv)],
+            "degree": np.bincount(np.concatenate([rg.va, rg.vb]), minlength=nv) if nv else np.zeros(0, np.int64),
+        }
+    )
+
+
+def _vehicle_attach(
+    rg: _RoadGraph,
+    att: _Attachments,
+    s_party: np.ndarray,
+    pidx: dict[str, int],
+    speeds: RoadSpeeds,
+    to_ll: Transformer,
+    index: pd.Index,
+) -> tuple[pd.DataFrame, int]:
+    """8. (vehicle) Each settlement's road node, connector walk (s, m); and how many are off the network."""
+    node_arr = np.full(len(s_party), -1, np.int64)
+    off_m = np.full(len(s_party), np.inf)
+    for p in np.flatnonzero(att.seg >= 0):
+        lo, la = to_ll.transform(att.pt[p, 0], att.pt[p, 1])
+        ll_key = (round(float(lo), 7), round(float(la), 7))
+        vi = np.flatnonzero((rg.vkeys[:, 0] == ll_key[0]) & (rg.vkeys[:, 1] == ll_key[1]))
+        if not len(vi):
+            d = np.hypot(rg.vx - att.pt[p, 0], rg.vy - att.pt[p, 1])
+            vi = np.array([int(np.argmin(d))])
+        want = pidx.get(str(s_party[p]), -2)
+        cands = [n for n in rg.by_vertex.get(int(vi[0]), []) if rg.node_party[n] == want]
+        if cands:
+            node_arr[p] = cands[0]
+            off_m[p] = att.dist[p] + float(np.hypot(rg.vx[vi[0]] - att.pt[p, 0], rg.vy[vi[0]] - att.pt[p, 1]))
+    frame = pd.DataFrame(
+        {
+            "node": node_arr,
+            "offset_s": np.where(node_arr >= 0, off_m * 3.6 / speeds.connector, np.inf),
+            "offset_m": off_m,
+        },
+        index=index,
+    )
+    return frame, int((node_arr < 0).sum())
+
+
+def _settlement_attach(
+    net: AccessNetwork,
+    rg: _RoadGraph,
+    att: _Attachments,
+    sx: np.ndarray,
+    sy: np.ndarray,
+    s_party: np.ndarray,
+    to_ll: Transformer,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """8. Settlement attachments: the road connector (vehicle) or the terrain cell (foot); notes the off-network count."""
+    pidx = {p: i for i, p in enumerate(net.parties)}
+    if net.mode == "vehicle":
+        frame, off = _vehicle_attach(rg, att, s_party, pidx, net.speeds, to_ll, index)
+        far = np.flatnonzero(frame["node"].to_numpy() < 0)
+        if len(far) and net.terrain is not None:  # off-road travel: they start from their terrain cell
+            cells = _attach_terrain(
+                net.terrain, sx[far], sy[far], np.array([pidx.get(str(s_party[i]), -1) for i in far])
+            )
+            for col in ("node", "offset_s", "offset_m"):
+                frame.iloc[far, frame.columns.get_loc(col)] = cells[col].to_numpy()
+            net.notes.append(
+                f"{off} of {len(s_party)} settlements lie more than {net.speeds.max_connector_m / 1000:g} km from every road of their own party: they start off-road, from their terrain cell"
+            )
+            off = int((frame["node"].to_numpy() < 0).sum())
+            if off:
+                net.notes.append(
+                    f"{off} settlements have no passable terrain cell of their own party nearby: off the network"
+                )
+        elif off:
+            net.notes.append(
+                f"{off} of {len(s_party)} settlements lie more than {net.speeds.max_connector_m / 1000:g} km from every road of their own party: off the road network in the vehicle mode"
+            )
+        return frame
+    if net.terrain is not None:
+        frame = _attach_terrain(net.terrain, sx, sy, np.array([pidx.get(str(p), -1) for p in s_party], np.int64))
+        frame.index = index
+        return frame
+    return pd.DataFrame({"node": np.full(len(s_party), -1)}, index=index)
+
+
+#: Default cell size (m) of the off-road grid of a vehicle network: the land cover's cells are 0.05
+#: degree (about 4-5 km), the DEM's 15 arc-seconds (about 360-460 m); 1 km keeps slopes and the
+#: whole window (about 125,000 cells) fast to solve for every regime and class.
+OFFROAD_CELL_M = 1000.0
+
+
+def _offroad_record(lc: LandCover, cell_m: float) -> dict[str, Any]:
+    """What an output says about the off-road model it used."""
+    return {
+        "landcover": lc.raster.source or "land cover raster",
+        "speed_table": lc.table_path,
+        "cell_m": float(cell_m),
+        "speeds_kmh": speed_table_summary(lc),
+    }
+
+
+def _offroad_landcover(scenario: Scenario, mode: Mode, offroad: bool | None) -> LandCover | None:
+    """The land cover a vehicle network's off-road grid uses (None: roads only, or foot mode)."""
+    if mode != "vehicle" or offroad is False:
+        return None
+    lc = scenario.landcover
+    if lc is None and offroad:
+        raise InputError(
+            scenario.name, "off-road travel needs land cover (the scenario's dataset has none)", field="offroad"
+        )
+    if lc is not None and scenario.elevation is None:
+        if offroad:
+            raise InputError(scenario.name, "off-road travel needs an elevation model (slopes)", field="elevation")
+        return None
+    return lc
+
+
 def build_network(
     scenario: Scenario,
     *,
     mode: Mode = "vehicle",
     speeds: RoadSpeeds | None = None,
     terrain: bool | None = None,
-    cell_m: float = 500.0,
+    cell_m: float | None = None,
+    offroad: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> AccessNetwork:
     """Build the access graph of ``scenario`` for ``mode`` (see the module docstring for the model).
@@ -434,8 +1236,12 @@ def build_network(
     mode: ``vehicle`` (roads at road-class speeds, walking connectors) or ``foot`` (roads at
         walking speed plus terrain).
     speeds: the speed assumptions (default :class:`RoadSpeeds`).
-    terrain: include the terrain grid (default: only in foot mode).
-    cell_m: terrain cell size (metres).
+    terrain: include the terrain grid (default: in foot mode, and in vehicle mode with off-road travel).
+    cell_m: terrain cell size (metres; default 500 on foot, :data:`OFFROAD_CELL_M` off the road).
+    offroad: vehicle mode only: join the road graph to the terrain graph, whose cells are crossed at
+        the off-road speed of their land cover and slope (:mod:`delimit.access.offroad`); default:
+        when the scenario has land cover. Settlements farther than ``max_connector_m`` from a road
+        of their own party then start from their terrain cell.
     progress: optional ``(message, fraction)`` callback.
 
     Returns
@@ -457,7 +1263,9 @@ def build_network(
     if mode not in ("vehicle", "foot"):
         raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
     speeds = speeds or RoadSpeeds()
-    use_terrain = (mode == "foot") if terrain is None else bool(terrain)
+    landcover = _offroad_landcover(scenario, mode, offroad)
+    use_terrain = (mode == "foot" or landcover is not None) if terrain is None else bool(terrain)
+    cell_m = float(cell_m) if cell_m is not None else (OFFROAD_CELL_M if landcover is not None else 500.0)
     report = progress or (lambda _m, _f: None)
     report("roads", 0.0)
     window = scenario.window if len(scenario.window) else scenario.territory
@@ -466,471 +1274,47 @@ def build_network(
     terr_m = scenario.territory.to_crs(crs)
     to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    notes: list[str] = []
-    special = _special_roads(scenario)
-
     roads = scenario.roads
     roads_m = roads.to_crs(crs) if len(roads) else roads
     boundary = shapely.union_all(terr_m.boundary.values) if len(terr_m) else shapely.LineString()
 
-    # 1. road parts in metric coordinates, cut at party boundaries
-    parts: list[tuple[int, np.ndarray]] = []  # (road row, coords)
-    for i, g in enumerate(roads_m.geometry.values if len(roads) else []):
-        if g is None or g.is_empty:
-            continue
-        for line in shapely.get_parts(shapely.line_merge(g) if g.geom_type == "MultiLineString" else g):
-            if line.geom_type != "LineString" or line.length <= 0:
-                continue
-            hits = shapely.intersection(line, boundary)
-            extra = [line.project(p) for p in shapely.get_parts(hits) if p.geom_type == "Point"]
-            extra += [
-                line.project(shapely.Point(c))
-                for h in shapely.get_parts(hits)
-                if h.geom_type == "LineString"
-                for c in h.coords
-            ]
-            parts.append((i, _split_positions(line, extra)))
-
-    # 2. segments, their parties and labels
-    seg_road, seg_a, seg_b = [], [], []
-    for ri, coords in parts:
-        for k in range(len(coords) - 1):
-            if np.hypot(*(coords[k + 1] - coords[k])) < 1e-6:
-                continue
-            seg_road.append(ri)
-            seg_a.append(coords[k])
-            seg_b.append(coords[k + 1])
-    seg_road_a = np.asarray(seg_road, dtype=np.int64)
-    A = np.asarray(seg_a, dtype=float).reshape(-1, 2)
-    B = np.asarray(seg_b, dtype=float).reshape(-1, 2)
-    mid = (A + B) / 2
-    seg_party = _parties_of_points(mid[:, 0], mid[:, 1], terr_m) if len(A) else np.zeros(0, dtype=object)
-
-    # 3. settlements attach to the nearest own-party segment (vehicle mode), cutting it there
+    segs = _segments_of(_road_parts(roads_m, boundary), terr_m)
     settle = scenario.settlements
-    sx, sy = (
-        to_m.transform(settle.geometry.x.to_numpy(), settle.geometry.y.to_numpy())
-        if len(settle)
-        else (np.zeros(0), np.zeros(0))
-    )
-    sx, sy = np.asarray(sx), np.asarray(sy)
+    sxy = to_m.transform(settle.geometry.x.to_numpy(), settle.geometry.y.to_numpy()) if len(settle) else ([], [])
+    sx, sy = np.asarray(sxy[0], float), np.asarray(sxy[1], float)
     s_party = settle["party"].astype(str).to_numpy() if len(settle) else np.zeros(0, dtype=object)
-    attach_seg = np.full(len(settle), -1, np.int64)
-    attach_pt = np.zeros((len(settle), 2))
-    attach_d = np.full(len(settle), np.inf)
-    if mode == "vehicle" and len(A) and len(settle):
-        seg_lines = shapely.linestrings(np.stack([A, B], axis=1))
-        tree = shapely.STRtree(seg_lines)
-        pts = shapely.points(sx, sy)
-        pi, si = tree.query(pts, predicate="dwithin", distance=speeds.max_connector_m)
-        d = shapely.distance(pts[pi], seg_lines[si]) if len(pi) else np.zeros(0)
-        ok = seg_party[si] == s_party[pi] if len(pi) else np.zeros(0, bool)
-        for p, s_, dd in sorted(zip(pi[ok], si[ok], d[ok], strict=True), key=lambda t: (t[0], t[2], t[1])):
-            if attach_seg[p] < 0:
-                attach_seg[p] = s_
-                attach_d[p] = dd
-                proj = seg_lines[s_].interpolate(seg_lines[s_].project(pts[p]))
-                attach_pt[p] = np.asarray(proj.coords[0])[:2]
-        # cut segments at attachment points
-        cuts: dict[int, list[np.ndarray]] = {}
-        for p in np.flatnonzero(attach_seg >= 0):
-            cuts.setdefault(int(attach_seg[p]), []).append(attach_pt[p])
-        if cuts:
-            newA, newB, newR, newP = [], [], [], []
-            for s_ in range(len(A)):
-                pts_s = [A[s_]]
-                if s_ in cuts:
-                    L = np.hypot(*(B[s_] - A[s_]))
-                    inner = sorted({round(float(np.hypot(*(q - A[s_]))), 4) for q in cuts[s_]})
-                    for t in inner:
-                        if 0.5 < t < L - 0.5:
-                            pts_s.append(A[s_] + (B[s_] - A[s_]) * (t / L))
-                pts_s.append(B[s_])
-                for k in range(len(pts_s) - 1):
-                    newA.append(pts_s[k])
-                    newB.append(pts_s[k + 1])
-                    newR.append(seg_road_a[s_])
-                    newP.append(seg_party[s_])
-            A, B = np.asarray(newA), np.asarray(newB)
-            seg_road_a = np.asarray(newR, dtype=np.int64)
-            seg_party = np.asarray(newP, dtype=object)
+    if mode == "vehicle":
+        segs, att = _attach_to_segments(segs, sx, sy, s_party, speeds.max_connector_m)
+    else:
+        att = _Attachments(np.full(len(settle), -1, np.int64), np.zeros((len(settle), 2)), np.full(len(settle), np.inf))
     report("roads", 0.3)
 
-    # 4. vertices (match to 1e-7 degree) and node copies per (vertex, label)
-    nseg = len(A)
-    allxy = np.concatenate([A, B]) if nseg else np.zeros((0, 2))
-    lon, lat = to_ll.transform(allxy[:, 0], allxy[:, 1]) if nseg else (np.zeros(0), np.zeros(0))
-    key = np.round(np.stack([np.asarray(lon), np.asarray(lat)], axis=1), 7)
-    if nseg:
-        vkeys, vinv = np.unique(key, axis=0, return_inverse=True)
-        vinv = vinv.ravel()
-    else:
-        vkeys, vinv = np.zeros((0, 2)), np.zeros(0, np.int64)
-    nv = len(vkeys)
-    vx = np.zeros(nv)
-    vy = np.zeros(nv)
-    vx[vinv] = allxy[:, 0]
-    vy[vinv] = allxy[:, 1]
-    va, vb = vinv[:nseg], vinv[nseg:]
-    road_ids = roads["road_id"].astype(str).to_numpy() if len(roads) else np.zeros(0, dtype=object)
-    road_class = roads["road_class"].astype(str).to_numpy() if len(roads) else np.zeros(0, dtype=object)
-    seg_rid = road_ids[seg_road_a] if nseg else np.zeros(0, dtype=object)
-    seg_label_road = np.array([r if r in special else "" for r in seg_rid], dtype=object)
-    pidx = {p: i for i, p in enumerate(parties)}
-    seg_pi = np.array([pidx.get(str(p), -1) for p in seg_party], dtype=np.int64)
-    labels: dict[tuple[int, int, str], int] = {}
-    node_vertex: list[int] = []
-    node_party: list[int] = []
-    node_label: list[str] = []
-
-    def node_of(v: int, p: int, r: str) -> int:
-        k = (v, p, r)
-        if k not in labels:
-            labels[k] = len(node_vertex)
-            node_vertex.append(v)
-            node_party.append(p)
-            node_label.append(r)
-        return labels[k]
-
-    na = np.array([node_of(int(va[s]), int(seg_pi[s]), seg_label_road[s]) for s in range(nseg)], dtype=np.int64)
-    nb_ = np.array([node_of(int(vb[s]), int(seg_pi[s]), seg_label_road[s]) for s in range(nseg)], dtype=np.int64)
-
-    # groups table rows
-    grows: list[dict[str, Any]] = []
-    tails: list[np.ndarray] = []
-    heads: list[np.ndarray] = []
-    costs: list[np.ndarray] = []
-    lens: list[np.ndarray] = []
-    grps: list[np.ndarray] = []
-    vlon, vlat = vkeys[:, 0] if nv else np.zeros(0), vkeys[:, 1] if nv else np.zeros(0)
-
-    # road segment arcs: one group per segment
-    seg_len = np.hypot(B[:, 0] - A[:, 0], B[:, 1] - A[:, 1]) if nseg else np.zeros(0)
-    seg_pace = np.array([speeds.seconds_per_metre(road_class[r], mode) for r in seg_road_a]) if nseg else np.zeros(0)
-    seg_ids: list[str] = []
-    counter: dict[str, int] = {}
-    if nseg:
-        mlon_a, mlat_a = to_ll.transform((A[:, 0] + B[:, 0]) / 2, (A[:, 1] + B[:, 1]) / 2)
-        mlon_a, mlat_a = np.asarray(mlon_a), np.asarray(mlat_a)
-    for s in range(nseg):
-        rid = str(seg_rid[s])
-        counter[rid] = counter.get(rid, 0) + 1
-        seg_ids.append(f"{rid}#{counter[rid]}")
-        grows.append(
-            {
-                "kind": SEGMENT,
-                "road_id": rid,
-                "road_class": str(road_class[seg_road_a[s]]),
-                "segment": seg_ids[-1],
-                "party_a": int(seg_pi[s]),
-                "party_b": int(seg_pi[s]),
-                "label_road_a": seg_label_road[s],
-                "label_road_b": seg_label_road[s],
-                "vertex": -1,
-                "lon": float(mlon_a[s]),
-                "lat": float(mlat_a[s]),
-            }
-        )
-    if nseg:
-        g = np.arange(nseg, dtype=np.int64)
-        tails += [na, nb_]
-        heads += [nb_, na]
-        costs += [seg_len * seg_pace] * 2
-        lens += [seg_len] * 2
-        grps += [g, g]
-
-    # 5. transitions between labels at a vertex; named crossings matched by distance
-    cross = scenario.crossings
-    if len(cross):
-        cx, cy = to_m.transform(cross.geometry.x.to_numpy(), cross.geometry.y.to_numpy())
-        cx, cy = np.asarray(cx), np.asarray(cy)
-        c_ids = cross["crossing_id"].astype(str).to_numpy()
-        c_parties = [
-            set(p for p in str(v).replace(",", "-").split("-") if p)
-            for v in cross.get("parties", pd.Series([""] * len(cross)))
-        ]
-        c_checkpoint = checkpoint_mask(cross)
-    else:
-        cx = cy = np.zeros(0)
-        c_ids = np.zeros(0, dtype=object)
-        c_parties = []
-        c_checkpoint = np.zeros(0, np.bool_)
-    matched: set[str] = set()
-    by_vertex: dict[int, list[int]] = {}
-    for (v, _p, _r), n in labels.items():
-        by_vertex.setdefault(v, []).append(n)
-    vertex_roads: dict[int, set[str]] = {}
-    for s in range(nseg):
-        vertex_roads.setdefault(int(va[s]), set()).add(str(seg_rid[s]))
-        vertex_roads.setdefault(int(vb[s]), set()).add(str(seg_rid[s]))
-    unnamed_count: dict[str, int] = {}
-    t_tail, t_head, t_grp = [], [], []
-    for v, ns in sorted(by_vertex.items()):
-        if len(ns) < 2:
-            continue
-        named_here = None
-        if len(cx):
-            d = np.hypot(cx - vx[v], cy - vy[v])
-            order = np.argsort(d)
-        for i in range(len(ns)):
-            for j in range(i + 1, len(ns)):
-                a, b = ns[i], ns[j]
-                pa, pb = node_party[a], node_party[b]
-                cid, named, is_cp = "", False, False
-                if pa != pb:
-                    named_here = None
-                    if len(cx):
-                        pair = {parties[pa] if pa >= 0 else "", parties[pb] if pb >= 0 else ""}
-                        for k in order:
-                            if d[k] > speeds.crossing_match_m:
-                                break
-                            if not c_parties[k] or c_parties[k] == pair:
-                                named_here, is_cp = str(c_ids[k]), bool(c_checkpoint[k])
-                                break
-                    if named_here is not None:
-                        cid, named = named_here, True
-                        matched.add(named_here)
-                    else:
-                        rid = sorted(vertex_roads.get(v, {"road"}))[0]
-                        unnamed_count[rid] = unnamed_count.get(rid, 0) + 1
-                        cid = f"unnamed:{rid}:{unnamed_count[rid]}"
-                gi = len(grows)
-                grows.append(
-                    {
-                        "kind": TRANSITION,
-                        "road_class": "",
-                        "segment": "",
-                        "crossing_id": cid,
-                        "named": named,
-                        "checkpoint": is_cp,
-                        "road_id": rid_at_vertex(vertex_roads, v) if pa != pb else "",
-                        "party_a": pa,
-                        "party_b": pb,
-                        "label_road_a": node_label[a],
-                        "label_road_b": node_label[b],
-                        "vertex": v,
-                        "lon": float(vlon[v]),
-                        "lat": float(vlat[v]),
-                    }
-                )
-                t_tail += [a, b]
-                t_head += [b, a]
-                t_grp += [gi, gi]
-    if t_tail:
-        tails.append(np.asarray(t_tail, np.int64))
-        heads.append(np.asarray(t_head, np.int64))
-        costs.append(np.zeros(len(t_tail)))
-        lens.append(np.zeros(len(t_tail)))
-        grps.append(np.asarray(t_grp, np.int64))
-    _charge_once_per_post(grows, c_ids, cx, cy, vx, vy)
-    unmatched = sorted(set(map(str, c_ids)) - matched)
-    if unmatched:
-        notes.append(
-            f"{len(unmatched)} named crossing(s) lie more than {speeds.crossing_match_m:g} m from every road/border intersection "
-            f"and are not used: {', '.join(unmatched[:8])}{'...' if len(unmatched) > 8 else ''}"
-        )
+    rg = _road_graph(segs, roads, parties, _special_roads(scenario), speeds, mode, to_ll)
+    arcs = _Arcs()
+    _segment_arcs(rg, segs, roads, to_ll, arcs, cell_m if (use_terrain and mode == "vehicle") else None)
+    notes = _transitions(rg, scenario, parties, speeds, to_m, arcs)
     report("crossings", 0.5)
+    notes += _sealed_corridors(rg, scenario, arcs)
 
-    # 6. sealed transit corridors: shortcut arcs between corridor ends
-    n_road_nodes = len(node_vertex)
-    seg_base = seg_len * seg_pace if nseg else np.zeros(0)
-    for regime in scenario.regimes.values():
-        for tc in regime.transit:
-            if tc.kind != "sealed":
-                continue
-            in_c = np.isin(seg_rid, list(tc.roads)) if nseg else np.zeros(0, bool)
-            if not in_c.any():
-                continue
-            cv = set(va[in_c].tolist()) | set(vb[in_c].tolist())
-            outside_v = set(va[~in_c].tolist()) | set(vb[~in_c].tolist())
-            ends = sorted(v for v in cv if v in outside_v)
-            if len(ends) < 2:
-                notes.append(
-                    f"sealed transit {tc.id!r} of regime {regime.id!r} has fewer than two ends on other roads; not modelled"
-                )
-                continue
-            # drive times along the corridor only (its nodes at one vertex - e.g. where it crosses
-            # a border - are joined at no cost: inside a sealed corridor there are no formalities)
-            jt, jh = [], []
-            for v in cv:
-                ns = [n for n in by_vertex[v] if node_label[n] in tc.roads]
-                for a_ in ns:
-                    for b_ in ns:
-                        if a_ != b_:
-                            jt.append(a_)
-                            jh.append(b_)
-            ip, ix, (w, ln), _ = csr_from_arcs(
-                n_road_nodes,
-                np.concatenate([na[in_c], nb_[in_c], np.asarray(jt, np.int64)]),
-                np.concatenate([nb_[in_c], na[in_c], np.asarray(jh, np.int64)]),
-                np.concatenate([seg_base[in_c], seg_base[in_c], np.zeros(len(jt))]),
-                np.concatenate([seg_len[in_c], seg_len[in_c], np.zeros(len(jt))]),
-            )
-            gz = np.full(len(ix), -1, np.int64)
-            corridor_nodes = {v: [n for n in by_vertex[v] if node_label[n] not in tc.roads] for v in ends}
-            corridor_in = {
-                v: [n for n in by_vertex[v] if node_label[n] in tc.roads or seg_rid_in_node(n, na, nb_, in_c)]
-                for v in ends
-            }
-            for ei, ev in enumerate(ends):
-                srcs = np.asarray(corridor_in[ev], np.int64)
-                if not len(srcs):
-                    continue
-                dist, met, _o, _pred = dijkstra_csr(
-                    ip, ix, w, ln, gz, np.zeros(0), np.zeros(n_road_nodes, np.bool_), srcs, np.zeros(len(srcs))
-                )
-                for ej, fv in enumerate(ends):
-                    if ej <= ei:
-                        continue
-                    tgt = corridor_in[fv]
-                    if not tgt:
-                        continue
-                    k = min(tgt, key=lambda n: dist[n])
-                    if not np.isfinite(dist[k]):
-                        continue
-                    gi = len(grows)
-                    grows.append(
-                        {
-                            "kind": SEALED,
-                            "road_id": ",".join(tc.roads),
-                            "crossing_id": f"transit:{tc.id}",
-                            "named": True,
-                            "party_a": -1,
-                            "party_b": -1,
-                            "label_road_a": "",
-                            "label_road_b": "",
-                            "vertex": ev,
-                            "lon": float(vlon[ev]),
-                            "lat": float(vlat[ev]),
-                            "regime": regime.id,
-                            "transit": tc.id,
-                            "classes": ",".join(tc.classes),
-                            "seconds": float(dist[k]),
-                            "max_minutes": float(tc.max_minutes) if tc.max_minutes else np.inf,
-                        }
-                    )
-                    for a in corridor_nodes[ev]:
-                        for b in corridor_nodes[fv]:
-                            tails.append(np.array([a, b], np.int64))
-                            heads.append(np.array([b, a], np.int64))
-                            costs.append(np.array([float(dist[k])] * 2))
-                            lens.append(np.array([float(met[k])] * 2))
-                            grps.append(np.array([gi, gi], np.int64))
-
-    node_vertex_a = np.asarray(node_vertex, np.int64)
-    node_party_a = np.asarray(node_party, np.int64)
-    node_x = vx[node_vertex_a] if n_road_nodes else np.zeros(0)
-    node_y = vy[node_vertex_a] if n_road_nodes else np.zeros(0)
-
-    # 7. terrain
     tgrid: TerrainGrid | None = None
-    n_total = n_road_nodes
+    n_total = len(rg.node_vertex)
     if use_terrain:
         report("terrain", 0.55)
-        tgrid = build_terrain(scenario, crs, parties, cell_m)
-        tgrid.node0 = n_road_nodes
-        nr, nc = tgrid.shape
-        n_total = n_road_nodes + nr * nc
-        tt, th, tc_, tl, tpa, tpb = _terrain_arcs(tgrid, parties)
-        green_key = np.minimum(tpa, tpb) * (len(parties) + 1) + np.maximum(tpa, tpb)
-        diff = tpa != tpb
-        tg = np.full(len(tt), -1, np.int64)
-        for key_ in np.unique(green_key[diff]):
-            p, q = divmod(int(key_), len(parties) + 1)
-            gi = len(grows)
-            grows.append(
-                {
-                    "kind": GREEN,
-                    "road_id": "",
-                    "crossing_id": f"green:{parties[p]}-{parties[q]}",
-                    "named": False,
-                    "party_a": p,
-                    "party_b": q,
-                    "label_road_a": "",
-                    "label_road_b": "",
-                    "vertex": -1,
-                    "lon": np.nan,
-                    "lat": np.nan,
-                }
-            )
-            tg[diff & (green_key == key_)] = gi
-        tails.append(tt)
-        heads.append(th)
-        costs.append(tc_)
-        lens.append(tl)
-        grps.append(tg)
-        del tt, th, tc_, tl, tg, tpa, tpb, green_key, diff  # the lists hold the arcs; no second reference
-        # road nodes <-> their cell (same party, ordinary labels only)
-        if n_road_nodes:
-            rr, cc = tgrid.cell_of(node_x, node_y)
-            inside = (rr >= 0) & (rr < nr) & (cc >= 0) & (cc < nc)
-            rr_c, cc_c = np.clip(rr, 0, nr - 1), np.clip(cc, 0, nc - 1)
-            ok = (
-                inside
-                & np.isfinite(tgrid.cost[rr_c, cc_c])
-                & (tgrid.party[rr_c, cc_c] == node_party_a)
-                & (np.asarray(node_label, dtype=object) == "")
-            )
-            ids = np.flatnonzero(ok)
-            cxm, cym = tgrid.centre(rr_c[ids], cc_c[ids])
-            dd = np.hypot(cxm - node_x[ids], cym - node_y[ids])
-            cell = tgrid.node0 + rr_c[ids] * nc + cc_c[ids]
-            w = dd * tgrid.cost[rr_c[ids], cc_c[ids]]
-            tails += [ids, cell]
-            heads += [cell, ids]
-            costs += [w, w]
-            lens += [dd, dd]
-            grps += [np.full(len(ids), -1, np.int64)] * 2
-        cxs, cys = tgrid.centre(*np.divmod(np.arange(nr * nc), nc))
-        node_x = np.concatenate([node_x, cxs])
-        node_y = np.concatenate([node_y, cys])
-        node_vertex_a = np.concatenate([node_vertex_a, np.full(nr * nc, -1, np.int64)])
-        node_party_a = np.concatenate([node_party_a, tgrid.party.ravel()])
+        tgrid, node_x, node_y, node_vertex_a, node_party_a = _add_terrain(
+            scenario, crs, parties, cell_m, rg, arcs, landcover
+        )
+        n_total += tgrid.shape[0] * tgrid.shape[1]
+    else:
+        node_vertex_a = np.asarray(rg.node_vertex, np.int64)
+        node_party_a = np.asarray(rg.node_party, np.int64)
+        node_x = rg.vx[node_vertex_a] if n_total else np.zeros(0)
+        node_y = rg.vy[node_vertex_a] if n_total else np.zeros(0)
     report("graph", 0.8)
 
-    indptr, indices, (base, length, group) = _csr_consuming(n_total, tails, heads, costs, lens, grps)
-    nlon, nlat = to_ll.transform(node_x, node_y) if n_total else (np.zeros(0), np.zeros(0))
-
-    groups = pd.DataFrame(grows)
-    for col, default in (
-        ("kind", ""),
-        ("party_a", -1),
-        ("party_b", -1),
-        ("label_road_a", ""),
-        ("label_road_b", ""),
-        ("vertex", -1),
-        ("lon", np.nan),
-        ("lat", np.nan),
-        ("crossing_id", ""),
-        ("named", False),
-        ("checkpoint", False),
-        ("at_post", False),
-        ("regime", ""),
-        ("transit", ""),
-        ("classes", ""),
-        ("seconds", np.nan),
-        ("max_minutes", np.nan),
-        ("road_id", ""),
-        ("road_class", ""),
-        ("segment", ""),
-    ):
-        if col not in groups.columns:
-            groups[col] = default
-        groups[col] = groups[col].fillna(default) if default != np.nan else groups[col]
-    groups["named"] = groups["named"].astype(bool)
-    groups["checkpoint"] = groups["checkpoint"].astype(bool)
-    groups["at_post"] = groups["at_post"].astype(bool)
-
-    vertices = pd.DataFrame(
-        {
-            "vertex_id": [f"v{i}" for i in range(nv)],
-            "lon": vlon,
-            "lat": vlat,
-            "roads": [",".join(sorted(vertex_roads.get(i, set()))) for i in range(nv)],
-            "degree": np.bincount(np.concatenate([va, vb]), minlength=nv) if nv else np.zeros(0, np.int64),
-        }
+    indptr, indices, (base, length, group) = _csr_consuming(
+        n_total, arcs.tails, arcs.heads, arcs.costs, arcs.lens, arcs.grps
     )
-
+    nlon, nlat = to_ll.transform(node_x, node_y) if n_total else (np.zeros(0), np.zeros(0))
     net = AccessNetwork(
         scenario=scenario.name,
         mode=mode,
@@ -948,48 +1332,14 @@ def build_network(
         node_lat=np.asarray(nlat),
         node_party=node_party_a,
         node_vertex=node_vertex_a,
-        vertices=vertices,
-        groups=groups,
+        vertices=_vertices_frame(rg),
+        groups=_groups_frame(arcs.grows),
         attach=pd.DataFrame({"node": np.zeros(0, np.int64)}),
         terrain=tgrid,
         notes=notes,
+        offroad={} if landcover is None else _offroad_record(landcover, cell_m),
     )
-    # 8. settlement attachments
-    if mode == "vehicle":
-        node_arr = np.full(len(settle), -1, np.int64)
-        off_m = np.full(len(settle), np.inf)
-        for p in np.flatnonzero(attach_seg >= 0):
-            lo, la = to_ll.transform(attach_pt[p, 0], attach_pt[p, 1])
-            ll_key = (round(float(lo), 7), round(float(la), 7))
-            vi = np.flatnonzero((vkeys[:, 0] == ll_key[0]) & (vkeys[:, 1] == ll_key[1]))
-            if not len(vi):
-                d = np.hypot(vx - attach_pt[p, 0], vy - attach_pt[p, 1])
-                vi = np.array([int(np.argmin(d))])
-            cands = [n for n in by_vertex.get(int(vi[0]), []) if node_party[n] == pidx.get(str(s_party[p]), -2)]
-            if cands:
-                node_arr[p] = cands[0]
-                off_m[p] = attach_d[p] + float(np.hypot(vx[vi[0]] - attach_pt[p, 0], vy[vi[0]] - attach_pt[p, 1]))
-        att = pd.DataFrame(
-            {
-                "node": node_arr,
-                "offset_s": np.where(node_arr >= 0, off_m * 3.6 / speeds.connector, np.inf),
-                "offset_m": off_m,
-            },
-            index=settle.index,
-        )
-        off = int((node_arr < 0).sum())
-        if off:
-            notes.append(
-                f"{off} of {len(settle)} settlements lie more than {speeds.max_connector_m / 1000:g} km from every road of their own party: off the road network in the vehicle mode"
-            )
-    else:
-        att = (
-            _attach_terrain(tgrid, sx, sy, np.array([pidx.get(str(p), -1) for p in s_party], np.int64))
-            if tgrid is not None
-            else pd.DataFrame({"node": np.full(len(settle), -1)})
-        )
-        att.index = settle.index
-    net.attach = att
+    net.attach = _settlement_attach(net, rg, att, sx, sy, s_party, to_ll, settle.index)
     report("done", 1.0)
     return net
 

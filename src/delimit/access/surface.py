@@ -2,7 +2,10 @@
 
 * Foot mode: the terrain cells are nodes of the access graph; a cell's value is its shortest time
   in the same solve that gives the settlements theirs (so the map and the table agree).
-* Vehicle mode: the road network is solved first; then the off-road leg is walked over the
+* Vehicle mode with off-road travel (a network built with land cover,
+  :mod:`delimit.access.offroad`): the terrain cells are nodes of the graph, as on foot; a cell's
+  value comes from the same solve as the settlements' times.
+* Vehicle mode on roads only: the road network is solved first; then the off-road leg is walked over the
   terrain (Tobler pace, :func:`delimit.access.network.build_terrain`) from every road node of a
   party, inside that party's land only (the border rules live on the roads), with the
   ``MCP_Geometric``-convention raster kernel seeded with the road times.
@@ -44,7 +47,8 @@ def travel_time_surface(
     Parameters
     ----------
     cell_m: cell size (metres); default the foot network's (500 m). In foot mode a network with
-        another cell size is rebuilt at ``cell_m``.
+        another cell size is rebuilt at ``cell_m``; a vehicle network with off-road travel keeps its
+        own grid (1 km by default).
 
     Returns
     -------

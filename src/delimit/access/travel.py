@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from delimit.access.kernels import path_sums
 from delimit.access.network import GREEN, SEALED, TRANSITION, AccessNetwork, build_network
 from delimit.access.rules import Closures, check_closures, group_costs
 from delimit.access.targets import TargetSet, resolve_targets
@@ -42,6 +43,9 @@ ProgressFn = Callable[[str, float], None]
 DEFINITIONS: dict[str, str] = {
     "minutes": "fastest trip from the settlement to its nearest usable target, including connector walks and the delay of each checkpoint passed (crossings away from checkpoints are open or closed, never delayed)",
     "km": "length of that fastest route",
+    "offroad_minutes": "minutes of that trip spent off the roads: across terrain cells (at the land-cover and slope speed for vehicles, Tobler's walking pace on foot) and on the walks between a settlement or target and the road",
+    "offroad_km": "kilometres of that trip off the roads (same legs as offroad_minutes)",
+    "isolated": "an unreachable settlement's note says why: 'isolated by a closed border' when a route exists with every border crossing open, 'isolated by terrain' when none exists even then",
     "reachable": "a route exists under the regime (and closures); see note for off-network settlements or missing targets",
     "person_hours_added": "sum over settlements reachable under both regimes of population x (minutes_b - minutes_a) / 60: extra hours for one trip each to the target (negative = faster)",
     "people_cut_off": "population of settlements with a route under the first regime and none under the second",
@@ -57,6 +61,8 @@ ROW_COLUMNS = [
     "target_id",
     "minutes",
     "km",
+    "offroad_minutes",
+    "offroad_km",
     "reachable",
     "via",
     "note",
@@ -126,6 +132,8 @@ class AccessResult:
                     "target_id": r.target_id,
                     "minutes": round(float(r.minutes), 2) if r.reachable else None,
                     "km": round(float(r.km), 3) if r.reachable else None,
+                    "offroad_minutes": round(float(r.offroad_minutes), 2) if r.reachable else None,
+                    "offroad_km": round(float(r.offroad_km), 3) if r.reachable else None,
                     "reachable": bool(r.reachable),
                     "via": list(r.via) if isinstance(r.via, list | tuple) else [],
                     "note": r.note,
@@ -181,6 +189,7 @@ def summarise(rows: pd.DataFrame) -> dict[str, Any]:
     off = rows["note"].astype(str).str.startswith("off").to_numpy()
     notarget = rows["note"].astype(str).str.startswith("no ").to_numpy()
     cut = ~reach & ~off & ~notarget
+    note = rows["note"].astype(str)
     mins = rows["minutes"].astype(float).to_numpy()
     w = pop[reach]
     mean = float((w * mins[reach]).sum() / w.sum()) if w.sum() > 0 else math.nan
@@ -190,6 +199,8 @@ def summarise(rows: pd.DataFrame) -> dict[str, Any]:
         "settlements_cut_off": int(cut.sum()),
         "settlements_off_network": int(off.sum()),
         "settlements_without_target": int(notarget.sum()),
+        "settlements_isolated_by_border": int(note.str.startswith(BORDER_NOTE).sum()),
+        "settlements_isolated_by_terrain": int(note.str.startswith(TERRAIN_NOTE).sum()),
         "settlements_population_unknown": int(unknown.sum()),
         "settlements_cut_off_population_unknown": int((cut & unknown).sum()),
         "people": int(pop.sum()),
@@ -199,6 +210,79 @@ def summarise(rows: pd.DataFrame) -> dict[str, Any]:
         "mean_minutes": mean,
         "person_hours": float((pop[reach] * mins[reach]).sum() / 60.0),
     }
+
+
+#: Notes of unreachable settlements (see ``DEFINITIONS['isolated']``).
+BORDER_NOTE = "isolated by a closed border"
+TERRAIN_NOTE = "isolated by terrain"
+
+
+def _offroad_arcs(net: AccessNetwork) -> np.ndarray:
+    """Arcs off the roads: those touching a terrain cell (cached on the network)."""
+    mask = getattr(net, "_offroad_arcs", None)
+    if mask is None:
+        if net.terrain is None:
+            mask = np.zeros(net.n_arcs, np.bool_)
+        else:
+            node0 = net.terrain.node0
+            mask = (_arc_tails(net) >= node0) | (net.indices >= node0)
+        net._offroad_arcs = mask  # type: ignore[attr-defined]  # a per-network cache, like _tails
+    return mask
+
+
+def _fill_offroad(
+    net: AccessNetwork,
+    out: list[dict[str, Any]],
+    solves: dict[str, Any],
+    via: dict[str, list[int]],
+    nodes: dict[int, int],
+    att_s: np.ndarray,
+    att_m: np.ndarray,
+) -> None:
+    """Off-road minutes and km of every solved trip (terrain arcs on the route plus the connector walks)."""
+    for key, positions in via.items():
+        _src, offs, offm, _d, _m, o, p, _sel = solves[key]
+        node = np.array([nodes[i] for i in positions], np.int64)
+        sec, met = path_sums(p, _arc_tails(net), net.base, net.length, _offroad_arcs(net), node)
+        for j, i in enumerate(positions):
+            if out[i]["reachable"]:
+                k = int(o[node[j]])
+                ai = out[i]["_at"]
+                out[i]["offroad_minutes"] = (sec[j] + float(att_s[ai]) + float(offs[k])) / 60.0
+                out[i]["offroad_km"] = (met[j] + float(att_m[ai]) + float(offm[k])) / 1000.0
+
+
+def _explain_unreachable(
+    net: AccessNetwork,
+    out: list[dict[str, Any]],
+    solves: dict[str, Any],
+    via: dict[str, list[int]],
+    nodes: dict[int, int],
+    add: np.ndarray,
+    blocked: np.ndarray,
+    closures: Closures,
+) -> None:
+    """Note why each solved but unreachable settlement is so: a closed border, or the terrain (one more solve per target group)."""
+    g = net.groups
+    kind, pa, pb = g["kind"].to_numpy(), g["party_a"].to_numpy(), g["party_b"].to_numpy()
+    crossing = ((kind == TRANSITION) & (pa != pb)) | (kind == GREEN)
+    crossing &= ~np.isin(g["crossing_id"].to_numpy(), list(closures.crossings))
+    opened = add.copy()
+    opened[crossing] = 0.0
+    where = "terrain" if net.terrain is not None else "road network"
+    for key, positions in via.items():
+        lost = [i for i in positions if not out[i]["reachable"]]
+        if not lost:
+            continue
+        src, offs = solves[key][0], solves[key][1]
+        d = net.shortest(opened, blocked, src, offs)[0]
+        for i in lost:
+            if np.isfinite(d[nodes[i]]):
+                out[i]["note"] = f"{BORDER_NOTE}: a route exists only through crossings this regime closes to the class"
+            elif net.terrain is not None:
+                out[i]["note"] = f"{TERRAIN_NOTE}: no passable route on the {where} even with every border open"
+            else:
+                out[i]["note"] = f"{TERRAIN_NOTE} or missing roads: no route on the {where} even with every border open"
 
 
 def _origins(scenario: Scenario, class_party: str | None) -> np.ndarray:
@@ -323,6 +407,7 @@ def compute(
         for key, v in solves.items()
     }
     via_solver: dict[str, list[int]] = {}
+    solved_node: dict[int, int] = {}  # row -> the origin's node, for rows the solver decides
     for i in origins:
         party = str(st_party[i])
         rec: dict[str, Any] = {
@@ -334,6 +419,8 @@ def compute(
             "target_id": "",
             "minutes": math.inf,
             "km": math.inf,
+            "offroad_minutes": math.nan,
+            "offroad_km": math.nan,
             "reachable": False,
             "via": [],
             "note": "",
@@ -342,14 +429,24 @@ def compute(
         own = own_at.get(int(i))
         if own is not None and (not tset.per_party or t_party[own] == party):
             # the settlement is itself a target of its kind: no trip (on the network or not)
-            rec.update(target=t_name[own], target_id=t_id[own], minutes=0.0, km=0.0, reachable=True)
+            rec.update(
+                target=t_name[own],
+                target_id=t_id[own],
+                minutes=0.0,
+                km=0.0,
+                offroad_minutes=0.0,
+                offroad_km=0.0,
+                reachable=True,
+            )
         elif tset.per_party and all_by_party.get(party, 0) == 0:
             rec["note"] = f"no {tset.spec} of {party or 'any party'} in the data"
             if tset.spec == "capital":
                 rec["note"] += " (the capital lies outside the data window)"
         elif int(att_node[i]) < 0:
             rec["note"] = (
-                "off the road network" if net.mode == "vehicle" else "off the terrain (no passable cell nearby)"
+                "off the road network"
+                if net.terrain is None
+                else "off the terrain (no passable cell of its own party nearby)"
             )
         elif key not in solves or len(solves[key][0]) == 0:
             rec["note"] = f"no {tset.spec} on the network (every target of the kind is off it)"
@@ -357,6 +454,8 @@ def compute(
             src, offs, offm, d, m, o, p, sel = solves[key]
             via_solver.setdefault(key, []).append(len(out))
             node = int(att_node[i])
+            solved_node[len(out)] = node
+            rec["_at"] = int(i)
             if np.isfinite(d[node]):
                 k = int(o[node])
                 rec.update(
@@ -368,6 +467,8 @@ def compute(
                     via=_route_crossings(net, p, node) if with_routes else [],  # settlement -> target order
                 )
         out.append(rec)
+    _fill_offroad(net, out, solves, via_solver, solved_node, att_s, att_m)
+    _explain_unreachable(net, out, solves, via_solver, solved_node, add, blocked, closures)
     rows = pd.DataFrame(out, columns=ROW_COLUMNS)
     solved = {k: np.asarray(v, np.int64) for k, v in via_solver.items()}
     return rows, Run(net, add, blocked, solves, origins, solved)
@@ -483,7 +584,7 @@ def travel_times(
         targets_description=tset.description,
         rows=rows,
         crs_description=net.crs_description,
-        assumptions={"speeds": net.speeds.as_dict(), "regime_status": reg.status},
+        assumptions={"speeds": net.speeds.as_dict(), "regime_status": reg.status, "offroad": net.offroad or None},
         notes=list(net.notes),
         data_marks=scenario.data_marks(layers_used(net.mode)),
         provenance=scenario.provenance.as_dict(),

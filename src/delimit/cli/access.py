@@ -39,6 +39,8 @@ TABLE_COLUMNS = [
     Col("target", text=True, optional=True),
     Col("minutes"),
     Col("km", optional=True),
+    Col("offroad_minutes", "off-road min", optional=True),
+    Col("offroad_km", "off-road km", optional=True),
     Col("reachable"),
     Col("note", text=True),
 ]
@@ -107,6 +109,11 @@ def register(app: typer.Typer) -> None:
         cell_m: float | None = float_option(
             None, "--cell-m", help="Cell size of the surface (metres, default 500).", lo=10, hi=100_000, unit="m"
         ),
+        roads_only: bool = typer.Option(
+            False,
+            "--roads-only",
+            help="Vehicle classes stay on the roads (no off-road travel across the land cover), as chokepoints rank them.",
+        ),
         overwrite: bool = overwrite_option(),
         wide: bool = typer.Option(
             False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
@@ -121,7 +128,9 @@ def register(app: typer.Typer) -> None:
         cid = _require_class(s, class_id)
         tg = _targets(targets, target_layer)
         with progress_bar("access") as prog:
-            net = build_network(s, mode=s.traveller_class(cid).mode, progress=lambda m, f: prog(m, 0.5 * f))
+            mode = s.traveller_class(cid).mode
+            offroad = False if roads_only and mode == "vehicle" else None
+            net = build_network(s, mode=mode, offroad=offroad, progress=lambda m, f: prog(m, 0.5 * f))
             closures = _closures(net, block)
             res = travel_times(
                 s,
@@ -172,7 +181,10 @@ def register(app: typer.Typer) -> None:
                 f"{t['settlements_off_network']} settlements off the network; measured in {res.crs_description}; n/a: no route"
             )
             shown = res.rows.assign(
-                minutes=res.rows["minutes"].where(res.rows["reachable"]), km=res.rows["km"].where(res.rows["reachable"])
+                minutes=res.rows["minutes"].where(res.rows["reachable"]),
+                km=res.rows["km"].where(res.rows["reachable"]),
+                offroad_minutes=res.rows["offroad_minutes"].where(res.rows["reachable"]),
+                offroad_km=res.rows["offroad_km"].where(res.rows["reachable"]),
             )
             table = rich_table(
                 shown.to_dict("records"),

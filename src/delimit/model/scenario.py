@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from delimit.crs import WGS84
 from delimit.model.features import BoundaryLine, Claim, Party
+from delimit.model.landcover import LandCover
 from delimit.model.layers import LAYERS, REGISTRY_STATUSES
 from delimit.model.provenance import Provenance
 from delimit.model.raster import Raster
@@ -93,6 +94,8 @@ class Scenario:
     repairs: list[Any] = field(default_factory=list)
     elevation_loader: Callable[[], Raster | None] | None = None
     _elevation: Raster | None = field(default=None, repr=False)
+    landcover_loader: Callable[[], LandCover | None] | None = None
+    _landcover: LandCover | None = field(default=None, repr=False)
     balance_tolerance: float | None = None
 
     # ----------------------------------------------------------------- layers
@@ -120,6 +123,13 @@ class Scenario:
         if self._elevation is None and self.elevation_loader is not None:
             self._elevation = self.elevation_loader()
         return self._elevation
+
+    @property
+    def landcover(self) -> LandCover | None:
+        """Land cover with its off-road speed table, loaded on first use; None if the scenario has none."""
+        if self._landcover is None and self.landcover_loader is not None:
+            self._landcover = self.landcover_loader()
+        return self._landcover
 
     # --------------------------------------------------------------- geometry
     def party_geometry(self, party: str) -> BaseGeometry:

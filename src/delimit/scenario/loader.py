@@ -28,11 +28,13 @@ from delimit.attribution import Credit, dataset_credits, file_credit
 from delimit.crs import WGS84
 from delimit.datasets import bundled_scenario_files, data_root, dataset_dir, read_manifest
 from delimit.errors import CRSMismatchError, InputError
+from delimit.io.landcover import read_landcover, read_speed_table
 from delimit.io.limits import Limits, resolve_inside
 from delimit.io.raster import raster_info, read_raster
 from delimit.io.structured import read_document
 from delimit.io.vector import ReadReport, crs_equivalent, read_layer
 from delimit.model.features import Party
+from delimit.model.landcover import LandCover
 from delimit.model.layers import LAYERS
 from delimit.model.population import settle_population
 from delimit.model.provenance import InputRecord, Provenance, sha256_file
@@ -56,6 +58,7 @@ class _State:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     layer_crs: dict[str, tuple[str, CRS]] = field(default_factory=dict)  # label -> (layer, declared CRS)
     elevation_path: Path | None = None
+    landcover_paths: tuple[Path, Path] | None = None  # (land-cover raster, off-road speed table)
     transfers: list[Transfer] = field(default_factory=list)
     classes: dict[str, TravellerClass] = field(default_factory=dict)
     regimes: dict[str, Regime] = field(default_factory=dict)
@@ -288,6 +291,8 @@ def _load_dataset(name: str, state: _State, source: Path, limits: Limits | None)
         state.missing_territory = f"dataset {name!r} has no territory layer ({why or 'none in its manifest'}); give one under layers.territory"
     elev = folder / manifest.get("elevation_file", "elevation.tif")
     state.elevation_path = elev if elev.exists() else None
+    lc, table = folder / "landcover.tif", folder / "offroad_speeds.csv"
+    state.landcover_paths = (lc, table) if lc.exists() and table.exists() else None
     state.dataset = name
     state.dataset_version = str(manifest.get("version", ""))
     state.credits = [
@@ -542,6 +547,13 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
     if elev_path is not None:
         raster_info(elev_path, limits=limits, bounds=area)  # refused now (CRS, size), not when an engine asks
 
+    lc_paths = state.landcover_paths
+    if lc_paths is not None:
+        read_speed_table(lc_paths[1], limits)  # a bad speed table is refused now, not when an engine asks
+
+    def _landcover() -> LandCover | None:
+        return read_landcover(*lc_paths, limits=limits, bounds=area) if lc_paths is not None else None
+
     def _elev() -> Raster | None:
         # only the window the scenario's data covers is read (checked against DELIMIT_MAX_RASTER_CELLS)
         return read_raster(elev_path, units="m", limits=limits, bounds=area) if elev_path is not None else None
@@ -575,6 +587,7 @@ def load_scenario(name_or_path: str | Path, *, repair: bool = False, limits: Lim
         transfers=list(state.transfers),
         repairs=list(state.repairs),
         elevation_loader=_elev,
+        landcover_loader=_landcover,
         balance_tolerance=state.balance_tolerance,
     )
     return scenario
