@@ -23,6 +23,9 @@ Method
    ``person_hours_added`` (see :data:`delimit.access.travel.DEFINITIONS`); the result is ranked by
    people cut off, then settlements of unknown population cut off (counted apart, never as 0
    people), then person-hours added where alternatives exist.
+5. **Points in series are one chokepoint.** Junctions and segments on the one way out of a group of
+   settlements each cut off exactly that group; they are listed once, under the point ranked first
+   (the one adding most person-hours), the others named in its ``same_cut``.
 
 Classes: by default each party's *resident* vehicle class (so each settlement's residents are
 counted once, travelling from their own settlement to their own party's target); or the one class
@@ -64,6 +67,7 @@ CHOKEPOINT_COLUMNS = [
     "person_hours_added",
     "cut_off_settlements",
     "estimated_cut_off",
+    "same_cut",
 ]
 
 
@@ -100,6 +104,7 @@ class ChokepointResult:
                 "members": list(r["members"]),
                 "person_hours_added": round(float(r["person_hours_added"]), 3),
                 "cut_off_settlements": list(r["cut_off_settlements"]),
+                "same_cut": list(r["same_cut"]),
             }
             for r in self.rows.to_dict("records")
         ]
@@ -118,6 +123,7 @@ class ChokepointResult:
                 "ranking": "people cut off, then settlements of unknown population cut off, then person-hours added (when alternatives exist)",
                 "members": "a crossing point is a checkpoint, or all the places where one road meets the line away from a checkpoint (blocked together)",
                 "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
+                "same_cut": "other points in series with this one: blocking any of them cuts off exactly the same settlements; listed once, under the point that adds the most person-hours",
             },
             "crs_description": self.crs_description,
             "notes": self.notes,
@@ -378,11 +384,34 @@ def _resolved_row(
         "person_hours_added": float(ph),
         "cut_off_settlements": sorted(set(cut_names)),
         "estimated_cut_off": float(c["est"]),
+        "same_cut": [],
     }
 
 
+def _merge_series(res: pd.DataFrame) -> pd.DataFrame:
+    """Points that cut off exactly the same (non-empty) set of settlements lie in series on the one way
+    out: one chokepoint. The first row of each such set (in ranking order) stays, the others' ids go to
+    its ``same_cut``."""
+    keep: list[int] = []
+    first: dict[tuple[str, ...], int] = {}
+    same: dict[int, list[str]] = {}
+    for pos, cut in enumerate(res["cut_off_settlements"]):
+        key = tuple(cut)
+        if key and key in first:
+            same[first[key]].append(str(res["id"].iloc[pos]))
+            continue
+        if key:
+            first[key] = pos
+        same[pos] = []
+        keep.append(pos)
+    out = res.iloc[keep].copy()
+    out["same_cut"] = [same[p] for p in keep]
+    return out
+
+
 def _ranked(out: list[dict[str, Any]], top: int) -> pd.DataFrame:
-    """Rows ranked by people cut off, unknown-population settlements cut off, then person-hours added."""
+    """Rows ranked by people cut off, unknown-population settlements cut off, then person-hours added;
+    points in series (the same settlements cut off) merged (:func:`_merge_series`)."""
     res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
     if not len(res):
         return res
@@ -398,7 +427,7 @@ def _ranked(out: list[dict[str, Any]], top: int) -> pd.DataFrame:
         ascending=[False, False, False, False, True, True],
         kind="stable",
     )
-    return res.head(top).reset_index(drop=True)
+    return _merge_series(res).head(top).reset_index(drop=True)
 
 
 def chokepoints(
