@@ -875,12 +875,14 @@ def terrain_cost(dem_path: Path) -> TerrainCost:
     return TerrainCost(tobler_pace_symmetric(np.hypot(gx, gy)), tr, dy_m, dx_m)
 
 
-def terrain_path(a: tuple[float, float], b: tuple[float, float], tc: TerrainCost) -> list[tuple[float, float]]:
+def terrain_path(
+    a: tuple[float, float], b: tuple[float, float], tc: TerrainCost, tol_m: float = SKELETON_SIMPLIFY_M
+) -> list[tuple[float, float]]:
     """The least-cost path over ``tc`` from lon/lat ``a`` to ``b`` (8-connected, ``MCP_Geometric``).
 
     Searched within the chord's bounding box grown by ``SKELETON_MARGIN_M`` (or half the chord, if larger);
-    returned as lon/lat vertices from exactly ``a`` to exactly ``b``, simplified at ``SKELETON_SIMPLIFY_M``
-    in UTM 42N. A chord within one cell stays straight.
+    returned as lon/lat vertices from exactly ``a`` to exactly ``b``, simplified at ``tol_m`` (default
+    ``SKELETON_SIMPLIFY_M``) in UTM 42N. A chord within one cell stays straight.
     """
     from skimage.graph import MCP_Geometric
 
@@ -902,10 +904,57 @@ def terrain_path(a: tuple[float, float], b: tuple[float, float], tc: TerrainCost
     mcp.find_costs([start], [end])
     cells = mcp.traceback(end)
     pts = [a] + [tuple(tc.transform * (c + c0 + 0.5, r + r0 + 0.5)) for r, c in cells[1:-1]] + [b]
-    line_u = transform(_to_utm, LineString(pts)).simplify(SKELETON_SIMPLIFY_M, preserve_topology=False)
+    line_u = transform(_to_utm, LineString(pts)).simplify(tol_m, preserve_topology=False)
     out = [tuple(map(float, p)) for p in transform(_from_utm, line_u).coords]
     out[0], out[-1] = a, b
     return out
+
+
+#: The Kyrgyz road round the Sokh enclave (cited); its course is not surveyed (see ``sokh_bypass_road``).
+SRC_SOKH_BYPASS = (
+    "cited: KGinform, 'В Баткенской области ведется крупномасштабное дорожное строительство' (25 October 2011, "
+    "https://kginform.com/ru/news/20111025/05093.html): the road Pulgon – Burgandy – Batken, laid round the territory "
+    "of Uzbekistan (the Sokh enclave), open to traffic on gravel in 2011. Drawn by delimit (schematic, not surveyed): "
+    "the least-cost path over the GEBCO_2023 terrain (symmetrised Tobler pace) on Kyrgyz status-quo land between the "
+    "skeleton nodes nearest Batken and Pulgon, simplified at {tol:g} m; Burgandy has no point in the data"
+)
+SOKH_BYPASS_SIMPLIFY_M = 50.0
+
+
+def sokh_bypass_road(
+    settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame, dem_path: Path, nodes: dict[int, tuple[float, float]]
+) -> dict[str, Any]:
+    """The schematic Batken – Pulgon road round the Sokh enclave, on Kyrgyz land (``SRC_SOKH_BYPASS``)."""
+    import rasterio.features
+
+    tc = terrain_cost(dem_path)
+    kgz = rasterio.features.rasterize(
+        ((g, 1) for g in territory[territory.party == "KGZ"].geometry),
+        out_shape=tc.pace.shape,
+        transform=tc.transform,
+        fill=0,
+        dtype="uint8",
+        all_touched=False,
+    )
+    tc = TerrainCost(np.where(kgz > 0, tc.pace, -1.0), tc.transform, tc.dy_m, tc.dx_m)  # MCP: negative = impassable
+    pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry, strict=False)}
+    ids = sorted(nodes)
+    nx_, ny_ = _to_utm(np.array([nodes[i][0] for i in ids]), np.array([nodes[i][1] for i in ids]))
+
+    def node_near(name: str) -> tuple[float, float]:
+        x, y = _to_utm(*pts[name])
+        return nodes[ids[int(np.argmin(np.hypot(np.asarray(nx_) - x, np.asarray(ny_) - y)))]]
+
+    line = rnd(LineString(terrain_path(node_near("Batken"), node_near("Pulgon"), tc, SOKH_BYPASS_SIMPLIFY_M)))
+    return {
+        "road_id": "r-batken-pulgon",
+        "name": "Batken – Pulgon (round Sokh)",
+        "road_class": "secondary",
+        "status": "schematic",
+        "source": SRC_SOKH_BYPASS.format(tol=SOKH_BYPASS_SIMPLIFY_M),
+        "geometry": line,
+        "_ends": ("Batken", "Pulgon"),
+    }
 
 
 def nearest_names(points: list[tuple[float, float]], settl: gpd.GeoDataFrame) -> list[str]:
@@ -1452,6 +1501,8 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
 
     skeleton, sk_nodes, report["skeleton"] = build_skeleton(paths[SCGRAPH], out / "elevation.tif", settl)
     report["skeleton"]["schematic_ends_snapped"] = snap_schematic_ends(segs, sk_nodes)
+    segs.append(sokh_bypass_road(settl, territory, out / "elevation.tif", sk_nodes))
+    report["sokh_bypass_km"] = round(length_m(segs[-1]["geometry"]) / 1000, 2)
     roads = roads_frame(segs + skeleton)
     crossings, cp_notes = build_checkpoints(segs + skeleton, territory, settl)
     report["checkpoints"] = {"placed": list(crossings["crossing_id"]), "not_placed": cp_notes}
