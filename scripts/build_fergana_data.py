@@ -957,6 +957,39 @@ def sokh_bypass_road(
     }
 
 
+#: A skeleton road lying at least this share of its length within ``LOCAL_DUPLICATE_M`` of the local schematic roads
+#: around Vorukh is the same road: the schematic one stands for it (the scenarios' neutral roads, bypasses and the
+#: Tort-Kocho crossroads are drawn on the schematic roads), so the skeleton copy is left out.
+LOCAL_DUPLICATE_SHARE = 0.9
+LOCAL_DUPLICATE_M = 1500.0
+#: The ROAD_CHAINS (by position) whose roads are the local network around Vorukh; their first segment (leaving
+#: Isfara / Batken) is not local.
+LOCAL_CHAINS = (0, 1)
+
+
+def drop_local_duplicates(skeleton: list[dict[str, Any]], segs: list[dict[str, Any]]) -> list[str]:
+    """Remove from ``skeleton`` the roads the local schematic roads around Vorukh stand for; return their ids.
+
+    Without this the skeleton's own copy of the Tort-Kocho roads (meeting at the OSM crossroads, not at the
+    schematic one) would give Vorukh and the Kyrgyz villages a second way round the schematic crossroads.
+    """
+    prefixes = tuple(
+        f"r-{slug(a)}-{slug(b)}"
+        for k in LOCAL_CHAINS
+        for i, (a, b) in enumerate(itertools.pairwise(ROAD_CHAINS[k][0]))
+        if i > 0
+    )
+    local = unary_union([transform(_to_utm, g["geometry"]) for g in segs if g["road_id"].startswith(prefixes)])
+    zone = local.buffer(LOCAL_DUPLICATE_M)
+    dropped = []
+    for r in list(skeleton):
+        g = transform(_to_utm, r["geometry"])
+        if g.length > 0 and g.intersection(zone).length / g.length >= LOCAL_DUPLICATE_SHARE:
+            skeleton.remove(r)
+            dropped.append(r["road_id"])
+    return dropped
+
+
 def nearest_names(points: list[tuple[float, float]], settl: gpd.GeoDataFrame) -> list[str]:
     """Name of the settlement nearest each lon/lat point (UTM 42N distance)."""
     sx, sy = _to_utm(settl.geometry.x.to_numpy(), settl.geometry.y.to_numpy())
@@ -1502,6 +1535,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     skeleton, sk_nodes, report["skeleton"] = build_skeleton(paths[SCGRAPH], out / "elevation.tif", settl)
     report["skeleton"]["schematic_ends_snapped"] = snap_schematic_ends(segs, sk_nodes)
     segs.append(sokh_bypass_road(settl, territory, out / "elevation.tif", sk_nodes))
+    report["skeleton"]["left_out_as_local_duplicates"] = drop_local_duplicates(skeleton, segs)
     report["sokh_bypass_km"] = round(length_m(segs[-1]["geometry"]) / 1000, 2)
     roads = roads_frame(segs + skeleton)
     crossings, cp_notes = build_checkpoints(segs + skeleton, territory, settl)
@@ -1637,7 +1671,10 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
             "scgraph-data 2.0.0, one road per pair of junctions, each chord laid along the least-cost path over "
             f"elevation.tif, simplified at {SKELETON_SIMPLIFY_M:g} m); the ends of the schematic roads are moved onto "
             f"the nearest skeleton node within {SNAP_TOLERANCE_M:g} m: "
-            + (", ".join(report["skeleton"]["schematic_ends_snapped"]) or "none"),
+            + (", ".join(report["skeleton"]["schematic_ends_snapped"]) or "none")
+            + f"; skeleton roads lying >= {LOCAL_DUPLICATE_SHARE:.0%} within {LOCAL_DUPLICATE_M:g} m of the local "
+            "schematic roads around Vorukh are left out (the schematic road stands for them): "
+            + (", ".join(report["skeleton"]["left_out_as_local_duplicates"]) or "none"),
             "crossings: real checkpoints only (kind checkpoint, status cited, published_status with its sources), each "
             f"placed where a road crosses its two parties' line nearest its cited place (within {CHECKPOINT_MAX_M:g} m). "
             "Not added: " + CHECKPOINTS_NOT_PLACED + ("; " + "; ".join(cp_notes) if cp_notes else "") + ". "

@@ -49,15 +49,13 @@ def _rows(res):  # type: ignore[no-untyped-def]
 
 
 WEST_KG = ["Ak-Tatyr", "Kok-Tash"]
-_DUPLICATE_TORT_KOCHO = (
-    "the OSM skeleton carries its own copy of the Tort-Kocho roads, meeting at the real crossroads (70.514E 39.957N), "
-    "not joined to the schematic crossroads, which sits on the GeoNames Ak-Say point 9 km south: Vorukh and the "
-    "villages get a second way round the schematic junction. Fix: move TORT_KOCHO onto the skeleton junction and "
-    "drop the skeleton roads the local schematic roads stand for (scripts/build_fergana_data.py)"
+_SCHEMATIC_CROSSES_TJ = (
+    "the straight schematic roads from Ak-Tatyr and Kok-Tash to Batken cross Tajik status-quo land away from the "
+    "neutral road (r-ak-say-ak-tatyr-kgb 16 %, r-ak-tatyr-kok-tash 22 %, r-kyzyl-jol-samarkandyk by Surkh), closed "
+    "under neutral-road-closed; needs the local roads drawn on Kyrgyz land (or off-road travel, issue 14)"
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_DUPLICATE_TORT_KOCHO)
 def test_status_quo_blocking_tort_kocho_cuts_vorukh_and_western_kg_villages(scenario) -> None:  # type: ignore[no-untyped-def]
     s = scenario("status-quo")
     net = _net("status-quo")
@@ -94,7 +92,7 @@ def test_neutral_road_2025_keeps_both_sides_connected_with_tort_kocho_blocked(sc
 KG_NORTH_OF_NEUTRAL_ROAD = ["Ak-Say", "Ak-Tatyr", "Kok-Tash"]
 
 
-@pytest.mark.xfail(strict=True, reason=_DUPLICATE_TORT_KOCHO)
+@pytest.mark.xfail(strict=True, reason=_SCHEMATIC_CROSSES_TJ)
 def test_neutral_road_closed_keeps_the_kyrgyz_villages_north_of_it_connected(scenario) -> None:  # type: ignore[no-untyped-def]
     """With every Kyrgyz-Tajik crossing closed, the neutral road still joins Ak-Say, Ak-Tatyr and Kok-Tash to
     Batken (what the 2025 settlement's neutral road is for), and the trip never needs a checkpoint."""
@@ -121,7 +119,6 @@ def test_closed_2022_cuts_vorukh_from_tajikistan(scenario) -> None:  # type: ign
     assert doc["provenance"]["scenario"] == "status-quo" and "roads" in doc["data_marks"]
 
 
-@pytest.mark.xfail(strict=True, reason=_DUPLICATE_TORT_KOCHO)
 def test_chokepoints_find_tort_kocho_and_estimates_match_resolves(scenario) -> None:  # type: ignore[no-untyped-def]
     s = scenario("status-quo")
     net = _net("status-quo")
