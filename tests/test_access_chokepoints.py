@@ -68,10 +68,9 @@ def test_bundled_per_segment_crossings_are_merged(scenario) -> None:  # type: ig
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Tort-Kocho ranks 13th (2,000 people: Ak-Say, Ak-Tatyr, Kok-Tash): the OSM skeleton's own copy of the "
-    "Tort-Kocho roads, not joined to the schematic crossroads, gives Vorukh a second way; the first three are "
-    "dead ends of the main-roads-only skeleton (Istaravshan 298,531; Uzgen 65,026; Buston 36,900), which off-road "
-    "travel (issue 14) would give alternatives",
+    reason="Tort-Kocho ranks 4th (34,916 people: Vorukh, Ak-Say, Ak-Tatyr, Kok-Tash) after three dead ends of the "
+    "main-roads-only skeleton (Istaravshan/Shahriston/Ayni 298,531; Uzgen/Kara-Kulja 65,026; Buston 36,900), "
+    "which off-road vehicle travel (issue 14) would give alternatives",
 )
 def test_tort_kocho_among_the_first_three(scenario) -> None:  # type: ignore[no-untyped-def]
     from delimit.access import build_network
