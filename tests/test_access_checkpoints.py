@@ -286,9 +286,48 @@ def test_bundled_status_quo_charges_no_delay_at_schematic_crossings(scenario) ->
     assert a.loc["Kok-Tash", "reachable"]
     assert any(a["via"].map(len) > 0)  # some resident trips do cross the line...
     assert (a["reachable"] == b["reachable"]).all()
-    reach = a["reachable"].to_numpy(bool)
-    # ...and none of them is charged a delay: there is no checkpoint in the schematic layer
-    assert a["minutes"].to_numpy(float)[reach] == pytest.approx(b["minutes"].to_numpy(float)[reach], rel=1e-9)
+    # ...and a trip through no checkpoint is charged no delay: its fastest route costs the same under 'slow'
+    cps = set(s.crossings["crossing_id"])
+    away = a["reachable"].to_numpy(bool) & ~a["via"].map(lambda v: bool(set(v) & cps)).to_numpy(bool)
+    assert away.sum() > 0
+    assert a["minutes"].to_numpy(float)[away] == pytest.approx(b["minutes"].to_numpy(float)[away], rel=1e-9)
+    assert a.loc["Kok-Tash", "minutes"] == pytest.approx(b.loc["Kok-Tash", "minutes"], rel=1e-9)
+
+
+def test_bundled_crossings_are_cited_checkpoints_only(scenario) -> None:  # type: ignore[no-untyped-def]
+    cr = scenario("status-quo").crossings
+    assert len(cr) >= 2
+    assert set(cr["kind"]) == {"checkpoint"} and set(cr["status"]) == {"cited"}
+    for src, published in zip(cr["source"], cr["published_status"], strict=True):
+        assert "https://" in src and "https://" in published  # place and status each cite a page
+    assert "cp-kyzyl-bel" in set(cr["crossing_id"])
+
+
+def test_kyzyl_bel_is_on_the_batken_isfara_road_and_charged_once(scenario) -> None:  # type: ignore[no-untyped-def]
+    """Published: the Kyzyl-Bel (KG) - Guliston (TJ) checkpoint is the crossing of the Batken - Isfara road
+    (https://passportparty.ch/2017/07/13/border-17-kyrgyzstan-tajikistan-batken-isfara-confusing-ferghana-borders/).
+    A Kyrgyz citizen (checkpoints only) from Batken to Isfara must pass it, and is charged its delay once."""
+    from delimit.access import route
+    from delimit.scenario.loader import copy_scenario
+
+    s = scenario("status-quo")
+    net = build_network(s)
+    base = s.regimes["open"]
+    kg = base.borders[0]
+    assert set(kg.parties) == {"KGZ", "TJK"}
+    variants = {}
+    for delay in (0.0, 45.0):
+        cls = {k: v.model_copy(update={"delay_minutes": delay}) for k, v in kg.classes.items()}
+        variants[f"d{delay:g}"] = base.model_copy(
+            update={"id": f"d{delay:g}", "borders": [kg.model_copy(update={"classes": cls}), *base.borders[1:]]}
+        )
+    s2 = copy_scenario(s, regimes={**s.regimes, **variants})
+    r0, r45 = (
+        route(s2, traveller_class="citizen-kg", origin="Batken", destination="Isfara", regime=r, network=net)
+        for r in ("d0", "d45")
+    )
+    assert r0.reachable and r0.checkpoints == ["cp-kyzyl-bel"] == r45.checkpoints
+    assert r45.minutes == pytest.approx(r0.minutes + 45.0, abs=1e-6)  # once, not per meeting with the line
 
 
 def test_a_wiggle_at_a_post_is_one_chokepoint_and_one_route_checkpoint() -> None:
@@ -309,5 +348,6 @@ def test_a_wiggle_at_a_post_is_one_chokepoint_and_one_route_checkpoint() -> None
     net = build_network(s)
     r = route(s, traveller_class="cit-a", origin="A-village", destination="A-centre", regime="r", network=net)
     assert r.checkpoints == ["cp-w", "cp-e"]
-    ids = list(chokepoints(s, regime="r", traveller_class="cit-a", top=20, network=net).rows["id"])
-    assert "cp-w" in ids and "line:south" not in ids
+    rows = chokepoints(s, regime="r", traveller_class="cit-a", top=20, network=net).rows
+    listed = set(rows["id"]) | {x for same in rows["same_cut"] for x in same}  # points in series share one row
+    assert "cp-w" in listed and "line:south" not in listed

@@ -64,3 +64,20 @@ def test_bundled_per_segment_crossings_are_merged(scenario) -> None:  # type: ig
         assert {f"x-r-ak-say-ak-tatyr-kgb-{k}" for k in (1, 2, 3)} <= set(merged["members"].iloc[0])
     # ranking: people cut off never increases down the list
     assert (res.rows["people_cut_off"].diff().fillna(0) <= 0).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Tort-Kocho ranks 4th (34,916 people: Vorukh, Ak-Say, Ak-Tatyr, Kok-Tash) after three dead ends of the "
+    "main-roads-only skeleton (Istaravshan/Shahriston/Ayni 298,531; Uzgen/Kara-Kulja 65,026; Buston 36,900), "
+    "which off-road vehicle travel (issue 14) would give alternatives",
+)
+def test_tort_kocho_among_the_first_three(scenario) -> None:  # type: ignore[no-untyped-def]
+    from delimit.access import build_network
+    from test_access_fergana import tort_kocho
+
+    s = scenario("status-quo")
+    net = build_network(s)
+    rows = chokepoints(s, regime="open", top=3, network=net).rows
+    j = tort_kocho(net)
+    assert any(r["id"] == j or j in r["same_cut"] for r in rows.to_dict("records"))

@@ -51,6 +51,11 @@ def _rows(res):  # type: ignore[no-untyped-def]
 
 
 WEST_KG = ["Ak-Tatyr", "Kok-Tash"]
+_SCHEMATIC_CROSSES_TJ = (
+    "the straight schematic roads from Ak-Tatyr and Kok-Tash to Batken cross Tajik status-quo land away from the "
+    "neutral road (r-ak-say-ak-tatyr-kgb 16 %, r-ak-tatyr-kok-tash 22 %, r-kyzyl-jol-samarkandyk by Surkh), closed "
+    "under neutral-road-closed; needs the local roads drawn on Kyrgyz land (or off-road travel, issue 14)"
+)
 
 
 def test_status_quo_blocking_tort_kocho_cuts_vorukh_and_western_kg_villages(scenario) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +89,24 @@ def test_neutral_road_2025_keeps_both_sides_connected_with_tort_kocho_blocked(sc
         assert _rows(kg_b).loc[name, "reachable"] and _rows(kg_b).loc[name, "target"] == "Batken"
     marks = tj_b.to_json()["data_marks"]
     assert "schematic" in marks["roads"]
+
+
+KG_NORTH_OF_NEUTRAL_ROAD = ["Ak-Say", "Ak-Tatyr", "Kok-Tash"]
+
+
+@pytest.mark.xfail(strict=True, reason=_SCHEMATIC_CROSSES_TJ)
+def test_neutral_road_closed_keeps_the_kyrgyz_villages_north_of_it_connected(scenario) -> None:  # type: ignore[no-untyped-def]
+    """With every Kyrgyz-Tajik crossing closed, the neutral road still joins Ak-Say, Ak-Tatyr and Kok-Tash to
+    Batken (what the 2025 settlement's neutral road is for), and the trip never needs a checkpoint."""
+    s = scenario("neutral-road-2025")
+    res = travel_times(
+        s, traveller_class="resident-kg", regime="neutral-road-closed", network=_net("neutral-road-2025")
+    )
+    rows = _rows(res)
+    for name in KG_NORTH_OF_NEUTRAL_ROAD:
+        assert rows.loc[name, "reachable"] and rows.loc[name, "target"] == "Batken", name
+        assert not (set(rows.loc[name, "via"]) & set(s.crossings["crossing_id"])), name
+    assert "skeleton" in res.to_json()["data_marks"]["roads"]
 
 
 def test_closed_2022_cuts_vorukh_from_tajikistan(scenario) -> None:  # type: ignore[no-untyped-def]

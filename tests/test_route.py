@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +105,23 @@ def test_route_cli_on_every_bundled_scenario(cli, scen: str) -> None:  # type: i
         assert doc["reason"]
 
 
-def test_batken_osh_under_closed_2022_reports_the_engines_answer(cli, scenario) -> None:  # type: ignore[no-untyped-def]
+#: Published road distances (km) for checking route lengths, independent of the data:
+#: Batken "approximately 240 km west of Osh" (ru.wikipedia 'Баткен', as quoted by
+#: https://technerium.ru/en/podrobnaya-batken-sputnikovaya-karta-batken-samyi-molodoi-i-samyi-malenkii/) and
+#: "250 km west of Osh" (A. Krotov, https://kartaslov.ru./книги/Антон_Викторович_Кротов_Ош-2007_наше_первое_киргизское_лето/12);
+#: the international minibus route Fergana - Kuvasay - Kyzyl-Kiya is 39.5 km long
+#: (https://yuz.uz/ru/news/uzbekistan-i-krgzstan-vnov-zapustili-dvijenie-mikroavtobusov-po-marshrutu-fergana---kuvasay---kzl-kiya).
+OSH_BATKEN_KM = (240.0, 250.0)
+FERGANA_KYZYL_KIYA_KM = 39.5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="embedded roads leave a 5.7 km gap on Kyrgyz land between the Kadamjay side (71.917E 40.255N) and the "
+    "Kyzyl-Kiya side (71.984E 40.260N): the skeleton road there crosses Uzbek land, closed away from checkpoints "
+    "under closed-2022; closed by off-road vehicle travel (issue 14) or a cited road",
+)
+def test_batken_osh_under_closed_2022_runs_on_kyrgyz_land(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli(
         "route",
         "--scenario",
@@ -122,15 +137,19 @@ def test_batken_osh_under_closed_2022_reports_the_engines_answer(cli, scenario) 
     )
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    s = scenario("border-closed-2022")
-    net = build_network(s)
-    osh = find_place(s, "Osh")
-    if doc["reachable"]:
-        assert math.isfinite(doc["minutes"]) and doc["checkpoints"] == []
-    elif int(net.attach["node"].iloc[osh.index]) < 0:
-        assert "Osh" in doc["reason"] and "off the road network" in doc["reason"]
-    else:
-        assert doc["reason"].startswith("no route")
+    assert doc["reachable"], doc["reason"]
+    assert doc["minutes"] > 0 and doc["crossings"] == [] and doc["checkpoints"] == []  # never leaves Kyrgyz land
+    lo, hi = OSH_BATKEN_KM
+    assert 0.85 * lo <= doc["km"] <= 1.15 * hi, doc["km"]
+    assert "skeleton" in doc["data_marks"]["roads"]
+    assert "OpenStreetMap" in doc["attribution"]
+
+
+def test_fergana_kyzyl_kiya_length_and_checkpoint(scenario) -> None:  # type: ignore[no-untyped-def]
+    s = scenario("status-quo")
+    res = route(s, traveller_class="citizen-uz", origin="Fergana", destination="Kyzyl-Kyya", regime="open")
+    assert res.reachable and res.checkpoints == ["cp-kyzyl-kiya"]
+    assert res.km == pytest.approx(FERGANA_KYZYL_KIYA_KM, rel=0.2)
 
 
 def test_route_cli_bad_names_exit_2_one_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

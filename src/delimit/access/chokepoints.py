@@ -23,6 +23,9 @@ Method
    ``person_hours_added`` (see :data:`delimit.access.travel.DEFINITIONS`); the result is ranked by
    people cut off, then settlements of unknown population cut off (counted apart, never as 0
    people), then person-hours added where alternatives exist.
+5. **Points in series are one chokepoint.** Junctions and segments on the one way out of a group of
+   settlements each cut off exactly that group; they are listed once, under the point ranked first
+   (the one adding most person-hours), the others named in its ``same_cut``.
 
 Classes: by default each party's *resident* vehicle class (so each settlement's residents are
 counted once, travelling from their own settlement to their own party's target); or the one class
@@ -64,6 +67,7 @@ CHOKEPOINT_COLUMNS = [
     "person_hours_added",
     "cut_off_settlements",
     "estimated_cut_off",
+    "same_cut",
 ]
 
 
@@ -100,6 +104,7 @@ class ChokepointResult:
                 "members": list(r["members"]),
                 "person_hours_added": round(float(r["person_hours_added"]), 3),
                 "cut_off_settlements": list(r["cut_off_settlements"]),
+                "same_cut": list(r["same_cut"]),
             }
             for r in self.rows.to_dict("records")
         ]
@@ -118,6 +123,7 @@ class ChokepointResult:
                 "ranking": "people cut off, then settlements of unknown population cut off, then person-hours added (when alternatives exist)",
                 "members": "a crossing point is a checkpoint, or all the places where one road meets the line away from a checkpoint (blocked together)",
                 "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
+                "same_cut": "other points in series with this one: blocking any of them cuts off exactly the same settlements; listed once, under the point that adds the most person-hours",
             },
             "crs_description": self.crs_description,
             "notes": self.notes,
@@ -223,6 +229,219 @@ def _path_load(net: AccessNetwork, run: Run, pop: np.ndarray) -> tuple[dict[int,
     return vload, gload
 
 
+@dataclass
+class _Baseline:
+    """What the unblocked solves give, summed over the classes analysed.
+
+    ``dom_j``/``dom_g``: people and settlement positions each junction (vertex) / group dominates;
+    ``vload``/``gload``: population whose fastest route passes each vertex / group.
+    """
+
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    runs: dict[str, Run] = field(default_factory=dict)
+    dom_j: dict[int, tuple[float, set[int]]] = field(default_factory=dict)
+    dom_g: dict[int, tuple[float, set[int]]] = field(default_factory=dict)
+    vload: dict[int, float] = field(default_factory=dict)
+    gload: dict[int, float] = field(default_factory=dict)
+
+
+def _analysed_classes(scenario: Scenario, traveller_class: str | None) -> list[str]:
+    """The classes to analyse (the one given, else each party's resident vehicle class); vehicle classes only."""
+    classes = [traveller_class] if traveller_class else default_classes(scenario)
+    if not classes:
+        raise InputError(scenario.name, "no resident vehicle class to analyse; name one with --class", field="class")
+    for cls_id in classes:
+        if scenario.traveller_class(cls_id).mode != "vehicle":
+            raise InputError(
+                scenario.name,
+                f"class {cls_id!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
+                field="class",
+            )
+    return classes
+
+
+def _union_into(acc: dict[int, tuple[float, set[int]]], key: int, members: set[int], pop: np.ndarray) -> None:
+    """Add ``members`` (settlement positions) to ``acc[key]``, counting each settlement's people once."""
+    p0, m0 = acc.get(key, (0.0, set()))
+    new = members - m0
+    acc[key] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
+
+
+def _baseline(
+    scenario: Scenario, net: AccessNetwork, regime_id: str, classes: list[str], tset: TargetSet, pop: np.ndarray
+) -> _Baseline:
+    """Solve each class once and collect dominated people and path loads per junction and group."""
+    base = _Baseline()
+    names = scenario.settlements["name"].astype(str).to_numpy()
+    for cls_id in classes:
+        rows, run = compute(scenario, net, regime_id, cls_id, tset, with_routes=False)
+        base.rows[cls_id], base.runs[cls_id] = rows, run
+        for (kind, ident), (_people, members) in _dominated_people(net, run, pop, names).items():
+            if kind == "n":
+                v = int(net.node_vertex[ident])
+                if v >= 0:
+                    _union_into(base.dom_j, v, members, pop)
+            elif kind == "g":
+                _union_into(base.dom_g, ident, members, pop)
+        vl, gl = _path_load(net, run, pop)
+        for k, load in vl.items():
+            base.vload[k] = base.vload.get(k, 0.0) + load
+        for k, load in gl.items():
+            base.gload[k] = base.gload.get(k, 0.0) + load
+    return base
+
+
+def _junction_candidates(net: AccessNetwork, base: _Baseline) -> list[dict[str, Any]]:
+    """Every road vertex where 3 or more segments meet, with its dominator estimate and path load."""
+    verts = net.vertices
+    out = []
+    for vi in np.flatnonzero(verts["degree"].to_numpy() >= 3):
+        est = base.dom_j.get(int(vi), (0.0, set()))
+        vid = str(verts["vertex_id"].iloc[vi])
+        out.append(
+            {
+                "kind": "junction",
+                "id": vid,
+                "name": "junction of " + str(verts["roads"].iloc[vi]).replace(",", ", "),
+                "lon": float(verts["lon"].iloc[vi]),
+                "lat": float(verts["lat"].iloc[vi]),
+                "est": est[0],
+                "est_n": len(est[1]),
+                "members_dom": est[1],
+                "load": base.vload.get(int(vi), 0.0),
+                "closures": Closures(junctions=(vid,)),
+            }
+        )
+    return out
+
+
+def _road_names(scenario: Scenario) -> dict[str, str]:
+    roads = scenario.roads
+    return dict(zip(roads["road_id"].astype(str), roads["name"].astype(str), strict=True)) if len(roads) else {}
+
+
+def _road_candidates(scenario: Scenario, net: AccessNetwork, base: _Baseline) -> list[dict[str, Any]]:
+    """One candidate per road: its segment that cuts off most (then most settlements, then most load)."""
+    groups = net.groups
+    by_road: dict[str, dict[str, Any]] = {}
+    road_names = _road_names(scenario)
+    for gi in np.flatnonzero(groups["kind"].to_numpy() == SEGMENT):
+        est = base.dom_g.get(int(gi), (0.0, set()))
+        rid = str(groups["road_id"].iloc[gi])
+        seg = str(groups["segment"].iloc[gi])
+        cand = {
+            "kind": "road",
+            "id": rid,
+            "name": road_names.get(rid, rid) or rid,
+            "segment": seg,
+            "lon": float(groups["lon"].iloc[gi]),
+            "lat": float(groups["lat"].iloc[gi]),
+            "est": est[0],
+            "est_n": len(est[1]),
+            "members_dom": est[1],
+            "load": base.gload.get(int(gi), 0.0),
+            "closures": Closures(segments=(seg,)),
+        }
+        cur = by_road.get(rid)
+        if cur is None or (cand["est"], cand["est_n"], cand["load"]) > (cur["est"], cur["est_n"], cur["load"]):
+            by_road[rid] = cand
+    return list(by_road.values())
+
+
+def _shortlist(cands: list[dict[str, Any]], pop_raw: np.ndarray, top: int) -> list[dict[str, Any]]:
+    """Candidates ordered by estimated people cut off, unknown-population settlements, settlements, load;
+    the first ``3 * top`` that matter at all are re-solved."""
+    unknown = _unknown_population(pop_raw)
+    for c in cands:
+        c["est_unknown"] = int(unknown[list(c.get("members_dom", ()))].sum()) if c.get("members_dom") else 0
+    cands.sort(key=lambda c: (-c["est"], -c["est_unknown"], -c["est_n"], -c["load"], c["kind"], c["id"]))
+    return [c for c in cands if c["est"] > 0 or c["est_n"] > 0 or c["load"] > 0][: max(3 * top, top)]
+
+
+def _resolved_row(
+    scenario: Scenario,
+    c: dict[str, Any],
+    classes: list[str],
+    base: _Baseline,
+    views: dict[str, _BaseView],
+    regime_id: str,
+    net: AccessNetwork,
+    tset: TargetSet,
+) -> dict[str, Any]:
+    """Exact totals for one candidate: the solver re-run with the point blocked, summed over the classes."""
+    people = n_cut = n_unknown = 0
+    ph = 0.0
+    cut_names: list[str] = []
+    for cls_id in classes:
+        tot, names_cut = _blocked_totals(
+            scenario, base.runs[cls_id], views[cls_id], regime_id, cls_id, c["closures"], net, tset
+        )
+        people += tot["people_cut_off"]
+        n_cut += tot["settlements_cut_off"]
+        n_unknown += tot["settlements_cut_off_population_unknown"]
+        ph += tot["person_hours_added"]
+        cut_names += names_cut
+    return {
+        "kind": c["kind"],
+        "id": c["id"],
+        "name": c["name"],
+        "segment": c.get("segment", ""),
+        "lon": c["lon"],
+        "lat": c["lat"],
+        "people_cut_off": int(people),
+        "settlements_cut_off": int(n_cut),
+        "settlements_cut_off_population_unknown": int(n_unknown),
+        "checkpoint": bool(c.get("checkpoint", False)),
+        "members": list(c.get("members", [])),
+        "person_hours_added": float(ph),
+        "cut_off_settlements": sorted(set(cut_names)),
+        "estimated_cut_off": float(c["est"]),
+        "same_cut": [],
+    }
+
+
+def _merge_series(res: pd.DataFrame) -> pd.DataFrame:
+    """Points that cut off exactly the same (non-empty) set of settlements lie in series on the one way
+    out: one chokepoint. The first row of each such set (in ranking order) stays, the others' ids go to
+    its ``same_cut``."""
+    keep: list[int] = []
+    first: dict[tuple[str, ...], int] = {}
+    same: dict[int, list[str]] = {}
+    for pos, cut in enumerate(res["cut_off_settlements"]):
+        key = tuple(cut)
+        if key and key in first:
+            same[first[key]].append(str(res["id"].iloc[pos]))
+            continue
+        if key:
+            first[key] = pos
+        same[pos] = []
+        keep.append(pos)
+    out = res.iloc[keep].copy()
+    out["same_cut"] = [same[p] for p in keep]
+    return out
+
+
+def _ranked(out: list[dict[str, Any]], top: int) -> pd.DataFrame:
+    """Rows ranked by people cut off, unknown-population settlements cut off, then person-hours added;
+    points in series (the same settlements cut off) merged (:func:`_merge_series`)."""
+    res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
+    if not len(res):
+        return res
+    res = res.sort_values(
+        [
+            "people_cut_off",
+            "settlements_cut_off_population_unknown",
+            "person_hours_added",
+            "settlements_cut_off",
+            "kind",
+            "id",
+        ],
+        ascending=[False, False, False, False, True, True],
+        kind="stable",
+    )
+    return _merge_series(res).head(top).reset_index(drop=True)
+
+
 def chokepoints(
     scenario: Scenario,
     *,
@@ -255,163 +474,29 @@ def chokepoints(
         raise InputError(scenario.name, f"top must be at least 1 (got {top})", field="top")
     report = progress or (lambda _m, _f: None)
     reg = scenario.regime(regime)
-    classes = [traveller_class] if traveller_class else default_classes(scenario)
-    if not classes:
-        raise InputError(scenario.name, "no resident vehicle class to analyse; name one with --class", field="class")
-    for cls_id in classes:
-        if scenario.traveller_class(cls_id).mode != "vehicle":
-            raise InputError(
-                scenario.name,
-                f"class {cls_id!r} travels on foot; chokepoints are computed on the road network (vehicle classes)",
-                field="class",
-            )
+    classes = _analysed_classes(scenario, traveller_class)
     # roads only: the per-origin dominator walks below are not yet fit for the off-road terrain graph
     net = network or build_network(scenario, mode="vehicle", offroad=False, progress=lambda m, f: report(m, 0.1 * f))
     tset = resolve_targets(scenario, targets)
-    st = scenario.settlements
-    pop_raw = own_population(st)  # persons each settlement owns (part_of: each person once; NaN = unknown)
+    pop_raw = own_population(scenario.settlements)  # persons each settlement owns (part_of: once; NaN = unknown)
     pop = np.nan_to_num(pop_raw, nan=0.0)  # known people only; unknown ones are counted apart
-    names = st["name"].astype(str).to_numpy()
     report("baseline", 0.1)
-    base_rows: dict[str, pd.DataFrame] = {}
-    base_runs: dict[str, Run] = {}
-    dom_j: dict[int, tuple[float, set[int]]] = {}
-    dom_g: dict[int, tuple[float, set[int]]] = {}
-    vload: dict[int, float] = {}
-    gload: dict[int, float] = {}
-    for cls_id in classes:
-        rows, run = compute(scenario, net, reg.id, cls_id, tset, with_routes=False)
-        base_rows[cls_id], base_runs[cls_id] = rows, run
-        dom = _dominated_people(net, run, pop, names)
-        for (kind, ident), (_people, members) in dom.items():
-            if kind == "n":
-                v = int(net.node_vertex[ident])
-                if v < 0:
-                    continue
-                p0, m0 = dom_j.get(v, (0.0, set()))
-                new = members - m0
-                dom_j[v] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
-            elif kind == "g":
-                p0, m0 = dom_g.get(ident, (0.0, set()))
-                new = members - m0
-                dom_g[ident] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | members)
-        vl, gl = _path_load(net, run, pop)
-        for k, load in vl.items():
-            vload[k] = vload.get(k, 0.0) + load
-        for k, load in gl.items():
-            gload[k] = gload.get(k, 0.0) + load
+    base = _baseline(scenario, net, reg.id, classes, tset, pop)
     report("dominators", 0.4)
-
-    groups = net.groups
-    cands: list[dict[str, Any]] = []
-    verts = net.vertices
-    for vi in np.flatnonzero(verts["degree"].to_numpy() >= 3):
-        est = dom_j.get(int(vi), (0.0, set()))
-        cands.append(
-            {
-                "kind": "junction",
-                "id": str(verts["vertex_id"].iloc[vi]),
-                "name": "junction of " + str(verts["roads"].iloc[vi]).replace(",", ", "),
-                "lon": float(verts["lon"].iloc[vi]),
-                "lat": float(verts["lat"].iloc[vi]),
-                "est": est[0],
-                "est_n": len(est[1]),
-                "members_dom": est[1],
-                "load": vload.get(int(vi), 0.0),
-                "closures": Closures(junctions=(str(verts["vertex_id"].iloc[vi]),)),
-            }
-        )
-    gk = groups["kind"].to_numpy()
-    by_road: dict[str, dict[str, Any]] = {}
-    road_names = (
-        dict(zip(scenario.roads["road_id"].astype(str), scenario.roads["name"].astype(str), strict=True))
-        if len(scenario.roads)
-        else {}
-    )
-    for gi in np.flatnonzero(gk == SEGMENT):
-        est = dom_g.get(int(gi), (0.0, set()))
-        rid = str(groups["road_id"].iloc[gi])
-        cand = {
-            "kind": "road",
-            "id": rid,
-            "name": road_names.get(rid, rid) or rid,
-            "segment": str(groups["segment"].iloc[gi]),
-            "lon": float(groups["lon"].iloc[gi]),
-            "lat": float(groups["lat"].iloc[gi]),
-            "est": est[0],
-            "est_n": len(est[1]),
-            "members_dom": est[1],
-            "load": gload.get(int(gi), 0.0),
-            "closures": Closures(segments=(str(groups["segment"].iloc[gi]),)),
-        }
-        cur = by_road.get(rid)
-        if cur is None or (cand["est"], cand["est_n"], cand["load"]) > (cur["est"], cur["est_n"], cur["load"]):
-            by_road[rid] = cand
-    by_cross = _crossing_candidates(scenario, net, dom_g, gload, pop)
-    cands += list(by_road.values()) + list(by_cross.values())
-    unknown = _unknown_population(pop_raw)
-    for c in cands:
-        c["est_unknown"] = int(unknown[list(c.get("members_dom", ()))].sum()) if c.get("members_dom") else 0
-    cands.sort(key=lambda c: (-c["est"], -c["est_unknown"], -c["est_n"], -c["load"], c["kind"], c["id"]))
-    chosen = [c for c in cands if c["est"] > 0 or c["est_n"] > 0 or c["load"] > 0][: max(3 * top, top)]
-
-    base_views = {cls_id: _BaseView.of(rows) for cls_id, rows in base_rows.items()}
-    out: list[dict[str, Any]] = []
+    cands = _junction_candidates(net, base) + _road_candidates(scenario, net, base)
+    cands += list(_crossing_candidates(scenario, net, base.dom_g, base.gload, pop).values())
+    chosen = _shortlist(cands, pop_raw, top)
+    views = {cls_id: _BaseView.of(rows) for cls_id, rows in base.rows.items()}
+    out = []
     for k, c in enumerate(chosen):
-        people = 0
-        n_cut = 0
-        n_unknown = 0
-        ph = 0.0
-        cut_names: list[str] = []
-        for cls_id in classes:
-            tot, names_cut = _blocked_totals(
-                scenario, base_runs[cls_id], base_views[cls_id], reg.id, cls_id, c["closures"], net, tset
-            )
-            people += tot["people_cut_off"]
-            n_cut += tot["settlements_cut_off"]
-            n_unknown += tot["settlements_cut_off_population_unknown"]
-            ph += tot["person_hours_added"]
-            cut_names += names_cut
-        out.append(
-            {
-                "kind": c["kind"],
-                "id": c["id"],
-                "name": c["name"],
-                "segment": c.get("segment", ""),
-                "lon": c["lon"],
-                "lat": c["lat"],
-                "people_cut_off": int(people),
-                "settlements_cut_off": int(n_cut),
-                "settlements_cut_off_population_unknown": int(n_unknown),
-                "checkpoint": bool(c.get("checkpoint", False)),
-                "members": list(c.get("members", [])),
-                "person_hours_added": float(ph),
-                "cut_off_settlements": sorted(set(cut_names)),
-                "estimated_cut_off": float(c["est"]),
-            }
-        )
+        out.append(_resolved_row(scenario, c, classes, base, views, reg.id, net, tset))
         report(f"re-solving {c['kind']} {c['id']}", 0.4 + 0.6 * (k + 1) / max(1, len(chosen)))
-    res = pd.DataFrame(out, columns=CHOKEPOINT_COLUMNS)
-    if len(res):
-        res = res.sort_values(
-            [
-                "people_cut_off",
-                "settlements_cut_off_population_unknown",
-                "person_hours_added",
-                "settlements_cut_off",
-                "kind",
-                "id",
-            ],
-            ascending=[False, False, False, False, True, True],
-            kind="stable",
-        )
-        res = res.head(top).reset_index(drop=True)
     return ChokepointResult(
         scenario=scenario.name,
         regime=reg.id,
         classes=classes,
         targets=tset.spec,
-        rows=res,
+        rows=_ranked(out, top),
         candidates_examined=len(chosen),
         crs_description=net.crs_description,
         notes=list(net.notes),
