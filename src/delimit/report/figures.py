@@ -111,10 +111,11 @@ def save(fig: Figure, path: Path) -> Path:
     is 255 everywhere; dropping it gives the same pixels in a smaller file, encoded faster.
     """
     import numpy as np
+    from matplotlib.colors import to_rgba
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    if fig.get_facecolor()[3] < 1.0:  # a see-through figure keeps its alpha channel
+    if to_rgba(fig.get_facecolor())[3] < 1.0:  # a see-through figure keeps its alpha channel
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=DPI)
         fig.clear()
