@@ -137,10 +137,16 @@ def feature_changes(baseline: Scenario, scenario: Scenario, land: LandChange) ->
     pieces_cache: dict[str, gpd.GeoDataFrame] = {}
     added_ids: list[str] = []
     removed_ids: list[str] = []
+    # per CRS (WKT): the layers measured in one CRS share one dissolution of each territory
+    dissolved: dict[str, tuple[dict[str, BaseGeometry], dict[str, BaseGeometry]]] = {}
     for layer, (id_field, _measure_kind, unit, tol) in FEATURE_LAYERS.items():
         crs = area_crs if unit == "km2" else length_crs
-        ga = dissolve_parties(baseline.territory, crs)
-        gb = dissolve_parties(scenario.territory, crs)
+        if crs.to_wkt() not in dissolved:
+            dissolved[crs.to_wkt()] = (
+                dissolve_parties(baseline.territory, crs),
+                dissolve_parties(scenario.territory, crs),
+            )
+        ga, gb = dissolved[crs.to_wkt()]
         la = baseline.layer(layer)
         lb = scenario.layer(layer)
         ids_a = la[id_field].astype(str).tolist() if len(la) else []

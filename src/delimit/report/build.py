@@ -577,31 +577,11 @@ class _Builder:
         return sec
 
     def access_section(self, s: Scenario, comp: Comparison | None, banner: str) -> Section:
+        """Access of ``s``: the change table against the baseline, one subsection per regime (travel-time
+        and chokepoint maps, chokepoint table) and the population-by-band chart of every regime."""
         sec = Section("Access", f"access-{_slug(s.name)}")
         if comp is not None:
-            if isinstance(comp.access, Unavailable):
-                sec.notes.append(self.note_unavailable("access changes", comp.access.reason))
-            else:
-                sec.tables.append(
-                    Table(
-                        f"Access change against {self.baseline.name} (scenario minus baseline; positive = worse)",
-                        [
-                            ("regime", "regime"),
-                            ("baseline_regime", "baseline regime"),
-                            ("class", "class"),
-                            ("people_cut_off", "people newly cut off"),
-                            ("people_gaining_access", "people gaining access"),
-                            ("person_hours_added", "person-hours added"),
-                            ("settlements_slower", "settlements slower"),
-                            ("settlements_faster", "settlements faster"),
-                            ("mean_minutes_baseline", "mean min before"),
-                            ("mean_minutes_scenario", "mean min after"),
-                        ],
-                        _records(comp.access),
-                        caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
-                        empty="no access change",
-                    )
-                )
+            self._access_change_table(sec, comp)
         rows_by_run = access_rows(s, self.cache, target=self.target, keep_going=self.keep_going)
         if isinstance(rows_by_run, Unavailable):
             sec.notes.append(self.note_unavailable(f"access of {s.name}", rows_by_run.reason))
@@ -609,109 +589,147 @@ class _Builder:
         bands: dict[str, pd.Series] = {}
         for k, rid in enumerate(sorted(s.regimes)):
             self.sub(f"regime {rid}", 0.2 + 0.8 * k / max(1, len(s.regimes)))
-            key = access_key(s, rid)
-            sub = Section(
-                f"Regime '{rid}'",
-                f"access-{_slug(s.name)}-{_slug(rid)}",
-                paragraphs=[s.regimes[rid].description.strip()],
-            )
-            if key in self.access_cache:
-                data, names = self.access_cache[key]
-                sub.notes.append(
-                    "Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply."
-                )
-            else:
-                data = access_figures.compute(
-                    access_engine,
-                    s,
-                    rid,
-                    self.target,
-                    networks=self.cache.networks.get(s.name),
-                    rows_by_run=rows_by_run,
-                    keep_going=self.keep_going,
-                )
-                if data.chokepoints is not None:
-                    data.chokepoints = access_figures.ranked_places(s, data.chokepoints)
-                names = {}
-                if data.surfaces:
-                    p = maps.travel_time_map(
-                        s,
-                        self.frame,
-                        self.fig_path(f"travel-{s.name}-{rid}"),
-                        panels=data.surfaces,
-                        regime=rid,
-                        target=self.target,
-                        banner=banner,
-                    )
-                    names["travel"] = p.name
-                p = maps.chokepoint_map(
-                    s,
-                    self.frame,
-                    self.fig_path(f"choke-{s.name}-{rid}"),
-                    rows=data.chokepoints,
-                    regime=rid,
-                    banner=banner,
-                )
-                names["choke"] = p.name
-                self.access_cache[key] = (data, names)
-            for e in data.errors:
-                sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
-            sub.notes.extend(data.notes)
-            if "travel" in names:
-                sub.figures.append(
-                    Figure(
-                        f"img/{names['travel']}",
-                        f"Travel time map of {s.name} under {rid}",
-                        f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.",
-                        banner,
-                    )
-                )
-            if data.chokepoints is not None:
-                sub.figures.append(
-                    Figure(
-                        f"img/{names['choke']}",
-                        f"Chokepoint map of {s.name} under {rid}",
-                        "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.",
-                        banner,
-                    )
-                )
-                sub.tables.append(
-                    Table(
-                        "Chokepoints",
-                        [
-                            ("rank", "# (map)"),
-                            ("place", "where"),
-                            ("kind", "kind"),
-                            ("people_cut_off", "people cut off if lost"),
-                            ("person_hours_added", "person-hours added if lost"),
-                            ("cut_off_settlements", "settlements cut off"),
-                        ],
-                        _records(data.chokepoints),
-                        caption="persons; hours (one trip each); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
-                        empty="no chokepoint",
-                    )
-                )
+            sub, data = self._regime_subsection(s, rid, rows_by_run, banner)
             if data.travel_rows is not None:
                 bands[rid] = plots.population_by_band(data.travel_rows)
             sec.subsections.append(sub)
         if bands:
-            p = plots.band_chart(
-                bands,
-                self.fig_path(f"bands-{s.name}"),
-                title=f"{s.name}: population by travel time to the nearest {self.target}, per regime",
-                banner=banner,
-                footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
-            )
-            sec.figures.insert(
-                0,
-                Figure(
-                    f"img/{p.name}",
-                    f"Population by travel-time band under each regime for {s.name}",
-                    f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(headline_classes(s))}).",
-                    banner,
-                ),
-            )
+            sec.figures.insert(0, self._band_figure(s, bands, banner))
         return sec
+
+    def _access_change_table(self, sec: Section, comp: Comparison) -> None:
+        """The access change of ``comp`` against the baseline (persons, hours, minutes), or why it is unavailable."""
+        if isinstance(comp.access, Unavailable):
+            sec.notes.append(self.note_unavailable("access changes", comp.access.reason))
+            return
+        sec.tables.append(
+            Table(
+                f"Access change against {self.baseline.name} (scenario minus baseline; positive = worse)",
+                [
+                    ("regime", "regime"),
+                    ("baseline_regime", "baseline regime"),
+                    ("class", "class"),
+                    ("people_cut_off", "people newly cut off"),
+                    ("people_gaining_access", "people gaining access"),
+                    ("person_hours_added", "person-hours added"),
+                    ("settlements_slower", "settlements slower"),
+                    ("settlements_faster", "settlements faster"),
+                    ("mean_minutes_baseline", "mean min before"),
+                    ("mean_minutes_scenario", "mean min after"),
+                ],
+                _records(comp.access),
+                caption=f"persons; hours; minutes to the nearest {self.target}; the default regime row compares how each would be run",
+                empty="no access change",
+            )
+        )
+
+    def _regime_figures(
+        self, s: Scenario, rid: str, rows_by_run: Any, banner: str
+    ) -> tuple[access_figures.AccessFigureData, dict[str, str], bool]:
+        """The access engine's figures of ``s`` under regime ``rid`` and their PNG names ({"travel", "choke"}),
+        computed once per land, roads and rules (``True`` third when an earlier scenario's are reused)."""
+        key = access_key(s, rid)
+        if key in self.access_cache:
+            data, names = self.access_cache[key]
+            return data, names, True
+        data = access_figures.compute(
+            access_engine,
+            s,
+            rid,
+            self.target,
+            networks=self.cache.networks.get(s.name),
+            rows_by_run=rows_by_run,
+            keep_going=self.keep_going,
+        )
+        if data.chokepoints is not None:
+            data.chokepoints = access_figures.ranked_places(s, data.chokepoints)
+        names = {}
+        if data.surfaces:
+            p = maps.travel_time_map(
+                s,
+                self.frame,
+                self.fig_path(f"travel-{s.name}-{rid}"),
+                panels=data.surfaces,
+                regime=rid,
+                target=self.target,
+                banner=banner,
+            )
+            names["travel"] = p.name
+        p = maps.chokepoint_map(
+            s, self.frame, self.fig_path(f"choke-{s.name}-{rid}"), rows=data.chokepoints, regime=rid, banner=banner
+        )
+        names["choke"] = p.name
+        self.access_cache[key] = (data, names)
+        return data, names, False
+
+    def _regime_subsection(
+        self, s: Scenario, rid: str, rows_by_run: Any, banner: str
+    ) -> tuple[Section, access_figures.AccessFigureData]:
+        """The subsection of regime ``rid`` of ``s`` (travel-time map, chokepoint map and table) and its data."""
+        sub = Section(
+            f"Regime '{rid}'",
+            f"access-{_slug(s.name)}-{_slug(rid)}",
+            paragraphs=[s.regimes[rid].description.strip()],
+        )
+        data, names, reused = self._regime_figures(s, rid, rows_by_run, banner)
+        if reused:
+            sub.notes.append(
+                "Land, roads and rules are identical to a scenario shown earlier under this regime; the same maps apply."
+            )
+        for e in data.errors:
+            sub.notes.append(self.note_unavailable(f"{s.name} / {rid}", e))
+        sub.notes.extend(data.notes)
+        if "travel" in names:
+            sub.figures.append(
+                Figure(
+                    f"img/{names['travel']}",
+                    f"Travel time map of {s.name} under {rid}",
+                    f"Travel time (minutes) to the nearest {self.target} for {', '.join(c for c, _ in data.surfaces)}.",
+                    banner,
+                )
+            )
+        if data.chokepoints is not None:
+            sub.figures.append(
+                Figure(
+                    f"img/{names['choke']}",
+                    f"Chokepoint map of {s.name} under {rid}",
+                    "Roads, junctions and crossings whose loss would cut off the most people or add the most person-hours; #N on the map is the rank in the table below.",
+                    banner,
+                )
+            )
+            sub.tables.append(
+                Table(
+                    "Chokepoints",
+                    [
+                        ("rank", "# (map)"),
+                        ("place", "where"),
+                        ("kind", "kind"),
+                        ("people_cut_off", "people cut off if lost"),
+                        ("person_hours_added", "person-hours added if lost"),
+                        ("cut_off_settlements", "settlements cut off"),
+                    ],
+                    _records(data.chokepoints),
+                    caption="persons; hours (one trip each); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
+                    empty="no chokepoint",
+                )
+            )
+        return sub, data
+
+    def _band_figure(self, s: Scenario, bands: dict[str, pd.Series], banner: str) -> Figure:
+        """The chart of persons per travel-time band (minutes) under each regime of ``s``."""
+        p = plots.band_chart(
+            bands,
+            self.fig_path(f"bands-{s.name}"),
+            title=f"{s.name}: population by travel time to the nearest {self.target}, per regime",
+            banner=banner,
+            footer=f"Units: persons (settlement population; unknown populations not counted) per band of travel minutes. Each settlement travels as the resident class of the party holding it ({', '.join(headline_classes(s))}); settlements of other parties are not counted. Sources: {sources_text(s, ('settlements', 'roads'))}.",
+        )
+        return Figure(
+            f"img/{p.name}",
+            f"Population by travel-time band under each regime for {s.name}",
+            f"Persons per band of travel minutes to the nearest {self.target}, each settlement as its holder's resident class ({', '.join(headline_classes(s))}).",
+            banner,
+        )
 
     def costs_section(self, c: Comparison, banner: str) -> Section:
         sec = Section("Cost estimate", f"costs-{_slug(c.scenario.name)}")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -59,7 +59,7 @@ class LabelPlacer:
     the largest settlements) always show and none collide. Call :meth:`place` after the extent is set.
     """
 
-    OFFSETS = (
+    OFFSETS: tuple[tuple[int, int, Literal["left", "center", "right"], Literal["bottom", "center", "top"]], ...] = (
         (4, 3, "left", "bottom"),
         (4, -3, "left", "top"),
         (-4, 3, "right", "bottom"),
@@ -102,18 +102,23 @@ class LabelPlacer:
         for _prio, text, xy, style in sorted(self.items, key=lambda it: -it[0]):
             style = dict(style)
             force = style.pop("_force", False)
+            dx, dy, ha, va = self.OFFSETS[0]
+            # one annotation tried at each position in turn (moved, not rebuilt), removed if none fits
+            t = self.ax.annotate(
+                text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, annotation_clip=True, **style
+            )
             for dx, dy, ha, va in self.OFFSETS:
-                t = self.ax.annotate(
-                    text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, annotation_clip=True, **style
-                )
+                t.xyann = (dx, dy)
+                t.set_horizontalalignment(ha)
+                t.set_verticalalignment(va)
                 box = t.get_window_extent(renderer).expanded(1.04, 1.1)
                 inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
                 if inside and not any(box.overlaps(b) for b in self.placed):
                     self.placed.append(box)
                     texts.append(t)
                     break
-                t.remove()
             else:
+                t.remove()
                 if force:
                     dx, dy, ha, va = self.OFFSETS[0]
                     t = self.ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)

@@ -386,53 +386,36 @@ def _references(frame: Any) -> Reference | None:
     return Reference(geoms, [""] * len(geoms)) if geoms else None
 
 
-def describe_sections(
-    sections: Sequence[SectionInput],
-    *,
-    parties: tuple[str, str],
-    elevation: Raster | None = None,
-    rivers: Any = None,
-    roads: Any = None,
-    detection: DetectionSettings = DetectionSettings(),
-    simplify_m: float | None = None,
-    party_names: Mapping[str, str] | None = None,
-    languages: tuple[str, str] | None = None,
-    notes: Sequence[str] = (),
-    precision: Precision | None = None,
-    progress: ProgressFn | None = None,
-) -> LineDescription:
-    """Describe prepared sections (see :func:`describe_line`, which most callers want).
-
-    ``precision`` (:mod:`delimit.treaty.accuracy`) fixes the printed precision; by default it follows
-    from the coordinate step of the sections' own vertices. Turning points are rounded to its
-    decimal degrees (the authoritative form), so the tables, the text and a re-import agree; lengths
-    and azimuths are computed from the rounded points.
-    """
+def _checked_vertices(
+    sections: Sequence[SectionInput], parties: tuple[str, str], simplify_m: float | None
+) -> np.ndarray:
+    """All sections' vertices stacked (lon, lat degrees); refuses two parties that are not two, a
+    non-positive simplify tolerance (m), an empty line and coordinates that are not WGS84 lon/lat."""
     if len(parties) != 2 or parties[0] == parties[1]:
         raise InputError(None, f"a boundary needs two different parties, got {parties!r}", field="parties")
     if simplify_m is not None and not simplify_m > 0:
         raise InputError(None, f"simplify tolerance must be positive metres, got {simplify_m!r}", field="simplify_m")
-    report = progress or (lambda _m, _f: None)
-    notes = list(notes)
-    cleaned: list[SectionInput] = []
-    vertices_in = 0
-    dropped_zero = 0
     all_xy = np.vstack([s.coords for s in sections]) if sections else np.zeros((0, 2))
     if not len(sections):
         raise GeometryError(None, "the boundary line is empty (the parties share no line here)", field="geometry")
     if not np.isfinite(all_xy).all() or (np.abs(all_xy[:, 0]) > 180).any() or (np.abs(all_xy[:, 1]) > 90).any():
         raise GeometryError(None, "line coordinates must be finite WGS84 longitude/latitude", field="geometry")
-    if precision is None:
-        precision = precision_for(coordinate_step_deg(all_xy), float(all_xy[:, 1].mean()))
-    # turning points are rounded to the printed decimals when the line's vertices are quantised no finer
-    # than that (points added by clipping to a window are then the only ones that move, by at most half a
-    # unit); a line of unquantised floats keeps its vertices exactly and is printed to MAX_DEGREE_DECIMALS
-    quantised = (
-        coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
-    )
-    decimals = precision.degree_decimals if quantised else None
-    metric = metric_crs((float(all_xy[:, 0].mean()), float(all_xy[:, 1].mean())))
-    to_metric = Transformer.from_crs(4326, metric, always_xy=True)
+    return all_xy
+
+
+def _clean_sections(
+    sections: Sequence[SectionInput],
+    parties: tuple[str, str],
+    decimals: int | None,
+    simplify_m: float | None,
+    to_metric: Transformer,
+) -> tuple[list[SectionInput], int, int]:
+    """Sections with vertices rounded to ``decimals`` (None: kept exactly), repeated vertices dropped,
+    optionally simplified (Douglas-Peucker at ``simplify_m`` metres), statuses normalised; also the
+    number of vertices given and of repeated vertices dropped. Refuses a line of zero length."""
+    cleaned: list[SectionInput] = []
+    vertices_in = 0
+    dropped_zero = 0
     for s in sections:
         c = np.asarray(s.coords, dtype=float)
         c = np.round(c, decimals) if decimals is not None else c
@@ -456,16 +439,15 @@ def describe_sections(
         cleaned.append(SectionInput(c, status, types, s.type_source, s.name))
     if not cleaned:
         raise GeometryError(None, "the boundary line has no segment of non-zero length", field="geometry")
-    if dropped_zero:
-        notes.append(f"{dropped_zero} repeated vertices (zero-length segments) dropped")
-    if simplify_m is not None:
-        kept = sum(len(s.coords) for s in cleaned)
-        notes.append(
-            f"simplified with Douglas-Peucker at {simplify_m:g} m in {crs_description(metric)}: {vertices_in - dropped_zero} vertices -> {kept}"
-        )
-    report("turning points", 0.1)
+    return cleaned, vertices_in, dropped_zero
 
-    # ---- per-vertex and per-segment arrays over all sections
+
+def _line_rows(
+    cleaned: list[SectionInput],
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]], list[dict[str, Any]]]:
+    """Columns of the turning points and of the segments (numbered along the line, section by
+    section; a closed section's last segment ends at its first point) and one row per section
+    (geodesic length in metres)."""
     tp_rows: dict[str, list[Any]] = {
         k: [] for k in ("point_no", "section", "point_in_section", "lon", "lat", "chainage_m", "role", "section_closed")
     }
@@ -534,7 +516,33 @@ def describe_sections(
                 "geometry": shapely.LineString(c),
             }
         )
+    return tp_rows, seg_cols, sec_rows
 
+
+#: Columns of the turning-point table, in order.
+TURNING_POINT_TABLE_COLUMNS = [
+    "point_no",
+    "section",
+    "point_in_section",
+    "role",
+    "lat",
+    "lon",
+    "lat_dms",
+    "lon_dms",
+    "utm_zone",
+    "utm_epsg",
+    "easting_m",
+    "northing_m",
+    "elevation_m",
+    "chainage_m",
+    "section_closed",
+]
+
+
+def _turning_point_table(
+    tp_rows: dict[str, list[Any]], precision: Precision, elevation: Raster | None
+) -> gpd.GeoDataFrame:
+    """Turning points with DMS, UTM (m) and ground height (m) to the printed ``precision``; WGS84 points."""
     tp = pd.DataFrame(tp_rows)
     lon = tp["lon"].to_numpy()
     lat = tp["lat"].to_numpy()
@@ -546,36 +554,22 @@ def describe_sections(
     tp["easting_m"] = np.round(east, precision.metre_decimals)
     tp["northing_m"] = np.round(north, precision.metre_decimals)
     tp["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), precision.elevation_decimals)
-    tp = tp[
-        [
-            "point_no",
-            "section",
-            "point_in_section",
-            "role",
-            "lat",
-            "lon",
-            "lat_dms",
-            "lon_dms",
-            "utm_zone",
-            "utm_epsg",
-            "easting_m",
-            "northing_m",
-            "elevation_m",
-            "chainage_m",
-            "section_closed",
-        ]
-    ]
-    tp_gdf = gpd.GeoDataFrame(tp, geometry=shapely.points(lon, lat), crs=WGS84)
-    report("segments", 0.3)
+    return gpd.GeoDataFrame(tp[TURNING_POINT_TABLE_COLUMNS], geometry=shapely.points(lon, lat), crs=WGS84)
 
-    sc = pd.DataFrame(seg_cols)
-    fwd, back, dist = inverse(
-        sc["lon1"].to_numpy(), sc["lat1"].to_numpy(), sc["lon2"].to_numpy(), sc["lat2"].to_numpy()
-    )
+
+def _segment_types(
+    sc: pd.DataFrame,
+    river_ref: Reference | None,
+    road_ref: Reference | None,
+    elevation: Raster | None,
+    detection: DetectionSettings,
+    metric: Any,
+) -> tuple[list[str], list[str], list[str]]:
+    """Each segment's type (given, else detected on the rivers, roads or DEM, else straight), what it
+    follows and where the type comes from (the given source, 'detected' or 'default')."""
     need = sc["given"].isna().to_numpy()
     detected_types = [STRAIGHT] * len(sc)
     follows = [""] * len(sc)
-    river_ref, road_ref = _references(rivers), _references(roads)
     if need.any() and (
         river_ref is not None or road_ref is not None or (elevation is not None and detection.detect_watersheds)
     ):
@@ -594,15 +588,24 @@ def describe_sections(
         for j, i in enumerate(idx.tolist()):
             detected_types[i] = t[j]
             follows[i] = f[j]
-    given = [g if isinstance(g, str) else None for g in seg_cols["given"]]
+    given = [g if isinstance(g, str) else None for g in sc["given"].tolist()]
     seg_type = [g if g is not None else detected_types[i] for i, g in enumerate(given)]
     type_source = [
         src if given[i] is not None else ("detected" if detected_types[i] != STRAIGHT else "default")
-        for i, src in enumerate(seg_cols["type_source"])
+        for i, src in enumerate(sc["type_source"].tolist())
     ]
-    report("segment types", 0.8)
+    return seg_type, follows, type_source
+
+
+def _segment_table(
+    sc: pd.DataFrame, seg_type: list[str], follows: list[str], type_source: list[str]
+) -> gpd.GeoDataFrame:
+    """Segments with geodesic length (m), azimuth and back azimuth (degrees and DMS), type and chainage (m)."""
     from delimit.treaty.geodesy import azimuth_dms
 
+    fwd, back, dist = inverse(
+        sc["lon1"].to_numpy(), sc["lat1"].to_numpy(), sc["lon2"].to_numpy(), sc["lat2"].to_numpy()
+    )
     seg = pd.DataFrame(
         {
             "segment_no": sc["segment_no"],
@@ -624,7 +627,62 @@ def describe_sections(
     seg_geom = shapely.linestrings(
         np.stack([np.column_stack([sc["lon1"], sc["lat1"]]), np.column_stack([sc["lon2"], sc["lat2"]])], axis=1)
     )
-    seg_gdf = gpd.GeoDataFrame(seg, geometry=seg_geom, crs=WGS84)
+    return gpd.GeoDataFrame(seg, geometry=seg_geom, crs=WGS84)
+
+
+def describe_sections(
+    sections: Sequence[SectionInput],
+    *,
+    parties: tuple[str, str],
+    elevation: Raster | None = None,
+    rivers: Any = None,
+    roads: Any = None,
+    detection: DetectionSettings = DetectionSettings(),
+    simplify_m: float | None = None,
+    party_names: Mapping[str, str] | None = None,
+    languages: tuple[str, str] | None = None,
+    notes: Sequence[str] = (),
+    precision: Precision | None = None,
+    progress: ProgressFn | None = None,
+) -> LineDescription:
+    """Describe prepared sections (see :func:`describe_line`, which most callers want).
+
+    ``precision`` (:mod:`delimit.treaty.accuracy`) fixes the printed precision; by default it follows
+    from the coordinate step of the sections' own vertices. Turning points are rounded to its
+    decimal degrees (the authoritative form), so the tables, the text and a re-import agree; lengths
+    and azimuths are computed from the rounded points.
+    """
+    all_xy = _checked_vertices(sections, parties, simplify_m)
+    report = progress or (lambda _m, _f: None)
+    notes = list(notes)
+    if precision is None:
+        precision = precision_for(coordinate_step_deg(all_xy), float(all_xy[:, 1].mean()))
+    # turning points are rounded to the printed decimals when the line's vertices are quantised no finer
+    # than that (points added by clipping to a window are then the only ones that move, by at most half a
+    # unit); a line of unquantised floats keeps its vertices exactly and is printed to MAX_DEGREE_DECIMALS
+    quantised = (
+        coordinate_step_deg(all_xy, max_decimals=MAX_DEGREE_DECIMALS + 1) >= 10.0**-precision.degree_decimals * 0.999
+    )
+    decimals = precision.degree_decimals if quantised else None
+    metric = metric_crs((float(all_xy[:, 0].mean()), float(all_xy[:, 1].mean())))
+    to_metric = Transformer.from_crs(4326, metric, always_xy=True)
+    cleaned, vertices_in, dropped_zero = _clean_sections(sections, parties, decimals, simplify_m, to_metric)
+    if dropped_zero:
+        notes.append(f"{dropped_zero} repeated vertices (zero-length segments) dropped")
+    if simplify_m is not None:
+        kept = sum(len(s.coords) for s in cleaned)
+        notes.append(
+            f"simplified with Douglas-Peucker at {simplify_m:g} m in {crs_description(metric)}: {vertices_in - dropped_zero} vertices -> {kept}"
+        )
+    report("turning points", 0.1)
+    tp_rows, seg_cols, sec_rows = _line_rows(cleaned)
+    tp_gdf = _turning_point_table(tp_rows, precision, elevation)
+    report("segments", 0.3)
+    sc = pd.DataFrame(seg_cols)
+    river_ref, road_ref = _references(rivers), _references(roads)
+    seg_type, follows, type_source = _segment_types(sc, river_ref, road_ref, elevation, detection, metric)
+    report("segment types", 0.8)
+    seg_gdf = _segment_table(sc, seg_type, follows, type_source)
     sec_gdf = gpd.GeoDataFrame(pd.DataFrame(sec_rows), geometry="geometry", crs=WGS84)
     names = dict(party_names or {})
     desc = LineDescription(
@@ -632,7 +690,7 @@ def describe_sections(
         sections=sec_gdf,
         turning_points=tp_gdf,
         segments=seg_gdf,
-        total_length_m=float(np.sum(dist)),
+        total_length_m=float(np.sum(seg_gdf["length_m"].to_numpy())),
         paragraphs=[],
         party_names={p: names.get(p, p) for p in parties},
         languages=languages or default_languages(parties),

@@ -327,6 +327,311 @@ def _layout_section(
     return out, exceptions
 
 
+def _check_settings(
+    max_spacing_m: Any, pillar_height_m: float, observer_height_m: float, shore_offset_m: float, refraction_k: float
+) -> None:
+    """Refuse (:class:`InputError`) a spacing that is not a positive number of metres, a negative or
+    non-finite height or shore offset (metres), or a non-finite refraction coefficient."""
+    if not (isinstance(max_spacing_m, int | float) and math.isfinite(max_spacing_m) and max_spacing_m > 0):
+        raise InputError(
+            None,
+            f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}",
+            field="max_spacing_m",
+        )
+    for name, v in (
+        ("pillar_height_m", pillar_height_m),
+        ("observer_height_m", observer_height_m),
+        ("shore_offset_m", shore_offset_m),
+    ):
+        if not (math.isfinite(v) and v >= 0):
+            raise InputError(None, f"{name} must be a non-negative number of metres, got {v!r}", field=name)
+    if not math.isfinite(refraction_k):
+        raise InputError(
+            None, f"the refraction coefficient must be a finite number, got {refraction_k!r}", field="refraction_k"
+        )
+
+
+def _section_geometry(
+    description: LineDescription, tree: Any, wgeoms: list[BaseGeometry], wnames: list[str]
+) -> list[dict[str, Any]]:
+    """Per section: its turning points' coordinates (closed lines repeat the first), their numbers,
+    geodesic chainage (m) and azimuths (degrees), its wet intervals and (empty) extra sight pillars."""
+    tp = description.turning_points
+    sections = []
+    for _, sec in description.sections.iterrows():
+        k = int(sec["section"])
+        pts = tp[tp["section"] == k].sort_values("point_in_section")
+        closed = bool(sec["closed"])
+        coords = pts[["lon", "lat"]].to_numpy()
+        numbers = pts["point_no"].astype(int).tolist()
+        if closed:
+            coords = np.vstack([coords, coords[:1]])
+            numbers = [*numbers, numbers[0]]
+        az, _, dist = inverse(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        cum = np.r_[0.0, np.cumsum(dist)]
+        wet = _wet_intervals(coords, cum, tree, wgeoms, wnames)
+        sections.append(
+            {
+                "k": k,
+                "coords": coords,
+                "cum": cum,
+                "az": az,
+                "numbers": numbers,
+                "closed": closed,
+                "wet": wet,
+                "extra": [],
+            }
+        )
+    return sections
+
+
+def _section_pillars(
+    s: dict[str, Any], spacing: float, shore_offset_m: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """One section's pillars (chainage and along-line gap to the next in metres, position, next
+    pillar's position) and its spacing exceptions (water crossings longer than ``spacing`` m)."""
+    layout, exc = _layout_section(s["cum"], s["numbers"], s["closed"], spacing, s["wet"], shore_offset_m)
+    for c in s["extra"]:
+        layout.append(_P(c, "sight"))
+    layout.sort(key=lambda p: (p.chain, _KIND_RANK[p.kind]))
+    chain = np.array([p.chain for p in layout])
+    lon, lat = _positions(s["coords"], s["cum"], s["az"], chain)
+    if s["closed"]:
+        # the closing pillar is the first pillar again: keep it only to measure the last gap
+        lon, lat, layout, chain_all = lon[:-1], lat[:-1], layout[:-1], chain
+    else:
+        chain_all = chain
+    frame = pd.DataFrame(
+        {
+            "section": s["k"],
+            "kind": [p.kind for p in layout],
+            "turning_point": [p.tp for p in layout],
+            "chainage_m": chain_all[: len(layout)],
+            "lon": lon,
+            "lat": lat,
+            "moved_m": [round(p.moved, 3) for p in layout],
+            "water": [p.water for p in layout],
+            "in_water": [p.in_water for p in layout],
+        }
+    )
+    along = np.diff(chain_all)
+    frame["along_to_next_m"] = along[: len(layout)] if len(along) >= len(layout) else np.r_[along, np.nan]
+    nlon = np.r_[lon[1:], lon[:1]] if s["closed"] else np.r_[lon[1:], np.nan]
+    nlat = np.r_[lat[1:], lat[:1]] if s["closed"] else np.r_[lat[1:], np.nan]
+    frame["next_lon"], frame["next_lat"] = nlon, nlat
+    exceptions = [
+        {
+            "section": s["k"],
+            "from_chainage_m": c0,
+            "to_chainage_m": c1,
+            "gap_m": c1 - c0,
+            "water": name,
+            "reason": "water crossing longer than the pillar spacing",
+        }
+        for c0, c1, name in exc
+    ]
+    return frame, exceptions
+
+
+def _layout_pillars(
+    sections: list[dict[str, Any]], spacing: float, shore_offset_m: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]], np.ndarray]:
+    """Every section's pillars numbered in order, with the geodesic distance (m) to the next pillar;
+    the spacing exceptions; and the rows that have a next pillar."""
+    frames = []
+    exceptions: list[dict[str, Any]] = []
+    for s in sections:
+        frame, exc = _section_pillars(s, spacing, shore_offset_m)
+        frames.append(frame)
+        exceptions += exc
+    pillars = pd.concat(frames, ignore_index=True)
+    pillars.insert(0, "pillar_no", np.arange(1, len(pillars) + 1))
+    has_next = np.isfinite(pillars["next_lon"].to_numpy())
+    pillars["to_next_m"] = np.nan
+    idx = np.flatnonzero(has_next)
+    if len(idx):
+        _, _, d = inverse(
+            pillars["lon"].to_numpy()[idx],
+            pillars["lat"].to_numpy()[idx],
+            pillars["next_lon"].to_numpy()[idx],
+            pillars["next_lat"].to_numpy()[idx],
+        )
+        pillars.loc[idx, "to_next_m"] = d
+    return pillars, exceptions, idx
+
+
+@dataclass(frozen=True)
+class _SightCheck:
+    """How sight lines are checked: eye and target heights above ground (m), DEM, sampling step (m), refraction."""
+
+    eye_m: float
+    target_m: float
+    elevation: Raster | None
+    step_m: float
+    k: float
+
+
+def _suggest_sight_pillar(
+    pillars: pd.DataFrame, i: int, j: int, res: Any, sections: list[dict[str, Any]], shore_offset_m: float
+) -> dict[str, Any]:
+    """The failure row of blocked pair ``j`` (from pillar row ``i``): distances and clearance (m), the
+    obstruction, and a pillar suggested on the line at the obstruction (moved out of water)."""
+    pno = pillars["pillar_no"].to_numpy()
+    row = pillars.iloc[i]
+    s = next(x for x in sections if x["k"] == row["section"])
+    length = float(s["cum"][-1])
+    c_next = float(row["chainage_m"] + row["along_to_next_m"])
+    frac = float(res.obstruction_x_m[j] / res.distance_m[j]) if res.distance_m[j] > 0 else 0.5
+    c_sug = float(row["chainage_m"] + frac * (c_next - row["chainage_m"]))
+    iv = _in_wet(c_sug, s["wet"])
+    if iv is not None:
+        c_sug = min(
+            (c for c in (iv[0] - shore_offset_m, iv[1] + shore_offset_m) if 0 <= c <= length),
+            key=lambda c: abs(c - c_sug),
+            default=c_sug,
+        )
+    slon, slat = _positions(s["coords"], s["cum"], s["az"], np.array([c_sug % length if s["closed"] else c_sug]))
+    nxt = (
+        pno[i + 1]
+        if i + 1 < len(pno) and pillars["section"].iloc[i + 1] == row["section"]
+        else pno[pillars.index[pillars["section"] == row["section"]][0]]
+    )
+    return {
+        "from_pillar": int(row["pillar_no"]),
+        "to_pillar": int(nxt),
+        "section": int(row["section"]),
+        "distance_m": float(res.distance_m[j]),
+        "clearance_m": float(res.clearance_m[j]),
+        "obstruction_lat": float(res.obstruction_lat[j]),
+        "obstruction_lon": float(res.obstruction_lon[j]),
+        "obstruction_elevation_m": float(res.obstruction_elevation_m[j]),
+        "suggested_chainage_m": c_sug,
+        "suggested_lat": float(slat[0]),
+        "suggested_lon": float(slon[0]),
+    }
+
+
+def _check_sight(
+    pillars: pd.DataFrame, idx: np.ndarray, sections: list[dict[str, Any]], sight: _SightCheck, shore_offset_m: float
+) -> list[dict[str, Any]]:
+    """Check the sight line from each pillar of rows ``idx`` to the next; sets ``sight_to_next``
+    (clear, blocked, unknown) and ``clearance_m`` (m) on ``pillars``; returns the blocked pairs."""
+    verdict = np.full(len(pillars), "", dtype=object)
+    clearance = np.full(len(pillars), np.nan)
+    failures = []
+    if len(idx):
+        res = check_sight(
+            pillars["lon"].to_numpy()[idx],
+            pillars["lat"].to_numpy()[idx],
+            np.full(len(idx), sight.eye_m),
+            pillars["next_lon"].to_numpy()[idx],
+            pillars["next_lat"].to_numpy()[idx],
+            np.full(len(idx), sight.target_m),
+            sight.elevation,
+            step_m=sight.step_m,
+            k=sight.k,
+        )
+        verdict[idx] = np.where(res.visible == 1, "clear", np.where(res.visible == 0, "blocked", "unknown"))
+        clearance[idx] = res.clearance_m
+        for j in np.flatnonzero(res.visible == 0):
+            failures.append(_suggest_sight_pillar(pillars, int(idx[j]), int(j), res, sections, shore_offset_m))
+    pillars["sight_to_next"] = verdict
+    pillars["clearance_m"] = np.round(clearance, 2)
+    return failures
+
+
+def _add_sight_pillars(sections: list[dict[str, Any]], failures: list[dict[str, Any]]) -> int:
+    """Add each failure's suggested pillar to its section (unless one stands within 1 m); returns how many."""
+    added = 0
+    for f in failures:
+        s = next(x for x in sections if x["k"] == f["section"])
+        c = f["suggested_chainage_m"]
+        if all(abs(c - e) > 1.0 for e in s["extra"]):
+            s["extra"].append(c)
+            added += 1
+    return added
+
+
+def _pillar_table(
+    pillars: pd.DataFrame, description: LineDescription, elevation: Raster | None, tree: Any
+) -> gpd.GeoDataFrame:
+    """The printed pillar table: positions rounded to the annex's precision, DMS, UTM (m), ground
+    height (m) from the DEM, still-in-water flags; points in WGS84."""
+    prec = description.precision
+    deg_dec, dms_dec, m_dec, z_dec = (
+        (prec.degree_decimals, prec.dms_decimals, prec.metre_decimals, prec.elevation_decimals)
+        if prec
+        else (7, 3, 3, 1)
+    )
+    # planned positions are printed to the annex's precision (the turning points already are)
+    lon = np.round(pillars["lon"].to_numpy(dtype=float), deg_dec)
+    lat = np.round(pillars["lat"].to_numpy(dtype=float), deg_dec)
+    pillars["lon"], pillars["lat"] = lon, lat
+    pillars["lat_dms"] = [to_dms(v, "lat", decimals=dms_dec) for v in lat]
+    pillars["lon_dms"] = [to_dms(v, "lon", decimals=dms_dec) for v in lon]
+    east, north, _, zones = utm_coordinates(lon, lat)
+    pillars["utm_zone"] = zones
+    pillars["easting_m"] = np.round(east, m_dec)
+    pillars["northing_m"] = np.round(north, m_dec)
+    pillars["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), z_dec)
+    if tree is not None:
+        qi, _ = tree.query(shapely.points(lon, lat), predicate="intersects")
+        still = np.zeros(len(pillars), dtype=bool)
+        still[qi] = True
+        pillars["in_water"] = pillars["in_water"].to_numpy() | still
+    return gpd.GeoDataFrame(pillars[PILLAR_COLUMNS], geometry=shapely.points(lon, lat), crs=WGS84)
+
+
+def _failure_table(failures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Blocked pillar pairs, located at their suggested sight pillar (WGS84)."""
+    fail_df = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    return gpd.GeoDataFrame(
+        fail_df,
+        geometry=shapely.points(fail_df["suggested_lon"].to_numpy(float), fail_df["suggested_lat"].to_numpy(float)),
+        crs=WGS84,
+    )
+
+
+#: Columns of the pillar table, in order.
+PILLAR_COLUMNS = [
+    "pillar_no",
+    "section",
+    "kind",
+    "turning_point",
+    "chainage_m",
+    "lat",
+    "lon",
+    "lat_dms",
+    "lon_dms",
+    "utm_zone",
+    "easting_m",
+    "northing_m",
+    "elevation_m",
+    "moved_m",
+    "water",
+    "in_water",
+    "to_next_m",
+    "along_to_next_m",
+    "sight_to_next",
+    "clearance_m",
+]
+
+#: Columns of the sight-failure table, in order.
+FAILURE_COLUMNS = [
+    "from_pillar",
+    "to_pillar",
+    "section",
+    "distance_m",
+    "clearance_m",
+    "obstruction_lat",
+    "obstruction_lon",
+    "obstruction_elevation_m",
+    "suggested_chainage_m",
+    "suggested_lat",
+    "suggested_lon",
+]
+
+
 def plan_pillars(
     description: LineDescription,
     *,
@@ -380,23 +685,7 @@ def plan_pillars(
     >>> len(plan.pillars), float(plan.pillars["along_to_next_m"].max()) <= 1000
     (6, True)
     """
-    if not (isinstance(max_spacing_m, int | float) and math.isfinite(max_spacing_m) and max_spacing_m > 0):
-        raise InputError(
-            None,
-            f"maximum pillar spacing must be a positive number of metres, got {max_spacing_m!r}",
-            field="max_spacing_m",
-        )
-    for name, v in (
-        ("pillar_height_m", pillar_height_m),
-        ("observer_height_m", observer_height_m),
-        ("shore_offset_m", shore_offset_m),
-    ):
-        if not (math.isfinite(v) and v >= 0):
-            raise InputError(None, f"{name} must be a non-negative number of metres, got {v!r}", field=name)
-    if not math.isfinite(refraction_k):
-        raise InputError(
-            None, f"the refraction coefficient must be a finite number, got {refraction_k!r}", field="refraction_k"
-        )
+    _check_settings(max_spacing_m, pillar_height_m, observer_height_m, shore_offset_m, refraction_k)
     check_pillar_budget(
         description.total_length_m,
         len(description.turning_points) + len(description.sections),
@@ -411,236 +700,24 @@ def plan_pillars(
     if sight_step_m is None:
         lat_c = float(tp["lat"].mean()) if len(tp) else 0.0
         sight_step_m = max(cell_size_m(elevation, lat_c) / 2.0, 25.0) if elevation is not None else 100.0
-
-    sections = []
-    for _, sec in description.sections.iterrows():
-        k = int(sec["section"])
-        pts = tp[tp["section"] == k].sort_values("point_in_section")
-        closed = bool(sec["closed"])
-        coords = pts[["lon", "lat"]].to_numpy()
-        numbers = pts["point_no"].astype(int).tolist()
-        if closed:
-            coords = np.vstack([coords, coords[:1]])
-            numbers = [*numbers, numbers[0]]
-        az, _, dist = inverse(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-        cum = np.r_[0.0, np.cumsum(dist)]
-        wet = _wet_intervals(coords, cum, tree, wgeoms, wnames)
-        sections.append(
-            {
-                "k": k,
-                "coords": coords,
-                "cum": cum,
-                "az": az,
-                "numbers": numbers,
-                "closed": closed,
-                "wet": wet,
-                "extra": [],
-            }
-        )
+    sections = _section_geometry(description, tree, wgeoms, wnames)
+    sight = _SightCheck(
+        pillar_height_m + observer_height_m, pillar_height_m + target, elevation, sight_step_m, refraction_k
+    )
 
     failures: list[dict[str, Any]] = []
     rounds = max_sight_rounds if add_sight_pillars else 1
     for rnd in range(rounds):
         report("pillar layout", 0.1 + 0.8 * rnd / rounds)
-        frames = []
-        exceptions: list[dict[str, Any]] = []
-        for s in sections:
-            layout, exc = _layout_section(
-                s["cum"], s["numbers"], s["closed"], float(max_spacing_m), s["wet"], shore_offset_m
-            )
-            for c in s["extra"]:
-                layout.append(_P(c, "sight"))
-            layout.sort(key=lambda p: (p.chain, _KIND_RANK[p.kind]))
-            chain = np.array([p.chain for p in layout])
-            lon, lat = _positions(s["coords"], s["cum"], s["az"], chain)
-            if s["closed"]:
-                # the closing pillar is the first pillar again: keep it only to measure the last gap
-                lon, lat, layout, chain_all = lon[:-1], lat[:-1], layout[:-1], chain
-            else:
-                chain_all = chain
-            frame = pd.DataFrame(
-                {
-                    "section": s["k"],
-                    "kind": [p.kind for p in layout],
-                    "turning_point": [p.tp for p in layout],
-                    "chainage_m": chain_all[: len(layout)],
-                    "lon": lon,
-                    "lat": lat,
-                    "moved_m": [round(p.moved, 3) for p in layout],
-                    "water": [p.water for p in layout],
-                    "in_water": [p.in_water for p in layout],
-                }
-            )
-            along = np.diff(chain_all)
-            frame["along_to_next_m"] = along[: len(layout)] if len(along) >= len(layout) else np.r_[along, np.nan]
-            nlon = np.r_[lon[1:], lon[:1]] if s["closed"] else np.r_[lon[1:], np.nan]
-            nlat = np.r_[lat[1:], lat[:1]] if s["closed"] else np.r_[lat[1:], np.nan]
-            frame["next_lon"], frame["next_lat"] = nlon, nlat
-            frames.append(frame)
-            for c0, c1, name in exc:
-                exceptions.append(
-                    {
-                        "section": s["k"],
-                        "from_chainage_m": c0,
-                        "to_chainage_m": c1,
-                        "gap_m": c1 - c0,
-                        "water": name,
-                        "reason": "water crossing longer than the pillar spacing",
-                    }
-                )
-        pillars = pd.concat(frames, ignore_index=True)
-        pillars.insert(0, "pillar_no", np.arange(1, len(pillars) + 1))
-        has_next = np.isfinite(pillars["next_lon"].to_numpy())
-        pillars["to_next_m"] = np.nan
-        idx = np.flatnonzero(has_next)
-        if len(idx):
-            _, _, d = inverse(
-                pillars["lon"].to_numpy()[idx],
-                pillars["lat"].to_numpy()[idx],
-                pillars["next_lon"].to_numpy()[idx],
-                pillars["next_lat"].to_numpy()[idx],
-            )
-            pillars.loc[idx, "to_next_m"] = d
-        # line of sight
+        pillars, exceptions, idx = _layout_pillars(sections, float(max_spacing_m), shore_offset_m)
         report("line of sight", 0.1 + 0.8 * (rnd + 0.5) / rounds)
-        sight = np.full(len(pillars), "", dtype=object)
-        clearance = np.full(len(pillars), np.nan)
-        failures = []
-        if len(idx):
-            res = check_sight(
-                pillars["lon"].to_numpy()[idx],
-                pillars["lat"].to_numpy()[idx],
-                np.full(len(idx), pillar_height_m + observer_height_m),
-                pillars["next_lon"].to_numpy()[idx],
-                pillars["next_lat"].to_numpy()[idx],
-                np.full(len(idx), pillar_height_m + target),
-                elevation,
-                step_m=sight_step_m,
-                k=refraction_k,
-            )
-            sight[idx] = np.where(res.visible == 1, "clear", np.where(res.visible == 0, "blocked", "unknown"))
-            clearance[idx] = res.clearance_m
-            pno = pillars["pillar_no"].to_numpy()
-            for j in np.flatnonzero(res.visible == 0):
-                i = idx[j]
-                row = pillars.iloc[i]
-                s = next(x for x in sections if x["k"] == row["section"])
-                length = float(s["cum"][-1])
-                c_next = float(row["chainage_m"] + row["along_to_next_m"])
-                frac = float(res.obstruction_x_m[j] / res.distance_m[j]) if res.distance_m[j] > 0 else 0.5
-                c_sug = float(row["chainage_m"] + frac * (c_next - row["chainage_m"]))
-                iv = _in_wet(c_sug, s["wet"])
-                if iv is not None:
-                    c_sug = min(
-                        (c for c in (iv[0] - shore_offset_m, iv[1] + shore_offset_m) if 0 <= c <= length),
-                        key=lambda c: abs(c - c_sug),
-                        default=c_sug,
-                    )
-                slon, slat = _positions(
-                    s["coords"], s["cum"], s["az"], np.array([c_sug % length if s["closed"] else c_sug])
-                )
-                nxt = (
-                    pno[i + 1]
-                    if i + 1 < len(pno) and pillars["section"].iloc[i + 1] == row["section"]
-                    else pno[pillars.index[pillars["section"] == row["section"]][0]]
-                )
-                failures.append(
-                    {
-                        "from_pillar": int(row["pillar_no"]),
-                        "to_pillar": int(nxt),
-                        "section": int(row["section"]),
-                        "distance_m": float(res.distance_m[j]),
-                        "clearance_m": float(res.clearance_m[j]),
-                        "obstruction_lat": float(res.obstruction_lat[j]),
-                        "obstruction_lon": float(res.obstruction_lon[j]),
-                        "obstruction_elevation_m": float(res.obstruction_elevation_m[j]),
-                        "suggested_chainage_m": c_sug,
-                        "suggested_lat": float(slat[0]),
-                        "suggested_lon": float(slon[0]),
-                    }
-                )
-        pillars["sight_to_next"] = sight
-        pillars["clearance_m"] = np.round(clearance, 2)
-        if not failures or rnd == rounds - 1:
-            break
-        added = 0
-        for f in failures:
-            s = next(x for x in sections if x["k"] == f["section"])
-            c = f["suggested_chainage_m"]
-            if all(abs(c - e) > 1.0 for e in s["extra"]):
-                s["extra"].append(c)
-                added += 1
-        if not added:
+        failures = _check_sight(pillars, idx, sections, sight, shore_offset_m)
+        if not failures or rnd == rounds - 1 or not _add_sight_pillars(sections, failures):
             break
 
     report("pillar tables", 0.95)
-    prec = description.precision
-    deg_dec, dms_dec, m_dec, z_dec = (
-        (prec.degree_decimals, prec.dms_decimals, prec.metre_decimals, prec.elevation_decimals)
-        if prec
-        else (7, 3, 3, 1)
-    )
-    # planned positions are printed to the annex's precision (the turning points already are)
-    lon = np.round(pillars["lon"].to_numpy(dtype=float), deg_dec)
-    lat = np.round(pillars["lat"].to_numpy(dtype=float), deg_dec)
-    pillars["lon"], pillars["lat"] = lon, lat
-    pillars["lat_dms"] = [to_dms(v, "lat", decimals=dms_dec) for v in lat]
-    pillars["lon_dms"] = [to_dms(v, "lon", decimals=dms_dec) for v in lon]
-    east, north, _, zones = utm_coordinates(lon, lat)
-    pillars["utm_zone"] = zones
-    pillars["easting_m"] = np.round(east, m_dec)
-    pillars["northing_m"] = np.round(north, m_dec)
-    pillars["elevation_m"] = np.round(sample_lonlat(elevation, lon, lat), z_dec)
-    if tree is not None:
-        qi, _ = tree.query(shapely.points(lon, lat), predicate="intersects")
-        still = np.zeros(len(pillars), dtype=bool)
-        still[qi] = True
-        pillars["in_water"] = pillars["in_water"].to_numpy() | still
-    cols = [
-        "pillar_no",
-        "section",
-        "kind",
-        "turning_point",
-        "chainage_m",
-        "lat",
-        "lon",
-        "lat_dms",
-        "lon_dms",
-        "utm_zone",
-        "easting_m",
-        "northing_m",
-        "elevation_m",
-        "moved_m",
-        "water",
-        "in_water",
-        "to_next_m",
-        "along_to_next_m",
-        "sight_to_next",
-        "clearance_m",
-    ]
-    pillars = pillars[cols]
-    p_gdf = gpd.GeoDataFrame(pillars, geometry=shapely.points(lon, lat), crs=WGS84)
-    fail_df = pd.DataFrame(
-        failures,
-        columns=[
-            "from_pillar",
-            "to_pillar",
-            "section",
-            "distance_m",
-            "clearance_m",
-            "obstruction_lat",
-            "obstruction_lon",
-            "obstruction_elevation_m",
-            "suggested_chainage_m",
-            "suggested_lat",
-            "suggested_lon",
-        ],
-    )
-    fail_gdf = gpd.GeoDataFrame(
-        fail_df,
-        geometry=shapely.points(fail_df["suggested_lon"].to_numpy(float), fail_df["suggested_lat"].to_numpy(float)),
-        crs=WGS84,
-    )
+    p_gdf = _pillar_table(pillars, description, elevation, tree)
+    fail_gdf = _failure_table(failures)
     exc_df = pd.DataFrame(
         exceptions, columns=["section", "from_chainage_m", "to_chainage_m", "gap_m", "water", "reason"]
     )

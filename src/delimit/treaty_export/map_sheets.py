@@ -197,159 +197,194 @@ def _scale_bar(ax: Axes, lon0: float, lon1: float, lat0: float, lat1: float) -> 
     )
 
 
+#: A sheet's extent in degrees: (west, south, east, north) in WGS84.
+Extent = tuple[float, float, float, float]
+
+
+def _polygons_in(g: Any, b: Extent) -> list[Any]:
+    """The non-empty polygons of ``g`` clipped to the extent ``b`` (degrees)."""
+    return [p for p in shapely.get_parts(shapely.clip_by_rect(g, *b)) if p.geom_type == "Polygon" and not p.is_empty]
+
+
+def _draw_land(ax: Axes, annex: Annex, b: Extent) -> None:
+    """Both parties' land (pale fills) and each party's name on its largest piece in view."""
+    terr = annex.context.get("territory")
+    if terr is None or not len(terr):
+        return
+    for party, colour in zip(annex.parties, ("#f1eee4", "#e6eef1"), strict=True):
+        for g in terr.geometry[terr["party"] == party]:
+            for poly in _polygons_in(g, b):
+                xs, ys = poly.exterior.xy
+                ax.fill(xs, ys, facecolor=colour, edgecolor="#c8c4b8", linewidth=0.3, zorder=1)
+    for party in annex.parties:
+        parts = [p for g in terr.geometry[terr["party"] == party] for p in _polygons_in(g, b)]
+        if parts:
+            rp = max(parts, key=lambda p: p.area).representative_point()
+            ax.text(
+                rp.x,
+                rp.y,
+                f"{annex.party_names.get(party, party)} ({party})",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#666666",
+                zorder=5,
+                style="italic",
+            )
+
+
+def _draw_water_and_window(ax: Axes, annex: Annex, b: Extent) -> None:
+    """Water bodies, rivers and the (dashed) edge of the annex's data window."""
+    frame = shapely.box(b[0], b[1], b[2], b[3])
+    wb = annex.context.get("water_bodies")
+    if wb is not None and len(wb):
+        for g in wb.geometry[wb.intersects(frame)]:
+            for poly in _polygons_in(g, b):
+                xs, ys = poly.exterior.xy
+                ax.fill(xs, ys, zorder=2, facecolor="#bcd9ee", edgecolor="none")
+    rv = annex.context.get("rivers")
+    if rv is not None and len(rv):
+        for g in rv.geometry[rv.intersects(frame)]:
+            for part in shapely.get_parts(g):
+                if part.geom_type == "LineString":
+                    xs, ys = part.xy
+                    ax.plot(xs, ys, color="#6fa8dc", linewidth=0.7, zorder=2)
+    if annex.window is not None:
+        wx0, wy0, wx1, wy1 = annex.window
+        ax.plot(
+            [wx0, wx1, wx1, wx0, wx0],
+            [wy0, wy0, wy1, wy1, wy0],
+            color="#888888",
+            linewidth=0.8,
+            linestyle=(0, (4, 3)),
+            zorder=3,
+        )
+
+
+def _draw_line(ax: Axes, annex: Annex, sheet: Sheet, b: Extent) -> None:
+    """Every section of the line in view, coloured by status; the sheet's own section drawn wider."""
+    frame = shapely.box(b[0], b[1], b[2], b[3])
+    for _, sec in annex.description.sections.iterrows():
+        if not sec.geometry.intersects(frame):
+            continue
+        xs, ys = sec.geometry.xy
+        lw = 2.2 if int(sec["section"]) == sheet.section else 1.2
+        ax.plot(xs, ys, color=status_colour(str(sec["status"])), linewidth=lw, zorder=4)
+
+
+def _draw_pillars(ax: Axes, annex: Annex, sheet: Sheet, b: Extent, kx: float, ky: float) -> None:
+    """Pillars in view, a symbol per type, numbered; numbers closer than 3.5 mm on paper (``kx``,
+    ``ky``: metres per degree of longitude and latitude) are thinned, turning points kept first."""
+    x0, y0, x1, y1 = b
+    pil = annex.pillars.pillars
+    vis = pil[(pil["lon"] >= x0) & (pil["lon"] <= x1) & (pil["lat"] >= y0) & (pil["lat"] <= y1)]
+    for kind, (marker, colour) in PILLAR_MARKERS.items():
+        sub = vis[vis["kind"] == kind]
+        if len(sub):
+            ax.scatter(
+                sub["lon"],
+                sub["lat"],
+                s=14 if kind == "turning point" else 9,
+                marker=marker,
+                color=colour,
+                zorder=6,
+                label=f"pillar: {kind}",
+            )
+    placed: list[tuple[float, float]] = []
+    min_mm = 3.5
+    for _, r in vis.sort_values(
+        ["kind", "pillar_no"],
+        key=lambda c: c.map({"turning point": 0, "sight": 1, "intermediate": 2}) if c.name == "kind" else c,
+    ).iterrows():
+        px = (float(r["lon"]) - x0) * kx / sheet.scale * 1000
+        py = (float(r["lat"]) - y0) * ky / sheet.scale * 1000
+        if all((px - a) ** 2 + (py - b_) ** 2 >= min_mm**2 for a, b_ in placed):
+            placed.append((px, py))
+            ax.annotate(
+                str(int(r["pillar_no"])),
+                (float(r["lon"]), float(r["lat"])),
+                xytext=(2.5, 2.5),
+                textcoords="offset points",
+                fontsize=5.5,
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
+
+
+def _mark_data_edges(ax: Axes, sec_row: Any, b: Extent) -> None:
+    """Ends of the section that are the edge of the data window: marked, not a boundary point."""
+    x0, y0, x1, y1 = b
+    for key, idx in (("start_kind", 0), ("end_kind", -1)):
+        if str(sec_row.get(key, "")) == "data edge":
+            ex, ey = sec_row.geometry.coords[idx]
+            if x0 <= ex <= x1 and y0 <= ey <= y1:
+                ax.scatter([ex], [ey], s=60, marker="o", facecolor="none", edgecolor="#888888", linewidth=1.0, zorder=6)
+                ax.annotate(
+                    "line leaves the area of this annex",
+                    (ex, ey),
+                    xytext=(6, -10),
+                    textcoords="offset points",
+                    fontsize=6,
+                    color="#555555",
+                    zorder=7,
+                )
+
+
+def _finish_sheet(ax: Axes, annex: Annex, sheet: Sheet, sec_row: Any, b: Extent, kx: float, ky: float) -> None:
+    """Extent (true shape: aspect ``ky / kx``), north arrow, geodesic scale bar, legend and attribution."""
+    x0, y0, x1, y1 = b
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(ky / kx)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+    _north_arrow(ax)
+    _scale_bar(ax, x0, x1, y0, y1)
+    ax.legend(
+        loc="upper left",
+        fontsize=6.5,
+        framealpha=0.9,
+        title=f"Section {sheet.section} ({sec_row['status']})",
+        title_fontsize=7,
+    )
+    marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
+    foot = (annex.attribution_text or "") + (f" Hand-made data: {marks}." if marks else "")
+    ax.text(
+        0.005,
+        0.005,
+        foot,
+        transform=ax.transAxes,
+        fontsize=5.2,
+        color="#333333",
+        va="bottom",
+        ha="left",
+        wrap=True,
+        zorder=9,
+        bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+
+
 def sheet_png(
     annex: Annex, sheet: Sheet, *, width_mm: float = 257.0, height_mm: float = 150.0, dpi: int = 160
 ) -> bytes:
-    """PNG bytes of one sheet, drawn at its scale when printed ``width_mm`` wide."""
-    d = annex.description
+    """PNG bytes of one sheet, drawn at its scale when printed ``width_mm`` wide (``dpi``: dots per inch)."""
     kx, ky = _m_per_deg_lon(sheet.lat), _M_PER_DEG_LAT
     half_w = width_mm / 2000 * sheet.scale / kx
     half_h = height_mm / 2000 * sheet.scale / ky
-    x0, x1, y0, y1 = sheet.lon - half_w, sheet.lon + half_w, sheet.lat - half_h, sheet.lat + half_h
-    frame = shapely.box(x0, y0, x1, y1)
+    b: Extent = (sheet.lon - half_w, sheet.lat - half_h, sheet.lon + half_w, sheet.lat + half_h)
     fig = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi)
     ax = fig.add_axes((0, 0, 1, 1))
     try:
-        terr = annex.context.get("territory")
-        if terr is not None and len(terr):
-            for party, colour in zip(annex.parties, ("#f1eee4", "#e6eef1"), strict=True):
-                for g in terr.geometry[terr["party"] == party]:
-                    clipped = shapely.clip_by_rect(g, x0, y0, x1, y1)
-                    for poly in shapely.get_parts(clipped):
-                        if poly.geom_type == "Polygon" and not poly.is_empty:
-                            xs, ys = poly.exterior.xy
-                            ax.fill(xs, ys, facecolor=colour, edgecolor="#c8c4b8", linewidth=0.3, zorder=1)
-            for party in annex.parties:
-                parts = [shapely.clip_by_rect(g, x0, y0, x1, y1) for g in terr.geometry[terr["party"] == party]]
-                parts = [p for g in parts for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
-                if parts:
-                    rp = max(parts, key=lambda p: p.area).representative_point()
-                    ax.text(
-                        rp.x,
-                        rp.y,
-                        f"{annex.party_names.get(party, party)} ({party})",
-                        ha="center",
-                        va="center",
-                        fontsize=9,
-                        color="#666666",
-                        zorder=5,
-                        style="italic",
-                    )
-        water_style: dict[str, Any] = {"facecolor": "#bcd9ee", "edgecolor": "none"}
-        for key, style in (("water_bodies", water_style),):
-            wb = annex.context.get(key)
-            if wb is not None and len(wb):
-                for g in wb.geometry[wb.intersects(frame)]:
-                    for poly in shapely.get_parts(shapely.clip_by_rect(g, x0, y0, x1, y1)):
-                        if poly.geom_type == "Polygon" and not poly.is_empty:
-                            xs, ys = poly.exterior.xy
-                            ax.fill(xs, ys, zorder=2, **style)
-        rv = annex.context.get("rivers")
-        if rv is not None and len(rv):
-            for g in rv.geometry[rv.intersects(frame)]:
-                for part in shapely.get_parts(g):
-                    if part.geom_type == "LineString":
-                        xs, ys = part.xy
-                        ax.plot(xs, ys, color="#6fa8dc", linewidth=0.7, zorder=2)
-        if annex.window is not None:
-            wx0, wy0, wx1, wy1 = annex.window
-            ax.plot(
-                [wx0, wx1, wx1, wx0, wx0],
-                [wy0, wy0, wy1, wy1, wy0],
-                color="#888888",
-                linewidth=0.8,
-                linestyle=(0, (4, 3)),
-                zorder=3,
-            )
-        for _, sec in d.sections.iterrows():
-            if not sec.geometry.intersects(frame):
-                continue
-            xs, ys = sec.geometry.xy
-            lw = 2.2 if int(sec["section"]) == sheet.section else 1.2
-            ax.plot(xs, ys, color=status_colour(str(sec["status"])), linewidth=lw, zorder=4)
-        pil = annex.pillars.pillars
-        vis = pil[(pil["lon"] >= x0) & (pil["lon"] <= x1) & (pil["lat"] >= y0) & (pil["lat"] <= y1)]
-        for kind, (marker, colour) in PILLAR_MARKERS.items():
-            sub = vis[vis["kind"] == kind]
-            if len(sub):
-                ax.scatter(
-                    sub["lon"],
-                    sub["lat"],
-                    s=14 if kind == "turning point" else 9,
-                    marker=marker,
-                    color=colour,
-                    zorder=6,
-                    label=f"pillar: {kind}",
-                )
-        # number labels, thinned where they would overlap (3.5 mm apart on paper)
-        placed: list[tuple[float, float]] = []
-        min_mm = 3.5
-        for _, r in vis.sort_values(
-            ["kind", "pillar_no"],
-            key=lambda c: c.map({"turning point": 0, "sight": 1, "intermediate": 2}) if c.name == "kind" else c,
-        ).iterrows():
-            px = (float(r["lon"]) - x0) * kx / sheet.scale * 1000
-            py = (float(r["lat"]) - y0) * ky / sheet.scale * 1000
-            if all((px - a) ** 2 + (py - b) ** 2 >= min_mm**2 for a, b in placed):
-                placed.append((px, py))
-                ax.annotate(
-                    str(int(r["pillar_no"])),
-                    (float(r["lon"]), float(r["lat"])),
-                    xytext=(2.5, 2.5),
-                    textcoords="offset points",
-                    fontsize=5.5,
-                    zorder=7,
-                    bbox={"boxstyle": "round,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.75},
-                )
-        # ends of the section that are the edge of the data window: marked, not a boundary point
-        sec_row = d.sections[d.sections["section"] == sheet.section].iloc[0]
-        for key, idx in (("start_kind", 0), ("end_kind", -1)):
-            if str(sec_row.get(key, "")) == "data edge":
-                ex, ey = sec_row.geometry.coords[idx]
-                if x0 <= ex <= x1 and y0 <= ey <= y1:
-                    ax.scatter(
-                        [ex], [ey], s=60, marker="o", facecolor="none", edgecolor="#888888", linewidth=1.0, zorder=6
-                    )
-                    ax.annotate(
-                        "line leaves the area of this annex",
-                        (ex, ey),
-                        xytext=(6, -10),
-                        textcoords="offset points",
-                        fontsize=6,
-                        color="#555555",
-                        zorder=7,
-                    )
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_aspect(ky / kx)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_linewidth(0.8)
-        _north_arrow(ax)
-        _scale_bar(ax, x0, x1, y0, y1)
-        ax.legend(
-            loc="upper left",
-            fontsize=6.5,
-            framealpha=0.9,
-            title=f"Section {sheet.section} ({sec_row['status']})",
-            title_fontsize=7,
-        )
-        marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
-        foot = (annex.attribution_text or "") + (f" Hand-made data: {marks}." if marks else "")
-        ax.text(
-            0.005,
-            0.005,
-            foot,
-            transform=ax.transAxes,
-            fontsize=5.2,
-            color="#333333",
-            va="bottom",
-            ha="left",
-            wrap=True,
-            zorder=9,
-            bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
-        )
+        _draw_land(ax, annex, b)
+        _draw_water_and_window(ax, annex, b)
+        _draw_line(ax, annex, sheet, b)
+        _draw_pillars(ax, annex, sheet, b, kx, ky)
+        sections = annex.description.sections
+        sec_row = sections[sections["section"] == sheet.section].iloc[0]
+        _mark_data_edges(ax, sec_row, b)
+        _finish_sheet(ax, annex, sheet, sec_row, b, kx, ky)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi)
         return buf.getvalue()

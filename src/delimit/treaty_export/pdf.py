@@ -206,31 +206,12 @@ def _sections_rows(d: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def annex_html(
-    annex: Annex,
-    *,
-    rows_per_section: int = 25,
-    max_failures: int = 60,
-    map_png: bytes | None = None,
-    sheets: bool = True,
-) -> str:
-    """The annex as one self-contained HTML document (maps inlined).
-
-    The turning-point (coordinate) table is always complete; segments, pillars and the description
-    paragraphs show the first ``rows_per_section`` rows of each section (all of them in the files).
-    """
+def _sheet_images(annex: Annex, sheets: bool) -> list[dict[str, str]]:
+    """Title and inlined PNG of every map sheet (none when ``sheets`` is false)."""
     from delimit.treaty_export.map_sheets import plan_sheets, sheet_png
 
-    d = annex.description
-    plan = annex.pillars
-    prec = d.precision
-    deg, metre = (prec.degree_decimals, prec.metre_decimals) if prec else (7, 2)
-    summary = d.summary()
-    psum = plan.summary()
-    png = map_png if map_png is not None else overview_png(annex)
-    map_uri = _png_uri(png)
     sheet_list = plan_sheets(annex) if sheets else []
-    sheet_imgs = [
+    return [
         {
             "title": f"Map sheet {i} of {len(sheet_list)}: section {s.section}"
             + (f", part {s.part} of {s.parts}" if s.parts > 1 else "")
@@ -239,7 +220,27 @@ def annex_html(
         }
         for i, s in enumerate(sheet_list, start=1)
     ]
-    marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
+
+
+def _table_note(cut: int, what: str, csv: str, rows_per_section: int) -> str:
+    """What a table cut to ``rows_per_section`` rows per section leaves out, and where it is."""
+    return (
+        f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg."
+        if cut
+        else "Complete table."
+    )
+
+
+def _annex_tables(
+    annex: Annex, rows_per_section: int, max_failures: int, deg: int, metre: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The annex's tables (turning points complete; segments and pillars cut per section; the
+    ``max_failures`` worst sight failures; spacing exceptions), and a phrase per table that was cut.
+
+    ``deg``, ``metre``: decimals of degrees and of metres (the annex's rounding rule).
+    """
+    d = annex.description
+    plan = annex.pillars
     seg_head, seg_cut = _head_per_section(d.segments, rows_per_section)
     pil_head, pil_cut = _head_per_section(plan.pillars, rows_per_section)
     fails = plan.sight_failures.sort_values("clearance_m") if len(plan.sight_failures) else plan.sight_failures
@@ -250,11 +251,7 @@ def annex_html(
             cut_parts.append(f"{cut} {label} rows are in the files only")
 
     def note(cut: int, what: str, csv: str) -> str:
-        return (
-            f"First {rows_per_section} rows of each section; {cut} more {what} are in {csv} and annex.gpkg."
-            if cut
-            else "Complete table."
-        )
+        return _table_note(cut, what, csv, rows_per_section)
 
     tables = [
         {
@@ -292,19 +289,27 @@ def annex_html(
             **_table(plan.spacing_exceptions, list(plan.spacing_exceptions.columns), deg, metre),
         },
     ]
+    return tables, cut_parts
+
+
+def _paragraphs_shown(annex: Annex, rows_per_section: int) -> tuple[list[Any], int]:
+    """The description paragraphs shown (all of section 0, the first ``rows_per_section`` of each
+    other section) and how many are left to description.txt."""
     paragraphs = []
     per: dict[str, int] = {}
     para_cut = 0
-    for p in d.paragraphs:
+    for p in annex.description.paragraphs:
         sec = p.ref.split(".")[0]
         per[sec] = per.get(sec, 0) + 1
         if sec == "0" or per[sec] <= rows_per_section:
             paragraphs.append(p)
         else:
             para_cut += 1
-    if para_cut:
-        cut_parts.append(f"{para_cut} description paragraphs are in description.txt only")
-    prov = annex.provenance
+    return paragraphs, para_cut
+
+
+def _provenance_rows(prov: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(what, value) rows of the annex's provenance: scenario, chain, dataset, inputs with hashes, software."""
     prov_rows = [
         ("scenario", prov.get("scenario", "")),
         ("scenario chain", " > ".join(prov.get("scenario_chain", []))),
@@ -315,6 +320,14 @@ def annex_html(
         for i in prov.get("inputs", [])
     ]
     prov_rows += [(f"software: {k}", v) for k, v in prov.get("software", {}).items()]
+    return prov_rows
+
+
+def _method_lines(annex: Annex) -> list[str]:
+    """The method section: datum, geodesics, rounding, sides, end points, segment types, pillars, sight."""
+    d = annex.description
+    plan = annex.pillars
+    prec = d.precision
     s = plan.settings
     method = [
         f"Datum: {DATUM_NOTE}.",
@@ -339,6 +352,37 @@ def annex_html(
         + " ".join(plan.notes),
         *(f"Note: {n}" for n in (*d.notes, *annex.notes)),
     ]
+    return method
+
+
+def annex_html(
+    annex: Annex,
+    *,
+    rows_per_section: int = 25,
+    max_failures: int = 60,
+    map_png: bytes | None = None,
+    sheets: bool = True,
+) -> str:
+    """The annex as one self-contained HTML document (maps inlined).
+
+    The turning-point (coordinate) table is always complete; segments, pillars and the description
+    paragraphs show the first ``rows_per_section`` rows of each section (all of them in the files).
+    """
+    d = annex.description
+    prec = d.precision
+    deg, metre = (prec.degree_decimals, prec.metre_decimals) if prec else (7, 2)
+    summary = d.summary()
+    psum = annex.pillars.summary()
+    png = map_png if map_png is not None else overview_png(annex)
+    map_uri = _png_uri(png)
+    sheet_imgs = _sheet_images(annex, sheets)
+    marks = "; ".join(f"{k}: {', '.join(v)}" for k, v in annex.data_marks.items())
+    tables, cut_parts = _annex_tables(annex, rows_per_section, max_failures, deg, metre)
+    paragraphs, para_cut = _paragraphs_shown(annex, rows_per_section)
+    if para_cut:
+        cut_parts.append(f"{para_cut} description paragraphs are in description.txt only")
+    prov_rows = _provenance_rows(annex.provenance)
+    method = _method_lines(annex)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
     )
