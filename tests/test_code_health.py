@@ -23,20 +23,7 @@ MAX_LINES = 120
 #: this set as those branches merge. It can only shrink: an entry that is no longer long, or no longer
 #: exists, fails :func:`test_known_long_only_shrinks` (remove it); a new long function fails
 #: :func:`test_no_function_is_too_long`.
-KNOWN_LONG: frozenset[str] = frozenset(
-    {
-        "access/chokepoints.py:chokepoints",
-        "access/network.py:build_network",
-        "cli/propose.py:register.propose_cmd",
-        "cli/treaty.py:_line_file_annex",
-        "cli/treaty.py:register.treaty",
-        "io/osm.py:read_osm",
-        "io/vector.py:validate_frame",
-        "propose/engine.py:propose",
-        "propose/exact.py:solve_exact",
-        "topology/engine.py:analyse_territory",
-    }
-)
+KNOWN_LONG: frozenset[str] = frozenset()
 
 JIT_DECORATORS = {"njit", "jit"}
 

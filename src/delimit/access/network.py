@@ -1218,6 +1218,16 @@ def _offroad_landcover(scenario: Scenario, mode: Mode, offroad: bool | None) -> 
     return lc
 
 
+def _check_build_args(scenario: Scenario, mode: str) -> None:
+    """Refuse a scenario without land and an unknown travel mode (:class:`InputError`)."""
+    if len(scenario.territory) == 0:
+        raise InputError(
+            scenario.name, "the territory layer holds no land (no features): no network to build", field="territory"
+        )
+    if mode not in ("vehicle", "foot"):
+        raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
+
+
 def build_network(
     scenario: Scenario,
     *,
@@ -1256,12 +1266,7 @@ def build_network(
     >>> net.mode, net.n_arcs > 0  # doctest: +SKIP
     ('vehicle', True)
     """
-    if len(scenario.territory) == 0:
-        raise InputError(
-            scenario.name, "the territory layer holds no land (no features): no network to build", field="territory"
-        )
-    if mode not in ("vehicle", "foot"):
-        raise InputError(scenario.name, f"unknown mode {mode!r} (vehicle or foot)", field="mode")
+    _check_build_args(scenario, mode)
     speeds = speeds or RoadSpeeds()
     landcover = _offroad_landcover(scenario, mode, offroad)
     use_terrain = (mode == "foot" or landcover is not None) if terrain is None else bool(terrain)
