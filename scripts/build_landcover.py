@@ -122,7 +122,9 @@ def add_landcover(out: Path, cache: Path, window: tuple[float, float, float, flo
     (out / TABLE).write_bytes(SPEEDS.read_bytes())
     attribution = out / "ATTRIBUTION.md"
     text = attribution.read_text(encoding="utf-8")
-    marker = "* **Roads, crossings**"
+    marker = "* **Schematic roads**"  # the land-cover credit goes before the delimit-made layers' line
+    if marker not in text:
+        raise SystemExit(f"ATTRIBUTION.md has no {marker!r} line to put the land-cover credit before")
     attribution.write_text(text.replace(marker, ATTRIBUTION + marker, 1), encoding="utf-8")
     path = out / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
