@@ -115,12 +115,6 @@ OSH_BATKEN_KM = (240.0, 250.0)
 FERGANA_KYZYL_KIYA_KM = 39.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="embedded roads leave a 5.7 km gap on Kyrgyz land between the Kadamjay side (71.917E 40.255N) and the "
-    "Kyzyl-Kiya side (71.984E 40.260N): the skeleton road there crosses Uzbek land, closed away from checkpoints "
-    "under closed-2022; closed by off-road vehicle travel (issue 14) or a cited road",
-)
 def test_batken_osh_under_closed_2022_runs_on_kyrgyz_land(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli(
         "route",

@@ -77,6 +77,12 @@ def register(app: typer.Typer) -> None:
         wide: bool = typer.Option(
             False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
         ),
+        offroad: bool = typer.Option(
+            False,
+            "--offroad",
+            help="Rank on the roads joined to off-road travel over the land cover (detours across terrain count "
+            "as alternatives; about a hundred times slower). Default: the road network alone.",
+        ),
     ) -> None:
         """Rank junctions, road segments and crossing points by the people cut off if each alone is blocked, then person-hours added.
 
@@ -84,12 +90,18 @@ def register(app: typer.Typer) -> None:
         the line away from a checkpoint are one point.
         """
         from delimit import load_scenario
-        from delimit.access import chokepoints
+        from delimit.access import build_network, chokepoints
 
         s = load_scenario(scenario)
         with progress_bar("chokepoints") as prog:
+            net = (
+                build_network(s, mode="vehicle", offroad=True, progress=lambda m, f: prog(m, 0.05 * f))
+                if offroad
+                else None
+            )
             res = chokepoints(
                 s,
+                network=net,
                 regime=regime,
                 traveller_class=class_id,
                 targets=targets,

@@ -96,10 +96,13 @@ def compute(
             )
         except Exception as exc:
             failed(f"travel-time surface for {cid}", exc)
+    # chokepoints on the road network alone (as `delimit chokepoints` by default): the shared vehicle network
+    # may carry off-road travel, on which the ranking is about a hundred times slower (`--offroad`)
+    road_net = nets.get("vehicle")
+    if road_net is not None and road_net.offroad:
+        road_net = None
     try:
-        data.chokepoints = api.chokepoints(
-            scenario, regime=regime_id, targets=target, top=top, network=nets.get("vehicle")
-        ).rows
+        data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=road_net).rows
     except Exception as exc:
         failed("chokepoints", exc)
     if rows_by_run is not None:
