@@ -28,7 +28,7 @@ def test_demo_writes_the_report_and_prints_a_summary(demo_report: DemoRun) -> No
     doc = json.loads((out / "comparisons.json").read_text(encoding="utf-8"))
     assert doc["baseline"] == "status-quo"
     names = {r["scenario"] for r in doc["summary"]}
-    assert names == set(bundled_scenario_files()) - {"status-quo"}
+    assert names == set(bundled_scenario_files("fergana")) - {"status-quo"}
     for name in names:
         assert name in printed
     assert "© OpenStreetMap contributors (ODbL 1.0)" in printed  # the data's credit, on the terminal too
@@ -45,7 +45,7 @@ def test_demo_every_section_of_every_bundled_scenario_is_available(demo_report: 
     """No engine failed on the bundled data: every comparison has its topology and access sections."""
     doc = json.loads((demo_report.out / "comparisons.json").read_text(encoding="utf-8"))
     assert doc["unavailable"] == []
-    assert {c["scenario"] for c in doc["comparisons"]} == set(bundled_scenario_files()) - {"status-quo"}
+    assert {c["scenario"] for c in doc["comparisons"]} == set(bundled_scenario_files("fergana")) - {"status-quo"}
     for c in doc["comparisons"]:
         assert c["topology"]["available"] is True, (c["scenario"], c["topology"])
         assert c["access_status"] == {"available": True}, (c["scenario"], c["access_status"])
