@@ -50,7 +50,7 @@ def test_status_quo_loads_with_every_layer(scenario) -> None:
     assert list(vorukh["party"]) == ["TJK"]
     batken = s.settlements[s.settlements["name"] == "Batken"]
     assert list(batken["party"]) == ["KGZ"]
-    assert s.data_marks(["roads"]) == {"roads": ["schematic"]}
+    assert s.data_marks(["roads"]) == {"roads": ["schematic", "skeleton"]}  # local schematic roads + the OSM skeleton
     prov = s.provenance.as_dict()
     assert prov["scenario"] == "status-quo" and prov["dataset"] == "fergana" and prov["dataset_version"]
     assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
