@@ -184,14 +184,15 @@ def test_user_parcels_with_float_noise_apply_without_slivers(small) -> None:  # 
 
 @pytest.mark.slow
 def test_access_check_fires_when_a_settlement_is_cut_off(scenario) -> None:  # type: ignore[no-untyped-def]
-    """The check behind ``access_loss`` on an assignment known to cut a settlement off: Chorku (Tajik mainland,
-    on the Isfara road) handed to Kyrgyzstan with the land around it, under the 2022 closure, can reach no
-    Kyrgyz regional centre (its roads lead through Tajik land). The oracle is the access engine run directly."""
+    """The check behind ``access_loss`` on an assignment known to cut a settlement off: Konibodom (Tajik
+    mainland, about 22 km from Kyrgyz land) handed to Kyrgyzstan with the land around it becomes a Kyrgyz
+    enclave: under the 2022 closure neither roads nor off-road tracks lead out of it, so it can reach no Kyrgyz
+    regional centre. The oracle is the access engine run directly."""
     from delimit.access import travel_times
     from delimit.propose.engine import _reachable
 
     s = scenario("status-quo")
-    chorku = s.settlements[s.settlements["name"] == "Chorku"]
+    chorku = s.settlements[s.settlements["name"] == "Konibodom"]
     pt = chorku.geometry.iloc[0]
     z = zone_geometry(
         s, ("KGZ", "TJK"), "polygon", polygon=shapely.box(pt.x - 0.03, pt.y - 0.03, pt.x + 0.03, pt.y + 0.03)
