@@ -77,7 +77,10 @@ class LabelPlacer:
         self.dropped: list[str] = []
 
     def _renderer(self) -> Any:
-        """The renderer of the axes' figure (the report draws on Agg canvases, which have one)."""
+        """The renderer of the axes' figure (the report draws on Agg canvases, which have one), with the axes'
+        equal aspect applied first: drawing would shrink the axes box later, and labels measured before that
+        would move relative to each other."""
+        self.ax.apply_aspect()
         return self.ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasBase lacks it; Agg has it
 
     def add(self, text: str, xy: tuple[float, float], priority: float, *, force: bool = False, **style: Any) -> None:
