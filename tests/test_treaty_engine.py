@@ -266,5 +266,5 @@ def test_fergana_kgz_tjk_annex_from_scenario(scenario) -> None:  # type: ignore[
     assert p.pillars["along_to_next_m"].max() <= 1000 + 1e-6
     assert not p.pillars["in_water"].any()
     assert annex.provenance["scenario"] == "status-quo"
-    assert annex.data_marks.get("roads") == ["schematic"]
+    assert annex.data_marks.get("roads") == ["schematic", "skeleton"]
     assert set(annex.context) == {"territory", "water_bodies", "rivers"}

@@ -48,7 +48,7 @@ def test_every_file_is_written_with_provenance(annex_dir) -> None:  # type: igno
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["provenance"]["scenario"] == "status-quo"
-    assert prov["data_marks"]["roads"] == ["schematic"]
+    assert prov["data_marks"]["roads"] == ["schematic", "skeleton"]
     assert prov["crs"].startswith("EPSG:4326")
     assert set(prov["files"]) == names - {"provenance.json"}
     text = (out / "description.txt").read_text()
