@@ -220,6 +220,30 @@ def _orient_west_east(coords: np.ndarray) -> np.ndarray:
     return coords
 
 
+def check_section_numbers(by_section: Mapping[int, object] | None, n: int, field: str) -> None:
+    """Refuse a ``{section_no: value}`` mapping that names a section the line does not have.
+
+    Sections are numbered 1..``n``; a number outside that range is a mistake (a typo, or a
+    section of another line), never silently ignored.
+
+    >>> check_section_numbers({1: "signed"}, 2, "section-status")
+    >>> check_section_numbers({9: "signed"}, 1, "section-status")
+    Traceback (most recent call last):
+    ...
+    delimit.errors.InputError: field 'section-status': section 9 is given, but the line has only section 1
+    """
+    if not by_section:
+        return
+    wrong = sorted(k for k in by_section if not 1 <= int(k) <= n)
+    if wrong:
+        named = ", ".join(str(k) for k in wrong)
+        raise InputError(
+            None,
+            f"section {named} is given, but the line has only " + ("section 1" if n == 1 else f"sections 1-{n}"),
+            field=field,
+        )
+
+
 def _status_for(status: str | Sequence[str] | Mapping[int, str] | None, k: int, n: int) -> object:
     if status is None or isinstance(status, str):
         return status
@@ -252,6 +276,10 @@ def section_inputs(
     if orient == "west-east":
         coords = [_orient_west_east(c) for c in coords]
         coords.sort(key=lambda c: (float(c[:, 0].min()), float(c[:, 1].min())))
+    if isinstance(status, Mapping):
+        check_section_numbers(status, len(coords), "section-status")
+    if isinstance(segment_types, Mapping):
+        check_section_numbers(segment_types, len(coords), "segment_types")
     out = []
     for k, c in enumerate(coords):
         given: tuple[str | None, ...] | None = None

@@ -34,7 +34,12 @@ from delimit.model.provenance import InputRecord, Provenance, sha256_file
 from delimit.model.raster import Raster
 from delimit.model.scenario import Scenario
 from delimit.treaty.annex import Annex, annotate, clip_line, map_context, scenario_caveats, scenario_precision
-from delimit.treaty.describe import LineDescription, describe_sections, section_inputs_from_layer
+from delimit.treaty.describe import (
+    LineDescription,
+    check_section_numbers,
+    describe_sections,
+    section_inputs_from_layer,
+)
 from delimit.treaty.pillars import PillarPlan, check_pillar_budget, plan_pillars
 from delimit.treaty.segment_types import DetectionSettings
 from delimit.treaty.text import build_paragraphs
@@ -123,6 +128,7 @@ def from_line_layer(
     )
     inputs = section_inputs_from_layer(gpd.GeoDataFrame(frame), parties, source=source)
     if section_status:
+        check_section_numbers(section_status, len(inputs), "section-status")
         inputs = [replace(s, status=section_status.get(k + 1, s.status)) for k, s in enumerate(inputs)]
     sc = scenario
     elevation = sc.elevation if sc is not None else elevation
