@@ -28,6 +28,11 @@ def register(app: typer.Typer) -> None:
             "--no-evaluate",
             help="Do not run engine evaluations, nor build proposals' reports, annexes and GeoPackages, on this server.",
         ),
+        access_log: bool = typer.Option(
+            False,
+            "--access-log/--no-access-log",
+            help="Log every request on standard error (off: it costs CPU per request).",
+        ),
     ) -> None:
         """Serve a workspace: private drafts, shared proposals, section sign-off, an append-only history."""
         import uvicorn
@@ -42,4 +47,14 @@ def register(app: typer.Typer) -> None:
         api = create_app(store, max_body_bytes=int(max_body_mb * 1024 * 1024), evaluate=not no_evaluate)
         where = db.split("@")[-1] if db else str(workspace)
         typer.echo(f"delimit workspace {where} on http://{host}:{port} (API description: /openapi.json)", err=True)
-        uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
+        # uvloop and httptools: the event loop and the HTTP parser in C (uvicorn's pure-Python h11 parser and
+        # asyncio loop cost a large share of each request's CPU; see benchmarks/bench_workspace.py).
+        uvicorn.run(
+            api,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            log_level="info" if access_log else "warning",
+            access_log=access_log,
+        )

@@ -31,6 +31,7 @@ from delimit.errors import InputError
 from delimit.workspace import schemas as S
 from delimit.workspace.auth import LoginLimiter, Role
 from delimit.workspace.db import Store
+from delimit.workspace.documents import preload
 from delimit.workspace.downloads import KINDS, Downloads
 from delimit.workspace.evaluation import Evaluator
 from delimit.workspace.service import Actor, Conflict, Forbidden, NotFound, Workspace
@@ -115,6 +116,7 @@ def create_app(
     proposals (default: as ``evaluate``). Either switched off answers 409 saying so.
     """
     ws = Workspace(store)
+    preload()  # the modules a draft's validation needs, now rather than during the first write
     limiter = limiter or LoginLimiter()
     evaluator = Evaluator(store, ws.info.base_scenario, ws.info.settings.get("evaluate", []))
     builder = Downloads(store, ws.info.base_scenario, ws.info.parties)
@@ -456,7 +458,8 @@ def _section_routes(app: FastAPI, ws: Workspace, ready: Any) -> None:
         actor: Actor = Depends(ready),
     ) -> Any:
         """The events you may see, newest first; page with before=<hash of the last one>."""
-        return JSONResponse(ws.history(actor, limit, before))  # plain columns already in the documented shape
+        # the documented shape, each stored payload spliced in as it is (not decoded and encoded again)
+        return Response(ws.history_json(actor, limit, before), media_type="application/json")
 
     @app.get("/api/history/verify", response_model=S.VerifyOut, tags=["history"])
     def verify(actor: Actor = Depends(ready)) -> Any:
