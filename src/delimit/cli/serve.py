@@ -39,11 +39,13 @@ def register(app: typer.Typer) -> None:
 
         from delimit.workspace.app import create_app
         from delimit.workspace.db import Store
+        from delimit.workspace.documents import preload
 
         if workspace is None and db is None:
             raise InputError(None, "give --workspace DIR or --db URL", field="--workspace")
         store = Store.open(workspace, db)
         store.migrate()
+        preload()  # imported now, not by the first draft written while other requests wait for it
         api = create_app(store, max_body_bytes=int(max_body_mb * 1024 * 1024), evaluate=not no_evaluate)
         where = db.split("@")[-1] if db else str(workspace)
         typer.echo(f"delimit workspace {where} on http://{host}:{port} (API description: /openapi.json)", err=True)

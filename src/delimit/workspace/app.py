@@ -31,7 +31,6 @@ from delimit.errors import InputError
 from delimit.workspace import schemas as S
 from delimit.workspace.auth import LoginLimiter, Role
 from delimit.workspace.db import Store
-from delimit.workspace.documents import preload
 from delimit.workspace.downloads import KINDS, Downloads
 from delimit.workspace.evaluation import Evaluator
 from delimit.workspace.service import Actor, Conflict, Forbidden, NotFound, Workspace
@@ -116,7 +115,6 @@ def create_app(
     proposals (default: as ``evaluate``). Either switched off answers 409 saying so.
     """
     ws = Workspace(store)
-    preload()  # the modules a draft's validation needs, now rather than during the first write
     limiter = limiter or LoginLimiter()
     evaluator = Evaluator(store, ws.info.base_scenario, ws.info.settings.get("evaluate", []))
     builder = Downloads(store, ws.info.base_scenario, ws.info.parties)
