@@ -13,6 +13,12 @@ for a fixed time. Figures, each against a baseline measured in the same run on t
 Each route class (proposals, proposal, sections, history; create, edit, comment) is also reported
 on its own against the same baseline.
 
+The simulated delegates are Locust ``FastHttpUser`` s (geventhttpclient): Locust runs on the same
+machine as the server, and its ``HttpUser`` (python-requests) spends several times more CPU per
+request than ``FastHttpUser``, CPU the server then lacks. The run also prints the load average at
+its start and end, and the CPU seconds the server and the load generator each spent per request,
+so that a figure measured on a busy machine can be told apart from a slow server.
+
 Usage: ``python benchmarks/bench_workspace.py [--users 50] [--duration 120]`` (defaults: the issue's
 50 users for 2 minutes).
 """
@@ -34,7 +40,8 @@ import gevent
 import locust  # noqa: F401  (first: gevent patches the standard library on import)
 import numpy as np
 import requests
-from locust import HttpUser, between, events, task
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -79,49 +86,60 @@ def _record(request_type, name, response_time, response_length, response=None, e
             COUNTS["conflicts"] += 1
 
 
-class Delegate(HttpUser):
+class Delegate(FastHttpUser):
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
-        self.client.headers["Authorization"] = "Bearer " + random.choice(TOKENS)
+        self.auth = {"Authorization": "Bearer " + random.choice(TOKENS)}
         self.drafts: list[tuple[str, int]] = []
         self.n = 0
 
     @task(1)
     def health(self) -> None:
-        self.client.get("/api/health", name="health")
+        self.client.get("/api/health", name="health", headers=self.auth)
 
     @task(6)
     def read(self) -> None:
-        self.client.get("/api/proposals", name="proposals")
-        self.client.get("/api/sections", name="sections")
-        self.client.get("/api/history?limit=20", name="history")
+        self.client.get("/api/proposals", name="proposals", headers=self.auth)
+        self.client.get("/api/sections", name="sections", headers=self.auth)
+        self.client.get("/api/history?limit=20", name="history", headers=self.auth)
         if self.drafts:
-            self.client.get(f"/api/proposals/{random.choice(self.drafts)[0]}", name="proposal")
+            self.client.get(f"/api/proposals/{random.choice(self.drafts)[0]}", name="proposal", headers=self.auth)
 
     @task(2)
     def write(self) -> None:
         self.n += 1
         if not self.drafts or random.random() < 0.4:
-            r = self.client.post("/api/proposals", json=draft(f"d{id(self) % 10**8}-{self.n}", "new"), name="create")
+            r = self.client.post(
+                "/api/proposals", json=draft(f"d{id(self) % 10**8}-{self.n}", "new"), name="create", headers=self.auth
+            )
             if r.status_code == 201:
                 self.drafts.append((r.json()["id"], 1))
             return
         i = random.randrange(len(self.drafts))
         pid, version = self.drafts[i]
         if random.random() < 0.5:
-            self.client.post(f"/api/proposals/{pid}/comments", json={"text": f"note {self.n}"}, name="comment")
+            self.client.post(
+                f"/api/proposals/{pid}/comments", json={"text": f"note {self.n}"}, name="comment", headers=self.auth
+            )
             return
         with self.client.put(
             f"/api/proposals/{pid}",
             json={**draft(f"d{id(self) % 10**8}-e{self.n}", "edited"), "based_on_version": version},
             name="edit",
+            headers=self.auth,
             catch_response=True,
         ) as r:
             if r.status_code == 200:
                 self.drafts[i] = (pid, r.json()["version"])
             elif r.status_code == 409:
                 r.success()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -189,6 +207,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="delimit-bench-ws-") as d:
         folder = Path(d) / "ws"
         proc, base, setup_events = _setup(folder)
+        load_start = os.getloadavg()[0]
+        cpu_server, cpu_self = _cpu_seconds(proc.pid), time.process_time()
         try:
             # stop_timeout: at the end each user finishes the request it has in flight, so that every write
             # the server accepted is also acknowledged to (and counted by) a client.
@@ -197,6 +217,8 @@ def main(argv: list[str]) -> int:
             runner.start(args.users, spawn_rate=max(1, args.users // 5))
             gevent.spawn_later(args.duration, runner.quit)
             runner.greenlet.join()
+            cpu_server, cpu_self = _cpu_seconds(proc.pid) - cpu_server, time.process_time() - cpu_self
+            load_end = os.getloadavg()[0]
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -212,9 +234,14 @@ def main(argv: list[str]) -> int:
             text=True,
         )
     p95 = {k: float(np.percentile(v, 95)) if v else float("nan") for k, v in TIMES.items()}
+    n = sum(len(v) for v in TIMES.values())
     print(
-        f"workspace load: {args.users} users for {args.duration:g} s on SQLite, loopback; requests: {sum(len(v) for v in TIMES.values())} "
+        f"workspace load: {args.users} users (Locust FastHttpUser) for {args.duration:g} s on SQLite, loopback; requests: {n} "
         f"(reads {len(TIMES['read'])}, writes {len(TIMES['write'])}, health {len(TIMES['health'])}); failures {COUNTS['failures']}; stale-write 409s {COUNTS['conflicts']}"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_start:.2f} at the start, {load_end:.2f} at the end; "
+        f"CPU per request: server {1000 * cpu_server / max(n, 1):.2f} ms, load generator {1000 * cpu_self / max(n, 1):.2f} ms"
     )
     report("workspace read p95", p95["read"], "ms", "GET /api/health p95", p95["health"])
     report("workspace write p95", p95["write"], "ms", "GET /api/health p95", p95["health"])

@@ -337,3 +337,32 @@ def test_sections_from_the_treaty_engine(ws, scenario) -> None:  # type: ignore[
     assert all(sq.provenance.attribution() in s["note"] for s in imported) and "OpenStreetMap" in imported[0]["note"]
     with pytest.raises(Exception, match="exists"):
         import_sections(store, lines, prefix="Treaty", source="status-quo")
+
+
+def test_history_pages_carry_the_documents_as_sent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The history answer splices each stored payload into the JSON as it is: a draft's event carries the
+    document the delegation sent (compared with the request, not with the server's output), pages with
+    ``before`` continue where the last one stopped, and another team's private event is never in it."""
+    store, pw = new_workspace(tmp_path / "ws", None)
+    app = create_app(store)
+    try:
+        kg, tj = Api(client(app), "head-kgz", pw["head-kgz"]), Api(client(app), "head-tjk", pw["head-tjk"])
+        sent = [draft_body(f"kg-draft-{i}", f"Кыргыз draft «{i}»") for i in range(3)]
+        ids = [kg.post("/api/proposals", json=body).json()["id"] for body in sent]
+        tj.post("/api/proposals", json=draft_body("tj-secret"))
+        r = kg.get("/api/history", params={"limit": 2})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+        first = r.json()
+        rest = kg.get("/api/history", params={"limit": 1000, "before": first[-1]["hash"]}).json()
+        events = first + rest
+        assert len({e["hash"] for e in events}) == len(events)
+        drafted = {e["object_id"]: e for e in events if e["kind"] == "proposal.drafted"}
+        assert list(drafted) == ids[::-1]  # newest first, the Tajik draft absent
+        for pid, body in zip(ids, sent, strict=True):
+            doc = drafted[pid]["payload"]["document"]
+            assert doc["geometry"] == body["geometry"]
+            assert doc["scenario"]["name"] == body["scenario"].split("name: ")[1].split("\n")[0]
+        assert "tj-secret" not in json.dumps(events, ensure_ascii=False)
+        assert kg.get("/api/history", params={"before": "0" * 64}).status_code == 404
+    finally:
+        store.dispose()

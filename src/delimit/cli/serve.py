@@ -28,18 +28,42 @@ def register(app: typer.Typer) -> None:
             "--no-evaluate",
             help="Do not run engine evaluations, nor build proposals' reports, annexes and GeoPackages, on this server.",
         ),
+        access_log: bool = typer.Option(
+            False,
+            "--access-log/--no-access-log",
+            help="Log every request on standard error (off: it costs CPU per request).",
+        ),
     ) -> None:
         """Serve a workspace: private drafts, shared proposals, section sign-off, an append-only history."""
+        import gc
+
         import uvicorn
 
         from delimit.workspace.app import create_app
         from delimit.workspace.db import Store
+        from delimit.workspace.documents import preload
 
         if workspace is None and db is None:
             raise InputError(None, "give --workspace DIR or --db URL", field="--workspace")
         store = Store.open(workspace, db)
         store.migrate()
+        preload()  # imported now, not by the first draft written while other requests wait for it
         api = create_app(store, max_body_bytes=int(max_body_mb * 1024 * 1024), evaluate=not no_evaluate)
+        # The modules and data loaded so far live as long as the server: set them apart from the cyclic
+        # garbage collector, whose full collections would otherwise walk them all (about 145,000 objects)
+        # while every request waits.
+        gc.collect()
+        gc.freeze()
         where = db.split("@")[-1] if db else str(workspace)
         typer.echo(f"delimit workspace {where} on http://{host}:{port} (API description: /openapi.json)", err=True)
-        uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
+        # uvloop and httptools: the event loop and the HTTP parser in C (uvicorn's pure-Python h11 parser and
+        # asyncio loop cost a large share of each request's CPU; see benchmarks/bench_workspace.py).
+        uvicorn.run(
+            api,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            log_level="info" if access_log else "warning",
+            access_log=access_log,
+        )

@@ -56,6 +56,17 @@ class Draft:
         return sha256_text(self.text)
 
 
+def preload() -> None:
+    """Import what validating a draft needs (the scenario schema, the YAML reader, the dataset registry).
+
+    A server calls this before it listens: imported lazily, they would make the first draft written
+    hold the interpreter for the seconds the imports take, and every request in flight wait for it.
+    """
+    import delimit.datasets
+    import delimit.io.structured
+    import delimit.scenario.schema  # noqa: F401
+
+
 def _bad(field: str, reason: str) -> InputError:
     return InputError(None, reason, field=field)
 

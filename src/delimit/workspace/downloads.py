@@ -246,6 +246,10 @@ class Downloads:
         from delimit.scenario import load_scenario
         from delimit.workspace.evaluation import write_scenario_folder
 
+        if kind not in KINDS:
+            raise ValueError(f"unknown download kind {kind!r}")
+        if kind == "annex" and len(self.parties) != 2:  # refused before the proposal is loaded
+            raise InputError(None, f"a treaty annex is between two parties; this workspace has {len(self.parties)}")
         with tempfile.TemporaryDirectory(prefix="delimit-download-") as d:
             folder = Path(d)
             progress("loading the proposal", 0.0)
@@ -253,14 +257,8 @@ class Downloads:
             if kind == "report":
                 return build_report_html(self._baseline(), scenario, folder, progress)
             if kind == "annex":
-                if len(self.parties) != 2:
-                    raise InputError(
-                        None, f"a treaty annex is between two parties; this workspace has {len(self.parties)}"
-                    )
                 return build_annex_zip(scenario, (self.parties[0], self.parties[1]), folder, progress)
-            if kind == "geopackage":
-                return build_geopackage(scenario, folder)
-            raise ValueError(f"unknown download kind {kind!r}")
+            return build_geopackage(scenario, folder)
 
     def _run(self, key: str, kind: str, document: dict[str, Any]) -> None:
         def progress(message: str, fraction: float) -> None:

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 import shapely
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
+from sqlalchemy import CursorResult, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,6 +116,55 @@ def _check_version(current: int, based_on: int) -> None:
         raise Conflict(f"stale write: based on version {based_on}, the current version is {current}", current)
 
 
+#: The account columns an actor is made of (read as plain columns: no ORM objects per request).
+_ACTOR_COLUMNS = (
+    Account.id,
+    Account.username,
+    Account.team,
+    Account.role,
+    Account.must_change_password,
+    Account.disabled,
+)
+
+# The statements every request runs, built once (building a statement costs more CPU than SQLite
+# takes to answer it); the values are bound parameters.
+_SESSION_ACTOR = (
+    select(*_ACTOR_COLUMNS, SessionRow.expires_at, SessionRow.csrf_token)
+    .select_from(SessionRow)
+    .join(Account, Account.id == SessionRow.account_id)
+    .where(SessionRow.token_hash == bindparam("h"))
+)
+_TOKEN_ACTOR = (
+    select(*_ACTOR_COLUMNS)
+    .select_from(ApiToken)
+    .join(Account, Account.id == ApiToken.account_id)
+    .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked.is_(False))
+)
+#: A proposal the team may see: its own, or a shared one.
+_VISIBLE_TO_TEAM = or_(Proposal.team == bindparam("team"), Proposal.state == "shared")
+_PROPOSAL_LIST = select(*(getattr(Proposal, k) for k in PROPOSAL_FIELDS))
+_PROPOSAL_LIST_VISIBLE = _PROPOSAL_LIST.where(_VISIBLE_TO_TEAM).order_by(Proposal.created_at, Proposal.id)
+_PROPOSAL_ONE = select(*(getattr(Proposal, k) for k in PROPOSAL_FIELDS), Proposal.document).where(
+    Proposal.id == bindparam("pid"), _VISIBLE_TO_TEAM
+)
+_HISTORY_VISIBLE = Event.visibility.in_((bindparam("everyone"), bindparam("team")))
+_HISTORY = (
+    select(*(getattr(Event, k) for k in HISTORY_FIELDS))
+    .where(_HISTORY_VISIBLE)
+    .order_by(Event.seq.desc())
+    .limit(bindparam("limit"))
+)
+_HISTORY_REF = select(Event.seq).where(Event.hash == bindparam("before"), _HISTORY_VISIBLE)
+_HISTORY_BEFORE = (
+    select(*(getattr(Event, k) for k in HISTORY_FIELDS))
+    .where(_HISTORY_VISIBLE, Event.seq < bindparam("ref"))
+    .order_by(Event.seq.desc())
+    .limit(bindparam("limit"))
+)
+_SECTIONS = select(*Section.__table__.c).order_by(Section.name)
+_SECTION_ACTS = select(*SectionAct.__table__.c).order_by(SectionAct.id)
+
+
 class Workspace:
     """The workspace behind one database."""
 
@@ -166,31 +215,22 @@ class Workspace:
             )
         return secret, csrf, _actor(acc)
 
-    #: The account columns an actor is made of (read as plain columns: no ORM objects per request).
-    _ACTOR_COLUMNS = (Account.id, Account.username, Account.team, Account.role, Account.must_change_password)
-
     def session_actor(self, secret: str) -> tuple[Actor, str] | None:
-        """The actor and CSRF token of a live session cookie (one keyed lookup of the cookie's SHA-256)."""
-        with self.store.read() as s:
-            row = s.execute(
-                select(*self._ACTOR_COLUMNS, Account.disabled, SessionRow.expires_at, SessionRow.csrf_token)
-                .select_from(SessionRow)
-                .join(Account, Account.id == SessionRow.account_id)
-                .where(SessionRow.token_hash == auth.secret_hash(secret))
-            ).first()
+        """The actor and CSRF token of a live session cookie (one keyed lookup of the cookie's SHA-256).
+
+        Looked up on every request, never cached: a log-out, a disabled account or a changed role holds
+        from the next request on, whichever process made the change.
+        """
+        with self.store.query() as c:
+            row = c.execute(_SESSION_ACTOR, {"h": auth.secret_hash(secret)}).first()
         if row is None or row.disabled or row.expires_at < utc_now():
             return None
         return Actor(row.id, row.username, row.team, Role(row.role), row.must_change_password), row.csrf_token
 
     def token_actor(self, secret: str) -> Actor | None:
-        """The actor of a live API token (one keyed lookup of the token's SHA-256)."""
-        with self.store.read() as s:
-            row = s.execute(
-                select(*self._ACTOR_COLUMNS, Account.disabled)
-                .select_from(ApiToken)
-                .join(Account, Account.id == ApiToken.account_id)
-                .where(ApiToken.token_hash == auth.secret_hash(secret), ApiToken.revoked.is_(False))
-            ).first()
+        """The actor of a live API token (one keyed lookup of the token's SHA-256, never cached)."""
+        with self.store.query() as c:
+            row = c.execute(_TOKEN_ACTOR, {"h": auth.secret_hash(secret)}).first()
         if row is None or row.disabled:
             return None
         return Actor(row.id, row.username, row.team, Role(row.role), row.must_change_password)
@@ -328,20 +368,22 @@ class Workspace:
         return out
 
     def list_proposals(self, actor: Actor, q: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
-        cond = [self._visible_proposals(actor)]
+        stmt = _PROPOSAL_LIST_VISIBLE  # prepared; a search or a state filter adds its conditions
         if q:
             like = f"%{q.lower()}%"
-            cond.append(or_(func.lower(Proposal.name).like(like), func.lower(Proposal.title).like(like)))
+            stmt = stmt.where(or_(func.lower(Proposal.name).like(like), func.lower(Proposal.title).like(like)))
         if state:
-            cond.append(Proposal.state == state)
-        columns = [getattr(Proposal, k) for k in PROPOSAL_FIELDS]
-        with self.store.read() as s:  # plain columns, not the documents: a list costs one row read per proposal
-            rows = s.execute(select(*columns).where(*cond).order_by(Proposal.created_at, Proposal.id)).all()
+            stmt = stmt.where(Proposal.state == state)
+        with self.store.query() as c:  # plain columns, not the documents: a list costs one row read per proposal
+            rows = c.execute(stmt, {"team": actor.team}).all()
         return [{**dict(zip(PROPOSAL_FIELDS, r, strict=True)), "document": None} for r in rows]  # as ProposalOut
 
     def get_proposal(self, actor: Actor, pid: str) -> dict[str, Any]:
-        with self.store.read() as s:
-            return self.proposal_view(self._proposal(s, actor, pid), document=True)
+        with self.store.query() as c:
+            row = c.execute(_PROPOSAL_ONE, {"pid": pid, "team": actor.team}).first()
+        if row is None:
+            raise NotFound("no such proposal")
+        return {**dict(zip(PROPOSAL_FIELDS, row, strict=False)), "document": json.loads(row.document)}
 
     def _draft(self, scenario_yaml: str, geometry: dict[str, Any] | None) -> Any:
         i = self.info
@@ -493,9 +535,11 @@ class Workspace:
             raise NotFound("no such section")
         return sec
 
-    def section_view(self, s: Session, sec: Section, acts: list[SectionAct] | None = None) -> dict[str, Any]:
-        """A section as the API shows it; ``acts`` (in order) if already read, else they are read here."""
+    def section_view(self, s: Session | None, sec: Any, acts: list[Any] | None = None) -> dict[str, Any]:
+        """A section as the API shows it (``sec`` and ``acts``: ORM objects or rows with the same columns);
+        ``acts`` (in order) if already read, else they are read here with the session ``s``."""
         if acts is None:
+            assert s is not None, "a session is needed to read the acts"
             acts = list(
                 s.execute(select(SectionAct).where(SectionAct.section_id == sec.id).order_by(SectionAct.id)).scalars()
             )
@@ -521,12 +565,11 @@ class Workspace:
         }
 
     def list_sections(self, actor: Actor) -> list[dict[str, Any]]:
-        with self.store.read() as s:  # two queries whatever the number of sections
-            acts: dict[str, list[SectionAct]] = {}
-            for a in s.execute(select(SectionAct).order_by(SectionAct.id)).scalars():
+        with self.store.query() as c:  # two queries whatever the number of sections, plain rows
+            acts: dict[str, list[Any]] = {}
+            for a in c.execute(_SECTION_ACTS):
                 acts.setdefault(a.section_id, []).append(a)
-            sections = s.execute(select(Section).order_by(Section.name)).scalars().all()
-            return [self.section_view(s, x, acts.get(x.id, [])) for x in sections]
+            return [self.section_view(None, x, acts.get(x.id, [])) for x in c.execute(_SECTIONS)]
 
     def get_section(self, actor: Actor, sid: str) -> dict[str, Any]:
         with self.store.read() as s:
@@ -672,16 +715,32 @@ class Workspace:
 
     def history(self, actor: Actor, limit: int = 100, before: str | None = None) -> list[dict[str, Any]]:
         """The events the actor's team may see, newest first (no sequence numbers: those would count others' events)."""
-        cond: list[ColumnElement[bool]] = [Event.visibility.in_(("all", actor.team))]
-        with self.store.read() as s:
-            if before is not None:
-                ref = s.execute(select(Event.seq).where(Event.hash == before, *cond)).scalar_one_or_none()
+        return [{**e, "payload": json.loads(e["payload"])} for e in self._history_rows(actor, limit, before)]
+
+    def history_json(self, actor: Actor, limit: int = 100, before: str | None = None) -> bytes:
+        """:meth:`history` as the JSON text of the API's answer, each event's payload spliced in as stored.
+
+        The payload column holds canonical JSON written by :func:`~delimit.workspace.events.append_event`
+        (a draft's event carries its whole document), so it is not decoded and encoded again per request.
+        """
+        parts = []
+        for e in self._history_rows(actor, limit, before):
+            payload = e.pop("payload")
+            head = json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+            parts.append(f'{head[:-1]},"payload":{payload}}}')
+        return ("[" + ",".join(parts) + "]").encode("utf-8")
+
+    def _history_rows(self, actor: Actor, limit: int, before: str | None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"everyone": "all", "team": actor.team, "limit": limit}
+        with self.store.query() as c:
+            if before is None:
+                rows = c.execute(_HISTORY, params).all()
+            else:
+                ref = c.execute(_HISTORY_REF, {**params, "before": before}).scalar_one_or_none()
                 if ref is None:
                     raise NotFound("no such event")
-                cond.append(Event.seq < ref)
-            columns = [getattr(Event, k) for k in HISTORY_FIELDS]
-            rows = s.execute(select(*columns).where(*cond).order_by(Event.seq.desc()).limit(limit)).all()
-        return [{**dict(zip(HISTORY_FIELDS, r, strict=True)), "payload": json.loads(r.payload)} for r in rows]
+                rows = c.execute(_HISTORY_BEFORE, {**params, "ref": ref}).all()
+        return [dict(zip(HISTORY_FIELDS, r, strict=True)) for r in rows]
 
     def verify(self, actor: Actor) -> dict[str, Any]:
         """Whether the whole chain holds; the broken event is named only if the caller may see it."""
