@@ -85,8 +85,8 @@ def test_two_workers_equal_serial(cli, synth_file: Path, serial_out: Path, tmp_p
     )
     assert r2.code == 0, r2.err
     a, b = _doc(serial), _doc(cluster)
-    assert a.pop("run") == {"executor": "serial", "workers": 1, "tasks": 4}
-    assert b.pop("run") == {"executor": "LocalCluster", "workers": 2, "processes": True, "tasks": 4}
+    assert a.pop("run") == {"executor": "serial", "workers": 1, "tasks": 4, "neck_tasks": 4}
+    assert b.pop("run") == {"executor": "LocalCluster", "workers": 2, "processes": True, "tasks": 4, "neck_tasks": 4}
     assert a == b
     for layer in ("parts", "necks"):
         pa = gpd.read_file(serial / "census.gpkg", layer=layer)
@@ -108,7 +108,7 @@ def test_scheduler_equal_serial(cli, synth_file: Path, serial_out: Path, tmp_pat
         r = cli("census", "-b", str(synth_file), "--party-column", "country", "--scheduler", address, "-o", str(remote))
     assert r.code == 0, r.err
     a, b = _doc(serial), _doc(remote)
-    assert b.pop("run") == {"executor": "scheduler", "scheduler": address, "tasks": 4}
+    assert b.pop("run") == {"executor": "scheduler", "scheduler": address, "tasks": 4, "neck_tasks": 4}
     a.pop("run")
     assert a == b
 

@@ -303,8 +303,12 @@ def surroundings(
     window: BaseGeometry | None = None,
     tol_m: float = 1.0,
     overlap_m: float = 1000.0,
-) -> list[Surround]:
+    only: NDArray[np.bool_] | None = None,
+) -> list[Surround | None]:
     """Measure, for every part, how much of its exterior ring lies on each other party's land.
+
+    ``only`` (a mask over the parts): measure just those parts (the others get None); every part
+    still counts as a neighbour, so a measured part's figures are those of a run over all parts.
 
     Candidates come from an STRtree (``dwithin`` in degrees with a generous tolerance); each pair is
     then measured in metres in the part's own azimuthal equidistant frame, after clipping the
@@ -317,16 +321,22 @@ def surroundings(
     b = shapely.total_bounds(geoms) if n else np.zeros(4)
     tol_deg = _deg(tol_m * 2.0, max(abs(b[1]), abs(b[3])))
     left, right = _cross_party_pairs(geoms, parts.party, tol_deg)
+    if only is not None:  # keep both orders of a pair touching a measured part: overlapping() joins them
+        touch = only[left] | only[right]
+        left, right = left[touch], right[touch]
     lon0, lat0 = centres(geoms)
     exteriors = shapely.get_exterior_ring(geoms)
-    ext_local = to_local(exteriors, lon0, lat0)
-    perims = shapely.length(ext_local)
+    measured = np.arange(n) if only is None else np.flatnonzero(only)
+    ext_local = np.full(n, None, dtype=object)
+    ext_local[measured] = to_local(exteriors[measured], lon0[measured], lat0[measured])
+    perims = np.zeros(n)
+    perims[measured] = shapely.length(ext_local[measured])
     water_parts = np.array([], dtype=object)
     if water is not None and not water.is_empty:
         water_parts = np.asarray(shapely.get_parts(water), dtype=object)
     wtree = shapely.STRtree(water_parts) if len(water_parts) else None
     edge = shapely.boundary(window) if window is not None and not window.is_empty else None
-    out: list[Surround] = []
+    out: list[Surround | None] = []
     order = np.argsort(left, kind="stable")
     left, right = left[order], right[order]
     over = overlapping(geoms, left, right, tol_m * 2.0, overlap_m)
@@ -334,6 +344,9 @@ def surroundings(
     starts = np.searchsorted(left, np.arange(n))
     ends = np.searchsorted(left, np.arange(n), side="right")
     for i in range(n):
+        if only is not None and not only[i]:
+            out.append(None)
+            continue
         ring = ext_local[i]
 
         def here(g: BaseGeometry, i: int = i) -> BaseGeometry:
