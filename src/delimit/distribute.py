@@ -80,7 +80,7 @@ class CensusOptions:
 
 @dataclass(frozen=True)
 class CensusTask:
-    """One party and the rows (its own and its neighbours') its analysis needs."""
+    """One party: its own rows, the parties whose land its analysis needs, the whole file's extent."""
 
     party: str
     context: tuple[str, ...]
@@ -102,6 +102,17 @@ class PartyCensus:
     seconds: float
     #: seconds of each of the party's neck tasks (``seconds`` is its parts task's)
     neck_seconds: tuple[float, ...] = ()
+    #: seconds of the task dissolving the party's rows
+    dissolve_seconds: float = 0.0
+
+
+@dataclass
+class PartyLand:
+    """One party's rows dissolved into its parts (WGS84, column ``party``) and the seconds it took."""
+
+    party: str
+    parts: gpd.GeoDataFrame
+    seconds: float
 
 
 @dataclass
@@ -173,20 +184,31 @@ def census_tasks(
     tasks = []
     for p in sorted(near):
         context = tuple(sorted(near[p]))
-        rows = territory[party.isin([p, *context]).to_numpy()].reset_index(drop=True)
-        own = int(vertices[(party == p).to_numpy()].sum())
+        mine = (party == p).to_numpy()
+        rows = territory[mine].reset_index(drop=True)
+        own = int(vertices[mine].sum())
         chunks = max(1, math.ceil(own / max(1, neck_task_vertices)))
         tasks.append(CensusTask(p, context, rows, frame, chunks))  # type: ignore[arg-type]
     return tasks
 
 
-def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
-    """A party's parts in its context, without necks (pure; what every worker runs)."""
+def run_dissolve(task: CensusTask) -> PartyLand:
+    """A party's rows checked and dissolved into its parts (pure; each party once, whatever needs it)."""
+    from delimit.topology.engine import dissolve_territory
+
+    t0 = time.perf_counter()
+    parts = dissolve_territory(task.territory, name=task.party)
+    return PartyLand(task.party, parts, time.perf_counter() - t0)
+
+
+def run_task(task: CensusTask, options: CensusOptions, *dissolved: PartyLand) -> PartyCensus:
+    """A party's parts among its neighbours' (``dissolved``: the parts of the party and of each party of
+    its context, from :func:`run_dissolve`), without necks (pure; what every worker runs)."""
     from delimit.topology.engine import analyse_territory
 
     t0 = time.perf_counter()
     res = analyse_territory(
-        task.territory,
+        gpd.GeoDataFrame(pd.concat([d.parts for d in dissolved], ignore_index=True), geometry="geometry", crs=WGS84),
         name=task.party,
         neck_width_m=options.neck_width_m,
         overlap_m=options.overlap_m,
@@ -195,8 +217,10 @@ def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
         workers=1,
         frame_bounds=task.frame_bounds,
         neck_search=False,
+        dissolved=True,
     )
-    return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0)
+    own = dissolved[0].seconds if dissolved and dissolved[0].party == task.party else 0.0
+    return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0, (), own)
 
 
 def neck_group(parts: gpd.GeoDataFrame, chunk: int, chunks: int) -> np.ndarray:
@@ -245,6 +269,7 @@ def with_necks(parts: PartyCensus, necks: list[NeckCensus]) -> PartyCensus:
         table,
         parts.seconds,
         tuple(n.seconds for n in sorted(necks, key=lambda n: n.chunk)),
+        parts.dissolve_seconds,
     )
 
 
@@ -289,7 +314,13 @@ def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progre
     parties' censuses in task (party) order."""
     from distributed import as_completed
 
-    parts = [client.submit(run_task, t, options, key=f"census-{k}-{t.party}", pure=False) for k, t in enumerate(tasks)]
+    lands = {t.party: client.submit(run_dissolve, t, key=f"census-land-{t.party}", pure=False) for t in tasks}
+    parts = [
+        client.submit(
+            run_task, t, options, *[lands[p] for p in (t.party, *t.context)], key=f"census-{k}-{t.party}", pure=False
+        )
+        for k, t in enumerate(tasks)
+    ]
     necks = [
         client.submit(run_neck_task, parts[k], c, t.neck_chunks, options, key=f"census-necks-{k}-{c}-{t.party}", pure=False)
         for k, t in enumerate(tasks)
@@ -300,8 +331,10 @@ def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progre
     got: list[PartyCensus | None] = [None] * len(tasks)
     found: list[list[NeckCensus]] = [[] for _ in tasks]
     total = len(parts) + len(necks)
-    for done, fut in enumerate(as_completed([*parts, *necks], loop=client.loop), start=1):
+    done = 0
+    for fut in as_completed([*parts, *necks], loop=client.loop):
         res = fut.result()
+        done += 1
         if isinstance(res, NeckCensus):
             found[owner[fut.key]].append(res)
         else:
@@ -315,8 +348,9 @@ def _run_serially(tasks: list[CensusTask], options: CensusOptions, progress: Pro
     total = sum(1 + t.neck_chunks for t in tasks)
     done = 0
     out = []
+    lands = {t.party: run_dissolve(t) for t in tasks}
     for t in tasks:
-        parts = run_task(t, options)
+        parts = run_task(t, options, *[lands[p] for p in (t.party, *t.context)])
         necks = []
         for c in range(t.neck_chunks):
             necks.append(run_neck_task(parts, c, t.neck_chunks, options))
@@ -420,6 +454,7 @@ __all__ = [
     "NECK_TASK_VERTICES",
     "NeckCensus",
     "PartyCensus",
+    "PartyLand",
     "census_tasks",
     "check_scheduler_address",
     "connect",
@@ -427,6 +462,7 @@ __all__ = [
     "neighbours",
     "run_census",
     "neck_group",
+    "run_dissolve",
     "run_neck_task",
     "run_task",
     "with_necks",

@@ -29,6 +29,7 @@ from delimit.model.scenario import Scenario
 from delimit.topology.necks import find_necks
 from delimit.topology.parts import (
     DEFAULT_ARTEFACT_M,
+    PartTable,
     dissolve,
     gaps_to_mainland,
     geodesic_area_km2,
@@ -99,6 +100,7 @@ def analyse_territory(
     data_marks: dict[str, list[str]] | None = None,
     frame_bounds: tuple[float, float, float, float] | None = None,
     neck_search: bool = True,
+    dissolved: bool = False,
 ) -> TopologyResult:
     """Topology of a territory layer (one row per claim part, column ``party``, WGS84).
 
@@ -124,12 +126,19 @@ def analyse_territory(
         tasks, so that a task's areas are those of one run over the whole file.
     neck_search: False leaves the necks out (an empty table): :mod:`delimit.distribute` runs the
         neck search as tasks of its own (:func:`part_necks` on the parts found here).
+    dissolved: the rows are already each party's parts, as :func:`dissolve_territory` gives them
+        (:mod:`delimit.distribute` dissolves every party once and hands the parts to the tasks
+        that need them); they are taken as they are.
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
-    _check_inputs(territory, where, neck_width_m, overlap_m, parties, workers)
+    _check_inputs(territory, where, neck_width_m, overlap_m, parties, workers, checked=dissolved)
     report("dissolving parts", 0.0)
-    table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    table = (
+        _as_parts(territory)
+        if dissolved
+        else dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    )
     geoms = table.geometry
     n = len(geoms)
     select = np.ones(n, dtype=bool) if parties is None else np.isin(table.party, list(parties))
@@ -213,6 +222,25 @@ def analyse_territory(
     )
 
 
+def dissolve_territory(territory: gpd.GeoDataFrame, *, name: str = "", snap_m: float = 1.0) -> gpd.GeoDataFrame:
+    """Each party's parts (column ``party``, WGS84), as :func:`analyse_territory` dissolves its rows.
+
+    The rows are checked first (party column, CRS, valid geometry: InputError naming the feature).
+    A party's parts depend on its own rows alone, so the parts of any split of the parties,
+    concatenated, are those of the whole file: pass them with ``dissolved=True``.
+    """
+    _check_territory(territory, name or "<territory>", 1)
+    table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    return gpd.GeoDataFrame({"party": table.party}, geometry=gpd.GeoSeries(table.geometry, crs=WGS84), crs=WGS84)
+
+
+def _as_parts(parts: gpd.GeoDataFrame) -> PartTable:
+    """Already-dissolved parts (:func:`dissolve_territory`) as the engine's part table, parties in order."""
+    party = parts["party"].astype(str).to_numpy(dtype=object)
+    order = np.argsort(party, kind="stable")
+    return PartTable(party[order], np.asarray(parts.geometry.values, dtype=object)[order])
+
+
 def _check_inputs(
     territory: gpd.GeoDataFrame,
     where: str,
@@ -220,8 +248,12 @@ def _check_inputs(
     overlap_m: float,
     parties: Sequence[str] | None,
     workers: int,
+    checked: bool = False,
 ) -> None:
-    """Refuse an empty or invalid territory, a bad neck width or overlap depth, and parties holding no land."""
+    """Refuse an empty or invalid territory, a bad neck width or overlap depth, and parties holding no land.
+
+    ``checked``: the rows come from :func:`dissolve_territory`, which checked their CRS and geometry.
+    """
     if len(territory) == 0:
         raise InputError(
             where, "the territory layer holds no land (no features): nothing to analyse", field="territory"
@@ -232,7 +264,8 @@ def _check_inputs(
         )
     if not np.isfinite(overlap_m) or overlap_m < 0:
         raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
-    _check_territory(territory, where, workers)
+    if not checked:
+        _check_territory(territory, where, workers)
     known = set(territory["party"].astype(str))
     if parties is not None:
         landless = sorted(set(parties) - known)
@@ -490,4 +523,12 @@ def analyse(
     )
 
 
-__all__ = ["NECK_ORDER", "analyse", "analyse_territory", "part_necks", "scenario_inputs", "sort_necks"]
+__all__ = [
+    "NECK_ORDER",
+    "analyse",
+    "analyse_territory",
+    "dissolve_territory",
+    "part_necks",
+    "scenario_inputs",
+    "sort_necks",
+]
