@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -225,6 +226,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N countries (by A3)")
     ap.add_argument("--baseline-seconds", type=float, default=25.0)
     ap.add_argument("--neck-width", type=float, default=1000.0)
+    ap.add_argument("--workers", type=int, default=2, help="Dask workers of the census (1: serially)")
+    ap.add_argument(
+        "--single-process", action="store_true", help="also time today's single-process census (one analyse_territory)"
+    )
     args = ap.parse_args()
     import shapely
 
@@ -254,22 +259,30 @@ def main() -> int:
         f"EXTRAPOLATED linearly to all {len(parts)} parts: {base_t:.0f} s",
         flush=True,
     )
+    from delimit.distribute import CensusOptions, run_census
+
+    single = None
+    if args.single_process:  # today's single-process census: one analyse_territory call, 2 threads in the opening
+        t0 = time.perf_counter()
+        analyse_territory(frame, name="world", neck_width_m=args.neck_width, workers=2)
+        single = time.perf_counter() - t0
+        print(f"single-process census (analyse_territory, 2 threads): {single:.1f} s", flush=True)
     t0 = time.perf_counter()
-    result = analyse_territory(
+    census = run_census(
         frame,
-        name="world",
-        neck_width_m=args.neck_width,
-        workers=2,
-        progress=lambda m, f: print(f"  {time.perf_counter() - t0:7.1f} s {m} ({f:.2f})", flush=True),
+        CensusOptions(neck_width_m=args.neck_width),
+        workers=args.workers,
+        progress=lambda m, f: print(f"  {time.perf_counter() - t0:7.1f} s {m}", flush=True) if f >= 1 or int(f * 200) % 20 == 0 else None,
     )
     t_census = time.perf_counter() - t0
-    res = result.parts
+    res, necks = census.parts, census.necks
+    print(f"census ran {census.run}", flush=True)
     print(
         f"census: {len(res)} parts, {(res['kind'] == 'exclave').sum()} exclaves, {(res['kind'] == 'enclave').sum()} enclaves, "
-        f"{len(result.necks)} necks < {args.neck_width:g} m",
+        f"{(res['kind'] == 'artefact').sum()} artefact parts, {len(necks)} necks < {args.neck_width:g} m "
+        f"({(necks['kind'] == 'artefact').sum() if len(necks) else 0} of them artefacts)",
         flush=True,
     )
-    necks = result.necks
     if len(necks):
         top = necks.groupby("party").size().sort_values(ascending=False).head(6)
         print(
@@ -278,12 +291,17 @@ def main() -> int:
             + f"; narrowest {necks['min_width_m'].min():.2f} m, median {necks['min_width_m'].median():.0f} m",
             flush=True,
         )
-    enclaves = res[res["kind"] == "enclave"].sort_values("area_km2", ascending=False)
-    for r in enclaves.head(15).itertuples():
-        print(
-            f"  enclave {r.id} in {r.surrounded_by}: {r.area_km2:.3f} km2, gap {r.gap_to_mainland_km:.1f} km",
-            flush=True,
-        )
+    enclaves = res[res["kind"] == "enclave"].sort_values(["surrounded_by", "party", "area_km2"], ascending=[True, True, False])
+    clean = enclaves[enclaves["overlapped_by"].map(len) == 0]
+    doubtful = enclaves[enclaves["overlapped_by"].map(len) > 0]
+    print(f"  {len(clean)} enclaves (party in host: part, area, point inside):", flush=True)
+    for r in clean.itertuples():
+        pt = r.geometry.representative_point()
+        print(f"    {r.party} in {r.surrounded_by}: {r.id} {r.area_km2:.4f} km2 at {pt.y:.4f} N {pt.x:.4f} E", flush=True)
+    print(f"  {len(doubtful)} more enclaves whose land is also held by the host (overlapping polygons in the data):", flush=True)
+    for r in doubtful.itertuples():
+        pt = r.geometry.representative_point()
+        print(f"    {r.party} in {r.surrounded_by}: {r.id} {r.area_km2:.4f} km2 at {pt.y:.4f} N {pt.x:.4f} E", flush=True)
     held = res[res["overlapped_by"].map(len) > 0].sort_values("area_km2", ascending=False)
     print(
         f"  {len(held)} parts are also held by another country (overlapping polygons in the data), largest: "
@@ -298,6 +316,17 @@ def main() -> int:
         + ", ".join(f"{r.party} by {r.surrounded_by}" for r in landlocked.itertuples()),
         flush=True,
     )
+    slow = sorted(((p.dissolve_seconds + p.seconds + sum(p.neck_seconds), p) for p in census.parties), key=lambda x: -x[0])
+    print(
+        "  slowest parties (dissolve + parts + neck tasks, s): "
+        + "; ".join(
+            f"{p.party} {p.dissolve_seconds:.1f}+{p.seconds:.1f}+[{', '.join(f'{s:.1f}' for s in p.neck_seconds)}]"
+            for _, p in slow[:6]
+        ),
+        flush=True,
+    )
+    if single is not None:
+        report(f"world census on {census.run.get('workers', 1)} workers", t_census, "s", "single-process census (same run)", single)
     report(
         f"topology world census ({len(res)} parts, {len(frame)} countries)",
         t_census,
@@ -306,7 +335,8 @@ def main() -> int:
         base_t,
     )
     print(
-        f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB; "
+        f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB in this process, "
+        f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0:.0f} MiB in the largest worker process; "
         f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         flush=True,
     )

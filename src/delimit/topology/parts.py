@@ -217,6 +217,8 @@ class Surround:
     water_m: float
     edge_m: float
     overlaps: tuple[str, ...] = ()
+    #: parties touching the part whose land's outer boundary (a part's shell, holes filled) encloses it
+    enclosed_by: tuple[str, ...] = ()
 
 
 def overlapping(
@@ -296,6 +298,15 @@ def overlapping(
     return either
 
 
+def _encloses(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], part: BaseGeometry) -> bool:
+    """Whether the outer boundary of a part (as :class:`_Pieces` gives it: its shells, holes filled) encloses ``part``."""
+    for shell, _, _ in pieces:
+        shapely.prepare(shell)
+        if shapely.covers(shell, part):
+            return True
+    return False
+
+
 def surroundings(
     parts: PartTable,
     *,
@@ -360,6 +371,7 @@ def surroundings(
         overlaps = sorted({str(parts.party[j]) for j in right[starts[i] : ends[i]][over[starts[i] : ends[i]]]})
         ring_tree = _RingIndex(exteriors[i])
         covering: dict[str, list[tuple[int, float]]] = {}
+        enclosing: set[str] = set()
         for j, j_over in zip(right[starts[i] : ends[i]], over[starts[i] : ends[i]], strict=True):
             clip = _land_near(pieces[int(j)], rect, ring_tree, tol_deg * 2)
             if clip.is_empty:
@@ -368,6 +380,8 @@ def surroundings(
             if length > 0:
                 p = str(parts.party[j])
                 shared[p] = shared.get(p, 0.0) + length
+                if p not in enclosing and _encloses(pieces[int(j)], geoms[i]):
+                    enclosing.add(p)
                 if j_over:
                     covering.setdefault(p, []).append((int(j), length))
         # land of a party that also covers the part. If that land goes on all round the part (it holds
@@ -403,7 +417,7 @@ def surroundings(
         edge_m = 0.0
         if edge is not None and shapely.dwithin(edge, geoms[i], tol_deg):
             edge_m = _shared_length(ring, here(shapely.clip_by_rect(edge, *rect)), tol_m)
-        out.append(Surround(float(perims[i]), shared, water_m, edge_m, tuple(overlaps)))
+        out.append(Surround(float(perims[i]), shared, water_m, edge_m, tuple(overlaps), tuple(sorted(enclosing))))
     return out
 
 
@@ -411,18 +425,28 @@ def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float =
     """The host party if ``s`` describes a part wholly surrounded by one other party, else None.
 
     A party counts as touching when it shares at least ``touch_m`` metres of the exterior (so a
-    tripoint or digitising noise does not make a second neighbour).
+    tripoint or digitising noise does not make a second neighbour). A part touching one party only,
+    inside the outer boundary of that party's land (``enclosed_by``: in a hole of it), is surrounded
+    by it however much of its border lies on no land: what lies between is a gap the boundary data
+    leaves (the census reports that share) or the host's inland water.
 
     >>> surrounded_by(Surround(1000.0, {"KGZ": 995.0}, 0.0, 0.0))
     'KGZ'
     >>> surrounded_by(Surround(1000.0, {"KGZ": 600.0, "UZB": 400.0}, 0.0, 0.0)) is None
     True
+    >>> surrounded_by(Surround(1000.0, {"FRA": 480.0}, 0.0, 0.0)) is None  # an island off FRA's coast
+    True
+    >>> surrounded_by(Surround(1000.0, {"FRA": 480.0}, 0.0, 0.0, enclosed_by=("FRA",)))  # in a hole of FRA's land
+    'FRA'
+
     """
     touching = {p: m for p, m in s.shared_m.items() if m >= touch_m}
     if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0:
         return None
     ((host, m),) = touching.items()
     if (m + s.water_m) / s.perimeter_m >= surround_share:
+        return host
+    if host in s.enclosed_by:  # the rest borders no land inside the host's outer boundary: a gap or a lake
         return host
     return None
 
