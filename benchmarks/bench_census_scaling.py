@@ -153,7 +153,9 @@ def main(argv: list[str]) -> int:
         cold = time.perf_counter() - t0
         t2, on_workers = fastest(on_cluster, args.repeat)
     n_necks = sum(t.neck_chunks for t in tasks)
-    print(f"census of {label}: {len(tasks)} dissolve and {len(tasks)} parts tasks (one each per party), {n_necks} neck tasks")
+    print(
+        f"census of {label}: {len(tasks)} dissolve and {len(tasks)} parts tasks (one each per party), {n_necks} neck tasks"
+    )
     for p in sorted(serial.parties, key=lambda p: -(p.dissolve_seconds + p.seconds + sum(p.neck_seconds))):
         necks = ", ".join(f"{s:.3f}" for s in p.neck_seconds)
         print(

@@ -6,26 +6,26 @@ merges the results deterministically. The CLI (``delimit census``) and the bench
 
 The split: parts per party, necks per group of parts
 ----------------------------------------------------
-Two kinds of task, each piece of work done once:
+Three kinds of task, each piece of work done once:
 
-* **parts** ``P``: ``analyse_territory(rows of P and of every party whose land comes within
-  CONTEXT_M metres of P's, parties=[P], neck_search=False)`` gives ``P``'s parts, kinds, hosts,
-  overlaps, gaps and perimeters, the same as one call on the whole file:
+* **dissolve** ``P``: ``P``'s rows checked and dissolved into its parts
+  (:func:`delimit.topology.engine.dissolve_territory`). A party's parts depend only on its own rows.
+* **parts** ``P``: ``analyse_territory(parts of P and of every party whose land comes within
+  CONTEXT_M metres of P's, parties=[P], neck_search=False, dissolved=True)``, fed by those
+  parties' dissolve tasks (Dask dependencies), gives ``P``'s parts, kinds, hosts, overlaps, gaps
+  and perimeters, the same as one call on the whole file:
 
-  - a party's parts, mainland and gaps depend only on that party's own rows (all of them are in
-    the task);
+  - a party's parts, mainland and gaps depend only on that party's own rows;
   - whether a part is an enclave, and who hosts or overlaps it, depends only on land within the
     engine's snapping tolerance (2 m) of the part (:func:`delimit.topology.parts.surroundings`):
     every party with land within ``CONTEXT_M`` (1 km, 500 times that tolerance) is in the task,
-    with all of its rows, so its land is dissolved exactly as in the whole-file run; land farther
-    away shares no boundary with the part and cannot change it.
+    with all of its land; land farther away shares no boundary with the part and cannot change it.
 
-  Only ``P``'s own parts are measured (areas, perimeters, surroundings); the neighbours' rows are
-  only dissolved, to be measured against.
+  Only ``P``'s own parts are measured (areas, perimeters, surroundings); the neighbours' parts are
+  there to be measured against.
 * **necks** ``(P, k)``: the neck search (the costly step, the morphological opening) on the ``k``-th
   of ``CensusTask.neck_chunks`` groups of ``P``'s parts, balanced by vertex count
-  (:func:`neck_group`), taken from the parts task's result (a Dask dependency, so no part is
-  dissolved twice). A part's necks depend on that part alone, so the groups' necks, sorted again
+  (:func:`neck_group`), taken from the parts task's result (a Dask dependency). A part's necks depend on that part alone, so the groups' necks, sorted again
   (:func:`delimit.topology.engine.sort_necks`), are those of one call on all the parts.
 
 Connected groups of touching parties would also be exact, but the world's land borders join
@@ -322,7 +322,9 @@ def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progre
         for k, t in enumerate(tasks)
     ]
     necks = [
-        client.submit(run_neck_task, parts[k], c, t.neck_chunks, options, key=f"census-necks-{k}-{c}-{t.party}", pure=False)
+        client.submit(
+            run_neck_task, parts[k], c, t.neck_chunks, options, key=f"census-necks-{k}-{c}-{t.party}", pure=False
+        )
         for k, t in enumerate(tasks)
         for c in range(t.neck_chunks)
     ]
@@ -331,10 +333,8 @@ def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progre
     got: list[PartyCensus | None] = [None] * len(tasks)
     found: list[list[NeckCensus]] = [[] for _ in tasks]
     total = len(parts) + len(necks)
-    done = 0
-    for fut in as_completed([*parts, *necks], loop=client.loop):
+    for done, fut in enumerate(as_completed([*parts, *necks], loop=client.loop), start=1):
         res = fut.result()
-        done += 1
         if isinstance(res, NeckCensus):
             found[owner[fut.key]].append(res)
         else:
@@ -448,10 +448,10 @@ def summarise(result: CensusResult) -> list[dict[str, Any]]:
 
 __all__ = [
     "CONTEXT_M",
+    "NECK_TASK_VERTICES",
     "CensusOptions",
     "CensusResult",
     "CensusTask",
-    "NECK_TASK_VERTICES",
     "NeckCensus",
     "PartyCensus",
     "PartyLand",
@@ -459,12 +459,12 @@ __all__ = [
     "check_scheduler_address",
     "connect",
     "machine_workers",
+    "neck_group",
     "neighbours",
     "run_census",
-    "neck_group",
     "run_dissolve",
     "run_neck_task",
     "run_task",
-    "with_necks",
     "summarise",
+    "with_necks",
 ]

@@ -190,7 +190,9 @@ def census_documents(result: Any, prov: dict[str, Any], boundaries: str) -> tupl
             "enclaves": enclave_list(result.parts),
             "artefact_parts": [
                 {"party": r.party, "part": r.id, "area_km2": round(float(r.area_km2), 6), "reason": r.artefact_reason}
-                for r in (result.parts[result.parts["kind"] == "artefact"] if len(result.parts) else result.parts).itertuples(index=False)
+                for r in (
+                    result.parts[result.parts["kind"] == "artefact"] if len(result.parts) else result.parts
+                ).itertuples(index=False)
             ],
             "summary": list(summary.values()),
             "run": run,
@@ -315,5 +317,7 @@ def register(app: typer.Typer) -> None:
         )
         for e in enclaves:
             flag = f"  [{'; '.join(e['data_flags'])}]" if e["data_flags"] else ""
-            typer.echo(f"  enclave {e['part']} in {e['host']}: {e['area_km2']:.4f} km2 at {e['lat']:.4f} N {e['lon']:.4f} E{flag}")
+            typer.echo(
+                f"  enclave {e['part']} in {e['host']}: {e['area_km2']:.4f} km2 at {e['lat']:.4f} N {e['lon']:.4f} E{flag}"
+            )
         typer.echo(short_attribution(prov))

@@ -184,6 +184,8 @@ def analyse_territory(
     )
     rows = []
     for part_i in sel_idx:
+        here = surr[part_i]
+        assert here is not None  # every selected part is measured
         rows.append(
             {
                 "party": str(table.party[part_i]),
@@ -192,10 +194,10 @@ def analyse_territory(
                 "area_km2": float(areas[part_i]),
                 "perimeter_km": float(perims[part_i]),
                 "surrounded_by": hosts[part_i],
-                "overlapped_by": list(surr[part_i].overlaps),
+                "overlapped_by": list(here.overlaps),
                 "gap_to_mainland_km": gap_km[part_i],
                 "gap_ends": gap_ends[part_i],
-                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[part_i].shared_m.items())},
+                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(here.shared_m.items())},
                 "population": pop[part_i],
                 "population_unknown": int(pop_unknown[part_i]),
                 "settlements": sorted(names[part_i]),

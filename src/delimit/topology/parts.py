@@ -217,7 +217,8 @@ class Surround:
     water_m: float
     edge_m: float
     overlaps: tuple[str, ...] = ()
-    #: parties touching the part whose land's outer boundary (a part's shell, holes filled) encloses it
+    #: parties touching the part, not holding any of it, whose land's outer boundary (a part's shell, holes
+    #: filled) encloses it: the part lies in a hole of their land
     enclosed_by: tuple[str, ...] = ()
 
 
@@ -380,7 +381,7 @@ def surroundings(
             if length > 0:
                 p = str(parts.party[j])
                 shared[p] = shared.get(p, 0.0) + length
-                if p not in enclosing and _encloses(pieces[int(j)], geoms[i]):
+                if not j_over and p not in enclosing and _encloses(pieces[int(j)], geoms[i]):
                     enclosing.add(p)
                 if j_over:
                     covering.setdefault(p, []).append((int(j), length))
