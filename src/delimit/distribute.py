@@ -4,24 +4,32 @@ The engines stay pure (:func:`delimit.topology.engine.analyse_territory` knows n
 module splits a census into tasks, runs them on a ``dask.distributed`` cluster (or serially), and
 merges the results deterministically. The CLI (``delimit census``) and the benchmarks call it.
 
-The split: one task per party, with its neighbours as context
-------------------------------------------------------------
-Task ``P`` runs ``analyse_territory(rows of P and of every party whose land comes within
-CONTEXT_M metres of P's, parties=[P])`` and keeps only ``P``'s parts and necks. This gives ``P``
-the same parts, kinds, hosts, overlaps, necks, gaps and perimeters as one call on the whole file:
+The split: parts per party, necks per group of parts
+----------------------------------------------------
+Three kinds of task, each piece of work done once:
 
-* a party's parts, mainland, gaps and necks depend only on that party's own rows (all of them are
-  in the task);
-* whether a part is an enclave, and who hosts or overlaps it, depends only on land within the
-  engine's snapping tolerance (2 m) of the part (:func:`delimit.topology.parts.surroundings`):
-  every party with land within ``CONTEXT_M`` (1 km, 500 times that tolerance) is in the task, with
-  all of its rows, so its land is dissolved exactly as in the whole-file run; land farther away
-  shares no boundary with the part and cannot change it.
+* **dissolve** ``P``: ``P``'s rows checked and dissolved into its parts
+  (:func:`delimit.topology.engine.dissolve_territory`). A party's parts depend only on its own rows.
+* **parts** ``P``: ``analyse_territory(parts of P and of every party whose land comes within
+  CONTEXT_M metres of P's, parties=[P], neck_search=False, dissolved=True)``, fed by those
+  parties' dissolve tasks (Dask dependencies), gives ``P``'s parts, kinds, hosts, overlaps, gaps
+  and perimeters, the same as one call on the whole file:
+
+  - a party's parts, mainland and gaps depend only on that party's own rows;
+  - whether a part is an enclave, and who hosts or overlaps it, depends only on land within the
+    engine's snapping tolerance (2 m) of the part (:func:`delimit.topology.parts.surroundings`):
+    every party with land within ``CONTEXT_M`` (1 km, 500 times that tolerance) is in the task,
+    with all of its land; land farther away shares no boundary with the part and cannot change it.
+
+  Only ``P``'s own parts are measured (areas, perimeters, surroundings); the neighbours' parts are
+  there to be measured against.
+* **necks** ``(P, k)``: the neck search (the costly step, the morphological opening) on the ``k``-th
+  of ``CensusTask.neck_chunks`` groups of ``P``'s parts, balanced by vertex count
+  (:func:`neck_group`), taken from the parts task's result (a Dask dependency). A part's necks depend on that part alone, so the groups' necks, sorted again
+  (:func:`delimit.topology.engine.sort_necks`), are those of one call on all the parts.
 
 Connected groups of touching parties would also be exact, but the world's land borders join
-Eurasia and Africa into one group, leaving one task doing almost all the work; per-party tasks keep
-every party's neck search (the costly step) in its own task. The price is that each task also
-measures its neighbours' surroundings (discarded): that is the serial share the benchmark reports.
+Eurasia and Africa into one group, leaving one task doing almost all the work.
 
 Areas are measured in an equal-area frame chosen from the data's extent (Lambert azimuthal
 equal-area centred on the data up to 30°, the ellipsoid beyond); every task is given the whole
@@ -53,6 +61,8 @@ from delimit.errors import InputError
 CONTEXT_M = 1000.0
 #: Metres per degree of latitude (mean), for turning CONTEXT_M into a degree tolerance.
 M_PER_DEG = 111_320.0
+#: A neck task takes parts of about this many vertices (a part bigger than that is a task of its own).
+NECK_TASK_VERTICES = 100_000
 #: Seconds to wait for a Dask scheduler to answer before refusing it.
 CONNECT_TIMEOUT_S = 3.0
 
@@ -70,12 +80,14 @@ class CensusOptions:
 
 @dataclass(frozen=True)
 class CensusTask:
-    """One party and the rows (its own and its neighbours') its analysis needs."""
+    """One party: its own rows, the parties whose land its analysis needs, the whole file's extent."""
 
     party: str
     context: tuple[str, ...]
     territory: gpd.GeoDataFrame
     frame_bounds: tuple[float, float, float, float]
+    #: how many neck tasks share the party's parts (:func:`neck_group`)
+    neck_chunks: int = 1
 
 
 @dataclass
@@ -86,6 +98,29 @@ class PartyCensus:
     context: tuple[str, ...]
     crs: str
     parts: gpd.GeoDataFrame
+    necks: gpd.GeoDataFrame
+    seconds: float
+    #: seconds of each of the party's neck tasks (``seconds`` is its parts task's)
+    neck_seconds: tuple[float, ...] = ()
+    #: seconds of the task dissolving the party's rows
+    dissolve_seconds: float = 0.0
+
+
+@dataclass
+class PartyLand:
+    """One party's rows dissolved into its parts (WGS84, column ``party``) and the seconds it took."""
+
+    party: str
+    parts: gpd.GeoDataFrame
+    seconds: float
+
+
+@dataclass
+class NeckCensus:
+    """The necks of one group of a party's parts (WGS84) and the seconds the neck task took."""
+
+    party: str
+    chunk: int
     necks: gpd.GeoDataFrame
     seconds: float
 
@@ -137,26 +172,43 @@ def neighbours(territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M) -> dic
     return out
 
 
-def census_tasks(territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M) -> list[CensusTask]:
-    """One task per party (sorted), holding the party's rows and every neighbour's rows."""
+def census_tasks(
+    territory: gpd.GeoDataFrame, context_m: float = CONTEXT_M, neck_task_vertices: int = NECK_TASK_VERTICES
+) -> list[CensusTask]:
+    """One parts task per party (sorted), holding the party's rows and every neighbour's rows, with the
+    number of neck tasks its parts are shared among (one per ``neck_task_vertices`` of its rows)."""
     near = neighbours(territory, context_m)
     party = territory["party"].astype(str)
     frame = tuple(float(v) for v in shapely.total_bounds(territory.geometry.values))
+    vertices = shapely.get_num_coordinates(territory.geometry.values)
     tasks = []
     for p in sorted(near):
         context = tuple(sorted(near[p]))
-        rows = territory[party.isin([p, *context]).to_numpy()].reset_index(drop=True)
-        tasks.append(CensusTask(p, context, rows, frame))  # type: ignore[arg-type]
+        mine = (party == p).to_numpy()
+        rows = territory[mine].reset_index(drop=True)
+        own = int(vertices[mine].sum())
+        chunks = max(1, math.ceil(own / max(1, neck_task_vertices)))
+        tasks.append(CensusTask(p, context, rows, frame, chunks))  # type: ignore[arg-type]
     return tasks
 
 
-def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
-    """Analyse one party in its context (pure; what every worker runs)."""
+def run_dissolve(task: CensusTask) -> PartyLand:
+    """A party's rows checked and dissolved into its parts (pure; each party once, whatever needs it)."""
+    from delimit.topology.engine import dissolve_territory
+
+    t0 = time.perf_counter()
+    parts = dissolve_territory(task.territory, name=task.party)
+    return PartyLand(task.party, parts, time.perf_counter() - t0)
+
+
+def run_task(task: CensusTask, options: CensusOptions, *dissolved: PartyLand) -> PartyCensus:
+    """A party's parts among its neighbours' (``dissolved``: the parts of the party and of each party of
+    its context, from :func:`run_dissolve`), without necks (pure; what every worker runs)."""
     from delimit.topology.engine import analyse_territory
 
     t0 = time.perf_counter()
     res = analyse_territory(
-        task.territory,
+        gpd.GeoDataFrame(pd.concat([d.parts for d in dissolved], ignore_index=True), geometry="geometry", crs=WGS84),
         name=task.party,
         neck_width_m=options.neck_width_m,
         overlap_m=options.overlap_m,
@@ -164,8 +216,61 @@ def run_task(task: CensusTask, options: CensusOptions) -> PartyCensus:
         parties=[task.party],
         workers=1,
         frame_bounds=task.frame_bounds,
+        neck_search=False,
+        dissolved=True,
     )
-    return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0)
+    own = dissolved[0].seconds if dissolved and dissolved[0].party == task.party else 0.0
+    return PartyCensus(task.party, task.context, res.crs, res.parts, res.necks, time.perf_counter() - t0, (), own)
+
+
+def neck_group(parts: gpd.GeoDataFrame, chunk: int, chunks: int) -> np.ndarray:
+    """Rows of ``parts`` in group ``chunk`` of ``chunks``: largest parts (by vertices) first, each into the
+    group holding the fewest vertices so far (ties: the lower group). Deterministic: it depends only on the
+    parts, which are the same however the census runs."""
+    sizes = shapely.get_num_coordinates(parts.geometry.values)
+    load = np.zeros(max(1, chunks), dtype=np.int64)
+    group = np.zeros(len(parts), dtype=np.int64)
+    for i in np.argsort(-sizes, kind="stable"):
+        g = int(np.argmin(load))
+        group[i] = g
+        load[g] += int(sizes[i])
+    return np.flatnonzero(group == chunk)
+
+
+def run_neck_task(parts: PartyCensus, chunk: int, chunks: int, options: CensusOptions) -> NeckCensus:
+    """The necks of group ``chunk`` of a party's parts (:func:`neck_group`; pure; what every worker runs)."""
+    from delimit.topology.engine import part_necks
+
+    t0 = time.perf_counter()
+    rows = parts.parts.iloc[neck_group(parts.parts, chunk, chunks)]
+    necks = part_necks(
+        rows.geometry.values,
+        rows["party"].to_numpy(dtype=object),
+        rows["id"].to_numpy(dtype=object),
+        options.neck_width_m,
+        options.artefact_m,
+        workers=1,
+    )
+    return NeckCensus(parts.party, chunk, necks, time.perf_counter() - t0)
+
+
+def with_necks(parts: PartyCensus, necks: list[NeckCensus]) -> PartyCensus:
+    """A party's census: its parts task's result with the necks of all its neck tasks, in the engine's order."""
+    from delimit.topology.engine import sort_necks
+
+    found = [n.necks for n in sorted(necks, key=lambda n: n.chunk) if len(n.necks)]
+    table = sort_necks(pd.concat(found, ignore_index=True)) if found else parts.necks
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=WGS84)
+    return PartyCensus(
+        parts.party,
+        parts.context,
+        parts.crs,
+        parts.parts,
+        table,
+        parts.seconds,
+        tuple(n.seconds for n in sorted(necks, key=lambda n: n.chunk)),
+        parts.dissolve_seconds,
+    )
 
 
 # ------------------------------------------------------------------------------------------ executors
@@ -205,18 +310,55 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
 
 
 def _run_on(client: Any, tasks: list[CensusTask], options: CensusOptions, progress: ProgressFn) -> list[PartyCensus]:
-    """Submit every task, gather them as they finish, return them in task (party) order."""
+    """Submit every parts task and, depending on it, its neck tasks; gather them as they finish; return the
+    parties' censuses in task (party) order."""
     from distributed import as_completed
 
-    futures = [
-        client.submit(run_task, t, options, key=f"census-{k}-{t.party}", pure=False) for k, t in enumerate(tasks)
+    lands = {t.party: client.submit(run_dissolve, t, key=f"census-land-{t.party}", pure=False) for t in tasks}
+    parts = [
+        client.submit(
+            run_task, t, options, *[lands[p] for p in (t.party, *t.context)], key=f"census-{k}-{t.party}", pure=False
+        )
+        for k, t in enumerate(tasks)
     ]
-    index = {f.key: k for k, f in enumerate(futures)}
-    out: list[PartyCensus | None] = [None] * len(tasks)
-    for done, fut in enumerate(as_completed(futures, loop=client.loop), start=1):
-        out[index[fut.key]] = fut.result()
-        progress(f"census: {done}/{len(tasks)} parties", done / len(tasks))
-    return [r for r in out if r is not None]
+    necks = [
+        client.submit(
+            run_neck_task, parts[k], c, t.neck_chunks, options, key=f"census-necks-{k}-{c}-{t.party}", pure=False
+        )
+        for k, t in enumerate(tasks)
+        for c in range(t.neck_chunks)
+    ]
+    owner = {f.key: k for k, f in enumerate(parts)}
+    owner.update({f.key: int(str(f.key).split("-")[2]) for f in necks})
+    got: list[PartyCensus | None] = [None] * len(tasks)
+    found: list[list[NeckCensus]] = [[] for _ in tasks]
+    total = len(parts) + len(necks)
+    for done, fut in enumerate(as_completed([*parts, *necks], loop=client.loop), start=1):
+        res = fut.result()
+        if isinstance(res, NeckCensus):
+            found[owner[fut.key]].append(res)
+        else:
+            got[owner[fut.key]] = res
+        progress(f"census: {done}/{total} tasks", done / total)
+    return [with_necks(p, n) for p, n in zip(got, found, strict=True) if p is not None]
+
+
+def _run_serially(tasks: list[CensusTask], options: CensusOptions, progress: ProgressFn) -> list[PartyCensus]:
+    """The same tasks as :func:`_run_on`, one after another in this process."""
+    total = sum(1 + t.neck_chunks for t in tasks)
+    done = 0
+    out = []
+    lands = {t.party: run_dissolve(t) for t in tasks}
+    for t in tasks:
+        parts = run_task(t, options, *[lands[p] for p in (t.party, *t.context)])
+        necks = []
+        for c in range(t.neck_chunks):
+            necks.append(run_neck_task(parts, c, t.neck_chunks, options))
+            done += 1
+        done += 1
+        out.append(with_necks(parts, necks))
+        progress(f"census: {done}/{total} tasks", done / total)
+    return out
 
 
 def run_census(
@@ -251,13 +393,10 @@ def run_census(
         finally:
             client.close()
     else:
-        n = min(workers or machine_workers(), len(tasks))
+        n = min(workers or machine_workers(), sum(1 + t.neck_chunks for t in tasks))
         if n <= 1:
             mode = {"executor": "serial", "workers": 1}
-            results = []
-            for k, t in enumerate(tasks, start=1):
-                results.append(run_task(t, options))
-                report(f"census: {k}/{len(tasks)} parties", k / len(tasks))
+            results = _run_serially(tasks, options, report)
         else:
             from distributed import Client, LocalCluster
 
@@ -274,6 +413,7 @@ def run_census(
             ):
                 results = _run_on(client, tasks, options, report)
     mode["tasks"] = len(tasks)
+    mode["neck_tasks"] = sum(t.neck_chunks for t in tasks)
     mode["seconds"] = round(time.perf_counter() - t0, 3)
     return CensusResult(results, options, mode)
 
@@ -308,16 +448,23 @@ def summarise(result: CensusResult) -> list[dict[str, Any]]:
 
 __all__ = [
     "CONTEXT_M",
+    "NECK_TASK_VERTICES",
     "CensusOptions",
     "CensusResult",
     "CensusTask",
+    "NeckCensus",
     "PartyCensus",
+    "PartyLand",
     "census_tasks",
     "check_scheduler_address",
     "connect",
     "machine_workers",
+    "neck_group",
     "neighbours",
     "run_census",
+    "run_dissolve",
+    "run_neck_task",
     "run_task",
     "summarise",
+    "with_necks",
 ]

@@ -116,6 +116,46 @@ def _layer(rows: list[dict[str, Any]], geoms: list[Any]) -> Any:
     return gpd.GeoDataFrame(flat, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
 
 
+#: Share of an enclave's border on its host's land below which the census flags the rest (land of no party).
+HOST_SHARE = 0.99
+
+
+def enclave_list(parts: Any) -> list[dict[str, Any]]:
+    """Every enclave with its host and a point inside it, by host then party then area; ``data_flags`` names
+    what in the boundary data (not on the ground) makes it doubtful: its land also held by another party
+    (overlapping polygons), or a share of its border touching no land at all (a gap between the polygons
+    or the host's inland water, inside the host's outer boundary)."""
+    out: list[dict[str, Any]] = []
+    if not len(parts):
+        return out
+    rows = parts[parts["kind"] == "enclave"]
+    for r in rows.itertuples(index=False):
+        pt = r.geometry.representative_point()
+        shared = float((r.shared_boundary_km or {}).get(r.surrounded_by, 0.0))
+        share = min(1.0, shared / float(r.perimeter_km)) if r.perimeter_km else 0.0
+        flags = []
+        if list(r.overlapped_by):
+            flags.append(f"its land is also held by {', '.join(r.overlapped_by)} in the data (overlapping polygons)")
+        if share < HOST_SHARE:
+            flags.append(
+                f"{100.0 * (1.0 - share):.0f}% of its border touches no land in the data (a gap between the polygons, "
+                f"or inland water) inside {r.surrounded_by}'s outer boundary"
+            )
+        out.append(
+            {
+                "party": r.party,
+                "part": r.id,
+                "host": r.surrounded_by,
+                "area_km2": round(float(r.area_km2), 6),
+                "lon": round(pt.x, 5),
+                "lat": round(pt.y, 5),
+                "border_on_host": round(share, 4),
+                "data_flags": flags,
+            }
+        )
+    return sorted(out, key=lambda e: (str(e["host"]), e["party"], -e["area_km2"]))
+
+
 def census_documents(result: Any, prov: dict[str, Any], boundaries: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON document and the GeoPackage layers (``parts``, ``necks``) of a census."""
     from delimit.cli.render import with_attribution
@@ -147,6 +187,13 @@ def census_documents(result: Any, prov: dict[str, Any], boundaries: str) -> tupl
             "overlap_m": o.overlap_m,
             "parties": party_docs,
             "necks": necks,
+            "enclaves": enclave_list(result.parts),
+            "artefact_parts": [
+                {"party": r.party, "part": r.id, "area_km2": round(float(r.area_km2), 6), "reason": r.artefact_reason}
+                for r in (
+                    result.parts[result.parts["kind"] == "artefact"] if len(result.parts) else result.parts
+                ).itertuples(index=False)
+            ],
             "summary": list(summary.values()),
             "run": run,
         }
@@ -261,8 +308,16 @@ def register(app: typer.Typer) -> None:
             write_layers(gpkg_layers, tmp / GPKG_NAME)
             (tmp / JSON_NAME).write_text(dumps(doc), encoding="utf-8")
         n_parts, n_necks = len(gpkg_layers["parts"]), len(gpkg_layers["necks"])
-        enclaves = sum(len(s["enclaves"]) for s in doc["summary"])
+        enclaves = doc["enclaves"]
+        flagged = sum(1 for e in enclaves if e["data_flags"])
         typer.echo(
-            f"wrote {out}: {len(doc['summary'])} parties, {n_parts} parts ({enclaves} enclaves), {n_necks} necks; {result.run['tasks']} tasks, {result.run['executor']}"
+            f"wrote {out}: {len(doc['summary'])} parties, {n_parts} parts ({len(enclaves)} enclaves, {flagged} of them "
+            f"flagged for the data's own artefacts; {len(doc['artefact_parts'])} artefact parts), {n_necks} necks; "
+            f"{result.run['tasks']} parties' tasks and {result.run['neck_tasks']} neck tasks, {result.run['executor']}"
         )
+        for e in enclaves:
+            flag = f"  [{'; '.join(e['data_flags'])}]" if e["data_flags"] else ""
+            typer.echo(
+                f"  enclave {e['part']} in {e['host']}: {e['area_km2']:.4f} km2 at {e['lat']:.4f} N {e['lon']:.4f} E{flag}"
+            )
         typer.echo(short_attribution(prov))

@@ -29,6 +29,7 @@ from delimit.model.scenario import Scenario
 from delimit.topology.necks import find_necks
 from delimit.topology.parts import (
     DEFAULT_ARTEFACT_M,
+    PartTable,
     dissolve,
     gaps_to_mainland,
     geodesic_area_km2,
@@ -98,6 +99,8 @@ def analyse_territory(
     provenance: dict[str, Any] | None = None,
     data_marks: dict[str, list[str]] | None = None,
     frame_bounds: tuple[float, float, float, float] | None = None,
+    neck_search: bool = True,
+    dissolved: bool = False,
 ) -> TopologyResult:
     """Topology of a territory layer (one row per claim part, column ``party``, WGS84).
 
@@ -121,19 +124,30 @@ def analyse_territory(
     frame_bounds: the extent (west, south, east, north, degrees) that chooses the area frame; default
         the territory's own. :mod:`delimit.distribute` passes the whole file's extent to each of its
         tasks, so that a task's areas are those of one run over the whole file.
+    neck_search: False leaves the necks out (an empty table): :mod:`delimit.distribute` runs the
+        neck search as tasks of its own (:func:`part_necks` on the parts found here).
+    dissolved: the rows are already each party's parts, as :func:`dissolve_territory` gives them
+        (:mod:`delimit.distribute` dissolves every party once and hands the parts to the tasks
+        that need them); they are taken as they are.
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
-    _check_inputs(territory, where, neck_width_m, overlap_m, parties, workers)
+    _check_inputs(territory, where, neck_width_m, overlap_m, parties, workers, checked=dissolved)
     report("dissolving parts", 0.0)
-    table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    table = (
+        _as_parts(territory)
+        if dissolved
+        else dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    )
     geoms = table.geometry
     n = len(geoms)
-    areas, perims, area_crs = _measure(geoms, frame_bounds)
+    select = np.ones(n, dtype=bool) if parties is None else np.isin(table.party, list(parties))
+    sel_idx = np.flatnonzero(select)
+    areas, perims, area_crs = _measure(geoms, frame_bounds, select)
     report("parts and neighbours", 0.1)
-    surr = surroundings(table, water=water, window=window, overlap_m=overlap_m)
-    hosts = [surrounded_by(s, surround_share=surround_share) for s in surr]
-    kind, ids, mainland_of = _mainlands_and_enclaves(table, areas, hosts)
+    surr = surroundings(table, water=water, window=window, overlap_m=overlap_m, only=select)
+    hosts = [None if s is None else surrounded_by(s, surround_share=surround_share) for s in surr]
+    kind, ids, mainland_of = _mainlands_and_enclaves(table, areas, hosts, select)
     report("gaps to mainland", 0.3)
     gap_km, gap_ends = _gaps(table, mainland_of, parties)
     pop, pop_unknown, names = _populations(geoms, settlements)
@@ -143,22 +157,35 @@ def analyse_territory(
         if kind[i] != "mainland" and sides[i]:
             kind[i] = "clipped"
     # parts no wider anywhere than the source's accuracy are digitising slivers
-    thin = sliver_parts(geoms, artefact_m, areas, perims)
+    thin = np.zeros(n, dtype=bool)
+    thin[sel_idx] = sliver_parts(geoms[sel_idx], artefact_m, areas[sel_idx], perims[sel_idx])
     for i in range(n):
         if kind[i] != "mainland" and thin[i]:
             kind[i] = "artefact"
     report("necks", 0.4)
-    select = np.ones(n, dtype=bool) if parties is None else np.isin(table.party, list(parties))
-    sel_idx = np.flatnonzero(select)
 
     def neck_progress(msg: str, f: float) -> None:
         report(msg, 0.4 + 0.55 * f)
 
-    necks = find_necks(geoms[sel_idx], neck_width_m, progress=neck_progress, workers=workers)
-    necks = sorted(necks, key=lambda r: (str(table.party[sel_idx[r.part]]), r.min_width_m))
-    neck_rows = _neck_rows(necks, sel_idx, table, ids, settlements, roads, artefact_m)
+    necks = (
+        part_necks(
+            geoms[sel_idx],
+            table.party[sel_idx],
+            ids[sel_idx],
+            neck_width_m,
+            artefact_m,
+            settlements=settlements,
+            roads=roads,
+            workers=workers,
+            progress=neck_progress,
+        )
+        if neck_search
+        else _frame([], NECK_COLUMNS)
+    )
     rows = []
     for part_i in sel_idx:
+        here = surr[part_i]
+        assert here is not None  # every selected part is measured
         rows.append(
             {
                 "party": str(table.party[part_i]),
@@ -167,10 +194,10 @@ def analyse_territory(
                 "area_km2": float(areas[part_i]),
                 "perimeter_km": float(perims[part_i]),
                 "surrounded_by": hosts[part_i],
-                "overlapped_by": list(surr[part_i].overlaps),
+                "overlapped_by": list(here.overlaps),
                 "gap_to_mainland_km": gap_km[part_i],
                 "gap_ends": gap_ends[part_i],
-                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(surr[part_i].shared_m.items())},
+                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(here.shared_m.items())},
                 "population": pop[part_i],
                 "population_unknown": int(pop_unknown[part_i]),
                 "settlements": sorted(names[part_i]),
@@ -188,13 +215,32 @@ def analyse_territory(
         scenario=name,
         crs=f"{area_crs}; {LENGTHS_CRS}",
         parts=_parts_frame(rows),
-        necks=_frame(neck_rows, NECK_COLUMNS),
+        necks=necks,
         neck_width_m=float(neck_width_m),
         artefact_m=float(artefact_m),
         known_enclaves=known_enclaves(settlements, geoms, table.party),
         provenance=provenance or {},
         data_marks=data_marks or {},
     )
+
+
+def dissolve_territory(territory: gpd.GeoDataFrame, *, name: str = "", snap_m: float = 1.0) -> gpd.GeoDataFrame:
+    """Each party's parts (column ``party``, WGS84), as :func:`analyse_territory` dissolves its rows.
+
+    The rows are checked first (party column, CRS, valid geometry: InputError naming the feature).
+    A party's parts depend on its own rows alone, so the parts of any split of the parties,
+    concatenated, are those of the whole file: pass them with ``dissolved=True``.
+    """
+    _check_territory(territory, name or "<territory>", 1)
+    table = dissolve(territory["party"].astype(str).to_numpy(), territory.geometry.values, snap_m=snap_m)
+    return gpd.GeoDataFrame({"party": table.party}, geometry=gpd.GeoSeries(table.geometry, crs=WGS84), crs=WGS84)
+
+
+def _as_parts(parts: gpd.GeoDataFrame) -> PartTable:
+    """Already-dissolved parts (:func:`dissolve_territory`) as the engine's part table, parties in order."""
+    party = parts["party"].astype(str).to_numpy(dtype=object)
+    order = np.argsort(party, kind="stable")
+    return PartTable(party[order], np.asarray(parts.geometry.values, dtype=object)[order])
 
 
 def _check_inputs(
@@ -204,8 +250,12 @@ def _check_inputs(
     overlap_m: float,
     parties: Sequence[str] | None,
     workers: int,
+    checked: bool = False,
 ) -> None:
-    """Refuse an empty or invalid territory, a bad neck width or overlap depth, and parties holding no land."""
+    """Refuse an empty or invalid territory, a bad neck width or overlap depth, and parties holding no land.
+
+    ``checked``: the rows come from :func:`dissolve_territory`, which checked their CRS and geometry.
+    """
     if len(territory) == 0:
         raise InputError(
             where, "the territory layer holds no land (no features): nothing to analyse", field="territory"
@@ -216,7 +266,8 @@ def _check_inputs(
         )
     if not np.isfinite(overlap_m) or overlap_m < 0:
         raise InputError(where, f"overlap depth must be a number of metres >= 0, got {overlap_m!r}", field="overlap")
-    _check_territory(territory, where, workers)
+    if not checked:
+        _check_territory(territory, where, workers)
     known = set(territory["party"].astype(str))
     if parties is not None:
         landless = sorted(set(parties) - known)
@@ -226,30 +277,39 @@ def _check_inputs(
             )
 
 
-def _measure(geoms: np.ndarray, frame_bounds: tuple[float, float, float, float] | None) -> tuple[Any, Any, str]:
-    """Areas (km²: equal-area CRS of a regional frame, else geodesic), geodesic perimeters (km), and the area CRS text."""
+def _measure(
+    geoms: np.ndarray, frame_bounds: tuple[float, float, float, float] | None, select: np.ndarray
+) -> tuple[Any, Any, str]:
+    """Areas (km²: equal-area CRS of a regional frame, else geodesic) and geodesic perimeters (km) of the
+    selected parts (NaN for the others), and the area CRS text. The frame is chosen from every part's
+    extent (or ``frame_bounds``), selected or not."""
     bounds = shapely.total_bounds(geoms) if frame_bounds is None else np.asarray(frame_bounds, dtype=float)
     regional = (bounds[2] - bounds[0]) <= REGIONAL_EXTENT_DEG and (bounds[3] - bounds[1]) <= REGIONAL_EXTENT_DEG
+    areas = np.full(len(geoms), np.nan)
+    perims = np.full(len(geoms), np.nan)
+    sel = np.flatnonzero(select)
     if regional:
         ea = equal_area_crs(tuple(bounds))
-        areas = projected_area_km2(geoms, Transformer.from_crs(WGS84, ea, always_xy=True))
+        areas[sel] = projected_area_km2(geoms[sel], Transformer.from_crs(WGS84, ea, always_xy=True))
         area_crs = f"areas: {crs_description(ea)}"
     else:
-        areas = geodesic_area_km2(geoms)
+        areas[sel] = geodesic_area_km2(geoms[sel])
         area_crs = "areas: geodesic on the WGS84 ellipsoid (pyproj.Geod)"
-    return areas, geodesic_perimeter_km(geoms), area_crs
+    perims[sel] = geodesic_perimeter_km(geoms[sel])
+    return areas, perims, area_crs
 
 
 def _mainlands_and_enclaves(
-    table: Any, areas: np.ndarray, hosts: list[Any]
+    table: Any, areas: np.ndarray, hosts: list[Any], select: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Kind of each part (the largest of a party is its mainland; a surrounded other part an enclave, else an
-    exclave), part ids (``PARTY-k`` by decreasing area) and each party's mainland index."""
+    exclave), part ids (``PARTY-k`` by decreasing area) and each party's mainland index, for the parties of
+    the selected parts (the others' entries are left unset)."""
     n = len(table.geometry)
     kind = np.array(["exclave"] * n, dtype=object)
     ids = np.empty(n, dtype=object)
     mainland_of: dict[str, int] = {}
-    for party in sorted(set(table.party.tolist())):
+    for party in sorted(set(table.party[select].tolist())):
         idx = np.flatnonzero(table.party == party)
         idx = idx[np.argsort(-areas[idx], kind="stable")]
         mainland_of[party] = int(idx[0])
@@ -311,10 +371,43 @@ def _populations(
     return pop, pop_unknown, names
 
 
+def part_necks(
+    geoms: np.ndarray,
+    party: np.ndarray,
+    ids: np.ndarray,
+    neck_width_m: float,
+    artefact_m: float,
+    *,
+    settlements: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    workers: int = 1,
+    progress: ProgressFn | None = None,
+) -> gpd.GeoDataFrame:
+    """The necks table of the given parts (WGS84 polygons with their party and part id), by party then width.
+
+    Each part's necks depend on that part alone (:func:`delimit.topology.necks.find_necks`), so the
+    necks of any split of the parts, concatenated and sorted again by :data:`NECK_ORDER`, are those
+    of one call on all of them: :mod:`delimit.distribute` runs this per group of parts.
+    """
+    necks = find_necks(np.asarray(geoms, dtype=object), neck_width_m, progress=progress, workers=workers)
+    rows = _neck_rows(necks, party, ids, settlements, roads, artefact_m)
+    return sort_necks(_frame(rows, NECK_COLUMNS))
+
+
+#: The necks table's order: by party, narrowest first, then by place (a total order, whatever the split).
+NECK_ORDER = ["party", "min_width_m", "lon", "lat", "part"]
+
+
+def sort_necks(necks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``necks`` in :data:`NECK_ORDER`, index reset."""
+    if len(necks) == 0:
+        return necks.reset_index(drop=True)
+    return necks.sort_values(NECK_ORDER, kind="stable").reset_index(drop=True)
+
+
 def _neck_rows(
     necks: list[Any],
-    sel_idx: np.ndarray,
-    table: Any,
+    party: np.ndarray,
     ids: np.ndarray,
     settlements: gpd.GeoDataFrame | None,
     roads: gpd.GeoDataFrame | None,
@@ -338,11 +431,10 @@ def _neck_rows(
     neck_roads = carried(roads, "road_id")
     rows = []
     for k, rec in enumerate(necks):
-        part = int(sel_idx[rec.part])
         rows.append(
             {
-                "party": str(table.party[part]),
-                "part": ids[part],
+                "party": str(party[rec.part]),
+                "part": str(ids[rec.part]),
                 "min_width_m": rec.min_width_m,
                 "length_km": rec.length_km,
                 "lon": rec.location[0],
@@ -433,4 +525,12 @@ def analyse(
     )
 
 
-__all__ = ["analyse", "analyse_territory", "scenario_inputs"]
+__all__ = [
+    "NECK_ORDER",
+    "analyse",
+    "analyse_territory",
+    "dissolve_territory",
+    "part_necks",
+    "scenario_inputs",
+    "sort_necks",
+]

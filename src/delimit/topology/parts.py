@@ -217,6 +217,9 @@ class Surround:
     water_m: float
     edge_m: float
     overlaps: tuple[str, ...] = ()
+    #: parties touching the part, not holding any of it, whose land's outer boundary (a part's shell, holes
+    #: filled) encloses it: the part lies in a hole of their land
+    enclosed_by: tuple[str, ...] = ()
 
 
 def overlapping(
@@ -296,6 +299,15 @@ def overlapping(
     return either
 
 
+def _encloses(pieces: list[tuple[BaseGeometry, NDArray[np.object_], NDArray[np.float64]]], part: BaseGeometry) -> bool:
+    """Whether the outer boundary of a part (as :class:`_Pieces` gives it: its shells, holes filled) encloses ``part``."""
+    for shell, _, _ in pieces:
+        shapely.prepare(shell)
+        if shapely.covers(shell, part):
+            return True
+    return False
+
+
 def surroundings(
     parts: PartTable,
     *,
@@ -303,8 +315,12 @@ def surroundings(
     window: BaseGeometry | None = None,
     tol_m: float = 1.0,
     overlap_m: float = 1000.0,
-) -> list[Surround]:
+    only: NDArray[np.bool_] | None = None,
+) -> list[Surround | None]:
     """Measure, for every part, how much of its exterior ring lies on each other party's land.
+
+    ``only`` (a mask over the parts): measure just those parts (the others get None); every part
+    still counts as a neighbour, so a measured part's figures are those of a run over all parts.
 
     Candidates come from an STRtree (``dwithin`` in degrees with a generous tolerance); each pair is
     then measured in metres in the part's own azimuthal equidistant frame, after clipping the
@@ -317,16 +333,22 @@ def surroundings(
     b = shapely.total_bounds(geoms) if n else np.zeros(4)
     tol_deg = _deg(tol_m * 2.0, max(abs(b[1]), abs(b[3])))
     left, right = _cross_party_pairs(geoms, parts.party, tol_deg)
+    if only is not None:  # keep both orders of a pair touching a measured part: overlapping() joins them
+        touch = only[left] | only[right]
+        left, right = left[touch], right[touch]
     lon0, lat0 = centres(geoms)
     exteriors = shapely.get_exterior_ring(geoms)
-    ext_local = to_local(exteriors, lon0, lat0)
-    perims = shapely.length(ext_local)
+    measured = np.arange(n) if only is None else np.flatnonzero(only)
+    ext_local = np.full(n, None, dtype=object)
+    ext_local[measured] = to_local(exteriors[measured], lon0[measured], lat0[measured])
+    perims = np.zeros(n)
+    perims[measured] = shapely.length(ext_local[measured])
     water_parts = np.array([], dtype=object)
     if water is not None and not water.is_empty:
         water_parts = np.asarray(shapely.get_parts(water), dtype=object)
     wtree = shapely.STRtree(water_parts) if len(water_parts) else None
     edge = shapely.boundary(window) if window is not None and not window.is_empty else None
-    out: list[Surround] = []
+    out: list[Surround | None] = []
     order = np.argsort(left, kind="stable")
     left, right = left[order], right[order]
     over = overlapping(geoms, left, right, tol_m * 2.0, overlap_m)
@@ -334,6 +356,9 @@ def surroundings(
     starts = np.searchsorted(left, np.arange(n))
     ends = np.searchsorted(left, np.arange(n), side="right")
     for i in range(n):
+        if only is not None and not only[i]:
+            out.append(None)
+            continue
         ring = ext_local[i]
 
         def here(g: BaseGeometry, i: int = i) -> BaseGeometry:
@@ -347,6 +372,7 @@ def surroundings(
         overlaps = sorted({str(parts.party[j]) for j in right[starts[i] : ends[i]][over[starts[i] : ends[i]]]})
         ring_tree = _RingIndex(exteriors[i])
         covering: dict[str, list[tuple[int, float]]] = {}
+        enclosing: set[str] = set()
         for j, j_over in zip(right[starts[i] : ends[i]], over[starts[i] : ends[i]], strict=True):
             clip = _land_near(pieces[int(j)], rect, ring_tree, tol_deg * 2)
             if clip.is_empty:
@@ -355,6 +381,8 @@ def surroundings(
             if length > 0:
                 p = str(parts.party[j])
                 shared[p] = shared.get(p, 0.0) + length
+                if not j_over and p not in enclosing and _encloses(pieces[int(j)], geoms[i]):
+                    enclosing.add(p)
                 if j_over:
                     covering.setdefault(p, []).append((int(j), length))
         # land of a party that also covers the part. If that land goes on all round the part (it holds
@@ -390,7 +418,7 @@ def surroundings(
         edge_m = 0.0
         if edge is not None and shapely.dwithin(edge, geoms[i], tol_deg):
             edge_m = _shared_length(ring, here(shapely.clip_by_rect(edge, *rect)), tol_m)
-        out.append(Surround(float(perims[i]), shared, water_m, edge_m, tuple(overlaps)))
+        out.append(Surround(float(perims[i]), shared, water_m, edge_m, tuple(overlaps), tuple(sorted(enclosing))))
     return out
 
 
@@ -398,18 +426,28 @@ def surrounded_by(s: Surround, *, surround_share: float = 0.99, touch_m: float =
     """The host party if ``s`` describes a part wholly surrounded by one other party, else None.
 
     A party counts as touching when it shares at least ``touch_m`` metres of the exterior (so a
-    tripoint or digitising noise does not make a second neighbour).
+    tripoint or digitising noise does not make a second neighbour). A part touching one party only,
+    inside the outer boundary of that party's land (``enclosed_by``: in a hole of it), is surrounded
+    by it however much of its border lies on no land: what lies between is a gap the boundary data
+    leaves (the census reports that share) or the host's inland water.
 
     >>> surrounded_by(Surround(1000.0, {"KGZ": 995.0}, 0.0, 0.0))
     'KGZ'
     >>> surrounded_by(Surround(1000.0, {"KGZ": 600.0, "UZB": 400.0}, 0.0, 0.0)) is None
     True
+    >>> surrounded_by(Surround(1000.0, {"FRA": 480.0}, 0.0, 0.0)) is None  # an island off FRA's coast
+    True
+    >>> surrounded_by(Surround(1000.0, {"FRA": 480.0}, 0.0, 0.0, enclosed_by=("FRA",)))  # in a hole of FRA's land
+    'FRA'
+
     """
     touching = {p: m for p, m in s.shared_m.items() if m >= touch_m}
     if len(touching) != 1 or s.edge_m >= touch_m or s.perimeter_m <= 0:
         return None
     ((host, m),) = touching.items()
     if (m + s.water_m) / s.perimeter_m >= surround_share:
+        return host
+    if host in s.enclosed_by:  # the rest borders no land inside the host's outer boundary: a gap or a lake
         return host
     return None
 
