@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import numpy as np
+import pandas as pd
 
 from delimit.access.kernels import dijkstra_csr
 from delimit.access.network import AccessNetwork, build_network
@@ -433,4 +434,192 @@ def route(
     )
 
 
-__all__ = ["ROUTE_DEFINITIONS", "Place", "RouteResult", "find_place", "route"]
+#: Places between which :func:`routes_between` compares trips, by default: every town of more than
+#: 100,000 people (a target spec, see :mod:`delimit.access.targets`).
+DEFAULT_BETWEEN = "town:100000"
+
+BETWEEN_DEFINITIONS: dict[str, str] = {
+    "pairs": "every unordered pair of the places (the roads are two-way: a trip costs what the way back costs)",
+    "km_saved": "km of the pair's fastest route under regime A minus under regime B (null: no route under one of them)",
+    "hours_saved": "hours of the pair's fastest trip under regime A minus under regime B, checkpoint delays included (null likewise)",
+    "total_km_saved": "sum of km_saved over the pairs with a route under both regimes: one trip per pair",
+    "total_hours_saved": "sum of hours_saved over the same pairs: the hours B saves a traveller of the class making each of those trips once",
+    "opened": "pairs with a route under B only (their saving is unknown, not counted in the totals)",
+    "cut_off": "pairs with a route under A only (likewise)",
+}
+
+
+@dataclass
+class PairComparison:
+    """Trips between every pair of a set of places under regimes A and B, and what B saves over A.
+
+    ``rows``: one per pair: ``from_id, from, from_party, to_id, to, to_party, km_a, minutes_a, km_b,
+    minutes_b, km_saved, hours_saved, change`` (``faster``, ``slower``, ``same``, ``opened``,
+    ``cut off``, ``no route``). ``totals``: see :data:`BETWEEN_DEFINITIONS`.
+    """
+
+    scenario: str
+    regime_a: str
+    regime_b: str
+    traveller_class: str
+    places: str
+    rows: pd.DataFrame
+    totals: dict[str, Any]
+    crs_description: str
+
+    def to_json(self) -> dict[str, Any]:
+        rows = [
+            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            for r in self.rows.round(
+                {"km_a": 3, "km_b": 3, "minutes_a": 2, "minutes_b": 2, "km_saved": 3, "hours_saved": 3}
+            ).to_dict("records")
+        ]
+        return {
+            "places": self.places,
+            "regime_a": self.regime_a,
+            "regime_b": self.regime_b,
+            "class": self.traveller_class,
+            "totals": self.totals,
+            "rows": rows,
+            "definitions": BETWEEN_DEFINITIONS,
+            "crs_description": self.crs_description,
+        }
+
+
+def _place_nodes(net: AccessNetwork, pts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node, connector seconds and connector metres of each place (settlements by their attachment)."""
+    idx = pts["settlement_index"].to_numpy(np.int64)
+    if (idx >= 0).all():
+        att = net.attach
+        return (
+            att["node"].to_numpy(np.int64)[idx],
+            att["offset_s"].to_numpy(float)[idx],
+            att["offset_m"].to_numpy(float)[idx],
+        )
+    got = net.attach_points(pts["lon"].to_numpy(float), pts["lat"].to_numpy(float), pts["party"].to_numpy())
+    return got["node"].to_numpy(np.int64), got["offset_s"].to_numpy(float), got["offset_m"].to_numpy(float)
+
+
+def _pair_matrix(
+    net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, node: np.ndarray, off_s: np.ndarray, off_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes and km of the fastest trip between every two places (inf: no route); one search per place."""
+    n = len(node)
+    mins, km = np.full((n, n), np.inf), np.full((n, n), np.inf)
+    for i in range(n):
+        if node[i] < 0:
+            continue
+        d, m, _p = _search(net, add, blocked, int(node[i]), float(off_s[i]))
+        ok = node >= 0
+        j = np.flatnonzero(ok)
+        mins[i, j] = (d[node[j]] + off_s[j]) / 60.0
+        km[i, j] = (m[node[j]] + off_m[i] + off_m[j]) / 1000.0
+    return mins, km
+
+
+def _change(a: float, b: float) -> str:
+    if math.isinf(a) and math.isinf(b):
+        return "no route"
+    if math.isinf(a):
+        return "opened"
+    if math.isinf(b):
+        return "cut off"
+    return "faster" if b < a - 1e-9 else ("slower" if b > a + 1e-9 else "same")
+
+
+def routes_between(
+    scenario: Scenario,
+    regime_a: str,
+    regime_b: str,
+    *,
+    traveller_class: str,
+    places: str = DEFAULT_BETWEEN,
+    network: AccessNetwork | None = None,
+) -> PairComparison:
+    """The fastest trip between every pair of ``places`` (a target spec) under regimes A and B.
+
+    One exact single-source search per place and regime on one network. Savings are A minus B
+    (positive: B shorter or faster); a pair without a route under one regime has an unknown saving
+    (``opened`` / ``cut off``), never 0, and is left out of the totals. Raises InputError for an
+    unknown regime, class or place spec.
+    """
+    from delimit.access.targets import resolve_targets
+
+    cls = scenario.traveller_class(traveller_class)
+    ra, rb = scenario.regime(regime_a), scenario.regime(regime_b)
+    pts = resolve_targets(scenario, places).points.reset_index(drop=True)
+    net = network if network is not None else build_network(scenario, mode=cls.mode)
+    node, off_s, off_m = _place_nodes(net, pts)
+    ma, ka = _pair_matrix(net, *group_costs(net, ra, cls), node, off_s, off_m)
+    mb, kb = _pair_matrix(net, *group_costs(net, rb, cls), node, off_s, off_m)
+    i, j = np.triu_indices(len(pts), k=1)
+    both = np.isfinite(ma[i, j]) & np.isfinite(mb[i, j])
+    with np.errstate(invalid="ignore"):
+        km_saved = np.where(both, ka[i, j] - kb[i, j], np.nan)
+        h_saved = np.where(both, (ma[i, j] - mb[i, j]) / 60.0, np.nan)
+    col = {c: pts[c].astype(str).to_numpy() for c in ("target_id", "name", "party")}
+    rows = pd.DataFrame(
+        {
+            "from_id": col["target_id"][i],
+            "from": col["name"][i],
+            "from_party": col["party"][i],
+            "to_id": col["target_id"][j],
+            "to": col["name"][j],
+            "to_party": col["party"][j],
+            "km_a": ka[i, j],
+            "minutes_a": ma[i, j],
+            "km_b": kb[i, j],
+            "minutes_b": mb[i, j],
+            "km_saved": km_saved,
+            "hours_saved": h_saved,
+            "change": [_change(a, b) for a, b in zip(ma[i, j], mb[i, j], strict=True)],
+        }
+    ).sort_values(["hours_saved", "km_saved"], ascending=False, na_position="last", kind="stable")
+    return PairComparison(
+        scenario=scenario.name,
+        regime_a=ra.id,
+        regime_b=rb.id,
+        traveller_class=cls.id,
+        places=places,
+        rows=rows.reset_index(drop=True),
+        totals=_pair_totals(rows, len(pts)),
+        crs_description=net.crs_description,
+    )
+
+
+def _pair_totals(rows: pd.DataFrame, n_places: int) -> dict[str, Any]:
+    ch = rows["change"]
+    both = rows["hours_saved"].notna()
+    best = rows[both & (ch == "faster")].head(1)
+    return {
+        "places": n_places,
+        "pairs": len(rows),
+        "pairs_with_both_routes": int(both.sum()),
+        "pairs_faster": int((ch == "faster").sum()),
+        "pairs_slower": int((ch == "slower").sum()),
+        "pairs_opened": int((ch == "opened").sum()),
+        "pairs_cut_off": int((ch == "cut off").sum()),
+        "total_km_saved": round(float(rows.loc[both, "km_saved"].sum()), 3),
+        "total_hours_saved": round(float(rows.loc[both, "hours_saved"].sum()), 3),
+        "largest_saving": None
+        if best.empty
+        else {
+            "from": str(best["from"].iloc[0]),
+            "to": str(best["to"].iloc[0]),
+            "km_saved": round(float(best["km_saved"].iloc[0]), 3),
+            "hours_saved": round(float(best["hours_saved"].iloc[0]), 3),
+        },
+    }
+
+
+__all__ = [
+    "BETWEEN_DEFINITIONS",
+    "DEFAULT_BETWEEN",
+    "ROUTE_DEFINITIONS",
+    "PairComparison",
+    "Place",
+    "RouteResult",
+    "find_place",
+    "route",
+    "routes_between",
+]
