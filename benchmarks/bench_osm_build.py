@@ -98,8 +98,12 @@ def _way_line(i: int, r: int, cols: int) -> str:
     return f"w{i + 1} v1 T{tag},name=way-{i} N{nodes}\n"
 
 
-def run_measured(args: list[str], env: dict[str, str], as_limit: int | None = None) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS (MiB) of that process alone, exit status, last stderr line."""
+Measured = tuple[float, float, float, int, str]
+
+
+def run_measured(args: list[str], env: dict[str, str], as_limit: int | None = None) -> Measured:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of that process alone, exit status,
+    last stderr line. CPU time is the fairer comparison on a shared machine (wall time counts waiting)."""
 
     def limit() -> None:
         if as_limit:
@@ -113,16 +117,17 @@ def run_measured(args: list[str], env: dict[str, str], as_limit: int | None = No
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         lines = err.read().decode(errors="replace").strip().splitlines()
-    return dt, usage.ru_maxrss / 1024.0, proc.returncode, lines[-1] if lines else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    return dt, cpu, usage.ru_maxrss / 1024.0, proc.returncode, lines[-1] if lines else ""
 
 
-def delimit_build(pbf: Path, out: Path, window: str, env: dict[str, str]) -> tuple[float, float, int, str]:
+def delimit_build(pbf: Path, out: Path, window: str, env: dict[str, str]) -> Measured:
     code = "import sys; from delimit.cli import main; sys.exit(main(sys.argv[1:]))"
     args = [sys.executable, "-c", code, "data", "build", "--osm", str(pbf), "--window", window, "-o", str(out)]
     return run_measured(args, env)
 
 
-def pyrosm_read(pbf: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
+def pyrosm_read(pbf: Path, env: dict[str, str]) -> Measured:
     code = (
         "import sys, pyrosm; gdf = pyrosm.OSM(sys.argv[1]).get_data_by_custom_criteria("
         "custom_filter={'highway': True}, filter_type='keep', keep_nodes=False, keep_relations=False); "
