@@ -503,10 +503,13 @@ def _place_nodes(net: AccessNetwork, pts: pd.DataFrame) -> tuple[np.ndarray, np.
 def _pair_matrix(
     net: AccessNetwork, add: np.ndarray, blocked: np.ndarray, node: np.ndarray, off_s: np.ndarray, off_m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes and km of the fastest trip between every two places (inf: no route); one search per place."""
+    """Minutes and km of the fastest trip from place i to each later place j > i (inf: no route or not computed).
+
+    One search per place but the last (the graph is undirected: the upper triangle is every pair).
+    """
     n = len(node)
     mins, km = np.full((n, n), np.inf), np.full((n, n), np.inf)
-    for i in range(n):
+    for i in range(n - 1):
         if node[i] < 0:
             continue
         d, m, _p = _search(net, add, blocked, int(node[i]), float(off_s[i]))
