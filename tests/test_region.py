@@ -176,6 +176,84 @@ def test_access_compare_prints_km_and_hours_saved(cli) -> None:  # type: ignore[
     assert f"saves {doc['km_saved']:,.1f} km and {doc['hours_saved']:,.2f} hours" in flat, flat
 
 
+def _scipy_graph(net, regime, cls):  # type: ignore[no-untyped-def]
+    """The network as a scipy CSR under the regime (cheapest of parallel arcs) and the length of each kept arc."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from delimit.access.rules import group_costs
+
+    add, blocked = group_costs(net, regime, cls)
+    w = net.base + np.where(net.group >= 0, add[np.maximum(net.group, 0)], 0.0)
+    rows = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    ok = np.isfinite(w) & ~blocked[net.indices] & ~blocked[rows]
+    rows, cols, w, length = rows[ok], net.indices[ok], w[ok], net.length[ok]
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w, length = rows[order], cols[order], w[order], length[order]
+    first = np.concatenate([[True], (np.diff(rows) != 0) | (np.diff(cols) != 0)])
+    rows, cols, w, length = rows[first], cols[first], w[first], length[first]
+    # scipy drops explicit zeros (free transitions): a negligible positive weight keeps them
+    g = csr_matrix((np.maximum(w, 1e-9), (rows, cols)), shape=(net.n_nodes, net.n_nodes))
+    return g, {(int(a), int(b)): float(x) for a, b, x in zip(rows, cols, length, strict=True)}
+
+
+def test_access_compare_without_a_trip_prints_the_savings_between_places(cli, region) -> None:  # type: ignore[no-untyped-def]
+    """``access compare`` over the Karamik regimes, without --from/--to: km and hours saved between the
+    towns of more than 100,000 people, checked against scipy's Dijkstra over the same network."""
+    import numpy as np
+    from scipy.sparse.csgraph import dijkstra
+
+    args = ("access", "compare", "--scenario", SCEN, "--regime", "karamik-closed", "--regime", "karamik-open")
+    args += ("--class", CLS)
+    r = cli(*args, "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    between = doc["between"]
+    tot = between["totals"]
+    s, net = region
+    st = s.settlements
+    pop = st["population"].astype(float).fillna(0).to_numpy()
+    big = np.flatnonzero(
+        st["role"].isin(["town", "district-centre", "regional-centre", "capital"]).to_numpy() & (pop > 100_000)
+    )
+    assert tot["places"] == len(big) and tot["pairs"] == len(big) * (len(big) - 1) // 2
+    node = net.attach["node"].to_numpy()[big]
+    off_s, off_m = net.attach["offset_s"].to_numpy()[big], net.attach["offset_m"].to_numpy()[big]
+    cls = s.traveller_class(CLS)
+    minutes, graphs = {}, {}
+    for reg in ("karamik-closed", "karamik-open"):
+        g, lengths = _scipy_graph(net, s.regime(reg), cls)
+        d, pred = dijkstra(g, directed=True, indices=node, return_predecessors=True)
+        minutes[reg] = (d[:, node] + off_s[:, None] + off_s[None, :]) / 60.0
+        graphs[reg] = (pred, lengths)
+    iu = np.triu_indices(len(big), k=1)
+    a, b = minutes["karamik-closed"][iu], minutes["karamik-open"][iu]
+    both = np.isfinite(a) & np.isfinite(b)
+    assert tot["pairs_with_both_routes"] == int(both.sum())
+    assert tot["total_hours_saved"] == pytest.approx(float(((a - b)[both]).sum()) / 60.0, rel=1e-6)
+    assert tot["total_hours_saved"] > 0 and tot["pairs_faster"] == int(((a - b)[both] > 1e-6).sum())
+    # the largest saving's km, from the lengths along scipy's paths
+    big_ids = st["settlement_id"].to_numpy()[big].tolist()
+    row = between["rows"][0]
+    i, j = big_ids.index(row["from_id"]), big_ids.index(row["to_id"])
+    km = {}
+    for reg, (pred, lengths) in graphs.items():
+        v, metres = int(node[j]), 0.0
+        while v != node[i]:
+            u = int(pred[i, v])
+            metres += lengths[(u, v)]
+            v = u
+        km[reg] = (metres + off_m[i] + off_m[j]) / 1000.0
+    assert row["km_saved"] == pytest.approx(km["karamik-closed"] - km["karamik-open"], abs=0.01)
+    assert (
+        row["hours_saved"] == pytest.approx(tot["largest_saving"]["hours_saved"], abs=1e-3) and row["hours_saved"] > 0
+    )
+    t = cli(*args)
+    assert t.code == 0, t.err
+    flat = " ".join(t.out.split())
+    assert f"saves {tot['total_km_saved']:,.1f} km and {tot['total_hours_saved']:,.2f} hours in all" in flat, flat
+
+
 def test_trip_saving_is_unknown_not_zero_when_a_regime_has_no_route(region) -> None:  # type: ignore[no-untyped-def]
     from delimit.access.trips import compare_trip
 

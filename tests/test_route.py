@@ -137,6 +137,36 @@ def test_batken_osh_under_closed_2022_runs_on_kyrgyz_land(cli) -> None:  # type:
     assert 0.85 * lo <= doc["km"] <= 1.15 * hi, doc["km"]
     assert "skeleton" in doc["data_marks"]["roads"]
     assert "OpenStreetMap" in doc["attribution"]
+    _check_offroad_legs(doc)
+
+
+def _check_offroad_legs(doc: dict) -> None:  # type: ignore[type-arg]
+    """The trip's off-road km against the path itself, measured on the ellipsoid (pyproj Geod).
+
+    Independent of the engine's arc lengths: a leg of the returned path is off the roads when one of
+    its ends is the centre of a cell of the off-road terrain grid (recomputed here from the grid's
+    transform), and the first and last legs are the walks from and to the settlements.
+    """
+    from delimit import load_scenario
+
+    net = build_network(load_scenario(doc["scenario"]))
+    assert net.terrain is not None
+    coords = np.asarray(doc["path"]["geometry"]["coordinates"])
+    assert list(coords[0]) == [doc["from"]["lon"], doc["from"]["lat"]] != list(coords[1])
+    x, y = Transformer.from_crs("EPSG:4326", net.terrain.crs, always_xy=True).transform(coords[:, 0], coords[:, 1])
+    rows, cols = net.terrain.cell_of(x, y)
+    cx, cy = net.terrain.centre(rows, cols)
+    centre = np.hypot(cx - x, cy - y) < 0.01  # metres
+    off = centre[:-1] | centre[1:]
+    off[0] = off[-1] = True  # the walks at both ends
+    geod = Geod(ellps="WGS84")
+    legs = np.array([geod.inv(*coords[k], *coords[k + 1])[2] for k in range(len(coords) - 1)])
+    assert off.sum() > 2  # the trip does leave the road (on Kyrgyz land, around the Tajik and Uzbek enclaves)
+    assert doc["offroad_km"] == pytest.approx(legs[off].sum() / 1000, rel=0.01)
+    assert doc["km"] == pytest.approx(legs.sum() / 1000, rel=0.01)
+    assert 0 < doc["offroad_minutes"] < doc["minutes"]
+    assert doc["offroad_share_km"] == pytest.approx(doc["offroad_km"] / doc["km"], abs=1e-4)
+    assert doc["offroad_share_minutes"] == pytest.approx(doc["offroad_minutes"] / doc["minutes"], abs=1e-4)
 
 
 def test_fergana_kyzyl_kiya_length_and_checkpoint(scenario) -> None:  # type: ignore[no-untyped-def]

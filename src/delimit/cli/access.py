@@ -207,6 +207,11 @@ def register(app: typer.Typer) -> None:
             None, "--from", help="With --to: compare one trip (km and hours regime B saves over A)."
         ),
         destination: str | None = typer.Option(None, "--to", help="With --from: the trip's destination."),
+        between: str = typer.Option(
+            "town:100000",
+            "--between",
+            help="Also compare the trips between every pair of these places (capital, regional-centre, district-centre or town:N): km and hours B saves, and the total.",
+        ),
         fmt: Format = format_option("table", "json", "csv", decls=("--format", "-f")),
         out: Path | None = output_option("file", help="Write to this file (atomically)."),
         overwrite: bool = overwrite_option(),
@@ -216,7 +221,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per-settlement change from regime A to regime B (people cut off, person-hours added); or, with
         --from/--to, one trip under both regimes and the km and hours B saves."""
-        from delimit.access import compare_regimes
+        from delimit.access import build_network, compare_regimes
+        from delimit.access.route import routes_between
 
         s = _load(scenario)
         if len(regimes) != 2:
@@ -227,14 +233,25 @@ def register(app: typer.Typer) -> None:
         if origin is not None or destination is not None:
             _compare_trip(s, regimes, cid, origin, destination, fmt, out)
             return
+        if fmt == Format.geojson:
+            raise InputError(s.name, "geojson is not offered for comparisons; use json or csv", field="format")
         with progress_bar("access compare") as prog:
-            res = compare_regimes(s, regimes[0], regimes[1], traveller_class=cid, targets=targets, progress=prog)
+            mode = s.traveller_class(cid).mode
+            net = build_network(s, mode=mode, progress=lambda m, f: prog(m, 0.6 * f))
+            res = compare_regimes(
+                s,
+                regimes[0],
+                regimes[1],
+                traveller_class=cid,
+                targets=targets,
+                network=net,
+                progress=lambda m, f: prog(m, 0.6 + 0.3 * f),
+            )
+            pairs = routes_between(s, regimes[0], regimes[1], traveller_class=cid, places=between, network=net)
         if fmt == Format.json:
-            emit_json(res.to_json(), out)
+            emit_json({**res.to_json(), "between": pairs.to_json()}, out)
         elif fmt == Format.csv:
             emit_text(rows_to_csv(res.rows.to_dict("records"), provenance=res.provenance), out)
-        elif fmt == Format.geojson:
-            raise InputError(s.name, "geojson is not offered for comparisons; use json or csv", field="format")
         else:
             t = res.totals
             caption = (
@@ -247,10 +264,67 @@ def register(app: typer.Typer) -> None:
                 title=f"{res.scenario}: {res.regime_a} -> {res.regime_b} / {res.traveller_class}",
                 caption=caption,
             )
-            print_tables([table, short_attribution(res.provenance)], out, wide=wide)
+            print_tables([table, _pairs_table(pairs, wide), short_attribution(res.provenance)], out, wide=wide)
         print_marks(res.data_marks)
 
     app.add_typer(acc, name="access")
+
+
+PAIR_COLUMNS = [
+    Col("from", text=True),
+    Col("to", text=True),
+    Col("km_a", "km (A)", optional=True),
+    Col("hours_a", "hours (A)", optional=True),
+    Col("km_b", "km (B)", optional=True),
+    Col("hours_b", "hours (B)", optional=True),
+    Col("km_saved", "km saved"),
+    Col("hours_saved", "hours saved"),
+    Col("change", text=True),
+]
+#: Pairs listed in the table (all with --wide); the JSON lists every pair.
+PAIRS_SHOWN = 15
+
+
+def _pairs_table(pairs, wide: bool):  # type: ignore[no-untyped-def]
+    """The trips between places whose route changes, largest saving first, with the totals as caption."""
+    t = pairs.totals
+    changed = pairs.rows[~pairs.rows["change"].isin(["same", "no route"])]
+    shown = changed if wide else changed.head(PAIRS_SHOWN)
+    rows = [
+        {
+            "from": f"{r['from']} ({r['from_party']})",
+            "to": f"{r['to']} ({r['to_party']})",
+            "km_a": _num(r["km_a"], 1),
+            "hours_a": _num(r["minutes_a"] / 60.0, 2),
+            "km_b": _num(r["km_b"], 1),
+            "hours_b": _num(r["minutes_b"] / 60.0, 2),
+            "km_saved": _num(r["km_saved"], 1),
+            "hours_saved": _num(r["hours_saved"], 2),
+            "change": r["change"],
+        }
+        for r in shown.to_dict("records")
+    ]
+    caption = (
+        f"{pairs.regime_b} instead of {pairs.regime_a} saves {t['total_km_saved']:,.1f} km and "
+        f"{t['total_hours_saved']:,.2f} hours in all (one trip per pair; {t['pairs_faster']} of {t['pairs']} trips "
+        f"between {t['places']} places faster, {t['pairs_slower']} slower, {t['pairs_opened']} opened, "
+        f"{t['pairs_cut_off']} cut off)"
+    )
+    if t["largest_saving"]:
+        big = t["largest_saving"]
+        caption += (
+            f"; largest: {big['from']} - {big['to']}, {big['km_saved']:,.1f} km and {big['hours_saved']:,.2f} hours"
+        )
+    if len(shown) < len(changed):
+        caption += f"; {len(changed) - len(shown)} more with --wide or in the JSON"
+    caption += f"; measured in {pairs.crs_description}"
+    return rich_table(rows, PAIR_COLUMNS, title=f"trips between places ({pairs.places})", caption=caption)
+
+
+def _num(x: float, nd: int) -> float | None:
+    import math
+
+    return round(float(x), nd) if math.isfinite(float(x)) else None
 
 
 TRIP_COLUMNS = [

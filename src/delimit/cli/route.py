@@ -9,7 +9,30 @@ import typer
 from delimit.cli.options import format_option, output_option, overwrite_option
 from delimit.cli.render import Format, emit_json, print_marks, print_table, rich_table
 
-COLUMNS = ["from", "to", "km", "minutes", "checkpoints", "crossings", "reason"]
+COLUMNS = [
+    "from",
+    "to",
+    "km",
+    "minutes",
+    "off-road km",
+    "off-road min",
+    "off-road share",
+    "checkpoints",
+    "crossings",
+    "reason",
+]
+
+
+def _share_text(res) -> str:  # type: ignore[no-untyped-def]
+    """``"12 % of km, 30 % of time"`` (or ``-`` when there is no trip)."""
+    k, m = res.offroad_share_km, res.offroad_share_minutes
+    if k is None and m is None:
+        return "-"
+    return f"{_pct(k)} of km, {_pct(m)} of time"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f} %"
 
 
 def register(app: typer.Typer) -> None:
@@ -39,11 +62,17 @@ def register(app: typer.Typer) -> None:
                 "to": f"{res.destination.name} ({res.destination.party})",
                 "km": doc["km"],
                 "minutes": doc["minutes"],
+                "off-road km": doc["offroad_km"],
+                "off-road min": doc["offroad_minutes"],
+                "off-road share": _share_text(res),
                 "checkpoints": ", ".join(res.checkpoints) or "-",
                 "crossings": f"{len(res.crossings)} ({len(res.checkpoints)} at checkpoints)",
                 "reason": res.reason,
             }
-            caption = f"measured in {res.crs_description}; {res.attribution}"
+            caption = (
+                f"off-road: terrain crossed and the walks at both ends; measured in {res.crs_description}; "
+                f"{res.attribution}"
+            )
             print_table(
                 rich_table(
                     [row],
