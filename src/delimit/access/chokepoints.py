@@ -198,11 +198,11 @@ def _dominator_arcs(net: AccessNetwork, run: Run) -> tuple[np.ndarray, np.ndarra
     add, blocked = run.group_add, run.blocked
     tails = _arc_tails(net)
     g = net.group
-    w = net.base + np.where(g >= 0, add[np.maximum(g, 0)], 0.0)
+    w = effective_costs(net.base, g, add)
     ok = np.flatnonzero(np.isfinite(w) & ~blocked[tails] & ~blocked[net.indices])
-    gk = net.groups["kind"].to_numpy()
+    own_node = np.isin(net.groups["kind"].to_numpy(), (SEGMENT, TRANSITION))  # per group, not per arc
     u, v, gg = tails[ok].astype(np.int64), net.indices[ok].astype(np.int64), g[ok].astype(np.int64)
-    split = (gg >= 0) & np.isin(gk[np.maximum(gg, 0)], (SEGMENT, TRANSITION))
+    split = (gg >= 0) & own_node[np.maximum(gg, 0)]
     n = len(net.indptr) - 1
     mid = n + gg[split]
     src = np.concatenate([u[~split], u[split], mid])
