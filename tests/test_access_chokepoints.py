@@ -63,13 +63,16 @@ def test_unknown_population_is_counted_apart_and_ranks_above_nothing() -> None:
     assert doc["rows"][0]["settlements_cut_off_population_unknown"] == 1
 
 
-def test_bundled_per_segment_crossings_are_merged(scenario) -> None:  # type: ignore[no-untyped-def]
-    res = chokepoints(scenario("status-quo"), regime="open", top=15)
-    ids = list(res.rows["id"])
-    assert not any(i.startswith("x-r-ak-say-ak-tatyr-kgb-") for i in ids)
-    merged = res.rows[res.rows["id"] == "line:r-ak-say-ak-tatyr-kgb"]
-    if len(merged):
-        assert {f"x-r-ak-say-ak-tatyr-kgb-{k}" for k in (1, 2, 3)} <= set(merged["members"].iloc[0])
+def test_bundled_crossings_away_from_checkpoints_are_merged_per_road(scenario) -> None:  # type: ignore[no-untyped-def]
+    s = scenario("status-quo")
+    net = build_network(s, offroad=False)
+    res = chokepoints(s, regime="open", top=15, network=net)
+    g = net.groups
+    away = g[(g["kind"] == "transition") & (g["party_a"] != g["party_b"]) & ~g["checkpoint"] & ~g["at_post"]]
+    assert not any(i.startswith("unnamed:") for i in res.rows["id"])  # never listed one by one
+    for row in res.rows[res.rows["id"].str.startswith("line:")].to_dict("records"):
+        rid = row["id"].removeprefix("line:")
+        assert list(row["members"]) == sorted(set(away.loc[away["road_id"] == rid, "crossing_id"])), rid
     # ranking: people cut off never increases down the list
     assert (res.rows["people_cut_off"].diff().fillna(0) <= 0).all()
 
