@@ -91,7 +91,9 @@ def test_tort_kocho_among_the_first_three(cli) -> None:  # type: ignore[no-untyp
     j = tort_kocho(_net("status-quo"))  # vertex ids are those of the road graph, with or without off-road travel
     first3 = doc["rows"][:3]
     assert any(row["id"] == j or j in row["same_cut"] for row in first3), [row["id"] for row in first3]
-    r = cli("chokepoints", "--scenario", "status-quo", "--regime", "open", "--roads-only", "-n", "3", "--format", "json")
+    r = cli(
+        "chokepoints", "--scenario", "status-quo", "--regime", "open", "--roads-only", "-n", "3", "--format", "json"
+    )
     assert r.code == 0, r.err
     assert json.loads(r.out)["network"]["offroad"] is False
 

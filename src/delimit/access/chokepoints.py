@@ -164,7 +164,10 @@ def network_description(net: AccessNetwork) -> dict[str, Any]:
             "terrain count as alternatives",
             **net.offroad,
         }
-    return {"offroad": False, "description": "the road network alone (no off-road travel): detours across terrain are not counted"}
+    return {
+        "offroad": False,
+        "description": "the road network alone (no off-road travel): detours across terrain are not counted",
+    }
 
 
 def default_classes(scenario: Scenario) -> list[str]:
@@ -726,7 +729,6 @@ def resolve_on_tree(
     reach = rows["reachable"].to_numpy(dtype=bool).copy()
     minutes = rows["minutes"].to_numpy(dtype=float).copy()
     att_node, att_s = net.attach["node"].to_numpy(), net.attach["offset_s"].to_numpy(float)
-    tails = _arc_tails(net)
     closed_arcs = _arcs_of_groups(net, np.flatnonzero(changed))
     new_blocked = np.flatnonzero(blocked & ~run.blocked)
     w = None

@@ -96,7 +96,9 @@ def register(app: typer.Typer) -> None:
         s = load_scenario(scenario)
         with progress_bar("chokepoints") as prog:
             # the engine's default network (off-road travel where the data has land cover), or roads only
-            net = build_network(s, mode="vehicle", offroad=None if offroad else False, progress=lambda m, f: prog(m, 0.3 * f))
+            net = build_network(
+                s, mode="vehicle", offroad=None if offroad else False, progress=lambda m, f: prog(m, 0.3 * f)
+            )
             res = chokepoints(
                 s,
                 network=net,
