@@ -185,6 +185,7 @@ def test_a_chokepoint_id_can_be_blocked(cli) -> None:  # type: ignore[no-untyped
         "open",
         "--class",
         "resident-kg",
+        "--roads-only",
         "--top",
         "10",
         "--format",
@@ -194,7 +195,7 @@ def test_a_chokepoint_id_can_be_blocked(cli) -> None:  # type: ignore[no-untyped
     merged = [row for row in json.loads(r.out)["rows"] if row["id"].startswith("line:")]
     assert merged, "no merged line-crossing point in the top 10"
     row = merged[0]
-    # chokepoints rank points of the road network: compare on the same network (no off-road travel)
+    # ranked on the road network alone (--roads-only): compare on the same network (no off-road travel)
     a = cli(
         "access",
         "--scenario",

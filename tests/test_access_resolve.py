@@ -1,8 +1,10 @@
 """Re-solving with closures on top of a solved run equals solving from scratch.
 
-The chokepoints engine re-solves only what a closure can change (:func:`resolve_minutes`) and
+The chokepoints engine re-solves only the nodes whose fastest route a closure cuts
+(:func:`resolve_on_tree`, on top of :func:`resolve_minutes`, which re-solves whole target groups) and
 compares arrays instead of rows (``_blocked_totals``). The oracle is the full path: :func:`compute`
-with the closures, then :func:`compare_rows` - every figure must be the same, bit for bit.
+with the closures, then :func:`compare_rows` - every figure must be the same, bit for bit. Run on
+the default network (roads joined to off-road travel) and on the roads alone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from delimit.access import build_network
-from delimit.access.chokepoints import _BaseView, _blocked_totals, chokepoints, default_classes
+from delimit.access.chokepoints import _BaseView, _blocked_totals, chokepoints, default_classes, resolve_on_tree
 from delimit.access.rules import Closures
 from delimit.access.targets import resolve_targets
 from delimit.access.travel import compare_rows, compute, resolve_minutes
@@ -41,10 +43,11 @@ def _as_closures(row: dict) -> Closures:  # type: ignore[type-arg]
     return Closures(crossings=tuple(row["members"]))
 
 
-@pytest.mark.parametrize("regime", ["open", "closed-2022"])
-def test_resolving_closures_equals_solving_from_scratch(scenario, regime: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("regime", "offroad"), [("open", None), ("closed-2022", None), ("open", False)])
+def test_resolving_closures_equals_solving_from_scratch(scenario, regime: str, offroad: bool | None) -> None:  # type: ignore[no-untyped-def]
     s = scenario("status-quo")
-    net = build_network(s, mode="vehicle", offroad=False)  # chokepoints rank road points (no off-road)
+    net = build_network(s, mode="vehicle", offroad=offroad)  # None: the engine's default (off-road travel)
+    assert bool(net.offroad) == (offroad is None)
     tset = resolve_targets(s, "regional-centre")
     closures = _closures(s, net, regime)
     checked = 0
@@ -54,9 +57,10 @@ def test_resolving_closures_equals_solving_from_scratch(scenario, regime: str) -
         assert view.order is not None  # bundled settlement ids are unique: the array path is taken
         for c in closures:
             full, _ = compute(s, net, regime, cls, tset, c, with_routes=False)
-            reach, minutes = resolve_minutes(s, run, base, regime, cls, c)
-            assert np.array_equal(reach, full["reachable"].to_numpy(bool))
-            assert np.array_equal(minutes, full["minutes"].to_numpy(float))
+            for resolve in (resolve_minutes, resolve_on_tree):
+                reach, minutes = resolve(s, run, base, regime, cls, c)
+                assert np.array_equal(reach, full["reachable"].to_numpy(bool)), resolve
+                assert np.array_equal(minutes, full["minutes"].to_numpy(float)), resolve
             crow, tot = compare_rows(base, full)
             fast, names = _blocked_totals(s, run, view, regime, cls, c, net, tset)
             for k, v in fast.items():

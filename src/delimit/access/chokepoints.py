@@ -6,20 +6,23 @@ Method
 2. **Cut-offs from graph structure, not from re-solving.** For each party's target set, take the
    graph of arcs usable under the regime, put an extra node in the middle of every road segment
    and every crossing (so that blocking a segment or a crossing is blocking a node), add a root
-   joined to every target, and compute the **dominator tree** from the root
-   (``networkx.immediate_dominators``, Lengauer-Tarjan/Cooper-Harvey-Kennedy, near-linear). A
-   node *d* dominates a settlement when every route from any target to it passes *d*: blocking *d*
-   cuts it off. One pass up the tree from each settlement gives, for every junction, segment and
-   crossing at once, the people who would lose all access. A junction with several labels (a
-   vertex on a border) is the union of its nodes' dominated sets (a lower bound, made exact in 4).
+   joined to every target, and compute the **dominator tree** from the root (Lengauer & Tarjan
+   1979, compiled: :func:`immediate_dominators`, about O(m log n); on the off-road graph a million
+   arcs). A node *d* dominates a settlement when every route from any target to it passes *d*:
+   blocking *d* cuts it off. One pass up the tree from each settlement the solve decides gives, for
+   every junction, segment and crossing at once, the people who would lose all access (exact for a
+   point of one node or one group). A junction with several labels (a vertex on a border) is the
+   union of its nodes' dominated sets (a lower bound, made exact in 4).
 3. **Candidates** are junctions (3 or more segments), road segments (the strongest per road), and
    crossing points: each checkpoint, and each road's crossings of the line away from checkpoints
    taken together as one point (``line:<road_id>``, its crossing ids in ``members``; a road that
    meets the line several times is one point). They are ranked by that cut-off population, then
    by the settlements of unknown population cut off, then by the population whose fastest route
    passes the point (from the shortest-path trees already computed).
-4. **Re-solve only the top candidates** with the point blocked (:class:`~delimit.access.rules.Closures`)
-   to get exact ``people_cut_off``, ``settlements_cut_off_population_unknown`` and
+4. **Re-solve only the top candidates** with the point blocked (:class:`~delimit.access.rules.Closures`),
+   and of each solve only the nodes whose fastest route the point cuts (their subtree of the
+   shortest-path forest: :func:`resolve_on_tree`, equal bit for bit to a full solve), to get exact
+   ``people_cut_off``, ``settlements_cut_off_population_unknown`` and
    ``person_hours_added`` (see :data:`delimit.access.travel.DEFINITIONS`); the result is ranked by
    people cut off, then settlements of unknown population cut off (counted apart, never as 0
    people), then person-hours added where alternatives exist.
@@ -29,20 +32,24 @@ Method
 
 Classes: by default each party's *resident* vehicle class (so each settlement's residents are
 counted once, travelling from their own settlement to their own party's target); or the one class
-given. Chokepoints are computed on the road network (vehicle mode).
+given. Chokepoints are computed on the vehicle network the engine builds by default (roads joined to
+off-road travel over the land cover when the scenario has one; the road network alone on request).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
+from delimit.access.kernels import effective_costs
 from delimit.access.network import SEGMENT, TRANSITION, AccessNetwork, build_network
-from delimit.access.rules import Closures
+from delimit.access.rules import Closures, group_costs
 from delimit.access.targets import TargetSet, resolve_targets
 from delimit.access.travel import DEFINITIONS, Run, _arc_tails, compare_rows, compute, layers_used, resolve_minutes
 from delimit.errors import InputError
@@ -86,6 +93,8 @@ class ChokepointResult:
     notes: list[str]
     data_marks: dict[str, list[str]]
     provenance: dict[str, Any]
+    #: Which network the ranking ran on (:func:`network_description`).
+    network: dict[str, Any] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
 
     def to_json(self) -> dict[str, Any]:
@@ -124,6 +133,7 @@ class ChokepointResult:
                 "person_hours_added": "with this point blocked: population x added minutes / 60 for one trip each, over settlements that keep a route",
                 "same_cut": "other points in series with this one: blocking any of them cuts off exactly the same settlements; listed once, under the point that adds the most person-hours",
             },
+            "network": self.network,
             "crs_description": self.crs_description,
             "notes": self.notes,
             "data_marks": self.data_marks,
@@ -143,6 +153,23 @@ class ChokepointResult:
         return {"type": "FeatureCollection", "features": features, "properties": meta, "provenance": doc["provenance"]}
 
 
+def network_description(net: AccessNetwork) -> dict[str, Any]:
+    """What an output says about the network a ranking ran on: ``offroad`` (bool), ``description`` (words) and,
+    with off-road travel, the land cover, speed table and cell size used."""
+    if net.offroad:
+        cell = float(net.offroad.get("cell_m", 0.0))
+        return {
+            "offroad": True,
+            "description": f"roads joined to off-road travel over the land cover ({cell:g} m cells): detours across "
+            "terrain count as alternatives",
+            **net.offroad,
+        }
+    return {
+        "offroad": False,
+        "description": "the road network alone (no off-road travel): detours across terrain are not counted",
+    }
+
+
 def default_classes(scenario: Scenario) -> list[str]:
     """Each party's resident vehicle class (first one declared per party)."""
     seen: dict[str, str] = {}
@@ -155,9 +182,10 @@ def default_classes(scenario: Scenario) -> list[str]:
 def immediate_dominators(n_nodes: int, tails: np.ndarray, heads: np.ndarray, root: int) -> np.ndarray:
     """Immediate dominator of every node of the directed graph ``tails[k] -> heads[k]`` seen from ``root``.
 
-    Lengauer-Tarjan in C (igraph's ``Graph.dominator``), near-linear in the arcs; :func:`networkx.immediate_dominators`
-    is the slow oracle the tests compare it with. Returns an int64 array: the root maps to itself, a node the root
-    cannot reach to -1.
+    Lengauer & Tarjan (1979) with path compression, compiled (numba): O(m log n) in the arcs, a fraction of
+    a second on the off-road graph (a million arcs); :func:`networkx.immediate_dominators` is the slow oracle
+    the tests compare it with. Returns an int64 array: the root maps to itself, a node the root cannot reach
+    to -1.
 
     >>> import numpy as np
     >>> immediate_dominators(4, np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]), 0).tolist()
@@ -165,13 +193,9 @@ def immediate_dominators(n_nodes: int, tails: np.ndarray, heads: np.ndarray, roo
     >>> immediate_dominators(4, np.array([0, 1, 2]), np.array([1, 2, 3]), 0).tolist()
     [0, 0, 1, 2]
     """
-    import igraph
-
-    g = igraph.Graph(n=n_nodes, edges=np.column_stack([tails, heads]).tolist(), directed=True)
-    dom = np.array([-1 if d is None or d != d else int(d) for d in g.dominator(root, mode="out")], dtype=np.int64)
-    dom[dom < 0] = -1
-    dom[root] = root
-    return dom
+    t = np.asarray(tails, np.int64)
+    h = np.asarray(heads, np.int64)
+    return _lengauer_tarjan(int(n_nodes), t, h, int(root))[0]
 
 
 def _dominator_arcs(net: AccessNetwork, run: Run) -> tuple[np.ndarray, np.ndarray]:
@@ -180,11 +204,11 @@ def _dominator_arcs(net: AccessNetwork, run: Run) -> tuple[np.ndarray, np.ndarra
     add, blocked = run.group_add, run.blocked
     tails = _arc_tails(net)
     g = net.group
-    w = net.base + np.where(g >= 0, add[np.maximum(g, 0)], 0.0)
+    w = effective_costs(net.base, g, add)
     ok = np.flatnonzero(np.isfinite(w) & ~blocked[tails] & ~blocked[net.indices])
-    gk = net.groups["kind"].to_numpy()
+    own_node = np.isin(net.groups["kind"].to_numpy(), (SEGMENT, TRANSITION))  # per group, not per arc
     u, v, gg = tails[ok].astype(np.int64), net.indices[ok].astype(np.int64), g[ok].astype(np.int64)
-    split = (gg >= 0) & np.isin(gk[np.maximum(gg, 0)], (SEGMENT, TRANSITION))
+    split = (gg >= 0) & own_node[np.maximum(gg, 0)]
     n = len(net.indptr) - 1
     mid = n + gg[split]
     src = np.concatenate([u[~split], u[split], mid])
@@ -192,77 +216,87 @@ def _dominator_arcs(net: AccessNetwork, run: Run) -> tuple[np.ndarray, np.ndarra
     return src, dst
 
 
-def _dominated_people(
-    net: AccessNetwork, run: Run, pop: np.ndarray, names: np.ndarray
-) -> dict[tuple[str, int], tuple[float, set[int]]]:
-    """{(kind, id): (people, settlement positions)} dominated, for node ('n', node) and group ('g', group) keys."""
-    n = len(net.indptr) - 1
-    n_groups = len(net.groups)
-    root = n + n_groups
+def _solved_starts(net: AccessNetwork, run: Run, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(settlement positions, nodes)`` of the origins the solve ``key`` decides and reaches (only they can be
+    cut off: an origin that is itself a target, or has none, keeps its outcome)."""
+    pos = run.solved_origins.get(key, np.zeros(0, np.int64))
+    settle = run.origin_index[pos].astype(np.int64)
+    nodes = net.attach["node"].to_numpy()[settle].astype(np.int64)
+    dist = run.solves[key][3]
+    ok = (nodes >= 0) & np.isfinite(dist[np.maximum(nodes, 0)]) if len(nodes) else np.zeros(0, np.bool_)
+    return settle[ok], nodes[ok]
+
+
+def _grouped(keys: np.ndarray, values: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``[(key, values of that key), ...]`` for each distinct key (sorted)."""
+    if not len(keys):
+        return []
+    o = np.argsort(keys, kind="stable")
+    k, v = keys[o], values[o]
+    uniq, first = np.unique(k, return_index=True)
+    return list(zip(uniq.tolist(), np.split(v, first[1:]), strict=True))
+
+
+def _dominated_people(net: AccessNetwork, run: Run, pop: np.ndarray) -> dict[tuple[str, int], tuple[float, set[int]]]:
+    """{(kind, id): (people, settlement positions)} dominated, for node ('n', node) and group ('g', group) keys.
+
+    One dominator tree per solve (root joined to the solve's targets); each reached origin's chain of
+    dominators up that tree lists every road node and group whose blocking alone cuts it off (terrain cells,
+    never candidates, are skipped)."""
+    n = net.n_nodes
+    root = n + len(net.groups)
     src_a, dst_a = _dominator_arcs(net, run)
-    att = net.attach["node"].to_numpy()
+    relevant = np.ones(root + 1, np.bool_)
+    relevant[:n] = net.node_vertex >= 0
+    relevant[root] = False
     out: dict[tuple[str, int], tuple[float, set[int]]] = {}
-
-    def key(x: int) -> tuple[str, int]:
-        return ("n", x) if x < n else ("g", x - n)
-
-    for _key, (src, _offs, _offm, dist, _m, _o, _p, _sel) in run.solves.items():
-        if not len(src):
+    for key, solve in run.solves.items():
+        settle, nodes0 = _solved_starts(net, run, key)
+        if not len(solve[0]) or not len(settle):
             continue
-        starts = np.unique(np.asarray(src, dtype=np.int64))
+        starts = np.unique(np.asarray(solve[0], dtype=np.int64))
         idom = immediate_dominators(
             root + 1,
             np.concatenate([src_a, np.full(len(starts), root, dtype=np.int64)]),
             np.concatenate([dst_a, starts]),
             root,
         )
-        for i in run.origin_index:
-            node = int(att[i])
-            if node < 0 or not np.isfinite(dist[node]) or idom[node] < 0:
-                continue
-            x = node
-            while x != root:
-                people, members = out.get(key(x), (0.0, set()))
-                if i not in members:
-                    members.add(int(i))
-                    out[key(x)] = (people + float(pop[i]), members)
-                nxt = int(idom[x])
-                if nxt == x or nxt < 0:
-                    break
-                x = nxt
+        ok = idom[nodes0] >= 0
+        nodes, who = _chains(idom, nodes0[ok], root)
+        keep = relevant[nodes]
+        for x, members in _grouped(nodes[keep], settle[ok][who[keep]]):
+            k = ("n", x) if x < n else ("g", x - n)
+            p0, m0 = out.get(k, (0.0, set()))
+            new = set(members.tolist()) - m0
+            out[k] = (p0 + float(pop[list(new)].sum()) if new else p0, m0 | new)
     return out
 
 
 def _path_load(net: AccessNetwork, run: Run, pop: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
-    """Population whose fastest route passes each vertex / each group."""
+    """Population whose fastest route passes each vertex / each group (each origin once per vertex or group)."""
     tails = _arc_tails(net)
-    att = net.attach["node"].to_numpy()
     vload: dict[int, float] = {}
     gload: dict[int, float] = {}
-    for _key, (src, _offs, _offm, dist, _m, _o, pred, _sel) in run.solves.items():
-        if not len(src):
+    for key, solve in run.solves.items():
+        settle, nodes0 = _solved_starts(net, run, key)
+        if not len(settle):
             continue
-        for i in run.origin_index:
-            node = int(att[i])
-            if node < 0 or not np.isfinite(dist[node]):
-                continue
-            seen_v: set[int] = set()
-            seen_g: set[int] = set()
-            while node >= 0:
-                v = int(net.node_vertex[node])
-                if v >= 0:
-                    seen_v.add(v)
-                a = int(pred[node])
-                if a < 0:
-                    break
-                if net.group[a] >= 0:
-                    seen_g.add(int(net.group[a]))
-                node = int(tails[a])
-            for v in seen_v:
-                vload[v] = vload.get(v, 0.0) + float(pop[i]) + 1e-6
-            for gg in seen_g:
-                gload[gg] = gload.get(gg, 0.0) + float(pop[i]) + 1e-6
+        nodes, arcs, who = _tree_paths(solve[6], tails, nodes0)
+        v = net.node_vertex[nodes]
+        g = np.where(arcs >= 0, net.group[np.maximum(arcs, 0)], -1)
+        for ids, load in ((v, vload), (g, gload)):
+            m = ids >= 0
+            pairs = np.unique(np.stack([ids[m], who[m]]), axis=1)
+            w = pop[settle[pairs[1]]] + 1e-6
+            for x, tot in zip(*_sum_by(pairs[0], w), strict=True):
+                load[int(x)] = load.get(int(x), 0.0) + float(tot)
     return vload, gload
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys and the sum of ``weights`` per key."""
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inv.ravel(), weights=weights, minlength=len(uniq))
 
 
 @dataclass
@@ -308,11 +342,10 @@ def _baseline(
 ) -> _Baseline:
     """Solve each class once and collect dominated people and path loads per junction and group."""
     base = _Baseline()
-    names = scenario.settlements["name"].astype(str).to_numpy()
     for cls_id in classes:
         rows, run = compute(scenario, net, regime_id, cls_id, tset, with_routes=False)
         base.rows[cls_id], base.runs[cls_id] = rows, run
-        for (kind, ident), (_people, members) in _dominated_people(net, run, pop, names).items():
+        for (kind, ident), (_people, members) in _dominated_people(net, run, pop).items():
             if kind == "n":
                 v = int(net.node_vertex[ident])
                 if v >= 0:
@@ -330,22 +363,24 @@ def _baseline(
 def _junction_candidates(net: AccessNetwork, base: _Baseline) -> list[dict[str, Any]]:
     """Every road vertex where 3 or more segments meet, with its dominator estimate and path load."""
     verts = net.vertices
+    vids = verts["vertex_id"].astype(str).to_numpy()
+    roads = verts["roads"].astype(str).to_numpy()
+    lon, lat = verts["lon"].to_numpy(float), verts["lat"].to_numpy(float)
     out = []
-    for vi in np.flatnonzero(verts["degree"].to_numpy() >= 3):
-        est = base.dom_j.get(int(vi), (0.0, set()))
-        vid = str(verts["vertex_id"].iloc[vi])
+    for vi in np.flatnonzero(verts["degree"].to_numpy() >= 3).tolist():
+        est = base.dom_j.get(vi, (0.0, set()))
         out.append(
             {
                 "kind": "junction",
-                "id": vid,
-                "name": "junction of " + str(verts["roads"].iloc[vi]).replace(",", ", "),
-                "lon": float(verts["lon"].iloc[vi]),
-                "lat": float(verts["lat"].iloc[vi]),
+                "id": vids[vi],
+                "name": "junction of " + roads[vi].replace(",", ", "),
+                "lon": float(lon[vi]),
+                "lat": float(lat[vi]),
                 "est": est[0],
                 "est_n": len(est[1]),
                 "members_dom": est[1],
-                "load": base.vload.get(int(vi), 0.0),
-                "closures": Closures(junctions=(vid,)),
+                "load": base.vload.get(vi, 0.0),
+                "closures": Closures(junctions=(vids[vi],)),
             }
         )
     return out
@@ -359,29 +394,36 @@ def _road_names(scenario: Scenario) -> dict[str, str]:
 def _road_candidates(scenario: Scenario, net: AccessNetwork, base: _Baseline) -> list[dict[str, Any]]:
     """One candidate per road: its segment that cuts off most (then most settlements, then most load)."""
     groups = net.groups
-    by_road: dict[str, dict[str, Any]] = {}
+    rids = groups["road_id"].astype(str).to_numpy()
+    segs = groups["segment"].astype(str).to_numpy()
+    lon, lat = groups["lon"].to_numpy(float), groups["lat"].to_numpy(float)
+    best: dict[str, tuple[tuple[float, int, float], int]] = {}
+    for gi in np.flatnonzero(groups["kind"].to_numpy() == SEGMENT).tolist():
+        est = base.dom_g.get(gi, (0.0, set()))
+        score = (est[0], len(est[1]), base.gload.get(gi, 0.0))
+        cur = best.get(rids[gi])
+        if cur is None or score > cur[0]:
+            best[rids[gi]] = (score, gi)
     road_names = _road_names(scenario)
-    for gi in np.flatnonzero(groups["kind"].to_numpy() == SEGMENT):
-        est = base.dom_g.get(int(gi), (0.0, set()))
-        rid = str(groups["road_id"].iloc[gi])
-        seg = str(groups["segment"].iloc[gi])
-        cand = {
-            "kind": "road",
-            "id": rid,
-            "name": road_names.get(rid, rid) or rid,
-            "segment": seg,
-            "lon": float(groups["lon"].iloc[gi]),
-            "lat": float(groups["lat"].iloc[gi]),
-            "est": est[0],
-            "est_n": len(est[1]),
-            "members_dom": est[1],
-            "load": base.gload.get(int(gi), 0.0),
-            "closures": Closures(segments=(seg,)),
-        }
-        cur = by_road.get(rid)
-        if cur is None or (cand["est"], cand["est_n"], cand["load"]) > (cur["est"], cur["est_n"], cur["load"]):
-            by_road[rid] = cand
-    return list(by_road.values())
+    out = []
+    for rid, (score, gi) in best.items():
+        est = base.dom_g.get(gi, (0.0, set()))
+        out.append(
+            {
+                "kind": "road",
+                "id": rid,
+                "name": road_names.get(rid, rid) or rid,
+                "segment": segs[gi],
+                "lon": float(lon[gi]),
+                "lat": float(lat[gi]),
+                "est": est[0],
+                "est_n": len(est[1]),
+                "members_dom": est[1],
+                "load": score[2],
+                "closures": Closures(segments=(segs[gi],)),
+            }
+        )
+    return out
 
 
 def _shortlist(cands: list[dict[str, Any]], pop_raw: np.ndarray, top: int) -> list[dict[str, Any]]:
@@ -486,6 +528,7 @@ def chokepoints(
     targets: str = "regional-centre",
     top: int = 10,
     network: AccessNetwork | None = None,
+    offroad: bool | None = None,
     progress: ProgressFn | None = None,
 ) -> ChokepointResult:
     """Junctions, road segments and crossing points ranked by people cut off, then person-hours added.
@@ -501,7 +544,11 @@ def chokepoints(
     traveller_class: one vehicle class; default each party's resident vehicle class.
     targets: target set (default each party's own regional centres).
     top: how many chokepoints to return (the solver is re-run for up to ``3 * top`` candidates).
-    network: a vehicle network of the scenario to reuse.
+    network: a vehicle network of the scenario to reuse (it decides the setting below).
+    offroad: when no network is given, the one :func:`~delimit.access.network.build_network` builds with this
+        setting: ``None`` (the default) is the engine's default, roads joined to off-road travel over the land
+        cover when the scenario has one, so detours across terrain count as alternatives; ``False``: the road
+        network alone. The result says which (``network``).
     progress: optional ``(message, fraction)`` callback.
 
     See the module docstring for the method.
@@ -511,8 +558,9 @@ def chokepoints(
     report = progress or (lambda _m, _f: None)
     reg = scenario.regime(regime)
     classes = _analysed_classes(scenario, traveller_class)
-    # roads only: the per-origin dominator walks below are not yet fit for the off-road terrain graph
-    net = network or build_network(scenario, mode="vehicle", offroad=False, progress=lambda m, f: report(m, 0.1 * f))
+    net = network or build_network(scenario, mode="vehicle", offroad=offroad, progress=lambda m, f: report(m, 0.1 * f))
+    if net.mode != "vehicle":
+        raise InputError(scenario.name, "chokepoints are computed on a vehicle network", field="network")
     tset = resolve_targets(scenario, targets)
     pop_raw = own_population(scenario.settlements)  # persons each settlement owns (part_of: once; NaN = unknown)
     pop = np.nan_to_num(pop_raw, nan=0.0)  # known people only; unknown ones are counted apart
@@ -537,6 +585,7 @@ def chokepoints(
         crs_description=net.crs_description,
         notes=list(net.notes),
         data_marks=scenario.data_marks(layers_used("vehicle")),
+        network=network_description(net),
         provenance=scenario.provenance.as_dict(),
     )
 
@@ -586,7 +635,7 @@ def _blocked_totals(
 ) -> tuple[dict[str, Any], list[str]]:
     """:func:`compare_rows` totals and cut-off names of the baseline against it with ``closures`` blocked.
 
-    Re-solves only what the closures can change (:func:`resolve_minutes`) and compares arrays in
+    Re-solves only what the closures can change (:func:`resolve_on_tree`) and compares arrays in
     the merge's order, so the sums are the same as through rows; falls back to full rows when
     settlement ids are not unique.
     """
@@ -594,7 +643,7 @@ def _blocked_totals(
         rows, _ = compute(scenario, net, regime_id, class_id, tset, closures, with_routes=False)
         crow, tot = compare_rows(base.rows, rows)
         return tot, crow.loc[crow["cut_off"], "settlement"].astype(str).tolist()
-    reach_b, min_b = resolve_minutes(scenario, run, base.rows, regime_id, class_id, closures)
+    reach_b, min_b = resolve_on_tree(scenario, run, base.rows, regime_id, class_id, closures)
     ra, rb = base.reach, reach_b[base.order]
     ma = np.where(ra, base.minutes, np.inf)
     mb = np.where(rb, min_b[base.order], np.inf)
@@ -610,6 +659,136 @@ def _blocked_totals(
         "person_hours_added": float(np.nansum(pha)),
     }
     return tot, base.names[cut].tolist()
+
+
+def _in_arcs(net: AccessNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """``(indptr, arcs)``: the arcs into each node (arc ids sorted by head), cached on the network."""
+    cached = getattr(net, "_in_arcs", None)
+    if cached is None:
+        arcs = np.argsort(net.indices, kind="stable").astype(np.int64)
+        indptr = np.searchsorted(net.indices[arcs], np.arange(net.n_nodes + 1)).astype(np.int64)
+        cached = (indptr, arcs)
+        net._in_arcs = cached  # type: ignore[attr-defined]  # a per-network cache, like _tails
+    return cached
+
+
+def _arcs_of_groups(net: AccessNetwork, groups: np.ndarray) -> np.ndarray:
+    """Ids of the arcs of ``groups`` (arc ids sorted by group cached on the network)."""
+    cached = getattr(net, "_arcs_by_group", None)
+    if cached is None:
+        arcs = np.argsort(net.group, kind="stable").astype(np.int64)
+        cached = (arcs, np.searchsorted(net.group[arcs], np.arange(len(net.groups) + 1)).astype(np.int64))
+        net._arcs_by_group = cached  # type: ignore[attr-defined]  # a per-network cache, like _tails
+    arcs, ptr = cached
+    return _ranges(ptr[groups], ptr[groups + 1], arcs)
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values[lo[0]:hi[0]]``, ``values[lo[1]:hi[1]]``, ... concatenated."""
+    lens = hi - lo
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(0, values.dtype)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    return values[starts + np.arange(total)]
+
+
+def _spt_intervals(run: Run, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Preorder intervals of the shortest-path forest of the solve ``key`` (cached on the run)."""
+    cache = run.__dict__.setdefault("_spt", {})
+    if key not in cache:
+        solve = run.solves[key]
+        cache[key] = _tree_intervals(solve[6], _arc_tails(run.net), solve[3])
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def resolve_on_tree(
+    scenario: Scenario,
+    run: Run,
+    rows: pd.DataFrame,
+    regime_id: str | None,
+    class_id: str,
+    closures: Closures,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(reachable, minutes)`` per origin (in ``rows`` order) with ``closures`` blocked: the values of
+    :func:`~delimit.access.travel.resolve_minutes` (and of a full :func:`compute`), re-solving only the
+    nodes whose fastest route the closures cut.
+
+    A blocked node, or a closed arc that is some node's predecessor in the shortest-path forest, *hits* that
+    node; every node in the hit nodes' subtrees (preorder intervals) is *affected*. Other nodes keep their
+    cost exactly (their route is intact and costs can only rise). The affected nodes are solved again from
+    their arcs in from unaffected nodes (seeded at ``cost(tail) + arc``, the kernel's own sum), the others
+    held fixed: Dijkstra's costs are minima of the same left-to-right float sums, so the result is equal bit
+    for bit. A solve that no closure touches, or whose origins none is affected, is not re-run at all.
+    """
+    net = run.net
+    add, blocked = group_costs(net, scenario.regime(regime_id), scenario.traveller_class(class_id), closures)
+    changed = add != run.group_add
+    if (np.isfinite(add[changed])).any() or (run.blocked & ~blocked).any():  # only closing is handled here
+        return resolve_minutes(scenario, run, rows, regime_id, class_id, closures)
+    reach = rows["reachable"].to_numpy(dtype=bool).copy()
+    minutes = rows["minutes"].to_numpy(dtype=float).copy()
+    att_node, att_s = net.attach["node"].to_numpy(), net.attach["offset_s"].to_numpy(float)
+    closed_arcs = _arcs_of_groups(net, np.flatnonzero(changed))
+    new_blocked = np.flatnonzero(blocked & ~run.blocked)
+    w = None
+    for key, pos in run.solved_origins.items():
+        d, pred = run.solves[key][3], run.solves[key][6]
+        heads = net.indices[closed_arcs]
+        hit = np.concatenate([heads[pred[heads] == closed_arcs], new_blocked]).astype(np.int64)
+        tin, tout, order = _spt_intervals(run, key)
+        hit = hit[tin[hit] >= 0]
+        at = run.origin_index[pos]
+        onode = att_node[at].astype(np.int64)
+        if not len(hit) or not len(pos):
+            continue
+        cover = np.zeros(len(order) + 1, np.int64)
+        np.add.at(cover, tin[hit], 1)
+        np.add.at(cover, tout[hit], -1)
+        affected = np.zeros(net.n_nodes, np.bool_)
+        affected[order[np.cumsum(cover[:-1]) > 0]] = True
+        if not affected[onode].any():
+            continue
+        if w is None:
+            w = effective_costs(net.base, net.group, add)
+        dn = d[onode].copy()
+        src, offs = run.solves[key][0], run.solves[key][1]
+        dn[affected[onode]] = _solve_affected(net, d, w, add, blocked, affected, (src, offs))[onode[affected[onode]]]
+        ok = np.isfinite(dn)
+        reach[pos] = ok
+        minutes[pos] = np.where(ok, (dn + att_s[at]) / 60.0, math.inf)
+    return reach, minutes
+
+
+def _solve_affected(
+    net: AccessNetwork,
+    d: np.ndarray,
+    w: np.ndarray,
+    add: np.ndarray,
+    blocked: np.ndarray,
+    affected: np.ndarray,
+    sources: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Costs of the ``affected`` nodes with ``blocked``/``w`` (the closed network's node mask and arc costs),
+    the others held at ``d``: a multi-source solve inside the affected nodes from their entries (arcs in from
+    unaffected nodes, and the solve's own ``sources`` with their offsets)."""
+    tails = _arc_tails(net)
+    rptr, rarc = _in_arcs(net)
+    a_nodes = np.flatnonzero(affected & ~blocked)
+    arcs = _ranges(rptr[a_nodes], rptr[a_nodes + 1], rarc)
+    t = tails[arcs]
+    seed = d[t] + w[arcs]
+    ok = ~affected[t] & ~blocked[t] & np.isfinite(seed)
+    src = np.asarray(sources[0], np.int64)
+    own = affected[src] & ~blocked[src]
+    heads = np.concatenate([net.indices[arcs[ok]], src[own]])
+    seed = np.concatenate([seed[ok], np.asarray(sources[1], float)[own]])
+    if not len(heads):
+        return np.full(net.n_nodes, math.inf)
+    best = np.full(net.n_nodes, math.inf)
+    np.minimum.at(best, heads, seed)
+    src = np.unique(heads)
+    return net.shortest(add, blocked | ~affected, src, best[src])[0]
 
 
 def _unknown_population(pop: np.ndarray) -> np.ndarray:
@@ -686,4 +865,234 @@ def _crossing_candidates(
     return out
 
 
-__all__ = ["ChokepointResult", "chokepoints", "default_classes"]
+__all__ = ["ChokepointResult", "chokepoints", "default_classes", "network_description"]
+
+
+# ----------------------------------------------------------------------------- graph kernels (numba)
+
+
+@numba.njit(cache=True)
+def _csr_of(n: int, tails: np.ndarray, heads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Out-adjacency (CSR ``indptr``, ``indices``) of the arcs ``tails[k] -> heads[k]`` over ``n`` nodes."""
+    indptr = np.zeros(n + 1, np.int64)
+    for k in range(tails.shape[0]):
+        indptr[tails[k] + 1] += 1
+    for v in range(n):
+        indptr[v + 1] += indptr[v]
+    fill = indptr[:-1].copy()
+    indices = np.empty(tails.shape[0], np.int64)
+    for k in range(tails.shape[0]):
+        indices[fill[tails[k]]] = heads[k]
+        fill[tails[k]] += 1
+    return indptr, indices
+
+
+@numba.njit(cache=True)
+def _lengauer_tarjan(n: int, tails: np.ndarray, heads: np.ndarray, root: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Immediate dominators (Lengauer & Tarjan 1979, simple version: path compression) of the graph
+    ``tails[k] -> heads[k]`` from ``root``. Returns ``(idom, order, count)``: ``idom[v]`` (-1 when the root
+    cannot reach v; the root maps to itself) and the ``count`` reached nodes in depth-first preorder, in which
+    every node comes after its immediate dominator."""
+    fptr, fidx = _csr_of(n, tails, heads)
+    rptr, ridx = _csr_of(n, heads, tails)
+    dfn = np.full(n, -1, np.int64)
+    order = np.empty(n, np.int64)
+    parent = np.full(n, -1, np.int64)
+    stack = np.empty(n, np.int64)
+    nxt = np.empty(n, np.int64)
+    count = 0
+    dfn[root] = 0
+    order[0] = root
+    count = 1
+    top = 0
+    stack[0] = root
+    nxt[root] = fptr[root]
+    while top >= 0:
+        v = stack[top]
+        if nxt[v] < fptr[v + 1]:
+            w = fidx[nxt[v]]
+            nxt[v] += 1
+            if dfn[w] < 0:
+                dfn[w] = count
+                order[count] = w
+                count += 1
+                parent[w] = v
+                top += 1
+                stack[top] = w
+                nxt[w] = fptr[w]
+        else:
+            top -= 1
+    semi = dfn.copy()  # semidominators as preorder numbers
+    label = np.arange(n)
+    ancestor = np.full(n, -1, np.int64)
+    idom = np.full(n, -1, np.int64)
+    bucket_head = np.full(n, -1, np.int64)
+    bucket_next = np.full(n, -1, np.int64)
+    chain = np.empty(n, np.int64)
+    for i in range(count - 1, 0, -1):
+        w = order[i]
+        for k in range(rptr[w], rptr[w + 1]):
+            v = ridx[k]
+            if dfn[v] < 0:
+                continue
+            u = v  # eval(v), compressing the forest path above v
+            if ancestor[v] >= 0:
+                depth = 0
+                x = v
+                while ancestor[ancestor[x]] >= 0:
+                    chain[depth] = x
+                    depth += 1
+                    x = ancestor[x]
+                for j in range(depth - 1, -1, -1):
+                    x = chain[j]
+                    a = ancestor[x]
+                    if semi[label[a]] < semi[label[x]]:
+                        label[x] = label[a]
+                    ancestor[x] = ancestor[a]
+                u = label[v]
+            if semi[u] < semi[w]:
+                semi[w] = semi[u]
+        s = order[semi[w]]
+        bucket_next[w] = bucket_head[s]
+        bucket_head[s] = w
+        p = parent[w]
+        ancestor[w] = p
+        v = bucket_head[p]
+        while v >= 0:
+            nv = bucket_next[v]
+            u = v
+            if ancestor[v] >= 0:
+                depth = 0
+                x = v
+                while ancestor[ancestor[x]] >= 0:
+                    chain[depth] = x
+                    depth += 1
+                    x = ancestor[x]
+                for j in range(depth - 1, -1, -1):
+                    x = chain[j]
+                    a = ancestor[x]
+                    if semi[label[a]] < semi[label[x]]:
+                        label[x] = label[a]
+                    ancestor[x] = ancestor[a]
+                u = label[v]
+            idom[v] = u if semi[u] < semi[v] else p
+            v = nv
+        bucket_head[p] = -1
+    for i in range(1, count):
+        w = order[i]
+        if idom[w] != order[semi[w]]:
+            idom[w] = idom[idom[w]]
+    idom[root] = root
+    return idom, order, count
+
+
+@numba.njit(cache=True)
+def _chains(up: np.ndarray, starts: np.ndarray, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(node, k)`` for every node on the chain ``starts[k], up[starts[k]], ...`` before ``stop`` (or a node
+    that maps to itself or to -1): the dominators of each start when ``up`` is the immediate-dominator array."""
+    total = 0
+    for k in range(starts.shape[0]):
+        x = starts[k]
+        while x >= 0 and x != stop:
+            total += 1
+            nx = up[x]
+            if nx == x:
+                break
+            x = nx
+    nodes = np.empty(total, np.int64)
+    who = np.empty(total, np.int64)
+    j = 0
+    for k in range(starts.shape[0]):
+        x = starts[k]
+        while x >= 0 and x != stop:
+            nodes[j] = x
+            who[j] = k
+            j += 1
+            nx = up[x]
+            if nx == x:
+                break
+            x = nx
+    return nodes, who
+
+
+@numba.njit(cache=True)
+def _tree_paths(pred: np.ndarray, tails: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(node, arc, k)`` for every node of the shortest-path-tree branch from ``starts[k]`` back to its source
+    (``arc``: the node's predecessor arc, -1 at the source)."""
+    n = pred.shape[0]
+    total = 0
+    for k in range(starts.shape[0]):
+        x = starts[k]
+        steps = 0
+        while x >= 0 and steps <= n:
+            total += 1
+            steps += 1
+            x = tails[pred[x]] if pred[x] >= 0 else -1
+    nodes = np.empty(total, np.int64)
+    arcs = np.empty(total, np.int64)
+    who = np.empty(total, np.int64)
+    j = 0
+    for k in range(starts.shape[0]):
+        x = starts[k]
+        steps = 0
+        while x >= 0 and steps <= n:
+            nodes[j] = x
+            arcs[j] = pred[x]
+            who[j] = k
+            j += 1
+            steps += 1
+            x = tails[pred[x]] if pred[x] >= 0 else -1
+    return nodes, arcs, who
+
+
+@numba.njit(cache=True)
+def _tree_intervals(pred: np.ndarray, tails: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Preorder ``(tin, tout, order)`` of the shortest-path forest given by ``pred``: the subtree of a node
+    ``v`` (every node whose fastest route passes v) is ``order[tin[v]:tout[v]]``; unreached nodes get -1."""
+    n = pred.shape[0]
+    parent = np.full(n, -1, np.int64)
+    for v in range(n):
+        if pred[v] >= 0:
+            parent[v] = tails[pred[v]]
+    cnt = np.zeros(n + 1, np.int64)
+    for v in range(n):
+        if parent[v] >= 0:
+            cnt[parent[v] + 1] += 1
+    for v in range(n):
+        cnt[v + 1] += cnt[v]
+    fill = cnt[:-1].copy()
+    kids = np.empty(max(1, cnt[n]), np.int64)
+    for v in range(n):
+        if parent[v] >= 0:
+            kids[fill[parent[v]]] = v
+            fill[parent[v]] += 1
+    tin = np.full(n, -1, np.int64)
+    tout = np.full(n, -1, np.int64)
+    order = np.empty(n, np.int64)
+    stack = np.empty(n, np.int64)
+    nxt = np.empty(n, np.int64)
+    t = 0
+    for r in range(n):
+        if parent[r] >= 0 or not (dist[r] < np.inf):
+            continue
+        top = 0
+        stack[0] = r
+        nxt[r] = cnt[r]
+        tin[r] = t
+        order[t] = r
+        t += 1
+        while top >= 0:
+            v = stack[top]
+            if nxt[v] < cnt[v + 1]:
+                w = kids[nxt[v]]
+                nxt[v] += 1
+                tin[w] = t
+                order[t] = w
+                t += 1
+                top += 1
+                stack[top] = w
+                nxt[w] = cnt[w]
+            else:
+                tout[v] = t
+                top -= 1
+    return tin, tout, order[:t]

@@ -78,10 +78,11 @@ def register(app: typer.Typer) -> None:
             False, "--wide", help="Table: every column, unwrapped (default: the columns that fit the terminal)."
         ),
         offroad: bool = typer.Option(
-            False,
-            "--offroad",
-            help="Rank on the roads joined to off-road travel over the land cover (detours across terrain count "
-            "as alternatives; about a hundred times slower). Default: the road network alone.",
+            True,
+            "--offroad/--roads-only",
+            help="Rank on the roads joined to off-road travel over the land cover, so detours across terrain count "
+            "as alternatives (the default, when the data has land cover), or on the road network alone. The output "
+            "says which (JSON: network).",
         ),
     ) -> None:
         """Rank junctions, road segments and crossing points by the people cut off if each alone is blocked, then person-hours added.
@@ -94,10 +95,9 @@ def register(app: typer.Typer) -> None:
 
         s = load_scenario(scenario)
         with progress_bar("chokepoints") as prog:
-            net = (
-                build_network(s, mode="vehicle", offroad=True, progress=lambda m, f: prog(m, 0.05 * f))
-                if offroad
-                else None
+            # the engine's default network (off-road travel where the data has land cover), or roads only
+            net = build_network(
+                s, mode="vehicle", offroad=None if offroad else False, progress=lambda m, f: prog(m, 0.3 * f)
             )
             res = chokepoints(
                 s,
@@ -135,7 +135,10 @@ def register(app: typer.Typer) -> None:
                 }
                 for k, r in enumerate(doc["rows"], start=1)
             ]
-            caption = f"classes: {', '.join(res.classes)}; targets: {res.targets}; {res.candidates_examined} candidates re-solved; {res.crs_description}"
+            caption = (
+                f"network: {res.network['description']}; classes: {', '.join(res.classes)}; targets: {res.targets}; "
+                f"{res.candidates_examined} candidates re-solved; {res.crs_description}"
+            )
             table = rich_table(
                 rows, TABLE_COLUMNS, title=f"chokepoints: {res.scenario} / {res.regime}", caption=caption
             )

@@ -96,15 +96,15 @@ def compute(
             )
         except Exception as exc:
             failed(f"travel-time surface for {cid}", exc)
-    # chokepoints on the road network alone (as `delimit chokepoints` by default): the shared vehicle network
-    # may carry off-road travel, on which the ranking is about a hundred times slower (`--offroad`)
+    # chokepoints on the engine's default vehicle network, the one the travel figures share (off-road travel
+    # where the data has land cover), as `delimit chokepoints` by default
     try:
-        road_net = nets.get("vehicle-roads") or nets.get("vehicle")
-        if road_net is None or road_net.offroad:
-            road_net = api.build_network(scenario, mode="vehicle", offroad=False)
-            if networks is not None:  # the caller's per-scenario cache: one road network for every regime
-                networks["vehicle-roads"] = road_net
-        data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=road_net).rows
+        net = nets.get("vehicle")
+        if net is None:
+            net = api.build_network(scenario, mode="vehicle")
+            if networks is not None:  # the caller's per-scenario cache: one network for every regime
+                networks["vehicle"] = net
+        data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=net).rows
     except Exception as exc:
         failed("chokepoints", exc)
     if rows_by_run is not None:

@@ -709,7 +709,7 @@ class _Builder:
                         ("cut_off_settlements", "settlements cut off"),
                     ],
                     _records(data.chokepoints),
-                    caption="persons; hours (one trip each); on the road network alone (detours across terrain not counted: delimit chokepoints --offroad); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
+                    caption="persons; hours (one trip each); on the travel figures' vehicle network (roads joined to off-road travel where the data has land cover, so detours across terrain count; delimit chokepoints --roads-only ranks the roads alone); ranked by people cut off, then settlements cut off, then person-hours added; coordinates: delimit chokepoints --format csv",
                     empty="no chokepoint",
                 )
             )
