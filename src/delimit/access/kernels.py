@@ -476,6 +476,191 @@ def bucket_csr(
     )
 
 
+@numba.njit(cache=True)
+def _matrix_search(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    source: int,
+    offset: float,
+    want: np.ndarray,
+    n_want: int,
+    delta: float,
+    nbits: int,
+    dist: np.ndarray,
+    seen: np.ndarray,
+    touched: np.ndarray,
+    head: np.ndarray,
+    pool_node: np.ndarray,
+    pool_next: np.ndarray,
+    pool_key: np.ndarray,
+) -> int:
+    """One exact distances-only bucket search of :func:`bucket_matrix_csr`; returns how many nodes it touched.
+
+    ``dist`` must be ``inf`` everywhere but at blocked nodes (-1) on entry; the search leaves its
+    costs in ``dist`` and lists the nodes it set in ``touched[:count]`` (the caller resets them).
+    It stops once a bucket has been emptied after every node with ``want`` set was expanded at its
+    current cost: when a bucket empties, every node in it holds its final cost, so the costs of
+    the wanted nodes are exact (``seen`` marks them; reset by the caller too, via ``touched``).
+    """
+    nb = 1 << nbits
+    mask = nb - 1
+    inv = 1.0 / delta
+    count = 0
+    if dist[source] < 0.0 or not offset < INF:
+        return 0
+    dist[source] = offset
+    touched[count] = source
+    count += 1
+    used = 0
+    free = -1
+    cur = np.int64(offset * inv)
+    free, used = _bucket_push(head, pool_node, pool_next, pool_key, source, offset, cur & mask, free, used)
+    live = 1
+    left = n_want
+    while live > 0:
+        slot = cur & mask
+        e = head[slot]
+        while e >= 0:
+            head[slot] = pool_next[e]
+            u = pool_node[e]
+            pool_next[e] = free
+            free = e
+            live -= 1
+            du = dist[u]
+            if pool_key[e] == du:
+                if want[u] and not seen[u]:
+                    seen[u] = True
+                    left -= 1
+                for a in range(indptr[u], indptr[u + 1]):
+                    v = indices[a]
+                    nd = du + cost[a]
+                    dv = dist[v]
+                    if nd < dv:
+                        if dv == INF:
+                            touched[count] = v
+                            count += 1
+                        dist[v] = nd
+                        kb = max(np.int64(nd * inv), cur)
+                        free, used = _bucket_push(head, pool_node, pool_next, pool_key, v, nd, kb & mask, free, used)
+                        live += 1
+            e = head[slot]
+        cur += 1
+        if left == 0:
+            break
+    if live > 0:
+        head[:] = -1
+    return count
+
+
+@numba.njit(cache=True)
+def _bucket_matrix(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    blocked: np.ndarray,
+    sources: np.ndarray,
+    src_offsets: np.ndarray,
+    targets: np.ndarray,
+    tgt_offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> np.ndarray:
+    """Kernel of :func:`bucket_matrix_csr`: one early-exit search per source on shared work arrays."""
+    n = indptr.shape[0] - 1
+    k, t = sources.shape[0], targets.shape[0]
+    out = np.full((k, t), INF)
+    dist = np.full(n, INF)
+    for v in range(n):
+        if blocked[v]:
+            dist[v] = -1.0
+    want = np.zeros(n, np.bool_)
+    for j in range(t):
+        if targets[j] >= 0 and not blocked[targets[j]]:
+            want[targets[j]] = True
+    n_want = 0
+    for v in range(n):
+        if want[v]:
+            n_want += 1
+    seen = np.zeros(n, np.bool_)
+    touched = np.empty(n, np.int32)
+    head = np.full(1 << nbits, -1, np.int32)
+    cap = indices.shape[0] + 2
+    pool_node = np.empty(cap, np.int32)
+    pool_next = np.empty(cap, np.int32)
+    pool_key = np.empty(cap)
+    for i in range(k):
+        if sources[i] < 0:
+            continue
+        count = _matrix_search(
+            indptr, indices, cost, sources[i], src_offsets[i], want, n_want, delta, nbits,
+            dist, seen, touched, head, pool_node, pool_next, pool_key,
+        )  # fmt: skip
+        for j in range(t):
+            v = targets[j]
+            if v >= 0 and dist[v] >= 0.0:
+                out[i, j] = dist[v] + tgt_offsets[j]
+        for c in range(count):
+            dist[touched[c]] = INF
+            seen[touched[c]] = False
+    return out
+
+
+def bucket_matrix_csr(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    blocked: np.ndarray,
+    sources: np.ndarray,
+    src_offsets: np.ndarray,
+    targets: np.ndarray,
+    tgt_offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> np.ndarray:
+    """Exact many-to-many costs: a ``(len(sources), len(targets))`` matrix of shortest costs.
+
+    ``cost`` is the effective cost per arc (:func:`effective_costs`; ``inf`` closes an arc),
+    ``blocked`` a node mask, ``sources``/``targets`` node ids (-1: off the network, a row or column
+    of ``inf``) with their offsets (e.g. connector seconds), added at each end. One distances-only
+    bucket search per source, stopped as soon as every target's cost is final, on work arrays
+    allocated once for all sources (each search resets only the nodes it touched). ``delta`` and
+    ``nbits`` from :func:`bucket_width` (``span`` = the largest finite arc cost). Search from the
+    smaller side: for fewer targets than sources, pass the reversed graph (:func:`reverse_csr`)
+    and transpose.
+
+    >>> ip, ix = np.array([0, 1, 2, 2]), np.array([1, 2])
+    >>> bucket_matrix_csr(ip, ix, np.array([2.0, 3.0]), np.zeros(3, np.bool_), np.array([0, 1]),
+    ...                   np.zeros(2), np.array([2, 0]), np.array([0.5, 0.0]), 1.0, 3).tolist()
+    [[5.5, 0.0], [3.5, inf]]
+    """
+    return _bucket_matrix(
+        indptr,
+        indices,
+        np.asarray(cost, np.float64),
+        np.asarray(blocked, np.bool_),
+        np.asarray(sources, np.int64),
+        np.asarray(src_offsets, np.float64),
+        np.asarray(targets, np.int64),
+        np.asarray(tgt_offsets, np.float64),
+        float(delta),
+        int(nbits),
+    )
+
+
+def reverse_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reversed graph's CSR ``(indptr, indices, order)``: arc ``i`` of it is arc ``order[i]`` reversed.
+
+    >>> ip, ix, order = reverse_csr(np.array([0, 2, 2, 3]), np.array([1, 2, 0]))
+    >>> ip.tolist(), ix.tolist(), order.tolist()
+    ([0, 1, 2, 3], [2, 0, 0], [2, 0, 1])
+    """
+    n = int(indptr.shape[0] - 1)
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    rip, rix, _cols, order = csr_from_arcs(n, np.asarray(indices), tails)
+    return rip, compact_indices(rix) if n < 2**31 else rix, order
+
+
 def compact_indices(indices: np.ndarray) -> np.ndarray:
     """The CSR heads as int32 when every id fits (half the memory stream of int64), else as given.
 
