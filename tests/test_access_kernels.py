@@ -257,3 +257,38 @@ def test_cost_matrix_equals_scipy_on_a_grid() -> None:
     got_t = cost_matrix(ip, ix, ww, np.zeros(n, np.bool_), dst, d_off, src, s_off)
     want_t = dijkstra(csr_matrix((ww, ix, ip), shape=(n, n)), indices=dst)[:, src] + d_off[:, None] + s_off[None, :]
     np.testing.assert_allclose(got_t, want_t, rtol=1e-12)
+
+
+def test_travel_time_matrix_on_an_access_network_equals_scipy() -> None:
+    # the engine entry point on a built network (regime costs folded in, closed arcs and blocked
+    # nodes dropped for the oracle), settlements x settlements with their connector seconds
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+    from test_access_engine import OPEN, SHUT, make_scenario
+
+    from delimit.access import build_network, group_costs
+    from delimit.access.matrix import travel_time_matrix
+
+    s = make_scenario([OPEN, SHUT])
+    net = build_network(s)
+    for regime in ("open", "shut"):
+        add, blocked = group_costs(net, s.regimes[regime], s.traveller_classes["res-b"])
+        att = net.attach
+        nodes, off = att["node"].to_numpy(np.int64), att["offset_s"].to_numpy(np.float64)
+        got = travel_time_matrix(net, add, blocked, nodes, off, nodes[:2], off[:2])
+        w = effective_costs(net.base, net.group, add)
+        tails = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+        keep = np.isfinite(w) & ~blocked[tails] & ~blocked[net.indices]
+        t, h, c = tails[keep], net.indices[keep], w[keep]
+        first = np.lexsort((c, h, t))  # parallel arcs: the cheapest (scipy would add them up)
+        t, h, c = t[first], h[first], c[first]
+        one = np.r_[True, (t[1:] != t[:-1]) | (h[1:] != h[:-1])]
+        g = csr_matrix((c[one] + 1e-300, (t[one], h[one])), shape=(net.n_nodes, net.n_nodes))  # 1e-300: zero arcs stay
+        on = nodes >= 0
+        want = np.full(got.shape, math.inf)
+        d = dijkstra(g, indices=nodes[on])
+        for j in range(2):
+            if nodes[j] >= 0:
+                want[on, j] = d[:, nodes[j]] + off[on] + off[j]
+        want[np.isin(nodes, np.flatnonzero(blocked))] = math.inf
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
