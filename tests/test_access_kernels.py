@@ -264,10 +264,10 @@ def test_travel_time_matrix_on_an_access_network_equals_scipy() -> None:
     # nodes dropped for the oracle), settlements x settlements with their connector seconds
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
-    from test_access_engine import OPEN, SHUT, make_scenario
 
     from delimit.access import build_network, group_costs
     from delimit.access.matrix import travel_time_matrix
+    from test_access_engine import OPEN, SHUT, make_scenario
 
     s = make_scenario([OPEN, SHUT])
     net = build_network(s)
