@@ -14,10 +14,12 @@ from delimit.access.kernels import (
     bucket_csr,
     bucket_grid,
     bucket_width,
+    compact_indices,
     csr_from_arcs,
     dijkstra_csr,
     dijkstra_grid,
     effective_costs,
+    reverse_csr,
 )
 
 
@@ -156,3 +158,137 @@ def test_grid_offsets_shift_costs() -> None:
     d, o = dijkstra_grid(cost, 1.0, 1.0, np.array([0, 0]), np.array([0, 4]), np.array([0.0, 10.0]))
     assert d[0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # the far source starts too late to win
     assert o[0].tolist() == [0, 0, 0, 0, 0]
+
+
+# ----------------------------------------------------------------------------- many-to-many matrix
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), k=st.integers(1, 6), t=st.integers(1, 6))
+def test_cost_matrix_equals_networkx_per_pair(seed: int, n: int, k: int, t: int) -> None:
+    # both search directions (k < t: per source; k > t: per target on the reversed graph), zero-cost
+    # and closed arcs, blocked nodes, nodes off the graph (-1) and offsets at both ends
+    from delimit.access.matrix import cost_matrix
+
+    tl, hd, w, _ln, g, add = _random_graph(seed, n, 4 * n)
+    cost = effective_costs(w, g, add)
+    ip, ix, (cc,), _ = csr_from_arcs(n, tl, hd, cost)
+    rng = np.random.default_rng(seed + 2)
+    blocked = rng.random(n) < 0.1
+    src, dst = rng.integers(-1, n, k), rng.integers(-1, n, t)
+    s_off, d_off = rng.uniform(0, 30, k), rng.uniform(0, 30, t)
+    got = cost_matrix(ip, compact_indices(ix), cc, blocked, src, s_off, dst, d_off)
+    no_groups = np.full(len(tl), -1)
+    for i in range(k):
+        if src[i] < 0:
+            assert np.isinf(got[i]).all()
+            continue
+        d = _oracle(n, tl, hd, cost, no_groups, add, blocked, [src[i]], [s_off[i]])
+        want = np.array([d[v] + d_off[j] if v >= 0 else math.inf for j, v in enumerate(dst)])
+        np.testing.assert_allclose(got[i], want, rtol=1e-12, atol=1e-9)
+
+
+def test_reverse_csr_reverses_every_arc() -> None:
+    tl, hd, w, _ln, _g, _add = _random_graph(3, 30, 120)
+    ip, ix, (ww,), _ = csr_from_arcs(30, tl, hd, w)
+    rip, rix, order = reverse_csr(ip, ix)
+    tails = np.repeat(np.arange(30), np.diff(ip))
+    rtails = np.repeat(np.arange(30), np.diff(rip))
+    assert sorted(zip(tails.tolist(), ix.tolist(), ww.tolist(), strict=True)) == sorted(
+        zip(rix.tolist(), rtails.tolist(), ww[order].tolist(), strict=True)
+    )
+
+
+def _grid(rows: int, cols: int, seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """4-neighbour directed grid, random whole costs 1-999 (exact in pandana's integer thousandths)."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    t, h = [], []
+    for a, b in ((idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])):
+        t += [a.ravel(), b.ravel()]
+        h += [b.ravel(), a.ravel()]
+    tails, heads = np.concatenate(t), np.concatenate(h)
+    return rows * cols, tails, heads, rng.integers(1, 1000, len(tails)).astype(np.float64)
+
+
+def test_cost_matrix_equals_pandana_contraction_hierarchies() -> None:
+    # an independent implementation (pandana's contraction hierarchies, C++) on a grid with whole
+    # costs - pandana truncates costs to integer thousandths, so its sums are exact only for these
+    pd = pytest.importorskip("pandas")
+    pandana = pytest.importorskip("pandana")
+    from delimit.access.matrix import cost_matrix
+
+    rows, cols = 12, 15  # small: pandana's hierarchy build is slow on grids
+    n, tails, heads, w = _grid(rows, cols, 7)
+    r, c = np.divmod(np.arange(n), cols)
+    net = pandana.Network(
+        pd.Series(c.astype(float)),
+        pd.Series(r.astype(float)),
+        pd.Series(tails),
+        pd.Series(heads),
+        pd.DataFrame({"w": w}),
+        twoway=False,
+    )
+    rng = np.random.default_rng(8)
+    src, dst = rng.choice(n, 12, replace=False), rng.choice(n, 5, replace=False)
+    ip, ix, (ww,), _ = csr_from_arcs(n, tails, heads, w)
+    got = cost_matrix(ip, ix, ww, np.zeros(n, np.bool_), src, np.zeros(12), dst, np.zeros(5))
+    want = np.array(net.shortest_path_lengths(np.repeat(src, 5), np.tile(dst, 12), imp_name="w")).reshape(12, 5)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    # and from the other side (fewer sources than targets: per source on the forward graph)
+    got_t = cost_matrix(ip, ix, ww, np.zeros(n, np.bool_), dst, np.zeros(5), src, np.zeros(12))
+    want_t = np.array(net.shortest_path_lengths(np.repeat(dst, 12), np.tile(src, 5), imp_name="w")).reshape(5, 12)
+    np.testing.assert_allclose(got_t, want_t, rtol=0, atol=1e-6)
+
+
+def test_cost_matrix_equals_scipy_on_a_grid() -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from delimit.access.matrix import cost_matrix
+
+    n, tails, heads, w = _grid(40, 40, 9)
+    ip, ix, (ww,), _ = csr_from_arcs(n, tails, heads, w)
+    src, dst = np.array([0, 5, 1599, 800]), np.array([17, 1200, 3, 4, 900, 1000, 1599])
+    s_off, d_off = np.array([0.0, 1.5, 2.0, 0.25]), np.linspace(0.0, 3.0, 7)
+    want = dijkstra(csr_matrix((ww, ix, ip), shape=(n, n)), indices=src)[:, dst] + s_off[:, None] + d_off[None, :]
+    got = cost_matrix(ip, ix, ww, np.zeros(n, np.bool_), src, s_off, dst, d_off)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    got_t = cost_matrix(ip, ix, ww, np.zeros(n, np.bool_), dst, d_off, src, s_off)
+    want_t = dijkstra(csr_matrix((ww, ix, ip), shape=(n, n)), indices=dst)[:, src] + d_off[:, None] + s_off[None, :]
+    np.testing.assert_allclose(got_t, want_t, rtol=1e-12)
+
+
+def test_travel_time_matrix_on_an_access_network_equals_scipy() -> None:
+    # the engine entry point on a built network (regime costs folded in, closed arcs and blocked
+    # nodes dropped for the oracle), settlements x settlements with their connector seconds
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from delimit.access import build_network, group_costs
+    from delimit.access.matrix import travel_time_matrix
+    from test_access_engine import OPEN, SHUT, make_scenario
+
+    s = make_scenario([OPEN, SHUT])
+    net = build_network(s)
+    for regime in ("open", "shut"):
+        add, blocked = group_costs(net, s.regimes[regime], s.traveller_classes["res-b"])
+        att = net.attach
+        nodes, off = att["node"].to_numpy(np.int64), att["offset_s"].to_numpy(np.float64)
+        got = travel_time_matrix(net, add, blocked, nodes, off, nodes[:2], off[:2])
+        w = effective_costs(net.base, net.group, add)
+        tails = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+        keep = np.isfinite(w) & ~blocked[tails] & ~blocked[net.indices]
+        t, h, c = tails[keep], net.indices[keep], w[keep]
+        first = np.lexsort((c, h, t))  # parallel arcs: the cheapest (scipy would add them up)
+        t, h, c = t[first], h[first], c[first]
+        one = np.r_[True, (t[1:] != t[:-1]) | (h[1:] != h[:-1])]
+        g = csr_matrix((c[one] + 1e-300, (t[one], h[one])), shape=(net.n_nodes, net.n_nodes))  # 1e-300: zero arcs stay
+        on = nodes >= 0
+        want = np.full(got.shape, math.inf)
+        d = dijkstra(g, indices=nodes[on])
+        for j in range(2):
+            if nodes[j] >= 0:
+                want[on, j] = d[:, nodes[j]] + off[on] + off[j]
+        want[np.isin(nodes, np.flatnonzero(blocked))] = math.inf
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)

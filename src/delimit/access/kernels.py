@@ -29,11 +29,36 @@ diagonal); cells with a non-finite or negative cost are impassable; sources star
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 INF = math.inf
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # numba's intrinsic protocol
+    """Hint the CPU to fetch the cache line of ``arr[idx]`` (``llvm.prefetch``: read, keep in all levels).
+
+    A hint only: it never faults and changes no value, so results do not depend on it.
+    """
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")  # type: ignore[no-untyped-call]
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), i8p)
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @numba.njit(cache=True, inline="always")
@@ -315,8 +340,61 @@ def bucket_width(min_positive: float, span: float, max_bits: int = MAX_BUCKET_BI
     return float(delta), nbits
 
 
+@numba.njit(cache=True, inline="always")
+def _bucket_push(
+    head: np.ndarray,
+    pool_node: np.ndarray,
+    pool_next: np.ndarray,
+    pool_key: np.ndarray,
+    v: int,
+    key: float,
+    slot: int | np.signedinteger[Any],
+    free: int,
+    used: int,
+) -> tuple[int, int]:
+    """Queue node ``v`` with cost ``key`` in bucket ``slot``; return the new ``(free, used)`` of the pool."""
+    if free >= 0:
+        e = free
+        free = pool_next[e]
+    else:
+        e = used
+        used += 1
+    pool_node[e] = v
+    pool_key[e] = key
+    pool_next[e] = head[slot]
+    head[slot] = e
+    return free, used
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_node(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    base: np.ndarray,
+    dist: np.ndarray,
+    metres: np.ndarray,
+    origin: np.ndarray,
+    u: int | np.signedinteger[Any],
+    arcs: bool,
+) -> None:
+    """Prefetch what expanding node ``u`` reads first (its arcs too when ``arcs``: one load of ``indptr``).
+
+    The queue hands out nodes in no memory order, so on graphs larger than the cache every
+    expansion would otherwise wait for these lines one after the other; fetched while the
+    previous node is expanded, they arrive together (x1.2-1.3 measured on 1 M arcs).
+    """
+    _prefetch(dist, u)  # type: ignore[call-arg]  # numba supplies the typing context
+    _prefetch(indptr, u)
+    _prefetch(metres, u)
+    _prefetch(origin, u)
+    if arcs:
+        a0 = indptr[u]
+        _prefetch(indices, a0)
+        _prefetch(base, a0)
+
+
 @numba.njit(cache=True)
-def _bucket_csr_state(
+def _bucket_csr_arrays(
     indptr: np.ndarray,
     indices: np.ndarray,
     base: np.ndarray,
@@ -328,71 +406,70 @@ def _bucket_csr_state(
     offsets: np.ndarray,
     delta: float,
     nbits: int,
-) -> np.ndarray:
-    """Kernel of :func:`bucket_csr`: node state rows ``(cost, metres, origin, pred)``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kernel of :func:`bucket_csr`: ``(dist, metres, origin, pred)``.
 
-    The four values of a node share one 32-byte row (one cache line touched per improvement).
-    Blocked nodes start at cost -1 so that no arc ever improves them (no per-arc mask lookup).
-    Each queue entry keeps the cost its node had when queued; an entry whose cost is no longer
-    the node's is stale and skipped, and a node improved after its expansion (only across arcs
-    cheaper than ``delta``) is simply queued and expanded again - label-correcting, exact.
+    Each value lives in its own flat array: the relaxation test streams only ``dist`` (8 bytes a
+    node, eight nodes a cache line), which measured faster on 1 M arcs than one 32-byte row per
+    node. Blocked nodes start at cost -1 so that no arc ever improves them (no per-arc mask
+    lookup); they are reported as ``inf``. Each queue entry keeps the cost its node had when
+    queued; an entry whose cost is no longer the node's is stale and skipped, and a node improved
+    after its expansion (only across arcs cheaper than ``delta``) is simply queued and expanded
+    again - label-correcting, exact. ``indices`` may be int32 or int64 (int32 halves its stream).
     """
     n = indptr.shape[0] - 1
     nb = 1 << nbits
     mask = nb - 1
     inv = 1.0 / delta
     use_groups = group.shape[0] > 0  # an empty group array: ``base`` already holds the costs
-    st = np.empty((n, 4))  # dist, metres, origin, pred (floats: exact for ids < 2**53)
+    dist = np.empty(n)
+    metres = np.full(n, INF)
+    origin = np.full(n, -1, np.int32)
+    pred = np.full(n, -1, np.int64)
     for v in range(n):
-        st[v, 0] = -1.0 if blocked[v] else INF
-        st[v, 1] = INF
-        st[v, 2] = -1.0
-        st[v, 3] = -1.0
+        dist[v] = -1.0 if blocked[v] else INF
     head = np.full(nb, -1, np.int32)
-    pool_node = np.empty(indices.shape[0] + sources.shape[0] + 1, np.int32)
-    pool_next = np.empty(pool_node.shape[0], np.int32)
-    pool_key = np.empty(pool_node.shape[0])  # the cost a node had when queued: stale unless equal
+    cap = indices.shape[0] + sources.shape[0] + 1  # every entry is pushed by a source or an improvement
+    pool_node = np.empty(cap, np.int32)
+    pool_next = np.empty(cap, np.int32)
+    pool_key = np.empty(cap)  # the cost a node had when queued: stale unless equal
     used = 0
     free = -1
     live = 0
     lo = INF
     for s in range(sources.shape[0]):
         u = sources[s]
-        if not blocked[u] and offsets[s] < st[u, 0]:
-            st[u, 0] = offsets[s]
-            st[u, 1] = 0.0
-            st[u, 2] = s
-            if offsets[s] < lo:
-                lo = offsets[s]
-    if lo == INF:
-        return st
-    cur = np.int64(lo * inv)
+        if not blocked[u] and offsets[s] < dist[u]:
+            dist[u] = offsets[s]
+            metres[u] = 0.0
+            origin[u] = s
+            lo = min(lo, offsets[s])
+    cur = np.int64(lo * inv) if lo < INF else np.int64(0)
     for s in range(sources.shape[0]):
         u = sources[s]
-        if blocked[u] or st[u, 2] != s:
-            continue
-        kb = np.int64(st[u, 0] * inv)
-        e = used
-        used += 1
-        sl = kb & mask
-        pool_node[e] = u
-        pool_key[e] = st[u, 0]
-        pool_next[e] = head[sl]
-        head[sl] = e
-        live += 1
+        if not blocked[u] and origin[u] == s:
+            free, used = _bucket_push(
+                head, pool_node, pool_next, pool_key, u, dist[u], np.int64(dist[u] * inv) & mask, free, used
+            )
+            live += 1
     while live > 0:
         slot = cur & mask
         e = head[slot]
         while e >= 0:
-            head[slot] = pool_next[e]
+            nx = pool_next[e]
+            head[slot] = nx
             u = pool_node[e]
             pool_next[e] = free
             free = e
             live -= 1
-            if pool_key[e] == st[u, 0]:  # the entry is current (not superseded by an improvement)
-                du = st[u, 0]
-                mu = st[u, 1]
-                ou = st[u, 2]
+            if nx >= 0:  # fetch the next two entries' nodes while this one is expanded
+                _prefetch_node(indptr, indices, base, dist, metres, origin, pool_node[nx], True)
+                if pool_next[nx] >= 0:
+                    _prefetch_node(indptr, indices, base, dist, metres, origin, pool_node[pool_next[nx]], False)
+            du = dist[u]
+            if pool_key[e] == du:  # the entry is current (not superseded by an improvement)
+                mu = metres[u]
+                ou = origin[u]
                 for a in range(indptr[u], indptr[u + 1]):
                     v = indices[a]
                     w = base[a]
@@ -401,45 +478,19 @@ def _bucket_csr_state(
                         if g >= 0:
                             w = w + group_add[g]
                     nd = du + w
-                    if nd < st[v, 0]:
-                        st[v, 0] = nd
-                        st[v, 1] = mu + length[a]
-                        st[v, 2] = ou
-                        st[v, 3] = a
-                        kb = np.int64(nd * inv)
-                        if kb < cur:
-                            kb = cur
-                        if free >= 0:
-                            e2 = free
-                            free = pool_next[e2]
-                        else:
-                            e2 = used
-                            used += 1
-                        s2 = kb & mask
-                        pool_node[e2] = v
-                        pool_key[e2] = nd
-                        pool_next[e2] = head[s2]
-                        head[s2] = e2
+                    if nd < dist[v]:
+                        dist[v] = nd
+                        metres[v] = mu + length[a]
+                        origin[v] = ou
+                        pred[v] = a
+                        kb = max(np.int64(nd * inv), cur)
+                        free, used = _bucket_push(head, pool_node, pool_next, pool_key, v, nd, kb & mask, free, used)
                         live += 1
             e = head[slot]
         cur += 1
-    return st
-
-
-@numba.njit(cache=True)
-def _split_state(st: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unpack the kernel's state rows into (dist, metres, origin, pred) arrays in one pass."""
-    n = st.shape[0]
-    dist = np.empty(n)
-    metres = np.empty(n)
-    origin = np.empty(n, np.int32)
-    pred = np.empty(n, np.int64)
     for v in range(n):
-        d = st[v, 0]
-        dist[v] = INF if d < 0.0 else d  # blocked nodes were marked -1
-        metres[v] = st[v, 1]
-        origin[v] = np.int32(st[v, 2])
-        pred[v] = np.int64(st[v, 3])
+        if dist[v] < 0.0:
+            dist[v] = INF
     return dist, metres, origin, pred
 
 
@@ -461,12 +512,13 @@ def bucket_csr(
     Same parameters and results as :func:`dijkstra_csr` (without ``limit``), plus ``delta`` and
     ``nbits`` from :func:`bucket_width` (``span`` = largest effective finite arc cost plus the
     spread of the offsets). An empty ``group`` array means ``base`` already holds the effective
-    costs (one array stream less per relaxation; see :func:`effective_costs`). Ties between equal
-    costs may pick another, equally short, predecessor than a heap would. Node ids must fit in
-    int32. Every entry of the bucket pool is pushed by a
-    source or by an improvement along an arc, so ``m + k`` entries bound it and it never grows.
+    costs (one array stream less per relaxation; see :func:`effective_costs`). ``indices`` may be
+    int32 (faster: see :func:`compact_indices`) or int64. Ties between equal costs may pick another,
+    equally short, predecessor than a heap would. Node ids must fit in int32. Every entry of the
+    bucket pool is pushed by a source or by an improvement along an arc, so ``m + k`` entries bound
+    it and it never grows.
     """
-    st = _bucket_csr_state(
+    return _bucket_csr_arrays(
         indptr,
         indices,
         base,
@@ -479,7 +531,208 @@ def bucket_csr(
         float(delta),
         int(nbits),
     )
-    return _split_state(st)
+
+
+@numba.njit(cache=True)
+def _matrix_search(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    source: int,
+    offset: float,
+    want: np.ndarray,
+    n_want: int,
+    delta: float,
+    nbits: int,
+    dist: np.ndarray,
+    seen: np.ndarray,
+    touched: np.ndarray,
+    head: np.ndarray,
+    pool_node: np.ndarray,
+    pool_next: np.ndarray,
+    pool_key: np.ndarray,
+) -> int:
+    """One exact distances-only bucket search of :func:`bucket_matrix_csr`; returns how many nodes it touched.
+
+    ``dist`` must be ``inf`` everywhere but at blocked nodes (-1) on entry; the search leaves its
+    costs in ``dist`` and lists the nodes it set in ``touched[:count]`` (the caller resets them).
+    It stops once a bucket has been emptied after every node with ``want`` set was expanded at its
+    current cost: when a bucket empties, every node in it holds its final cost, so the costs of
+    the wanted nodes are exact (``seen`` marks them; reset by the caller too, via ``touched``).
+    """
+    nb = 1 << nbits
+    mask = nb - 1
+    inv = 1.0 / delta
+    count = 0
+    if dist[source] < 0.0 or not offset < INF:
+        return 0
+    dist[source] = offset
+    touched[count] = source
+    count += 1
+    used = 0
+    free = -1
+    cur = np.int64(offset * inv)
+    free, used = _bucket_push(head, pool_node, pool_next, pool_key, source, offset, cur & mask, free, used)
+    live = 1
+    left = n_want
+    while live > 0:
+        slot = cur & mask
+        e = head[slot]
+        while e >= 0:
+            nx = pool_next[e]
+            head[slot] = nx
+            u = pool_node[e]
+            pool_next[e] = free
+            free = e
+            live -= 1
+            if nx >= 0:  # as in :func:`_bucket_csr_arrays`: fetch the next entries' nodes early
+                _prefetch_node(indptr, indices, cost, dist, want, seen, pool_node[nx], True)
+                if pool_next[nx] >= 0:
+                    _prefetch_node(indptr, indices, cost, dist, want, seen, pool_node[pool_next[nx]], False)
+            du = dist[u]
+            if pool_key[e] == du:
+                if want[u] and not seen[u]:
+                    seen[u] = True
+                    left -= 1
+                for a in range(indptr[u], indptr[u + 1]):
+                    v = indices[a]
+                    nd = du + cost[a]
+                    dv = dist[v]
+                    if nd < dv:
+                        if dv == INF:
+                            touched[count] = v
+                            count += 1
+                        dist[v] = nd
+                        kb = max(np.int64(nd * inv), cur)
+                        free, used = _bucket_push(head, pool_node, pool_next, pool_key, v, nd, kb & mask, free, used)
+                        live += 1
+            e = head[slot]
+        cur += 1
+        if left == 0:
+            break
+    if live > 0:
+        head[:] = -1
+    return count
+
+
+@numba.njit(cache=True)
+def _bucket_matrix(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    blocked: np.ndarray,
+    sources: np.ndarray,
+    src_offsets: np.ndarray,
+    targets: np.ndarray,
+    tgt_offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> np.ndarray:
+    """Kernel of :func:`bucket_matrix_csr`: one early-exit search per source on shared work arrays."""
+    n = indptr.shape[0] - 1
+    k, t = sources.shape[0], targets.shape[0]
+    out = np.full((k, t), INF)
+    dist = np.full(n, INF)
+    for v in range(n):
+        if blocked[v]:
+            dist[v] = -1.0
+    want = np.zeros(n, np.bool_)
+    for j in range(t):
+        if targets[j] >= 0 and not blocked[targets[j]]:
+            want[targets[j]] = True
+    n_want = 0
+    for v in range(n):
+        if want[v]:
+            n_want += 1
+    seen = np.zeros(n, np.bool_)
+    touched = np.empty(n, np.int32)
+    head = np.full(1 << nbits, -1, np.int32)
+    cap = indices.shape[0] + 2
+    pool_node = np.empty(cap, np.int32)
+    pool_next = np.empty(cap, np.int32)
+    pool_key = np.empty(cap)
+    for i in range(k):
+        if sources[i] < 0:
+            continue
+        count = _matrix_search(
+            indptr, indices, cost, sources[i], src_offsets[i], want, n_want, delta, nbits,
+            dist, seen, touched, head, pool_node, pool_next, pool_key,
+        )  # fmt: skip
+        for j in range(t):
+            v = targets[j]
+            if v >= 0 and dist[v] >= 0.0:
+                out[i, j] = dist[v] + tgt_offsets[j]
+        for c in range(count):
+            dist[touched[c]] = INF
+            seen[touched[c]] = False
+    return out
+
+
+def bucket_matrix_csr(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    cost: np.ndarray,
+    blocked: np.ndarray,
+    sources: np.ndarray,
+    src_offsets: np.ndarray,
+    targets: np.ndarray,
+    tgt_offsets: np.ndarray,
+    delta: float,
+    nbits: int,
+) -> np.ndarray:
+    """Exact many-to-many costs: a ``(len(sources), len(targets))`` matrix of shortest costs.
+
+    ``cost`` is the effective cost per arc (:func:`effective_costs`; ``inf`` closes an arc),
+    ``blocked`` a node mask, ``sources``/``targets`` node ids (-1: off the network, a row or column
+    of ``inf``) with their offsets (e.g. connector seconds), added at each end. One distances-only
+    bucket search per source, stopped as soon as every target's cost is final, on work arrays
+    allocated once for all sources (each search resets only the nodes it touched). ``delta`` and
+    ``nbits`` from :func:`bucket_width` (``span`` = the largest finite arc cost). Search from the
+    smaller side: for fewer targets than sources, pass the reversed graph (:func:`reverse_csr`)
+    and transpose.
+
+    >>> ip, ix = np.array([0, 1, 2, 2]), np.array([1, 2])
+    >>> bucket_matrix_csr(ip, ix, np.array([2.0, 3.0]), np.zeros(3, np.bool_), np.array([0, 1]),
+    ...                   np.zeros(2), np.array([2, 0]), np.array([0.5, 0.0]), 1.0, 3).tolist()
+    [[5.5, 0.0], [3.5, inf]]
+    """
+    return _bucket_matrix(
+        indptr,
+        indices,
+        np.asarray(cost, np.float64),
+        np.asarray(blocked, np.bool_),
+        np.asarray(sources, np.int64),
+        np.asarray(src_offsets, np.float64),
+        np.asarray(targets, np.int64),
+        np.asarray(tgt_offsets, np.float64),
+        float(delta),
+        int(nbits),
+    )
+
+
+def reverse_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reversed graph's CSR ``(indptr, indices, order)``: arc ``i`` of it is arc ``order[i]`` reversed.
+
+    >>> ip, ix, order = reverse_csr(np.array([0, 2, 2, 3]), np.array([1, 2, 0]))
+    >>> ip.tolist(), ix.tolist(), order.tolist()
+    ([0, 1, 2, 3], [2, 0, 0], [2, 0, 1])
+    """
+    n = int(indptr.shape[0] - 1)
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    rip, rix, _cols, order = csr_from_arcs(n, np.asarray(indices), tails)
+    return rip, compact_indices(rix) if n < 2**31 else rix, order
+
+
+def compact_indices(indices: np.ndarray) -> np.ndarray:
+    """The CSR heads as int32 when every id fits (half the memory stream of int64), else as given.
+
+    >>> compact_indices(np.array([0, 5], np.int64)).dtype
+    dtype('int32')
+    """
+    ix = np.asarray(indices)
+    if ix.dtype == np.int32 or (len(ix) and int(ix.max()) >= 2**31):
+        return ix
+    return ix.astype(np.int32)
 
 
 @numba.njit(cache=True)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from delimit.access.kernels import bucket_csr, bucket_width, effective_costs
+from delimit.access.kernels import bucket_csr, bucket_width, compact_indices, effective_costs
 from delimit.access.network import AccessNetwork
 
 
@@ -21,6 +21,15 @@ def _arc_bounds(net: AccessNetwork) -> tuple[float, float]:
         pos = net.base[net.base > 0]
         cache = (float(pos.min()) if len(pos) else 1.0, float(net.base.max()) if len(net.base) else 1.0)
         net._bounds = cache  # type: ignore[attr-defined]  # a per-network cache AccessNetwork declares no field for
+    return cache
+
+
+def _heads(net: AccessNetwork) -> np.ndarray:
+    """The network's CSR heads as int32 (:func:`compact_indices`), converted once per network."""
+    cache = getattr(net, "_heads32", None)
+    if cache is None or cache.shape != net.indices.shape:
+        cache = compact_indices(net.indices)
+        net._heads32 = cache  # type: ignore[attr-defined]  # a per-network cache AccessNetwork declares no field for
     return cache
 
 
@@ -47,7 +56,7 @@ def solve(
     w = effective_costs(net.base, net.group, group_add)
     no_groups = np.zeros(0, np.int64)
     d, m, o, p = bucket_csr(
-        net.indptr, net.indices, w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits
+        net.indptr, _heads(net), w, net.length, no_groups, np.zeros(1), blocked, sources, offsets, delta, nbits
     )
     if math.isfinite(limit):
         over = d > limit
