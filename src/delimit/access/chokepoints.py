@@ -1061,7 +1061,7 @@ def _tree_intervals(pred: np.ndarray, tails: np.ndarray, dist: np.ndarray) -> tu
     for v in range(n):
         cnt[v + 1] += cnt[v]
     fill = cnt[:-1].copy()
-    kids = np.empty(max(1, cnt[n]), np.int64)
+    kids = np.empty(max(1, int(cnt[n])), np.int64)
     for v in range(n):
         if parent[v] >= 0:
             kids[fill[parent[v]]] = v
