@@ -1,4 +1,5 @@
-"""Shared fixtures: cached bundled scenarios, an in-process CLI runner, the demo report, the artefact folder."""
+"""Shared fixtures: cached bundled scenarios, an in-process CLI runner, the demo report, the artefact folder;
+and the order and grouping of tests for parallel runs (``make test`` runs pytest-xdist with ``--dist loadgroup``)."""
 
 from __future__ import annotations
 
@@ -93,6 +94,53 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent (a user's fresh clone); this check needs the shared reference data")
     return SHARED_DATA
+
+
+#: Session fixtures that build something expensive: every test reading one runs on the same xdist worker, so
+#: the build happens once per run, not once per worker.
+SHARED_BUILDS = frozenset({"demo_report"})
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The xdist group an item must share with others, or None (free to run on any worker).
+
+    A test using a module- or class-scoped fixture stays with its module (the fixture is built once, on one
+    worker); a test using one of :data:`SHARED_BUILDS` stays with the other readers of that build.
+    """
+    defs = getattr(item, "_fixtureinfo", None)
+    if defs is None:
+        return None
+    for name in sorted(item.fixturenames):
+        if name in SHARED_BUILDS:
+            return f"build:{name}"
+    for name in item.fixturenames:
+        fixturedefs = defs.name2fixturedefs.get(name)
+        if fixturedefs and fixturedefs[-1].scope in ("module", "class", "package"):
+            return f"module:{_module(item)}"
+    return None
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the longest work first, keeping each module's tests together: modules with a browser test, then
+    modules with a slow test, then the rest (under xdist a long test started last would end the run alone; run
+    with ``--no-loadscope-reorder`` so that xdist keeps this order); and give each test its xdist group
+    (:func:`xdist_group_of`)."""
+    rank: dict[str, int] = {}
+    for item in items:
+        mark = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        rank[_module(item)] = min(rank.get(_module(item), 2), mark)
+    order = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank[_module(item)], order[id(item)]))
+    if not config.pluginmanager.hasplugin("xdist"):
+        return  # the marker is xdist's (and --strict-markers refuses an unregistered one)
+    for item in items:
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
