@@ -82,6 +82,18 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 
 
 @pytest.fixture(scope="session")
+def fergana_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``delimit report status-quo tj-corridor-claim --pdf``, built once for every test that reads a bundled-data
+    report with its PDF (the report's content, the browser check, the credits on every page)."""
+    from delimit.cli import main
+
+    out = tmp_path_factory.mktemp("fergana") / "report"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "status-quo", "tj-corridor-claim", "--pdf", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Folder for test artefacts (screenshots, rendered pages) kept after the run."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -98,7 +110,7 @@ def shared_data() -> Path:
 
 #: Session fixtures that build something expensive: every test reading one runs on the same xdist worker, so
 #: the build happens once per run, not once per worker.
-SHARED_BUILDS = frozenset({"demo_report"})
+SHARED_BUILDS = frozenset({"demo_report", "fergana_report"})
 
 
 def xdist_group_of(item: pytest.Item) -> str | None:
@@ -125,14 +137,18 @@ def _module(item: pytest.Item) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the longest work first, keeping each module's tests together: modules with a browser test, then
-    modules with a slow test, then the rest (under xdist a long test started last would end the run alone; run
-    with ``--no-loadscope-reorder`` so that xdist keeps this order); and give each test its xdist group
-    (:func:`xdist_group_of`)."""
+    """Start the longest work first, keeping each module's tests together: modules of browser tests only (whole
+    flows through a browser and a server), then modules with a browser or slow test, then the rest (under xdist a
+    long test started last would end the run alone; run with ``--no-loadscope-reorder`` so that xdist keeps this
+    order); and give each test its xdist group (:func:`xdist_group_of`)."""
+    browser_only: dict[str, bool] = {}
     rank: dict[str, int] = {}
     for item in items:
-        mark = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
-        rank[_module(item)] = min(rank.get(_module(item), 2), mark)
+        module = _module(item)
+        browser_only[module] = browser_only.get(module, True) and bool(item.get_closest_marker("browser"))
+        slow = item.get_closest_marker("browser") or item.get_closest_marker("slow")
+        rank[module] = min(rank.get(module, 2), 1 if slow else 2)
+    rank.update({module: 0 for module, only in browser_only.items() if only})
     order = {id(item): i for i, item in enumerate(items)}
     items.sort(key=lambda item: (rank[_module(item)], order[id(item)]))
     if not config.pluginmanager.hasplugin("xdist"):
