@@ -136,6 +136,7 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::")[0]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the longest work first, keeping each module's tests together: modules of browser tests only (whole
     flows through a browser and a server), then modules with a browser or slow test, then the rest (under xdist a
