@@ -1,5 +1,7 @@
 """Shared fixtures: cached bundled scenarios, an in-process CLI runner, the demo report, the artefact folder;
-and the order and grouping of tests for parallel runs (``make test`` runs pytest-xdist with ``--dist loadgroup``)."""
+and the order and grouping of tests for parallel runs (``make test`` runs pytest-xdist with ``--dist loadscope``;
+the xdist_group marks set here take effect with ``--dist loadgroup`` once xdist's grouping works with pytest 9:
+xdist 3.8.0 rewrites ``item._nodeid``, which pytest 9.2 no longer reads)."""
 
 from __future__ import annotations
 
