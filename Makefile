@@ -20,9 +20,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py --out $(OUT)
 
-## Run the whole test suite and the docstrings' examples (pyproject.toml: testpaths tests and src/delimit, --doctest-modules).
+## Run the whole test suite and the docstrings' examples (pyproject.toml: testpaths tests and src/delimit, --doctest-modules)
+## on TEST_WORKERS pytest-xdist workers (auto: one per core). --dist loadscope keeps each module on one worker (its
+## module fixtures are built once); --no-loadscope-reorder keeps conftest's order (browser flows, then modules with
+## slow tests, first). Not loadgroup: xdist 3.8.0 groups by rewriting item._nodeid, which pytest 9.2 no longer reads.
+## TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 ## delimit's own fuzzer for FUZZ_MINUTES (10) under a 4 GB address-space limit, in random rounds of
 ## FUZZ_EXAMPLES examples per input kind; failing and newly refused inputs are kept in tests/fuzz_corpus/found/

@@ -139,10 +139,9 @@ def _pdf_pages_text(report: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_report_html_pdf_maps_and_json(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    out = tmp_path / "rep"
-    r = cli("report", "status-quo", "border-closed-2022", "--pdf", "--quiet", "-o", out)
-    assert r.code == 0, r.err
+def test_report_html_pdf_maps_and_json(fergana_report: Path) -> None:
+    """The bundled-data report with its PDF (conftest's ``fergana_report``, shared with test_report.py)."""
+    out = fergana_report
     html = (out / "index.html").read_text(encoding="utf-8")
     _credited(html)
     assert 'id="credits"' in html and "<footer" in html  # a credits section and a footer on the page

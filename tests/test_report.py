@@ -113,13 +113,7 @@ def test_cli_report_unknown_scenario(cli, tmp_path) -> None:  # type: ignore[no-
 # ---------------------------------------------------------------- bundled data, real browser
 
 
-@pytest.fixture(scope="module")
-def fergana_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from delimit.cli import main
-
-    out = tmp_path_factory.mktemp("fergana") / "report"
-    assert main(["report", "status-quo", "tj-corridor-claim", "--pdf", "-o", str(out)]) == 0
-    return out
+# ``fergana_report`` (conftest): ``delimit report status-quo tj-corridor-claim --pdf``, built once per session.
 
 
 @pytest.mark.slow
