@@ -1549,7 +1549,9 @@ def network_key(
     use_terrain = (mode == "foot" or lc is not None) if terrain is None else bool(terrain)
     cell = float(cell_m) if cell_m is not None else (OFFROAD_CELL_M if lc is not None else 500.0)
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((scenario.name, mode, use_terrain, cell, lc is not None, (speeds or RoadSpeeds()).as_dict())).encode())
+    h.update(
+        repr((scenario.name, mode, use_terrain, cell, lc is not None, (speeds or RoadSpeeds()).as_dict())).encode()
+    )
     h.update(repr(sorted(scenario.parties)).encode())
     for gdf in (
         scenario.territory,
