@@ -12,8 +12,10 @@ Baseline measured in the same run, in a fresh process with the same interpreter:
 scenarios alone** (importing delimit and loading the four built-in scenarios), the floor every
 command that reads them pays (CPU and wall, fastest of ``--runs``). Ratios are baseline / figure (so
 below 1: the work on top of loading); on a loaded machine compare ratios, not seconds.
-Usage: ``python benchmarks/bench_demo.py [--skip-demo] [--runs N]`` (the demo takes about half a
-minute of CPU per run).
+With ``--access`` it also prints the whole embedded default of the access engine (every settlement x
+target x regime x class of the status quo, off-road travel included; :mod:`bench_access`'s ``default``).
+Usage: ``python benchmarks/bench_demo.py [--skip-demo] [--runs N] [--access]`` (the demo takes about
+half a minute of CPU per run).
 """
 
 from __future__ import annotations
@@ -66,7 +68,16 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--skip-demo", action="store_true", help="measure only the comparison's memory")
     ap.add_argument("--runs", type=int, default=1, help="runs of the baseline and of the demo (the fastest counts)")
+    ap.add_argument(
+        "--access",
+        action="store_true",
+        help="also the whole embedded default of the access engine (bench_access.py default: issue 14's < 10 s)",
+    )
     args = ap.parse_args(argv)
+    if args.access:
+        from bench_access import bench_embedded_default
+
+        bench_embedded_default()
     base = "loading the scenarios alone"
     load_cpu, load_wall, load_rss = fastest([sys.executable, "-c", LOAD], args.runs)
     _cmp_cpu, _cmp_wall, cmp_rss = measure([sys.executable, "-c", COMPARE])

@@ -29,7 +29,7 @@ import pandas as pd
 
 from delimit import access as access_engine
 from delimit import topology as topology_engine
-from delimit.access.network import NetworkCache
+from delimit.access.network import Mode, NetworkCache
 from delimit.access.travel import compare_rows
 from delimit.errors import DelimitError, InputError
 from delimit.impact.access_change import access_changes, access_key, headline_classes, regime_pairs
@@ -291,7 +291,7 @@ def access_rows(
     key = f"{s.name}@{target}"
     if key in cache.access:
         return cache.access[key]
-    modes: set[str] = set()
+    modes: set[Mode] = set()
     try:
         out: dict[tuple[str, str], pd.DataFrame] = {}
         runs = [(r, c) for r in sorted(s.regimes) for c in sorted(s.traveller_classes)]
@@ -322,8 +322,8 @@ def access_rows(
             raise failure from exc
         cache.access[key] = failure.unavailable()
     finally:
-        for mode in modes - set(cache.keep_modes):
-            cache.networks.release(s, mode)  # type: ignore[arg-type]  # a class's mode is vehicle or foot
+        for gone in modes - set(cache.keep_modes):
+            cache.networks.release(s, gone)
     return cache.access[key]
 
 
