@@ -322,11 +322,11 @@ def _parties_of_points(x: np.ndarray, y: np.ndarray, terr_m: gpd.GeoDataFrame) -
 
 def _split_positions(line: shapely.LineString, extra: list[float]) -> np.ndarray:
     """Coordinates of ``line`` with points inserted at the given distances along it."""
-    coords = np.asarray(line.coords)[:, :2]
-    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    coords = shapely.get_coordinates(line)
     if not extra:
         return coords
+    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
     ex = np.asarray(sorted(extra))
     ex = ex[(ex > 1e-6) & (ex < cum[-1] - 1e-6)]
     pts = np.array([np.asarray(line.interpolate(d).coords[0])[:2] for d in ex]) if len(ex) else np.zeros((0, 2))
@@ -601,16 +601,23 @@ def _road_parts(roads_m: gpd.GeoDataFrame, boundary: Any) -> list[tuple[int, np.
 def _boundary_pieces(boundary: Any, vertices: int = 32) -> np.ndarray:
     """The boundary cut into lines of at most ``vertices`` + 1 vertices (consecutive pieces share their
     end vertex, so together they cover exactly the boundary's segments); parts that are not lines as they are."""
-    pieces: list[Any] = []
-    for part in shapely.get_parts(boundary):
-        if part.geom_type != "LineString":
-            pieces.append(part)
-            continue
-        c = shapely.get_coordinates(part)
-        pieces += [shapely.linestrings(c[k : k + vertices + 1]) for k in range(0, len(c) - 1, vertices)]
-    out = np.empty(len(pieces), dtype=object)
-    out[:] = pieces
-    return out
+    parts = shapely.get_parts(boundary)
+    is_line = shapely.get_type_id(parts) == 1  # LineString
+    xy, owner = shapely.get_coordinates(parts[is_line], return_index=True)
+    lines = np.zeros(0, dtype=object)
+    if len(owner):
+        n = np.bincount(owner)  # vertices per line
+        start = np.concatenate([[0], np.cumsum(n)[:-1]])
+        count = np.maximum(1, -(-(n - 1) // vertices))  # ceil((n - 1) / vertices) pieces per line
+        first_piece = np.concatenate([[0], np.cumsum(count)[:-1]])
+        local = np.arange(len(owner)) - start[owner]
+        piece = np.minimum(local // vertices, count[owner] - 1) + first_piece[owner]
+        shared = (local % vertices == 0) & (local > 0) & (local < n[owner] - 1)  # one piece's end, the next's start
+        at = np.concatenate([np.arange(len(owner)), np.flatnonzero(shared)])
+        of = np.concatenate([piece, piece[shared] - 1])
+        order = np.lexsort((at, of))
+        lines = shapely.linestrings(xy[at[order]], indices=of[order])
+    return np.concatenate([lines, parts[~is_line]]).astype(object)
 
 
 def _road_lines(roads_m: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -1596,6 +1603,9 @@ class NetworkCache:
         #: the builder called for a missing network (:func:`build_network`, or the engine API's name for it)
         self.build = build or build_network
         self._nets: dict[str, AccessNetwork] = {}
+        # the key of each scenario object and arguments seen (hashing the layers takes ~0.1 s); the scenario
+        # is held, so its id cannot be reused while the entry lives
+        self._keys: dict[tuple[int, tuple[Any, ...]], tuple[Scenario, str]] = {}
         self._by_scenario: dict[tuple[str, str], set[str]] = {}
 
     def __len__(self) -> int:
@@ -1613,7 +1623,13 @@ class NetworkCache:
         progress: ProgressFn | None = None,
     ) -> AccessNetwork:
         """The network of ``scenario`` for ``mode`` (arguments as :func:`build_network`), built once."""
-        key = network_key(scenario, mode, speeds=speeds, terrain=terrain, cell_m=cell_m, offroad=offroad)
+        args = (mode, repr(None if speeds is None else speeds.as_dict()), terrain, cell_m, offroad)
+        known = self._keys.get((id(scenario), args))
+        if known is not None and known[0] is scenario:  # the same loaded scenario (layers are never edited in place)
+            key = known[1]
+        else:
+            key = network_key(scenario, mode, speeds=speeds, terrain=terrain, cell_m=cell_m, offroad=offroad)
+            self._keys[(id(scenario), args)] = (scenario, key)
         net = self._nets.get(key)
         if net is None:
             net = self.build(
