@@ -555,8 +555,9 @@ def travel_times(
     closures, blocked_nodes, blocked_roads, blocked_crossings: points blocked on top of the regime
         (junction vertex ids such as ``'v18'``, road ids, crossing ids).
     details: with False, the rows leave out the off-road share of each trip (``offroad_minutes`` and
-        ``offroad_km`` NaN) and why an unreachable settlement is so (no "isolated by ..." note), which
-        cost one more solve per target group: for callers that use only minutes, km and reachability.
+        ``offroad_km`` NaN), the crossings on each route (``via`` empty) and why an unreachable
+        settlement is so (no "isolated by ..." note; it costs one more solve per target group): for
+        callers that use only minutes, km and reachability.
     progress: optional ``(message, fraction)`` callback.
 
     Returns
@@ -583,7 +584,7 @@ def travel_times(
         )
     tset = resolve_targets(scenario, targets)
     report("solving", 0.6)
-    rows, run = compute(scenario, net, regime, traveller_class, tset, c, with_details=details)
+    rows, run = compute(scenario, net, regime, traveller_class, tset, c, with_routes=details, with_details=details)
     report("done", 1.0)
     reg = scenario.regime(regime)
     return AccessResult(
