@@ -322,7 +322,7 @@ def _parties_of_points(x: np.ndarray, y: np.ndarray, terr_m: gpd.GeoDataFrame) -
 
 def _split_positions(line: shapely.LineString, extra: list[float]) -> np.ndarray:
     """Coordinates of ``line`` with points inserted at the given distances along it."""
-    coords = shapely.get_coordinates(line)
+    coords: np.ndarray = shapely.get_coordinates(line)
     if not extra:
         return coords
     seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
