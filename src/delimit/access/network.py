@@ -584,14 +584,17 @@ def _road_parts(roads_m: gpd.GeoDataFrame, boundary: Any) -> list[tuple[int, np.
     parts: list[tuple[int, np.ndarray]] = []
     lines, rows = _road_lines(roads_m)
     # one query of every line against short pieces of the boundary: only lines that meet it are intersected
-    meets = np.zeros(len(lines), np.bool_)
+    near: dict[int, list[int]] = {}
+    pieces = np.zeros(0, dtype=object)
     if len(lines) and not boundary.is_empty:
-        li, _ = shapely.STRtree(_boundary_pieces(boundary)).query(lines, predicate="intersects")
-        meets[li] = True
-    for i, line, hit in zip(rows, lines, meets, strict=True):
+        pieces = _boundary_pieces(boundary)
+        li, pj = shapely.STRtree(pieces).query(lines, predicate="intersects")
+        for a, b in zip(li.tolist(), pj.tolist(), strict=True):
+            near.setdefault(a, []).append(b)
+    for k, (i, line) in enumerate(zip(rows, lines, strict=True)):
         extra: list[float] = []
-        if hit:
-            hits = shapely.get_parts(shapely.intersection(line, boundary))
+        if k in near:  # intersected with the pieces of the line it meets (the same points as with the whole line)
+            hits = shapely.get_parts(shapely.intersection(line, shapely.multilinestrings(pieces[sorted(near[k])])))
             extra = [line.project(p) for p in hits if p.geom_type == "Point"]
             extra += [line.project(shapely.Point(c)) for h in hits if h.geom_type == "LineString" for c in h.coords]
         parts.append((int(i), _split_positions(line, extra)))
