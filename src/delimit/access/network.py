@@ -266,9 +266,9 @@ class AccessNetwork:
         return out
 
 
-#: Bytes of solver results an :class:`AccessNetwork` keeps for identical calls (about 16 solves of the
-#: Fergana vehicle network with off-road travel, 4 of its foot network).
-SOLVED_BYTES = 64 * 2**20
+#: Bytes of solver results an :class:`AccessNetwork` keeps for identical calls (about 8 solves of the
+#: Fergana vehicle network with off-road travel, 2 of its foot network; compare stays under 800 MB).
+SOLVED_BYTES = 32 * 2**20
 
 
 def _solve_key(group_add: np.ndarray, blocked: np.ndarray, sources: np.ndarray, offsets: np.ndarray) -> bytes:
