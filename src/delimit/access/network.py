@@ -52,6 +52,7 @@ Modelling (what the numbers mean)
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -164,6 +165,8 @@ class AccessNetwork:
     notes: list[str] = field(default_factory=list)
     offroad: dict[str, Any] = field(default_factory=dict)
     _to_metric: Transformer | None = field(default=None, repr=False)
+    #: The latest solver results (see :meth:`shortest`), least recently used first.
+    _solved: OrderedDict[bytes, tuple[np.ndarray, ...]] = field(default_factory=OrderedDict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -236,10 +239,51 @@ class AccessNetwork:
         sources: np.ndarray,
         offsets: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Run the exact multi-source solver (see :func:`delimit.access.solver.solve`)."""
+        """Run the exact multi-source solver (see :func:`delimit.access.solver.solve`).
+
+        The solver is deterministic, so identical inputs on this network give identical results: the
+        latest results (up to :data:`SOLVED_BYTES`) are kept, as read-only arrays, and an identical
+        call is a look-up. Identical calls are common: two classes to which a regime charges the same
+        costs (residents and citizens of one party under a closed border), the all-borders-open solve
+        that explains why a settlement is unreachable (the same for every regime that closes no road),
+        and a travel-time surface drawn from the solve that gave the travel times.
+        """
         from delimit.access.solver import solve
 
-        return solve(self, group_add, blocked, sources, offsets)
+        key = _solve_key(group_add, blocked, sources, offsets)
+        hit = self._solved.get(key)
+        if hit is not None:
+            self._solved.move_to_end(key)
+            return hit  # type: ignore[return-value]  # stored as the 4-tuple solve returned
+        out = solve(self, group_add, blocked, sources, offsets)
+        for a in out:
+            a.setflags(write=False)
+        self._solved[key] = out
+        held = sum(a.nbytes for v in self._solved.values() for a in v)
+        while len(self._solved) > 1 and held > SOLVED_BYTES:
+            _k, old = self._solved.popitem(last=False)
+            held -= sum(a.nbytes for a in old)
+        return out
+
+
+#: Bytes of solver results an :class:`AccessNetwork` keeps for identical calls (about 8 solves of the
+#: Fergana vehicle network with off-road travel, 2 of its foot network; compare stays under 800 MB).
+SOLVED_BYTES = 32 * 2**20
+
+
+def _solve_key(group_add: np.ndarray, blocked: np.ndarray, sources: np.ndarray, offsets: np.ndarray) -> bytes:
+    """A digest of one solver call's inputs (costs, node mask, sources and their offsets)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=32)
+    for a, dtype in ((group_add, np.float64), (sources, np.int64), (offsets, np.float64)):
+        arr = np.ascontiguousarray(a, dtype=dtype)
+        h.update(repr(arr.shape).encode())
+        h.update(arr.tobytes())
+    mask = np.asarray(blocked, np.bool_)
+    h.update(repr(mask.shape).encode())
+    h.update(np.packbits(mask).tobytes())
+    return h.digest()
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -263,14 +307,12 @@ def _parties_of_points(x: np.ndarray, y: np.ndarray, terr_m: gpd.GeoDataFrame) -
         return out
     geoms = terr_m.geometry.values
     tree = shapely.STRtree(geoms)
-    pi, ti = tree.query(pts, predicate="intersects")
+    # the points in the tree, the polygons as queries: each polygon is prepared once (not once per point)
+    ti, pi = shapely.STRtree(pts).query(geoms, predicate="intersects")
     parties = terr_m["party"].to_numpy()
-    order = np.lexsort((ti, pi))
-    seen: set[int] = set()
-    for k in order:
-        if pi[k] not in seen:
-            out[pi[k]] = parties[ti[k]]
-            seen.add(int(pi[k]))
+    order = np.lexsort((ti, pi))  # by point, then by territory row: the first hit of each point wins
+    first_pt, first = np.unique(pi[order], return_index=True)
+    out[first_pt] = parties[ti[order][first]]
     missing = np.flatnonzero(out == "")
     if len(missing):
         near = tree.nearest(pts[missing])
@@ -280,11 +322,11 @@ def _parties_of_points(x: np.ndarray, y: np.ndarray, terr_m: gpd.GeoDataFrame) -
 
 def _split_positions(line: shapely.LineString, extra: list[float]) -> np.ndarray:
     """Coordinates of ``line`` with points inserted at the given distances along it."""
-    coords = np.asarray(line.coords)[:, :2]
-    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    coords: np.ndarray = shapely.get_coordinates(line)
     if not extra:
         return coords
+    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
     ex = np.asarray(sorted(extra))
     ex = ex[(ex > 1e-6) & (ex < cum[-1] - 1e-6)]
     pts = np.array([np.asarray(line.interpolate(d).coords[0])[:2] for d in ex]) if len(ex) else np.zeros((0, 2))
@@ -540,39 +582,78 @@ class _RoadGraph:
 def _road_parts(roads_m: gpd.GeoDataFrame, boundary: Any) -> list[tuple[int, np.ndarray]]:
     """1. Road lines in metric coordinates, cut where they meet a party boundary: ``(road row, coords)``."""
     parts: list[tuple[int, np.ndarray]] = []
+    lines, rows = _road_lines(roads_m)
+    # one query of every line against short pieces of the boundary: only lines that meet it are intersected
+    near: dict[int, list[int]] = {}
+    pieces = np.zeros(0, dtype=object)
+    if len(lines) and not boundary.is_empty:
+        pieces = _boundary_pieces(boundary)
+        li, pj = shapely.STRtree(pieces).query(lines, predicate="intersects")
+        for a, b in zip(li.tolist(), pj.tolist(), strict=True):
+            near.setdefault(a, []).append(b)
+    for k, (i, line) in enumerate(zip(rows, lines, strict=True)):
+        extra: list[float] = []
+        if k in near:  # intersected with the pieces of the line it meets (the same points as with the whole line)
+            hits = shapely.get_parts(shapely.intersection(line, shapely.multilinestrings(pieces[sorted(near[k])])))
+            extra = [line.project(p) for p in hits if p.geom_type == "Point"]
+            extra += [line.project(shapely.Point(c)) for h in hits if h.geom_type == "LineString" for c in h.coords]
+        parts.append((int(i), _split_positions(line, extra)))
+    return parts
+
+
+def _boundary_pieces(boundary: Any, vertices: int = 32) -> np.ndarray:
+    """The boundary cut into lines of at most ``vertices`` + 1 vertices (consecutive pieces share their
+    end vertex, so together they cover exactly the boundary's segments); parts that are not lines as they are."""
+    parts = shapely.get_parts(boundary)
+    is_line = shapely.get_type_id(parts) == 1  # LineString
+    xy, owner = shapely.get_coordinates(parts[is_line], return_index=True)
+    lines = np.zeros(0, dtype=object)
+    if len(owner):
+        n = np.bincount(owner)  # vertices per line
+        start = np.concatenate([[0], np.cumsum(n)[:-1]])
+        count = np.maximum(1, -(-(n - 1) // vertices))  # ceil((n - 1) / vertices) pieces per line
+        first_piece = np.concatenate([[0], np.cumsum(count)[:-1]])
+        local = np.arange(len(owner)) - start[owner]
+        piece = np.minimum(local // vertices, count[owner] - 1) + first_piece[owner]
+        shared = (local % vertices == 0) & (local > 0) & (local < n[owner] - 1)  # one piece's end, the next's start
+        at = np.concatenate([np.arange(len(owner)), np.flatnonzero(shared)])
+        of = np.concatenate([piece, piece[shared] - 1])
+        order = np.lexsort((at, of))
+        lines = shapely.linestrings(xy[at[order]], indices=of[order])
+    return np.concatenate([lines, parts[~is_line]]).astype(object)
+
+
+def _road_lines(roads_m: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty LineStrings of each road (a MultiLineString merged first) and their road rows, in order."""
+    lines: list[Any] = []
+    rows: list[int] = []
     for i, g in enumerate(roads_m.geometry.values if len(roads_m) else []):
         if g is None or g.is_empty:
             continue
         for line in shapely.get_parts(shapely.line_merge(g) if g.geom_type == "MultiLineString" else g):
-            if line.geom_type != "LineString" or line.length <= 0:
-                continue
-            hits = shapely.intersection(line, boundary)
-            extra = [line.project(p) for p in shapely.get_parts(hits) if p.geom_type == "Point"]
-            extra += [
-                line.project(shapely.Point(c))
-                for h in shapely.get_parts(hits)
-                if h.geom_type == "LineString"
-                for c in h.coords
-            ]
-            parts.append((i, _split_positions(line, extra)))
-    return parts
+            if line.geom_type == "LineString" and line.length > 0:
+                lines.append(line)
+                rows.append(i)
+    out = np.empty(len(lines), dtype=object)
+    out[:] = lines
+    return out, np.asarray(rows, np.int64)
 
 
 def _segments_of(parts: list[tuple[int, np.ndarray]], terr_m: gpd.GeoDataFrame) -> _Segments:
     """2. Straight segments of the road parts and the party holding each one's midpoint."""
     seg_road, seg_a, seg_b = [], [], []
     for ri, coords in parts:
-        for k in range(len(coords) - 1):
-            if np.hypot(*(coords[k + 1] - coords[k])) < 1e-6:
-                continue
-            seg_road.append(ri)
-            seg_a.append(coords[k])
-            seg_b.append(coords[k + 1])
-    A = np.asarray(seg_a, dtype=float).reshape(-1, 2)
-    B = np.asarray(seg_b, dtype=float).reshape(-1, 2)
+        c = np.asarray(coords, dtype=float).reshape(-1, 2)
+        a, b = c[:-1], c[1:]
+        keep = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) >= 1e-6  # drop zero-length pieces
+        seg_a.append(a[keep])
+        seg_b.append(b[keep])
+        seg_road.append(np.full(int(keep.sum()), ri, np.int64))
+    A = np.concatenate(seg_a) if seg_a else np.zeros((0, 2))
+    B = np.concatenate(seg_b) if seg_b else np.zeros((0, 2))
     mid = (A + B) / 2
     party = _parties_of_points(mid[:, 0], mid[:, 1], terr_m) if len(A) else np.zeros(0, dtype=object)
-    return _Segments(A, B, np.asarray(seg_road, dtype=np.int64), party)
+    return _Segments(A, B, np.concatenate(seg_road) if seg_road else np.zeros(0, np.int64), party)
 
 
 def _attach_to_segments(
@@ -1433,3 +1514,136 @@ def _charge_once_per_post(
             if int(grows[i]["vertex"]) != nearest:
                 grows[i]["checkpoint"] = False
                 grows[i]["at_post"] = True
+
+
+# ----------------------------------------------------------------------------- the network cache
+
+
+def _hash_frame(h: Any, gdf: pd.DataFrame) -> None:
+    """Feed a (Geo)DataFrame's geometry (WKB) and its other columns (as text) to the hash ``h``."""
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns:
+        h.update(b"".join(shapely.to_wkb(gdf.geometry.values, hex=False).tolist()))
+        gdf = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    h.update(gdf.to_csv(index=True).encode())
+
+
+def _hash_raster(h: Any, raster: Any) -> None:
+    """Feed a raster's cells, transform, CRS and nodata to the hash ``h`` (nothing for None)."""
+    if raster is None:
+        h.update(b"-")
+        return
+    h.update(np.ascontiguousarray(raster.data).tobytes())
+    h.update(repr((tuple(raster.transform), str(raster.crs), raster.nodata, raster.data.dtype.str)).encode())
+
+
+def network_key(
+    scenario: Scenario,
+    mode: Mode = "vehicle",
+    *,
+    speeds: RoadSpeeds | None = None,
+    terrain: bool | None = None,
+    cell_m: float | None = None,
+    offroad: bool | None = None,
+) -> str:
+    """A digest of everything :func:`build_network` reads for these arguments.
+
+    The scenario's name, layers (territory, roads, crossings, settlements, water bodies, window),
+    parties, regimes (their neutral roads and transit corridors shape the graph), elevation model and
+    land cover, and the build options. Two calls with the same key build identical networks.
+    """
+    import hashlib
+
+    # the options as build_network resolves them (offroad None and True build the same network with land cover)
+    _check_build_args(scenario, mode)
+    lc = _offroad_landcover(scenario, mode, offroad)
+    use_terrain = (mode == "foot" or lc is not None) if terrain is None else bool(terrain)
+    cell = float(cell_m) if cell_m is not None else (OFFROAD_CELL_M if lc is not None else 500.0)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(
+        repr((scenario.name, mode, use_terrain, cell, lc is not None, (speeds or RoadSpeeds()).as_dict())).encode()
+    )
+    h.update(repr(sorted(scenario.parties)).encode())
+    for gdf in (
+        scenario.territory,
+        scenario.roads,
+        scenario.crossings,
+        scenario.settlements,
+        scenario.water_bodies,
+        scenario.window,
+    ):
+        _hash_frame(h, gdf)
+    for rid in sorted(scenario.regimes):
+        h.update(scenario.regimes[rid].model_dump_json().encode())
+    _hash_raster(h, scenario.elevation if use_terrain else None)
+    _hash_raster(h, None if lc is None else lc.raster)
+    if lc is not None:
+        _hash_frame(h, lc.speeds)
+        h.update(str(lc.table_path).encode())
+    return h.hexdigest()
+
+
+class NetworkCache:
+    """Access networks built once and shared by every computation that needs them.
+
+    ``get(scenario, mode, offroad=...)`` returns the network :func:`build_network` would build for
+    those arguments, building it on the first call only: every regime, class, closure, surface,
+    comparison and report figure of a scenario then runs on one graph per (mode, off-road setting).
+    Entries are keyed by :func:`network_key` (the content of what the build reads, so an edited
+    scenario of the same name gets a new network). ``release(scenario, mode)`` frees a scenario's
+    networks of one mode (a foot network holds about 200 MB on the Fergana data). ``build`` is the
+    function that builds a missing network (default :func:`build_network`).
+
+    Examples
+    --------
+    >>> from delimit import load_scenario  # doctest: +SKIP
+    >>> nets = NetworkCache()  # doctest: +SKIP
+    >>> s = load_scenario("status-quo")  # doctest: +SKIP
+    >>> nets.get(s, "vehicle") is nets.get(s, "vehicle")  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, build: Callable[..., AccessNetwork] | None = None) -> None:
+        #: the builder called for a missing network (:func:`build_network`, or the engine API's name for it)
+        self.build = build or build_network
+        self._nets: dict[str, AccessNetwork] = {}
+        # the key of each scenario object and arguments seen (hashing the layers takes ~0.1 s); the scenario
+        # is held, so its id cannot be reused while the entry lives
+        self._keys: dict[tuple[int, tuple[Any, ...]], tuple[Scenario, str]] = {}
+        self._by_scenario: dict[tuple[str, str], set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._nets)
+
+    def get(
+        self,
+        scenario: Scenario,
+        mode: Mode = "vehicle",
+        *,
+        offroad: bool | None = None,
+        speeds: RoadSpeeds | None = None,
+        cell_m: float | None = None,
+        terrain: bool | None = None,
+        progress: ProgressFn | None = None,
+    ) -> AccessNetwork:
+        """The network of ``scenario`` for ``mode`` (arguments as :func:`build_network`), built once."""
+        args = (mode, repr(None if speeds is None else speeds.as_dict()), terrain, cell_m, offroad)
+        known = self._keys.get((id(scenario), args))
+        if known is not None and known[0] is scenario:  # the same loaded scenario (layers are never edited in place)
+            key = known[1]
+        else:
+            key = network_key(scenario, mode, speeds=speeds, terrain=terrain, cell_m=cell_m, offroad=offroad)
+            self._keys[(id(scenario), args)] = (scenario, key)
+        net = self._nets.get(key)
+        if net is None:
+            net = self.build(
+                scenario, mode=mode, speeds=speeds, terrain=terrain, cell_m=cell_m, offroad=offroad, progress=progress
+            )
+            self._nets[key] = net
+            self._by_scenario.setdefault((scenario.name, mode), set()).add(key)
+        return net
+
+    def release(self, scenario: Scenario | str, mode: Mode) -> None:
+        """Forget every network of ``scenario`` (or a scenario name) for ``mode``; later calls rebuild it."""
+        name = scenario if isinstance(scenario, str) else scenario.name
+        for key in self._by_scenario.pop((name, mode), set()):
+            self._nets.pop(key, None)

@@ -88,6 +88,32 @@ class Closures:
         }
 
 
+#: The group columns :func:`group_costs` reads.
+_COLUMNS = (
+    "kind", "road_id", "segment", "party_a", "party_b", "label_road_a", "label_road_b",
+    "crossing_id", "named", "regime", "classes",
+)  # fmt: skip
+
+
+def _group_arrays(net: AccessNetwork) -> dict[str, np.ndarray]:
+    """The network's group columns as arrays, read once per network (costs are computed for every
+    regime, class and closure: a pandas column look-up each time cost more than the costs)."""
+    cached = getattr(net, "_group_arrays", None)
+    if cached is not None and cached[0] is net.groups:
+        return cached[1]  # type: ignore[no-any-return]  # stored below
+    g = net.groups
+    cols = {c: g[c].to_numpy() for c in _COLUMNS}
+    n = len(g)
+    cols["checkpoint"] = (
+        g["checkpoint"].to_numpy(dtype=bool) if "checkpoint" in g.columns else cols["named"].astype(bool)
+    )
+    cols["at_post"] = g["at_post"].to_numpy(dtype=bool) if "at_post" in g.columns else np.zeros(n, np.bool_)
+    cols["seconds"] = g["seconds"].to_numpy(dtype=float)
+    cols["max_minutes"] = g["max_minutes"].to_numpy(dtype=float)
+    net._group_arrays = (g, cols)  # type: ignore[attr-defined]  # a per-network cache, like travel's _group_columns
+    return cols
+
+
 def _party_name(net: AccessNetwork, i: int) -> str:
     return net.parties[i] if 0 <= i < len(net.parties) else ""
 
@@ -123,7 +149,8 @@ def group_costs(
     add = np.zeros(n)
     if n == 0:
         return add, np.zeros(net.n_nodes, np.bool_)
-    kind = g["kind"].to_numpy()
+    cols = _group_arrays(net)
+    kind = cols["kind"]
     neutral = set(regime.neutral_roads)
     for t in regime.transit:
         if t.kind == "free" and cls.id in t.classes:
@@ -131,8 +158,8 @@ def group_costs(
     closed_roads = set(regime.closed_roads) | set(closures.roads)
     closed_segments = set(closures.segments)
     closed_crossings = set(closures.crossings)
-    road_id = g["road_id"].to_numpy()
-    segment = g["segment"].to_numpy()
+    road_id = cols["road_id"]
+    segment = cols["segment"]
     seg = kind == SEGMENT
     add[seg & (np.isin(road_id, list(closed_roads)) | np.isin(segment, list(closed_segments)))] = math.inf
     rule_cache: dict[tuple[str | None, str, str, bool, bool], float] = {}
@@ -152,14 +179,10 @@ def group_costs(
                 rule_cache[k] = 0.0 if (r.open and unofficial_ok) else math.inf
         return rule_cache[k]
 
-    pa_ = g["party_a"].to_numpy()
-    pb_ = g["party_b"].to_numpy()
-    la = g["label_road_a"].to_numpy()
-    lb = g["label_road_b"].to_numpy()
-    cid_ = g["crossing_id"].to_numpy()
-    named_ = g["named"].to_numpy()
-    cp_ = g["checkpoint"].to_numpy(dtype=bool) if "checkpoint" in g.columns else named_.astype(bool)
-    post_ = g["at_post"].to_numpy(dtype=bool) if "at_post" in g.columns else np.zeros(n, np.bool_)
+    pa_, pb_ = cols["party_a"], cols["party_b"]
+    la, lb = cols["label_road_a"], cols["label_road_b"]
+    cid_, named_ = cols["crossing_id"], cols["named"]
+    cp_, post_ = cols["checkpoint"], cols["at_post"]
     for i in np.flatnonzero(kind == TRANSITION):
         if cid_[i] in closed_crossings:
             add[i] = math.inf
@@ -175,10 +198,8 @@ def group_costs(
             )
     for i in np.flatnonzero(kind == GREEN):
         add[i] = rule_cost(None, _party_name(net, int(pa_[i])), _party_name(net, int(pb_[i])), False)
-    regime_col = g["regime"].to_numpy()
-    classes_col = g["classes"].to_numpy()
-    secs = g["seconds"].to_numpy(dtype=float)
-    maxm = g["max_minutes"].to_numpy(dtype=float)
+    regime_col, classes_col = cols["regime"], cols["classes"]
+    secs, maxm = cols["seconds"], cols["max_minutes"]
     for i in np.flatnonzero(kind == SEALED):
         ok = regime_col[i] == regime.id and cls.id in str(classes_col[i]).split(",")
         ok = ok and (not np.isfinite(maxm[i]) or secs[i] <= maxm[i] * 60.0)

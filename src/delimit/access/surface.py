@@ -69,7 +69,7 @@ def travel_time_surface(
     net = _network_for(scenario, traveller_class, network)
     tset = resolve_targets(scenario, targets)
     report("solving", 0.5)
-    _rows, run = compute(scenario, net, regime, traveller_class, tset, with_routes=False)
+    _rows, run = compute(scenario, net, regime, traveller_class, tset, with_routes=False, with_details=False)
     if net.terrain is not None:
         grid = net.terrain
     else:  # the off-road grid of a vehicle network, built once per cell size and kept on the network

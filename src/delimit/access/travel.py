@@ -368,8 +368,14 @@ def compute(
     closures: Closures | None = None,
     *,
     with_routes: bool = True,
+    with_details: bool = True,
 ) -> tuple[pd.DataFrame, Run]:
-    """Rows and solver state for one regime and class on a built network (the engine's core)."""
+    """Rows and solver state for one regime and class on a built network (the engine's core).
+
+    ``with_routes``: list the crossings of each route (``via``). ``with_details``: the off-road share of
+    each trip and the reason each unreachable settlement is so (one more solve per target group); a
+    caller that needs only the solves (a travel-time surface) leaves both out.
+    """
     regime = scenario.regime(regime_id)
     cls = scenario.traveller_class(class_id)
     closures = closures or Closures()
@@ -467,8 +473,9 @@ def compute(
                     via=_route_crossings(net, p, node) if with_routes else [],  # settlement -> target order
                 )
         out.append(rec)
-    _fill_offroad(net, out, solves, via_solver, solved_node, att_s, att_m)
-    _explain_unreachable(net, out, solves, via_solver, solved_node, add, blocked, closures)
+    if with_details:
+        _fill_offroad(net, out, solves, via_solver, solved_node, att_s, att_m)
+        _explain_unreachable(net, out, solves, via_solver, solved_node, add, blocked, closures)
     rows = pd.DataFrame(out, columns=ROW_COLUMNS)
     solved = {k: np.asarray(v, np.int64) for k, v in via_solver.items()}
     return rows, Run(net, add, blocked, solves, origins, solved)
@@ -532,6 +539,7 @@ def travel_times(
     blocked_nodes: Sequence[str] = (),
     blocked_roads: Sequence[str] = (),
     blocked_crossings: Sequence[str] = (),
+    details: bool = True,
     progress: ProgressFn | None = None,
 ) -> AccessResult:
     """Travel time and distance from each origin settlement to its target, or unreachable.
@@ -546,6 +554,10 @@ def travel_times(
     network: a network built by :func:`build_network` for the class's mode (reused across calls).
     closures, blocked_nodes, blocked_roads, blocked_crossings: points blocked on top of the regime
         (junction vertex ids such as ``'v18'``, road ids, crossing ids).
+    details: with False, the rows leave out the off-road share of each trip (``offroad_minutes`` and
+        ``offroad_km`` NaN), the crossings on each route (``via`` empty) and why an unreachable
+        settlement is so (no "isolated by ..." note; it costs one more solve per target group): for
+        callers that use only minutes, km and reachability.
     progress: optional ``(message, fraction)`` callback.
 
     Returns
@@ -572,7 +584,7 @@ def travel_times(
         )
     tset = resolve_targets(scenario, targets)
     report("solving", 0.6)
-    rows, run = compute(scenario, net, regime, traveller_class, tset, c)
+    rows, run = compute(scenario, net, regime, traveller_class, tset, c, with_routes=details, with_details=details)
     report("done", 1.0)
     reg = scenario.regime(regime)
     return AccessResult(
@@ -706,8 +718,8 @@ def compare_regimes(
     """
     net = _network_for(scenario, traveller_class, network, progress)
     tset = resolve_targets(scenario, targets)
-    ra, _ = compute(scenario, net, regime_a, traveller_class, tset, with_routes=False)
-    rb, _ = compute(scenario, net, regime_b, traveller_class, tset, with_routes=False)
+    ra, _ = compute(scenario, net, regime_a, traveller_class, tset, with_routes=False, with_details=False)
+    rb, _ = compute(scenario, net, regime_b, traveller_class, tset, with_routes=False, with_details=False)
     rows, totals = compare_rows(ra, rb)
     return RegimeComparison(
         scenario=scenario.name,
@@ -753,7 +765,7 @@ def access_summary(
         if mode not in nets:
             nets[mode] = build_network(scenario, mode=mode)
         for rid in regimes:
-            rows, _ = compute(scenario, nets[mode], rid, cid, tset, with_routes=False)
+            rows, _ = compute(scenario, nets[mode], rid, cid, tset, with_routes=False, with_details=False)
             s = summarise(rows)
             out.append(
                 {

@@ -29,6 +29,7 @@ import pandas as pd
 
 from delimit import access as access_engine
 from delimit import topology as topology_engine
+from delimit.access.network import Mode, NetworkCache
 from delimit.access.travel import compare_rows
 from delimit.errors import DelimitError, InputError
 from delimit.impact.access_change import access_changes, access_key, headline_classes, regime_pairs
@@ -98,11 +99,15 @@ class EngineCache:
 
     topology: dict[str, Any] = field(default_factory=dict)
     access: dict[str, Any] = field(default_factory=dict)
-    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The access engine's networks (:class:`delimit.access.network.NetworkCache`): one per scenario,
+    #: mode and off-road setting, shared by the comparison, the report's figures and its chokepoints.
+    networks: NetworkCache = field(default_factory=lambda: NetworkCache(build=access_engine.build_network))
+    #: Travel-time rows per (access content, class, target): minutes, km and reachability, without the
+    #: off-road share or the reasons of unreachable settlements (``travel_times(details=False)``).
     runs: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: Modes whose networks are kept in :attr:`networks` for later use (the report's travel-time and
     #: chokepoint figures use vehicle networks only). A terrain (foot) network holds ~200 MB on the
-    #: Fergana data; it is dropped once the scenario's travel times are computed. ``()`` keeps none.
+    #: Fergana data; it is released once the scenario's travel times are computed. ``()`` keeps none.
     keep_modes: tuple[str, ...] = ("vehicle",)
 
 
@@ -286,25 +291,29 @@ def access_rows(
     key = f"{s.name}@{target}"
     if key in cache.access:
         return cache.access[key]
+    modes: set[Mode] = set()
     try:
-        nets: dict[str, Any] = {}
         out: dict[tuple[str, str], pd.DataFrame] = {}
         runs = [(r, c) for r in sorted(s.regimes) for c in sorted(s.traveller_classes)]
+        keys = {rid: access_key(s, rid) for rid in s.regimes}
         for k, (rid, cid) in enumerate(runs):
             # Scenarios with identical land, roads, settlements and rules share one computation.
-            content = f"{access_key(s, rid)}/{cid}/{target}"
+            content = f"{keys[rid]}/{cid}/{target}"
             if content not in cache.runs:
                 mode = s.traveller_class(cid).mode
-                if mode not in nets:
-                    nets[mode] = access_engine.build_network(s, mode=mode)
+                modes.add(mode)
                 cache.runs[content] = access_engine.travel_times(
-                    s, traveller_class=cid, regime=rid, targets=target, network=nets[mode]
+                    s,
+                    traveller_class=cid,
+                    regime=rid,
+                    targets=target,
+                    network=cache.networks.get(s, mode),
+                    details=False,  # comparisons read minutes and reachability only
                 ).rows
             out[(rid, cid)] = cache.runs[content]
             if progress:
                 progress(f"{rid} / {cid}", (k + 1) / len(runs))
         cache.access[key] = out
-        cache.networks[s.name] = {m: n for m, n in nets.items() if m in cache.keep_modes}
     except Exception as exc:
         failure = EngineFailure("access", s.name, exc)
         if not keep_going:
@@ -312,6 +321,9 @@ def access_rows(
                 raise
             raise failure from exc
         cache.access[key] = failure.unavailable()
+    finally:
+        for gone in modes - set(cache.keep_modes):
+            cache.networks.release(s, gone)
     return cache.access[key]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from delimit.access.network import NetworkCache
 from delimit.errors import InputError
 from delimit.impact.access_change import headline_classes
 from delimit.impact.compare import EngineFailure
@@ -59,12 +60,15 @@ def compute(
     regime_id: str,
     target: str,
     *,
-    networks: dict[str, Any] | None = None,
+    networks: NetworkCache | None = None,
     rows_by_run: dict[tuple[str, str], pd.DataFrame] | None = None,
     top: int = 10,
     keep_going: bool = False,
 ) -> AccessFigureData:
     """Run the access engine (``api``: :mod:`delimit.access`) for the figures of one (scenario, regime).
+
+    ``networks``: the caller's network cache (the engine cache of the comparison), so every regime and
+    figure of a scenario runs on the networks built once; without it, the networks are built here.
 
     An engine error raises :class:`~delimit.impact.EngineFailure`; with ``keep_going`` it is recorded
     in :attr:`AccessFigureData.errors` instead.
@@ -78,14 +82,14 @@ def compute(
             raise EngineFailure("access", scenario.name, exc) from exc
         data.errors.append(f"{what}: {type(exc).__name__}: {exc}")
 
-    nets = networks or {}
+    nets = networks if networks is not None else NetworkCache(build=api.build_network)
     if scenario.elevation is None:  # the surface walks off-road from the road nodes over the DEM
         data.notes.append(
             f"No travel-time map: the scenario {scenario.name!r} has no elevation model, which off-road walking needs."
         )
     for cid in headline_classes(scenario) if scenario.elevation is not None else []:
         try:
-            net = nets.get(scenario.traveller_classes[cid].mode)
+            net = nets.get(scenario, scenario.traveller_classes[cid].mode)
             data.surfaces.append(
                 (
                     cid,
@@ -99,11 +103,7 @@ def compute(
     # chokepoints on the engine's default vehicle network, the one the travel figures share (off-road travel
     # where the data has land cover), as `delimit chokepoints` by default
     try:
-        net = nets.get("vehicle")
-        if net is None:
-            net = api.build_network(scenario, mode="vehicle")
-            if networks is not None:  # the caller's per-scenario cache: one network for every regime
-                networks["vehicle"] = net
+        net = nets.get(scenario, "vehicle")
         data.chokepoints = api.chokepoints(scenario, regime=regime_id, targets=target, top=top, network=net).rows
     except Exception as exc:
         failed("chokepoints", exc)

@@ -637,7 +637,7 @@ class _Builder:
             s,
             rid,
             self.target,
-            networks=self.cache.networks.get(s.name),
+            networks=self.cache.networks,
             rows_by_run=rows_by_run,
             keep_going=self.keep_going,
         )
