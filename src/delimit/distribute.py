@@ -284,19 +284,23 @@ def run_census(
 
 @dataclass
 class BatchResult:
-    """The results of :func:`run_batch`, in item order, with each task's seconds and how the batch ran."""
+    """The results of :func:`run_batch`, in item order, with each task's seconds (wall, and CPU of the
+    thread that ran it: on a shared machine the CPU seconds show the work, the wall seconds the wait too)
+    and how the batch ran."""
 
     results: list[Any]
     seconds: list[float]
     run: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: list[float] = field(default_factory=list)
 
 
-#: A task's outcome: its result, its seconds, and delimit's error it raised (portable), if any.
-Outcome = tuple[Any, float, Any]
+#: A task's outcome: its result, its wall seconds, delimit's error it raised (portable) if any, its CPU seconds.
+Outcome = tuple[Any, float, Any, float]
 
 
 def _timed(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> Outcome:
-    """``fn(shared, item)``, the seconds it took, and delimit's error if it raised one (what every worker runs).
+    """``fn(shared, item)``, the seconds it took, delimit's error if it raised one, and the CPU seconds
+    of the thread that ran it (what every worker runs).
 
     delimit's errors (:class:`delimit.errors.DelimitError`: bad input, an engine's failure) take
     keyword arguments that pickle cannot replay, so they travel back as (class, args, attributes)
@@ -304,12 +308,13 @@ def _timed(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> Outcome:
     """
     from delimit.errors import DelimitError
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     try:
         out = fn(shared, item)
     except DelimitError as exc:
-        return None, time.perf_counter() - t0, (type(exc), exc.args, dict(vars(exc)))
-    return out, time.perf_counter() - t0, None
+        error = (type(exc), exc.args, dict(vars(exc)))
+        return None, time.perf_counter() - t0, error, time.thread_time() - c0
+    return out, time.perf_counter() - t0, None, time.thread_time() - c0
 
 
 def _raise_portable(error: Any) -> None:
@@ -438,7 +443,7 @@ def run_batch(
                 pairs = _batch_on(client, fn, shared, items, label, report)
     mode["tasks"] = len(items)
     mode["seconds"] = round(time.perf_counter() - t0, 3)
-    return BatchResult([r for r, _, _ in pairs], [sec for _, sec, _ in pairs], mode)
+    return BatchResult([p[0] for p in pairs], [p[1] for p in pairs], mode, [p[3] for p in pairs])
 
 
 # ------------------------------------------------------------ comparisons and proposal evaluations as tasks
