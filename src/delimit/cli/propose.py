@@ -254,6 +254,9 @@ def _evaluate(result: Any, *, with_access: bool, workers: int | None, scheduler:
 
     base = result.scenario
     items = [ProposalItem(p.id, p.assign, p.source) for p in result.proposals]
+    if not items:  # nothing to evaluate: the baseline's engines are not run for nothing
+        empty: dict[str, Any] = {"baseline": base.name, "proposals": [], "comparisons": [], "summary": []}
+        return with_attribution(empty, [base.provenance.as_dict()])
     try:
         with progress_bar(f"evaluate {len(items)} proposal(s)") as bar:
             ctx = baseline_context(
