@@ -209,3 +209,82 @@ def test_exact_on_user_parcels_beats_the_chain(cli, tmp_path) -> None:  # type: 
     chain = json.loads(r.out)
     best_exact = min(p["score"] for p in exact["proposals"])
     assert all(p["score"] >= best_exact - 1e-9 for p in chain["proposals"])
+
+
+SMALL_BOX = (70.50, 39.84, 70.60, 39.92)
+
+
+@pytest.mark.slow
+def test_evaluate_on_two_workers_writes_what_one_writes(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--evaluate`` compares every proposal with the scenario, one Dask task each: --workers 2 (a
+    LocalCluster of worker processes) writes the same bytes as --workers 1 (serial), and each proposal's
+    evaluation moves the areas the proposal reports."""
+    import geopandas as gpd
+
+    zone = tmp_path / "small.geojson"
+    gpd.GeoDataFrame({"name": ["vorukh"]}, geometry=[shapely.box(*SMALL_BOX)], crs=4326).to_file(zone, driver="GeoJSON")
+    runs = []
+    for w in ("1", "2"):
+        out = tmp_path / f"w{w}"
+        r = cli(
+            "propose",
+            "--zone",
+            zone,
+            "--units",
+            "hex:1km",
+            "-n",
+            "2",
+            "--method",
+            "exact",
+            "--evaluate",
+            "--no-access",
+            "--workers",
+            w,
+            "--format",
+            "json",
+            "-o",
+            out,
+        )
+        assert r.code == 0, r.err
+        runs.append((r.out, (out / "summary.json").read_bytes(), (out / "evaluation.json").read_bytes()))
+    assert runs[0] == runs[1]
+    doc = json.loads(runs[0][0])
+    evaluation = json.loads(runs[0][2])
+    assert [e["id"] for e in doc["evaluation"]] == [p["id"] for p in doc["proposals"]] == evaluation["proposals"]
+    assert "evaluation.json" in doc["files"] and "attribution" in evaluation
+    for p, c in zip(doc["proposals"], evaluation["comparisons"], strict=True):
+        assert c["baseline"] == "status-quo" and c["topology"]["available"] is True
+        assert c["access_status"] == {
+            "available": False,
+            "section": "access",
+            "reason": "not requested",
+            "failed": False,
+        }
+        moved = {f["from"]: f["area_km2"] for f in c["land"]}
+        assert moved == pytest.approx(p["area_exchanged_km2"], abs=1e-3)
+
+
+def test_evaluate_executor_refused_before_any_work(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A scheduler that does not answer, --workers 0, both at once, or either without --evaluate:
+    exit 2, one line, nothing written (checked before the proposals are generated)."""
+    from delimit.distribute import CONNECT_TIMEOUT_S
+
+    assert CONNECT_TIMEOUT_S <= 10  # a scheduler that does not answer is given up on within 10 s
+    out = tmp_path / "never"
+    cases = [
+        (["--evaluate", "--scheduler", "tcp://127.0.0.1:1"], "tcp://127.0.0.1:1"),
+        (["--evaluate", "--workers", "0"], "--workers"),
+        (["--evaluate", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
+        (["--workers", "2"], "--evaluate"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--evaluate"),
+    ]
+    for extra, words in cases:
+        r = cli("propose", "--zone", "band:2km", *extra, "-o", out)
+        assert r.code == 2, (extra, r.err)
+        lines = [x for x in r.err.splitlines() if x.strip()]
+        assert len(lines) == 1 and words in lines[0], (extra, r.err)
+        assert not out.exists()
+    monkeypatch.setenv("DELIMIT_SCHEDULER", "no-such-host")
+    r = cli("propose", "--zone", "band:2km", "--evaluate", "-o", out)
+    assert r.code == 2 and "no-such-host" in r.err and len(r.err.strip().splitlines()) == 1
+    assert not out.exists()

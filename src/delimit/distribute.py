@@ -45,6 +45,7 @@ import math
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -418,6 +419,279 @@ def run_census(
     return CensusResult(results, options, mode)
 
 
+# ------------------------------------------------------------------------- any batch of independent tasks
+
+
+@dataclass
+class BatchResult:
+    """The results of :func:`run_batch`, in item order, with each task's seconds (wall, and CPU of the
+    thread that ran it: on a shared machine the CPU seconds show the work, the wall seconds the wait too)
+    and how the batch ran."""
+
+    results: list[Any]
+    seconds: list[float]
+    run: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: list[float] = field(default_factory=list)
+
+
+#: A task's outcome: its result, its wall seconds, delimit's error it raised (portable) if any, its CPU seconds.
+Outcome = tuple[Any, float, Any, float]
+
+
+def _timed(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> Outcome:
+    """``fn(shared, item)``, the seconds it took, delimit's error if it raised one, and the CPU seconds
+    of the thread that ran it (what every worker runs).
+
+    delimit's errors (:class:`delimit.errors.DelimitError`: bad input, an engine's failure) take
+    keyword arguments that pickle cannot replay, so they travel back as (class, args, attributes)
+    and are raised again, unchanged, by the caller (:func:`_raise_portable`).
+    """
+    from delimit.errors import DelimitError
+
+    t0, c0 = time.perf_counter(), time.thread_time()
+    try:
+        out = fn(shared, item)
+    except DelimitError as exc:
+        error = (type(exc), exc.args, dict(vars(exc)))
+        return None, time.perf_counter() - t0, error, time.thread_time() - c0
+    return out, time.perf_counter() - t0, None, time.thread_time() - c0
+
+
+def _raise_portable(error: Any) -> None:
+    """Raise the error :func:`_timed` carried back (same class, message and attributes), if any."""
+    if error is None:
+        return
+    cls, args, attrs = error
+    exc = cls.__new__(cls)
+    exc.args = args
+    vars(exc).update(attrs)
+    raise exc
+
+
+#: The environment variable naming a Dask scheduler when no ``--workers``/``--scheduler`` is given.
+SCHEDULER_ENV = "DELIMIT_SCHEDULER"
+
+
+def choose_executor(
+    workers: int | None, scheduler: str | None, environ: dict[str, str] | None = None
+) -> tuple[int | None, str | None]:
+    """``--workers`` or ``--scheduler`` (or ``$DELIMIT_SCHEDULER`` when neither is given); both is an error.
+
+    Returns ``(workers, scheduler)`` with the scheduler's address checked (``tcp://HOST:PORT``).
+    """
+    env = os.environ if environ is None else environ
+    if workers is not None and workers < 1:
+        raise InputError(None, f"--workers must be at least 1, got {workers}", field="workers")
+    if workers is not None and scheduler:
+        raise InputError(None, "give --workers N or --scheduler URL, not both", field="scheduler")
+    if workers is None and not scheduler:
+        scheduler = env.get(SCHEDULER_ENV) or None
+    return workers, (check_scheduler_address(scheduler) if scheduler else None)
+
+
+def check_scheduler(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> str:
+    """Connect to the scheduler at ``address`` and close again: InputError (one line) when nothing answers.
+
+    Callers with long work before their tasks (``propose --evaluate``) check the scheduler first.
+    """
+    connect(address, timeout_s).close()
+    return check_scheduler_address(address)
+
+
+def _batch_on(
+    client: Any, fn: Callable[[Any, Any], Any], shared: Any, items: list[Any], label: str, report: ProgressFn
+) -> list[Outcome]:
+    """Scatter ``shared`` to every worker once, submit one task per item, gather them in item order."""
+    from distributed import as_completed
+
+    batch = uuid.uuid4().hex[:12]
+    shared_f = client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
+    futures = [
+        client.submit(_timed, fn, shared_f, item, key=f"{label}-{batch}-{k}", pure=False)
+        for k, item in enumerate(items)
+    ]
+    index = {f.key: k for k, f in enumerate(futures)}
+    out: list[Outcome | None] = [None] * len(items)
+    for done, fut in enumerate(as_completed(futures, loop=client.loop), start=1):
+        outcome = fut.result()
+        if outcome[2] is not None:
+            client.cancel(futures)
+            _raise_portable(outcome[2])
+        out[index[fut.key]] = outcome
+        report(f"{label}: {done}/{len(items)}", done / len(items))
+    return [r for r in out if r is not None]
+
+
+def run_batch(
+    fn: Callable[[Any, Any], Any],
+    items: list[Any],
+    shared: Any = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: bool = True,
+    label: str = "tasks",
+    progress: ProgressFn | None = None,
+) -> BatchResult:
+    """``[fn(shared, item) for item in items]``, each call a Dask task; results in item order.
+
+    ``fn`` must be a pure, importable function (a worker process imports it by name). ``shared``
+    (the baseline scenario, its engine results, a parcel graph, ...) is sent to each worker once
+    (scattered, broadcast) rather than with every task, so that each task ships only its small item
+    (a proposal's assignment, a scenario). Executors as in :func:`run_census`: ``scheduler``
+    (``tcp://HOST:PORT``) runs on that cluster; ``workers=1`` runs serially in this process; any
+    other count (default: :func:`machine_workers`, at most one per item) on a ``LocalCluster`` of
+    single-threaded workers (``processes=False``: threads of this process). The same calls run
+    whichever way, so the results are identical. An exception in a task propagates as raised.
+    """
+    report = progress or (lambda _m, _f: None)
+    if workers is not None and workers < 1:
+        raise InputError(None, f"--workers must be at least 1, got {workers}", field="workers")
+    t0 = time.perf_counter()
+    mode: dict[str, Any]
+    pairs: list[Outcome]
+    if scheduler:
+        client = connect(scheduler)
+        try:
+            mode = {"executor": "scheduler", "scheduler": scheduler}
+            pairs = _batch_on(client, fn, shared, items, label, report)
+        finally:
+            client.close()
+    else:
+        n = min(workers or machine_workers(), len(items))
+        if n <= 1:
+            mode = {"executor": "serial", "workers": 1}
+            pairs = []
+            for k, item in enumerate(items, start=1):
+                pairs.append(_timed(fn, shared, item))
+                _raise_portable(pairs[-1][2])
+                report(f"{label}: {k}/{len(items)}", k / len(items))
+        else:
+            from distributed import Client, LocalCluster
+
+            mode = {"executor": "LocalCluster", "workers": n, "processes": processes}
+            with (
+                LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                Client(cluster, set_as_default=False) as client,
+            ):
+                pairs = _batch_on(client, fn, shared, items, label, report)
+    mode["tasks"] = len(items)
+    mode["seconds"] = round(time.perf_counter() - t0, 3)
+    return BatchResult([p[0] for p in pairs], [p[1] for p in pairs], mode, [p[3] for p in pairs])
+
+
+# ------------------------------------------------------------ comparisons and proposal evaluations as tasks
+
+
+@dataclass
+class CompareContext:
+    """What every comparison task shares (scattered once): the baseline, its engine results, the settings.
+
+    ``cache`` holds the baseline's topology and access results (computed once, by
+    :func:`baseline_context`); each task starts from a copy of it, so nothing a task adds is kept.
+    ``graph``: the parcel graph of a proposal run (for :func:`evaluate_proposal`), else None.
+    """
+
+    baseline: Any
+    cache: Any
+    costs: Any = None
+    neck_width_m: float = 1000.0
+    with_access: bool = True
+    graph: Any = None
+
+
+@dataclass(frozen=True)
+class ProposalItem:
+    """One proposal to evaluate: its id, its assignment (party index per graph node) and its source."""
+
+    id: str
+    assign: np.ndarray
+    source: str
+
+
+def baseline_context(
+    baseline: Any,
+    *,
+    costs: Any = None,
+    neck_width_m: float = 1000.0,
+    with_access: bool = True,
+    graph: Any = None,
+    progress: ProgressFn | None = None,
+) -> CompareContext:
+    """The baseline's topology and access computed once (in this process), as the tasks' shared context.
+
+    Raises :class:`delimit.impact.EngineFailure` (or the engine's InputError) as :func:`delimit.impact.compare` does.
+    """
+    from delimit.impact import EngineCache, topology_result
+    from delimit.impact.compare import access_rows
+
+    cache = EngineCache(keep_modes=())
+    topology_result(baseline, neck_width_m=neck_width_m, cache=cache, progress=progress)
+    if with_access:
+        access_rows(baseline, cache, progress=progress)
+    return CompareContext(baseline, cache, costs, neck_width_m, with_access, graph)
+
+
+def _fresh_cache(ctx: CompareContext) -> Any:
+    """A task's own engine cache, holding the baseline's results (shared read-only with other tasks)."""
+    from delimit.impact import EngineCache
+
+    c = ctx.cache
+    return EngineCache(topology=dict(c.topology), access=dict(c.access), networks={}, runs=dict(c.runs), keep_modes=())
+
+
+def compare_scenario(ctx: CompareContext, scenario: Any) -> dict[str, Any]:
+    """:func:`delimit.impact.compare` of ``scenario`` against ``ctx.baseline`` (pure; one task).
+
+    Returns the comparison's fields except the two scenarios (the caller holds them: see
+    :func:`attach_scenarios`), so that no scenario is shipped back from a worker.
+    """
+    from dataclasses import fields
+
+    from delimit.impact import compare
+
+    c = compare(
+        ctx.baseline,
+        scenario,
+        costs=ctx.costs,
+        neck_width_m=ctx.neck_width_m,
+        with_access=ctx.with_access,
+        cache=_fresh_cache(ctx),
+    )
+    return {f.name: getattr(c, f.name) for f in fields(c) if f.name not in ("baseline", "scenario")}
+
+
+def attach_scenarios(baseline: Any, scenario: Any, parts: dict[str, Any]) -> Any:
+    """The :class:`delimit.impact.Comparison` of :func:`compare_scenario`'s fields and its two scenarios."""
+    from delimit.impact import Comparison
+
+    return Comparison(baseline=baseline, scenario=scenario, **parts)
+
+
+def evaluate_proposal(ctx: CompareContext, item: ProposalItem) -> dict[str, Any]:
+    """One proposal's scenario (:func:`delimit.propose.apply_proposal` on ``ctx.graph``) compared with
+    the baseline: ``{id, summary, comparison}`` (the summary row and JSON of :class:`delimit.impact.Comparison`)."""
+    from delimit.impact import compare
+    from delimit.propose.apply import apply_proposal
+
+    after = apply_proposal(ctx.baseline, ctx.graph, item.assign, proposal_id=item.id, source=item.source)
+    c = compare(
+        ctx.baseline,
+        after,
+        costs=ctx.costs,
+        neck_width_m=ctx.neck_width_m,
+        with_access=ctx.with_access,
+        cache=_fresh_cache(ctx),
+    )
+    return {"id": item.id, "summary": c.summary_row(), "comparison": c.to_json()}
+
+
 def summarise(result: CensusResult) -> list[dict[str, Any]]:
     """Per party: parts by kind, enclaves with their hosts, necks (and digitising artefacts) and the narrowest neck."""
     out = []
@@ -448,19 +722,29 @@ def summarise(result: CensusResult) -> list[dict[str, Any]]:
 
 __all__ = [
     "CONTEXT_M",
-    "NECK_TASK_VERTICES",
+    "BatchResult",
     "CensusOptions",
     "CensusResult",
     "CensusTask",
+    "CompareContext",
+    "NECK_TASK_VERTICES",
     "NeckCensus",
     "PartyCensus",
     "PartyLand",
+    "ProposalItem",
+    "attach_scenarios",
+    "baseline_context",
     "census_tasks",
+    "check_scheduler",
     "check_scheduler_address",
+    "choose_executor",
+    "compare_scenario",
     "connect",
+    "evaluate_proposal",
     "machine_workers",
     "neck_group",
     "neighbours",
+    "run_batch",
     "run_census",
     "run_dissolve",
     "run_neck_task",

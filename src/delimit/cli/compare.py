@@ -16,6 +16,7 @@ from delimit.cli.options import (
     Number,
     float_option,
     format_option,
+    int_option,
     old_spelling,
     output_option,
     overwrite_option,
@@ -37,11 +38,9 @@ from delimit.cli.render import (
 from delimit.errors import InputError
 from delimit.impact import (
     Comparison,
-    EngineCache,
     EngineFailure,
     Unavailable,
     UnitCosts,
-    compare,
     unit_costs_from_document,
 )
 from delimit.io.structured import read_document
@@ -200,6 +199,61 @@ def engine_failed(exc: EngineFailure) -> typer.Exit:
     return typer.Exit(1)
 
 
+def workers_option() -> Any:
+    """``--workers N``: Dask workers on this machine (1 runs serially)."""
+    return int_option(
+        None,
+        "--workers",
+        "-w",
+        lo=1,
+        hi=4096,
+        help="Dask workers on this machine (default: one per CPU, at most one per task; 1 runs serially).",
+    )
+
+
+def scheduler_option() -> Any:
+    """``--scheduler URL``: run the tasks on a user's Dask cluster."""
+    return typer.Option(
+        None,
+        "--scheduler",
+        help="Run on this Dask scheduler, tcp://HOST:8786 (default: $DELIMIT_SCHEDULER, else a local cluster).",
+    )
+
+
+def compare_all(
+    base: Any,
+    scenarios: list[Any],
+    *,
+    costs: UnitCosts | None,
+    neck_width_m: float,
+    with_access: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> list[Comparison]:
+    """Every scenario against ``base``: the baseline's engines once here, then one Dask task per scenario
+    (:func:`delimit.distribute.run_batch`); the comparisons in the order given."""
+    from delimit.distribute import attach_scenarios, baseline_context, compare_scenario, run_batch
+
+    with progress_bar(f"compare {len(scenarios)} scenario(s) against {base.name}") as bar:
+        ctx = baseline_context(
+            base,
+            costs=costs,
+            neck_width_m=neck_width_m,
+            with_access=with_access,
+            progress=lambda m, f: bar(f"{base.name}: {m}", 0.3 * f),
+        )
+        batch = run_batch(
+            compare_scenario,
+            scenarios,
+            ctx,
+            workers=workers,
+            scheduler=scheduler,
+            label="compare",
+            progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
+        )
+    return [attach_scenarios(base, s, parts) for s, parts in zip(scenarios, batch.results, strict=True)]
+
+
 def _provenances(base: Any, results: list[Comparison]) -> list[dict[str, Any]]:
     return [base.provenance.as_dict(), *(c.scenario.provenance.as_dict() for c in results)]
 
@@ -225,29 +279,34 @@ def register(app: typer.Typer) -> None:
         wide: bool = typer.Option(
             False, "--wide", help="Tables: every column, unwrapped (default: the columns that fit the terminal)."
         ),
+        workers: int | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
     ) -> None:
-        """Compare scenarios against a baseline: land, people, roads, water, topology, access, costs."""
+        """Compare scenarios against a baseline: land, people, roads, water, topology, access, costs.
+
+        Each scenario is one Dask task (:mod:`delimit.distribute`): on a local cluster sized to the
+        machine, on ``--scheduler``'s cluster, or serially with ``--workers 1``; the output is the same.
+        """
+        from delimit.distribute import check_scheduler, choose_executor
+
         if fmt == Format.geojson:
             raise InputError(None, "compare offers table, json or csv output", field="--format")
+        workers, scheduler = choose_executor(workers, scheduler)
+        if scheduler:
+            check_scheduler(scheduler)  # before the baseline's engines run
         unit_costs = load_costs(costs)
         base = load_scenario(baseline)
         scenarios = [load_scenario(o) for o in others]
-        cache = EngineCache(keep_modes=())  # tables only: no network is needed once travel times are known
-        results: list[Comparison] = []
         try:
-            for s in scenarios:
-                with progress_bar(f"compare {s.name}") as bar:
-                    results.append(
-                        compare(
-                            base,
-                            s,
-                            costs=unit_costs,
-                            neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
-                            with_access=not no_access,
-                            cache=cache,
-                            progress=bar,
-                        )
-                    )
+            results = compare_all(
+                base,
+                scenarios,
+                costs=unit_costs,
+                neck_width_m=prefer(neck_width, neck_width_old, old="--neck-width", new="--neck-width-m"),
+                with_access=not no_access,
+                workers=workers,
+                scheduler=scheduler,
+            )
         except EngineFailure as exc:
             raise engine_failed(exc) from exc
         provenance = _provenances(base, results)

@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from delimit.cli.compare import scheduler_option, workers_option
 from delimit.cli.options import (
     Number,
     float_option,
@@ -94,6 +95,12 @@ PARETO = typer.Option(False, "--pareto", help="Rank the Pareto front first.")
 MIN_DISTANCE = int_option(
     2, "--min-distance", help="Each proposal differs from earlier ones by at least this many parcels.", lo=0, hi=10**6
 )
+EVALUATE = typer.Option(
+    False,
+    "--evaluate",
+    help="Compare each proposal with the scenario (land, people, roads and water, topology, access), one Dask task per proposal.",
+)
+NO_ACCESS = typer.Option(False, "--no-access", help="With --evaluate: skip the access section.")
 OUT = output_option(
     "folder",
     help="Output folder (scenario files, GeoPackage, summary.json); a folder holding other files is refused without --overwrite.",
@@ -131,11 +138,21 @@ def register(app: typer.Typer) -> None:
         w_imbalance: float = W_IMBALANCE,
         pareto: bool = PARETO,
         min_distance: int = MIN_DISTANCE,
+        evaluate: bool = EVALUATE,
+        no_access: bool = NO_ACCESS,
+        workers: int | None = workers_option(),
+        scheduler: str | None = scheduler_option(),
         fmt: Format = format_option("table", "json"),
         out: Path | None = OUT,
         overwrite: bool = overwrite_option(),
     ) -> None:
-        """Generate land-swap proposals (illustrative) that keep territories whole and areas balanced."""
+        """Generate land-swap proposals (illustrative) that keep territories whole and areas balanced.
+
+        With ``--evaluate`` each proposal is compared with the scenario as ``delimit compare`` does,
+        one Dask task per proposal (:mod:`delimit.distribute`): on a local cluster sized to the
+        machine, on ``--scheduler``'s cluster, or serially with ``--workers 1``; the output is the same.
+        """
+        workers, scheduler = _executor(evaluate, workers, scheduler)
         from delimit.io.limits import _env_number
         from delimit.propose import (
             Constraints,
@@ -195,13 +212,81 @@ def register(app: typer.Typer) -> None:
                 progress=lambda m, f: bar(m, 0.3 + 0.7 * f),
             )
         summary = {**result.summary(), "zone_spec": zone, "units": units, "scenario": s.name}
+        evaluation = None
+        if evaluate:
+            evaluation = _evaluate(result, with_access=not no_access, workers=workers, scheduler=scheduler)
+            summary["evaluation"] = evaluation["summary"]
         if out is not None:
-            summary = save(result, out, base=scenario, summary=summary)
+            summary = save(result, out, base=scenario, summary=summary, evaluation=evaluation)
         print_marks(summary["data_marks"])
         if fmt == Format.json:
             emit_json(summary)
         else:
             _print_proposals(summary, parties, result.method, seed)
+            if evaluation is not None:
+                _print_evaluation(evaluation)
+
+
+def _executor(evaluate: bool, workers: int | None, scheduler: str | None) -> tuple[int | None, str | None]:
+    """The evaluation's executor (:func:`delimit.distribute.choose_executor`), its scheduler answering,
+    checked before any work; ``--workers``/``--scheduler`` without ``--evaluate`` are refused."""
+    from delimit.distribute import check_scheduler, choose_executor
+
+    if not evaluate:
+        if workers is not None or scheduler:
+            which = "--workers" if workers is not None else "--scheduler"
+            raise InputError(None, f"{which} applies to --evaluate (the proposals' evaluation)", field=which[2:])
+        return None, None
+    workers, scheduler = choose_executor(workers, scheduler)
+    if scheduler:
+        check_scheduler(scheduler)
+    return workers, scheduler
+
+
+def _evaluate(result: Any, *, with_access: bool, workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    """Every proposal compared with the scenario it changes: the baseline's engines once here, then one
+    Dask task per proposal shipping only its assignment (the scenario and the parcel graph are sent to
+    each worker once). The document ``evaluation.json`` holds; its ``summary`` goes into ``summary.json``."""
+    from delimit.cli.compare import engine_failed
+    from delimit.cli.render import with_attribution
+    from delimit.distribute import ProposalItem, baseline_context, evaluate_proposal, run_batch
+    from delimit.impact import EngineFailure
+
+    base = result.scenario
+    items = [ProposalItem(p.id, p.assign, p.source) for p in result.proposals]
+    if not items:  # nothing to evaluate: the baseline's engines are not run for nothing
+        empty: dict[str, Any] = {"baseline": base.name, "proposals": [], "comparisons": [], "summary": []}
+        return with_attribution(empty, [base.provenance.as_dict()])
+    try:
+        with progress_bar(f"evaluate {len(items)} proposal(s)") as bar:
+            ctx = baseline_context(
+                base, with_access=with_access, graph=result.graph, progress=lambda m, f: bar(m, 0.2 * f)
+            )
+            batch = run_batch(
+                evaluate_proposal,
+                items,
+                ctx,
+                workers=workers,
+                scheduler=scheduler,
+                label="evaluate",
+                progress=lambda m, f: bar(m, 0.2 + 0.8 * f),
+            )
+    except EngineFailure as exc:
+        raise engine_failed(exc) from exc
+    doc = {
+        "baseline": base.name,
+        "proposals": [e["id"] for e in batch.results],
+        "comparisons": [e["comparison"] for e in batch.results],
+        "summary": [{"id": e["id"], **e["summary"]} for e in batch.results],
+    }
+    return with_attribution(doc, [base.provenance.as_dict()])
+
+
+def _print_evaluation(evaluation: dict[str, Any]) -> None:
+    """The evaluation's summary rows as a terminal table (compare's summary columns)."""
+    from delimit.cli.compare import summary_table
+
+    print_table(summary_table(evaluation["summary"], title=f"evaluation against {evaluation['baseline']}"))
 
 
 def _print_proposals(summary: dict[str, Any], parties: tuple[str, str], method: str, seed: int) -> None:

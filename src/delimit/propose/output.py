@@ -5,7 +5,8 @@ The folder holds ``summary.json``; ``proposals.gpkg`` (layer ``parcels``: every 
 and per proposal a scenario file ``<id>.yaml`` (``base:`` the input scenario, ``transfers:`` one per
 direction, ``balance_tolerance:`` the balance it was made with, so that ``compare`` judges its balance
 by the same test) with its geometry in ``<id>/`` beside it, loadable by ``compare``, ``report`` and
-``treaty``. Writing goes through :func:`delimit.io.atomic.atomic_directory`: all of it or nothing.
+``treaty``. With ``propose --evaluate``, ``evaluation.json`` holds each proposal compared with the
+scenario (``delimit compare``'s JSON per proposal, and a summary row each). Writing goes through :func:`delimit.io.atomic.atomic_directory`: all of it or nothing.
 
 Example (a run of :func:`delimit.propose.propose` on the bundled status quo)::
 
@@ -51,25 +52,37 @@ def base_reference(scenario: str, out: Path) -> tuple[str, str | None]:
     return rel, None
 
 
-def save(result: ProposalSet, out: Path, *, base: str, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+def save(
+    result: ProposalSet,
+    out: Path,
+    *,
+    base: str,
+    summary: dict[str, Any] | None = None,
+    evaluation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write ``result`` to the folder ``out`` (created or replaced whole, atomically).
 
     ``base``: the scenario the proposals apply to, as the user named it (bundled name or file path).
     ``summary``: the summary to write (default ``result.summary()``); its ``zone_spec`` names the zone
-    layer. Returns the summary as written, with ``files`` (sorted, relative to ``out``) and any note on
-    the base reference added to ``notes``.
+    layer. ``evaluation``: each proposal compared with the scenario (``delimit propose --evaluate``),
+    written as ``evaluation.json``. Returns the summary as written, with ``files`` (sorted, relative to
+    ``out``) and any note on the base reference added to ``notes``.
     """
     summary = dict(result.summary() if summary is None else summary)
     ref, note = base_reference(base, out)
     if note:
         summary["notes"] = [*summary.get("notes", []), note]
     files: list[str] = ["summary.json", "proposals.gpkg"]
+    if evaluation is not None:
+        files.append("evaluation.json")
     transfer_rows: list[dict[str, Any]] = []
     with atomic_directory(out) as tmp:
         for p in result.proposals:
             files += _write_proposal(tmp, result, p, ref, summary["note"], transfer_rows)
         write_layers(_layers(result, transfer_rows, str(summary.get("zone_spec", ""))), tmp / "proposals.gpkg")
         summary["files"] = sorted(files)
+        if evaluation is not None:
+            (tmp / "evaluation.json").write_text(dumps(evaluation), encoding="utf-8")
         (tmp / "summary.json").write_text(dumps(summary), encoding="utf-8")
     return summary
 
