@@ -722,12 +722,12 @@ def summarise(result: CensusResult) -> list[dict[str, Any]]:
 
 __all__ = [
     "CONTEXT_M",
+    "NECK_TASK_VERTICES",
     "BatchResult",
     "CensusOptions",
     "CensusResult",
     "CensusTask",
     "CompareContext",
-    "NECK_TASK_VERTICES",
     "NeckCensus",
     "PartyCensus",
     "PartyLand",
