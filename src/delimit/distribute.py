@@ -643,7 +643,7 @@ def _fresh_cache(ctx: CompareContext) -> Any:
     from delimit.impact import EngineCache
 
     c = ctx.cache
-    return EngineCache(topology=dict(c.topology), access=dict(c.access), networks={}, runs=dict(c.runs), keep_modes=())
+    return EngineCache(topology=dict(c.topology), access=dict(c.access), runs=dict(c.runs), keep_modes=())
 
 
 def compare_scenario(ctx: CompareContext, scenario: Any) -> dict[str, Any]:
