@@ -126,9 +126,8 @@ def analyse_territory(
         tasks, so that a task's areas are those of one run over the whole file.
     neck_search: False leaves the necks out (an empty table): :mod:`delimit.distribute` runs the
         neck search as tasks of its own (:func:`part_necks` on the parts found here).
-    dissolved: the rows are already each party's parts, as :func:`dissolve_territory` gives them
-        (:mod:`delimit.distribute` dissolves every party once and hands the parts to the tasks
-        that need them); they are taken as they are.
+    dissolved: the rows are already each party's parts (:func:`dissolve_territory`; :mod:`delimit.distribute`
+        dissolves every party once for the tasks that need them), taken as they are.
     """
     report = progress or (lambda _m, _f: None)
     where = name or "<territory>"
@@ -151,21 +150,8 @@ def analyse_territory(
     report("gaps to mainland", 0.3)
     gap_km, gap_ends = _gaps(table, mainland_of, parties)
     pop, pop_unknown, names = _populations(geoms, settlements)
-    # parts cut by the data window: what lies beyond is unknown, so they are 'clipped', never exclaves
-    sides = window_sides(geoms, window, tolerance_m=artefact_m)
-    for i in range(n):
-        if kind[i] != "mainland" and sides[i]:
-            kind[i] = "clipped"
-    # parts no wider anywhere than the source's accuracy are digitising slivers
-    thin = np.zeros(n, dtype=bool)
-    thin[sel_idx] = sliver_parts(geoms[sel_idx], artefact_m, areas[sel_idx], perims[sel_idx])
-    for i in range(n):
-        if kind[i] != "mainland" and thin[i]:
-            kind[i] = "artefact"
+    sides = _mark_clipped_and_slivers(kind, geoms, window, artefact_m, sel_idx, areas, perims)
     report("necks", 0.4)
-
-    def neck_progress(msg: str, f: float) -> None:
-        report(msg, 0.4 + 0.55 * f)
 
     necks = (
         part_necks(
@@ -177,39 +163,31 @@ def analyse_territory(
             settlements=settlements,
             roads=roads,
             workers=workers,
-            progress=neck_progress,
+            progress=lambda msg, f: report(msg, 0.4 + 0.55 * f),
         )
         if neck_search
         else _frame([], NECK_COLUMNS)
     )
-    rows = []
-    for part_i in sel_idx:
-        here = surr[part_i]
-        assert here is not None  # every selected part is measured
-        rows.append(
-            {
-                "party": str(table.party[part_i]),
-                "id": ids[part_i],
-                "kind": kind[part_i],
-                "area_km2": float(areas[part_i]),
-                "perimeter_km": float(perims[part_i]),
-                "surrounded_by": hosts[part_i],
-                "overlapped_by": list(here.overlaps),
-                "gap_to_mainland_km": gap_km[part_i],
-                "gap_ends": gap_ends[part_i],
-                "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(here.shared_m.items())},
-                "population": pop[part_i],
-                "population_unknown": int(pop_unknown[part_i]),
-                "settlements": sorted(names[part_i]),
-                "window_sides": sides[part_i],
-                "artefact_reason": (
-                    f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)"
-                    if kind[part_i] == "artefact"
-                    else ""
-                ),
-                "geometry": geoms[part_i],
-            }
+    rows = [
+        _part_record(
+            table,
+            part_i,
+            surr,
+            kind,
+            ids,
+            areas,
+            perims,
+            hosts,
+            gap_km,
+            gap_ends,
+            pop,
+            pop_unknown,
+            names,
+            sides,
+            artefact_m,
         )
+        for part_i in sel_idx
+    ]
     report("done", 1.0)
     return TopologyResult(
         scenario=name,
@@ -222,6 +200,76 @@ def analyse_territory(
         provenance=provenance or {},
         data_marks=data_marks or {},
     )
+
+
+def _mark_clipped_and_slivers(
+    kind: np.ndarray,
+    geoms: Any,
+    window: BaseGeometry | None,
+    artefact_m: float,
+    sel_idx: np.ndarray,
+    areas: np.ndarray,
+    perims: np.ndarray,
+) -> list[Any]:
+    """Reclassify non-mainland parts in place: ``clipped`` where the data window cuts them (what lies beyond
+    is unknown, so never an exclave), ``artefact`` where no wider anywhere than the source's accuracy
+    (``artefact_m``, metres: a digitising sliver). Returns each part's window sides."""
+    n = len(kind)
+    sides = window_sides(geoms, window, tolerance_m=artefact_m)
+    for i in range(n):
+        if kind[i] != "mainland" and sides[i]:
+            kind[i] = "clipped"
+    thin = np.zeros(n, dtype=bool)
+    thin[sel_idx] = sliver_parts(geoms[sel_idx], artefact_m, areas[sel_idx], perims[sel_idx])
+    for i in range(n):
+        if kind[i] != "mainland" and thin[i]:
+            kind[i] = "artefact"
+    return list(sides)
+
+
+def _part_record(
+    table: Any,
+    part_i: int | np.integer[Any],
+    surr: list[Any],
+    kind: np.ndarray,
+    ids: Any,
+    areas: np.ndarray,
+    perims: np.ndarray,
+    hosts: list[Any],
+    gap_km: Any,
+    gap_ends: Any,
+    pop: Any,
+    pop_unknown: Any,
+    names: Any,
+    sides: Any,
+    artefact_m: float,
+) -> dict[str, Any]:
+    """One row of the parts table (areas km², lengths km, the part's geometry in WGS84)."""
+    geoms = table.geometry
+    here = surr[part_i]
+    assert here is not None  # every selected part is measured
+    return {
+        "party": str(table.party[part_i]),
+        "id": ids[part_i],
+        "kind": kind[part_i],
+        "area_km2": float(areas[part_i]),
+        "perimeter_km": float(perims[part_i]),
+        "surrounded_by": hosts[part_i],
+        "overlapped_by": list(here.overlaps),
+        "gap_to_mainland_km": gap_km[part_i],
+        "gap_ends": gap_ends[part_i],
+        "shared_boundary_km": {p: m / 1000.0 for p, m in sorted(here.shared_m.items())},
+        "population": pop[part_i],
+        "population_unknown": int(pop_unknown[part_i]),
+        "settlements": sorted(names[part_i]),
+        "window_sides": sides[part_i],
+        "artefact_reason": (
+            f"no wider than {artefact_m:g} m anywhere: a digitising sliver of the source (tolerance = its stated accuracy)"
+            if kind[part_i] == "artefact"
+            else ""
+        ),
+        "geometry": geoms[part_i],
+    }
 
 
 def dissolve_territory(territory: gpd.GeoDataFrame, *, name: str = "", snap_m: float = 1.0) -> gpd.GeoDataFrame:
