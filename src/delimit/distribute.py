@@ -46,7 +46,8 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,6 +278,25 @@ def with_necks(parts: PartyCensus, necks: list[NeckCensus]) -> PartyCensus:
 # ------------------------------------------------------------------------------------------ executors
 
 
+@contextmanager
+def local_client(workers: int, processes: bool = True) -> Iterator[Any]:
+    """A client of a ``LocalCluster`` on this machine, closed on exit: ``workers`` single-threaded workers (in
+    processes, or threads with ``processes=False``), no dashboard, quiet logs."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
 def machine_workers() -> int:
     """Workers a local cluster gets by default: the CPUs this process may use."""
     try:
@@ -399,19 +419,8 @@ def run_census(
             mode = {"executor": "serial", "workers": 1}
             results = _run_serially(tasks, options, report)
         else:
-            from distributed import Client, LocalCluster
-
             mode = {"executor": "LocalCluster", "workers": n, "processes": processes}
-            with (
-                LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                ) as cluster,
-                Client(cluster, set_as_default=False) as client,
-            ):
+            with local_client(n, processes) as client:
                 results = _run_on(client, tasks, options, report)
     mode["tasks"] = len(tasks)
     mode["neck_tasks"] = sum(t.neck_chunks for t in tasks)
@@ -567,19 +576,8 @@ def run_batch(
                 _raise_portable(pairs[-1][2])
                 report(f"{label}: {k}/{len(items)}", k / len(items))
         else:
-            from distributed import Client, LocalCluster
-
             mode = {"executor": "LocalCluster", "workers": n, "processes": processes}
-            with (
-                LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                ) as cluster,
-                Client(cluster, set_as_default=False) as client,
-            ):
+            with local_client(n, processes) as client:
                 pairs = _batch_on(client, fn, shared, items, label, report)
     mode["tasks"] = len(items)
     mode["seconds"] = round(time.perf_counter() - t0, 3)
@@ -741,6 +739,7 @@ __all__ = [
     "compare_scenario",
     "connect",
     "evaluate_proposal",
+    "local_client",
     "machine_workers",
     "neck_group",
     "neighbours",
