@@ -888,6 +888,27 @@ def _csr_of(n: int, tails: np.ndarray, heads: np.ndarray) -> tuple[np.ndarray, n
 
 
 @numba.njit(cache=True)
+def _lt_eval(v: int, ancestor: np.ndarray, label: np.ndarray, semi: np.ndarray, chain: np.ndarray) -> int:
+    """Lengauer-Tarjan ``eval(v)``: the vertex of least semidominator on the forest path above ``v``,
+    compressing that path (``ancestor`` and ``label`` updated in place; ``chain`` is scratch space)."""
+    if ancestor[v] < 0:
+        return v
+    depth = 0
+    x = v
+    while ancestor[ancestor[x]] >= 0:
+        chain[depth] = x
+        depth += 1
+        x = ancestor[x]
+    for j in range(depth - 1, -1, -1):
+        x = chain[j]
+        a = ancestor[x]
+        if semi[label[a]] < semi[label[x]]:
+            label[x] = label[a]
+        ancestor[x] = ancestor[a]
+    return int(label[v])
+
+
+@numba.njit(cache=True)
 def _lengauer_tarjan(n: int, tails: np.ndarray, heads: np.ndarray, root: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Immediate dominators (Lengauer & Tarjan 1979, simple version: path compression) of the graph
     ``tails[k] -> heads[k]`` from ``root``. Returns ``(idom, order, count)``: ``idom[v]`` (-1 when the root
@@ -935,21 +956,7 @@ def _lengauer_tarjan(n: int, tails: np.ndarray, heads: np.ndarray, root: int) ->
             v = ridx[k]
             if dfn[v] < 0:
                 continue
-            u = v  # eval(v), compressing the forest path above v
-            if ancestor[v] >= 0:
-                depth = 0
-                x = v
-                while ancestor[ancestor[x]] >= 0:
-                    chain[depth] = x
-                    depth += 1
-                    x = ancestor[x]
-                for j in range(depth - 1, -1, -1):
-                    x = chain[j]
-                    a = ancestor[x]
-                    if semi[label[a]] < semi[label[x]]:
-                        label[x] = label[a]
-                    ancestor[x] = ancestor[a]
-                u = label[v]
+            u = _lt_eval(v, ancestor, label, semi, chain)
             if semi[u] < semi[w]:
                 semi[w] = semi[u]
         s = order[semi[w]]
@@ -960,21 +967,7 @@ def _lengauer_tarjan(n: int, tails: np.ndarray, heads: np.ndarray, root: int) ->
         v = bucket_head[p]
         while v >= 0:
             nv = bucket_next[v]
-            u = v
-            if ancestor[v] >= 0:
-                depth = 0
-                x = v
-                while ancestor[ancestor[x]] >= 0:
-                    chain[depth] = x
-                    depth += 1
-                    x = ancestor[x]
-                for j in range(depth - 1, -1, -1):
-                    x = chain[j]
-                    a = ancestor[x]
-                    if semi[label[a]] < semi[label[x]]:
-                        label[x] = label[a]
-                    ancestor[x] = ancestor[a]
-                u = label[v]
+            u = _lt_eval(v, ancestor, label, semi, chain)
             idom[v] = u if semi[u] < semi[v] else p
             v = nv
         bucket_head[p] = -1
