@@ -388,3 +388,13 @@ def test_outputs_name_the_offroad_model(scenario: Scenario, net) -> None:
     assert off["speed_table"] == "test-speeds.csv" and off["cell_m"] == CELL
     assert {r["igbp_class"]: r["speed_kmh"] for r in off["speeds_kmh"]} == {0: 0.0, 10: 4.86, 12: 2.5}
     assert "offroad_minutes" in doc["definitions"] and "isolated" in doc["definitions"]
+
+
+def test_outputs_name_the_speed_table_without_its_folder(scenario: Scenario) -> None:
+    """An output names the speed table's file, never the machine's folder it was read from."""
+    from dataclasses import replace
+
+    from delimit.access.network import _offroad_record
+
+    lc = replace(scenario.landcover, table_path="/home/someone/data/fergana/test-speeds.csv")
+    assert _offroad_record(lc, CELL)["speed_table"] == "test-speeds.csv"

@@ -55,6 +55,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -1277,7 +1278,7 @@ def _offroad_record(lc: LandCover, cell_m: float) -> dict[str, Any]:
     """What an output says about the off-road model it used."""
     return {
         "landcover": lc.raster.source or "land cover raster",
-        "speed_table": lc.table_path,
+        "speed_table": PurePath(lc.table_path).name,  # the file's name: no machine path in an output
         "cell_m": float(cell_m),
         "speeds_kmh": speed_table_summary(lc),
     }
