@@ -644,6 +644,21 @@ def _fresh_cache(ctx: CompareContext) -> Any:
     return EngineCache(topology=dict(c.topology), access=dict(c.access), runs=dict(c.runs), keep_modes=())
 
 
+def _compare_with_baseline(ctx: CompareContext, scenario: Any) -> Any:
+    """:func:`delimit.impact.compare` of ``scenario`` against ``ctx.baseline`` with the context's settings, on a
+    fresh engine cache holding the baseline's results."""
+    from delimit.impact import compare
+
+    return compare(
+        ctx.baseline,
+        scenario,
+        costs=ctx.costs,
+        neck_width_m=ctx.neck_width_m,
+        with_access=ctx.with_access,
+        cache=_fresh_cache(ctx),
+    )
+
+
 def compare_scenario(ctx: CompareContext, scenario: Any) -> dict[str, Any]:
     """:func:`delimit.impact.compare` of ``scenario`` against ``ctx.baseline`` (pure; one task).
 
@@ -652,16 +667,7 @@ def compare_scenario(ctx: CompareContext, scenario: Any) -> dict[str, Any]:
     """
     from dataclasses import fields
 
-    from delimit.impact import compare
-
-    c = compare(
-        ctx.baseline,
-        scenario,
-        costs=ctx.costs,
-        neck_width_m=ctx.neck_width_m,
-        with_access=ctx.with_access,
-        cache=_fresh_cache(ctx),
-    )
+    c = _compare_with_baseline(ctx, scenario)
     return {f.name: getattr(c, f.name) for f in fields(c) if f.name not in ("baseline", "scenario")}
 
 
@@ -675,18 +681,10 @@ def attach_scenarios(baseline: Any, scenario: Any, parts: dict[str, Any]) -> Any
 def evaluate_proposal(ctx: CompareContext, item: ProposalItem) -> dict[str, Any]:
     """One proposal's scenario (:func:`delimit.propose.apply_proposal` on ``ctx.graph``) compared with
     the baseline: ``{id, summary, comparison}`` (the summary row and JSON of :class:`delimit.impact.Comparison`)."""
-    from delimit.impact import compare
     from delimit.propose.apply import apply_proposal
 
     after = apply_proposal(ctx.baseline, ctx.graph, item.assign, proposal_id=item.id, source=item.source)
-    c = compare(
-        ctx.baseline,
-        after,
-        costs=ctx.costs,
-        neck_width_m=ctx.neck_width_m,
-        with_access=ctx.with_access,
-        cache=_fresh_cache(ctx),
-    )
+    c = _compare_with_baseline(ctx, after)
     return {"id": item.id, "summary": c.summary_row(), "comparison": c.to_json()}
 
 

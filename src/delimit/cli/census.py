@@ -11,7 +11,6 @@ work is split and run by :mod:`delimit.distribute`; the topology is :mod:`delimi
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -205,17 +204,6 @@ def census_documents(result: Any, prov: dict[str, Any], boundaries: str) -> tupl
     return with_attribution(doc, prov), layers
 
 
-def _choose_executor(workers: int | None, scheduler: str | None) -> tuple[int | None, str | None]:
-    """``--workers`` or ``--scheduler`` (or ``DELIMIT_SCHEDULER`` when neither is given); both is an error."""
-    from delimit.distribute import check_scheduler_address
-
-    if workers is not None and scheduler:
-        raise InputError(None, "give --workers N or --scheduler URL, not both", field="scheduler")
-    if workers is None and not scheduler:
-        scheduler = os.environ.get("DELIMIT_SCHEDULER") or None
-    return workers, (check_scheduler_address(scheduler) if scheduler else None)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("census")
     def census(
@@ -286,11 +274,11 @@ def register(app: typer.Typer) -> None:
 
         from delimit.cli.progress import progress_bar
         from delimit.cli.render import dumps, short_attribution
-        from delimit.distribute import CensusOptions, run_census
+        from delimit.distribute import CensusOptions, choose_executor, run_census
         from delimit.io.atomic import atomic_directory
         from delimit.io.vector import write_layers
 
-        workers, scheduler = _choose_executor(workers, scheduler)
+        workers, scheduler = choose_executor(workers, scheduler)
         territory, layers, repairs = read_boundaries(boundaries, layer, party_column, repair=repair)
         err = Console(stderr=True)
         for r in repairs:
